@@ -1,0 +1,168 @@
+/**
+ * A small router whose route table is also the API description: each route names its body and
+ * query schemas and its responses, the router validates with them, and openapi.ts renders the
+ * same table. A schema cannot be documented one way and enforced another.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import { ERR, ROOM_ID_RE } from '../../protocol/index.js';
+import { readJsonBody } from './body.js';
+import { HttpError, sendError } from './respond.js';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface RouteContext<B> {
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  /** The raw path and query exactly as received: what owner signatures cover. */
+  originalUrl: string;
+  ip: string;
+  body: B;
+}
+
+export interface QueryParamDoc {
+  name: string;
+  description: string;
+  schema: { type: 'integer' | 'string' | 'boolean'; default?: unknown; minimum?: number; maximum?: number };
+}
+
+export interface ResponseDoc {
+  description: string;
+  schema?: z.ZodType;
+  contentType?: string;
+}
+
+export interface RouteDef<B = unknown> {
+  method: Method;
+  /** `/api/rooms/:roomId/messages`; `:roomId` is checked against the room-id rule. */
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  body?: z.ZodType<B>;
+  /** The 400 text when the body fails its schema (e.g. `bad message`). Default: the first issue. */
+  badBody?: string;
+  query?: QueryParamDoc[];
+  /** `signed`: owner routes with the `Authorization: Bot2Bot` header. */
+  auth?: 'signed' | 'admin';
+  responses: Record<number, ResponseDoc>;
+  /** Left out of the OpenAPI document (pages, assets). */
+  hidden?: boolean;
+  /** Set for routes that must see the raw request (streams). The body is not read. */
+  raw?: boolean;
+  handler: (ctx: RouteContext<B>) => void | Promise<void>;
+}
+
+/** Keeps B inferred at each definition site. */
+export function route<B>(def: RouteDef<B>): RouteDef<unknown> {
+  return def as unknown as RouteDef<unknown>;
+}
+
+interface Compiled {
+  def: RouteDef<unknown>;
+  re: RegExp;
+  names: string[];
+}
+
+export interface Matched {
+  route: RouteDef<unknown>;
+  params: Record<string, string>;
+}
+
+export class Router {
+  private readonly routes: Compiled[] = [];
+
+  constructor(private readonly bodyLimit: number) {}
+
+  add(...defs: RouteDef<unknown>[]): void {
+    for (const def of defs) {
+      const names: string[] = [];
+      const src = def.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_m, n: string) => {
+        names.push(n);
+        return '([^/]+)';
+      });
+      this.routes.push({ def, re: new RegExp(`^${src}$`), names });
+    }
+  }
+
+  list(): readonly RouteDef<unknown>[] {
+    return this.routes.map((r) => r.def);
+  }
+
+  /** The matching route, `405` when the path exists under another method, or null. */
+  match(method: string, path: string): Matched | 405 | null {
+    let pathMatched = false;
+    const m = method === 'HEAD' ? 'GET' : method;
+    for (const r of this.routes) {
+      const hit = r.re.exec(path);
+      if (!hit) continue;
+      if (r.def.method !== m) {
+        pathMatched = true;
+        continue;
+      }
+      const params: Record<string, string> = {};
+      r.names.forEach((n, i) => {
+        params[n] = safeDecode(hit[i + 1] ?? '');
+      });
+      return { route: r.def, params };
+    }
+    return pathMatched ? 405 : null;
+  }
+
+  async dispatch(matched: Matched, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, originalUrl: string, ip: string): Promise<void> {
+    const { route: def, params } = matched;
+    try {
+      if (params.roomId !== undefined && !ROOM_ID_RE.test(params.roomId)) throw new HttpError(400, ERR.badRoomId);
+      let body: unknown = undefined;
+      if (def.body && !def.raw) {
+        const raw = await readJsonBody(req, this.bodyLimit);
+        const parsed = def.body.safeParse(raw);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          throw new HttpError(400, def.badBody ?? (issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : ERR.invalidJson));
+        }
+        body = parsed.data;
+      } else if (!def.raw && (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE')) {
+        req.resume();
+      }
+      await def.handler({ req, res, params, query, originalUrl, ip, body });
+    } catch (e) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (e instanceof HttpError) {
+        sendError(res, e.status, e.error, e.extra, e.retryAfterS);
+        return;
+      }
+      // Never echo the exception: it could carry request content. The operator sees the type.
+      console.error(JSON.stringify({ level: 'error', at: def.path, error: e instanceof Error ? e.name : 'unknown', where: e instanceof Error ? (e.stack ?? '').split('\n')[1]?.trim() : undefined }));
+      sendError(res, 500, 'internal error');
+    }
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Integer query parameter with the reference's leniency: invalid → fallback. */
+export function intParam(q: URLSearchParams, name: string, fallback: number): number {
+  const v = q.get(name);
+  if (v === null || v.trim() === '') return fallback;
+  const n = Number.parseInt(v, 10);
+  return Number.isFinite(n) ? n : fallback;
+}
+
+/** `timeout`-style clamp where 0 or invalid means the default. */
+export function clampTimeout(q: URLSearchParams, name: string, def: number, min: number, max: number): number {
+  const n = intParam(q, name, def);
+  if (n <= 0) return def;
+  return Math.min(max, Math.max(min, n));
+}

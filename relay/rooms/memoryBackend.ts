@@ -1,0 +1,340 @@
+/**
+ * The embedded default: all room state in this process's memory, nothing on disk.
+ */
+import { randomUUID } from 'node:crypto';
+import { LIMITS, type Participant } from '../../protocol/index.js';
+import type { RelayLimits } from '../config.js';
+import type {
+  AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, MessageDraft, PresenceEntry, ReadResult, RoomBackend, RoomInfo, StoredMessage,
+} from './types.js';
+
+interface StoredEntry {
+  message: StoredMessage;
+  bytes: number;
+}
+
+interface RoomState {
+  createdAt: number;
+  lastActive: number;
+  nextSeq: number;
+  signedOnly: boolean;
+  buffer: StoredEntry[];
+  /** How many buffered messages carry a ttl_ms: lets pruning skip the full scan when zero. */
+  ttlCount: number;
+  heartbeats: Map<string, { lastSeen: number; box_pub: string | null }>;
+  local: { size: number; entries: PresenceEntry[] };
+}
+
+interface CursorState {
+  cursor: number;
+  inflight: { claimId: string; seq: number; claimedAt: number; leaseMs: number } | null;
+}
+
+const NO_EVENTS: BackendEvents = { message() {}, locked() {}, presence() {}, evicted() {} };
+
+export class MemoryBackend implements RoomBackend {
+  private readonly rooms = new Map<string, RoomState>();
+  /** handle → (roomId → cursor), each inner map kept in least-recently-used order. */
+  private readonly cursors = new Map<string, Map<string, CursorState>>();
+  private bufferedBytes = 0;
+  private events: BackendEvents = NO_EVENTS;
+  private isBusy: (roomId: string) => boolean = () => false;
+
+  constructor(private readonly limits: RelayLimits) {}
+
+  attach(events: BackendEvents, isBusy: (roomId: string) => boolean): void {
+    this.events = events;
+    this.isBusy = isBusy;
+  }
+
+  async ensure(roomId: string, now: number): Promise<boolean> {
+    return this.getOrCreate(roomId, now) !== null;
+  }
+
+  async exists(roomId: string): Promise<boolean> {
+    return this.rooms.has(roomId);
+  }
+
+  async append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): Promise<AppendOutcome> {
+    const room = this.getOrCreate(roomId, now);
+    if (!room) return { ok: false, reason: 'room_cap' };
+    const bytes = draft.ciphertext.length + LIMITS.messageOverheadBytes;
+    if (this.bufferedBytes + bytes > this.limits.roomBufferBytesMax) return { ok: false, reason: 'byte_fuse' };
+    let lockedNow = false;
+    if (!room.signedOnly && lock) {
+      if (!signed) return { ok: false, reason: 'needs_sig' };
+      room.signedOnly = true;
+      lockedNow = true;
+    }
+    if (room.signedOnly && !signed) return { ok: false, reason: 'locked' };
+    const message: StoredMessage = {
+      seq: room.nextSeq++,
+      id: randomUUID(),
+      sender: draft.sender,
+      sender_verified: draft.sender_verified,
+      ciphertext: draft.ciphertext,
+      nonce: draft.nonce,
+      ts: now,
+    };
+    if (draft.ttl_ms !== undefined && draft.ttl_ms > 0) {
+      message.ttl_ms = draft.ttl_ms;
+      room.ttlCount++;
+    }
+    if (draft.reply_to) message.reply_to = draft.reply_to;
+    room.buffer.push({ message, bytes });
+    this.bufferedBytes += bytes;
+    room.lastActive = now;
+    this.prune(room, now);
+    if (lockedNow) this.events.locked(roomId);
+    this.events.message(roomId, message);
+    return { ok: true, message, locked: room.signedOnly };
+  }
+
+  async read(roomId: string, after: number, limit: number, now: number): Promise<ReadResult | null> {
+    const room = this.rooms.get(roomId);
+    if (!room) return null;
+    this.prune(room, now);
+    const buf = room.buffer;
+    const messages: StoredMessage[] = [];
+    for (let i = firstAfter(buf, after); i < buf.length && messages.length < limit; i++) messages.push(buf[i]!.message);
+    return { messages, lastSeq: lastSeqOf(room), oldestSeq: buf[0]?.message.seq ?? 0 };
+  }
+
+  async info(roomId: string, now: number): Promise<RoomInfo | null> {
+    const room = this.rooms.get(roomId);
+    if (!room) return null;
+    this.prune(room, now);
+    return {
+      createdAt: room.createdAt,
+      lastActive: room.lastActive,
+      signedOnly: room.signedOnly,
+      count: room.buffer.length,
+      lastSeq: lastSeqOf(room),
+      oldestSeq: room.buffer[0]?.message.seq ?? 0,
+    };
+  }
+
+  async touch(roomId: string, now: number): Promise<void> {
+    const room = this.rooms.get(roomId);
+    if (room) room.lastActive = now;
+  }
+
+  async heartbeat(roomId: string, name: string, boxPub: string | null, now: number): Promise<boolean> {
+    const room = this.rooms.get(roomId);
+    if (!room) return false;
+    room.lastActive = now;
+    room.heartbeats.delete(name);
+    room.heartbeats.set(name, { lastSeen: now, box_pub: boxPub });
+    // Bounded, oldest first: the reference let one client grow this without limit.
+    while (room.heartbeats.size > this.limits.heartbeatsPerRoom) {
+      const oldest = room.heartbeats.keys().next().value;
+      if (oldest === undefined) break;
+      room.heartbeats.delete(oldest);
+    }
+    this.events.presence(roomId);
+    return true;
+  }
+
+  async setLocalPresence(roomId: string, size: number, entries: PresenceEntry[]): Promise<void> {
+    const room = this.rooms.get(roomId);
+    if (room) room.local = { size, entries };
+  }
+
+  async presence(roomId: string, now: number): Promise<{ size: number; names: string[]; participants: Participant[] }> {
+    const room = this.rooms.get(roomId);
+    if (!room) return { size: 0, names: [], participants: [] };
+    return mergePresence([room.local], room.heartbeats, now);
+  }
+
+  async claim(roomId: string, handle: string, exclude: ReadonlySet<string>, leaseMs: number, now: number): Promise<ClaimOutcome> {
+    const room = this.rooms.get(roomId);
+    const existing = this.cursors.get(handle)?.get(roomId);
+    if (!room) return { kind: 'missing', cursor: existing?.cursor ?? 0, lastSeq: 0 };
+    this.prune(room, now);
+    const state = this.cursorFor(handle, roomId);
+    const oldest = room.buffer[0]?.message.seq;
+    if (oldest !== undefined && state.cursor < oldest - 1) state.cursor = oldest - 1;
+    const lastSeq = lastSeqOf(room);
+    const inflight = state.inflight;
+    if (inflight) {
+      if (now - inflight.claimedAt <= inflight.leaseMs) {
+        const held = room.buffer.find((e) => e.message.seq === inflight.seq)?.message;
+        if (held) return { kind: 'hit', claimId: inflight.claimId, message: held, cursor: state.cursor, lastSeq };
+      }
+      // Expired (redelivery under a new claim id) or pruned meanwhile.
+      state.inflight = null;
+    }
+    const buf = room.buffer;
+    for (let i = firstAfter(buf, state.cursor); i < buf.length; i++) {
+      const m = buf[i]!.message;
+      if (exclude.has(m.sender)) continue;
+      const claimId = randomUUID();
+      state.inflight = { claimId, seq: m.seq, claimedAt: now, leaseMs };
+      return { kind: 'hit', claimId, message: m, cursor: state.cursor, lastSeq };
+    }
+    return { kind: 'empty', cursor: state.cursor, lastSeq };
+  }
+
+  async ack(roomId: string, handle: string, claimId: string, seq: number, now: number): Promise<AckOutcome> {
+    const state = this.cursors.get(handle)?.get(roomId);
+    if (!state) return { ok: true, advanced: false, cursor: 0 };
+    if (seq !== 0 && seq <= state.cursor) return { ok: true, advanced: false, cursor: state.cursor };
+    const f = state.inflight;
+    if (!f || now - f.claimedAt > f.leaseMs || f.claimId !== claimId || f.seq !== seq) return { ok: false, cursor: state.cursor };
+    state.cursor = seq;
+    state.inflight = null;
+    return { ok: true, advanced: true, cursor: seq };
+  }
+
+  async janitor(now: number, busy: ReadonlySet<string>): Promise<void> {
+    for (const [id, room] of this.rooms) {
+      this.prune(room, now);
+      for (const [name, hb] of room.heartbeats) if (now - hb.lastSeen > LIMITS.heartbeatFreshMs) room.heartbeats.delete(name);
+      if (!busy.has(id) && !this.isBusy(id) && now - room.lastActive > this.limits.roomGraceMs) this.evict(id, room);
+    }
+  }
+
+  async roomCount(): Promise<number> {
+    return this.rooms.size;
+  }
+
+  async close(): Promise<void> {
+    this.rooms.clear();
+    this.bufferedBytes = 0;
+  }
+
+  private getOrCreate(roomId: string, now: number): RoomState | null {
+    const found = this.rooms.get(roomId);
+    if (found) return found;
+    if (this.rooms.size >= this.limits.roomsMax && !this.evictOldestIdle()) return null;
+    const room: RoomState = {
+      createdAt: now,
+      lastActive: now,
+      // Starting at the wall clock means a room recreated after eviction usually starts above
+      // any seq a client saw before, so `after=<old seq>` stays safe.
+      nextSeq: now,
+      signedOnly: false,
+      buffer: [],
+      ttlCount: 0,
+      heartbeats: new Map(),
+      local: { size: 0, entries: [] },
+    };
+    this.rooms.set(roomId, room);
+    return room;
+  }
+
+  private evictOldestIdle(): boolean {
+    let victim: [string, RoomState] | null = null;
+    for (const entry of this.rooms) {
+      if (this.isBusy(entry[0])) continue;
+      if (!victim || entry[1].lastActive < victim[1].lastActive) victim = entry;
+    }
+    if (!victim) return false;
+    this.evict(victim[0], victim[1]);
+    return true;
+  }
+
+  private evict(id: string, room: RoomState): void {
+    for (const e of room.buffer) this.bufferedBytes -= e.bytes;
+    this.rooms.delete(id);
+    this.events.evicted(id);
+  }
+
+  private prune(room: RoomState, now: number): void {
+    const buf = room.buffer;
+    let drop = 0;
+    const maxAge = now - LIMITS.replayMaxAgeMs;
+    while (drop < buf.length && buf[drop]!.message.ts <= maxAge) drop++;
+    if (buf.length - drop > LIMITS.replayMaxMessages) drop = buf.length - LIMITS.replayMaxMessages;
+    if (drop > 0) {
+      for (let i = 0; i < drop; i++) {
+        this.bufferedBytes -= buf[i]!.bytes;
+        if (buf[i]!.message.ttl_ms !== undefined) room.ttlCount--;
+      }
+      buf.splice(0, drop);
+    }
+    if (room.ttlCount > 0) {
+      let w = 0;
+      for (let r = 0; r < buf.length; r++) {
+        const e = buf[r]!;
+        const ttl = e.message.ttl_ms;
+        if (ttl !== undefined && e.message.ts + ttl <= now) {
+          this.bufferedBytes -= e.bytes;
+          room.ttlCount--;
+          continue;
+        }
+        buf[w++] = e;
+      }
+      buf.length = w;
+    }
+  }
+
+  private cursorFor(handle: string, roomId: string): CursorState {
+    let rooms = this.cursors.get(handle);
+    if (!rooms) {
+      rooms = new Map();
+      this.cursors.set(handle, rooms);
+    }
+    let state = rooms.get(roomId);
+    if (state) {
+      rooms.delete(roomId);
+    } else {
+      state = { cursor: 0, inflight: null };
+      if (rooms.size >= LIMITS.cursorRoomsPerHandle) {
+        const lru = rooms.keys().next().value;
+        if (lru !== undefined) rooms.delete(lru);
+      }
+    }
+    rooms.set(roomId, state);
+    return state;
+  }
+}
+
+function lastSeqOf(room: RoomState): number {
+  return room.buffer[room.buffer.length - 1]?.message.seq ?? 0;
+}
+
+/** Index of the first entry with seq > after (binary search; seqs are strictly increasing). */
+function firstAfter(buf: StoredEntry[], after: number): number {
+  let lo = 0;
+  let hi = buf.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (buf[mid]!.message.seq <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Participants: live subscribers deduplicated by name (first wins), then heartbeats no older
+ * than 60 s whose names are not already listed (reference-relay.md §4).
+ */
+export function mergePresence(
+  nodes: Array<{ size: number; entries: PresenceEntry[] }>,
+  heartbeats: Map<string, { lastSeen: number; box_pub: string | null }>,
+  now: number,
+): { size: number; names: string[]; participants: Participant[] } {
+  const seen = new Set<string>();
+  const participants: Participant[] = [];
+  let size = 0;
+  for (const node of nodes) {
+    size += node.size;
+    for (const e of node.entries) {
+      if (seen.has(e.name)) continue;
+      seen.add(e.name);
+      const p: Participant = { name: e.name, last_seen_ms_ago: Math.max(0, now - e.lastSeen) };
+      if (e.box_pub) p.box_pub = e.box_pub;
+      participants.push(p);
+    }
+  }
+  const names = [...seen];
+  for (const [name, hb] of heartbeats) {
+    if (seen.has(name) || now - hb.lastSeen > LIMITS.heartbeatFreshMs) continue;
+    seen.add(name);
+    const p: Participant = { name, last_seen_ms_ago: now - hb.lastSeen };
+    if (hb.box_pub) p.box_pub = hb.box_pub;
+    participants.push(p);
+  }
+  return { size, names, participants };
+}

@@ -1,0 +1,89 @@
+/**
+ * The shared room state behind an interface, so that one node keeps it in memory and a cluster
+ * keeps it in Redis (issue 7) without the transports knowing which. Everything node-local
+ * (open sockets, parked requests) lives in the Hub instead.
+ */
+import type { Participant, StoredMessage } from '../../protocol/index.js';
+
+export type { StoredMessage, Participant };
+
+export interface MessageDraft {
+  sender: string;
+  sender_verified: boolean;
+  ciphertext: string;
+  nonce: string;
+  ttl_ms?: number;
+  reply_to?: string;
+}
+
+export type AppendOutcome =
+  | { ok: true; message: StoredMessage; locked: boolean }
+  | { ok: false; reason: 'room_cap' | 'byte_fuse' | 'needs_sig' | 'locked' };
+
+export interface RoomInfo {
+  createdAt: number;
+  lastActive: number;
+  signedOnly: boolean;
+  count: number;
+  lastSeq: number;
+  oldestSeq: number;
+}
+
+export interface ReadResult {
+  messages: StoredMessage[];
+  lastSeq: number;
+  oldestSeq: number;
+}
+
+export interface PresenceEntry {
+  name: string;
+  box_pub?: string;
+  lastSeen: number;
+}
+
+export interface ClaimOutcome {
+  kind: 'hit' | 'empty' | 'missing';
+  claimId?: string;
+  message?: StoredMessage;
+  cursor: number;
+  lastSeq: number;
+}
+
+export type AckOutcome = { ok: true; advanced: boolean; cursor: number } | { ok: false; cursor: number };
+
+/** Events a backend raises for every node, including the one that caused them. */
+export interface BackendEvents {
+  message(roomId: string, message: StoredMessage): void;
+  locked(roomId: string): void;
+  presence(roomId: string): void;
+  evicted(roomId: string): void;
+}
+
+export interface RoomBackend {
+  /** Create the room if needed; false when the room cap is reached and nothing can be evicted. */
+  ensure(roomId: string, now: number): Promise<boolean>;
+  exists(roomId: string): Promise<boolean>;
+  /**
+   * Stamp and store a message, honouring the signed-only latch atomically with the append.
+   * `signed` says the post carried a valid signature; `lock` that it asked to lock the room.
+   */
+  append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): Promise<AppendOutcome>;
+  /** Messages with seq > after, oldest first, at most `limit`; null when the room is missing. */
+  read(roomId: string, after: number, limit: number, now: number): Promise<ReadResult | null>;
+  info(roomId: string, now: number): Promise<RoomInfo | null>;
+  /** Bump lastActive (a parked waiter, a heartbeat, a subscriber joining or leaving). */
+  touch(roomId: string, now: number): Promise<void>;
+  /** `/listening`: false when the room does not exist. */
+  heartbeat(roomId: string, name: string, boxPub: string | null, now: number): Promise<boolean>;
+  /** This node's live subscribers for a room; the backend merges all nodes' lists. */
+  setLocalPresence(roomId: string, size: number, entries: PresenceEntry[], now: number): Promise<void>;
+  presence(roomId: string, now: number): Promise<{ size: number; names: string[]; participants: Participant[] }>;
+  claim(roomId: string, handle: string, exclude: ReadonlySet<string>, leaseMs: number, now: number): Promise<ClaimOutcome>;
+  ack(roomId: string, handle: string, claimId: string, seq: number, now: number): Promise<AckOutcome>;
+  /** Periodic pruning and eviction. `busy` holds rooms this node must keep (open streams, waiters). */
+  janitor(now: number, busy: ReadonlySet<string>): Promise<void>;
+  roomCount(): Promise<number>;
+  /** Wire the node's hub in: where events go, and which rooms must not be evicted. */
+  attach(events: BackendEvents, isBusy: (roomId: string) => boolean): void;
+  close(): Promise<void>;
+}
