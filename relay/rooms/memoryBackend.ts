@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { LIMITS, type Participant } from '../../protocol/index.js';
 import type { RelayLimits } from '../config.js';
 import type {
-  AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, MessageDraft, PresenceEntry, ReadResult, RoomBackend, RoomInfo, StoredMessage,
+  AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
 
 interface StoredEntry {
@@ -22,7 +22,6 @@ interface RoomState {
   /** How many buffered messages carry a ttl_ms: lets pruning skip the full scan when zero. */
   ttlCount: number;
   heartbeats: Map<string, { lastSeen: number; box_pub: string | null }>;
-  local: { size: number; entries: PresenceEntry[] };
 }
 
 interface CursorState {
@@ -135,15 +134,14 @@ export class MemoryBackend implements RoomBackend {
     return true;
   }
 
-  async setLocalPresence(roomId: string, size: number, entries: PresenceEntry[]): Promise<void> {
-    const room = this.rooms.get(roomId);
-    if (room) room.local = { size, entries };
+  async setLocalPresence(roomId: string): Promise<void> {
+    // One node: the hub's own list is the whole picture, so there is nothing to share.
+    this.events.presence(roomId);
   }
 
-  async presence(roomId: string, now: number): Promise<{ size: number; names: string[]; participants: Participant[] }> {
+  async presence(roomId: string, now: number, local: LocalPresence): Promise<{ size: number; names: string[]; participants: Participant[] }> {
     const room = this.rooms.get(roomId);
-    if (!room) return { size: 0, names: [], participants: [] };
-    return mergePresence([room.local], room.heartbeats, now);
+    return mergePresence([local], room?.heartbeats ?? new Map(), now);
   }
 
   async claim(roomId: string, handle: string, exclude: ReadonlySet<string>, leaseMs: number, now: number): Promise<ClaimOutcome> {
@@ -217,7 +215,6 @@ export class MemoryBackend implements RoomBackend {
       buffer: [],
       ttlCount: 0,
       heartbeats: new Map(),
-      local: { size: 0, entries: [] },
     };
     this.rooms.set(roomId, room);
     return room;

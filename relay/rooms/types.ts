@@ -41,6 +41,11 @@ export interface PresenceEntry {
   lastSeen: number;
 }
 
+export interface LocalPresence {
+  size: number;
+  entries: PresenceEntry[];
+}
+
 export interface ClaimOutcome {
   kind: 'hit' | 'empty' | 'missing';
   claimId?: string;
@@ -75,9 +80,13 @@ export interface RoomBackend {
   touch(roomId: string, now: number): Promise<void>;
   /** `/listening`: false when the room does not exist. */
   heartbeat(roomId: string, name: string, boxPub: string | null, now: number): Promise<boolean>;
-  /** This node's live subscribers for a room; the backend merges all nodes' lists. */
+  /**
+   * This node's live subscribers for a room changed: share them with the other nodes and raise
+   * the `presence` event everywhere, this node included.
+   */
   setLocalPresence(roomId: string, size: number, entries: PresenceEntry[], now: number): Promise<void>;
-  presence(roomId: string, now: number): Promise<{ size: number; names: string[]; participants: Participant[] }>;
+  /** The room's participants: this node's fresh list merged with other nodes' and heartbeats. */
+  presence(roomId: string, now: number, local: LocalPresence): Promise<{ size: number; names: string[]; participants: Participant[] }>;
   claim(roomId: string, handle: string, exclude: ReadonlySet<string>, leaseMs: number, now: number): Promise<ClaimOutcome>;
   ack(roomId: string, handle: string, claimId: string, seq: number, now: number): Promise<AckOutcome>;
   /** Periodic pruning and eviction. `busy` holds rooms this node must keep (open streams, waiters). */

@@ -1,0 +1,42 @@
+/**
+ * What every route module receives: the config, the shared limiters and stores. Route files
+ * export `xxxRoutes(deps): RouteDef[]` and never reach for globals.
+ */
+import { ERR, RETRY_AFTER_S } from '../protocol/index.js';
+import type { RelayConfig } from './config.js';
+import { HttpError } from './http/respond.js';
+import type { IdentityRegistry } from './identity/registry.js';
+import { Counter, RateLimiter, type BucketSpec } from './limits/rateLimit.js';
+import type { Hub } from './rooms/hub.js';
+import type { RoomBackend } from './rooms/types.js';
+
+export interface RelayDeps {
+  config: RelayConfig;
+  backend: RoomBackend;
+  hub: Hub;
+  identities: IdentityRegistry;
+  rate: RateLimiter;
+  /** Parked long-polls per IP: room wait, claim and DM wait share this cap. */
+  waitersPerIp: Counter;
+  now(): number;
+}
+
+export function actionBucket(config: RelayConfig): BucketSpec {
+  return { capacity: config.limits.rateBucketCapacity, refillPerS: config.limits.rateBucketRefillPerS };
+}
+
+export function globalBucket(config: RelayConfig): BucketSpec {
+  return { capacity: config.limits.globalBucketCapacity, refillPerS: config.limits.globalBucketRefillPerS };
+}
+
+/**
+ * Take a token from the action's bucket and the per-IP global one, or throw 429. `key` is
+ * namespaced by the caller (`room:<id>`, `dm:<h>`, `auth:<h>`, `register`, …).
+ */
+export function rateLimitOrThrow(deps: RelayDeps, ip: string, key: string, retryAfterS: number = RETRY_AFTER_S.roomPost, withGlobal = true): void {
+  const now = deps.now();
+  const ok = withGlobal
+    ? deps.rate.take(now, [`${ip}|${key}`, actionBucket(deps.config)], [`${ip}|global`, globalBucket(deps.config)])
+    : deps.rate.take(now, [`${ip}|${key}`, actionBucket(deps.config)]);
+  if (!ok) throw new HttpError(429, ERR.rateLimited, retryAfterS);
+}

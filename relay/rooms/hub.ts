@@ -1,0 +1,229 @@
+/**
+ * The node-local side of rooms: open streams and parked long-polls, and the fan-out to them.
+ * Shared state (sequence, buffer, lock, cursors) is the backend's; the hub only listens to it.
+ */
+import { ERR, type StoredMessage } from '../../protocol/index.js';
+import type { Subscriber, Waiter } from './subscriber.js';
+import type { PresenceEntry, RoomBackend } from './types.js';
+
+interface LocalRoom {
+  subs: Set<Subscriber>;
+  waiters: Set<Waiter>;
+  presenceTimer: NodeJS.Timeout | null;
+}
+
+/** Presence changes within this window go out as one frame: a join storm stays linear. */
+const PRESENCE_COALESCE_MS = 10;
+
+export type JoinResult = { ok: true } | { ok: false; error: string };
+
+export class Hub {
+  private readonly rooms = new Map<string, LocalRoom>();
+  private streams = 0;
+
+  constructor(
+    private readonly backend: RoomBackend,
+    private readonly now: () => number,
+  ) {
+    backend.attach(
+      {
+        message: (roomId, m) => this.fanOut(roomId, m),
+        locked: (roomId) => this.broadcast(roomId, '{"type":"locked"}'),
+        presence: (roomId) => this.schedulePresence(roomId),
+        evicted: () => {},
+      },
+      (roomId) => this.isBusy(roomId),
+    );
+  }
+
+  get streamCount(): number {
+    return this.streams;
+  }
+
+  isBusy(roomId: string): boolean {
+    const r = this.rooms.get(roomId);
+    return !!r && (r.subs.size > 0 || r.waiters.size > 0);
+  }
+
+  busyRooms(): Set<string> {
+    const out = new Set<string>();
+    for (const [id, r] of this.rooms) if (r.subs.size > 0 || r.waiters.size > 0) out.add(id);
+    return out;
+  }
+
+  subscriberCount(roomId: string): number {
+    return this.rooms.get(roomId)?.subs.size ?? 0;
+  }
+
+  /**
+   * Attach a stream: replay what is newer than `after`, then `ready`, then go live. The
+   * subscriber is registered before the replay is read, and live messages that race the read
+   * are held in `pending` and deduplicated by seq, so nothing is lost or sent twice.
+   */
+  async join(roomId: string, sub: Subscriber, after: number, readyExtra: Record<string, unknown> = {}): Promise<JoinResult> {
+    const now = this.now();
+    if (!(await this.backend.ensure(roomId, now))) return { ok: false, error: ERR.roomCap };
+    const room = this.local(roomId);
+    const before = await this.backend.presence(roomId, now, localPresence(room));
+    sub.pending = [];
+    room.subs.add(sub);
+    this.streams++;
+    const read = await this.backend.read(roomId, after, Number.MAX_SAFE_INTEGER, now);
+    let lastSent = after;
+    if (read) {
+      for (const m of read.messages) {
+        sub.send(messageFrame(m));
+        lastSent = m.seq;
+      }
+    }
+    const lastSeq = read?.lastSeq ?? 0;
+    const oldest = read?.oldestSeq ?? 0;
+    const info = await this.backend.info(roomId, now);
+    const ready: Record<string, unknown> = {
+      type: 'ready',
+      roomId,
+      size: room.subs.size,
+      participants: before.participants,
+      last_seq: lastSeq,
+      signed_only: info?.signedOnly ?? false,
+      ...readyExtra,
+    };
+    // A gap: the client resumes from a point older than anything retained, so messages between
+    // its `after` and the oldest retained one are gone from this relay.
+    if (after > 0 && oldest > 0 && after < oldest - 1) {
+      ready.gap = true;
+      ready.oldest_seq = oldest;
+    }
+    sub.send(JSON.stringify(ready));
+    const pending = sub.pending;
+    sub.pending = null;
+    for (const p of pending) if (p.seq > lastSent) sub.send(p.json);
+    await this.backend.touch(roomId, now);
+    this.presenceChanged(roomId);
+    return { ok: true };
+  }
+
+  leave(roomId: string, sub: Subscriber): void {
+    const room = this.rooms.get(roomId);
+    if (!room || !room.subs.delete(sub)) return;
+    this.streams--;
+    void this.backend.touch(roomId, this.now());
+    this.presenceChanged(roomId);
+    this.dropIfIdle(roomId, room);
+  }
+
+  /** A subscriber's name or key changed (WS hello). */
+  rename(roomId: string, from: string | null, to: string): void {
+    if (from !== null && from !== to) this.broadcast(roomId, JSON.stringify({ type: 'rename', from, to }));
+    this.presenceChanged(roomId);
+  }
+
+  park(roomId: string, w: Waiter): void {
+    this.local(roomId).waiters.add(w);
+  }
+
+  unpark(roomId: string, w: Waiter): void {
+    const room = this.rooms.get(roomId);
+    if (!room) return;
+    room.waiters.delete(w);
+    this.dropIfIdle(roomId, room);
+  }
+
+  waiterCount(roomId: string): number {
+    return this.rooms.get(roomId)?.waiters.size ?? 0;
+  }
+
+  broadcast(roomId: string, json: string): void {
+    const room = this.rooms.get(roomId);
+    if (!room) return;
+    for (const s of room.subs) s.send(json);
+  }
+
+  closeAll(): void {
+    for (const room of this.rooms.values()) {
+      if (room.presenceTimer) clearTimeout(room.presenceTimer);
+      for (const s of room.subs) s.close('shutdown');
+      for (const w of room.waiters) w.wake();
+    }
+    this.rooms.clear();
+  }
+
+  private fanOut(roomId: string, m: StoredMessage): void {
+    const room = this.rooms.get(roomId);
+    if (!room) return;
+    // Serialized once for every subscriber, whatever the transport.
+    const json = messageFrame(m);
+    for (const s of room.subs) {
+      if (s.pending) s.pending.push({ seq: m.seq, json });
+      else s.send(json);
+    }
+    if (room.waiters.size > 0) {
+      const waiters = [...room.waiters];
+      room.waiters.clear();
+      for (const w of waiters) w.wake();
+    }
+  }
+
+  /** This node's subscribers changed: publish them, and the backend tells every node. */
+  private presenceChanged(roomId: string): void {
+    const room = this.rooms.get(roomId);
+    const local = room ? localPresence(room) : { size: 0, entries: [] };
+    void this.backend.setLocalPresence(roomId, local.size, local.entries, this.now());
+  }
+
+  private schedulePresence(roomId: string): void {
+    const room = this.rooms.get(roomId);
+    if (!room || room.presenceTimer) return;
+    room.presenceTimer = setTimeout(() => {
+      room.presenceTimer = null;
+      void this.sendPresence(roomId);
+    }, PRESENCE_COALESCE_MS);
+  }
+
+  private async sendPresence(roomId: string): Promise<void> {
+    const room = this.rooms.get(roomId);
+    if (!room) return;
+    if (room.subs.size === 0) {
+      this.dropIfIdle(roomId, room);
+      return;
+    }
+    const now = this.now();
+    const p = await this.backend.presence(roomId, now, localPresence(room));
+    const json = JSON.stringify({ type: 'presence', size: p.size, names: p.names, participants: p.participants });
+    for (const s of room.subs) {
+      if (s.transport === 'sse') s.lastSeen = now;
+      s.send(json);
+    }
+  }
+
+  private local(roomId: string): LocalRoom {
+    let r = this.rooms.get(roomId);
+    if (!r) {
+      r = { subs: new Set(), waiters: new Set(), presenceTimer: null };
+      this.rooms.set(roomId, r);
+    }
+    return r;
+  }
+
+  private dropIfIdle(roomId: string, room: LocalRoom): void {
+    if (room.subs.size === 0 && room.waiters.size === 0 && !room.presenceTimer) this.rooms.delete(roomId);
+  }
+}
+
+/** Live subscribers that declared a name, deduplicated by name (the first one wins). */
+function localPresence(room: LocalRoom): { size: number; entries: PresenceEntry[] } {
+  const entries: PresenceEntry[] = [];
+  const seen = new Set<string>();
+  for (const s of room.subs) {
+    if (!s.name || seen.has(s.name)) continue;
+    seen.add(s.name);
+    const e: PresenceEntry = { name: s.name, lastSeen: s.lastSeen };
+    if (s.boxPub) e.box_pub = s.boxPub;
+    entries.push(e);
+  }
+  return { size: room.subs.size, entries };
+}
+
+export function messageFrame(m: StoredMessage): string {
+  return JSON.stringify({ type: 'message', ...m });
+}
