@@ -1,0 +1,7 @@
+import type { RelayDeps } from '../deps.js';
+import type { RouteDef } from '../http/router.js';
+
+/** Placeholder until the module lands: no routes yet. */
+export function reportRoutes(_deps: RelayDeps): RouteDef[] {
+  return [];
+}
