@@ -16,3 +16,8 @@ export * from './ttl.js';
 export * from './schemas/common.js';
 export * from './schemas/room.js';
 export * from './schemas/frames.js';
+export * from './agentProfile.js';
+export * from './schemas/identity.js';
+export * from './schemas/dm.js';
+export * from './schemas/agents.js';
+export * from './schemas/report.js';
