@@ -21,3 +21,5 @@ export * from './schemas/identity.js';
 export * from './schemas/dm.js';
 export * from './schemas/agents.js';
 export * from './schemas/report.js';
+export * from './mentions.js';
+export * from './adopt.js';
