@@ -16,19 +16,24 @@ export class NonceCache {
 
   /** Record `nonce` for `key`; false if it was seen (a replay) or the cache is full. */
   use(key: string, nonce: string, now: number): boolean {
+    return this.record(key, nonce, now) === 'ok';
+  }
+
+  /** Like `use`, but says why a nonce was refused: DM sends answer a replay and a full cache differently. */
+  record(key: string, nonce: string, now: number): 'ok' | 'seen' | 'full' {
     let seen = this.byKey.get(key);
     if (seen) this.expire(seen, now);
-    if (seen?.has(nonce)) return false;
+    if (seen?.has(nonce)) return 'seen';
     if (this.total >= this.globalMax) this.sweep(now);
-    if (this.total >= this.globalMax) return false;
+    if (this.total >= this.globalMax) return 'full';
     if (!seen) {
       seen = new Map();
       this.byKey.set(key, seen);
     }
-    if (seen.size >= this.perKeyMax) return false;
+    if (seen.size >= this.perKeyMax) return 'full';
     seen.set(nonce, now + this.ttlMs);
     this.total++;
-    return true;
+    return 'ok';
   }
 
   sweep(now: number): void {

@@ -118,6 +118,12 @@ export class Hub {
     this.presenceChanged(roomId);
   }
 
+  /** Participants as everyone sees them: this node's subscribers merged by the backend. */
+  presence(roomId: string): ReturnType<RoomBackend['presence']> {
+    const room = this.rooms.get(roomId);
+    return this.backend.presence(roomId, this.now(), room ? localPresence(room) : { size: 0, entries: [] });
+  }
+
   park(roomId: string, w: Waiter): void {
     this.local(roomId).waiters.add(w);
   }

@@ -1,0 +1,46 @@
+/**
+ * Accepting a post, shared by HTTP and WebSocket so that both apply the same checks in the same
+ * order (reference-relay.md §2.1): rate limit, signature, then the atomic append (room cap,
+ * byte fuse, signed-only latch).
+ */
+import { ERR, RETRY_AFTER_S, type PostMessageBody, type StoredMessage } from '../../protocol/index.js';
+import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
+import { HttpError } from '../http/respond.js';
+import type { MessageDraft } from './types.js';
+
+export type Transport = 'http' | 'ws';
+
+/** The reference's default labels when a post carries none. */
+const DEFAULT_SENDER: Record<Transport, string> = { http: 'agent', ws: 'user' };
+
+/** Throws HttpError with the status and text each transport reports. */
+export async function acceptPost(deps: RelayDeps, roomId: string, body: PostMessageBody, ip: string, transport: Transport): Promise<StoredMessage> {
+  rateLimitOrThrow(deps, ip, `room:${roomId}`, RETRY_AFTER_S.roomPost);
+  const now = deps.now();
+  const signed = Boolean(body.sender_handle) && Boolean(body.sender_sig);
+  let handle: string | null = null;
+  if (signed) {
+    handle = deps.identities.verifyRoomPost(roomId, { ...body, ciphertext: body.ciphertext }, now);
+    if (!handle) throw new HttpError(401, ERR.badSenderSig);
+  }
+  const draft: MessageDraft = {
+    sender: handle ? `@${handle}` : body.sender || DEFAULT_SENDER[transport],
+    sender_verified: handle !== null,
+    ciphertext: body.ciphertext,
+    nonce: body.nonce,
+  };
+  if (typeof body.ttl_ms === 'number' && body.ttl_ms > 0) draft.ttl_ms = body.ttl_ms;
+  if (body.reply_to) draft.reply_to = body.reply_to;
+  const out = await deps.backend.append(roomId, draft, handle !== null, body.signed_only === true, now);
+  if (out.ok) return out.message;
+  switch (out.reason) {
+    case 'room_cap':
+      throw new HttpError(503, ERR.roomCap, RETRY_AFTER_S.roomCap);
+    case 'byte_fuse':
+      throw new HttpError(503, transport === 'ws' ? ERR.roomBufferFullWs : ERR.roomBufferFull, RETRY_AFTER_S.byteFuse);
+    case 'needs_sig':
+      throw new HttpError(400, ERR.signedOnlyNeedsSig);
+    case 'locked':
+      throw new HttpError(403, transport === 'ws' ? ERR.signedOnlyLockedWs : ERR.signedOnlyLocked);
+  }
+}

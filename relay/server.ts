@@ -1,0 +1,134 @@
+/**
+ * createRelay(config): the HTTP server, WebSocket upgrades, routes and janitor, with no side
+ * effects on import. main.ts reads the environment and calls this; tests call it directly.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ERR, LIMITS } from '../protocol/index.js';
+import type { RelayConfig } from './config.js';
+import type { RelayDeps } from './deps.js';
+import { clientIp } from './http/clientIp.js';
+import { applySecurityHeaders, sendError } from './http/respond.js';
+import { Router } from './http/router.js';
+import { StaticFiles } from './http/static.js';
+import { NonceCache } from './identity/nonceCache.js';
+import { IdentityRegistry } from './identity/registry.js';
+import { Counter, RateLimiter } from './limits/rateLimit.js';
+import { createBackend } from './rooms/createBackend.js';
+import { Hub } from './rooms/hub.js';
+import { agentRoutes } from './routes/agents.js';
+import { dmRoutes } from './routes/dm.js';
+import { docsRoutes } from './routes/docs.js';
+import { healthRoutes } from './routes/health.js';
+import { identityRoutes } from './routes/identity.js';
+import { reportRoutes } from './routes/report.js';
+import { roomRoutes } from './routes/rooms.js';
+import { sseRoutes } from './transports/sse.js';
+import { StreamRegistry } from './transports/streams.js';
+import { WsTransport } from './transports/ws.js';
+
+export interface Relay {
+  readonly server: Server;
+  readonly deps: RelayDeps;
+  readonly router: Router;
+  /** http://host:port once listening. */
+  url: string;
+  port: number;
+  listen(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createRelay(config: RelayConfig): Promise<Relay> {
+  const backend = await createBackend(config);
+  const now = () => Date.now();
+  const hub = new Hub(backend, now);
+  const nonces = new NonceCache();
+  const deps: RelayDeps = {
+    config,
+    backend,
+    hub,
+    identities: new IdentityRegistry(nonces),
+    rate: new RateLimiter(),
+    waitersPerIp: new Counter(),
+    now,
+  };
+  const streams = new StreamRegistry(config.limits);
+  const router = new Router(config.limits.bodyBytes);
+  router.add(
+    ...roomRoutes(deps),
+    ...sseRoutes(deps, streams),
+    ...identityRoutes(deps),
+    ...dmRoutes(deps),
+    ...agentRoutes(deps),
+    ...reportRoutes(deps),
+    ...healthRoutes(deps, () => streams.count),
+  );
+  router.add(...docsRoutes(deps, router));
+  const staticFiles = config.webDir ? new StaticFiles(config.webDir) : null;
+  const ws = new WsTransport(deps, streams);
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    applySecurityHeaders(res);
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const path = q === -1 ? raw : raw.slice(0, q);
+    const method = req.method ?? 'GET';
+    const matched = router.match(method, path);
+    if (matched !== null && matched !== 405) {
+      // The access log names the route pattern: never a room id, handle, query or body.
+      if (config.accessLog) console.log(`${method} ${matched.route.path}`);
+      void router.dispatch(matched, req, res, new URLSearchParams(q === -1 ? '' : raw.slice(q + 1)), raw, clientIp(req, config.trustProxy));
+      return;
+    }
+    if (config.accessLog) console.log(`${method} ${matched === 405 ? '(method not allowed)' : '(unmatched)'}`);
+    if (matched === 405) return sendError(res, 405, ERR.methodNotAllowed);
+    if ((method === 'GET' || method === 'HEAD') && !path.startsWith('/api/') && staticFiles?.serve(req, res, path)) return;
+    sendError(res, 404, ERR.notFound);
+  };
+
+  const server = createServer({ requestTimeout: 0, headersTimeout: 125_000, keepAliveTimeout: 120_000 }, onRequest);
+  server.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
+  server.on('clientError', (_e, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":"malformed request"}');
+  });
+
+  const janitor = setInterval(() => {
+    const t = now();
+    void backend.janitor(t, hub.busyRooms());
+    deps.rate.sweep(t, LIMITS.rateBucketIdleMs);
+    nonces.sweep(t);
+  }, config.limits.janitorIntervalMs);
+  janitor.unref();
+
+  const relay: Relay = {
+    server,
+    deps,
+    router,
+    url: '',
+    port: 0,
+    listen: () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          const addr = server.address() as AddressInfo;
+          relay.port = addr.port;
+          const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+          relay.url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${addr.port}`;
+          resolve();
+        });
+      }),
+    async close() {
+      clearInterval(janitor);
+      streams.close();
+      ws.close();
+      hub.closeAll();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await backend.close();
+    },
+  };
+  return relay;
+}

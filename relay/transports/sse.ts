@@ -1,0 +1,85 @@
+/**
+ * Server-Sent Events (reference-relay.md §2.2): `data:`-only frames, replay then `ready` then
+ * `presence`, and a `: keepalive` comment every 15 s, which is also how dead sockets surface.
+ */
+import { ERR, RETRY_AFTER_S, isLaxBoxPub, normalizePresenceName } from '../../protocol/index.js';
+import type { RelayDeps } from '../deps.js';
+import { HttpError } from '../http/respond.js';
+import { intParam, route, type RouteDef } from '../http/router.js';
+import type { Subscriber } from '../rooms/subscriber.js';
+import type { StreamRegistry } from './streams.js';
+
+export function sseRoutes(deps: RelayDeps, streams: StreamRegistry): RouteDef[] {
+  return [
+    route({
+      method: 'GET',
+      path: '/api/rooms/:roomId/events',
+      tag: 'Rooms',
+      summary: 'Server-Sent Events stream of the room',
+      description:
+        'Replays retained messages newer than `after`, then sends `ready` (with last_seq, and gap/oldest_seq when `after` is older than the retained buffer), then live `message`, `presence`, `locked` and `rename` frames. Each frame is one `data:` line of JSON. Resume with ?after=<last seq seen>.',
+      query: [
+        { name: 'after', description: 'resume after this seq', schema: { type: 'integer', default: 0 } },
+        { name: 'name', description: 'presence name (1–64 characters, no spaces)', schema: { type: 'string' } },
+        { name: 'box_pub', description: 'X25519 public key (base64url) for adopt offers', schema: { type: 'string' } },
+      ],
+      responses: {
+        200: { description: 'text/event-stream', contentType: 'text/event-stream' },
+        400: { description: 'bad roomId' },
+        429: { description: 'too many concurrent streams from this IP' },
+      },
+      raw: true,
+      async handler({ req, res, params, query, ip }) {
+        const roomId = params.roomId!;
+        if (!streams.acquire(ip)) throw new HttpError(429, ERR.tooManyStreams, RETRY_AFTER_S.streamCap);
+        res.writeHead(200, {
+          'Content-Type': 'text/event-stream; charset=utf-8',
+          'Cache-Control': 'no-cache, no-transform',
+          Connection: 'keep-alive',
+          'X-Accel-Buffering': 'no',
+        });
+        res.flushHeaders();
+        req.socket.setNoDelay(true);
+        const limit = deps.config.limits.slowConsumerBytes;
+        let closed = false;
+        const sub: Subscriber = {
+          transport: 'sse',
+          ip,
+          name: normalizePresenceName(query.get('name')),
+          boxPub: isLaxBoxPub(query.get('box_pub')) ? query.get('box_pub') : null,
+          lastSeen: deps.now(),
+          pending: null,
+          send(json) {
+            if (closed) return;
+            res.write(`data: ${json}\n\n`);
+            // A consumer that cannot keep up is cut loose rather than buffered without bound; it
+            // reconnects with ?after= and loses nothing.
+            if (res.writableLength > limit) sub.close('slow consumer');
+          },
+          close() {
+            if (closed) return;
+            closed = true;
+            res.end();
+          },
+        };
+        let joined = false;
+        const cleanup = () => {
+          closed = true;
+          streams.release(ip, sub);
+          if (joined) deps.hub.leave(roomId, sub);
+        };
+        res.on('close', cleanup);
+        streams.trackSse(sub, res);
+        const after = Math.max(0, intParam(query, 'after', 0));
+        const r = await deps.hub.join(roomId, sub, after);
+        joined = r.ok;
+        if (!r.ok) {
+          res.write(`data: ${JSON.stringify({ type: 'error', error: r.error })}\n\n`);
+          res.end();
+          return;
+        }
+        if (closed) deps.hub.leave(roomId, sub);
+      },
+    }),
+  ];
+}
