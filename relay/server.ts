@@ -38,9 +38,17 @@ export interface Relay {
   close(): Promise<void>;
 }
 
-export async function createRelay(config: RelayConfig): Promise<Relay> {
+export interface RelayOptions {
+  /**
+   * The wall clock. Tests pass one they can move forward to reach lease expiry or TTLs without
+   * sleeping; everything time-based in the relay reads it.
+   */
+  clock?: () => number;
+}
+
+export async function createRelay(config: RelayConfig, options: RelayOptions = {}): Promise<Relay> {
   const backend = await createBackend(config);
-  const now = () => Date.now();
+  const now = options.clock ?? (() => Date.now());
   const hub = new Hub(backend, now);
   const nonces = new NonceCache();
   const deps: RelayDeps = {

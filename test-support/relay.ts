@@ -13,8 +13,19 @@ export interface TestRelay {
   close(): Promise<void>;
 }
 
-export async function startRelay(overrides: RelayOverrides = {}): Promise<TestRelay> {
-  const relay = await createRelay(defaultConfig({ port: 0, host: '127.0.0.1', ...overrides }));
+/**
+ * A clock tests can move forward: `clock.advance(61_000)` makes a claim lease expire at once.
+ */
+export class TestClock {
+  private offset = 0;
+  readonly now = (): number => Date.now() + this.offset;
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+}
+
+export async function startRelay(overrides: RelayOverrides = {}, clock?: TestClock): Promise<TestRelay> {
+  const relay = await createRelay(defaultConfig({ port: 0, host: '127.0.0.1', ...overrides }), clock ? { clock: clock.now } : {});
   await relay.listen();
   return { url: relay.url, port: relay.port, relay, close: () => relay.close() };
 }
