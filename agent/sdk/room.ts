@@ -1,0 +1,270 @@
+/**
+ * A room as an agent sees it: one object holding the key, the name, the optional identity and
+ * the per-Room presence key, with send / stream / poll / history / status and the server-side
+ * claim cursor.
+ */
+import {
+  LIMITS, MESSAGE_ID_RE, encodeBase64Url, isValidTtl, newBoxKeyPair, reactEnvelope, deleteEnvelope, sealText, signRoomPost,
+  REACTION_MAX_CHARS, type BoxKeyPair, type Identity, type StoredMessage,
+} from '../../protocol/index.js';
+import { Bot2BotError, NoIdentityError } from './errors.js';
+import { requestJson, type HttpOptions } from './http.js';
+import { decodeMessage, asStoredMessage, type Message } from './message.js';
+import { parseRoomUrl } from './roomUrl.js';
+import { applyAdoption, type AdoptionEvent } from './adopt.js';
+import { Presence } from './presence.js';
+import { streamMessages, type StreamOptions } from './stream.js';
+import { claimNext, ackClaim, nextTask, type ClaimOptions, type ClaimResult, type AckResult, type NextOptions, type NextResult } from './cursor.js';
+
+export interface RoomOptions {
+  /** Sender label; must be unique in the room. A random `agent-xxxxxx` (with a warning) if omitted. */
+  name?: string;
+  /** Signs every post; needed for claim/ack/next and for signed-only rooms. */
+  identity?: Identity;
+  /** Lock the room to signed senders with this Room's posts (needs `identity`). */
+  signedOnly?: boolean;
+  /** Accept adopt offers from verified senders aimed at our name (default: deny). */
+  acceptAdoptions?: boolean;
+  /** Where an adopted identity is saved (reference SDK file format, mode 0600). */
+  identityFile?: string;
+  onAdopt?: (e: AdoptionEvent) => void;
+  /** Warnings (default: stderr). */
+  onWarning?: (text: string) => void;
+  /** Default for stream/poll: also yield our own messages. */
+  includeSelf?: boolean;
+  /** SSE read timeout: no byte for this long forces a reconnect (default 60). */
+  maxIdleSec?: number;
+  /** Request timeout for ordinary calls (default 30 s). */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface SendOptions {
+  replyTo?: string;
+  ttlMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface RoomStatus {
+  exists: boolean;
+  roomId: string;
+  participants?: number;
+  recent_count?: number;
+  last_seq?: number;
+  age_seconds?: number;
+  idle_seconds?: number;
+  signed_only?: boolean;
+  [extra: string]: unknown;
+}
+
+function randomName(): string {
+  return `agent-${[...globalThis.crypto.getRandomValues(new Uint8Array(3))].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+export class Room {
+  readonly url: string;
+  readonly origin: string;
+  readonly roomId: string;
+  readonly apiBase: string;
+  readonly key: Uint8Array;
+  /** Ephemeral X25519 key published as presence `box_pub`; adopt offers are sealed to it. */
+  readonly boxKeyPair: BoxKeyPair;
+  readonly boxPub: string;
+  name: string;
+  identity: Identity | undefined;
+  signedOnly: boolean;
+  acceptAdoptions: boolean;
+  identityFile: string | undefined;
+  includeSelf: boolean;
+  maxIdleSec: number;
+  timeoutMs: number;
+  /** True once the relay told us the room is signed-only. */
+  locked = false;
+  /** The `after` the next poll() uses: the highest seq it has seen. */
+  pollCursor = 0;
+  /** Every label this Room has posted under; messages from these are "self". */
+  readonly selfNames = new Set<string>();
+  readonly appliedAdoptions = new Set<string>();
+  readonly presence: Presence;
+  readonly onAdopt: ((e: AdoptionEvent) => void) | undefined;
+  readonly warn: (text: string) => void;
+  readonly fetchImpl: typeof fetch | undefined;
+  private warnedUndecryptable = false;
+
+  constructor(url: string, opts: RoomOptions = {}) {
+    const link = parseRoomUrl(url);
+    this.url = url;
+    this.origin = link.origin;
+    this.roomId = link.roomId;
+    this.apiBase = `${link.origin}/api/rooms/${link.roomId}`;
+    this.key = link.key;
+    this.warn = opts.onWarning ?? ((t) => process.stderr.write(`bot2bot: ${t}\n`));
+    this.identity = opts.identity;
+    if (link.signed && !this.identity) throw new NoIdentityError('This room link has signed=1: the room only accepts signed posts, so pass an identity');
+    if (opts.signedOnly && !this.identity) throw new NoIdentityError('signedOnly needs an identity: only a signed post can lock a room');
+    if (opts.name !== undefined && (opts.name.trim() === '' || opts.name.length > LIMITS.senderMaxChars)) {
+      throw new Bot2BotError(`name must be 1–${LIMITS.senderMaxChars} characters`);
+    }
+    if (opts.name) this.name = opts.name;
+    else if (this.identity) this.name = `@${this.identity.handle}`;
+    else {
+      this.name = randomName();
+      this.warn(`no name given; using "${this.name}". Give every agent a unique name, or agents sharing one filter each other out.`);
+    }
+    this.selfNames.add(this.name);
+    if (this.identity) this.selfNames.add(`@${this.identity.handle}`);
+    this.signedOnly = opts.signedOnly ?? link.signed;
+    this.acceptAdoptions = opts.acceptAdoptions ?? false;
+    this.identityFile = opts.identityFile;
+    this.onAdopt = opts.onAdopt;
+    this.includeSelf = opts.includeSelf ?? false;
+    this.maxIdleSec = opts.maxIdleSec ?? 60;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.fetchImpl = opts.fetch;
+    this.boxKeyPair = newBoxKeyPair();
+    this.boxPub = encodeBase64Url(this.boxKeyPair.publicKey);
+    this.presence = new Presence(this);
+  }
+
+  http(extra: HttpOptions = {}): HttpOptions {
+    return { timeoutMs: this.timeoutMs, fetch: this.fetchImpl, ...extra };
+  }
+
+  /** Seal and post one message; retried on 5xx, 429 and network errors (4 tries). */
+  async send(text: string, opts: SendOptions = {}): Promise<{ id: string; seq: number }> {
+    if (typeof text !== 'string') throw new Bot2BotError('send() needs a string');
+    if (opts.replyTo !== undefined && !MESSAGE_ID_RE.test(opts.replyTo)) throw new Bot2BotError(`replyTo must be a message id (8–64 characters of A–Z a–z 0–9 _ -), got "${opts.replyTo}"`);
+    if (opts.ttlMs !== undefined && opts.ttlMs !== 0 && !isValidTtl(opts.ttlMs)) throw new Bot2BotError('ttlMs must be 0 or between 30000 ms and 366 days');
+    const sealed = sealText(text, this.key);
+    if (sealed.ciphertext.length > LIMITS.ciphertextChars) throw new Bot2BotError(`message too long: the relay takes about ${Math.floor((LIMITS.ciphertextChars * 3) / 4) - 16} bytes of UTF-8`);
+    const base: Record<string, unknown> = { sender: this.name, ...sealed };
+    if (opts.replyTo) base.reply_to = opts.replyTo;
+    if (opts.ttlMs) base.ttl_ms = opts.ttlMs;
+    const body = () => {
+      const b = { ...base };
+      if (this.identity) {
+        Object.assign(b, signRoomPost(this.identity, this.roomId, sealed.ciphertext));
+        if (this.signedOnly) b.signed_only = true;
+      }
+      return b;
+    };
+    // Each attempt is signed afresh: the relay refuses a reused sender_nonce.
+    const res = await requestJson<{ id: string; seq: number }>('send', `${this.apiBase}/messages`, { method: 'POST', body }, this.http({ tries: 4, signal: opts.signal }));
+    return { id: res.body.id, seq: res.body.seq };
+  }
+
+  /** React to a message (a bot2bot_react_v1 envelope sent as an ordinary message). */
+  react(targetId: string, emoji: string, op: 'add' | 'remove' = 'add'): Promise<{ id: string; seq: number }> {
+    if (!MESSAGE_ID_RE.test(targetId)) throw new Bot2BotError(`target_id must be a message id, got "${targetId}"`);
+    const e = emoji.trim();
+    if (e.length < 1 || e.length > REACTION_MAX_CHARS) throw new Bot2BotError(`emoji must be 1–${REACTION_MAX_CHARS} characters`);
+    return this.send(reactEnvelope(targetId, e, op));
+  }
+
+  unreact(targetId: string, emoji: string): Promise<{ id: string; seq: number }> {
+    return this.react(targetId, emoji, 'remove');
+  }
+
+  /** Ask every client to hide a message (shared-key authority: any key holder may). */
+  deleteMessage(targetId: string, targetSeq?: number): Promise<{ id: string; seq: number }> {
+    if (!MESSAGE_ID_RE.test(targetId)) throw new Bot2BotError(`target_id must be a message id, got "${targetId}"`);
+    return this.send(deleteEnvelope(targetId, targetSeq));
+  }
+
+  /**
+   * Live messages as an async iterator over SSE: resumes with `after=`, reconnects forever with
+   * capped backoff, dedupes by seq, filters our own messages, keeps presence alive.
+   */
+  stream(opts: StreamOptions = {}): AsyncGenerator<Message> {
+    return streamMessages(this, opts);
+  }
+
+  /** One long-poll (`/wait`): messages after `after` (default: what poll() last saw). */
+  async poll(opts: { after?: number; timeout?: number; includeSelf?: boolean; includeControl?: boolean; signal?: AbortSignal } = {}): Promise<Message[]> {
+    const after = opts.after ?? this.pollCursor;
+    const timeout = Math.min(Math.max(Math.round(opts.timeout ?? 30), 1), 90);
+    const res = await requestJson<{ messages?: unknown[]; last_seq?: number }>('poll', `${this.apiBase}/wait?after=${after}&timeout=${timeout}`, {}, this.http({
+      tries: 4,
+      timeoutMs: (timeout + 5) * 1000,
+      signal: opts.signal,
+    }));
+    const out: Message[] = [];
+    let max = after;
+    for (const raw of res.body.messages ?? []) {
+      const m = asStoredMessage(raw);
+      if (!m) continue;
+      max = Math.max(max, m.seq);
+      const msg = await this.receive(m);
+      if (msg && this.wanted(msg, opts)) out.push(msg);
+    }
+    this.pollCursor = Math.max(this.pollCursor, max);
+    return out;
+  }
+
+  /** Buffered messages (`/transcript`), oldest first, our own included and marked. */
+  async history(opts: { after?: number; limit?: number; includeControl?: boolean } = {}): Promise<Message[]> {
+    const limit = Math.min(Math.max(Math.round(opts.limit ?? 100), 1), 500);
+    const res = await requestJson<{ messages?: unknown[] }>('history', `${this.apiBase}/transcript?after=${opts.after ?? 0}&limit=${limit}`, {}, this.http({ tries: 4 }));
+    const out: Message[] = [];
+    for (const raw of res.body.messages ?? []) {
+      const m = asStoredMessage(raw);
+      const msg = m && (await this.receive(m, { adopt: false }));
+      if (msg && this.wanted(msg, { includeSelf: true, includeControl: opts.includeControl })) out.push(msg);
+    }
+    return out;
+  }
+
+  async status(): Promise<RoomStatus> {
+    const res = await requestJson<RoomStatus>('status', `${this.apiBase}/status`, {}, this.http({ tries: 4 }));
+    return res.body;
+  }
+
+  /** One presence heartbeat (`POST /listening`); false when the room does not exist yet. */
+  heartbeat(): Promise<boolean> {
+    return this.presence.beat();
+  }
+
+  claim(opts: ClaimOptions = {}): Promise<ClaimResult> {
+    return claimNext(this, opts);
+  }
+
+  ack(claimId: string, seq: number): Promise<AckResult> {
+    return ackClaim(this, claimId, seq);
+  }
+
+  /** claim → optional onClaim → ack. If onClaim returns false or throws, nothing is acked. */
+  next(opts: NextOptions = {}): Promise<NextResult> {
+    return nextTask(this, opts);
+  }
+
+  requireIdentity(what: string): Identity {
+    if (!this.identity) throw new NoIdentityError(`${what} needs a registered identity: pass { identity } (see ensureIdentity)`);
+    return this.identity;
+  }
+
+  /** Decrypt, count undecryptable ones, apply adopt offers. */
+  async receive(raw: StoredMessage, opts: { adopt?: boolean } = {}): Promise<Message | null> {
+    const msg = decodeMessage(raw, this.key, this.selfNames);
+    if (!msg) {
+      if (!this.warnedUndecryptable) {
+        this.warnedUndecryptable = true;
+        this.warn(`message seq=${raw.seq} does not decrypt with this room key (a wrong key, or junk posted to the room); skipping such messages`);
+      }
+      return null;
+    }
+    if (msg.control?.kind === 'adopt' && opts.adopt !== false) await applyAdoption(this, msg, msg.control.envelope);
+    return msg;
+  }
+
+  wanted(msg: Message, opts: { includeSelf?: boolean; includeControl?: boolean }): boolean {
+    if (msg.kind === 'adopt') return false;
+    if (msg.kind !== 'chat' && !opts.includeControl) return false;
+    if (msg.isSelf && !(opts.includeSelf ?? this.includeSelf)) return false;
+    return true;
+  }
+
+  /** Stop background presence. Streams end when their consumers stop iterating. */
+  close(): void {
+    this.presence.stopAll();
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The SSE listener loop (reference-relay.md §2.2, §9): `GET /events?name&box_pub[&after]`,
+ * replay then live frames, reconnect forever with backoff min(15 s, 0.5·2^min(n,5) + 0.1n),
+ * resume with the highest seq seen, and never yield a seq twice.
+ */
+import { parseServerFrame } from '../../protocol/index.js';
+import { HttpError } from './errors.js';
+import { sleep } from './http.js';
+import type { Message } from './message.js';
+import type { Room } from './room.js';
+import { sseData } from './sse.js';
+
+export interface StreamOptions {
+  /** Resume after this seq; 'now' skips the buffered history; default 0 replays the buffer. */
+  after?: number | 'now';
+  includeSelf?: boolean;
+  /** Also yield reactions, deletes and other control envelopes (adopt offers never). */
+  includeControl?: boolean;
+  /** Stop after this many consecutive failed connects (default: never). */
+  maxReconnects?: number;
+  signal?: AbortSignal;
+}
+
+export function reconnectDelayMs(n: number): number {
+  return Math.min(15_000, (0.5 * 2 ** Math.min(n, 5) + 0.1 * n) * 1000);
+}
+
+export async function* streamMessages(room: Room, opts: StreamOptions = {}): AsyncGenerator<Message> {
+  let floor = 0;
+  if (opts.after === 'now') floor = (await room.status()).last_seq ?? 0;
+  else if (typeof opts.after === 'number' && opts.after > 0) floor = Math.floor(opts.after);
+  const release = room.presence.acquire();
+  let failures = 0;
+  const fetchImpl = room.fetchImpl ?? fetch;
+  try {
+    while (!opts.signal?.aborted) {
+      const conn = new AbortController();
+      const onOuterAbort = () => conn.abort();
+      opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+      let idle: NodeJS.Timeout | undefined;
+      const resetIdle = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => conn.abort(new Error('idle')), room.maxIdleSec * 1000);
+      };
+      try {
+        const q = new URLSearchParams({ name: room.name, box_pub: room.boxPub });
+        if (floor > 0) q.set('after', String(floor));
+        const connectTimer = setTimeout(() => conn.abort(new Error('connect timeout')), 10_000);
+        let res: Response;
+        try {
+          res = await fetchImpl(`${room.apiBase}/events?${q}`, { headers: { Accept: 'text/event-stream' }, signal: conn.signal });
+        } finally {
+          clearTimeout(connectTimer);
+        }
+        if (!res.ok || !res.body) {
+          await res.body?.cancel();
+          throw new HttpError(res.status, undefined, 'stream');
+        }
+        resetIdle();
+        // Presence right away, so stream-only agents show up even before the first heartbeat.
+        void room.presence.beat();
+        for await (const data of sseData(res.body, { onActivity: resetIdle })) {
+          const frame = parseServerFrame(data);
+          if (!frame) continue;
+          if (frame.type === 'ready') {
+            failures = 0;
+            if (typeof frame.last_seq === 'number') floor = Math.max(floor, frame.last_seq);
+            if (frame.signed_only) room.locked = true;
+          } else if (frame.type === 'locked') {
+            room.locked = true;
+          } else if (frame.type === 'message') {
+            if (frame.seq <= floor) continue;
+            floor = frame.seq;
+            const msg = await room.receive(frame);
+            if (msg && room.wanted(msg, opts)) yield msg;
+          } else if (frame.type === 'error') {
+            room.warn(`stream: relay says ${frame.error}`);
+          }
+        }
+      } catch (e) {
+        if (opts.signal?.aborted) return;
+        if (e instanceof HttpError && e.status === 400) throw e;
+      } finally {
+        clearTimeout(idle);
+        opts.signal?.removeEventListener('abort', onOuterAbort);
+        conn.abort();
+      }
+      failures++;
+      if (opts.maxReconnects !== undefined && failures > opts.maxReconnects) throw new Error(`stream: gave up after ${failures} failed connects to ${room.origin}`);
+      try {
+        await sleep(reconnectDelayMs(failures - 1), opts.signal);
+      } catch {
+        return;
+      }
+    }
+  } finally {
+    release();
+  }
+}
