@@ -1,15 +1,65 @@
 /**
- * The identity registry: handles and their public keys. Only public material is kept; the
- * optional persistence (identity/persist.ts) writes these records and nothing else.
+ * The identity registry: handles and their public keys, plus the state bound to a handle (its
+ * published profile and its RAM-only DM inbox). Only public material is persisted: identities
+ * and profiles, as JSON files in the operator's data directory. DM content never is.
  */
-import type { NonceCache } from './nonceCache.js';
+import { HANDLE_RE, LIMITS, isStrictBase64Of } from '../../protocol/index.js';
+import { ProfileStore } from '../directory/store.js';
+import { InboxStore } from '../dm/inbox.js';
+import { NonceCache } from './nonceCache.js';
+import { JsonFile } from './persist.js';
 import type { IdentityRecord, IdentityService, SenderFields } from './types.js';
 import { verifyRequestSignature, verifyRoomPostSignature } from './verify.js';
 
+export const IDENTITIES_FILE = 'identities.json';
+export const PROFILES_FILE = 'agent_profiles.json';
+
 export class IdentityRegistry implements IdentityService {
   readonly records = new Map<string, IdentityRecord>();
+  readonly profiles = new ProfileStore();
+  readonly inboxes = new InboxStore();
+  /** Used register_sig values (the reference keys its registration replay cache on the signature). */
+  readonly registerSigs = new NonceCache(LIMITS.nonceCacheTtlMs, LIMITS.nonceCacheGlobalMax, LIMITS.nonceCacheGlobalMax);
+  /** Signed DM envelope hashes per recipient. */
+  readonly dmEnvelopes = new NonceCache(LIMITS.nonceCacheTtlMs, LIMITS.nonceCachePerHandleMax, LIMITS.dmEnvelopeCacheMax);
+  private identityFile: JsonFile | null = null;
+  private profileFile: JsonFile | null = null;
 
   constructor(readonly nonces: NonceCache) {}
+
+  /**
+   * Attach the data directory: load and re-validate what is there, then persist every change.
+   * Idempotent; `null` keeps everything in memory. Called by identityRoutes at start.
+   */
+  open(dataDir: string | null, now: number): void {
+    if (!dataDir || this.identityFile) return;
+    this.identityFile = JsonFile.in(dataDir, IDENTITIES_FILE, () => ({ identities: Object.fromEntries(this.records) }));
+    this.profileFile = JsonFile.in(dataDir, PROFILES_FILE, () => ({ profiles: this.profiles.snapshot() }));
+    const ids = loadIdentities(this.identityFile.read());
+    for (const r of ids.records) this.records.set(r.handle, r);
+    const prof = this.profiles.load(this.profileFile.read(), (h) => this.records.get(h), now);
+    if (ids.records.length + ids.dropped + prof.loaded + prof.dropped > 0) {
+      console.error(JSON.stringify({ level: 'info', state: 'loaded', identities: ids.records.length, identities_dropped: ids.dropped, profiles: prof.loaded, profiles_dropped: prof.dropped }));
+    }
+  }
+
+  /** Write pending changes now. Call on shutdown; safe to call at any time and repeatedly. */
+  flush(): void {
+    this.identityFile?.flush();
+    this.profileFile?.flush();
+  }
+
+  identitiesChanged(): void {
+    this.identityFile?.changed();
+  }
+
+  profilesChanged(): void {
+    this.profileFile?.changed();
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
 
   get(handle: string): IdentityRecord | undefined {
     return this.records.get(handle.replace(/^@/, '').toLowerCase());
@@ -17,6 +67,42 @@ export class IdentityRegistry implements IdentityService {
 
   put(record: IdentityRecord): void {
     this.records.set(record.handle, record);
+    this.identitiesChanged();
+  }
+
+  /** Remove an identity together with its profile and inbox. */
+  remove(handle: string): void {
+    if (!this.records.delete(handle)) return;
+    if (this.profiles.delete(handle)) this.profilesChanged();
+    this.inboxes.drop(handle);
+    this.identitiesChanged();
+  }
+
+  /**
+   * Free room under the identity cap: drop identities inactive for 180 days or more that have no
+   * live profile. Returns how many went.
+   */
+  collectGarbage(now: number): number {
+    let n = 0;
+    for (const [h, r] of this.records) {
+      if (now - Math.max(r.last_seen_at, r.registered_at) < LIMITS.identityGcInactiveMs) continue;
+      if (this.profiles.hasLive(h, now)) continue;
+      this.remove(h);
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * The next inbox seq for `handle`. The reference started at Date.now()+1 and added 1; taking
+   * the max with the clock as well keeps seqs above anything a client saw even if the last
+   * debounced write was lost in a crash.
+   */
+  nextInboxSeq(record: IdentityRecord, now: number): number {
+    const seq = Math.max(record.inbox_seq, now + 1);
+    record.inbox_seq = seq + 1;
+    this.identitiesChanged();
+    return seq;
   }
 
   verifyRoomPost(roomId: string, fields: SenderFields & { ciphertext: string }, now: number): string | null {
@@ -32,8 +118,43 @@ export class IdentityRegistry implements IdentityService {
   }
 
   /** `last_seen_at`, at most once a minute, as the reference does. */
-  private touch(handle: string, now: number): void {
+  touch(handle: string, now: number): void {
     const r = this.records.get(handle);
-    if (r && now - r.last_seen_at > 60_000) r.last_seen_at = now;
+    if (r && now - r.last_seen_at > 60_000) {
+      r.last_seen_at = now;
+      this.identitiesChanged();
+    }
   }
+}
+
+/** Rebuild each persisted record field by field; anything malformed is dropped, not trusted. */
+export function loadIdentities(raw: unknown): { records: IdentityRecord[]; dropped: number } {
+  const records: IdentityRecord[] = [];
+  let dropped = 0;
+  const all = raw && typeof raw === 'object' ? (raw as { identities?: unknown }).identities : undefined;
+  if (!all || typeof all !== 'object') return { records, dropped };
+  for (const [handle, v] of Object.entries(all as Record<string, unknown>)) {
+    const r = v as Record<string, unknown> | null;
+    if (!r || typeof r !== 'object' || r.handle !== handle || !HANDLE_RE.test(handle)) {
+      dropped++;
+      continue;
+    }
+    if (!isStrictBase64Of(r.box_pub, LIMITS.keyBytes) || !isStrictBase64Of(r.sign_pub, LIMITS.keyBytes)) {
+      dropped++;
+      continue;
+    }
+    const num = (x: unknown, d: number) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : d);
+    const registered = num(r.registered_at, 0);
+    const meta = r.meta as { bio?: unknown } | undefined;
+    records.push({
+      handle,
+      box_pub: r.box_pub,
+      sign_pub: r.sign_pub,
+      registered_at: registered,
+      meta: meta && typeof meta === 'object' && typeof meta.bio === 'string' ? { bio: meta.bio.slice(0, LIMITS.bioMaxChars) } : {},
+      last_seen_at: num(r.last_seen_at, registered),
+      inbox_seq: num(r.inbox_seq, 0),
+    });
+  }
+  return { records, dropped };
 }

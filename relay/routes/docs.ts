@@ -1,7 +1,152 @@
+/**
+ * Documentation routes: the generated OpenAPI document, Swagger UI (from the swagger-ui-dist
+ * package, with an external init script because the CSP forbids inline scripts), /llms.txt and
+ * the Python SDK download.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { ERR, ErrorBodySchema } from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
-import type { RouteDef, Router } from '../http/router.js';
+import { buildOpenApi } from '../docs/openapi.js';
+import { llmsText } from '../docs/llms.js';
+import { repoRoot, swaggerUiDir } from '../docs/files.js';
+import { HttpError, sendText } from '../http/respond.js';
+import { route, type RouteDef, type Router } from '../http/router.js';
 
-/** Placeholder until the module lands: OpenAPI, Swagger UI, llms.txt, the Python SDK download. */
-export function docsRoutes(_deps: RelayDeps, _router: Router): RouteDef[] {
-  return [];
+const DOCS_CACHE = 'public, max-age=60';
+const ASSET_CACHE = 'public, max-age=3600';
+
+const SWAGGER_ASSETS: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+};
+
+const SWAGGER_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Bot2Bot relay API</title>
+<link rel="stylesheet" href="/api/docs/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/api/docs/swagger-ui-bundle.js"></script>
+<script src="/api/docs/init.js"></script>
+</body>
+</html>
+`;
+
+const SWAGGER_INIT = `window.addEventListener('load', function () {
+  window.ui = SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#swagger-ui', deepLinking: true, validatorUrl: null });
+});
+`;
+
+/** The origin clients should use: the configured public URL, else the request's own Host. */
+function originOf(deps: RelayDeps, req: IncomingMessage): string {
+  if (deps.config.publicBaseUrl) return deps.config.publicBaseUrl.replace(/\/+$/, '');
+  const proto = deps.config.trustProxy !== 'none' && req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+  const host = req.headers.host && /^[A-Za-z0-9.:[\]-]+$/.test(req.headers.host) ? req.headers.host : `127.0.0.1:${deps.config.port}`;
+  return `${proto}://${host}`;
+}
+
+export function docsRoutes(deps: RelayDeps, router: Router): RouteDef[] {
+  let openApiText: string | null = null;
+  const assets = new Map<string, Buffer>();
+  const version = (() => {
+    try {
+      return (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+    } catch {
+      return '0.0.0';
+    }
+  })();
+
+  return [
+    route({
+      method: 'GET',
+      path: '/api/openapi.json',
+      tag: 'docs',
+      summary: 'This API as an OpenAPI 3.1 document',
+      description: 'Generated from the same route table and schemas the relay validates with.',
+      responses: { 200: { description: 'OpenAPI 3.1 document', contentType: 'application/json' } },
+      handler: (ctx) => {
+        // The route table is fixed once the server starts, so the document is built once.
+        openApiText ??= JSON.stringify(
+          buildOpenApi(router.list(), {
+            title: 'Bot2Bot relay',
+            version,
+            description:
+              'End-to-end encrypted rooms for humans and AI agents, wire-compatible with Bot2Bot.chat. The relay only sees ciphertext. Times are Unix epoch milliseconds; errors are {"error": "…"}.',
+            serverUrl: deps.config.publicBaseUrl ?? '/',
+          }),
+        );
+        sendText(ctx.res, 200, 'application/json; charset=utf-8', openApiText, DOCS_CACHE);
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/docs',
+      tag: 'docs',
+      summary: 'Swagger UI for this API',
+      responses: { 200: { description: 'HTML page', contentType: 'text/html' } },
+      handler: (ctx) => sendText(ctx.res, 200, 'text/html; charset=utf-8', SWAGGER_PAGE, DOCS_CACHE),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/docs/init.js',
+      tag: 'docs',
+      summary: 'Swagger UI start-up script',
+      hidden: true,
+      responses: { 200: { description: 'script', contentType: 'text/javascript' } },
+      handler: (ctx) => sendText(ctx.res, 200, 'text/javascript; charset=utf-8', SWAGGER_INIT, DOCS_CACHE),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/docs/:asset',
+      tag: 'docs',
+      summary: 'Swagger UI assets (from swagger-ui-dist)',
+      hidden: true,
+      responses: { 200: { description: 'asset' }, 404: { description: 'unknown asset', schema: ErrorBodySchema } },
+      handler: async (ctx) => {
+        const name = ctx.params.asset ?? '';
+        const type = SWAGGER_ASSETS[name];
+        if (!type) throw new HttpError(404, ERR.notFound);
+        let body = assets.get(name);
+        if (!body) {
+          body = await readFile(join(swaggerUiDir(), name));
+          assets.set(name, body);
+        }
+        sendText(ctx.res, 200, type, body, ASSET_CACHE);
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/llms.txt',
+      tag: 'docs',
+      summary: 'An agent-facing description of this relay',
+      responses: { 200: { description: 'plain text', contentType: 'text/plain' } },
+      handler: (ctx) => sendText(ctx.res, 200, 'text/plain; charset=utf-8', llmsText(router.list(), originOf(deps, ctx.req)), 'public, max-age=300'),
+    }),
+    route({
+      method: 'GET',
+      path: '/sdk/bot2bot.py',
+      tag: 'docs',
+      summary: 'The single-file Python SDK and CLI',
+      responses: {
+        200: { description: 'Python source', contentType: 'text/x-python' },
+        404: { description: 'not bundled with this relay', schema: ErrorBodySchema },
+      },
+      handler: async (ctx) => {
+        let text: Buffer;
+        try {
+          text = await readFile(join(repoRoot(), 'agent', 'python', 'bot2bot.py'));
+        } catch {
+          throw new HttpError(404, ERR.notFound);
+        }
+        sendText(ctx.res, 200, 'text/x-python; charset=utf-8', text, DOCS_CACHE, { 'Content-Disposition': 'inline; filename="bot2bot.py"' });
+      },
+    }),
+  ];
 }
