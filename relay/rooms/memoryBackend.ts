@@ -29,6 +29,8 @@ interface CursorState {
   inflight: { claimId: string; seq: number; claimedAt: number; leaseMs: number } | null;
 }
 
+const HIGH_WATER_MAX = 100_000;
+
 const NO_EVENTS: BackendEvents = { message() {}, locked() {}, presence() {}, evicted() {} };
 
 export class MemoryBackend implements RoomBackend {
@@ -36,6 +38,11 @@ export class MemoryBackend implements RoomBackend {
   /** handle → (roomId → cursor), each inner map kept in least-recently-used order. */
   private readonly cursors = new Map<string, Map<string, CursorState>>();
   private bufferedBytes = 0;
+  /**
+   * The last seq of rooms evicted recently: a recreated room starts above it even if the clock
+   * stepped back or the room issued more seqs than milliseconds passed. Bounded; ids only.
+   */
+  private readonly highWater = new Map<string, number>();
   private events: BackendEvents = NO_EVENTS;
   private isBusy: (roomId: string) => boolean = () => false;
 
@@ -210,7 +217,7 @@ export class MemoryBackend implements RoomBackend {
       lastActive: now,
       // Starting at the wall clock means a room recreated after eviction usually starts above
       // any seq a client saw before, so `after=<old seq>` stays safe.
-      nextSeq: now,
+      nextSeq: Math.max(now, (this.highWater.get(roomId) ?? 0) + 1),
       signedOnly: false,
       buffer: [],
       ttlCount: 0,
@@ -233,6 +240,12 @@ export class MemoryBackend implements RoomBackend {
 
   private evict(id: string, room: RoomState): void {
     for (const e of room.buffer) this.bufferedBytes -= e.bytes;
+    this.highWater.delete(id);
+    this.highWater.set(id, room.nextSeq - 1);
+    if (this.highWater.size > HIGH_WATER_MAX) {
+      const oldest = this.highWater.keys().next().value;
+      if (oldest !== undefined) this.highWater.delete(oldest);
+    }
     this.rooms.delete(id);
     this.events.evicted(id);
   }
