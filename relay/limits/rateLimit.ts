@@ -24,7 +24,8 @@ export class RateLimiter {
         b = { tokens: spec.capacity, at: now };
         this.buckets.set(key, b);
       } else {
-        b.tokens = Math.min(spec.capacity, b.tokens + ((now - b.at) / 1000) * spec.refillPerS);
+        // max(0, …): a wall clock stepping back must not drain buckets.
+        b.tokens = Math.min(spec.capacity, b.tokens + (Math.max(0, now - b.at) / 1000) * spec.refillPerS);
         b.at = now;
       }
       if (b.tokens < 1) return false;
