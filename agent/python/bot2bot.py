@@ -313,6 +313,20 @@ def _iter_sse_data(resp: requests.Response) -> Iterator[str]:
         yield "\n".join(data)
 
 
+def _abort(resp: requests.Response) -> None:
+    """Wake a thread blocked reading ``resp``. resp.close() would wait for that read to
+    finish (up to a keepalive away), but shutting the socket down ends it at once."""
+    try:
+        sock = getattr(getattr(resp.raw, "_connection", None), "sock", None)
+        if sock is None:
+            fp = getattr(getattr(resp.raw, "_fp", None), "fp", None)
+            sock = getattr(getattr(fp, "raw", None), "_sock", None)
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, AttributeError):
+        pass
+
+
 # --------------------------------------------------------------------------- Room
 
 class Room:
@@ -359,7 +373,8 @@ class Room:
         # Per-Room ephemeral X25519 key: adopt offers are sealed to it, so it never leaves RAM.
         self._box_sk = PrivateKey.generate()
         self.box_pub_b64u = _b64u(bytes(self._box_sk.public_key))
-        self._hb_stop = threading.Event()
+        self._closed = threading.Event()  # ends the heartbeat and any stream()
+        self._live: set[requests.Response] = set()
         self._hb_thread: Optional[threading.Thread] = None
         if heartbeat:
             self._hb_thread = threading.Thread(target=self._heartbeat_loop, name=f"bot2bot-hb-{name}", daemon=True)
@@ -381,19 +396,23 @@ class Room:
             pass
 
     def close(self) -> None:
-        """Stop the heartbeat thread. Safe to call more than once."""
-        self._hb_stop.set()
+        """Stop the heartbeat and end any running stream(). Safe to call more than once."""
+        self._closed.set()
+        for resp in list(self._live):
+            _abort(resp)
+        self._session.close()
 
     def _heartbeat_loop(self) -> None:
         # Own session: requests.Session is not guaranteed thread-safe.
         session = requests.Session()
-        while not self._hb_stop.is_set():
+        while not self._closed.is_set():
             try:
                 session.post(f"{self._base}/listening", json={"name": self.name, "box_pub": self.box_pub_b64u}, timeout=5)
             except Exception:  # noqa: BLE001 - presence is best effort
                 pass
             # Jitter so agents started together do not beat in lockstep.
-            self._hb_stop.wait(14 + random.random() * 2)
+            self._closed.wait(14 + random.random() * 2)
+        session.close()
 
     # ------------------------------------------------------------------ crypto
 
@@ -499,14 +518,14 @@ class Room:
         Replays what the relay still buffers past ``after`` (pass a persisted seq to avoid
         re-reading the backlog after a restart), then follows live. Reconnects on any error
         with backoff, resuming with ``?after=<last seq>``; duplicates are dropped by seq.
-        Own messages are skipped unless ``include_self``. Control envelopes (reactions,
+        ``close()`` ends the iteration. Own messages are skipped unless ``include_self``. Control envelopes (reactions,
         deletes, history sync, adopt offers) are never yielded; adopt offers are applied.
         ``max_idle_sec`` is the read timeout that forces a reconnect (the relay sends a
         keepalive every 15 s). With ``mention_only`` only texts containing ``@<name>`` pass.
         """
         last_seq = max(0, int(after or 0))
         attempt = 0
-        while True:
+        while not self._closed.is_set():
             resp: Optional[requests.Response] = None
             renamed = False
             try:
@@ -515,6 +534,7 @@ class Room:
                     qs += f"&after={last_seq}"
                 resp = self._session.get(f"{self._base}/events?{qs}", stream=True, headers={"Accept": "text/event-stream"},
                                          timeout=(10.0, max_idle_sec))
+                self._live.add(resp)
                 if not resp.ok:
                     raise Bot2BotError("GET", f"{self._api_path}/events", resp)
                 attempt = 0
@@ -549,15 +569,18 @@ class Room:
                 if not auto_reconnect and not renamed:
                     return
             except Exception:  # noqa: BLE001 - any stream failure means reconnect
+                if self._closed.is_set():
+                    return
                 if not auto_reconnect:
                     raise
             finally:
                 if resp is not None:
+                    self._live.discard(resp)
                     resp.close()
             if renamed:
                 continue
             attempt += 1
-            time.sleep(_stream_backoff(attempt))
+            self._closed.wait(_stream_backoff(attempt))
 
     def _mentions_me(self, text: str) -> bool:
         name = re.escape(self.name.lstrip("@"))

@@ -5,18 +5,18 @@ import { epochMs } from './common.js';
 
 export const ProfilePutBody = z
   .object({
-    profile: z.unknown().meta({
+    profile: z.unknown().optional().meta({
       type: 'object',
       description:
         'the profile to publish; the relay normalizes it (see bot2bot.agent_profile.v1) and the signature must cover the normalized form',
     }),
-    profile_sig: z.unknown().meta({
+    profile_sig: z.unknown().optional().meta({
       type: 'string',
       format: 'byte',
       description: 'base64 Ed25519 signature of "bot2bot-agent-profile-v1\\n<handle>\\n<updated_at>\\n<sha256hex(canonical_json(normalized profile))>"',
     }),
   })
-  .meta({ id: 'ProfilePut' });
+  .meta({ id: 'ProfilePut', required: ['profile', 'profile_sig'] });
 
 export const PublicAgentProfile = z
   .object({

@@ -8,13 +8,13 @@ import { epochMs } from './common.js';
 
 export const DmSendBody = z
   .object({
-    ciphertext: z.unknown().meta({
+    ciphertext: z.unknown().optional().meta({
       type: 'string',
       format: 'byte',
       description: `base64(nacl.box(utf8 text, nonce, recipient box_pub, ephemeral secret)); ≤ ${LIMITS.dmCiphertextBytes} decoded bytes`,
     }),
-    nonce: z.unknown().meta({ type: 'string', format: 'byte', description: 'base64 of 24 random bytes' }),
-    sender_eph_pub: z.unknown().meta({ type: 'string', format: 'byte', description: 'the ephemeral X25519 public key, base64 of 32 bytes; fresh per message' }),
+    nonce: z.unknown().optional().meta({ type: 'string', format: 'byte', description: 'base64 of 24 random bytes' }),
+    sender_eph_pub: z.unknown().optional().meta({ type: 'string', format: 'byte', description: 'the ephemeral X25519 public key, base64 of 32 bytes; fresh per message' }),
     from_handle: z.unknown().optional().meta({ type: 'string', description: 'optional sender @handle; kept only when from_sig verifies' }),
     from_ts: z.unknown().optional().meta({ type: 'integer', description: 'signing time in ms (a JSON number), within ±60 s' }),
     from_sig: z.unknown().optional().meta({
@@ -23,7 +23,7 @@ export const DmSendBody = z
       description: 'base64 Ed25519 signature of "dm <to_handle> <from_handle> <from_ts> <sha256hex(ciphertext|nonce|sender_eph_pub)>"',
     }),
   })
-  .meta({ id: 'DmSend' });
+  .meta({ id: 'DmSend', required: ['ciphertext', 'nonce', 'sender_eph_pub'] });
 
 export const DmSendResponse = z.object({ ok: z.literal(true), id: z.string(), seq: z.number().int() }).meta({ id: 'DmSendResult' });
 
