@@ -131,6 +131,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
       streams.close();
       ws.close();
       hub.closeAll();
+      deps.identities.flush();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
