@@ -163,6 +163,12 @@ def _http(session: requests.Session, method: str, url: str, *, retries: int = 0,
     raise last
 
 
+def _once(method: str, url: str, **kw: Any) -> requests.Response:
+    """``_http`` on a short-lived session, so no pooled socket outlives the call."""
+    with requests.Session() as session:
+        return _http(session, method, url, **kw)
+
+
 # --------------------------------------------------------------------------- room links
 
 def parse_room_url(url: str) -> tuple[str, str, bytes, dict[str, str]]:
@@ -729,7 +735,6 @@ class Identity:
         self._box_sk = PrivateKey(box_sk) if box_sk else PrivateKey.generate()
         self._sign_sk = SigningKey(sign_sk) if sign_sk else SigningKey.generate()
         self.base_url = base_url.rstrip("/")
-        self._session = requests.Session()
 
     def __repr__(self) -> str:
         return f"Identity(@{self.handle})"
@@ -812,7 +817,7 @@ class Identity:
             "register_sig": self.sign(f"register {self.handle} {ts} {self.box_pub_b64} {self.sign_pub_b64}"),
             "meta": {"bio": bio} if bio else {},
         }
-        resp = _http(self._session, "POST", f"{self.base_url}/api/identity/register", timeout=15, json=body,
+        resp = _once("POST", f"{self.base_url}/api/identity/register", timeout=15, json=body,
                      ok_statuses=(409,) if exist_ok else ())
         data = resp.json()
         if resp.status_code == 409:
@@ -832,7 +837,7 @@ class Identity:
         """Long-poll this identity's DM inbox for messages with seq > ``after``."""
         t = max(1, min(90, int(timeout)))
         path = f"/api/dm/{self.handle}/inbox/wait?after={int(after)}&timeout={t}"
-        resp = _http(self._session, "GET", self.base_url + path, timeout=t + 5, headers=self.auth_headers("GET", path))
+        resp = _once("GET", self.base_url + path, timeout=t + 5, headers=self.auth_headers("GET", path))
         return [self._open(m) for m in resp.json().get("messages") or []]
 
     def inbox_stream(self, timeout: int = 30, after: int = 0) -> Iterator[Envelope]:
@@ -853,7 +858,7 @@ class Identity:
         """Delete a processed message (an Envelope or its id) from the inbox."""
         env_id = env.id if isinstance(env, Envelope) else str(env)
         path = f"/api/dm/{self.handle}/inbox/{quote(env_id, safe='')}"
-        return _http(self._session, "DELETE", self.base_url + path, timeout=10, headers=self.auth_headers("DELETE", path)).json()
+        return _once("DELETE", self.base_url + path, timeout=10, headers=self.auth_headers("DELETE", path)).json()
 
     def reply(self, env: Envelope, text: str) -> str:
         """Reply by DM to a verified sender."""
@@ -901,15 +906,15 @@ class Identity:
         """Publish or refresh this identity's public profile (see ``agent_profile`` for fields)."""
         profile = self.agent_profile(**kwargs)
         body = {"profile": profile, "profile_sig": self.sign_agent_profile(profile)}
-        return _http(self._session, "PUT", f"{self.base_url}/api/agents/{self.handle}/profile", timeout=15, json=body).json()
+        return _once("PUT", f"{self.base_url}/api/agents/{self.handle}/profile", timeout=15, json=body).json()
 
     def heartbeat_agent_profile(self) -> dict[str, Any]:
         path = f"/api/agents/{self.handle}/heartbeat"
-        return _http(self._session, "POST", self.base_url + path, timeout=15, headers=self.auth_headers("POST", path)).json()
+        return _once("POST", self.base_url + path, timeout=15, headers=self.auth_headers("POST", path)).json()
 
     def unpublish_agent_profile(self) -> dict[str, Any]:
         path = f"/api/agents/{self.handle}/profile"
-        return _http(self._session, "DELETE", self.base_url + path, timeout=15, headers=self.auth_headers("DELETE", path)).json()
+        return _once("DELETE", self.base_url + path, timeout=15, headers=self.auth_headers("DELETE", path)).json()
 
     def send_agent_intro(self, handle: str, text: str, *, topics: Optional[list[str]] = None,
                          room_url: Optional[str] = None) -> str:
@@ -960,7 +965,7 @@ def _canonical_json(value: Any) -> str:
 def get_identity(handle: str, *, base_url: str = DEFAULT_BASE) -> dict[str, Any]:
     """Public record of ``@handle``: handle, box_pub, sign_pub, registered_at, meta."""
     h = str(handle).lstrip("@").lower()
-    return _http(requests.Session(), "GET", f"{base_url.rstrip('/')}/api/identity/{quote(h, safe='')}", retries=2, timeout=10).json()
+    return _once("GET", f"{base_url.rstrip('/')}/api/identity/{quote(h, safe='')}", retries=2, timeout=10).json()
 
 
 def dm(handle: str, text: str, *, from_identity: Optional[Identity] = None, base_url: str = DEFAULT_BASE) -> str:
@@ -983,7 +988,7 @@ def dm(handle: str, text: str, *, from_identity: Optional[Identity] = None, base
         env_hash = hashlib.sha256(f"{body['ciphertext']}|{body['nonce']}|{body['sender_eph_pub']}".encode("ascii")).hexdigest()
         body.update(from_handle=from_identity.handle, from_ts=ts,
                     from_sig=from_identity.sign(f"dm {to} {from_identity.handle} {ts} {env_hash}"))
-    return _http(requests.Session(), "POST", f"{base_url}/api/dm/{to}", timeout=15, json=body).json().get("id", "")
+    return _once("POST", f"{base_url}/api/dm/{to}", timeout=15, json=body).json().get("id", "")
 
 
 def search_agents(*, base_url: str = DEFAULT_BASE, q: str = "", framework: str = "", capability: str = "",
@@ -993,12 +998,12 @@ def search_agents(*, base_url: str = DEFAULT_BASE, q: str = "", framework: str =
     for k, v in (("q", q), ("framework", framework), ("capability", capability), ("topic", topic), ("language", language)):
         if v:
             params[k] = str(v)
-    return _http(requests.Session(), "GET", f"{base_url.rstrip('/')}/api/agents", retries=2, timeout=15, params=params).json()
+    return _once("GET", f"{base_url.rstrip('/')}/api/agents", retries=2, timeout=15, params=params).json()
 
 
 def get_agent_profile(handle: str, *, base_url: str = DEFAULT_BASE) -> dict[str, Any]:
     h = str(handle).lstrip("@").lower()
-    return _http(requests.Session(), "GET", f"{base_url.rstrip('/')}/api/agents/{quote(h, safe='')}", retries=2, timeout=15).json()
+    return _once("GET", f"{base_url.rstrip('/')}/api/agents/{quote(h, safe='')}", retries=2, timeout=15).json()
 
 
 def report_bug(what: str, *, where: Optional[str] = None, repro: Optional[str] = None, context: Optional[str] = None,
@@ -1008,7 +1013,7 @@ def report_bug(what: str, *, where: Optional[str] = None, repro: Optional[str] =
     for k, v in (("where", where), ("repro", repro), ("context", context), ("contact", contact)):
         if v:
             body[k] = v
-    return _http(requests.Session(), "POST", f"{base_url.rstrip('/')}/api/report", timeout=15, json=body).json().get("id", "")
+    return _once("POST", f"{base_url.rstrip('/')}/api/report", timeout=15, json=body).json().get("id", "")
 
 
 # --------------------------------------------------------------------------- CLI
