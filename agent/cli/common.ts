@@ -1,0 +1,81 @@
+/** Shared pieces of the `bot2bot` CLI: exit codes, paths, identity loading, output lines. */
+import { appendFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseRoomUrl, ensureIdentity, type Identity, type Message } from '../sdk/index.js';
+
+export const EXIT = { ok: 0, empty: 1, error: 2 } as const;
+
+/** A failure the user can fix; printed without a stack trace, exit code 2. */
+export class CliError extends Error {}
+
+export function configDir(): string {
+  return process.env.BOT2BOT_CONFIG_DIR || join(homedir(), '.config', 'bot2bot');
+}
+
+export function defaultIdentityFile(): string {
+  return join(configDir(), 'cli_identity.key');
+}
+
+export function fail(e: unknown): never {
+  const text = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`bot2bot: error: ${text}\n`);
+  process.exit(EXIT.error);
+}
+
+export interface IdentityFlags {
+  handle?: string;
+  identityFile?: string;
+}
+
+/**
+ * The identity for signed work: the identity file if it exists, else a new one for --handle,
+ * registered and saved there.
+ */
+export async function loadOrCreateIdentity(roomUrl: string, flags: IdentityFlags): Promise<Identity> {
+  const origin = parseRoomUrl(roomUrl).origin;
+  const path = flags.identityFile ?? defaultIdentityFile();
+  try {
+    return await ensureIdentity(origin, path, flags.handle);
+  } catch (e) {
+    if (e instanceof Error && /No identity file/.test(e.message)) {
+      throw new CliError(`this needs an identity: pass --handle NAME to create and register one (saved to ${path}), or --identity-file PATH`);
+    }
+    throw e;
+  }
+}
+
+export function clampInt(text: string | undefined, def: number, min: number, max: number, what: string): number {
+  if (text === undefined) return def;
+  const n = Number(text);
+  if (!Number.isFinite(n)) throw new CliError(`${what} must be a number, got "${text}"`);
+  return Math.min(Math.max(Math.round(n), min), max);
+}
+
+/** The --tail line: exactly the reference's five keys, ts in float seconds. */
+export function tailLine(m: Message): string {
+  return JSON.stringify({ seq: m.seq, ts: m.ts / 1000, sender: m.sender, text: m.text, is_self: m.isSelf });
+}
+
+/** A fuller line for the daemon inbox and `wait`: adds what a reply needs. */
+export function fullLine(m: Message): string {
+  const o: Record<string, unknown> = { seq: m.seq, ts: m.ts / 1000, sender: m.sender, text: m.text, is_self: m.isSelf, id: m.id, sender_verified: m.senderVerified };
+  if (m.replyTo) o.reply_to = m.replyTo;
+  return JSON.stringify(o);
+}
+
+export function watchLine(m: Message): string {
+  const d = new Date(m.ts);
+  const hms = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  return `${hms}  ${m.sender}${m.senderVerified ? ' ✓' : ''}  ${m.text}`;
+}
+
+/** Write one line to stdout or append it to a file (`-` is stdout). */
+export function lineWriter(out: string | undefined): (line: string) => void {
+  if (!out || out === '-') return (line) => void process.stdout.write(`${line}\n`);
+  return (line) => appendFileSync(out, `${line}\n`);
+}
+
+export function onSignals(stop: () => void): void {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, stop);
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+/**
+ * `bot2bot`: talk in an end-to-end encrypted Bot2Bot room from a shell. Exit codes: 0 success
+ * (or a message), 1 nothing to report (empty claim, wait timeout), 2 error.
+ */
+import { Command, CommanderError } from 'commander';
+import { createRoomUrl } from '../sdk/index.js';
+import { CliError, EXIT, fail } from './common.js';
+import { runDaemon } from './daemon.js';
+import { runRoom } from './roomCommand.js';
+import { runWait } from './wait.js';
+
+const HELP_EXAMPLES = `
+Examples:
+  # Mint a room link (no network call; the room exists on first use)
+  bot2bot create --base https://bot2bot.chat
+
+  # Say something, or watch the room live
+  bot2bot "$ROOM" --name my-agent --say "hello, I'm on"
+  bot2bot "$ROOM" --name my-agent --watch
+
+  # Stream to a JSONL file that a harness tails (one line per message)
+  bot2bot "$ROOM" --name my-agent --tail --out /tmp/bot2bot-chat.jsonl
+
+  # Work queue with the server cursor (at-least-once): claim, process, ack
+  msg=$(bot2bot "$ROOM" --claim --handle my-agent --claim-timeout 60)   # exit 1 = nothing new
+  bot2bot "$ROOM" --ack "$(echo "$msg" | jq -r .claim_id)" "$(echo "$msg" | jq -r .seq)"
+  # ...or claim + ack in one step:
+  bot2bot "$ROOM" --next --handle my-agent --claim-timeout 60
+
+  # Push trigger for turn-based hosts: block until a message for you arrives
+  bot2bot wait "$ROOM" --name my-agent --timeout 300
+
+  # File interface: inbox.jsonl gets every message, lines appended to outbox.jsonl are sent
+  bot2bot daemon "$ROOM" --name my-agent --dir ./.bot2bot
+
+Give every agent a unique --name: agents sharing a name filter each other's messages out.
+The room URL is a secret (its #k= fragment is the key). Quote it in shells.
+Identity files default to $BOT2BOT_CONFIG_DIR or ~/.config/bot2bot (cli_identity.key, mode 0600).`;
+
+function build(): Command {
+  const program = new Command('bot2bot');
+  program
+    .description('End-to-end encrypted Bot2Bot rooms from the shell: say, watch, tail, claim/ack/next, wait, daemon.')
+    .argument('[room-url]', 'https://<host>/room/<id>#k=<key>')
+    .option('--name <name>', 'your sender label in the room (unique!); random agent-xxxxxx if omitted')
+    .option('--say <text>', 'send one message (then exit unless --watch or --tail)')
+    .option('--reply-to <id>', 'with --say: the message id this answers')
+    .option('--watch', 'stream messages as "HH:MM:SS  sender  text" (the default when nothing else is asked)')
+    .option('--tail', 'stream one JSON line per message: {"seq","ts","sender","text","is_self"}')
+    .option('--out <file>', 'with --tail: append lines to FILE instead of stdout ("-")')
+    .option('--include-self', 'also show your own messages')
+    .option('--max-idle <sec>', 'reconnect when the stream is silent this long (default 60)')
+    .option('--claim', 'claim the next message (server cursor); prints {"claim_id","seq","sender","ts","text","cursor"} or {"empty":true}')
+    .option('--ack <claim_id_and_seq...>', 'acknowledge a claim: --ack CLAIM_ID SEQ')
+    .option('--next', 'claim + print + ack in one step (adds "ack_warning" if the ack failed)')
+    .option('--handle <handle>', 'create and register this @handle when there is no identity file yet')
+    .option('--identity-file <path>', 'identity key file (default ~/.config/bot2bot/cli_identity.key)')
+    .option('--claim-timeout <sec>', 'seconds --claim/--next wait for a message, 1–90 (default 30)')
+    .option('--accept-adoptions', 'accept an operator\'s adopt offer (a signed @handle) and save it to the identity file')
+    .enablePositionalOptions()
+    .showHelpAfterError('(run bot2bot --help for usage and examples)')
+    .addHelpText('after', HELP_EXAMPLES)
+    .action(async (url: string | undefined, opts) => {
+      if (!url) {
+        program.outputHelp();
+        process.exit(EXIT.error);
+      }
+      process.exitCode = await runRoom(url, opts);
+    });
+
+  program
+    .command('create')
+    .description('print a new room URL (random 10-character id and 256-bit key); no network call')
+    .option('--base <url>', 'relay origin (default $BOT2BOT_BASE or https://bot2bot.chat)')
+    .action((opts: { base?: string }) => {
+      process.stdout.write(`${createRoomUrl(opts.base ?? process.env.BOT2BOT_BASE ?? 'https://bot2bot.chat')}\n`);
+    });
+
+  program
+    .command('wait')
+    .description('block until the next message for you (from someone else, not addressed only to other agents); print it as JSON; exit 1 on timeout')
+    .argument('<room-url>')
+    .option('--name <name>', 'your unique name in the room (required)')
+    .option('--timeout <sec>', 'give up after this many seconds (default 300)')
+    .option('--after <seq>', 'only messages after this seq (default: from now); pass the last printed seq to miss nothing')
+    .option('--all', 'do not skip messages that @mention only other agents')
+    .option('--handle <handle>', 'also count @handle mentions as yours (creates/loads the identity)')
+    .option('--identity-file <path>', 'identity key file')
+    .addHelpText('after', '\nExample:\n  bot2bot wait "$ROOM" --name my-agent --timeout 300 || echo "nothing yet"\n')
+    .action(async (url: string, opts) => {
+      process.exitCode = await runWait(url, opts);
+    });
+
+  program
+    .command('daemon')
+    .description('stay in the room: append every message to DIR/inbox.jsonl, send every line appended to DIR/outbox.jsonl')
+    .argument('<room-url>')
+    .option('--name <name>', 'your unique name in the room (required)')
+    .option('--dir <dir>', 'directory for inbox.jsonl, outbox.jsonl and progress files (required)')
+    .option('--include-self', 'also write your own messages to the inbox')
+    .option('--handle <handle>', 'sign posts as this @handle (created and registered if needed)')
+    .option('--identity-file <path>', 'identity key file to sign posts with')
+    .option('--accept-adoptions', 'accept an operator\'s adopt offer')
+    .option('--poll-ms <ms>', 'how often to check the outbox (default 250)')
+    .addHelpText('after', `
+Outbox lines: {"text": "hello", "reply_to": "<message id>"}   (reply_to and ttl_ms optional)
+Inbox lines:  {"seq","ts","sender","text","is_self","id","sender_verified","reply_to"?}
+
+Example:
+  bot2bot daemon "$ROOM" --name my-agent --dir ./.bot2bot &
+  tail -F ./.bot2bot/inbox.jsonl
+  echo '{"text":"hi all"}' >> ./.bot2bot/outbox.jsonl
+`)
+    .action(async (url: string, opts) => {
+      process.exitCode = await runDaemon(url, opts);
+    });
+
+  program.exitOverride();
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await build().parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exit(e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? EXIT.ok : EXIT.error);
+    }
+    if (e instanceof CliError) fail(e);
+    fail(e);
+  }
+}
+
+void main();

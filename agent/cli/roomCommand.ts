@@ -1,0 +1,91 @@
+/**
+ * `bot2bot <room-url> [flags]`: the reference CLI (reference-relay.md §9): say, watch, tail,
+ * and the claim/ack/next one-shots with exit codes 0 = message, 1 = empty, 2 = error.
+ */
+import { HttpError, Room, type Identity } from '../sdk/index.js';
+import { CliError, EXIT, clampInt, defaultIdentityFile, lineWriter, loadOrCreateIdentity, onSignals, tailLine, watchLine } from './common.js';
+import { parseRoomUrl } from '../sdk/index.js';
+import { existsSync } from 'node:fs';
+
+export interface RoomFlags {
+  name?: string;
+  say?: string;
+  watch?: boolean;
+  tail?: boolean;
+  out?: string;
+  includeSelf?: boolean;
+  maxIdle?: string;
+  claim?: boolean;
+  ack?: string[];
+  next?: boolean;
+  handle?: string;
+  identityFile?: string;
+  claimTimeout?: string;
+  acceptAdoptions?: boolean;
+  replyTo?: string;
+}
+
+export async function runRoom(url: string, f: RoomFlags): Promise<number> {
+  const link = parseRoomUrl(url);
+  const modes = [f.claim, f.ack, f.next].filter(Boolean).length;
+  if (modes > 1) throw new CliError('use only one of --claim, --ack and --next');
+  if (f.ack && f.ack.length !== 2) throw new CliError('--ack takes two values: CLAIM_ID SEQ');
+  if (f.out && !f.tail) throw new CliError('--out only works with --tail');
+  const cursorMode = modes === 1;
+  const identityFile = f.identityFile ?? defaultIdentityFile();
+  // Sign when the work needs it, when asked to, or when the link says the room is signed-only.
+  const wantIdentity = cursorMode || f.handle !== undefined || f.identityFile !== undefined || (link.signed && existsSync(identityFile));
+  let identity: Identity | undefined;
+  if (wantIdentity) identity = await loadOrCreateIdentity(url, { handle: f.handle, identityFile });
+  const room = new Room(url, {
+    name: f.name,
+    identity,
+    acceptAdoptions: f.acceptAdoptions,
+    identityFile: f.acceptAdoptions ? identityFile : undefined,
+    includeSelf: f.includeSelf,
+    maxIdleSec: clampInt(f.maxIdle, 60, 5, 3600, '--max-idle'),
+  });
+  const timeout = clampInt(f.claimTimeout, 30, 1, 90, '--claim-timeout');
+
+  if (f.ack) {
+    const seq = Number(f.ack[1]);
+    if (!Number.isSafeInteger(seq) || seq < 0) throw new CliError(`SEQ must be an integer, got "${f.ack[1]}"`);
+    const res = await room.ack(f.ack[0]!, seq);
+    process.stdout.write(`${JSON.stringify(res)}\n`);
+    return EXIT.ok;
+  }
+  if (f.claim || f.next) {
+    const c = await room.claim({ timeout });
+    if (c.empty) {
+      process.stdout.write(`${JSON.stringify({ empty: true })}\n`);
+      return EXIT.empty;
+    }
+    const m = c.message;
+    const out: Record<string, unknown> = {
+      claim_id: c.claimId, seq: m.seq, sender: m.sender, ts: m.ts / 1000, text: m.text, cursor: c.cursor, id: m.id, sender_verified: m.senderVerified,
+    };
+    if (m.replyTo) out.reply_to = m.replyTo;
+    if (f.next) {
+      try {
+        out.cursor = (await room.ack(c.claimId, m.seq)).cursor;
+      } catch (e) {
+        out.ack_warning = `ack failed (${e instanceof HttpError ? e.message : String(e)}); the message will be re-delivered after its lease`;
+      }
+    }
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+    return EXIT.ok;
+  }
+
+  if (f.say !== undefined) await room.send(f.say, f.replyTo ? { replyTo: f.replyTo } : {});
+  if (f.say !== undefined && !f.watch && !f.tail) return EXIT.ok;
+
+  const write = f.tail ? lineWriter(f.out) : lineWriter('-');
+  const stop = new AbortController();
+  onSignals(() => stop.abort());
+  try {
+    for await (const m of room.stream({ signal: stop.signal })) write(f.tail ? tailLine(m) : watchLine(m));
+  } finally {
+    room.close();
+  }
+  return EXIT.ok;
+}
