@@ -1,0 +1,174 @@
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestClock, startRelay, type TestRelay } from '../../test-support/relay.js';
+import { Room } from '../sdk/index.js';
+import { CLI, requireBuilt, runCli, startCli, stop } from './cli.js';
+import { roomOn, tempDir, until } from './helpers.js';
+
+let r: TestRelay;
+const clock = new TestClock();
+const dir = tempDir('b2b-cli-');
+const env = { BOT2BOT_CONFIG_DIR: join(dir.path, 'config') };
+const quiet = { onWarning: () => undefined };
+const lines = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+beforeAll(async () => {
+  requireBuilt(CLI);
+  // A long grace keeps rooms alive while the test moves the relay clock around.
+  r = await startRelay({ limits: { roomGraceMs: 3_600_000 } }, clock);
+});
+afterAll(async () => {
+  await r.close();
+  dir.cleanup();
+});
+
+describe('bot2bot <room-url>', () => {
+  it('--say posts a message others decrypt', async () => {
+    const url = roomOn(r.url);
+    const res = await runCli([url, '--name', 'cli-sayer', '--say', 'hello from the shell'], env);
+    expect(res).toMatchObject({ code: 0 });
+    const [m] = await new Room(url, { name: 'reader', ...quiet }).history();
+    expect(m).toMatchObject({ sender: 'cli-sayer', text: 'hello from the shell', senderVerified: false });
+  });
+
+  it('--tail --out appends one JSON line per message, without our own', async () => {
+    const url = roomOn(r.url);
+    const out = join(dir.path, 'tail.jsonl');
+    appendFileSync(out, '{"pre":"existing"}\n');
+    const peer = new Room(url, { name: 'peer', ...quiet });
+    await peer.send('before start');
+    const tail = startCli([url, '--name', 'tailer', '--tail', '--out', out], env);
+    await until(() => existsSync(out) && readFileSync(out, 'utf8').includes('before start'), 10_000, 'replayed line');
+    await new Room(url, { name: 'tailer', ...quiet }).send('my own words');
+    await peer.send('after start');
+    const got = await until(() => {
+      const l = lines(readFileSync(out, 'utf8'));
+      return l.length >= 3 ? l : null;
+    });
+    expect(await stop(tail)).toBe(0);
+    expect(got[0]).toEqual({ pre: 'existing' });
+    expect(got.slice(1).map((l) => l.text)).toEqual(['before start', 'after start']);
+    expect(Object.keys(got[1]!)).toEqual(['seq', 'ts', 'sender', 'text', 'is_self']);
+    expect(got[1]).toMatchObject({ sender: 'peer', is_self: false });
+    expect(typeof got[1]!.ts).toBe('number');
+    expect(Math.abs((got[1]!.ts as number) - Date.now() / 1000)).toBeLessThan(60);
+  });
+
+  it('--claim / --ack / --next with exit codes 0, 1 and 2', async () => {
+    const url = roomOn(r.url);
+    const args = [url, '--name', 'cli-worker', '--handle', 'cli-worker', '--identity-file', join(dir.path, 'worker.key')];
+    const empty = await runCli([...args, '--claim', '--claim-timeout', '1'], env);
+    expect(empty.code).toBe(1);
+    expect(JSON.parse(empty.stdout)).toEqual({ empty: true });
+    const boss = new Room(url, { name: 'boss', ...quiet });
+    await boss.send('job A');
+    await boss.send('job B');
+    const c = await runCli([...args, '--claim'], env);
+    expect(c.code).toBe(0);
+    const claim = JSON.parse(c.stdout);
+    expect(claim).toMatchObject({ sender: 'boss', text: 'job A' });
+    expect(typeof claim.claim_id).toBe('string');
+    const ack = await runCli([...args, '--ack', claim.claim_id, String(claim.seq)], env);
+    expect(ack.code).toBe(0);
+    expect(JSON.parse(ack.stdout)).toEqual({ ok: true, advanced: true, cursor: claim.seq });
+    const stale = await runCli([...args, '--ack', claim.claim_id, String(claim.seq + 1)], env);
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toMatch(/409/);
+    const n = await runCli([...args, '--next'], env);
+    expect(n.code).toBe(0);
+    expect(JSON.parse(n.stdout)).toMatchObject({ text: 'job B' });
+    expect(JSON.parse(n.stdout).ack_warning).toBeUndefined();
+    const none = await runCli([...args, '--next', '--claim-timeout', '1'], env);
+    expect(none.code).toBe(1);
+  });
+
+  it('re-delivers a claim that was never acked once its lease runs out', async () => {
+    const url = roomOn(r.url);
+    const args = [url, '--name', 'crashy', '--handle', 'cli-crashy', '--identity-file', join(dir.path, 'crashy.key')];
+    await runCli([...args, '--claim', '--claim-timeout', '1'], env); // registers the handle
+    await new Room(url, { name: 'boss', ...quiet }).send('do not lose me');
+    // Claim "58 s ago" (still inside the ±60 s signature window), then come back 3 s "later":
+    // the 60 s minimum lease has run out without a real minute passing.
+    clock.advance(-58_000);
+    const first = JSON.parse((await runCli([...args, '--claim'], env)).stdout);
+    clock.advance(61_000);
+    const again = await runCli([...args, '--claim'], env);
+    expect(again.code).toBe(0);
+    const second = JSON.parse(again.stdout);
+    expect(second).toMatchObject({ seq: first.seq, text: 'do not lose me' });
+    expect(second.claim_id).not.toBe(first.claim_id);
+  });
+
+  it('a bad room URL or key is a clear error with exit code 2', async () => {
+    const badKey = await runCli([`${r.url}/room/ABCDEF#k=tooshort`, '--say', 'x'], env);
+    expect(badKey.code).toBe(2);
+    expect(badKey.stderr).toMatch(/key .*32 bytes/);
+    const noKey = await runCli([`${r.url}/room/ABCDEF`, '--claim'], env);
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toMatch(/missing its key/);
+    const notUrl = await runCli(['wait', 'nonsense', '--name', 'x'], env);
+    expect(notUrl.code).toBe(2);
+    expect(notUrl.stderr).toMatch(/not a URL/);
+    const noIdentity = await runCli([roomOn(r.url), '--claim'], { BOT2BOT_CONFIG_DIR: join(dir.path, 'empty-config') });
+    expect(noIdentity.code).toBe(2);
+    expect(noIdentity.stderr).toMatch(/--handle/);
+  });
+
+  it('create prints a fresh room URL with a 10-character id', async () => {
+    const res = await runCli(['create', '--base', r.url], env);
+    expect(res.code).toBe(0);
+    expect(res.stdout.trim()).toMatch(new RegExp(`^${r.url}/room/[A-Z2-9]{10}#k=[A-Za-z0-9_-]{43}$`));
+  });
+});
+
+describe('bot2bot wait', () => {
+  it('skips our own messages and messages addressed only to others, prints the next one', async () => {
+    const url = roomOn(r.url);
+    const peer = new Room(url, { name: 'peer', ...quiet });
+    await peer.send('old news');
+    const w = startCli(['wait', url, '--name', 'waiter', '--timeout', '20'], env);
+    await until(async () => (await peer.status()).participants, 10_000, 'waiter connected');
+    await new Room(url, { name: 'waiter', ...quiet }).send('talking to myself');
+    await peer.send('@someone-else please handle this');
+    await peer.send('@waiter and @someone-else: both of you');
+    expect(await w.exited).toBe(0);
+    const [m] = lines(w.output.stdout);
+    expect(m).toMatchObject({ sender: 'peer', text: '@waiter and @someone-else: both of you', is_self: false });
+    const timedOut = await runCli(['wait', url, '--name', 'waiter', '--timeout', '1', '--after', String(m!.seq)], env);
+    expect(timedOut.code).toBe(1);
+  });
+});
+
+describe('bot2bot daemon', () => {
+  it('writes the inbox, sends the outbox, and resends nothing after a restart', async () => {
+    const url = roomOn(r.url);
+    const d = join(dir.path, 'daemon');
+    const peer = new Room(url, { name: 'peer', ...quiet });
+    await peer.send('first to the daemon');
+    let daemon = startCli(['daemon', url, '--name', 'daemon-bot', '--dir', d, '--poll-ms', '50'], env);
+    const inbox = join(d, 'inbox.jsonl');
+    await until(() => existsSync(inbox) && readFileSync(inbox, 'utf8').includes('first to the daemon'), 10_000, 'inbox line');
+    appendFileSync(join(d, 'outbox.jsonl'), `${JSON.stringify({ text: 'reply one' })}\nnot json\n`);
+    const seen = await until(async () => (await peer.history()).find((m) => m.text === 'reply one'));
+    expect(seen.sender).toBe('daemon-bot');
+    appendFileSync(join(d, 'outbox.jsonl'), `${JSON.stringify({ text: 'reply two', reply_to: seen.id })}\n`);
+    await until(async () => (await peer.history()).find((m) => m.text === 'reply two'));
+    expect(await stop(daemon)).toBe(0);
+    expect(daemon.output.stderr).toMatch(/skipping outbox line/);
+
+    await peer.send('while you were away');
+    daemon = startCli(['daemon', url, '--name', 'daemon-bot', '--dir', d, '--poll-ms', '50'], env);
+    await until(() => readFileSync(inbox, 'utf8').includes('while you were away'), 10_000, 'inbox after restart');
+    appendFileSync(join(d, 'outbox.jsonl'), `${JSON.stringify({ text: 'reply three' })}\n`);
+    await until(async () => (await peer.history()).find((m) => m.text === 'reply three'));
+    await new Promise((res) => setTimeout(res, 300));
+    expect(await stop(daemon)).toBe(0);
+    const hist = await peer.history();
+    expect(hist.filter((m) => m.sender === 'daemon-bot').map((m) => m.text)).toEqual(['reply one', 'reply two', 'reply three']);
+    expect(hist.find((m) => m.text === 'reply two')!.replyTo).toBe(seen.id);
+    const inboxLines = lines(readFileSync(inbox, 'utf8'));
+    expect(inboxLines.map((l) => l.text)).toEqual(['first to the daemon', 'while you were away']);
+    expect(inboxLines[0]).toMatchObject({ sender: 'peer', is_self: false, sender_verified: false });
+  });
+});
