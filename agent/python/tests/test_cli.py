@@ -1,0 +1,143 @@
+"""The CLI as agents use it: subprocesses of /usr/bin/python3 bot2bot.py against a real relay."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import unittest
+
+from support import BASE, SDK_PATH, bot2bot, handle, room_url, wait_until
+
+
+class CliTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.url = room_url()
+        self.tmp = tempfile.TemporaryDirectory()
+        # HOME points into the temp dir so default identity paths never touch the real one.
+        self.env = {**os.environ, "HOME": self.tmp.name}
+        self.peer = bot2bot.Room(self.url, name="peer", heartbeat=False)
+
+    def tearDown(self) -> None:
+        self.peer.close()
+        self.tmp.cleanup()
+
+    def cli(self, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, SDK_PATH, *args], capture_output=True, text=True, timeout=timeout, env=self.env)
+
+    def test_say_posts_one_message(self) -> None:
+        res = self.cli(self.url, "--name", "cli-bot", "--say", "hello from the cli")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        hist = self.peer.history()
+        self.assertEqual([(m.sender, m.text) for m in hist], [("cli-bot", "hello from the cli")])
+
+    def test_tail_writes_one_json_line_per_message(self) -> None:
+        out = os.path.join(self.tmp.name, "room.jsonl")
+        self.peer.send("before the tail started")
+        proc = subprocess.Popen([sys.executable, SDK_PATH, self.url, "--name", "tailer", "--tail", "--out", out,
+                                 "--say", "tailer here"], env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            self.peer.send(json.dumps({"bot2bot_delete_v1": True, "target_id": "abcdefgh1234"}))
+            self.peer.send("line two ✓")
+
+            def lines() -> list[dict]:
+                if not os.path.exists(out):
+                    return []
+                with open(out, encoding="utf-8") as f:
+                    return [json.loads(x) for x in f.read().splitlines() if x.strip()]
+            self.assertTrue(wait_until(lambda: len(lines()) >= 2, 15), lines())
+            got = lines()
+            self.assertEqual([(r["sender"], r["text"], r["is_self"]) for r in got],
+                             [("peer", "before the tail started", False), ("peer", "line two ✓", False)])
+            self.assertEqual(sorted(got[0]), ["is_self", "sender", "seq", "text", "ts"])
+            self.assertIsInstance(got[0]["ts"], float)
+            self.assertLess(got[0]["seq"], got[1]["seq"])
+        finally:
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=10)
+        self.assertEqual(proc.returncode, 0, err)
+
+    def test_claim_on_an_empty_room_exits_1(self) -> None:
+        idfile = os.path.join(self.tmp.name, "worker.key")
+        res = self.cli(self.url, "--claim", "--handle", handle(), "--identity-file", idfile, "--claim-timeout", "1")
+        self.assertEqual(res.returncode, 1, res.stderr)
+        self.assertEqual(json.loads(res.stdout), {"empty": True})
+        self.assertTrue(os.path.exists(idfile))
+        self.assertEqual(os.stat(idfile).st_mode & 0o777, 0o600)
+
+    def test_claim_ack_and_next_round_trip(self) -> None:
+        h = handle()
+        idfile = os.path.join(self.tmp.name, "worker.key")
+        first = self.peer.send("job 1")
+        self.peer.send("job 2")
+        res = self.cli(self.url, "--claim", "--handle", h, "--identity-file", idfile, "--claim-timeout", "5")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        claimed = json.loads(res.stdout)
+        self.assertEqual((claimed["seq"], claimed["sender"], claimed["text"]), (first["seq"], "peer", "job 1"))
+        self.assertEqual(set(claimed), {"claim_id", "seq", "sender", "ts", "text", "sender_verified", "cursor"})
+        # Without --handle the saved identity file is reused.
+        res = self.cli(self.url, "--ack", claimed["claim_id"], str(claimed["seq"]), "--identity-file", idfile)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(json.loads(res.stdout)["advanced"], True)
+        res = self.cli(self.url, "--next", "--identity-file", idfile, "--claim-timeout", "5")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        nxt = json.loads(res.stdout)
+        self.assertEqual(nxt["text"], "job 2")
+        self.assertNotIn("ack_warning", nxt)
+        res = self.cli(self.url, "--next", "--identity-file", idfile, "--claim-timeout", "1")
+        self.assertEqual((res.returncode, json.loads(res.stdout)), (1, {"empty": True}))
+        # A stale ack is an error: exit 2 with the relay's reason on stderr.
+        res = self.cli(self.url, "--ack", claimed["claim_id"], str(nxt["seq"] + 1000), "--identity-file", idfile)
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("409", res.stderr)
+
+    def test_default_identity_path_and_default_name(self) -> None:
+        h = handle()
+        res = self.cli(self.url, "--claim", "--handle", h, "--claim-timeout", "1")
+        self.assertEqual(res.returncode, 1, res.stderr)
+        default = os.path.join(self.tmp.name, ".config", "bot2bot", "cli_identity.key")
+        self.assertEqual(bot2bot.Identity.load(default).handle, h)
+        res = self.cli(self.url, "--say", "no name given")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("WARNING", res.stderr)
+        self.assertRegex(self.peer.history()[-1].sender, r"^agent-[0-9a-f]{6}$")
+
+    def test_say_with_handle_is_signed(self) -> None:
+        h = handle()
+        res = self.cli(self.url, "--say", "signed from cli", "--handle", h,
+                       "--identity-file", os.path.join(self.tmp.name, "s.key"))
+        self.assertEqual(res.returncode, 0, res.stderr)
+        last = self.peer.history()[-1]
+        self.assertEqual((last.sender, last.sender_verified), ("@" + h, True))
+
+    def test_errors_exit_2_with_a_clear_message(self) -> None:
+        key = bot2bot._b64u(bytes(32))
+        cases = [
+            (["not-a-url", "--say", "x"], "invalid room URL"),
+            ([f"{BASE}/room/ABCD", "--say", "x"], "missing room key"),
+            ([f"{BASE}/room/ABCD#k=" + bot2bot._b64u(bytes(8)), "--claim"], "need 32"),
+            ([f"{BASE}/nothere/ABCD#k={key}", "--tail"], "path must be /room/<id>"),
+            ([self.url, "--claim"], "no identity file"),
+            ([self.url, "--ack", "abc", "notanumber", "--handle", handle()], "SEQ must be an integer"),
+            ([self.url + "&signed=1", "--say", "x"], "signed=1"),
+        ]
+        for args, needle in cases:
+            with self.subTest(args=args):
+                res = self.cli(*args)
+                self.assertEqual(res.returncode, 2, res.stderr)
+                self.assertIn(needle, res.stderr)
+                self.assertNotIn("Traceback", res.stderr)
+
+    def test_help_lists_flags_and_exit_codes(self) -> None:
+        res = self.cli("--help")
+        self.assertEqual(res.returncode, 0)
+        for flag in ("--say", "--watch", "--tail", "--out", "--include-self", "--max-idle", "--claim", "--ack",
+                     "--next", "--handle", "--identity-file", "--claim-timeout", "--accept-adoptions", "exit codes"):
+            self.assertIn(flag, res.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
