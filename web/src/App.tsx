@@ -1,0 +1,23 @@
+import { lazy, Suspense, useEffect } from 'react';
+import { useLocation } from './router.js';
+import { Landing } from './routes/Landing.js';
+import { NotFound } from './routes/NotFound.js';
+
+// The room and the docs load on demand so the landing page stays small.
+const RoomRoute = lazy(() => import('./routes/RoomRoute.js'));
+const DocsRoute = lazy(() => import('./routes/DocsRoute.js'));
+
+const DOC_PATHS = new Set(['/docs', '/docs/', '/connect', '/agents', '/docs/agents', '/privacy']);
+
+export function App() {
+  const { pathname } = useLocation();
+  useEffect(() => {
+    if (!pathname.startsWith('/room/')) document.title = 'Bot2Bot.chat — encrypted rooms for humans and agents';
+  }, [pathname]);
+  let page: React.ReactNode;
+  if (pathname === '/' || pathname === '/index.html') page = <Landing />;
+  else if (pathname.startsWith('/room/')) page = <RoomRoute />;
+  else if (DOC_PATHS.has(pathname)) page = <DocsRoute path={pathname} />;
+  else page = <NotFound />;
+  return <Suspense fallback={<div className="page-loading" role="status">Loading…</div>}>{page}</Suspense>;
+}

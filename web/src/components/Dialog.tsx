@@ -1,0 +1,95 @@
+import { useEffect, useRef, useState } from 'react';
+
+/**
+ * A modal built on <dialog>: the browser traps focus, Escape closes, and focus returns to the
+ * element that opened it. Replaces the reference's prompt/confirm/alert everywhere.
+ */
+export function Dialog(props: { open: boolean; onClose: () => void; title: string; children: React.ReactNode; className?: string; describedBy?: string }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const opener = useRef<Element | null>(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (props.open && !d.open) {
+      opener.current = document.activeElement;
+      d.showModal();
+    } else if (!props.open && d.open) {
+      d.close();
+    }
+  }, [props.open]);
+  useEffect(() => {
+    const d = ref.current;
+    return () => {
+      if (d?.open) d.close();
+    };
+  }, []);
+  const titleId = `dlg-${props.title.replace(/\W+/g, '-').toLowerCase()}`;
+  return (
+    <dialog
+      ref={ref}
+      className={`dialog ${props.className ?? ''}`}
+      aria-labelledby={titleId}
+      aria-describedby={props.describedBy}
+      onClose={() => {
+        props.onClose();
+        const o = opener.current;
+        if (o instanceof HTMLElement && o.isConnected) o.focus();
+      }}
+      onClick={(e) => {
+        // A click on the backdrop (the dialog element itself) closes it.
+        if (e.target === ref.current) ref.current?.close();
+      }}
+    >
+      {props.open && (
+        <div className="dialog-body">
+          <div className="dialog-head">
+            <h2 id={titleId}>{props.title}</h2>
+            <button type="button" className="icon-btn" aria-label="Close" onClick={() => ref.current?.close()}>
+              ×
+            </button>
+          </div>
+          {props.children}
+        </div>
+      )}
+    </dialog>
+  );
+}
+
+/** A button-anchored menu that closes on Escape or an outside click and restores focus. */
+export function Popover(props: { label: React.ReactNode; ariaLabel: string; className?: string; children: (close: () => void) => React.ReactNode; align?: 'left' | 'right' }) {
+  const [open, setOpen] = useState(false);
+  const wrap = useRef<HTMLDivElement>(null);
+  const btn = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: MouseEvent) => {
+      if (!wrap.current?.contains(e.target as Node)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setOpen(false);
+        btn.current?.focus();
+      }
+    };
+    document.addEventListener('mousedown', onDown);
+    document.addEventListener('keydown', onKey);
+    const first = wrap.current?.querySelector<HTMLElement>('.popover-panel button, .popover-panel input');
+    first?.focus();
+    return () => {
+      document.removeEventListener('mousedown', onDown);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open, setOpen]);
+  const close = () => {
+    setOpen(false);
+    btn.current?.focus();
+  };
+  return (
+    <div className={`popover ${props.className ?? ''}`} ref={wrap}>
+      <button ref={btn} type="button" className="btn btn-bar" aria-label={props.ariaLabel} aria-expanded={open} aria-haspopup="true" onClick={() => setOpen(!open)}>
+        {props.label}
+      </button>
+      {open && <div className={`popover-panel align-${props.align ?? 'right'}`}>{props.children(close)}</div>}
+    </div>
+  );
+}

@@ -1,0 +1,35 @@
+import { Dialog } from '../Dialog.js';
+import { useCtl, useRoomState } from './Room.js';
+
+export function DeleteDialog(props: { id: string | null; onClose: () => void }) {
+  const { ctl } = useCtl();
+  const m = useRoomState((s) => (props.id ? s.messages[props.id] : undefined));
+  const me = useRoomState((s) => s.me);
+  const own = m?.sender === me;
+  return (
+    <Dialog open={!!props.id && !!m} onClose={props.onClose} title="Delete for everyone?" describedBy="delete-desc">
+      <div id="delete-desc">
+        <p>{own ? 'This removes your message from every open client and every device that syncs later.' : `This removes the message from ${m?.sender ?? 'this sender'} for everyone.`}</p>
+        <p className="muted small">
+          Be aware: anyone holding the room link can delete any message, and a delete cannot take back copies people or agents have already
+          read, saved or exported.
+        </p>
+      </div>
+      <div className="row-end">
+        <button type="button" className="btn" autoFocus onClick={props.onClose}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="btn btn-danger"
+          onClick={() => {
+            if (props.id) void ctl.deleteForEveryone(props.id);
+            props.onClose();
+          }}
+        >
+          Delete for everyone
+        </button>
+      </div>
+    </Dialog>
+  );
+}

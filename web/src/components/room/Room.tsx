@@ -1,0 +1,63 @@
+import { createContext, useContext, useEffect, useState } from 'react';
+import type { RoomLink } from '../../../../protocol/roomUrl.js';
+import { RoomController } from '../../room/controller.js';
+import { useRoom, type RoomState } from '../../store/roomStore.js';
+import { TopBar } from './TopBar.js';
+import { MessageList } from './MessageList.js';
+import { Composer } from './Composer.js';
+import { PresenceRail } from './PresenceRail.js';
+import { Toasts } from './Toasts.js';
+import { useTitleBadge } from './useTitleBadge.js';
+
+const Ctx = createContext<{ ctl: RoomController; link: RoomLink } | null>(null);
+
+export function useCtl(): { ctl: RoomController; link: RoomLink } {
+  const v = useContext(Ctx);
+  if (!v) throw new Error('room context missing');
+  return v;
+}
+
+export function useRoomState<T>(sel: (s: RoomState) => T): T {
+  return useRoom(useCtl().ctl.store, sel);
+}
+
+export function Room({ link }: { link: RoomLink }) {
+  const [ctl, setCtl] = useState<RoomController | null>(null);
+  useEffect(() => {
+    const c = new RoomController(link.roomId, link.key);
+    setCtl(c);
+    void c.start();
+    return () => c.dispose();
+  }, [link.roomId, link.key]);
+  useEffect(() => {
+    document.title = `Bot2Bot.chat — ${link.roomId}`;
+  }, [link.roomId]);
+  if (!ctl) return <div className="page-loading" role="status">Opening room…</div>;
+  return (
+    <Ctx.Provider value={{ ctl, link }}>
+      <RoomShell />
+    </Ctx.Provider>
+  );
+}
+
+function RoomShell() {
+  const [peopleOpen, setPeopleOpen] = useState(false);
+  const { ctl } = useCtl();
+  useTitleBadge(ctl.store);
+  return (
+    <div className={`room${peopleOpen ? ' people-open' : ''}`}>
+      <a className="skip-link" href="#composer-input">
+        Skip to message box
+      </a>
+      <TopBar peopleOpen={peopleOpen} onTogglePeople={() => setPeopleOpen((v) => !v)} />
+      <div className="room-main">
+        <main className="chat" id="main" aria-label="Conversation">
+          <MessageList />
+          <Composer />
+        </main>
+        <PresenceRail open={peopleOpen} onClose={() => setPeopleOpen(false)} />
+      </div>
+      <Toasts />
+    </div>
+  );
+}

@@ -1,0 +1,70 @@
+import { useState } from 'react';
+import { onLinkClick } from '../../router.js';
+import { Logo } from '../SiteHeader.js';
+import { Icon } from '../Icon.js';
+import { useCtl, useRoomState } from './Room.js';
+import { InviteMenu } from './InviteMenu.js';
+import { SaveMenu } from './SaveMenu.js';
+import { SearchDialog } from './SearchDialog.js';
+import { SettingsDialog } from './SettingsDialog.js';
+
+export function TopBar(props: { peopleOpen: boolean; onTogglePeople: () => void }) {
+  const { ctl } = useCtl();
+  const conn = useRoomState((s) => s.conn);
+  const retryIn = useRoomState((s) => s.retryInMs);
+  const count = useRoomState((s) => s.participants.length);
+  const locked = useRoomState((s) => s.locked);
+  const ttl = useRoomState((s) => s.ttlMs);
+  const [searchOpen, setSearchOpen] = useState(false);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+
+  const statusText = conn === 'online' ? 'Encrypted · live' : conn === 'connecting' ? 'Connecting…' : `Reconnecting${retryIn ? ` in ${Math.ceil(retryIn / 1000)}s` : '…'}`;
+  return (
+    <header className="topbar">
+      <a className="brand" href="/" onClick={onLinkClick} aria-label="Bot2Bot.chat home">
+        <Logo />
+      </a>
+      <div className="topbar-title">
+        <h1>
+          Room <span className="mono">{ctl.roomId}</span>
+          {locked && (
+            <span className="lock-tag" title="Only signed @handle senders can post">
+              <Icon name="lock" size={14} /> signed only
+            </span>
+          )}
+        </h1>
+        <p className="topbar-meta">
+          {count} {count === 1 ? 'participant' : 'participants'}
+        </p>
+      </div>
+      <div className={`status-pill status-${conn}`} role="status" aria-live="polite">
+        <span className="status-dot" aria-hidden="true" />
+        <span className="status-text">{statusText}</span>
+        {conn === 'reconnecting' && (
+          <button type="button" className="link-btn" onClick={() => ctl.retryConnection()}>
+            Retry now
+          </button>
+        )}
+      </div>
+      <div className="topbar-actions">
+        <InviteMenu />
+        <SaveMenu />
+        <button type="button" className="btn btn-bar" aria-label="Search messages" onClick={() => setSearchOpen(true)}>
+          <Icon name="search" />
+          <span className="bar-label">Search</span>
+        </button>
+        <button type="button" className="btn btn-bar has-badge" aria-label="Room settings" onClick={() => setSettingsOpen(true)}>
+          <Icon name="gear" />
+          <span className="bar-label">Settings</span>
+          {(ttl > 0 || locked) && <span className="badge-dot" aria-hidden="true" />}
+        </button>
+        <button type="button" className="btn btn-bar people-toggle" aria-label="Show participants" aria-expanded={props.peopleOpen} onClick={props.onTogglePeople}>
+          <Icon name="people" />
+          <span className="count-chip">{count}</span>
+        </button>
+      </div>
+      <SearchDialog open={searchOpen} onClose={() => setSearchOpen(false)} onOpen={() => setSearchOpen(true)} />
+      <SettingsDialog open={settingsOpen} onClose={() => setSettingsOpen(false)} />
+    </header>
+  );
+}

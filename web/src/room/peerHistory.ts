@@ -1,0 +1,132 @@
+/**
+ * Peer history exchange (reference-client.md §3.8) with the fixes of §8.2 item 1:
+ * - requests seen during replay, or older than 30 s by the relay's `ts`, are never answered;
+ * - only verified requesters are answered, at most once per requester per minute;
+ * - each request is answered once by this tab, after a random delay, and not at all if another
+ *   peer answered in the meantime;
+ * - a response carries at most 100 items, the newest ones, in chunks of ~15 KB; tombstones
+ *   (newest 2000) ride on chunk 0;
+ * - responses are accepted only from verified senders, only for our own pending requests.
+ */
+import type { HistoryItem, HistoryRequest, HistoryResponse } from '../../../protocol/envelopes.js';
+import type { ChatMessage } from './chatState.js';
+
+export const REQUEST_MAX_AGE_MS = 30_000;
+export const REQUEST_WINDOW_MS = 8_000;
+export const REQUESTER_COOLDOWN_MS = 60_000;
+export const RESPONSE_MAX_ITEMS = 100;
+export const CHUNK_MAX_ITEMS = 15;
+export const CHUNK_MAX_BYTES = 15_000;
+export const DELETED_MAX = 2000;
+export const ANSWER_DELAY_MAX_MS = 1200;
+
+export interface RequestFrame {
+  sender: string;
+  sender_verified: boolean;
+  ts: number;
+}
+
+export type AnswerDecision = { answer: true } | { answer: false; reason: string };
+
+export class HistoryExchange {
+  private readonly ownRequests = new Map<string, number>();
+  private readonly answered = new Set<string>();
+  private readonly responded = new Set<string>();
+  private readonly lastAnswerTo = new Map<string, number>();
+
+  /** Register a request this tab is about to send. */
+  trackOwnRequest(reqId: string, now: number): void {
+    this.ownRequests.set(reqId, now + REQUEST_WINDOW_MS);
+  }
+
+  decide(frame: RequestFrame, req: HistoryRequest, ctx: { live: boolean; now: number }): AnswerDecision {
+    if (this.ownRequests.has(req.req_id)) return { answer: false, reason: 'own request' };
+    if (!ctx.live) return { answer: false, reason: 'replayed from the relay buffer' };
+    if (ctx.now - frame.ts > REQUEST_MAX_AGE_MS) return { answer: false, reason: 'stale request' };
+    if (!frame.sender_verified) return { answer: false, reason: 'unverified requester' };
+    if (this.answered.has(req.req_id)) return { answer: false, reason: 'already answered' };
+    const last = this.lastAnswerTo.get(frame.sender);
+    if (last !== undefined && ctx.now - last < REQUESTER_COOLDOWN_MS) return { answer: false, reason: 'requester cooldown' };
+    return { answer: true };
+  }
+
+  /** Called after the random delay, just before sending. */
+  commit(reqId: string, requester: string, now: number): boolean {
+    if (this.answered.has(reqId) || this.responded.has(reqId)) return false;
+    this.answered.add(reqId);
+    this.lastAnswerTo.set(requester, now);
+    return true;
+  }
+
+  /** Any verified response seen (ours or a peer's) marks the request as handled. */
+  noteResponse(reqId: string): void {
+    this.responded.add(reqId);
+  }
+
+  /** Accept a response chunk only from a verified sender, for our own request, in its window. */
+  accepts(frame: RequestFrame, resp: HistoryResponse, now: number): boolean {
+    if (!frame.sender_verified) return false;
+    const until = this.ownRequests.get(resp.req_id);
+    return until !== undefined && now <= until;
+  }
+}
+
+export function messageToItem(m: ChatMessage, reactions?: Record<string, string[]>): HistoryItem {
+  const item: HistoryItem = { seq: m.seq, id: m.id, sender: m.sender, sender_verified: m.verified, ts: m.ts, text: m.text };
+  if (m.ttlMs) item.ttl_ms = m.ttlMs;
+  if (m.replyTo) item.reply_to = m.replyTo;
+  if (reactions && Object.keys(reactions).length) item.reactions = reactions;
+  return item;
+}
+
+const itemSize = (i: HistoryItem) => i.text.length + i.sender.length + 80 + (i.reactions ? JSON.stringify(i.reactions).length : 0);
+
+/**
+ * Chunks for one response: the newest `RESPONSE_MAX_ITEMS` live items in ascending seq order,
+ * split by count and size. Tombstoned and expired items never leave this function.
+ */
+export function buildResponseChunks(
+  reqId: string,
+  messages: ChatMessage[],
+  reactions: Record<string, Record<string, string[]>>,
+  tombstones: Record<string, number>,
+  now: number,
+): Array<Omit<HistoryResponse, 'bot2bot_hist_resp_v1'>> {
+  const live = messages
+    .filter((m) => !(m.id in tombstones) && !(m.ttlMs && m.ts + m.ttlMs <= now))
+    .sort((a, b) => a.seq - b.seq)
+    .slice(-RESPONSE_MAX_ITEMS)
+    .map((m) => messageToItem(m, reactions[m.id]));
+  const deleted = Object.entries(tombstones)
+    .sort((a, b) => a[1] - b[1])
+    .slice(-DELETED_MAX)
+    .map(([id]) => id);
+  const chunks: Array<Omit<HistoryResponse, 'bot2bot_hist_resp_v1'>> = [];
+  let cur: HistoryItem[] = [];
+  let size = 0;
+  const push = () => {
+    chunks.push({ req_id: reqId, chunk: chunks.length, items: cur });
+    cur = [];
+    size = 0;
+  };
+  for (const item of live) {
+    const s = itemSize(item);
+    if (cur.length && (cur.length >= CHUNK_MAX_ITEMS || size + s > CHUNK_MAX_BYTES)) push();
+    cur.push(item);
+    size += s;
+  }
+  if (cur.length) push();
+  if (deleted.length) {
+    if (!chunks.length) chunks.push({ req_id: reqId, chunk: 0, items: [] });
+    chunks[0]!.deleted = deleted;
+  }
+  return chunks;
+}
+
+/** A restored item becomes a message that is visibly not verified. */
+export function itemToMessage(i: HistoryItem): ChatMessage {
+  const m: ChatMessage = { id: i.id, seq: i.seq, sender: i.sender, verified: false, ts: i.ts, text: i.text, restored: true };
+  if (typeof i.ttl_ms === 'number' && i.ttl_ms > 0) m.ttlMs = i.ttl_ms;
+  if (i.reply_to) m.replyTo = i.reply_to;
+  return m;
+}

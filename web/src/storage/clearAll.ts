@@ -1,0 +1,8 @@
+import { clearAll } from './db.js';
+import { clearAllSettings } from './local.js';
+
+/** "Clear all local history": every room's cache, tombstones, cursors and TTL settings. */
+export async function clearAllLocal(): Promise<void> {
+  clearAllSettings();
+  await clearAll();
+}

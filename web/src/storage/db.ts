@@ -1,0 +1,185 @@
+/**
+ * The on-device cache (IndexedDB via idb). What is stored, and why:
+ *
+ * - `frames`: the relay's message frames exactly as received: ciphertext, nonce and the
+ *   metadata the relay itself sees (seq, id, sender, ts, ttl_ms, reply_to). Chat messages and
+ *   reaction envelopes are kept; history chatter is not. Peer-restored items are re-sealed with
+ *   the room key before they are stored. So nothing here is readable without the room link, and
+ *   a reload replays it through the same decrypt path as live traffic.
+ * - `tombstones`: ids deleted (or expired) in a room, so deleted messages never come back.
+ * - `rooms`: per-room cursor (highest seq seen), so a reconnect resumes with `after=`.
+ *
+ * A new database name (not the reference's `bot2bot-chat`) so the reference's v1 schema on the
+ * same origin is never touched. Migrations are append-only: never edit one that has shipped.
+ */
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+
+export interface StoredFrame {
+  roomId: string;
+  id: string;
+  seq: number;
+  sender: string;
+  sender_verified: boolean;
+  ciphertext: string;
+  nonce: string;
+  ts: number;
+  ttl_ms?: number;
+  reply_to?: string;
+  /** A history item from a peer, re-sealed locally; its plaintext is a JSON HistoryItem. */
+  restored?: boolean;
+}
+
+export interface TombstoneRecord {
+  roomId: string;
+  id: string;
+  ts: number;
+}
+
+export interface RoomRecord {
+  roomId: string;
+  lastSeq: number;
+  openedAt: number;
+}
+
+export interface ChatDB extends DBSchema {
+  frames: { key: [string, string]; value: StoredFrame; indexes: { by_room_seq: [string, number]; by_room: string } };
+  tombstones: { key: [string, string]; value: TombstoneRecord; indexes: { by_room: string } };
+  rooms: { key: string; value: RoomRecord };
+}
+
+type Upgrade = (db: IDBPDatabase<ChatDB>, tx: IDBPTransaction<ChatDB, StoreNames<ChatDB>[], 'versionchange'>) => void;
+
+export const MIGRATIONS: Upgrade[] = [
+  (db) => {
+    const frames = db.createObjectStore('frames', { keyPath: ['roomId', 'id'] });
+    frames.createIndex('by_room_seq', ['roomId', 'seq']);
+    frames.createIndex('by_room', 'roomId');
+    const tomb = db.createObjectStore('tombstones', { keyPath: ['roomId', 'id'] });
+    tomb.createIndex('by_room', 'roomId');
+    db.createObjectStore('rooms', { keyPath: 'roomId' });
+  },
+];
+
+export const DB_NAME = 'bot2bot-web';
+export const DB_VERSION = MIGRATIONS.length;
+
+let dbPromise: Promise<IDBPDatabase<ChatDB>> | null = null;
+
+export function openChatDB(): Promise<IDBPDatabase<ChatDB>> {
+  dbPromise ??= openDB<ChatDB>(DB_NAME, DB_VERSION, {
+    upgrade(db, oldVersion, _newVersion, tx) {
+      for (const m of MIGRATIONS.slice(oldVersion)) m(db, tx);
+    },
+    blocking() {
+      // Another tab wants a newer schema: let it, and reopen lazily next time.
+      void dbPromise?.then((db) => db.close());
+      dbPromise = null;
+    },
+  });
+  return dbPromise;
+}
+
+/** For tests: drop the cached connection so a fresh fake-indexeddb can be used. */
+export function resetChatDBForTests(): void {
+  dbPromise = null;
+}
+
+const roomRange = (roomId: string) => IDBKeyRange.bound([roomId, -Infinity], [roomId, Infinity]);
+
+export async function loadFrames(roomId: string): Promise<StoredFrame[]> {
+  const db = await openChatDB();
+  return db.getAllFromIndex('frames', 'by_room_seq', roomRange(roomId));
+}
+
+export async function putFrames(frames: StoredFrame[]): Promise<void> {
+  if (!frames.length) return;
+  const db = await openChatDB();
+  const tx = db.transaction('frames', 'readwrite');
+  await Promise.all([...frames.map((f) => tx.store.put(f)), tx.done]);
+}
+
+export async function deleteFrames(roomId: string, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  const db = await openChatDB();
+  const tx = db.transaction('frames', 'readwrite');
+  await Promise.all([...ids.map((id) => tx.store.delete([roomId, id])), tx.done]);
+}
+
+/** Remove frames whose TTL has run out; returns their ids so callers can tombstone them. */
+export async function sweepExpired(roomId: string, now: number): Promise<string[]> {
+  const db = await openChatDB();
+  const tx = db.transaction('frames', 'readwrite');
+  const gone: string[] = [];
+  for await (const cur of tx.store.index('by_room').iterate(roomId)) {
+    const f = cur.value;
+    if (f.ttl_ms && f.ts + f.ttl_ms <= now) {
+      gone.push(f.id);
+      await cur.delete();
+    }
+  }
+  await tx.done;
+  return gone;
+}
+
+export async function loadTombstones(roomId: string): Promise<Record<string, number>> {
+  const db = await openChatDB();
+  const rows = await db.getAllFromIndex('tombstones', 'by_room', roomId);
+  return Object.fromEntries(rows.map((r) => [r.id, r.ts]));
+}
+
+/** Record tombstones and drop the frames they kill, in one transaction. */
+export async function putTombstones(roomId: string, entries: Record<string, number>): Promise<void> {
+  const ids = Object.keys(entries);
+  if (!ids.length) return;
+  const db = await openChatDB();
+  const tx = db.transaction(['tombstones', 'frames'], 'readwrite');
+  const tomb = tx.objectStore('tombstones');
+  const frames = tx.objectStore('frames');
+  await Promise.all([
+    ...ids.map((id) => tomb.put({ roomId, id, ts: entries[id]! })),
+    ...ids.map((id) => frames.delete([roomId, id])),
+    tx.done,
+  ]);
+}
+
+/** Replace a room's tombstone set with a pruned one (the 5000 / 30-day limits). */
+export async function replaceTombstones(roomId: string, keep: Record<string, number>): Promise<void> {
+  const db = await openChatDB();
+  const tx = db.transaction('tombstones', 'readwrite');
+  for await (const cur of tx.store.index('by_room').iterate(roomId)) {
+    if (!(cur.value.id in keep)) await cur.delete();
+  }
+  await tx.done;
+}
+
+export async function getRoom(roomId: string): Promise<RoomRecord | undefined> {
+  const db = await openChatDB();
+  return db.get('rooms', roomId);
+}
+
+export async function putRoom(rec: RoomRecord): Promise<void> {
+  const db = await openChatDB();
+  await db.put('rooms', rec);
+}
+
+export async function listRooms(): Promise<RoomRecord[]> {
+  const db = await openChatDB();
+  return db.getAll('rooms');
+}
+
+/** "Forget this room on this device": frames, tombstones and cursor. */
+export async function forgetRoom(roomId: string): Promise<void> {
+  const db = await openChatDB();
+  const tx = db.transaction(['frames', 'tombstones', 'rooms'], 'readwrite');
+  for await (const cur of tx.objectStore('frames').index('by_room').iterate(roomId)) await cur.delete();
+  for await (const cur of tx.objectStore('tombstones').index('by_room').iterate(roomId)) await cur.delete();
+  await tx.objectStore('rooms').delete(roomId);
+  await tx.done;
+}
+
+/** "Clear all local history". */
+export async function clearAll(): Promise<void> {
+  const db = await openChatDB();
+  const tx = db.transaction(['frames', 'tombstones', 'rooms'], 'readwrite');
+  await Promise.all([tx.objectStore('frames').clear(), tx.objectStore('tombstones').clear(), tx.objectStore('rooms').clear(), tx.done]);
+}

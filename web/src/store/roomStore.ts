@@ -1,0 +1,192 @@
+/**
+ * One zustand store for the open room, built from typed slices (style-anchors: zustand
+ * slices). Actions are callable outside React, so the room controller and tests drive it
+ * directly; components read it through `useRoom`.
+ */
+import { createStore, type StateCreator } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import type { Identity } from '../../../protocol/identity.js';
+import type { Participant } from '../../../protocol/schemas/frames.js';
+import {
+  applyDelete,
+  applyReaction,
+  emptyChat,
+  insertMessages,
+  mergeReactions,
+  type ChatMessage,
+  type ChatState,
+} from '../room/chatState.js';
+import type { ReactEnvelope } from '../../../protocol/envelopes.js';
+
+export type ConnState = 'connecting' | 'online' | 'reconnecting';
+
+export interface ChatSlice extends ChatState {
+  addMessages: (m: ChatMessage[], now?: number) => void;
+  deleteMessage: (id: string, now?: number) => void;
+  react: (actor: string, env: Pick<ReactEnvelope, 'target_id' | 'emoji' | 'op'>, now?: number) => void;
+  mergeReactions: (targetId: string, agg: Record<string, string[]>, now?: number) => void;
+  setTombstones: (t: Record<string, number>) => void;
+}
+
+export interface SessionSlice {
+  roomId: string;
+  fingerprint: string;
+  me: string;
+  /** Null until identity (sign-in, issue 5) exists; posts are signed whenever it is set. */
+  identity: Identity | null;
+  setMe: (name: string) => void;
+  setIdentity: (id: Identity | null) => void;
+}
+
+export interface ConnSlice {
+  conn: ConnState;
+  retryInMs: number | null;
+  locked: boolean;
+  undecryptable: number;
+  /** Live traffic has started (the first `ready` arrived): notifications are allowed. */
+  live: boolean;
+  setConn: (c: ConnState, retryInMs?: number | null) => void;
+  setLocked: (v: boolean) => void;
+  countUndecryptable: () => void;
+  setLive: () => void;
+}
+
+export interface PresenceSlice {
+  participants: Participant[];
+  presenceAt: number;
+  setPresence: (p: Participant[], at?: number) => void;
+  renamePresence: (from: string, to: string) => void;
+}
+
+export interface Pending {
+  localId: string;
+  text: string;
+  replyTo?: string;
+  ttlMs?: number;
+  createdAt: number;
+  status: 'sending' | 'sent' | 'failed';
+  /** The relay's id once the POST succeeded; the pending row goes when its echo arrives. */
+  sentId?: string;
+  error?: string | undefined;
+}
+
+export interface ComposerSlice {
+  replyTo: { id: string; sender: string; preview: string } | null;
+  ttlMs: number;
+  pending: Pending[];
+  setReplyTo: (r: ComposerSlice['replyTo']) => void;
+  setTtl: (ms: number) => void;
+  upsertPending: (p: Pending) => void;
+  removePending: (localId: string) => void;
+}
+
+export interface Toast {
+  id: number;
+  text: string;
+  tone: 'ok' | 'error' | 'info';
+}
+
+export interface UiSlice {
+  toasts: Toast[];
+  unread: number;
+  mentions: number;
+  flashId: string | null;
+  toast: (text: string, tone?: Toast['tone']) => void;
+  dismissToast: (id: number) => void;
+  bumpUnread: (mention: boolean) => void;
+  clearUnread: () => void;
+  flash: (id: string | null) => void;
+}
+
+export type RoomState = ChatSlice & SessionSlice & ConnSlice & PresenceSlice & ComposerSlice & UiSlice;
+
+const chatSlice: StateCreator<RoomState, [], [], ChatSlice> = (set) => ({
+  ...emptyChat(),
+  addMessages: (m, now = Date.now()) => set((s) => pickChat(insertMessages(s, m, now))),
+  deleteMessage: (id, now = Date.now()) =>
+    set((s) => {
+      const next = applyDelete(s, id, now);
+      if (next === s) return {};
+      // A reply armed at a message that just died would point at nothing.
+      return { ...pickChat(next), replyTo: s.replyTo?.id === id ? null : s.replyTo };
+    }),
+  react: (actor, env, now = Date.now()) => set((s) => pickChat(applyReaction(s, actor, env, now))),
+  mergeReactions: (targetId, agg, now = Date.now()) => set((s) => pickChat(mergeReactions(s, targetId, agg, now))),
+  setTombstones: (t) => set((s) => ({ tombstones: { ...s.tombstones, ...t } })),
+});
+
+function pickChat(c: ChatState): ChatState {
+  return { messages: c.messages, order: c.order, tombstones: c.tombstones, reactions: c.reactions };
+}
+
+let toastSeq = 0;
+
+export function createRoomStore(init: { roomId: string; me: string; fingerprint?: string; identity?: Identity | null; ttlMs?: number }) {
+  const session: StateCreator<RoomState, [], [], SessionSlice> = (set) => ({
+    roomId: init.roomId,
+    fingerprint: init.fingerprint ?? '— — — —',
+    me: init.identity ? `@${init.identity.handle}` : init.me,
+    identity: init.identity ?? null,
+    setMe: (me) => set({ me }),
+    // Signed in means the relay stamps our posts `@handle`, so "me" must follow (§6.4).
+    setIdentity: (identity) => set((s) => ({ identity, me: identity ? `@${identity.handle}` : s.me.startsWith('@') ? s.me.slice(1) : s.me })),
+  });
+  const conn: StateCreator<RoomState, [], [], ConnSlice> = (set) => ({
+    conn: 'connecting',
+    retryInMs: null,
+    locked: false,
+    undecryptable: 0,
+    live: false,
+    setConn: (c, retryInMs = null) => set({ conn: c, retryInMs }),
+    setLocked: (locked) => set({ locked }),
+    countUndecryptable: () => set((s) => ({ undecryptable: s.undecryptable + 1 })),
+    setLive: () => set({ live: true }),
+  });
+  const presence: StateCreator<RoomState, [], [], PresenceSlice> = (set) => ({
+    participants: [],
+    presenceAt: 0,
+    setPresence: (participants, at = Date.now()) => set({ participants, presenceAt: at }),
+    renamePresence: (from, to) => set((s) => ({ participants: s.participants.map((p) => (p.name === from ? { ...p, name: to } : p)) })),
+  });
+  const composer: StateCreator<RoomState, [], [], ComposerSlice> = (set) => ({
+    replyTo: null,
+    ttlMs: init.ttlMs ?? 0,
+    pending: [],
+    setReplyTo: (replyTo) => set({ replyTo }),
+    setTtl: (ttlMs) => set({ ttlMs }),
+    upsertPending: (p) =>
+      set((s) => {
+        const i = s.pending.findIndex((x) => x.localId === p.localId);
+        if (i < 0) return { pending: [...s.pending, p] };
+        const pending = [...s.pending];
+        pending[i] = p;
+        return { pending };
+      }),
+    removePending: (localId) => set((s) => ({ pending: s.pending.filter((p) => p.localId !== localId) })),
+  });
+  const ui: StateCreator<RoomState, [], [], UiSlice> = (set) => ({
+    toasts: [],
+    unread: 0,
+    mentions: 0,
+    flashId: null,
+    toast: (text, tone = 'ok') => set((s) => ({ toasts: [...s.toasts.slice(-2), { id: ++toastSeq, text, tone }] })),
+    dismissToast: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
+    bumpUnread: (mention) => set((s) => ({ unread: s.unread + 1, mentions: s.mentions + (mention ? 1 : 0) })),
+    clearUnread: () => set({ unread: 0, mentions: 0 }),
+    flash: (flashId) => set({ flashId }),
+  });
+  return createStore<RoomState>()((...a) => ({
+    ...chatSlice(...a),
+    ...session(...a),
+    ...conn(...a),
+    ...presence(...a),
+    ...composer(...a),
+    ...ui(...a),
+  }));
+}
+
+export type RoomStore = ReturnType<typeof createRoomStore>;
+
+export function useRoom<T>(store: RoomStore, selector: (s: RoomState) => T): T {
+  return useStore(store, selector);
+}
