@@ -3,7 +3,7 @@
  * Shared state (sequence, buffer, lock, cursors) is the backend's; the hub only listens to it.
  */
 import { ERR, type StoredMessage } from '../../protocol/index.js';
-import type { Subscriber, Waiter } from './subscriber.js';
+import { OutFrame, type Subscriber, type Waiter } from './subscriber.js';
 import type { PresenceEntry, RoomBackend } from './types.js';
 
 interface LocalRoom {
@@ -72,7 +72,7 @@ export class Hub {
     let lastSent = after;
     if (read) {
       for (const m of read.messages) {
-        sub.send(messageFrame(m));
+        sub.send(new OutFrame(messageFrame(m)));
         lastSent = m.seq;
       }
     }
@@ -94,10 +94,10 @@ export class Hub {
       ready.gap = true;
       ready.oldest_seq = oldest;
     }
-    sub.send(JSON.stringify(ready));
+    sub.send(new OutFrame(JSON.stringify(ready)));
     const pending = sub.pending;
     sub.pending = null;
-    for (const p of pending) if (p.seq > lastSent) sub.send(p.json);
+    for (const p of pending) if (p.seq > lastSent) sub.send(p.frame);
     await this.backend.touch(roomId, now);
     this.presenceChanged(roomId);
     return { ok: true };
@@ -142,7 +142,8 @@ export class Hub {
   broadcast(roomId: string, json: string): void {
     const room = this.rooms.get(roomId);
     if (!room) return;
-    for (const s of room.subs) s.send(json);
+    const frame = new OutFrame(json);
+    for (const s of room.subs) s.send(frame);
   }
 
   closeAll(): void {
@@ -158,10 +159,10 @@ export class Hub {
     const room = this.rooms.get(roomId);
     if (!room) return;
     // Serialized once for every subscriber, whatever the transport.
-    const json = messageFrame(m);
+    const frame = new OutFrame(messageFrame(m));
     for (const s of room.subs) {
-      if (s.pending) s.pending.push({ seq: m.seq, json });
-      else s.send(json);
+      if (s.pending) s.pending.push({ seq: m.seq, frame });
+      else s.send(frame);
     }
     if (room.waiters.size > 0) {
       const waiters = [...room.waiters];
@@ -195,10 +196,10 @@ export class Hub {
     }
     const now = this.now();
     const p = await this.backend.presence(roomId, now, localPresence(room));
-    const json = JSON.stringify({ type: 'presence', size: p.size, names: p.names, participants: p.participants });
+    const frame = new OutFrame(JSON.stringify({ type: 'presence', size: p.size, names: p.names, participants: p.participants }));
     for (const s of room.subs) {
       if (s.transport === 'sse') s.lastSeen = now;
-      s.send(json);
+      s.send(frame);
     }
   }
 

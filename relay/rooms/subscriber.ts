@@ -1,3 +1,22 @@
+/**
+ * One outgoing frame, encoded at most once per transport however many subscribers receive it:
+ * fan-out to N sockets costs N writes, not N serializations.
+ */
+export class OutFrame {
+  private wsBytes: Buffer | undefined;
+  private sseBytes: Buffer | undefined;
+
+  constructor(readonly json: string) {}
+
+  get ws(): Buffer {
+    return (this.wsBytes ??= Buffer.from(this.json, 'utf8'));
+  }
+
+  get sse(): Buffer {
+    return (this.sseBytes ??= Buffer.from(`data: ${this.json}\n\n`, 'utf8'));
+  }
+}
+
 /** A live stream on this node (SSE or WebSocket), as the hub sees it. */
 export interface Subscriber {
   readonly transport: 'sse' | 'ws';
@@ -6,11 +25,11 @@ export interface Subscriber {
   boxPub: string | null;
   /** Presence `last_seen`: inbound frames for WS, outbound writes for SSE. */
   lastSeen: number;
-  /** Write one frame given as compact JSON text. Must not throw. */
-  send(json: string): void;
+  /** Write one frame. Must not throw. */
+  send(frame: OutFrame): void;
   close(reason?: string): void;
   /** While the replay is being written, live messages wait here so none is lost or doubled. */
-  pending: Array<{ seq: number; json: string }> | null;
+  pending: Array<{ seq: number; frame: OutFrame }> | null;
 }
 
 /** A parked long-poll (`/wait` or `/claim`), woken by the next message in its room. */

@@ -49,9 +49,9 @@ export function sseRoutes(deps: RelayDeps, streams: StreamRegistry): RouteDef[] 
           boxPub: isLaxBoxPub(query.get('box_pub')) ? query.get('box_pub') : null,
           lastSeen: deps.now(),
           pending: null,
-          send(json) {
+          send(frame) {
             if (closed) return;
-            res.write(`data: ${json}\n\n`);
+            res.write(frame.sse);
             // A consumer that cannot keep up is cut loose rather than buffered without bound; it
             // reconnects with ?after= and loses nothing.
             if (res.writableLength > limit) sub.close('slow consumer');

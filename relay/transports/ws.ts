@@ -59,7 +59,7 @@ export class WsTransport {
       boxPub: null,
       lastSeen: deps.now(),
       pending: null,
-      send(json) {
+      send(frame) {
         if (ws.readyState !== ws.OPEN) return;
         // A reader that cannot keep up is closed, not buffered without bound: the others never
         // stall behind it, and it resumes with ?after= without loss.
@@ -67,7 +67,7 @@ export class WsTransport {
           ws.close(1013, 'slow consumer: reconnect with ?after=');
           return;
         }
-        ws.send(json);
+        ws.send(frame.ws, { binary: false });
       },
       close(reason) {
         ws.close(1001, reason ?? '');
