@@ -1,0 +1,267 @@
+/**
+ * The throughput engine behind fan-out, many-rooms and ingest: rooms with WebSocket subscribers,
+ * posts over WebSocket or HTTP at a rising offered rate, one bounded step per rate, until a
+ * step is not sustained (anything lost/duplicated/reordered/refused, p99 ≥ 50 ms, or the
+ * generator could not offer the rate). One geometric midpoint is then tried between the last
+ * good rate and the failed one.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { HttpPool } from '../lib/httpPool.js';
+import { pace } from '../lib/pacer.js';
+import { now, postBody } from '../lib/payload.js';
+import { round, sleep, type LatencySummary } from '../lib/stats.js';
+import { Step } from '../lib/tracker.js';
+import { openAll, WsConn } from '../lib/wsClient.js';
+import { roomId, runTag, type BenchContext } from './context.js';
+
+export const P99_LIMIT_MS = 50;
+/** Posts per second per source address: under the relay's 100/s per (IP, room) refill. */
+const PER_SOURCE_RATE = 90;
+const MAX_PER_STEP = 300_000;
+const MAX_DRAIN_MS = 30_000;
+
+export interface LadderSpec {
+  name: string;
+  rooms: number;
+  subsPerRoom: number;
+  post: 'ws' | 'http';
+  /** Offered posts per second, one step each, in rising order. */
+  rates: number[];
+}
+
+export interface StepResult {
+  offeredPostsPerS: number;
+  sent: number;
+  accepted: number;
+  rejected: number;
+  lost: number;
+  duplicated: number;
+  outOfOrder: number;
+  members: number;
+  publishers: number;
+  httpConnections: number;
+  sendRate: number;
+  acceptedPerS: number;
+  deliveries: number;
+  deliveredPerS: number;
+  latency: LatencySummary;
+  response: LatencySummary | null;
+  serverCpuPct: number | null;
+  clientCpuPct: number;
+  /** The load generator's own event-loop delay (max, ms): a stalled generator shows here. */
+  clientLoopMaxMs: number;
+  failures: Record<string, number>;
+  sustained: boolean;
+  why: string;
+}
+
+export interface LadderResult {
+  name: string;
+  rooms: number;
+  subsPerRoom: number;
+  post: 'ws' | 'http';
+  steps: StepResult[];
+  /** The sustained step with the most deliveries per second. */
+  best: StepResult | null;
+  /** Every step passed: the true limit is above the ladder. */
+  ladderTopReached: boolean;
+  error?: string;
+}
+
+export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<LadderResult> {
+  const result: LadderResult = { name: spec.name, rooms: spec.rooms, subsPerRoom: spec.subsPerRoom, post: spec.post, steps: [], best: null, ladderTopReached: false };
+  const rooms = Array.from({ length: spec.rooms }, (_, i) => roomId(spec.name, runTag, i));
+  const paths = rooms.map((r) => `/api/rooms/${r}/messages`);
+  const members: WsConn[][] = rooms.map(() => []);
+  const all: WsConn[] = [];
+  const pool = new HttpPool(ctx.host, ctx.port, ctx.sources);
+
+  const addMember = async (roomIdx: number): Promise<WsConn> => {
+    const c = new WsConn();
+    c.roomIdx = roomIdx;
+    await c.open({ base: ctx.base, host: ctx.host, room: rooms[roomIdx]!, localAddress: ctx.sources.take() });
+    members[roomIdx]!.push(c);
+    all.push(c);
+    return c;
+  };
+
+  try {
+    const slots: number[] = [];
+    for (let s = 0; s < spec.subsPerRoom; s++) for (let r = 0; r < spec.rooms; r++) slots.push(r);
+    await openAll(slots, async (r) => void (await addMember(r)));
+    ctx.log(`  ${spec.name}: ${all.length} subscribers ready in ${spec.rooms} room(s)`);
+
+    // An unrecorded second at the first rate: JIT warm-up on both sides is not the relay's speed.
+    await runStep({ ...ctx, stepSeconds: 1 }, spec, spec.rates[0]!, rooms, paths, members, all, pool, addMember);
+    await sleep(500);
+    let lastOk: number | null = null;
+    let bisected = false;
+    const queue = [...spec.rates];
+    while (queue.length) {
+      const rate = queue.shift()!;
+      const step = await runStep(ctx, spec, rate, rooms, paths, members, all, pool, addMember);
+      result.steps.push(step);
+      ctx.log(`  ${spec.name} @ ${rate} posts/s: ${fmtStep(step)}`);
+      if (all.some((c) => c.closed)) {
+        result.error = 'a connection was closed by the server during the step';
+        break;
+      }
+      if (step.sustained) {
+        lastOk = rate;
+        if (!result.best || step.deliveredPerS > result.best.deliveredPerS) result.best = step;
+        if (!queue.length) result.ladderTopReached = !bisected;
+      } else {
+        if (lastOk !== null && !bisected) {
+          bisected = true;
+          queue.length = 0;
+          queue.push(Math.round(Math.sqrt(lastOk * rate)));
+        } else break;
+      }
+      await sleep(1000);
+    }
+  } catch (e) {
+    result.error = (e as Error).message;
+    ctx.log(`  ${spec.name}: ERROR ${result.error}`);
+  } finally {
+    pool.close();
+    await openAll(all, (c) => c.close(), 256);
+  }
+  return result;
+}
+
+async function runStep(
+  ctx: BenchContext,
+  spec: LadderSpec,
+  rate: number,
+  rooms: string[],
+  paths: string[],
+  members: WsConn[][],
+  all: WsConn[],
+  pool: HttpPool,
+  addMember: (roomIdx: number) => Promise<WsConn>,
+): Promise<StepResult> {
+  const planned = Math.max(1, Math.min(MAX_PER_STEP, Math.round(rate * ctx.stepSeconds)));
+  // Publishers: WebSocket posts come from room members (a WS post goes to its own room), at most
+  // PER_SOURCE_RATE each; when a room has too few members for the rate, extra members join it.
+  const publishers: WsConn[] = [];
+  if (spec.post === 'ws') {
+    const perRoom = Math.ceil(Math.ceil(rate / PER_SOURCE_RATE) / rooms.length);
+    const extra: number[] = [];
+    for (let r = 0; r < rooms.length; r++) for (let k = members[r]!.length; k < perRoom; k++) extra.push(r);
+    await openAll(extra, async (r) => void (await addMember(r)));
+    for (let k = 0; k < perRoom; k++) for (let r = 0; r < rooms.length; r++) publishers.push(members[r]![k]!);
+  } else {
+    pool.grow(Math.ceil(rate / PER_SOURCE_RATE));
+    await pool.warm();
+  }
+  const step = new Step(planned);
+  all.forEach((c, i) => (c.id = i));
+  step.attach(all);
+
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const cpu0 = ctx.probe.cpuMs();
+  const client0 = process.cpuUsage();
+  const t0 = now();
+  let inflight = 0;
+  const fire =
+    spec.post === 'ws'
+      ? (i: number) => {
+          const pub = publishers[i % publishers.length]!;
+          step.markSent(i, pub.roomIdx, members[pub.roomIdx]!.length, pub.id);
+          pub.send(postBody(step.tag, i));
+        }
+      : (i: number) => {
+          const r = i % rooms.length;
+          step.markSent(i, r, members[r]!.length);
+          const sentAt = now();
+          inflight++;
+          pool.request('POST', paths[r]!, postBody(step.tag, i), (res) => {
+            inflight--;
+            const t = now();
+            if (!(res instanceof Error) && res.status === 200) {
+              step.accepted[i] = 1;
+              step.lastAcceptAt = t;
+              step.response.add(t - sentAt);
+            } else {
+              const kind = res instanceof Error ? res.message : `HTTP ${res.status}`;
+              step.failures[kind] = (step.failures[kind] ?? 0) + 1;
+              step.rejected++;
+              step.expected -= members[r]!.length;
+            }
+          });
+        };
+  const { seconds } = await pace(rate, planned, fire);
+  // CPU is read over the offered-load window only; the drain would dilute it.
+  const t1 = now();
+  const cpu1 = ctx.probe.cpuMs();
+  const client1 = process.cpuUsage(client0);
+  loop.disable();
+  // Drain: wait while deliveries still make progress, so "lost" means never delivered and not
+  // merely late (lateness is what p99 reports).
+  const hardStop = now() + MAX_DRAIN_MS;
+  let progressAt = now();
+  let seen = -1;
+  while (now() < hardStop && (inflight > 0 || step.deliveries < step.expected)) {
+    if (step.deliveries !== seen) {
+      seen = step.deliveries;
+      progressAt = now();
+    } else if (now() - progressAt > ctx.drainMs) break;
+    await sleep(10);
+  }
+  step.detach();
+
+  const accepted = step.acceptedCount();
+  const totals = step.totals();
+  const lost = step.lost();
+  const latency = step.latency.summary();
+  const response = spec.post === 'http' ? step.response.summary() : null;
+  const sendRate = planned / Math.max(seconds, 1e-3);
+  const deliverWindow = (step.lastDeliveryAt - step.firstSendAt) / 1000;
+  const acceptWindow = (step.lastAcceptAt - step.firstSendAt) / 1000;
+  const wall = (t1 - t0) / 1000;
+  const reasons: string[] = [];
+  if (lost) reasons.push(`${lost} lost`);
+  if (totals.duplicated) reasons.push(`${totals.duplicated} duplicated`);
+  if (totals.outOfOrder) reasons.push(`${totals.outOfOrder} out of order`);
+  if (step.rejected) reasons.push(`${step.rejected} refused`);
+  if (latency.p99 === null || latency.p99 >= P99_LIMIT_MS) reasons.push(`delivery p99 ${latency.p99} ms`);
+  if (response && (response.p99 === null || response.p99 >= P99_LIMIT_MS)) reasons.push(`response p99 ${response.p99} ms`);
+  if (sendRate < 0.95 * rate) reasons.push(`generator offered only ${Math.round(sendRate)}/s`);
+  return {
+    offeredPostsPerS: rate,
+    sent: step.sent,
+    accepted,
+    rejected: step.rejected,
+    lost,
+    duplicated: totals.duplicated,
+    outOfOrder: totals.outOfOrder,
+    members: all.length,
+    publishers: spec.post === 'ws' ? publishers.length : 0,
+    httpConnections: spec.post === 'http' ? pool.size : 0,
+    sendRate: Math.round(sendRate),
+    acceptedPerS: acceptWindow > 0 ? Math.round(accepted / acceptWindow) : 0,
+    deliveries: step.deliveries,
+    deliveredPerS: deliverWindow > 0 ? Math.round(step.deliveries / deliverWindow) : 0,
+    latency,
+    response,
+    serverCpuPct: cpu0 !== null && cpu1 !== null ? round(((cpu1 - cpu0) / (t1 - t0)) * 100, 0) : null,
+    clientCpuPct: round(((client1.user + client1.system) / 1000 / (wall * 1000)) * 100, 0) ?? 0,
+    clientLoopMaxMs: round(loop.max / 1e6, 1) ?? 0,
+    failures: step.failures,
+    sustained: reasons.length === 0,
+    why: reasons.join(', '),
+  };
+}
+
+export function fmtStep(s: StepResult): string {
+  const parts = [
+    `${s.deliveredPerS.toLocaleString('en-US')} deliveries/s`,
+    `p50 ${s.latency.p50} p99 ${s.latency.p99} ms`,
+    s.response ? `resp p99 ${s.response.p99} ms, ${s.acceptedPerS.toLocaleString('en-US')} accepted/s` : '',
+    `lost ${s.lost} dup ${s.duplicated} ooo ${s.outOfOrder}`,
+    `cpu server ${s.serverCpuPct ?? '?'}% client ${s.clientCpuPct}% (loop max ${s.clientLoopMaxMs} ms)`,
+    s.sustained ? 'OK' : `NOT sustained (${s.why})`,
+  ];
+  return parts.filter(Boolean).join(' | ');
+}

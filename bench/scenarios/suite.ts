@@ -1,0 +1,62 @@
+/** The scenario list and the order they run in, for one target. */
+import { runIdle, type IdleResult } from './idle.js';
+import { runLadder, type LadderResult } from './ladder.js';
+import { runRoundTrip, type RoundTripResult, type Transport } from './roundtrip.js';
+import type { BenchContext } from './context.js';
+
+export const SCENARIOS = ['rtt', 'fanout', 'rooms', 'ingest', 'idle'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface SuiteOptions {
+  scenarios: ScenarioName[];
+  fanout: number[];
+  quick: boolean;
+  rttSamples: number;
+  idle: number;
+}
+
+export interface SuiteResult {
+  roundTrip: RoundTripResult[];
+  ladders: LadderResult[];
+  idle: IdleResult | null;
+}
+
+/** Deliveries per second to aim each ladder at, doubling; posts/s = deliveries / fan-out. */
+function deliveryLadder(quick: boolean): number[] {
+  return quick ? [20_000, 80_000, 320_000] : [20_000, 40_000, 80_000, 160_000, 320_000, 640_000, 1_280_000];
+}
+
+export async function runSuite(ctx: BenchContext, o: SuiteOptions): Promise<SuiteResult> {
+  const out: SuiteResult = { roundTrip: [], ladders: [], idle: null };
+  const has = (s: ScenarioName) => o.scenarios.includes(s);
+  if (has('rtt')) {
+    ctx.log('round trip at low load');
+    for (const t of ['ws', 'sse', 'longpoll'] as Transport[]) out.roundTrip.push(await runRoundTrip(ctx, t, o.rttSamples));
+  }
+  if (has('fanout')) {
+    for (const n of o.fanout) {
+      for (const post of ['ws', 'http'] as const) {
+        ctx.log(`fan-out: 1 room × ${n} subscribers, posts over ${post}`);
+        const rates = deliveryLadder(o.quick).map((d) => Math.max(1, Math.round(d / n)));
+        out.ladders.push(await runLadder(ctx, { name: `fanout-${n}-${post}`, rooms: 1, subsPerRoom: n, post, rates }));
+      }
+    }
+  }
+  if (has('rooms')) {
+    for (const post of ['ws', 'http'] as const) {
+      ctx.log(`200 rooms × 2 subscribers, posts over ${post}`);
+      const rates = deliveryLadder(o.quick).map((d) => Math.round(d / 2));
+      out.ladders.push(await runLadder(ctx, { name: `rooms-200x2-${post}`, rooms: 200, subsPerRoom: 2, post, rates }));
+    }
+  }
+  if (has('ingest')) {
+    ctx.log('HTTP ingest: 20 rooms × 1 verifying subscriber');
+    const rates = o.quick ? [5_000, 20_000] : [2_500, 5_000, 10_000, 20_000, 40_000, 80_000];
+    out.ladders.push(await runLadder(ctx, { name: 'ingest-http', rooms: 20, subsPerRoom: 1, post: 'http', rates }));
+  }
+  if (has('idle')) {
+    ctx.log(`idle WebSockets: ${o.idle}`);
+    out.idle = await runIdle(ctx, o.idle);
+  }
+  return out;
+}
