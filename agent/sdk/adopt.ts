@@ -31,7 +31,13 @@ export async function applyAdoption(room: Room, msg: Message, env: AdoptEnvelope
   room.name = `@${identity.handle}`;
   room.selfNames.add(room.name);
   const event: AdoptionEvent = { handle: identity.handle, identity, offeredBy: msg.sender, adoptId: env.adopt_id };
-  if (room.identityFile) {
+  if (room.saveIdentity) {
+    try {
+      room.saveIdentity(identity);
+    } catch (e) {
+      room.warn(`adopted @${identity.handle} but could not save it: ${String(e)}`);
+    }
+  } else if (room.identityFile) {
     try {
       saveIdentityFile(room.identityFile, identity);
       event.savedTo = room.identityFile;

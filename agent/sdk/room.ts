@@ -27,6 +27,8 @@ export interface RoomOptions {
   acceptAdoptions?: boolean;
   /** Where an adopted identity is saved (reference SDK file format, mode 0600). */
   identityFile?: string;
+  /** Custom persistence for an adopted identity (instead of identityFile). */
+  saveIdentity?: (id: Identity) => void;
   onAdopt?: (e: AdoptionEvent) => void;
   /** Warnings (default: stderr). */
   onWarning?: (text: string) => void;
@@ -36,6 +38,8 @@ export interface RoomOptions {
   maxIdleSec?: number;
   /** Request timeout for ordinary calls (default 30 s). */
   timeoutMs?: number;
+  /** Refuse HTTP redirects instead of following them. */
+  refuseRedirects?: boolean;
   fetch?: typeof fetch;
 }
 
@@ -43,6 +47,10 @@ export interface SendOptions {
   replyTo?: string;
   ttlMs?: number;
   signal?: AbortSignal;
+  /** Post under this label instead of the Room's name (it is remembered as ours). */
+  sender?: string;
+  /** Sign with this identity instead of the Room's (null: send unsigned). */
+  identity?: Identity | null;
 }
 
 export interface RoomStatus {
@@ -75,6 +83,7 @@ export class Room {
   signedOnly: boolean;
   acceptAdoptions: boolean;
   identityFile: string | undefined;
+  readonly saveIdentity: ((id: Identity) => void) | undefined;
   includeSelf: boolean;
   maxIdleSec: number;
   timeoutMs: number;
@@ -82,6 +91,8 @@ export class Room {
   locked = false;
   /** The `after` the next poll() uses: the highest seq it has seen. */
   pollCursor = 0;
+  /** The room's last_seq as the latest poll() saw it (0 when the room does not exist). */
+  lastServerSeq = 0;
   /** Every label this Room has posted under; messages from these are "self". */
   readonly selfNames = new Set<string>();
   readonly appliedAdoptions = new Set<string>();
@@ -89,6 +100,7 @@ export class Room {
   readonly onAdopt: ((e: AdoptionEvent) => void) | undefined;
   readonly warn: (text: string) => void;
   readonly fetchImpl: typeof fetch | undefined;
+  readonly refuseRedirects: boolean;
   private warnedUndecryptable = false;
 
   constructor(url: string, opts: RoomOptions = {}) {
@@ -116,6 +128,8 @@ export class Room {
     this.signedOnly = opts.signedOnly ?? link.signed;
     this.acceptAdoptions = opts.acceptAdoptions ?? false;
     this.identityFile = opts.identityFile;
+    this.saveIdentity = opts.saveIdentity;
+    this.refuseRedirects = opts.refuseRedirects ?? false;
     this.onAdopt = opts.onAdopt;
     this.includeSelf = opts.includeSelf ?? false;
     this.maxIdleSec = opts.maxIdleSec ?? 60;
@@ -127,7 +141,7 @@ export class Room {
   }
 
   http(extra: HttpOptions = {}): HttpOptions {
-    return { timeoutMs: this.timeoutMs, fetch: this.fetchImpl, ...extra };
+    return { timeoutMs: this.timeoutMs, fetch: this.fetchImpl, refuseRedirects: this.refuseRedirects, ...extra };
   }
 
   /** Seal and post one message; retried on 5xx, 429 and network errors (4 tries). */
@@ -137,13 +151,18 @@ export class Room {
     if (opts.ttlMs !== undefined && opts.ttlMs !== 0 && !isValidTtl(opts.ttlMs)) throw new Bot2BotError('ttlMs must be 0 or between 30000 ms and 366 days');
     const sealed = sealText(text, this.key);
     if (sealed.ciphertext.length > LIMITS.ciphertextChars) throw new Bot2BotError(`message too long: the relay takes about ${Math.floor((LIMITS.ciphertextChars * 3) / 4) - 16} bytes of UTF-8`);
-    const base: Record<string, unknown> = { sender: this.name, ...sealed };
+    const sender = opts.sender ?? this.name;
+    if (sender.length > LIMITS.senderMaxChars) throw new Bot2BotError(`sender must be at most ${LIMITS.senderMaxChars} characters`);
+    if (opts.sender) this.selfNames.add(opts.sender);
+    const signer = opts.identity === undefined ? this.identity : opts.identity ?? undefined;
+    const base: Record<string, unknown> = { sender, ...sealed };
     if (opts.replyTo) base.reply_to = opts.replyTo;
     if (opts.ttlMs) base.ttl_ms = opts.ttlMs;
     const body = () => {
       const b = { ...base };
-      if (this.identity) {
-        Object.assign(b, signRoomPost(this.identity, this.roomId, sealed.ciphertext));
+      if (signer) {
+        this.selfNames.add(`@${signer.handle}`);
+        Object.assign(b, signRoomPost(signer, this.roomId, sealed.ciphertext));
         if (this.signedOnly) b.signed_only = true;
       }
       return b;
@@ -183,7 +202,7 @@ export class Room {
   async poll(opts: { after?: number; timeout?: number; includeSelf?: boolean; includeControl?: boolean; signal?: AbortSignal } = {}): Promise<Message[]> {
     const after = opts.after ?? this.pollCursor;
     const timeout = Math.min(Math.max(Math.round(opts.timeout ?? 30), 1), 90);
-    const res = await requestJson<{ messages?: unknown[]; last_seq?: number }>('poll', `${this.apiBase}/wait?after=${after}&timeout=${timeout}`, {}, this.http({
+    const res = await requestJson<{ messages?: unknown[]; last_seq?: number; exists?: boolean }>('poll', `${this.apiBase}/wait?after=${after}&timeout=${timeout}`, {}, this.http({
       tries: 4,
       timeoutMs: (timeout + 5) * 1000,
       signal: opts.signal,
@@ -198,6 +217,7 @@ export class Room {
       if (msg && this.wanted(msg, opts)) out.push(msg);
     }
     this.pollCursor = Math.max(this.pollCursor, max);
+    this.lastServerSeq = res.body.last_seq ?? 0;
     return out;
   }
 

@@ -48,7 +48,11 @@ export async function* streamMessages(room: Room, opts: StreamOptions = {}): Asy
         const connectTimer = setTimeout(() => conn.abort(new Error('connect timeout')), 10_000);
         let res: Response;
         try {
-          res = await fetchImpl(`${room.apiBase}/events?${q}`, { headers: { Accept: 'text/event-stream' }, signal: conn.signal });
+          res = await fetchImpl(`${room.apiBase}/events?${q}`, {
+            headers: { Accept: 'text/event-stream' },
+            signal: conn.signal,
+            redirect: room.refuseRedirects ? 'manual' : 'follow',
+          });
         } finally {
           clearTimeout(connectTimer);
         }

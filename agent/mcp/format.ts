@@ -1,0 +1,24 @@
+/** The texts the MCP tools return (reference-relay.md §10), in one place. */
+import { addressedToOthersOnly } from '../../protocol/index.js';
+import type { Message } from '../sdk/index.js';
+
+export function messageLine(m: Message): string {
+  return `[seq=${m.seq}] ${m.sender}: ${m.text}`;
+}
+
+export function taskLine(m: Message): string {
+  return `[seq=${m.seq} id=${m.id}] ${m.sender}${m.senderVerified ? ' ✓' : ''}: ${m.text}`;
+}
+
+/** A nudge for the silent-skip rule when the message is addressed to other agents only. */
+export function addressHint(m: Message, myNames: string[]): string | null {
+  return addressedToOthersOnly(m.text, myNames)
+    ? '(this message @mentions other participants but not you: stay silent unless it clearly needs you)'
+    : null;
+}
+
+export function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10}s`;
+}
+
+export const lines = (...parts: Array<string | null | undefined>): string => parts.filter((p): p is string => !!p).join('\n');
