@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 from support import BASE, SDK_PATH, bot2bot, handle, room_url, wait_until
@@ -59,6 +60,26 @@ class CliTest(unittest.TestCase):
             proc.send_signal(signal.SIGINT)
             _, err = proc.communicate(timeout=10)
         self.assertEqual(proc.returncode, 0, err)
+
+    def test_watch_pretty_prints_and_include_self_shows_own_messages(self) -> None:
+        self.peer.send("from peer")
+        proc = subprocess.Popen([sys.executable, SDK_PATH, self.url, "--name", "watcher", "--watch", "--include-self",
+                                 "--say", "from watcher", "--max-idle", "20"],
+                                env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lines: list[str] = []
+        watchdog = threading.Timer(20, proc.kill)  # a hung stream fails the test instead of the run
+        watchdog.start()
+        try:
+            assert proc.stdout is not None
+            while len(lines) < 2:
+                lines.append(proc.stdout.readline().rstrip("\n"))
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=10)
+            watchdog.cancel()
+        self.assertRegex(lines[0], r"^\d\d:\d\d:\d\d +peer  from peer$")
+        self.assertRegex(lines[1], r"^\d\d:\d\d:\d\d +watcher  from watcher$")
+        self.assertEqual(proc.returncode, 0)
 
     def test_claim_on_an_empty_room_exits_1(self) -> None:
         idfile = os.path.join(self.tmp.name, "worker.key")
