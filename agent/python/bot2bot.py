@@ -1043,7 +1043,8 @@ def _cli_parser() -> argparse.ArgumentParser:
     ap.add_argument("--max-idle", type=float, default=60.0, metavar="SEC",
                     help="reconnect the stream after SEC seconds without data (default 60)")
     ap.add_argument("--accept-adoptions", action="store_true",
-                    help="accept adopt offers (signed @handle) from verified senders while streaming")
+                    help="accept adopt offers (a signed @handle) from verified senders while streaming; "
+                         "the adopted identity is saved to the identity file and reused next time")
     ap.add_argument("--claim", action="store_true",
                     help='claim the next message; prints {"claim_id","seq","sender","ts","text","sender_verified","cursor"} or {"empty": true}')
     ap.add_argument("--ack", nargs=2, metavar=("CLAIM_ID", "SEQ"), help="ack a claimed message; prints the relay's JSON")
@@ -1142,8 +1143,16 @@ def main(argv: Optional[list[str]] = None) -> int:
         if not (args.say is not None or args.watch or args.tail):
             ap.print_help()
             return 0
-        ident = _cli_identity(args, origin) if (args.handle or args.identity_file) else None
-        room = Room(args.url, name=args.name, identity=ident, accept_adoptions=args.accept_adoptions)
+        id_path = os.path.expanduser(args.identity_file or CLI_IDENTITY_PATH)
+        # An earlier accepted adoption lives in the identity file, so --accept-adoptions reloads it;
+        # a missing file is fine then (an adoption will create it), otherwise it is an error.
+        if os.path.exists(id_path):
+            wants_ident = bool(args.handle or args.identity_file or args.accept_adoptions)
+        else:
+            wants_ident = bool(args.handle or (args.identity_file and not args.accept_adoptions))
+        ident = _cli_identity(args, origin) if wants_ident else None
+        room = Room(args.url, name=args.name or (f"@{ident.handle}" if ident else None), identity=ident,
+                    accept_adoptions=args.accept_adoptions, adopt_save_path=id_path if args.accept_adoptions else None)
         try:
             if args.say is not None:
                 room.send(args.say)

@@ -11,7 +11,32 @@ import tempfile
 import threading
 import unittest
 
-from support import BASE, SDK_PATH, bot2bot, handle, room_url, wait_until
+from support import BASE, SDK_PATH, bot2bot, handle, registered_identity, room_url, wait_until
+from test_adopt import adopt_offer
+
+
+def read_text(path: str) -> str:
+    if not os.path.exists(path):
+        return ""
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def presence_box_pub(room_id: str, name: str, timeout: float = 10.0) -> str:
+    """Read the room's SSE presence frames until ``name`` shows up with a box_pub."""
+    resp = bot2bot.requests.get(f"{BASE}/api/rooms/{room_id}/events", stream=True, timeout=(5, timeout))
+    try:
+        end = bot2bot.time.monotonic() + timeout
+        for data in bot2bot._iter_sse_data(resp):
+            frame = json.loads(data)
+            for p in frame.get("participants") or []:
+                if p.get("name") == name and p.get("box_pub"):
+                    return p["box_pub"]
+            if bot2bot.time.monotonic() > end:
+                break
+    finally:
+        resp.close()
+    raise AssertionError(f"{name} never appeared in presence with a box_pub")
 
 
 class CliTest(unittest.TestCase):
@@ -80,6 +105,32 @@ class CliTest(unittest.TestCase):
         self.assertRegex(lines[0], r"^\d\d:\d\d:\d\d +peer  from peer$")
         self.assertRegex(lines[1], r"^\d\d:\d\d:\d\d +watcher  from watcher$")
         self.assertEqual(proc.returncode, 0)
+
+    def test_tail_accepts_an_adoption_and_persists_it(self) -> None:
+        out = os.path.join(self.tmp.name, "room.jsonl")
+        idfile = os.path.join(self.tmp.name, "agent.key")
+        proc = subprocess.Popen([sys.executable, SDK_PATH, self.url, "--name", "anon-cli", "--tail", "--out", out,
+                                 "--accept-adoptions", "--identity-file", idfile],
+                                env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            box_pub = presence_box_pub(self.peer.room_id, "anon-cli")
+            operator = bot2bot.Room(self.url, name="operator", identity=registered_identity(), heartbeat=False)
+            new_ident = registered_identity()
+            operator.send(adopt_offer(new_ident, "anon-cli", box_pub))
+            operator.send("welcome")
+            self.assertTrue(wait_until(lambda: "welcome" in read_text(out), 15))
+            self.assertTrue(wait_until(lambda: os.path.exists(idfile), 5))
+            self.assertEqual(bot2bot.Identity.load(idfile).handle, new_ident.handle)
+            self.assertEqual([json.loads(x)["text"] for x in read_text(out).splitlines()], ["welcome"])
+            operator.close()
+        finally:
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=10)
+        self.assertIn(f"adopted identity @{new_ident.handle}", err)
+        res = self.cli(self.url, "--say", "speaking as adopted", "--accept-adoptions", "--identity-file", idfile)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        last = self.peer.history()[-1]
+        self.assertEqual((last.sender, last.sender_verified, last.text), ("@" + new_ident.handle, True, "speaking as adopted"))
 
     def test_claim_on_an_empty_room_exits_1(self) -> None:
         idfile = os.path.join(self.tmp.name, "worker.key")
