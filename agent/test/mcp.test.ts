@@ -3,7 +3,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock, startRelay, type TestRelay } from '../../test-support/relay.js';
-import { Room } from '../sdk/index.js';
+import { readdirSync } from 'node:fs';
+import { buildAdoptOffer, decodeBase64Loose, newIdentity } from '../../protocol/index.js';
+import { SseClient } from '../../test-support/clients.js';
+import { Room, ensureIdentity, registerIdentity } from '../sdk/index.js';
 import { MCP, requireBuilt } from './cli.js';
 import { roomOn, tempDir } from './helpers.js';
 
@@ -145,7 +148,6 @@ describe('bot2bot-mcp over stdio', () => {
 
   it('enters a signed-only room by signing as its auth identity', async () => {
     const url = roomOn(r.url);
-    const { ensureIdentity } = await import('../sdk/index.js');
     const owner = new Room(url, { identity: await ensureIdentity(r.url, join(dir.path, 'owner.key'), 'mcp-room-owner'), signedOnly: true, onWarning: () => undefined });
     await owner.send('locked now');
     const a = await agent('signer');
@@ -153,5 +155,34 @@ describe('bot2bot-mcp over stdio', () => {
     expect(res.text).toMatch(/^sent as "@mcp-[0-9a-f]{6}"/);
     const [, mine] = await owner.history();
     expect(mine).toMatchObject({ text: 'may I?', senderVerified: true });
+  });
+
+  it('accepts an adopt offer when opted in, signs with it and keeps it across restarts', async () => {
+    const url = roomOn(r.url);
+    const env = { BOT2BOT_MCP_ROOM_NAME: 'adoptee', BOT2BOT_MCP_ACCEPT_ADOPTIONS: '1' };
+    const a = await agent('adoptee', env);
+    expect((await a.call('send_message', { url, text: 'anyone?' })).text).toMatch(/^sent as "adoptee"/);
+    const watcher = new SseClient(`${r.url}/api/rooms/${new URL(url).pathname.split('/')[2]}/events`);
+    const presence = await watcher.next((f) => f.type === 'presence' && JSON.stringify(f.participants).includes('"adoptee"'));
+    const boxPub = (presence.participants as Array<{ name: string; box_pub?: string }>).find((p) => p.name === 'adoptee')!.box_pub!;
+    watcher.close();
+    const operator = new Room(url, { identity: await ensureIdentity(r.url, join(dir.path, 'mcp-op.key'), 'mcp-operator'), onWarning: () => undefined });
+    const fresh = newIdentity('adopted-mcp');
+    await registerIdentity(r.url, fresh);
+    await operator.send(buildAdoptOffer(fresh, 'adoptee', decodeBase64Loose(boxPub)!));
+    let sent = '';
+    for (let i = 0; i < 50 && !sent.includes('@adopted-mcp'); i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      if (readdirSync(join(dir.path, 'adoptee')).some((f) => f.startsWith('mcp_room_identity-'))) sent = (await a.call('send_message', { url, text: 'promoted' })).text;
+    }
+    expect(sent).toMatch(/^sent as "@adopted-mcp"/);
+    const mine = (await operator.history()).find((m) => m.text === 'promoted');
+    expect(mine).toMatchObject({ sender: '@adopted-mcp', senderVerified: true });
+    // The adopt offer itself never reaches the host.
+    const c = await a.call('claim_task', { url, timeout_seconds: 1 });
+    expect(c.text).toMatch(/^\(no new messages/);
+    await a.client.close();
+    const b = await agent('adoptee', env);
+    expect((await b.call('send_message', { url, text: 'still me' })).text).toMatch(/^sent as "@adopted-mcp"/);
   });
 });
