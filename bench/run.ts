@@ -127,6 +127,8 @@ async function main(): Promise<void> {
   const m = machine();
   const log = (line: string) => console.log(line);
   log(`machine: ${m.nproc} cores (${m.cpuModel}), ${m.memTotalMiB} MiB, node ${m.node}, open-file limit ${m.openFileLimit}`);
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  log(`load average ${load}${Number(load.split(' ')[0]) > 0.5 ? ' — WARNING: the machine is busy; figures will be noisy (see "other" CPU per step)' : ''}`);
   log(`load generator on CPUs ${allowedCpus()}${pin ? ', servers pinned to core 0' : ''}; run tag ${runTag}`);
   if (idle < idleWanted) log(`idle connections capped at ${idle} by the open-file limit (${nofile}); raise with ulimit -n`);
 
@@ -154,6 +156,8 @@ async function main(): Promise<void> {
       probe: new ServerProbe(s.pid),
       stepSeconds,
       drainMs: 3000,
+      warmupSeconds: 1,
+      restMs: 1000,
       log,
     };
     try {
@@ -174,7 +178,7 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `${stamp}-${label}.json`);
   const argv = process.argv.slice(2).join(' ');
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), command: `npm run bench -- ${argv}`, machine: m, options: { scenarios, fanout, quick, stepSeconds, rttSamples, idle, pinned: pin, serverEnv }, servers, results, targets: checks }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), command: `npm run bench -- ${argv}`, machine: { ...m, loadAverageAtStart: load }, options: { scenarios, fanout, quick, stepSeconds, rttSamples, idle, pinned: pin, serverEnv }, servers, results, targets: checks }, null, 2) + '\n');
   log(`\nresults: ${path.relative(process.cwd(), file)}`);
 }
 

@@ -192,3 +192,12 @@ export function allowedCpus(pid: number | 'self' = 'self'): string {
 export function pinSelf(core: string): void {
   execFileSync('taskset', ['-a', '-p', '-c', core, String(process.pid)], { stdio: 'ignore' });
 }
+
+/** CPU time (ms) spent by everything on the machine, from /proc/stat: to see who else ran. */
+export function machineBusyMs(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  return ((total - idle) * 1000) / CLK_TCK;
+}

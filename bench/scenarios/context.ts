@@ -12,6 +12,10 @@ export interface BenchContext {
   stepSeconds: number;
   /** Longest wait for stragglers after a step's last post. */
   drainMs: number;
+  /** Unrecorded warm-up before each ladder (0 to skip). */
+  warmupSeconds: number;
+  /** Pause between ladder steps, letting rate buckets refill. */
+  restMs: number;
   log: (line: string) => void;
 }
 

@@ -12,6 +12,7 @@ import { now, postBody } from '../lib/payload.js';
 import { round, sleep, type LatencySummary } from '../lib/stats.js';
 import { Step } from '../lib/tracker.js';
 import { openAll, WsConn } from '../lib/wsClient.js';
+import { machineBusyMs } from '../lib/server.js';
 import { roomId, runTag, type BenchContext } from './context.js';
 
 export const P99_LIMIT_MS = 50;
@@ -50,6 +51,8 @@ export interface StepResult {
   clientCpuPct: number;
   /** The load generator's own event-loop delay (max, ms): a stalled generator shows here. */
   clientLoopMaxMs: number;
+  /** CPU used by other processes on the machine during the step (% of one core): noise. */
+  otherCpuPct: number | null;
   failures: Record<string, number>;
   sustained: boolean;
   why: string;
@@ -92,8 +95,10 @@ export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<La
     ctx.log(`  ${spec.name}: ${all.length} subscribers ready in ${spec.rooms} room(s)`);
 
     // An unrecorded second at the first rate: JIT warm-up on both sides is not the relay's speed.
-    await runStep({ ...ctx, stepSeconds: 1 }, spec, spec.rates[0]!, rooms, paths, members, all, pool, addMember);
-    await sleep(500);
+    if (ctx.warmupSeconds > 0) {
+      await runStep({ ...ctx, stepSeconds: ctx.warmupSeconds }, spec, spec.rates[0]!, rooms, paths, members, all, pool, addMember);
+      await sleep(ctx.restMs);
+    }
     let lastOk: number | null = null;
     let bisected = false;
     const queue = [...spec.rates];
@@ -117,7 +122,7 @@ export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<La
           queue.push(Math.round(Math.sqrt(lastOk * rate)));
         } else break;
       }
-      await sleep(1000);
+      if (queue.length) await sleep(ctx.restMs);
     }
   } catch (e) {
     result.error = (e as Error).message;
@@ -161,6 +166,7 @@ async function runStep(
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const cpu0 = ctx.probe.cpuMs();
+  const busy0 = machineBusyMs();
   const client0 = process.cpuUsage();
   const t0 = now();
   let inflight = 0;
@@ -196,6 +202,7 @@ async function runStep(
   const t1 = now();
   const cpu1 = ctx.probe.cpuMs();
   const client1 = process.cpuUsage(client0);
+  const busy1 = machineBusyMs();
   loop.disable();
   // Drain: wait while deliveries still make progress, so "lost" means never delivered and not
   // merely late (lateness is what p99 reports).
@@ -248,6 +255,7 @@ async function runStep(
     serverCpuPct: cpu0 !== null && cpu1 !== null ? round(((cpu1 - cpu0) / (t1 - t0)) * 100, 0) : null,
     clientCpuPct: round(((client1.user + client1.system) / 1000 / (wall * 1000)) * 100, 0) ?? 0,
     clientLoopMaxMs: round(loop.max / 1e6, 1) ?? 0,
+    otherCpuPct: cpu0 !== null && cpu1 !== null ? Math.max(0, round(((busy1 - busy0 - (cpu1 - cpu0) - (client1.user + client1.system) / 1000) / (t1 - t0)) * 100, 0) ?? 0) : null,
     failures: step.failures,
     sustained: reasons.length === 0,
     why: reasons.join(', '),
@@ -260,7 +268,7 @@ export function fmtStep(s: StepResult): string {
     `p50 ${s.latency.p50} p99 ${s.latency.p99} ms`,
     s.response ? `resp p99 ${s.response.p99} ms, ${s.acceptedPerS.toLocaleString('en-US')} accepted/s` : '',
     `lost ${s.lost} dup ${s.duplicated} ooo ${s.outOfOrder}`,
-    `cpu server ${s.serverCpuPct ?? '?'}% client ${s.clientCpuPct}% (loop max ${s.clientLoopMaxMs} ms)`,
+    `cpu server ${s.serverCpuPct ?? '?'}% client ${s.clientCpuPct}% (loop max ${s.clientLoopMaxMs} ms) other ${s.otherCpuPct ?? '?'}%`,
     s.sustained ? 'OK' : `NOT sustained (${s.why})`,
   ];
   return parts.filter(Boolean).join(' | ');
