@@ -110,8 +110,9 @@ const INLINE = new RegExp(
 export function parseInline(text: string): Inline[] {
   const out: Inline[] = [];
   let last = 0;
-  INLINE.lastIndex = 0;
-  for (let m = INLINE.exec(text); m; m = INLINE.exec(text)) {
+  // A fresh regex per call: the recursion below would otherwise clobber a shared lastIndex.
+  const re = new RegExp(INLINE.source, 'g');
+  for (let m = re.exec(text); m; m = re.exec(text)) {
     if (m.index > last) out.push({ t: 'text', v: text.slice(last, m.index) });
     last = m.index + m[0].length;
     if (m[1] !== undefined) out.push({ t: 'code', v: m[1] });
