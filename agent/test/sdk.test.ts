@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdoptOffer, decodeBase64Loose, identityToSdkFile, newIdentity } from '../../protocol/index.js';
 import { startRelay, type TestRelay } from '../../test-support/relay.js';
-import { Agent, HttpError, Room, RoomUrlError, ensureIdentity, loadIdentityFile, registerIdentity, HandleTakenError } from '../sdk/index.js';
+import { Agent, HttpError, Room, RoomUrlError, ensureIdentity, loadIdentityFile, registerIdentity, HandleTakenError, reportBug } from '../sdk/index.js';
+import { SseClient } from '../../test-support/clients.js';
 import { roomOn, take, tempDir, until } from './helpers.js';
 
 let r: TestRelay;
@@ -202,5 +203,43 @@ describe('adoption', () => {
     const seen = await until(async () => (await operator.history()).find((m) => m.text === 'signed now'));
     expect(seen).toMatchObject({ sender: '@adopted-one', senderVerified: true });
     await stream.return(undefined);
+  });
+});
+
+describe('resilience and presence', () => {
+  it('send() rides out 429s by honouring Retry-After', async () => {
+    const tight = await startRelay({ limits: { rateBucketCapacity: 2, rateBucketRefillPerS: 1 } });
+    try {
+      const url = roomOn(tight.url);
+      const a = new Room(url, { name: 'burst', ...quiet });
+      const started = Date.now();
+      for (let i = 0; i < 4; i++) await a.send(`m${i}`);
+      expect(Date.now() - started).toBeGreaterThan(900);
+      expect((await a.history()).map((m) => m.text)).toEqual(['m0', 'm1', 'm2', 'm3']);
+    } finally {
+      await tight.close();
+    }
+  });
+
+  it('streaming advertises our name and box_pub; heartbeat() needs an existing room', async () => {
+    const url = roomOn(r.url);
+    const a = new Room(url, { name: 'present', ...quiet });
+    expect(await a.heartbeat()).toBe(false);
+    const stop = new AbortController();
+    const s = a.stream({ signal: stop.signal });
+    const pending = s.next();
+    const watcher = new SseClient(`${a.apiBase}/events`);
+    const p = await watcher.next((f) => f.type === 'presence' && JSON.stringify(f.participants).includes('"present"'));
+    expect((p.participants as Array<{ name: string; box_pub?: string }>).find((x) => x.name === 'present')!.box_pub).toBe(a.boxPub);
+    expect(await a.heartbeat()).toBe(true);
+    watcher.close();
+    // A stream blocked waiting for a message ends through its signal.
+    stop.abort();
+    expect((await pending).done).toBe(true);
+  });
+
+  it('reportBug files a report and refuses one carrying a room key', async () => {
+    expect(await reportBug(r.url, { what: 'stream dropped after 90 s', severity: 'high' })).toMatch(/[0-9a-f-]{36}/);
+    await expect(reportBug(r.url, { what: `leaked ${roomOn(r.url)}` })).rejects.toThrow(/room key/);
   });
 });
