@@ -1,11 +1,10 @@
 import type { RelayConfig } from '../config.js';
 import { MemoryBackend } from './memoryBackend.js';
+import { RedisBackend } from './redisBackend.js';
 import type { RoomBackend } from './types.js';
 
-/** The embedded in-memory backend, unless REDIS_URL asks for the shared one. */
+/** The embedded in-memory backend, unless REDIS_URL asks for the shared one (docs/SCALING.md). */
 export async function createBackend(config: RelayConfig): Promise<RoomBackend> {
-  if (config.redisUrl) {
-    throw new Error('REDIS_URL is set, but this build has no Redis backend yet (issue 7); unset it to run on one node');
-  }
+  if (config.redisUrl) return RedisBackend.connect(config.redisUrl, config.limits);
   return new MemoryBackend(config.limits);
 }

@@ -1,0 +1,146 @@
+/**
+ * A real `redis-server` for tests, on a free loopback port with persistence off, exactly as
+ * docs/SCALING.md tells operators to run it. Nothing is mocked: the relay talks RESP to it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+
+export interface TestRedis {
+  url: string;
+  port: number;
+  /** The server process id, for tests that want to see it die. */
+  pid: number;
+  close(): Promise<void>;
+}
+
+const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+/** Enough logical databases for every relay a test run starts (see test-support/relay.ts). */
+export const TEST_DATABASES = 4096;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once the port answers PING with PONG, or rejects after `ms`. */
+async function waitForPong(port: number, child: ChildProcess, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} before answering`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, '127.0.0.1');
+      let buf = '';
+      sock.setTimeout(500, () => {
+        sock.destroy();
+        resolve(false);
+      });
+      sock.on('connect', () => sock.write('PING\r\n'));
+      sock.on('data', (d) => {
+        buf += d.toString();
+        if (buf.includes('\r\n')) {
+          sock.destroy();
+          resolve(buf.startsWith('+PONG'));
+        }
+      });
+      sock.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Start `redis-server` with no RDB snapshots and no AOF. Retries on a port race (another process
+ * took the port between our probe and redis's bind).
+ */
+export async function startRedis(): Promise<TestRedis> {
+  let lastError: unknown = null;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const child = spawn(
+      REDIS_BIN,
+      ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', '--databases', String(TEST_DATABASES), '--loglevel', 'warning'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (d) => (stderr += d.toString()));
+    const spawned = await new Promise<boolean>((resolve) => {
+      child.once('spawn', () => resolve(true));
+      child.once('error', (e) => {
+        lastError = new Error(`cannot start ${REDIS_BIN}: ${e.message} (install the redis-server package)`);
+        resolve(false);
+      });
+    });
+    if (!spawned) break;
+    try {
+      await waitForPong(port, child, 5000);
+    } catch (e) {
+      child.kill('SIGKILL');
+      lastError = new Error(`${e instanceof Error ? e.message : String(e)}${stderr ? `: ${stderr.trim()}` : ''}`);
+      continue;
+    }
+    const exited = new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once('exit', () => resolve());
+    });
+    return {
+      url: `redis://127.0.0.1:${port}`,
+      port,
+      pid: child.pid!,
+      close: async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        await exited;
+      },
+    };
+  }
+  throw lastError instanceof Error ? lastError : new Error('could not start redis-server');
+}
+
+let shared: Promise<TestRedis> | null = null;
+
+/**
+ * One redis-server for this test process: the one the cluster run's global setup started
+ * (RELAY_TEST_REDIS_URL), or one started here on first use and stopped when the process exits.
+ */
+export async function sharedRedisUrl(): Promise<string> {
+  const given = process.env.RELAY_TEST_REDIS_URL;
+  if (given) return given;
+  shared ??= startRedis().then((r) => {
+    process.once('exit', () => {
+      try {
+        process.kill(r.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    });
+    return r;
+  });
+  return (await shared).url;
+}
+
+/**
+ * A URL on a logical database no other relay in this run uses, so that relays started one after
+ * another (or in parallel test files) never see each other's rooms. Numbers come from a counter
+ * in database 0, shared by every test process.
+ */
+export async function freshRedisUrl(base?: string): Promise<string> {
+  const url = base ?? (await sharedRedisUrl());
+  const { Redis } = await import('ioredis');
+  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await c.connect();
+    const n = await c.incr('b2b-test:next-db');
+    if (n >= TEST_DATABASES) throw new Error(`test redis ran out of databases (${TEST_DATABASES}); start fewer relays per run`);
+    return `${url}/${n}`;
+  } finally {
+    c.disconnect();
+  }
+}
