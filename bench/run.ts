@@ -144,8 +144,17 @@ async function main(): Promise<void> {
         },
       }));
 
+  // An interrupted run must not leave a pinned server behind.
+  let current: (() => Promise<void>) | undefined;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      log(`\n${sig}: stopping`);
+      void (current?.() ?? Promise.resolve()).finally(() => process.exit(130));
+    });
+  }
   for (const t of targets) {
     const s = await t.start();
+    current = s.stop;
     servers[t.name] = { url: s.url.href, pid: s.pid, command: s.command };
     log(`\n=== ${t.name}: ${s.url.href} (pid ${s.pid ?? 'unknown'}${s.pid ? `, CPUs ${allowedCpus(s.pid)}` : ''})`);
     const ctx: BenchContext = {
