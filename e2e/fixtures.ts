@@ -1,0 +1,74 @@
+/**
+ * Shared e2e fixtures: a real relay per worker serving the built app, browser pages that fail
+ * the test on any page error, and small helpers that drive the UI the way a person would.
+ */
+import { test as base, expect, type Browser, type Page } from '@playwright/test';
+import { startRelay, type TestRelay } from '../test-support/relay.js';
+
+export interface PageFactory {
+  (opts?: { viewport?: { width: number; height: number }; init?: (page: Page) => Promise<void> }): Promise<Page>;
+}
+
+export const test = base.extend<{ newPage: PageFactory; pageErrors: string[] }, { relay: TestRelay }>({
+  relay: [
+    async ({}, use) => {
+      const relay = await startRelay({ webDir: 'dist/web' });
+      await use(relay);
+      await relay.close();
+    },
+    { scope: 'worker' },
+  ],
+  pageErrors: async ({}, use) => {
+    const errors: string[] = [];
+    await use(errors);
+    expect(errors, 'page errors').toEqual([]);
+  },
+  newPage: async ({ browser, pageErrors }, use) => {
+    const contexts: Awaited<ReturnType<Browser['newContext']>>[] = [];
+    await use(async (opts = {}) => {
+      const ctx = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 } });
+      contexts.push(ctx);
+      const page = await ctx.newPage();
+      page.on('pageerror', (e) => pageErrors.push(`${e.name}: ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error' && !/Failed to load resource|WebSocket connection/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
+      });
+      if (opts.init) await opts.init(page);
+      return page;
+    });
+    for (const c of contexts) await c.close();
+  },
+});
+
+export { expect };
+
+/** Click "New room" on the landing page and return the room URL (with key). */
+export async function createRoom(page: Page, relay: TestRelay): Promise<string> {
+  await page.goto(relay.url + '/');
+  await page.getByRole('button', { name: 'New room' }).click();
+  await page.waitForURL(/\/room\/[A-HJ-NP-Z2-9]{10}#k=[A-Za-z0-9_-]{43}$/);
+  await waitOnline(page);
+  return page.url();
+}
+
+export async function openRoom(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await waitOnline(page);
+}
+
+export async function waitOnline(page: Page): Promise<void> {
+  await expect(page.locator('.status-pill.status-online')).toBeVisible({ timeout: 15_000 });
+}
+
+export async function send(page: Page, text: string): Promise<void> {
+  const box = page.locator('#composer-input');
+  await box.fill(text);
+  await box.press('Enter');
+  await expect(box).toHaveValue('');
+  await expect(page.locator('.bubble.is-pending')).toHaveCount(0, { timeout: 15_000 });
+  await expect(bubble(page, text.split('\n')[0]!.replace(/\*/g, ''))).toBeVisible();
+}
+
+export function bubble(page: Page, text: string) {
+  return page.locator('article.bubble:not(.is-pending)').filter({ hasText: text });
+}
