@@ -54,7 +54,9 @@ interface ClaimText {
 
 async function claimText(sessions: Sessions, s: RoomSession, timeoutS: number, ack: boolean): Promise<ClaimText> {
   const started = Date.now();
-  const c = await s.cursorRoom.claim({ timeout: timeoutS, excludeSenders: sessions.excluded(s) });
+  // Finish a little early: MCP clients commonly give up on a request after 60 s.
+  const waitS = timeoutS >= 10 ? timeoutS - 2 : timeoutS;
+  const c = await s.cursorRoom.claim({ timeout: waitS, excludeSenders: sessions.excluded(s) });
   if (c.empty) {
     const tail = c.exists ? '' : ' The room does not exist right now (rooms vanish ~30 s after the last participant leaves).';
     return { text: `(no new messages — blocked ${seconds(Date.now() - started)}, cursor=${c.cursor}. Call ${ack ? 'next_task' : 'claim_task'} again to keep listening.)${tail}` };

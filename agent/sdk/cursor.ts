@@ -5,7 +5,7 @@
  */
 import { authorizationHeader, LIMITS } from '../../protocol/index.js';
 import { HttpError } from './errors.js';
-import { requestJson } from './http.js';
+import { requestJson, sleep } from './http.js';
 import { asStoredMessage, type Message } from './message.js';
 import type { Room } from './room.js';
 
@@ -73,9 +73,11 @@ export async function claimNext(room: Room, opts: ClaimOptions = {}): Promise<Cl
       await ackClaim(room, b.claim_id, raw.seq);
       continue;
     }
-    if (b.exists === false || Date.now() >= deadline - 500) {
+    if (Date.now() >= deadline - 500) {
       return { empty: true, cursor: b.cursor ?? 0, lastSeq: b.last_seq ?? 0, exists: b.exists !== false };
     }
+    // A missing room answers at once instead of parking: wait here, or shell loops would spin.
+    if (b.exists === false) await sleep(Math.min(1000, deadline - Date.now()), opts.signal);
   }
 }
 
