@@ -137,7 +137,7 @@ export function table(results: Record<string, SuiteResult>): string {
     const row = [per.map((m) => m.get(k)?.label).find(Boolean) ?? k];
     for (const m of per) {
       const x = m.get(k);
-      row.push(x ? `${fmtNum(x.value)}${x.unit === 'ms' ? ' ms' : x.unit === 'B' ? ' B' : ''}` : '—');
+      row.push(x ? (x.unit === 'ms' ? `${x.value ?? '—'} ms` : `${fmtNum(x.value)}${x.unit === 'B' ? ' B' : ''}`) : '—');
       row.push(x && x.p50 !== undefined ? `${x.p50 ?? '—'}/${x.p99 ?? '—'}` : '');
     }
     if (ratioOf) {
