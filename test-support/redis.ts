@@ -2,18 +2,25 @@
  * A real `redis-server` for tests, on a free loopback port with persistence off, exactly as
  * docs/SCALING.md tells operators to run it. Nothing is mocked: the relay talks RESP to it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 
 export interface TestRedis {
   url: string;
   port: number;
-  /** The server process id, for tests that want to see it die. */
+  /** The watchdog shell's process id (killing it stops the server). */
   pid: number;
   close(): Promise<void>;
 }
 
 const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+/** $1 is the binary, the rest its arguments; exits when stdin reaches EOF, stopping redis. */
+const WATCHDOG = 'bin="$1"; shift; "$bin" "$@" & pid=$!; trap \'kill $pid 2>/dev/null; exit 0\' TERM; read _ignored; kill $pid 2>/dev/null; wait $pid';
+
+function checkBinary(): void {
+  const r = spawnSync(REDIS_BIN, ['--version'], { encoding: 'utf8' });
+  if (r.error) throw new Error(`cannot run ${REDIS_BIN}: ${r.error.message} (install the redis-server package; .ci/run does)`);
+}
 /** Enough logical databases for every relay a test run starts (see test-support/relay.ts). */
 export const TEST_DATABASES = 4096;
 
@@ -62,14 +69,14 @@ async function waitForPong(port: number, child: ChildProcess, ms: number): Promi
  * took the port between our probe and redis's bind).
  */
 export async function startRedis(): Promise<TestRedis> {
+  checkBinary();
   let lastError: unknown = null;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
-    const child = spawn(
-      REDIS_BIN,
-      ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', '--databases', String(TEST_DATABASES), '--loglevel', 'warning'],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const args = ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', '--databases', String(TEST_DATABASES), '--loglevel', 'warning'];
+    // A small shell stays between us and redis-server: when our stdin pipe to it closes (close()
+    // or this process dying, however abruptly), it stops redis. No orphan outlives a test run.
+    const child = spawn('sh', ['-c', WATCHDOG, 'sh', REDIS_BIN, ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (d) => (stderr += d.toString()));
     const spawned = await new Promise<boolean>((resolve) => {
@@ -83,7 +90,7 @@ export async function startRedis(): Promise<TestRedis> {
     try {
       await waitForPong(port, child, 5000);
     } catch (e) {
-      child.kill('SIGKILL');
+      child.kill('SIGTERM');
       lastError = new Error(`${e instanceof Error ? e.message : String(e)}${stderr ? `: ${stderr.trim()}` : ''}`);
       continue;
     }
@@ -96,7 +103,7 @@ export async function startRedis(): Promise<TestRedis> {
       port,
       pid: child.pid!,
       close: async () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        child.stdin?.end();
         await exited;
       },
     };
@@ -114,13 +121,7 @@ export async function sharedRedisUrl(): Promise<string> {
   const given = process.env.RELAY_TEST_REDIS_URL;
   if (given) return given;
   shared ??= startRedis().then((r) => {
-    process.once('exit', () => {
-      try {
-        process.kill(r.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    });
+    // Nothing to do at exit: the watchdog notices our end of its stdin closing.
     return r;
   });
   return (await shared).url;

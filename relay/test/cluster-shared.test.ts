@@ -1,0 +1,134 @@
+/**
+ * Cluster state that is not the message stream: claim cursors and leases, the signed-only lock,
+ * and what the relay says about the Redis it is given (unreachable, or persisting to disk).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ERR, signRoomPost } from '../../protocol/index.js';
+import { WsClient, fakeSealed, postJson } from '../../test-support/clients.js';
+import { freshRedisUrl, startRedis, type TestRedis } from '../../test-support/redis.js';
+import { TestClock, startCluster, type TestRelay } from '../../test-support/relay.js';
+import { defaultConfig } from '../config.js';
+import { checkPersistence, openRedis, parseRedisUrl } from '../rooms/redis/connect.js';
+import { createRelay } from '../server.js';
+import { fixedIdentity, register, signed } from './identity-helpers.js';
+
+let redis: TestRedis;
+let nodes: TestRelay[] = [];
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis.close());
+afterEach(async () => {
+  await Promise.all(nodes.map((n) => n.close()));
+  nodes = [];
+});
+
+async function cluster(clock?: TestClock): Promise<[TestRelay, TestRelay]> {
+  const pair = await startCluster({ redisUrl: await freshRedisUrl(redis.url) }, clock);
+  nodes.push(...pair);
+  return pair;
+}
+const room = (n: TestRelay, id: string) => `${n.url}/api/rooms/${id}`;
+
+describe('claim / ack across nodes', () => {
+  const worker = fixedIdentity('cluster-worker', 51);
+
+  it('a claim on node A is acked on node B; the lease and redelivery are shared', async () => {
+    const clock = new TestClock();
+    const [a, b] = await cluster(clock);
+    // Identities are per node (see docs/SCALING.md): the worker registers with both.
+    for (const n of [a, b]) expect((await register(n.url, worker, clock.now())).status).toBe(201);
+    const claim = (n: TestRelay, id: string) =>
+      signed(n.url, worker, 'POST', `/api/rooms/${id}/claim?timeout=1`, clock.now(), { handle: worker.handle });
+    const ack = (n: TestRelay, id: string, claimId: string, seq: number) =>
+      signed(n.url, worker, 'POST', `/api/rooms/${id}/ack`, clock.now(), { handle: worker.handle, claim_id: claimId, seq });
+
+    const s1 = (await postJson(`${room(a, 'clmclu01')}/messages`, { sender: 'human', ...fakeSealed() })).json.seq as number;
+    const s2 = (await postJson(`${room(b, 'clmclu01')}/messages`, { sender: 'human', ...fakeSealed() })).json.seq as number;
+    const c1 = await claim(a, 'clmclu01');
+    expect(c1.json).toMatchObject({ ok: true, message: { seq: s1 }, cursor: s1 - 1, last_seq: s2 });
+    // The same claim is in flight whichever node is asked.
+    expect((await claim(b, 'clmclu01')).json.claim_id).toBe(c1.json.claim_id);
+    expect((await ack(b, 'clmclu01', c1.json.claim_id, s1)).json).toEqual({ ok: true, advanced: true, cursor: s1 });
+    expect((await ack(a, 'clmclu01', c1.json.claim_id, s1)).json).toEqual({ ok: true, advanced: false, cursor: s1 });
+    const c2 = await claim(b, 'clmclu01');
+    expect(c2.json.message.seq).toBe(s2);
+    clock.advance(61_000);
+    const redelivered = await claim(a, 'clmclu01');
+    expect(redelivered.json.message.seq).toBe(s2);
+    expect(redelivered.json.claim_id).not.toBe(c2.json.claim_id);
+    const stale = await ack(a, 'clmclu01', c2.json.claim_id, s2);
+    expect(stale.status).toBe(409);
+    expect(stale.json).toEqual({ error: ERR.staleClaim, cursor: s1 });
+    expect((await ack(b, 'clmclu01', redelivered.json.claim_id, s2)).json.advanced).toBe(true);
+  });
+
+  it('a claim parked on node B wakes for a post on node A', async () => {
+    const [a, b] = await cluster();
+    expect((await register(b.url, worker)).status).toBe(201);
+    await postJson(`${room(a, 'clmclu02')}/messages`, { sender: 'human', ...fakeSealed() });
+    const first = await signed(b.url, worker, 'POST', '/api/rooms/clmclu02/claim?timeout=1', Date.now(), { handle: worker.handle });
+    await signed(b.url, worker, 'POST', '/api/rooms/clmclu02/ack', Date.now(), { handle: worker.handle, claim_id: first.json.claim_id, seq: first.json.message.seq });
+    const parked = signed(b.url, worker, 'POST', '/api/rooms/clmclu02/claim?timeout=5', Date.now(), { handle: worker.handle });
+    await new Promise((r) => setTimeout(r, 150));
+    const wanted = (await postJson(`${room(a, 'clmclu02')}/messages`, { sender: 'human', ...fakeSealed() })).json.seq;
+    expect((await parked).json.message.seq).toBe(wanted);
+  });
+});
+
+describe('the signed-only lock across nodes', () => {
+  it('a lock set through node A is announced on node B and enforced there', async () => {
+    const [a, b] = await cluster();
+    const owner = fixedIdentity('cluster-owner', 61);
+    expect((await register(a.url, owner)).status).toBe(201);
+    const watcher = new WsClient(`${room(b, 'lockclu1').replace('http', 'ws')}/ws`);
+    await watcher.next((f) => f.type === 'ready');
+    const sealed = fakeSealed();
+    const locking = await postJson(`${room(a, 'lockclu1')}/messages`, { ...sealed, ...signRoomPost(owner, 'lockclu1', sealed.ciphertext, Date.now()), signed_only: true });
+    expect(locking.status).toBe(200);
+    await watcher.next((f) => f.type === 'locked');
+    const msg = await watcher.next((f) => f.type === 'message');
+    expect(msg.seq).toBe(locking.json.seq);
+    // `locked` comes before the message that set it.
+    expect(watcher.frames.findIndex((f) => f.type === 'locked')).toBeLessThan(watcher.frames.indexOf(msg));
+    const refused = await postJson(`${room(b, 'lockclu1')}/messages`, fakeSealed());
+    expect(refused.status).toBe(403);
+    expect(refused.json).toEqual({ error: ERR.signedOnlyLocked });
+    await watcher.close();
+  });
+});
+
+describe('the Redis the relay is given', () => {
+  it('an unreachable Redis stops the relay at start with a clear error', async () => {
+    await expect(createRelay(defaultConfig({ port: 0, redisUrl: 'redis://127.0.0.1:1/0' }))).rejects.toThrow(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/0/);
+    await expect(createRelay(defaultConfig({ port: 0, redisUrl: 'http://127.0.0.1:1' }))).rejects.toThrow(/REDIS_URL must start with redis:\/\//);
+  });
+
+  it('warns when Redis persists to disk, and is quiet when it does not', async () => {
+    const url = await freshRedisUrl(redis.url);
+    const target = parseRedisUrl(url);
+    const client = await openRedis(url, target, 'test');
+    try {
+      const lines: string[] = [];
+      expect(await checkPersistence(client, target, (l) => lines.push(l))).toBe(true);
+      expect(lines).toEqual([]);
+      await client.config('SET', 'save', '3600 1');
+      try {
+        expect(await checkPersistence(client, target, (l) => lines.push(l))).toBe(false);
+      } finally {
+        // Never leave a save point behind: redis-server would write dump.rdb when it stops.
+        await client.config('SET', 'save', '');
+      }
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/persists to disk: save "3600 1"/);
+      expect(lines[0]).toMatch(/--save "" --appendonly no/);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('masks a password in the URL it reports', () => {
+    expect(parseRedisUrl('redis://user:hunter2@127.0.0.1:6379/3')).toEqual({ display: 'redis://user:***@127.0.0.1:6379/3', db: 3 });
+    expect(() => parseRedisUrl('redis://127.0.0.1:6379/x')).toThrow(/database must be a non-negative integer/);
+  });
+});
