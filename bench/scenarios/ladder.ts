@@ -56,6 +56,8 @@ export interface StepResult {
   failures: Record<string, number>;
   sustained: boolean;
   why: string;
+  /** This step repeated a rate whose first attempt failed on latency only. */
+  retry?: boolean;
 }
 
 export interface LadderResult {
@@ -104,9 +106,18 @@ export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<La
     const queue = [...spec.rates];
     while (queue.length) {
       const rate = queue.shift()!;
-      const step = await runStep(ctx, spec, rate, rooms, paths, members, all, pool, addMember);
+      let step = await runStep(ctx, spec, rate, rooms, paths, members, all, pool, addMember);
       result.steps.push(step);
       ctx.log(`  ${spec.name} @ ${rate} posts/s: ${fmtStep(step)}`);
+      // One retry for a step that failed on latency alone: on a shared machine a single stall
+      // elsewhere can push p99 over the line; a real limit fails twice.
+      if (!step.sustained && step.lost + step.duplicated + step.outOfOrder + step.rejected === 0 && !all.some((c) => c.closed)) {
+        await sleep(ctx.restMs);
+        step = await runStep(ctx, spec, rate, rooms, paths, members, all, pool, addMember);
+        step.retry = true;
+        result.steps.push(step);
+        ctx.log(`  ${spec.name} @ ${rate} posts/s (retry): ${fmtStep(step)}`);
+      }
       if (all.some((c) => c.closed)) {
         result.error = 'a connection was closed by the server during the step';
         break;
