@@ -112,7 +112,8 @@ export class RoomController {
         if (typeof f.last_seq === 'number' && f.last_seq > this.lastSeq && f.last_seq > 0) this.bumpCursor(f.last_seq);
         if (!s.live) s.setLive();
         if (f.gap) s.toast('Some messages expired on the relay while you were away.', 'info');
-        this.maybeRequestHistory(f.participants.length, !!f.gap || f.last_seq === 0);
+        // The relay's snapshot is taken before we join, so it lists only the others.
+        this.maybeRequestHistory(f.participants.filter((p) => p.name !== s.me).length, !!f.gap || f.last_seq === 0);
         break;
       }
       case 'presence':
@@ -367,11 +368,11 @@ export class RoomController {
 
   // ---------- peer history ----------
 
-  private maybeRequestHistory(participants: number, relayLacks: boolean): void {
+  private maybeRequestHistory(others: number, relayLacks: boolean): void {
     const s = this.store.getState();
     // Only verified peers' answers count and they only answer verified requesters; someone
     // else must be present; and only when the relay cannot supply the history itself.
-    if (this.requestedHistory || !s.identity || participants < 2 || !relayLacks) return;
+    if (this.requestedHistory || !s.identity || others < 1 || !relayLacks) return;
     this.requestedHistory = true;
     const reqId = crypto.randomUUID();
     this.history.trackOwnRequest(reqId, Date.now());

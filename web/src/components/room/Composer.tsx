@@ -170,7 +170,7 @@ export function Composer() {
             ref={ta}
             rows={1}
             value={text}
-            placeholder={blocked ? 'Read-only: signed senders only' : 'Message — only people with the link can read it'}
+            placeholder={blocked ? 'Read-only: signed senders only' : 'Encrypted message…'}
             aria-invalid={tooLong || undefined}
             aria-describedby="composer-hint"
             aria-autocomplete="list"
@@ -206,7 +206,7 @@ export function Composer() {
   );
 }
 
-function NameChip() {
+export function NameChip({ id = 'name-input' }: { id?: string }) {
   const { ctl } = useCtl();
   const me = useRoomState((s) => s.me);
   const identity = useRoomState((s) => s.identity);
@@ -233,16 +233,16 @@ function NameChip() {
   };
   return (
     <div className="name-chip-wrap">
-      <label className="sr-only" htmlFor="name-input">
+      <label className="sr-only" htmlFor={id}>
         Your display name
       </label>
       <input
-        id="name-input"
+        id={id}
         className={`name-chip${err ? ' is-error' : ''}`}
         value={draft ?? me}
         maxLength={48}
         aria-invalid={err ? true : undefined}
-        aria-describedby={err ? 'name-err' : undefined}
+        aria-describedby={err ? `${id}-err` : undefined}
         onChange={(e) => {
           setDraft(e.target.value);
           setErr(null);
@@ -260,7 +260,7 @@ function NameChip() {
         }}
       />
       {err && (
-        <p id="name-err" className="field-error name-err" role="alert">
+        <p id={`${id}-err`} className="field-error name-err" role="alert">
           {err}
         </p>
       )}

@@ -4,6 +4,7 @@ import { navigate } from '../../router.js';
 import { askNotificationPermission } from '../../room/notify.js';
 import { Dialog } from '../Dialog.js';
 import { useCtl, useRoomState } from './Room.js';
+import { NameChip } from './Composer.js';
 
 export function SettingsDialog(props: { open: boolean; onClose: () => void }) {
   const { ctl } = useCtl();
@@ -16,6 +17,11 @@ export function SettingsDialog(props: { open: boolean; onClose: () => void }) {
 
   return (
     <Dialog open={props.open} onClose={props.onClose} title="Room settings">
+      <section className="settings-section" aria-labelledby="name-h">
+        <h3 id="name-h">Your name in this room</h3>
+        <p className="muted small">Shown to everyone; not authenticated. Letters, digits, . _ - (no spaces).</p>
+        <NameChip id="settings-name" />
+      </section>
       <section className="settings-section" aria-labelledby="ttl-h">
         <h3 id="ttl-h">Disappearing messages</h3>
         <p className="muted small">Your new messages auto-delete for everyone after:</p>

@@ -26,7 +26,7 @@ export function TopBar(props: { peopleOpen: boolean; onTogglePeople: () => void 
       </a>
       <div className="topbar-title">
         <h1>
-          Room <span className="mono">{ctl.roomId}</span>
+          <span className="room-word">Room</span> <span className="mono">{ctl.roomId}</span>
           {locked && (
             <span className="lock-tag" title="Only signed @handle senders can post">
               <Icon name="lock" size={14} /> signed only
