@@ -25,7 +25,12 @@ export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolea
   const me = useRoomState((s) => s.me);
   const reactions = useRoomState((s) => s.reactions[m.id]);
   const flash = useRoomState((s) => s.flashId === m.id);
-  const reply = useRoomState((s) => (m.replyTo ? replyState(s, m.replyTo, Date.now()) : null));
+  // Select stable references only; deriving an object inside the selector would re-render forever.
+  const parent = useRoomState((s) => (m.replyTo ? s.messages[m.replyTo] : undefined));
+  const parentDead = useRoomState((s) => (m.replyTo ? m.replyTo in s.tombstones : false));
+  const reply = m.replyTo
+    ? replyState({ messages: parent ? { [m.replyTo]: parent } : {}, order: [], tombstones: parentDead ? { [m.replyTo]: 0 } : {}, reactions: {} }, m.replyTo, Date.now())
+    : null;
   const [picker, setPicker] = useState(false);
 
   const copyLink = async () => {

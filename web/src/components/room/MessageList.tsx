@@ -63,7 +63,7 @@ export function MessageList() {
     if (stick.current) setNewBelow(0);
   };
 
-  let prev: { sender: string; ts: number } | null = null;
+  let prev: { sender: string; ts: number; verified: boolean } | null = null;
   return (
     <div className="messages-wrap">
       {undecryptable > 0 && order.length === 0 && (
@@ -75,8 +75,8 @@ export function MessageList() {
         {order.length === 0 && pending.length === 0 && <EmptyState />}
         {order.map((id) => {
           const m = messages[id]!;
-          const compact = !!prev && prev.sender === m.sender && m.ts - prev.ts < 5 * 60_000 && !m.replyTo;
-          prev = { sender: m.sender, ts: m.ts };
+          const compact = !!prev && prev.sender === m.sender && prev.verified === m.verified && m.ts - prev.ts < 5 * 60_000 && !m.replyTo && !m.ttlMs && !m.restored;
+          prev = { sender: m.sender, ts: m.ts, verified: m.verified };
           return <Bubble key={id} m={m} self={m.sender === me} compact={compact} onDelete={setToDelete} />;
         })}
         {pending.map((p) => (
