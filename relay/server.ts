@@ -14,7 +14,7 @@ import { StaticFiles } from './http/static.js';
 import { NonceCache } from './identity/nonceCache.js';
 import { IdentityRegistry } from './identity/registry.js';
 import { Counter, RateLimiter } from './limits/rateLimit.js';
-import { createBackend } from './rooms/createBackend.js';
+import { createStores } from './rooms/createBackend.js';
 import { Hub } from './rooms/hub.js';
 import { agentRoutes } from './routes/agents.js';
 import { dmRoutes } from './routes/dm.js';
@@ -47,7 +47,7 @@ export interface RelayOptions {
 }
 
 export async function createRelay(config: RelayConfig, options: RelayOptions = {}): Promise<Relay> {
-  const backend = await createBackend(config);
+  const { backend, inboxes } = await createStores(config);
   const now = options.clock ?? (() => Date.now());
   const hub = new Hub(backend, now);
   const nonces = new NonceCache();
@@ -55,7 +55,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     config,
     backend,
     hub,
-    identities: new IdentityRegistry(nonces),
+    identities: new IdentityRegistry(nonces, inboxes),
     rate: new RateLimiter(),
     waitersPerIp: new Counter(),
     now,

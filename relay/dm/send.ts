@@ -5,11 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  ERR, LIMITS, RETRY_AFTER_S, dmEnvelopeHash, dmText, isStrictBase64Of, strictBase64Length, verifyText, type DmEnvelope,
+  ERR, LIMITS, RETRY_AFTER_S, dmEnvelopeHash, dmText, isStrictBase64Of, strictBase64Length, verifyText,
 } from '../../protocol/index.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
 import { HttpError } from '../http/respond.js';
 import { pathHandle } from '../identity/ownerAuth.js';
+import type { DmDraft } from './inboxes.js';
 
 export interface DmInput {
   ciphertext?: unknown;
@@ -25,7 +26,7 @@ function roughDecodedLength(s: string): number {
   return Math.floor((s.replace(/=+$/, '').length * 3) / 4);
 }
 
-export function sendDm(deps: RelayDeps, ip: string, rawHandle: string | undefined, b: DmInput): { id: string; seq: number } {
+export async function sendDm(deps: RelayDeps, ip: string, rawHandle: string | undefined, b: DmInput): Promise<{ id: string; seq: number }> {
   const now = deps.now();
   const reg = deps.identities;
   const to = pathHandle(rawHandle);
@@ -58,11 +59,7 @@ export function sendDm(deps: RelayDeps, ip: string, rawHandle: string | undefine
     from = fromHandle;
   }
 
-  if (reg.inboxes.wouldOverflow(ciphertext, deps.config.limits.dmBufferBytesMax, now)) {
-    throw new HttpError(503, ERR.dmBufferFull, RETRY_AFTER_S.byteFuse);
-  }
-  const env: DmEnvelope = {
-    seq: reg.nextInboxSeq(recipient, now),
+  const draft: DmDraft = {
     id: randomUUID(),
     ciphertext,
     nonce,
@@ -71,6 +68,9 @@ export function sendDm(deps: RelayDeps, ip: string, rawHandle: string | undefine
     from_verified: from !== null,
     ts: now,
   };
-  reg.inboxes.add(to, env, now);
+  // The byte fuse is checked inside add(), atomically with the store when inboxes are shared.
+  const env = await reg.inboxes.add(to, draft, Math.max(recipient.inbox_seq, now + 1), deps.config.limits.dmBufferBytesMax, now);
+  if (!env) throw new HttpError(503, ERR.dmBufferFull, RETRY_AFTER_S.byteFuse);
+  reg.inboxSeqUsed(recipient, env.seq);
   return { id: env.id, seq: env.seq };
 }

@@ -5,7 +5,8 @@
  */
 import { HANDLE_RE, LIMITS, isStrictBase64Of } from '../../protocol/index.js';
 import { ProfileStore } from '../directory/store.js';
-import { InboxStore } from '../dm/inbox.js';
+import type { DmInboxes } from '../dm/inboxes.js';
+import { MemoryInboxes } from '../dm/memoryInboxes.js';
 import { NonceCache } from './nonceCache.js';
 import { JsonFile } from './persist.js';
 import type { IdentityRecord, IdentityService, SenderFields } from './types.js';
@@ -17,7 +18,6 @@ export const PROFILES_FILE = 'agent_profiles.json';
 export class IdentityRegistry implements IdentityService {
   readonly records = new Map<string, IdentityRecord>();
   readonly profiles = new ProfileStore();
-  readonly inboxes = new InboxStore();
   /** Used register_sig values (the reference keys its registration replay cache on the signature). */
   readonly registerSigs = new NonceCache(LIMITS.nonceCacheTtlMs, LIMITS.nonceCacheGlobalMax, LIMITS.nonceCacheGlobalMax);
   /** Signed DM envelope hashes per recipient. */
@@ -25,7 +25,11 @@ export class IdentityRegistry implements IdentityService {
   private identityFile: JsonFile | null = null;
   private profileFile: JsonFile | null = null;
 
-  constructor(readonly nonces: NonceCache) {}
+  constructor(
+    readonly nonces: NonceCache,
+    /** RAM-only DM inboxes: this node's memory, or Redis shared by a cluster (issue 7). */
+    readonly inboxes: DmInboxes = new MemoryInboxes(),
+  ) {}
 
   /**
    * Attach the data directory: load and re-validate what is there, then persist every change.
@@ -74,7 +78,7 @@ export class IdentityRegistry implements IdentityService {
   remove(handle: string): void {
     if (!this.records.delete(handle)) return;
     if (this.profiles.delete(handle)) this.profilesChanged();
-    this.inboxes.drop(handle);
+    void this.inboxes.drop(handle).catch(() => {});
     this.identitiesChanged();
   }
 
@@ -103,6 +107,13 @@ export class IdentityRegistry implements IdentityService {
     record.inbox_seq = seq + 1;
     this.identitiesChanged();
     return seq;
+  }
+
+  /** A shared inbox may have given out a higher seq than we proposed: keep the record above it. */
+  inboxSeqUsed(record: IdentityRecord, seq: number): void {
+    if (record.inbox_seq > seq) return;
+    record.inbox_seq = seq + 1;
+    this.identitiesChanged();
   }
 
   verifyRoomPost(roomId: string, fields: SenderFields & { ciphertext: string }, now: number): string | null {

@@ -1,10 +1,25 @@
 import type { RelayConfig } from '../config.js';
+import type { DmInboxes } from '../dm/inboxes.js';
+import { MemoryInboxes } from '../dm/memoryInboxes.js';
 import { MemoryBackend } from './memoryBackend.js';
 import { RedisBackend } from './redisBackend.js';
 import type { RoomBackend } from './types.js';
 
-/** The embedded in-memory backend, unless REDIS_URL asks for the shared one (docs/SCALING.md). */
+/** The state several nodes must share: rooms and DM inboxes. */
+export interface SharedStores {
+  backend: RoomBackend;
+  inboxes: DmInboxes;
+}
+
+/** The embedded in-memory stores, unless REDIS_URL asks for the shared ones (docs/SCALING.md). */
+export async function createStores(config: RelayConfig): Promise<SharedStores> {
+  if (config.redisUrl) {
+    const backend = await RedisBackend.connect(config.redisUrl, config.limits);
+    return { backend, inboxes: backend.inboxes() };
+  }
+  return { backend: new MemoryBackend(config.limits), inboxes: new MemoryInboxes() };
+}
+
 export async function createBackend(config: RelayConfig): Promise<RoomBackend> {
-  if (config.redisUrl) return RedisBackend.connect(config.redisUrl, config.limits);
-  return new MemoryBackend(config.limits);
+  return (await createStores(config)).backend;
 }

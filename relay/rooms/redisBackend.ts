@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LIMITS, type Participant } from '../../protocol/index.js';
 import type { RelayLimits } from '../config.js';
+import { RedisInboxes } from '../dm/redisInboxes.js';
 import { mergePresence } from './memoryBackend.js';
 import { checkPersistence, openRedis, parseRedisUrl } from './redis/connect.js';
 import { EventStream } from './redis/events.js';
@@ -93,6 +94,11 @@ export class RedisBackend implements RoomBackend {
     this.lastNow = now;
     const fn = (this.cmd as unknown as Record<string, ScriptFn>)[`b2b_${name}`]!;
     return fn.call(this.cmd, ...this.common(now), ...args);
+  }
+
+  /** DM inboxes on the same connections and event channel (relay/dm/redisInboxes.ts). */
+  inboxes(): RedisInboxes {
+    return new RedisInboxes({ cmd: this.cmd, common: (now) => this.common(now), on: (tag, fn) => this.stream.on(tag, fn) });
   }
 
   /** The leading arguments every script takes (luaCommon.ts). */

@@ -26,7 +26,7 @@ async function waitInbox(deps: RelayDeps, ctx: RouteContext<unknown>): Promise<v
   const after = Math.max(0, intParam(ctx.query, 'after', 0));
   const timeoutS = clampTimeout(ctx.query, 'timeout', LIMITS.waitTimeoutDefaultS, LIMITS.waitTimeoutMinS, LIMITS.waitTimeoutMaxS);
   const now = deps.now();
-  const ready = inboxes.since(handle, after, LIMITS.dmWaitBatch, now);
+  const ready = await inboxes.since(handle, after, LIMITS.dmWaitBatch, now);
   if (ready.messages.length > 0) {
     sendJson(ctx.res, 200, { messages: ready.messages, last_seq: ready.messages[ready.messages.length - 1]!.seq, has_more: ready.hasMore });
     return;
@@ -55,6 +55,13 @@ async function waitInbox(deps: RelayDeps, ctx: RouteContext<unknown>): Promise<v
     }, timeoutS * 1000);
     ctx.res.on('close', finish);
     inboxes.park(handle, waiter);
+    // With shared inboxes the first read was a round trip: a DM stored meanwhile woke nobody.
+    void inboxes.since(handle, after, LIMITS.dmWaitBatch, deps.now()).then(
+      (r) => {
+        if (r.messages.length > 0) waiter.wake(r.messages);
+      },
+      () => {},
+    );
   });
 }
 
@@ -77,8 +84,8 @@ export function dmRoutes(deps: RelayDeps): RouteDef[] {
         429: err('rate limited (Retry-After: 1) or replay cache full'),
         503: err('global DM buffer full (Retry-After: 60)'),
       },
-      handler: (ctx) => {
-        const out = sendDm(deps, ctx.ip, ctx.params.handle, ctx.body);
+      handler: async (ctx) => {
+        const out = await sendDm(deps, ctx.ip, ctx.params.handle, ctx.body);
         sendJson(ctx.res, 200, { ok: true, id: out.id, seq: out.seq });
       },
     }),
@@ -108,9 +115,9 @@ export function dmRoutes(deps: RelayDeps): RouteDef[] {
       description: SIGNED_AUTH_NOTE,
       auth: 'signed',
       responses: { 200: { description: 'how many envelopes were removed', schema: DmDeleteResponse }, ...ownerErrors },
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const owner = authenticateOwner(deps, ctx);
-        const removed = deps.identities.inboxes.remove(owner.handle, ctx.params.id ?? '');
+        const removed = await deps.identities.inboxes.remove(owner.handle, ctx.params.id ?? '');
         sendJson(ctx.res, 200, { ok: true, removed });
       },
     }),

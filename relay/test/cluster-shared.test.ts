@@ -10,7 +10,7 @@ import { TestClock, startCluster, type TestRelay } from '../../test-support/rela
 import { defaultConfig } from '../config.js';
 import { checkPersistence, openRedis, parseRedisUrl } from '../rooms/redis/connect.js';
 import { createRelay } from '../server.js';
-import { fixedIdentity, register, signed } from './identity-helpers.js';
+import { fixedIdentity, register, sealedDm, signed } from './identity-helpers.js';
 
 let redis: TestRedis;
 let nodes: TestRelay[] = [];
@@ -73,6 +73,33 @@ describe('claim / ack across nodes', () => {
     await new Promise((r) => setTimeout(r, 150));
     const wanted = (await postJson(`${room(a, 'clmclu02')}/messages`, { sender: 'human', ...fakeSealed() })).json.seq;
     expect((await parked).json.message.seq).toBe(wanted);
+  });
+});
+
+describe('DM inboxes across nodes', () => {
+  it('a DM sent through node A wakes an inbox long-poll parked on node B; seqs come from one counter', async () => {
+    const [a, b] = await cluster();
+    const alice = fixedIdentity('dm-alice', 71);
+    for (const n of [a, b]) expect((await register(n.url, alice)).status).toBe(201);
+    const wait = (n: TestRelay, after: number, timeout = 5) =>
+      signed(n.url, alice, 'GET', `/api/dm/${alice.handle}/inbox/wait?after=${after}&timeout=${timeout}`);
+    const first = await postJson(`${a.url}/api/dm/${alice.handle}`, sealedDm());
+    expect(first.status).toBe(200);
+    const parked = wait(b, first.json.seq);
+    await new Promise((r) => setTimeout(r, 150));
+    const second = await postJson(`${b.url}/api/dm/${alice.handle}`, sealedDm());
+    const third = await postJson(`${a.url}/api/dm/${alice.handle}`, sealedDm());
+    expect(second.json.seq).toBeGreaterThan(first.json.seq);
+    expect(third.json.seq).toBeGreaterThan(second.json.seq);
+    expect((await parked).json.messages.map((m: { seq: number }) => m.seq)).toEqual([second.json.seq]);
+    // Both nodes read the same inbox; a delete through one is seen by the other.
+    const viaA = await wait(a, 0, 1);
+    const viaB = await wait(b, 0, 1);
+    expect(viaB.json.messages).toEqual(viaA.json.messages);
+    expect(viaA.json.messages.map((m: { seq: number }) => m.seq)).toEqual([first.json.seq, second.json.seq, third.json.seq]);
+    const del = await signed(b.url, alice, 'DELETE', `/api/dm/${alice.handle}/inbox/${first.json.id}`);
+    expect(del.json).toEqual({ ok: true, removed: 1 });
+    expect((await wait(a, 0, 1)).json.messages).toHaveLength(2);
   });
 });
 

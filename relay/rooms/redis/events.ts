@@ -23,6 +23,8 @@ export class EventStream {
   /** Rooms being caught up: live messages wait here until the read is done. */
   private readonly holding = new Map<string, StoredMessage[]>();
   private subscribedOnce = false;
+  /** Other kinds of frames on the same channel (DM wake-ups), by tag. */
+  private readonly handlers = new Map<string, (rest: string) => void>();
 
   constructor(
     private readonly sub: Redis,
@@ -44,6 +46,11 @@ export class EventStream {
     this.subscribedOnce = true;
   }
 
+  /** Route frames starting with `tag` (one character, not a room tag) to `fn`. */
+  on(tag: string, fn: (rest: string) => void): void {
+    this.handlers.set(tag, fn);
+  }
+
   /** Forget rooms this node no longer serves (called by the janitor). */
   forgetIdle(): void {
     const busy = this.isBusy();
@@ -52,6 +59,8 @@ export class EventStream {
 
   private onFrame(payload: string): void {
     const tag = payload[0];
+    const other = tag === undefined ? undefined : this.handlers.get(tag);
+    if (other) return other(payload.slice(1));
     const ev = this.events();
     if (tag === EV.message) {
       const nl = payload.indexOf('\n');

@@ -1,0 +1,29 @@
+/**
+ * DM inboxes behind an interface, like rooms (relay/rooms/types.ts): one node keeps them in its
+ * memory (memoryInboxes.ts), a cluster keeps them in Redis (redisInboxes.ts) so that a DM sent
+ * through one node reaches a long-poll parked on another. Parked waiters are always node-local.
+ */
+import type { DmEnvelope } from '../../protocol/index.js';
+import type { DmWaiter } from './inbox.js';
+
+export type { DmWaiter };
+
+/** An envelope before the inbox gives it a seq. */
+export type DmDraft = Omit<DmEnvelope, 'seq'>;
+
+export interface DmInboxes {
+  /**
+   * Store an envelope under a seq that is at least `minSeq` and above every seq this inbox gave
+   * before, applying the per-inbox caps, and wake the handle's waiters on every node. Null when
+   * the global byte fuse (`maxBytes`) would blow.
+   */
+  add(handle: string, draft: DmDraft, minSeq: number, maxBytes: number, now: number): Promise<DmEnvelope | null>;
+  /** Envelopes with seq > after, oldest first, up to `limit`, and whether more remain. */
+  since(handle: string, after: number, limit: number, now: number): Promise<{ messages: DmEnvelope[]; hasMore: boolean }>;
+  remove(handle: string, id: string): Promise<number>;
+  /** Forget a handle's inbox entirely (its identity was removed). */
+  drop(handle: string): Promise<void>;
+  waiterCount(handle: string): number;
+  park(handle: string, w: DmWaiter): void;
+  unpark(handle: string, w: DmWaiter): void;
+}

@@ -1,0 +1,98 @@
+/**
+ * DmInboxes in Redis (issue 7): every node sees every inbox, seqs come from one counter per
+ * inbox, and a DM stored through any node wakes the long-polls parked on every node.
+ */
+import type { Redis } from 'ioredis';
+import { LIMITS, type DmEnvelope } from '../../protocol/index.js';
+import type { DmWaiter } from './inbox.js';
+import type { DmDraft, DmInboxes } from './inboxes.js';
+import { DM_SCRIPTS, type DmScriptName } from './redisScripts.js';
+
+type Arg = string | number;
+type ScriptFn = (...args: Arg[]) => Promise<unknown>;
+
+/** What the room backend shares with the inboxes: its connection, channel and event stream. */
+export interface RedisLink {
+  cmd: Redis;
+  /** The leading script arguments (luaCommon.ts) for a given now. */
+  common(now: number): Arg[];
+  /** Subscribe to this channel's frames that start with `tag`. */
+  on(tag: string, fn: (rest: string) => void): void;
+}
+
+export const DM_TAG = 'd';
+
+export class RedisInboxes implements DmInboxes {
+  private readonly waiters = new Map<string, Set<DmWaiter>>();
+
+  constructor(private readonly link: RedisLink) {
+    for (const [name, lua] of Object.entries(DM_SCRIPTS)) link.cmd.defineCommand(`b2b_${name}`, { numberOfKeys: 0, lua });
+    link.on(DM_TAG, (rest) => this.onStored(rest));
+  }
+
+  private run(name: DmScriptName, now: number, ...args: Arg[]): Promise<unknown> {
+    const fn = (this.link.cmd as unknown as Record<string, ScriptFn>)[`b2b_${name}`]!;
+    return fn.call(this.link.cmd, ...this.link.common(now), ...args);
+  }
+
+  async add(handle: string, draft: DmDraft, minSeq: number, maxBytes: number, now: number): Promise<DmEnvelope | null> {
+    const rest = JSON.stringify(draft).slice(1);
+    const bytes = draft.ciphertext.length + LIMITS.messageOverheadBytes;
+    const out = (await this.run(
+      'dmAdd', now, handle, rest, bytes, minSeq, maxBytes, draft.from_verified ? 1 : 0, LIMITS.dmInboxAnonMax, LIMITS.dmInboxMax, LIMITS.dmTtlMs,
+    )) as [number, string?];
+    return out[0] === 1 ? (JSON.parse(out[1]!) as DmEnvelope) : null;
+  }
+
+  async since(handle: string, after: number, limit: number, now: number): Promise<{ messages: DmEnvelope[]; hasMore: boolean }> {
+    const [more, got] = (await this.run('dmSince', now, handle, String(Math.floor(after)), limit, LIMITS.dmTtlMs)) as [number, string[]];
+    return { messages: got.map((j) => JSON.parse(j) as DmEnvelope), hasMore: more === 1 };
+  }
+
+  async remove(handle: string, id: string): Promise<number> {
+    return (await this.run('dmRemove', Date.now(), handle, id)) as number;
+  }
+
+  async drop(handle: string): Promise<void> {
+    await this.run('dmDrop', Date.now(), handle);
+  }
+
+  waiterCount(handle: string): number {
+    return this.waiters.get(handle)?.size ?? 0;
+  }
+
+  park(handle: string, w: DmWaiter): void {
+    let set = this.waiters.get(handle);
+    if (!set) {
+      set = new Set();
+      this.waiters.set(handle, set);
+    }
+    set.add(w);
+  }
+
+  unpark(handle: string, w: DmWaiter): void {
+    const set = this.waiters.get(handle);
+    if (!set) return;
+    set.delete(w);
+    if (set.size === 0) this.waiters.delete(handle);
+  }
+
+  /** An envelope was stored through some node: wake this node's waiters it is news to. */
+  private onStored(rest: string): void {
+    const nl = rest.indexOf('\n');
+    if (nl < 0) return;
+    const set = this.waiters.get(rest.slice(0, nl));
+    if (!set) return;
+    let env: DmEnvelope;
+    try {
+      env = JSON.parse(rest.slice(nl + 1)) as DmEnvelope;
+    } catch {
+      return;
+    }
+    for (const w of [...set]) {
+      if (env.seq <= w.after) continue;
+      this.unpark(rest.slice(0, nl), w);
+      w.wake([env]);
+    }
+  }
+}
