@@ -48,6 +48,8 @@ export interface StepResult {
   latency: LatencySummary;
   response: LatencySummary | null;
   serverCpuPct: number | null;
+  /** Server CPU per post (µs): robust to other load on the machine, comparable across servers. */
+  serverCpuUsPerPost: number | null;
   clientCpuPct: number;
   /** The load generator's own event-loop delay (max, ms): a stalled generator shows here. */
   clientLoopMaxMs: number;
@@ -264,6 +266,7 @@ async function runStep(
     latency,
     response,
     serverCpuPct: cpu0 !== null && cpu1 !== null ? round(((cpu1 - cpu0) / (t1 - t0)) * 100, 0) : null,
+    serverCpuUsPerPost: cpu0 !== null && cpu1 !== null && step.sent ? round(((cpu1 - cpu0) * 1000) / step.sent, 1) : null,
     clientCpuPct: round(((client1.user + client1.system) / 1000 / (wall * 1000)) * 100, 0) ?? 0,
     clientLoopMaxMs: round(loop.max / 1e6, 1) ?? 0,
     otherCpuPct: cpu0 !== null && cpu1 !== null ? Math.max(0, round(((busy1 - busy0 - (cpu1 - cpu0) - (client1.user + client1.system) / 1000) / (t1 - t0)) * 100, 0) ?? 0) : null,
@@ -279,7 +282,7 @@ export function fmtStep(s: StepResult): string {
     `p50 ${s.latency.p50} p99 ${s.latency.p99} ms`,
     s.response ? `resp p99 ${s.response.p99} ms, ${s.acceptedPerS.toLocaleString('en-US')} accepted/s` : '',
     `lost ${s.lost} dup ${s.duplicated} ooo ${s.outOfOrder}`,
-    `cpu server ${s.serverCpuPct ?? '?'}% client ${s.clientCpuPct}% (loop max ${s.clientLoopMaxMs} ms) other ${s.otherCpuPct ?? '?'}%`,
+    `cpu server ${s.serverCpuPct ?? '?'}% (${s.serverCpuUsPerPost ?? '?'} µs/post) client ${s.clientCpuPct}% (loop max ${s.clientLoopMaxMs} ms) other ${s.otherCpuPct ?? '?'}%`,
     s.sustained ? 'OK' : `NOT sustained (${s.why})`,
   ];
   return parts.filter(Boolean).join(' | ');
