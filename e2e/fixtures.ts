@@ -6,7 +6,7 @@ import { test as base, expect, type Browser, type Page } from '@playwright/test'
 import { startRelay, type TestRelay } from '../test-support/relay.js';
 
 export interface PageFactory {
-  (opts?: { viewport?: { width: number; height: number }; init?: (page: Page) => Promise<void> }): Promise<Page>;
+  (opts?: { viewport?: { width: number; height: number }; touch?: boolean; init?: (page: Page) => Promise<void> }): Promise<Page>;
 }
 
 export const test = base.extend<{ newPage: PageFactory; pageErrors: string[] }, { relay: TestRelay }>({
@@ -26,7 +26,7 @@ export const test = base.extend<{ newPage: PageFactory; pageErrors: string[] }, 
   newPage: async ({ browser, pageErrors }, use) => {
     const contexts: Awaited<ReturnType<Browser['newContext']>>[] = [];
     await use(async (opts = {}) => {
-      const ctx = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 } });
+      const ctx = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 }, ...(opts.touch ? { hasTouch: true, isMobile: true } : {}) });
       contexts.push(ctx);
       const page = await ctx.newPage();
       page.on('pageerror', (e) => pageErrors.push(`${e.name}: ${e.message}`));

@@ -1,4 +1,4 @@
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import { mkdirSync } from 'node:fs';
 import { test, expect, createRoom, openRoom, send, bubble, type PageFactory } from './fixtures.js';
 import type { Page } from '@playwright/test';
@@ -44,7 +44,7 @@ test('touch targets in the room are at least 44 px on a phone', async ({ relay, 
   await openRoom(p, url);
   await expect(bubble(p, 'Welcome!')).toBeVisible();
   const small = await p.evaluate(() =>
-    [...document.querySelectorAll<HTMLElement>('.topbar button, .composer button, .send-btn')]
+    Array.from(document.querySelectorAll<HTMLElement>('.topbar button, .composer button, .send-btn'))
       .filter((el) => el.offsetParent !== null)
       .map((el) => ({ name: el.getAttribute('aria-label') ?? el.textContent, h: el.getBoundingClientRect().height, w: el.getBoundingClientRect().width }))
       .filter((r) => r.h < 40 || r.w < 40),
@@ -83,6 +83,10 @@ test('screenshots at phone and desktop sizes', async ({ relay, newPage }) => {
       await p.close();
     }
   }
+  const touch = await newPage({ viewport: { width: 390, height: 844 }, touch: true });
+  await openRoom(touch, url);
+  await expect(bubble(touch, 'Welcome!').getByRole('button', { name: 'Reply' })).toBeVisible();
+  await touch.screenshot({ path: `${SHOTS}/room-phone-touch.png` });
   const p = await newPage({ viewport: { width: 390, height: 844 } });
   await p.goto(relay.url + '/room/ABCDEFGHJK');
   await expect(p.getByRole('heading', { name: 'No room key.' })).toBeVisible();

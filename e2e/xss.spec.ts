@@ -52,8 +52,8 @@ test('an XSS corpus renders as inert text', async ({ relay, newPage }) => {
     return {
       pwned: (window as unknown as { __pwned?: number }).__pwned ?? 0,
       scripts: list.querySelectorAll('script, iframe, img, svg:not(.icon), object, embed').length,
-      badLinks: [...list.querySelectorAll('a')].map((a) => a.getAttribute('href') ?? '').filter((h) => !/^https?:\/\//.test(h) && !h.startsWith('mailto:')),
-      handlers: [...list.querySelectorAll('*')].filter((el) => [...el.attributes].some((a) => a.name.startsWith('on'))).length,
+      badLinks: Array.from(list.querySelectorAll('a')).map((a) => a.getAttribute('href') ?? '').filter((h) => !/^https?:\/\//.test(h) && !h.startsWith('mailto:')),
+      handlers: Array.from(list.querySelectorAll('*')).filter((el) => Array.from(el.attributes).some((a) => a.name.startsWith('on'))).length,
     };
   });
   expect(report).toEqual({ pwned: 0, scripts: 0, badLinks: [], handlers: 0 });
