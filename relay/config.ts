@@ -67,7 +67,7 @@ export function defaultLimits(): RelayLimits {
     globalBucketRefillPerS: LIMITS.globalBucketRefillPerS,
     bodyBytes: LIMITS.bodyBytes,
     wsFrameBytes: LIMITS.wsFrameBytes,
-    slowConsumerBytes: 16 * 1024 * 1024,
+    slowConsumerBytes: 4 * 1024 * 1024,
     streamsMax: 100_000,
     heartbeatsPerRoom: 256,
   };

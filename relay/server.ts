@@ -7,13 +7,14 @@ import type { AddressInfo } from 'node:net';
 import { ERR, LIMITS } from '../protocol/index.js';
 import type { RelayConfig } from './config.js';
 import type { RelayDeps } from './deps.js';
+import { AccessLog } from './http/accessLog.js';
 import { clientIp } from './http/clientIp.js';
 import { applySecurityHeaders, sendError } from './http/respond.js';
 import { Router } from './http/router.js';
 import { StaticFiles } from './http/static.js';
 import { NonceCache } from './identity/nonceCache.js';
 import { IdentityRegistry } from './identity/registry.js';
-import { Counter, RateLimiter } from './limits/rateLimit.js';
+import { Counter } from './limits/rateLimit.js';
 import { createStores } from './rooms/createBackend.js';
 import { Hub } from './rooms/hub.js';
 import { agentRoutes } from './routes/agents.js';
@@ -47,7 +48,7 @@ export interface RelayOptions {
 }
 
 export async function createRelay(config: RelayConfig, options: RelayOptions = {}): Promise<Relay> {
-  const { backend, inboxes } = await createStores(config);
+  const { backend, inboxes, rate } = await createStores(config);
   const now = options.clock ?? (() => Date.now());
   const hub = new Hub(backend, now);
   const nonces = new NonceCache();
@@ -56,7 +57,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     backend,
     hub,
     identities: new IdentityRegistry(nonces, inboxes),
-    rate: new RateLimiter(),
+    rate,
     waitersPerIp: new Counter(),
     now,
   };
@@ -74,6 +75,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   router.add(...docsRoutes(deps, router));
   const staticFiles = config.webDir ? new StaticFiles(config.webDir) : null;
   const ws = new WsTransport(deps, streams);
+  const accessLog = config.accessLog ? new AccessLog() : null;
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     applySecurityHeaders(res);
@@ -84,11 +86,11 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     const matched = router.match(method, path);
     if (matched !== null && matched !== 405) {
       // The access log names the route pattern: never a room id, handle, query or body.
-      if (config.accessLog) console.log(`${method} ${matched.route.path}`);
+      accessLog?.line(method, matched.route.path);
       void router.dispatch(matched, req, res, new URLSearchParams(q === -1 ? '' : raw.slice(q + 1)), raw, clientIp(req, config.trustProxy));
       return;
     }
-    if (config.accessLog) console.log(`${method} ${matched === 405 ? '(method not allowed)' : '(unmatched)'}`);
+    accessLog?.line(method, matched === 405 ? '(method not allowed)' : '(unmatched)');
     if (matched === 405) return sendError(res, 405, ERR.methodNotAllowed);
     if ((method === 'GET' || method === 'HEAD') && !path.startsWith('/api/') && staticFiles?.serve(req, res, path)) return;
     sendError(res, 404, ERR.notFound);
@@ -132,6 +134,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
       ws.close();
       hub.closeAll();
       deps.identities.flush();
+      accessLog?.flush();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

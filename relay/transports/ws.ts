@@ -2,110 +2,172 @@
  * The WebSocket transport (reference-relay.md §2.3), plus resume with `?after=` and `last_seq`
  * in `ready`, which the reference lacked. Checks run before the upgrade completes where the
  * protocol allows an HTTP answer; the stream cap keeps the reference's error-frame behaviour.
+ *
+ * Idle connections are the bulk of a relay's memory, so per-connection state is one object and
+ * the event handlers are shared functions (EventEmitter calls them with `this` = the socket):
+ * no closures are allocated per connection.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ERR, PostMessageBody, ROOM_ID_RE, isLaxBoxPub, normalizePresenceName } from '../../protocol/index.js';
+import { ERR, LIMITS, PostMessageBody, ROOM_ID_RE, isLaxBoxPub, normalizePresenceName } from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
 import { clientIp } from '../http/clientIp.js';
 import { HttpError } from '../http/respond.js';
 import { acceptPost } from '../rooms/post.js';
-import type { Subscriber } from '../rooms/subscriber.js';
+import type { OutFrame, Subscriber } from '../rooms/subscriber.js';
 import type { StreamRegistry } from './streams.js';
 
 const WS_PATH = /^\/api\/rooms\/([^/]+)\/ws$/;
+const STATE = Symbol('subscriber');
+
+type Socket = WebSocket & { [STATE]?: WsSubscriber };
+
+class WsSubscriber implements Subscriber {
+  readonly transport = 'ws' as const;
+  name: string | null = null;
+  boxPub: string | null = null;
+  pending: Subscriber['pending'] = null;
+  joined = false;
+  left = false;
+  alive = true;
+  /** Frames that arrive before the join completes are queued, not dropped. */
+  early: RawData[] | null = null;
+
+  constructor(
+    readonly owner: WsTransport,
+    readonly ws: Socket,
+    readonly roomId: string,
+    readonly ip: string,
+    public lastSeen: number,
+  ) {}
+
+  send(frame: OutFrame): void {
+    const ws = this.ws;
+    if (ws.readyState !== 1) return;
+    // A reader that cannot keep up is closed, not buffered without bound: the others never
+    // stall behind it, and it resumes with ?after= without loss.
+    if (ws.bufferedAmount > this.owner.slowConsumerBytes) {
+      ws.close(1013, 'slow consumer: reconnect with ?after=');
+      return;
+    }
+    ws.send(frame.ws, { binary: false });
+  }
+
+  close(reason?: string): void {
+    this.ws.close(1001, reason ?? '');
+  }
+}
+
+function onMessage(this: Socket, data: RawData): void {
+  const sub = this[STATE];
+  if (!sub) return;
+  if (!sub.joined) (sub.early ??= []).push(data);
+  else void sub.owner.onFrame(sub, data);
+}
+
+function onClose(this: Socket): void {
+  const sub = this[STATE];
+  if (!sub || sub.left) return;
+  sub.left = true;
+  sub.owner.detach(sub);
+}
+
+function onPong(this: Socket): void {
+  const sub = this[STATE];
+  if (sub) sub.alive = true;
+}
+
+function onError(this: Socket): void {
+  this.terminate();
+}
 
 export class WsTransport {
   private readonly wss: WebSocketServer;
+  private readonly pinger: NodeJS.Timeout;
+  readonly slowConsumerBytes: number;
 
   constructor(
     private readonly deps: RelayDeps,
     private readonly streams: StreamRegistry,
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.limits.wsFrameBytes, perMessageDeflate: false });
+    this.slowConsumerBytes = deps.config.limits.slowConsumerBytes;
+    // Ping every 30 s; a socket that did not answer the previous ping is dead.
+    this.pinger = setInterval(() => this.ping(), 2 * LIMITS.sseKeepaliveMs);
+    this.pinger.unref();
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://relay.invalid');
     const m = WS_PATH.exec(url.pathname);
     if (!m) return refuse(socket, 404, ERR.notFound);
-    const roomId = decodeURIComponent(m[1]!);
+    const roomId = safeDecode(m[1]!);
     if (!ROOM_ID_RE.test(roomId)) return refuse(socket, 400, ERR.badRoomId);
     if (!originAllowed(req)) return refuse(socket, 403, 'cross-origin WebSocket refused');
     const ip = clientIp(req, this.deps.config.trustProxy);
+    const after = Math.max(0, Number.parseInt(url.searchParams.get('after') ?? '0', 10) || 0);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (!this.streams.acquire(ip)) {
         ws.send(JSON.stringify({ type: 'error', code: 429, error: ERR.tooManyStreams }));
         ws.close(1008, 'too many streams');
         return;
       }
-      const after = Math.max(0, Number.parseInt(url.searchParams.get('after') ?? '0', 10) || 0);
-      this.attach(ws, roomId, ip, after);
+      this.attach(ws as Socket, roomId, ip, after);
     });
   }
 
   close(): void {
+    clearInterval(this.pinger);
+    for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
   }
 
-  private attach(ws: WebSocket, roomId: string, ip: string, after: number): void {
-    const deps = this.deps;
-    const limit = deps.config.limits.slowConsumerBytes;
-    const sub: Subscriber = {
-      transport: 'ws',
-      ip,
-      name: null,
-      boxPub: null,
-      lastSeen: deps.now(),
-      pending: null,
-      send(frame) {
-        if (ws.readyState !== ws.OPEN) return;
-        // A reader that cannot keep up is closed, not buffered without bound: the others never
-        // stall behind it, and it resumes with ?after= without loss.
-        if (ws.bufferedAmount > limit) {
-          ws.close(1013, 'slow consumer: reconnect with ?after=');
-          return;
-        }
-        ws.send(frame.ws, { binary: false });
-      },
-      close(reason) {
-        ws.close(1001, reason ?? '');
-      },
-    };
-    this.streams.trackWs(ws);
-    let joined = false;
-    let left = false;
-    // Frames that arrive before the join completes are queued, not dropped.
-    const early: RawData[] = [];
-    ws.on('message', (data) => {
-      if (!joined) early.push(data);
-      else void this.onFrame(roomId, sub, data, ws);
-    });
-    ws.on('close', () => {
-      if (left) return;
-      left = true;
-      this.streams.release(ip);
-      if (joined) deps.hub.leave(roomId, sub);
-    });
-    ws.on('error', () => ws.terminate());
-    void deps.hub.join(roomId, sub, after).then((r) => {
+  private attach(ws: Socket, roomId: string, ip: string, after: number): void {
+    const sub = new WsSubscriber(this, ws, roomId, ip, this.deps.now());
+    ws[STATE] = sub;
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    ws.on('pong', onPong);
+    ws.on('error', onError);
+    void this.deps.hub.join(roomId, sub, after).then((r) => {
       if (!r.ok) {
         ws.send(JSON.stringify({ type: 'error', error: r.error }));
         ws.close(1013, r.error);
         return;
       }
-      joined = true;
-      if (left) {
-        deps.hub.leave(roomId, sub);
+      sub.joined = true;
+      if (sub.left) {
+        this.deps.hub.leave(roomId, sub);
         return;
       }
-      for (const d of early.splice(0)) void this.onFrame(roomId, sub, d, ws);
+      const early = sub.early;
+      sub.early = null;
+      if (early) for (const d of early) void this.onFrame(sub, d);
     });
   }
 
-  private async onFrame(roomId: string, sub: Subscriber, data: RawData, ws: WebSocket): Promise<void> {
+  detach(sub: WsSubscriber): void {
+    this.streams.release(sub.ip);
+    if (sub.joined) this.deps.hub.leave(sub.roomId, sub);
+  }
+
+  private ping(): void {
+    for (const ws of this.wss.clients as Set<Socket>) {
+      const sub = ws[STATE];
+      if (!sub) continue;
+      if (!sub.alive) {
+        ws.terminate();
+        continue;
+      }
+      sub.alive = false;
+      ws.ping();
+    }
+  }
+
+  async onFrame(sub: WsSubscriber, data: RawData): Promise<void> {
     const deps = this.deps;
+    const ws = sub.ws;
     sub.lastSeen = deps.now();
     let frame: unknown;
     try {
@@ -125,14 +187,14 @@ export class WsTransport {
       }
       const from = sub.name;
       sub.name = name;
-      deps.hub.rename(roomId, from, name);
+      deps.hub.rename(sub.roomId, from, name);
       return;
     }
     const parsed = PostMessageBody.safeParse(f);
     // The reference dropped a malformed post silently; an error frame tells the client why.
     if (!parsed.success) return sendError(ws, 400, ERR.badMessage);
     try {
-      await acceptPost(deps, roomId, parsed.data, sub.ip, 'ws');
+      await acceptPost(deps, sub.roomId, parsed.data, sub.ip, 'ws');
     } catch (e) {
       if (e instanceof HttpError) sendError(ws, e.status, e.error);
       else sendError(ws, 500, 'internal error');
@@ -141,7 +203,15 @@ export class WsTransport {
 }
 
 function sendError(ws: WebSocket, code: number, error: string): void {
-  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'error', code, error }));
+  if (ws.readyState === 1) ws.send(JSON.stringify({ type: 'error', code, error }));
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 /** Browsers send Origin; agents usually do not. A page on another site may not use our socket. */
@@ -157,8 +227,6 @@ function originAllowed(req: IncomingMessage): boolean {
 
 function refuse(socket: Duplex, status: number, error: string): void {
   const body = JSON.stringify({ error });
-  socket.end(
-    `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : status === 403 ? 'Forbidden' : 'Bad Request'}\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  const reason = status === 404 ? 'Not Found' : status === 403 ? 'Forbidden' : 'Bad Request';
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
