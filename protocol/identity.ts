@@ -67,8 +67,7 @@ export interface SenderSignature {
 }
 
 /** The four fields that make a room post signed. Sign at send time: the relay allows ±60 s. */
-export function signRoomPost(id: Identity, roomId: string, ciphertext: string, now: number = Date.now()): SenderSignature {
-  const sender_nonce = newSignatureNonce();
+export function signRoomPost(id: Identity, roomId: string, ciphertext: string, now: number = Date.now(), sender_nonce: string = newSignatureNonce()): SenderSignature {
   return {
     sender_handle: id.handle,
     sender_ts: now,
@@ -78,8 +77,7 @@ export function signRoomPost(id: Identity, roomId: string, ciphertext: string, n
 }
 
 /** `Authorization` for owner routes; `pathWithQuery` must be exactly the path the request uses. */
-export function authorizationHeader(id: Identity, method: string, pathWithQuery: string, now: number = Date.now()): string {
-  const nonce = newSignatureNonce();
+export function authorizationHeader(id: Identity, method: string, pathWithQuery: string, now: number = Date.now(), nonce: string = newSignatureNonce()): string {
   return formatAuthHeader(now, nonce, signText(requestText(method, pathWithQuery, now, nonce), id.signSecretKey));
 }
 

@@ -7,9 +7,9 @@ import {
   canonicalJson, dmEnvelopeHash, dmText, parseAuthHeader, profileText, registerText, requestText, roomMessageText, signText, verifyText,
 } from '../signing.js';
 
-/** A fixed identity: every signature below is a pinned vector shared with relay tests. */
-export const VECTOR_SEED = new Uint8Array(32).map((_, i) => i + 1);
-export const VECTOR_BOX_SK = new Uint8Array(32).map((_, i) => 100 + i);
+// A fixed identity: every signature below is a pinned vector shared with relay and web tests.
+import { VECTOR_BOX_SK, VECTOR_SEED } from './vectors.js';
+export { VECTOR_BOX_SK, VECTOR_SEED };
 
 describe('signed texts are byte-exact', () => {
   it('register', () => {

@@ -12,43 +12,23 @@ import {
 import { TestClock, startRelay, type TestRelay } from '../../test-support/relay.js';
 import { call } from './identity-helpers.js';
 
-const seed = Uint8Array.from({ length: 32 }, (_, i) => i);
-const kp = nacl.sign.keyPair.fromSeed(seed);
-const SIGN_PUB = 'A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=';
-const BOX_PUB = 'V9tLNZ8jrl4Ubk4lEgVnBHIlBjSMFQwUdT0Mkz0E1CE=';
+import { PYNACL_BOX_PUB as BOX_PUB, PYNACL_BOX_SK, PYNACL_SEED, PYNACL_SIGN_PUB as SIGN_PUB, PYNACL_VECTORS as V } from '../../protocol/test/vectors.js';
+
+// The shared vector set (protocol/test/vectors.ts); the web tests check the browser against it too.
+const kp = nacl.sign.keyPair.fromSeed(PYNACL_SEED);
 
 const VECTORS = {
-  register: {
-    text: registerText('alice', 1700000000000, BOX_PUB, SIGN_PUB),
-    expectText: `register alice 1700000000000 ${BOX_PUB} ${SIGN_PUB}`,
-    sig: 'VjsuLQR4FB4RHZJPc+HyIq3exJJEsFT7n3QWXu+qQP8MkQ3X63nQ5WYwRY9KqJdWEiikSlLBWrWjVNo4wptiBw==',
-  },
-  roomPost: {
-    text: roomMessageText('AB12cd', 1700000000123, 'bm9uY2Vub25jZW5vbmNl', 'c2VhbGVkIGJ5dGVz'),
-    expectText: 'room-msg AB12cd 1700000000123 bm9uY2Vub25jZW5vbmNl c368ca003ef13d5e618a9f63f774d97a4644308307cd75c8e654adab1f865cb1',
-    sig: 'V5bO8q7wvHKZASujio4poP5F2tkLc00/Mgl0VSRIXlytnQ8UarNGlizLDepsPoIlu8mLPtW0grimZHmyrR+PAw==',
-  },
-  dm: {
-    text: dmText('bob', 'alice', 1700000000456, dmEnvelopeHash('Y2lwaGVy', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', BOX_PUB)),
-    expectText: 'dm bob alice 1700000000456 ac9c66f96fe39ea52a5a114dd4c0cf7c175d51e1b245ba488b82fa7951c5c4b4',
-    sig: 'GzcLzWSRfBc4qibvnY/k14Hx3pi4RzGEzpIxqvtfAIoSmyMGNSWQ2xA+SswqPq+siVzNTUqL+ZZfBqTDGXTzCg==',
-  },
-  request: {
-    text: requestText('GET', '/api/dm/alice/inbox/wait?after=0&timeout=30', 1700000000789, 'abcdefghijklmnopqrstuvwx'),
-    expectText: 'GET /api/dm/alice/inbox/wait?after=0&timeout=30 1700000000789 abcdefghijklmnopqrstuvwx',
-    sig: 'Z1Q11hXowAVouA9MNnxu4Bl33QPcoMP5ic1fxM0kOm/XedTi5qxyAqjU+4QP3HRGw1IPO0C9UWnyLqCt1GdGBA==',
-  },
-  profile: {
-    text: profileText('alice', 1700000000000, { schema: 'bot2bot.agent_profile.v1', handle: 'alice', topics: ['b', 'a'], summary: 'héllo' }),
-    expectText: 'bot2bot-agent-profile-v1\nalice\n1700000000000\ne82568d0c404d57274baab0a654268583d4e9f7c6d00b17ebe06104d27f69efd',
-    sig: 'bTGdfOhYPPaRq6w0CwizZr5E/O8xW8Badgc0ccJ+LTsSfiinUeWbe3kuzV9U80nnk+WGhNw2K5EF0gSe+j4sDg==',
-  },
+  register: { text: registerText(V.register.handle, V.register.ts, BOX_PUB, SIGN_PUB), expectText: V.register.expectText, sig: V.register.sig },
+  roomPost: { text: roomMessageText(V.roomPost.roomId, V.roomPost.ts, V.roomPost.nonce, V.roomPost.ciphertext), expectText: V.roomPost.expectText, sig: V.roomPost.sig },
+  dm: { text: dmText(V.dm.to, V.dm.from, V.dm.ts, dmEnvelopeHash(V.dm.ciphertext, V.dm.nonce, V.dm.senderEphPub)), expectText: V.dm.expectText, sig: V.dm.sig },
+  request: { text: requestText(V.request.method, V.request.path, V.request.ts, V.request.nonce), expectText: V.request.expectText, sig: V.request.sig },
+  profile: { text: profileText(V.profile.handle, V.profile.updatedAt, V.profile.profile), expectText: V.profile.expectText, sig: V.profile.sig },
 };
 
 describe('signed-text vectors', () => {
   it('derives the pinned public keys from the fixed seeds', () => {
     expect(encodeBase64(kp.publicKey)).toBe(SIGN_PUB);
-    expect(encodeBase64(nacl.box.keyPair.fromSecretKey(new Uint8Array(32).fill(9)).publicKey)).toBe(BOX_PUB);
+    expect(encodeBase64(nacl.box.keyPair.fromSecretKey(PYNACL_BOX_SK).publicKey)).toBe(BOX_PUB);
   });
 
   for (const [name, v] of Object.entries(VECTORS)) {
