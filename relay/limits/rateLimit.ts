@@ -7,13 +7,14 @@ export interface BucketSpec {
   refillPerS: number;
 }
 
-interface Bucket {
+export interface Bucket {
   tokens: number;
   at: number;
 }
 
 export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  /** Protected: a cluster's SharedRateLimiter (sharedRateLimit.ts) also drains them for other nodes. */
+  protected readonly buckets = new Map<string, Bucket>();
 
   /** Take one token from each bucket, or none: a refused request costs nothing. */
   take(now: number, ...reqs: Array<[key: string, spec: BucketSpec]>): boolean {

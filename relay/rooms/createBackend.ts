@@ -1,23 +1,25 @@
 import type { RelayConfig } from '../config.js';
 import type { DmInboxes } from '../dm/inboxes.js';
 import { MemoryInboxes } from '../dm/memoryInboxes.js';
+import { RateLimiter } from '../limits/rateLimit.js';
 import { MemoryBackend } from './memoryBackend.js';
 import { RedisBackend } from './redisBackend.js';
 import type { RoomBackend } from './types.js';
 
-/** The state several nodes must share: rooms and DM inboxes. */
+/** The state several nodes must share: rooms, DM inboxes and the clients' rate-limit buckets. */
 export interface SharedStores {
   backend: RoomBackend;
   inboxes: DmInboxes;
+  rate: RateLimiter;
 }
 
 /** The embedded in-memory stores, unless REDIS_URL asks for the shared ones (docs/SCALING.md). */
 export async function createStores(config: RelayConfig): Promise<SharedStores> {
   if (config.redisUrl) {
     const backend = await RedisBackend.connect(config.redisUrl, config.limits);
-    return { backend, inboxes: backend.inboxes() };
+    return { backend, inboxes: backend.inboxes(), rate: backend.rateLimiter() };
   }
-  return { backend: new MemoryBackend(config.limits), inboxes: new MemoryInboxes() };
+  return { backend: new MemoryBackend(config.limits), inboxes: new MemoryInboxes(), rate: new RateLimiter() };
 }
 
 export async function createBackend(config: RelayConfig): Promise<RoomBackend> {

@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { LIMITS, type Participant } from '../../protocol/index.js';
 import type { RelayLimits } from '../config.js';
 import { RedisInboxes } from '../dm/redisInboxes.js';
+import { RATE_TAG, SharedRateLimiter } from '../limits/sharedRateLimit.js';
 import { mergePresence } from './memoryBackend.js';
 import { checkPersistence, openRedis, parseRedisUrl } from './redis/connect.js';
 import { EventStream } from './redis/events.js';
@@ -51,6 +52,7 @@ export class RedisBackend implements RoomBackend {
   /** The latest caller's clock, for the catch-up read after a reconnect (which has no caller). */
   private lastNow = 0;
   private lastBackgroundError = 0;
+  private rate: SharedRateLimiter | null = null;
 
   private constructor(
     private readonly cmd: Redis,
@@ -99,6 +101,18 @@ export class RedisBackend implements RoomBackend {
   /** DM inboxes on the same connections and event channel (relay/dm/redisInboxes.ts). */
   inboxes(): RedisInboxes {
     return new RedisInboxes({ cmd: this.cmd, common: (now) => this.common(now), on: (tag, fn) => this.stream.on(tag, fn) });
+  }
+
+  /** Token buckets shared with the other nodes over the event channel (sharedRateLimit.ts). */
+  rateLimiter(): SharedRateLimiter {
+    this.rate ??= new SharedRateLimiter(
+      {
+        publish: (payload) => void this.cmd.publish(this.channel, `${RATE_TAG}${payload}`).catch((e: unknown) => this.background(e)),
+        on: (tag, fn) => this.stream.on(tag, fn),
+      },
+      this.nodeId,
+    );
+    return this.rate;
   }
 
   /** The leading arguments every script takes (luaCommon.ts). */
@@ -270,6 +284,7 @@ export class RedisBackend implements RoomBackend {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.rate?.close();
     this.closed = true;
     // A node shutting down cleanly withdraws its presence and busy marks at once instead of
     // letting them expire; a node that dies leaves them to their TTL.

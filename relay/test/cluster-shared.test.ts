@@ -103,6 +103,27 @@ describe('DM inboxes across nodes', () => {
   });
 });
 
+describe('rate limits across nodes', () => {
+  it('a client spreading posts over both nodes gets one budget, not one per node', async () => {
+    const pair = await startCluster({ redisUrl: await freshRedisUrl(redis.url), limits: { rateBucketCapacity: 6, rateBucketRefillPerS: 0.001 } });
+    nodes.push(...pair);
+    const [a, b] = pair;
+    const codes: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      codes.push((await postJson(`${room(i % 2 ? a : b, 'ratelim1')}/messages`, fakeSealed())).status);
+      // Tokens taken on one node reach the other within a few milliseconds.
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    expect(codes).toEqual([200, 200, 200, 200, 200, 200]);
+    const overA = await postJson(`${room(a, 'ratelim1')}/messages`, fakeSealed());
+    const overB = await postJson(`${room(b, 'ratelim1')}/messages`, fakeSealed());
+    expect([overA.status, overB.status]).toEqual([429, 429]);
+    expect(overB.json).toEqual({ error: ERR.rateLimited });
+    // Another room is another bucket, on both nodes.
+    expect((await postJson(`${room(b, 'ratelim2')}/messages`, fakeSealed())).status).toBe(200);
+  });
+});
+
 describe('the signed-only lock across nodes', () => {
   it('a lock set through node A is announced on node B and enforced there', async () => {
     const [a, b] = await cluster();

@@ -104,7 +104,13 @@ describe('a two-node cluster', () => {
     const [a, b] = await cluster();
     const onA = new SseClient(`${room(a, 'presence1')}/events?name=alice-on-a`);
     await onA.next((f) => f.type === 'ready');
-    const st = await getJson(`${room(b, 'presence1')}/status`);
+    // Node A publishes its subscribers right after `ready`: node B sees them a moment later.
+    const deadline = Date.now() + 3000;
+    let st = await getJson(`${room(b, 'presence1')}/status`);
+    while (st.json.participants !== 1 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      st = await getJson(`${room(b, 'presence1')}/status`);
+    }
     expect(st.json).toMatchObject({ exists: true, participants: 1 });
     const onB = new WsClient(ws(b, 'presence1'));
     await onB.next((f) => f.type === 'ready');

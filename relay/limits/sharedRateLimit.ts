@@ -1,0 +1,105 @@
+/**
+ * Token buckets that hold per client across a cluster (issue 7). Each node still decides at
+ * once, from its own buckets, so a request never waits on Redis for its rate check; every token
+ * it takes is then announced to the other nodes (batched, every few milliseconds), which drain
+ * their copy of the bucket by the same amount. A client spreading requests over several nodes
+ * therefore gets one budget, give or take what is in flight during one batch interval.
+ *
+ * Bucket keys (client IP plus room id or handle) are hashed before they leave the process, so
+ * neither addresses nor room ids travel through Redis.
+ */
+import { createHash } from 'node:crypto';
+import { RateLimiter, type BucketSpec } from './rateLimit.js';
+
+export interface RateLink {
+  publish(payload: string): void;
+  on(tag: string, fn: (rest: string) => void): void;
+}
+
+export const RATE_TAG = 'r';
+const FLUSH_MS = 10;
+
+interface Pending {
+  count: number;
+  spec: BucketSpec;
+  at: number;
+}
+
+/** [hashed key, tokens taken, capacity, refill per s, at] */
+type Wire = [string, number, number, number, number];
+
+export class SharedRateLimiter extends RateLimiter {
+  private pending = new Map<string, Pending>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly link: RateLink,
+    private readonly nodeId: string,
+  ) {
+    super();
+    link.on(RATE_TAG, (rest) => this.onRemote(rest));
+  }
+
+  override take(now: number, ...reqs: Array<[key: string, spec: BucketSpec]>): boolean {
+    const hashed = reqs.map(([key, spec]): [string, BucketSpec] => [hashKey(key), spec]);
+    if (!super.take(now, ...hashed)) return false;
+    for (const [key, spec] of hashed) {
+      const p = this.pending.get(key);
+      if (p) {
+        p.count++;
+        p.at = now;
+      } else this.pending.set(key, { count: 1, spec, at: now });
+    }
+    if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+      this.timer.unref();
+    }
+    return true;
+  }
+
+  private flush(): void {
+    this.timer = null;
+    if (this.pending.size === 0) return;
+    const out: Wire[] = [];
+    for (const [key, p] of this.pending) out.push([key, p.count, p.spec.capacity, p.spec.refillPerS, p.at]);
+    this.pending = new Map();
+    this.link.publish(`${this.nodeId}\n${JSON.stringify(out)}`);
+  }
+
+  /** Another node took tokens: drain ours by the same amount (never below empty). */
+  private onRemote(rest: string): void {
+    const nl = rest.indexOf('\n');
+    if (nl < 0 || rest.slice(0, nl) === this.nodeId) return;
+    let items: Wire[];
+    try {
+      items = JSON.parse(rest.slice(nl + 1)) as Wire[];
+    } catch {
+      return;
+    }
+    if (!Array.isArray(items)) return;
+    for (const it of items) {
+      if (!Array.isArray(it) || it.length !== 5) continue;
+      const [key, count, capacity, refillPerS, at] = it;
+      if (typeof key !== 'string' || ![count, capacity, refillPerS, at].every((n) => typeof n === 'number' && Number.isFinite(n))) continue;
+      let b = this.buckets.get(key);
+      if (!b) {
+        b = { tokens: capacity, at };
+        this.buckets.set(key, b);
+      } else if (at > b.at) {
+        b.tokens = Math.min(capacity, b.tokens + ((at - b.at) / 1000) * refillPerS);
+        b.at = at;
+      }
+      b.tokens = Math.max(0, b.tokens - count);
+    }
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.flush();
+  }
+}
+
+function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('base64url').slice(0, 22);
+}
