@@ -129,6 +129,11 @@ export class Router {
       }
       await def.handler({ req, res, params, query, originalUrl, ip, body });
     } catch (e) {
+      // The client went away mid-request: nobody is left to answer, and it is not our error.
+      if ((e as NodeJS.ErrnoException | null)?.code === 'ECONNRESET' || req.destroyed) {
+        res.destroy();
+        return;
+      }
       if (res.headersSent) {
         res.destroy();
         return;
