@@ -121,26 +121,32 @@ export function fakeSealed(n = 32): { ciphertext: string; nonce: string } {
   return { ciphertext: ct.toString('base64'), nonce: nonce.toString('base64') };
 }
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-  const text = await res.text();
-  let json: unknown = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, json, headers: res.headers };
+export interface JsonResponse {
+  status: number;
+  /** The parsed body, or null when it is not JSON. */
+  json: any;
+  text: string;
+  headers: Headers;
 }
 
-export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: Headers }> {
-  const res = await fetch(url, { headers });
+/** One HTTP call with an optional JSON body; the answer parsed when it is JSON. */
+export async function requestJson(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] = 'application/json';
+  }
+  const res = await fetch(url, init);
   const text = await res.text();
   let json: unknown = null;
   try {
     json = JSON.parse(text);
   } catch {
-    json = text;
+    json = null;
   }
-  return { status: res.status, json, headers: res.headers };
+  return { status: res.status, json, text, headers: res.headers };
 }
+
+export const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) => requestJson('POST', url, body, headers);
+
+export const getJson = (url: string, headers: Record<string, string> = {}) => requestJson('GET', url, undefined, headers);

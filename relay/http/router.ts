@@ -130,7 +130,9 @@ export class Router {
       await def.handler({ req, res, params, query, originalUrl, ip, body });
     } catch (e) {
       // The client went away mid-request: nobody is left to answer, and it is not our error.
-      if ((e as NodeJS.ErrnoException | null)?.code === 'ECONNRESET' || req.destroyed) {
+      // (Not req.destroyed: a request whose body was read to the end is auto-destroyed, and an
+      // error thrown after an await, e.g. a Redis round trip, must still be answered.)
+      if ((e as NodeJS.ErrnoException | null)?.code === 'ECONNRESET' || req.socket.destroyed) {
         res.destroy();
         return;
       }

@@ -6,30 +6,11 @@ import {
   authorizationHeader, dmEnvelopeHash, dmText, encodeBase64, identityFromSecrets, normalizeAgentProfile, profileSigningText,
   registerBody, signText, type Identity,
 } from '../../protocol/index.js';
+import { requestJson, type JsonResponse } from '../../test-support/clients.js';
 
-export interface Res {
-  status: number;
-  json: any;
-  text: string;
-  headers: Headers;
-}
+export type Res = JsonResponse;
 
-export async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res> {
-  const init: RequestInit = { method, headers: { ...headers } };
-  if (body !== undefined) {
-    init.body = typeof body === 'string' ? body : JSON.stringify(body);
-    (init.headers as Record<string, string>)['content-type'] = 'application/json';
-  }
-  const res = await fetch(url, init);
-  const text = await res.text();
-  let json: unknown = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = null;
-  }
-  return { status: res.status, json, text, headers: res.headers };
-}
+export const call = requestJson;
 
 /** The same handle and seed always give the same keys. */
 export function fixedIdentity(handle: string, seedByte = handle.charCodeAt(0)): Identity {
