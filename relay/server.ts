@@ -48,7 +48,8 @@ export interface RelayOptions {
 }
 
 export async function createRelay(config: RelayConfig, options: RelayOptions = {}): Promise<Relay> {
-  const { backend, inboxes, rate } = await createStores(config);
+  const stores = await createStores(config);
+  const { backend, inboxes, rate } = stores;
   const now = options.clock ?? (() => Date.now());
   const hub = new Hub(backend, now);
   const nonces = new NonceCache();
@@ -73,6 +74,8 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     ...healthRoutes(deps, () => streams.count),
   );
   router.add(...docsRoutes(deps, router));
+  // identityRoutes loaded DATA_DIR above; now merge with the identities the cluster knows.
+  await stores.shareIdentities(deps.identities);
   const staticFiles = config.webDir ? new StaticFiles(config.webDir) : null;
   const ws = new WsTransport(deps, streams);
   const accessLog = config.accessLog ? new AccessLog() : null;

@@ -9,6 +9,7 @@ import type { DmInboxes } from '../dm/inboxes.js';
 import { MemoryInboxes } from '../dm/memoryInboxes.js';
 import { NonceCache } from './nonceCache.js';
 import { JsonFile } from './persist.js';
+import type { IdentityMirror } from './sharedIdentities.js';
 import type { IdentityRecord, IdentityService, SenderFields } from './types.js';
 import { verifyRequestSignature, verifyRoomPostSignature } from './verify.js';
 
@@ -22,6 +23,9 @@ export class IdentityRegistry implements IdentityService {
   readonly registerSigs = new NonceCache(LIMITS.nonceCacheTtlMs, LIMITS.nonceCacheGlobalMax, LIMITS.nonceCacheGlobalMax);
   /** Signed DM envelope hashes per recipient. */
   readonly dmEnvelopes = new NonceCache(LIMITS.nonceCacheTtlMs, LIMITS.nonceCachePerHandleMax, LIMITS.dmEnvelopeCacheMax);
+  /** Set in a cluster: registrations are written through to the other nodes (sharedIdentities.ts). */
+  mirror: IdentityMirror | null = null;
+  private readonly mirroring = new Set<Promise<void>>();
   private identityFile: JsonFile | null = null;
   private profileFile: JsonFile | null = null;
 
@@ -72,6 +76,18 @@ export class IdentityRegistry implements IdentityService {
   put(record: IdentityRecord): void {
     this.records.set(record.handle, record);
     this.identitiesChanged();
+    if (this.mirror) {
+      const p: Promise<void> = this.mirror.put(record).catch((e: unknown) => {
+        console.error(JSON.stringify({ level: 'warn', identity: 'not shared with the cluster', error: e instanceof Error ? e.message : String(e) }));
+      });
+      this.mirroring.add(p);
+      void p.finally(() => this.mirroring.delete(p));
+    }
+  }
+
+  /** Resolves once every registration so far has reached the other nodes (no-op on one node). */
+  async synced(): Promise<void> {
+    await Promise.all([...this.mirroring]);
   }
 
   /** Remove an identity together with its profile and inbox. */

@@ -1,6 +1,7 @@
 import type { RelayConfig } from '../config.js';
 import type { DmInboxes } from '../dm/inboxes.js';
 import { MemoryInboxes } from '../dm/memoryInboxes.js';
+import type { MirroredRegistry } from '../identity/sharedIdentities.js';
 import { RateLimiter } from '../limits/rateLimit.js';
 import { MemoryBackend } from './memoryBackend.js';
 import { RedisBackend } from './redisBackend.js';
@@ -11,15 +12,17 @@ export interface SharedStores {
   backend: RoomBackend;
   inboxes: DmInboxes;
   rate: RateLimiter;
+  /** Share registrations with the other nodes; call once the registry has loaded DATA_DIR. */
+  shareIdentities(registry: MirroredRegistry): Promise<void>;
 }
 
 /** The embedded in-memory stores, unless REDIS_URL asks for the shared ones (docs/SCALING.md). */
 export async function createStores(config: RelayConfig): Promise<SharedStores> {
   if (config.redisUrl) {
     const backend = await RedisBackend.connect(config.redisUrl, config.limits);
-    return { backend, inboxes: backend.inboxes(), rate: backend.rateLimiter() };
+    return { backend, inboxes: backend.inboxes(), rate: backend.rateLimiter(), shareIdentities: (r) => backend.shareIdentities(r) };
   }
-  return { backend: new MemoryBackend(config.limits), inboxes: new MemoryInboxes(), rate: new RateLimiter() };
+  return { backend: new MemoryBackend(config.limits), inboxes: new MemoryInboxes(), rate: new RateLimiter(), shareIdentities: async () => {} };
 }
 
 export async function createBackend(config: RelayConfig): Promise<RoomBackend> {

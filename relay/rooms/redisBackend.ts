@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { LIMITS, type Participant } from '../../protocol/index.js';
 import type { RelayLimits } from '../config.js';
 import { RedisInboxes } from '../dm/redisInboxes.js';
+import { RedisIdentityMirror, type MirroredRegistry } from '../identity/sharedIdentities.js';
 import { RATE_TAG, SharedRateLimiter } from '../limits/sharedRateLimit.js';
 import { mergePresence } from './memoryBackend.js';
 import { checkPersistence, openRedis, parseRedisUrl } from './redis/connect.js';
@@ -101,6 +102,15 @@ export class RedisBackend implements RoomBackend {
   /** DM inboxes on the same connections and event channel (relay/dm/redisInboxes.ts). */
   inboxes(): RedisInboxes {
     return new RedisInboxes({ cmd: this.cmd, common: (now) => this.common(now), on: (tag, fn) => this.stream.on(tag, fn) });
+  }
+
+  /** Registrations shared with the other nodes (identity/sharedIdentities.ts); call after the registry loaded DATA_DIR. */
+  async shareIdentities(registry: MirroredRegistry): Promise<void> {
+    const mirror = new RedisIdentityMirror(
+      { cmd: this.cmd, key: `${this.prefix}identities`, channel: this.channel, nodeId: this.nodeId, on: (tag, fn) => this.stream.on(tag, fn) },
+      registry,
+    );
+    await mirror.start();
   }
 
   /** Token buckets shared with the other nodes over the event channel (sharedRateLimit.ts). */

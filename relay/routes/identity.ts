@@ -30,8 +30,10 @@ export function identityRoutes(deps: RelayDeps): RouteDef[] {
         429: err('rate limited (Retry-After: 5)'),
         503: err('identity cap reached (Retry-After: 3600)'),
       },
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const out = register(deps, ctx.ip, ctx.req.headers.authorization, ctx.body);
+        // In a cluster, answer once the other nodes have been told: the client may use any node next.
+        await deps.identities.synced();
         sendJson(ctx.res, 201, { ok: true, handle: out.handle, registered_at: out.registered_at });
       },
     }),

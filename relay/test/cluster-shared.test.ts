@@ -3,14 +3,14 @@
  * and what the relay says about the Redis it is given (unreachable, or persisting to disk).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ERR, signRoomPost } from '../../protocol/index.js';
+import { ERR, encodeBase64, signRoomPost } from '../../protocol/index.js';
 import { WsClient, fakeSealed, postJson } from '../../test-support/clients.js';
 import { freshRedisUrl, startRedis, type TestRedis } from '../../test-support/redis.js';
 import { TestClock, startCluster, type TestRelay } from '../../test-support/relay.js';
 import { defaultConfig } from '../config.js';
 import { checkPersistence, openRedis, parseRedisUrl } from '../rooms/redis/connect.js';
 import { createRelay } from '../server.js';
-import { fixedIdentity, register, sealedDm, signed } from './identity-helpers.js';
+import { call, fixedIdentity, register, sealedDm, signed } from './identity-helpers.js';
 
 let redis: TestRedis;
 let nodes: TestRelay[] = [];
@@ -29,6 +29,7 @@ async function cluster(clock?: TestClock): Promise<[TestRelay, TestRelay]> {
   return pair;
 }
 const room = (n: TestRelay, id: string) => `${n.url}/api/rooms/${id}`;
+const redisUrlOf = (n: TestRelay) => n.relay.deps.config.redisUrl!;
 
 describe('claim / ack across nodes', () => {
   const worker = fixedIdentity('cluster-worker', 51);
@@ -100,6 +101,44 @@ describe('DM inboxes across nodes', () => {
     const del = await signed(b.url, alice, 'DELETE', `/api/dm/${alice.handle}/inbox/${first.json.id}`);
     expect(del.json).toEqual({ ok: true, removed: 1 });
     expect((await wait(a, 0, 1)).json.messages).toHaveLength(2);
+  });
+});
+
+describe('identities across nodes', () => {
+  it('a handle registered through node A signs posts, claims and DMs on node B at once', async () => {
+    const [a, b] = await cluster();
+    const carol = fixedIdentity('only-on-a', 81);
+    expect((await register(a.url, carol)).status).toBe(201);
+    expect((await call('GET', `${b.url}/api/identity/${carol.handle}`)).json).toMatchObject({ handle: carol.handle, sign_pub: encodeBase64(carol.signPublicKey) });
+    const sealed = fakeSealed();
+    const post = await postJson(`${room(b, 'idclu001')}/messages`, { ...sealed, ...signRoomPost(carol, 'idclu001', sealed.ciphertext, Date.now()) });
+    expect(post.status).toBe(200);
+    await postJson(`${room(b, 'idclu001')}/messages`, { sender: 'human', ...fakeSealed() });
+    const c = await signed(b.url, carol, 'POST', '/api/rooms/idclu001/claim?timeout=1', Date.now(), { handle: carol.handle });
+    expect(c.json.message.sender).toBe('human');
+    expect((await postJson(`${b.url}/api/dm/${carol.handle}`, sealedDm())).status).toBe(200);
+    // A third node started later learns the handle from Redis.
+    const late = await startCluster({ redisUrl: redisUrlOf(a) });
+    nodes.push(...late);
+    expect((await call('GET', `${late[1].url}/api/identity/${carol.handle}`)).status).toBe(200);
+  });
+
+  it('two nodes registering one handle with different keys at once end up agreeing', async () => {
+    const [a, b] = await cluster();
+    const first = fixedIdentity('contested', 91);
+    const second = fixedIdentity('contested', 92);
+    const [ra, rb] = await Promise.all([register(a.url, first), register(b.url, second)]);
+    expect([ra.status, rb.status]).toContain(201);
+    const deadline = Date.now() + 2000;
+    let ka = '';
+    let kb = '-';
+    while (Date.now() < deadline) {
+      ka = (await call('GET', `${a.url}/api/identity/contested`)).json.sign_pub;
+      kb = (await call('GET', `${b.url}/api/identity/contested`)).json.sign_pub;
+      if (ka === kb) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(ka).toBe(kb);
   });
 });
 
