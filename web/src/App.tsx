@@ -2,12 +2,15 @@ import { lazy, Suspense, useEffect } from 'react';
 import { useLocation } from './router.js';
 import { Landing } from './routes/Landing.js';
 import { NotFound } from './routes/NotFound.js';
+import { IdentityDialog } from './identity/ui/IdentityDialog.js';
 
 // The room and the docs load on demand so the landing page stays small.
 const RoomRoute = lazy(() => import('./routes/RoomRoute.js'));
 const DocsRoute = lazy(() => import('./routes/DocsRoute.js'));
+const DmRoute = lazy(() => import('./routes/DmRoute.js'));
+const DirectoryRoute = lazy(() => import('./routes/DirectoryRoute.js'));
 
-const DOC_PATHS = new Set(['/docs', '/docs/', '/connect', '/agents', '/docs/agents', '/privacy']);
+const DOC_PATHS = new Set(['/docs', '/docs/', '/connect', '/docs/agents', '/privacy']);
 
 export function App() {
   const { pathname } = useLocation();
@@ -18,6 +21,13 @@ export function App() {
   if (pathname === '/' || pathname === '/index.html') page = <Landing />;
   else if (pathname.startsWith('/room/')) page = <RoomRoute />;
   else if (DOC_PATHS.has(pathname)) page = <DocsRoute path={pathname} />;
+  else if (pathname === '/dm' || pathname.startsWith('/dm/')) page = <DmRoute />;
+  else if (pathname === '/agents' || pathname.startsWith('/agents/')) page = <DirectoryRoute />;
   else page = <NotFound />;
-  return <Suspense fallback={<div className="page-loading" role="status">Loading…</div>}>{page}</Suspense>;
+  return (
+    <>
+      <Suspense fallback={<div className="page-loading" role="status">Loading…</div>}>{page}</Suspense>
+      <IdentityDialog />
+    </>
+  );
 }

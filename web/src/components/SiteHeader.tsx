@@ -1,4 +1,5 @@
 import { onLinkClick } from '../router.js';
+import { IdentityButton } from '../identity/ui/IdentityDialog.js';
 
 export function Logo() {
   return (
@@ -27,7 +28,10 @@ export function SiteHeader() {
       <nav aria-label="Main" className="site-nav">
         <a href="/docs" onClick={onLinkClick}>Docs</a>
         <a href="/connect" onClick={onLinkClick}>Connect</a>
+        <a href="/agents" onClick={onLinkClick}>Agents</a>
+        <a href="/dm" onClick={onLinkClick}>Messages</a>
         <a href="/privacy" onClick={onLinkClick}>Privacy</a>
+        <IdentityButton />
       </nav>
     </header>
   );

@@ -5,15 +5,21 @@
  */
 import { openText, sealText, keyFingerprint, newBoxKeyPair } from '../../../protocol/crypto.js';
 import { classifyPlaintext, deleteEnvelope, historyRequest, historyResponse, reactEnvelope, type HistoryItem } from '../../../protocol/envelopes.js';
-import { encodeBase64Url } from '../../../protocol/base64.js';
-import { signRoomPost } from '../../../protocol/identity.js';
+import { decodeBase64Loose, encodeBase64Url } from '../../../protocol/base64.js';
+import { newIdentity, signRoomPost, type Identity } from '../../../protocol/identity.js';
+import { buildAdoptOffer, openAdoptOffer } from '../../../protocol/adopt.js';
+import type { AdoptEnvelope } from '../../../protocol/envelopes.js';
 import { LIMITS } from '../../../protocol/limits.js';
 import type { MessageFrame, ServerFrame } from '../../../protocol/schemas/frames.js';
 import { createRoomStore, type RoomStore } from '../store/roomStore.js';
 import { RoomSocket } from '../transport/socket.js';
 import { describePostError, postRoomMessage, type PostResult } from '../transport/post.js';
 import * as db from '../storage/db.js';
-import { loadIdentity, loadName, loadTtl, saveName, saveTtl, forgetRoomSettings } from '../storage/local.js';
+import { loadName, loadTtl, saveName, saveTtl, forgetRoomSettings } from '../storage/local.js';
+import { adoptIdentity, identityStore } from '../identity/session.js';
+import { registerIdentity } from '../identity/api.js';
+import { adoptAnswered, recordAdoptAnswer } from '../identity/adoptLog.js';
+import type { StorageMode } from '../identity/storage.js';
 import { pruneTombstones, type ChatMessage } from './chatState.js';
 import { HistoryExchange, ANSWER_DELAY_MAX_MS, buildResponseChunks, itemToMessage } from './peerHistory.js';
 import { mentionsMe } from './markdown.js';
@@ -23,6 +29,7 @@ const TIMER_CAP_MS = 60 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 60_000;
 
 type Frame = Omit<MessageFrame, 'type'> & { restored?: boolean };
+type PostExtra = { reply_to?: string; ttl_ms?: number; signed_only?: true };
 
 export class RoomController {
   readonly store: RoomStore;
@@ -40,15 +47,34 @@ export class RoomController {
   private readonly boxKeys = newBoxKeyPair();
   private disposed = false;
   private cacheLoaded = 0;
-  readonly identityError: string | undefined;
+  /** An opened adopt offer awaiting consent; its keys never reach the store or the screen. */
+  private pendingAdopt: { adoptId: string; identity: Identity } | null = null;
+  private readonly unsubIdentity: () => void;
 
   constructor(
     readonly roomId: string,
     private readonly key: Uint8Array,
+    /** `signed`: the link carries signed=1, so a signed user's first message locks the room. */
+    private readonly opts: { signed?: boolean } = {},
   ) {
-    const { identity, error } = loadIdentity();
-    this.identityError = error;
+    const identity = identityStore.getState().identity;
     this.store = createRoomStore({ roomId, me: loadName(), identity, ttlMs: loadTtl(roomId), fingerprint: keyFingerprint(key) });
+    this.unsubIdentity = identityStore.subscribe((st, prev) => {
+      if (st.identity !== prev.identity) this.onIdentityChanged(st.identity);
+    });
+  }
+
+  /** Sign-in, unlock, adopt or sign-out: switch the name and tell the relay, without reconnecting. */
+  private onIdentityChanged(id: Identity | null): void {
+    const s = this.store.getState();
+    s.setIdentity(id, id ? undefined : loadName());
+    this.socket?.sendHello();
+    this.maybeArmSignedLink();
+  }
+
+  private maybeArmSignedLink(): void {
+    const s = this.store.getState();
+    if (this.opts.signed && s.identity && s.live && !s.locked) s.setLockArmed(true);
   }
 
   async start(): Promise<void> {
@@ -84,6 +110,8 @@ export class RoomController {
 
   dispose(): void {
     this.disposed = true;
+    this.unsubIdentity();
+    this.pendingAdopt = null;
     this.socket?.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const t of this.ttlTimers.values()) clearTimeout(t);
@@ -111,6 +139,7 @@ export class RoomController {
         if (f.signed_only) s.setLocked(true);
         if (typeof f.last_seq === 'number' && f.last_seq > this.lastSeq && f.last_seq > 0) this.bumpCursor(f.last_seq);
         if (!s.live) s.setLive();
+        this.maybeArmSignedLink();
         if (f.gap) s.toast('Some messages expired on the relay while you were away.', 'info');
         // The relay's snapshot is taken before we join, so it lists only the others.
         this.maybeRequestHistory(f.participants.filter((p) => p.name !== s.me).length, !!f.gap || f.last_seq === 0);
@@ -127,6 +156,12 @@ export class RoomController {
         s.toast('This room is now locked to signed @handle senders.', 'info');
         break;
       case 'error':
+        if (s.lockArmed && f.error.includes('signed_only')) {
+          s.setLockArmed(false);
+          s.toast(`Lock rejected by the relay: ${f.error}`, 'error');
+          void this.refreshStatus();
+          break;
+        }
         s.toast(f.code === 429 ? 'The relay is rate limiting this connection.' : `Relay: ${f.error}`, 'error');
         break;
     }
@@ -185,8 +220,12 @@ export class RoomController {
         if (f.sender_verified) this.history.noteResponse(p.envelope.req_id);
         if (!opts.fromCache && this.history.accepts(f, p.envelope, now)) this.applyHistory(p.envelope.items, p.envelope.deleted ?? [], now);
         return;
+      case 'adopt':
+        // Consumed before any render or cache write, whoever it is for (reference-client.md §3.9).
+        this.considerAdopt(f, p.envelope);
+        return;
       default:
-        // Adopt offers (identity UI, a later issue), legacy and future markers: never rendered.
+        // Malformed adopt offers, legacy and future markers: never rendered.
         return;
     }
   }
@@ -272,7 +311,7 @@ export class RoomController {
 
   // ---------- sending ----------
 
-  private async post(plaintext: string, extra: { reply_to?: string; ttl_ms?: number } = {}): Promise<PostResult> {
+  private async post(plaintext: string, extra: PostExtra = {}): Promise<PostResult> {
     const sealed = sealText(plaintext, this.key);
     return postRoomMessage(this.roomId, () => {
       const s = this.store.getState();
@@ -307,11 +346,22 @@ export class RoomController {
   private async deliver(localId: string): Promise<void> {
     const p = this.store.getState().pending.find((x) => x.localId === localId);
     if (!p) return;
-    const extra: { reply_to?: string; ttl_ms?: number } = {};
+    const extra: PostExtra = {};
     if (p.replyTo) extra.reply_to = p.replyTo;
     if (p.ttlMs) extra.ttl_ms = p.ttlMs;
+    const before = this.store.getState();
+    // The lock follows the relay's `locked` event, never this send's success (no optimistic flip).
+    const locking = before.lockArmed && !!before.identity && !before.locked;
+    if (locking) extra.signed_only = true;
     const r = await this.post(p.text, extra);
     const s = this.store.getState();
+    if (locking) {
+      s.setLockArmed(false);
+      if (!r.ok) {
+        s.toast(`Lock rejected by the relay: ${describePostError(r)}`, 'error');
+        void this.refreshStatus();
+      }
+    }
     const cur = s.pending.find((x) => x.localId === localId);
     if (!cur) return;
     if (r.ok) {
@@ -342,6 +392,67 @@ export class RoomController {
       s.react(s.me, { target_id: targetId, emoji, op: mine ? 'add' : 'remove' });
       s.toast(`Reaction not sent: ${describePostError(r)}`, 'error');
     }
+  }
+
+  // ---------- identity: lock, promote, adopt ----------
+
+  /** Re-read the lock from the relay (after a refused lock, for instance). */
+  async refreshStatus(): Promise<void> {
+    try {
+      const res = await fetch(`/api/rooms/${encodeURIComponent(this.roomId)}/status`, { cache: 'no-store', credentials: 'omit' });
+      const body = (await res.json()) as { signed_only?: unknown };
+      if (body.signed_only === true) this.store.getState().setLocked(true);
+    } catch {
+      // Offline: the next `ready` brings the state anyway.
+    }
+  }
+
+  /**
+   * Promote an anonymous participant: mint and register a fresh identity here, seal it to the
+   * target's presence key and post the offer, signed, without reply or timer (§3.9, §8.2 #18).
+   */
+  async promote(targetName: string, boxPub: string, handle: string): Promise<{ ok: true } | { ok: false; error: string }> {
+    const s = this.store.getState();
+    if (!s.identity) return { ok: false, error: 'Sign in first: only signed operators can promote, and the target accepts offers only from them.' };
+    const pub = decodeBase64Loose(boxPub);
+    if (!pub || pub.length !== 32) return { ok: false, error: `${targetName} advertises a malformed key, so it cannot be promoted.` };
+    const fresh = newIdentity(handle);
+    const reg = await registerIdentity(fresh);
+    if (!reg.ok) return { ok: false, error: reg.message };
+    const r = await this.post(buildAdoptOffer(fresh, targetName, pub));
+    if (!r.ok) return { ok: false, error: `The offer was not sent: ${describePostError(r)}` };
+    this.store.getState().toast(`Adopt offer sent to ${targetName}`);
+    return { ok: true };
+  }
+
+  private considerAdopt(f: Frame, env: AdoptEnvelope): void {
+    const s = this.store.getState();
+    if (env.target_name !== s.me || adoptAnswered(env.adopt_id) || this.pendingAdopt) return;
+    if (f.sender_verified !== true) {
+      console.warn(`Ignored an adopt offer from unverified sender "${f.sender}"`);
+      return;
+    }
+    const identity = openAdoptOffer(env, this.boxKeys.secretKey);
+    if (!identity) return;
+    this.pendingAdopt = { adoptId: env.adopt_id, identity };
+    s.setAdoptOffer({ adoptId: env.adopt_id, handle: identity.handle, from: f.sender });
+  }
+
+  async acceptAdopt(mode: StorageMode): Promise<void> {
+    const p = this.pendingAdopt;
+    if (!p) return;
+    await adoptIdentity(p.identity, mode);
+    recordAdoptAnswer(p.adoptId);
+    this.pendingAdopt = null;
+    const s = this.store.getState();
+    s.setAdoptOffer(null);
+    s.toast(`You are now @${p.identity.handle}; your messages are signed.`);
+  }
+
+  declineAdopt(): void {
+    if (this.pendingAdopt) recordAdoptAnswer(this.pendingAdopt.adoptId);
+    this.pendingAdopt = null;
+    this.store.getState().setAdoptOffer(null);
   }
 
   // ---------- settings ----------

@@ -3,17 +3,21 @@ import { mintRoom, parseRoomLink } from '../../../protocol/roomUrl.js';
 import { navigate, onLinkClick } from '../router.js';
 import { SiteFooter, SiteHeader } from '../components/SiteHeader.js';
 import { clearAllLocal } from '../storage/clearAll.js';
+import { useIdentity } from '../identity/session.js';
+import { Icon } from '../components/Icon.js';
 
-function startRoom() {
+function startRoom(signedOnly = false) {
   const { url } = mintRoom(location.origin);
   const u = new URL(url);
-  navigate(u.pathname + u.hash);
+  // signed=1: the room locks to signed senders with its first message (reference-client.md §1.2).
+  navigate(u.pathname + u.hash + (signedOnly ? '&signed=1' : ''));
 }
 
 export function Landing() {
   const [link, setLink] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [cleared, setCleared] = useState<string | null>(null);
+  const signedIn = useIdentity((s) => !!s.identity);
 
   const join = (e: React.FormEvent) => {
     e.preventDefault();
@@ -45,9 +49,14 @@ export function Landing() {
             send, so the relay only ever stores ciphertext. Agents join with the CLI, MCP or a few lines of Python.
           </p>
           <div className="hero-actions">
-            <button type="button" className="btn btn-primary btn-lg" onClick={startRoom}>
+            <button type="button" className="btn btn-primary btn-lg" onClick={() => startRoom()}>
               New room
             </button>
+            {signedIn && (
+              <button type="button" className="btn btn-lg btn-signed" onClick={() => startRoom(true)}>
+                <Icon name="lock" /> New signed-only room
+              </button>
+            )}
             <a className="btn btn-ghost btn-lg" href="/connect" onClick={onLinkClick}>
               Connect an agent
             </a>

@@ -35,7 +35,21 @@ export interface SessionSlice {
   /** Null until identity (sign-in, issue 5) exists; posts are signed whenever it is set. */
   identity: Identity | null;
   setMe: (name: string) => void;
-  setIdentity: (id: Identity | null) => void;
+  /** Signing in sets me to @handle; signing out returns to `anonName`. */
+  setIdentity: (id: Identity | null, anonName?: string) => void;
+  /** "Lock this room" was chosen: the next send carries signed_only:true. */
+  lockArmed: boolean;
+  setLockArmed: (v: boolean) => void;
+  /** An adopt offer waiting for consent. Only display fields: the keys stay in the controller. */
+  adoptOffer: AdoptOfferView | null;
+  setAdoptOffer: (o: AdoptOfferView | null) => void;
+}
+
+export interface AdoptOfferView {
+  adoptId: string;
+  handle: string;
+  /** The verified operator, as the relay stamped it (`@handle`). */
+  from: string;
 }
 
 export interface ConnSlice {
@@ -129,7 +143,12 @@ export function createRoomStore(init: { roomId: string; me: string; fingerprint?
     identity: init.identity ?? null,
     setMe: (me) => set({ me }),
     // Signed in means the relay stamps our posts `@handle`, so "me" must follow (§6.4).
-    setIdentity: (identity) => set((s) => ({ identity, me: identity ? `@${identity.handle}` : s.me.startsWith('@') ? s.me.slice(1) : s.me })),
+    setIdentity: (identity, anonName) =>
+      set((s) => ({ identity, me: identity ? `@${identity.handle}` : anonName ?? (s.me.startsWith('@') ? s.me.slice(1) : s.me), lockArmed: identity ? s.lockArmed : false })),
+    lockArmed: false,
+    setLockArmed: (lockArmed) => set({ lockArmed }),
+    adoptOffer: null,
+    setAdoptOffer: (adoptOffer) => set({ adoptOffer }),
   });
   const conn: StateCreator<RoomState, [], [], ConnSlice> = (set) => ({
     conn: 'connecting',

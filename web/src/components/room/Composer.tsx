@@ -4,6 +4,7 @@ import { formatTtl } from '../../../../protocol/ttl.js';
 import { utf8Encode } from '../../../../protocol/hash.js';
 import { validateName } from '../../storage/local.js';
 import { Icon } from '../Icon.js';
+import { openIdentityDialog, useIdentity } from '../../identity/session.js';
 import { useCtl, useRoomState } from './Room.js';
 
 const MAX_HEIGHT = 200;
@@ -11,7 +12,8 @@ const WARN_BYTES = 50 * 1024;
 const MENTION_RE = /(^|[\s(,.;:!?])@([A-Za-z0-9_-]*)$/;
 
 export function Composer() {
-  const { ctl } = useCtl();
+  const { ctl, link } = useCtl();
+  const stored = useIdentity((s) => (s.vault ? s.vault.handle : null));
   const replyTo = useRoomState((s) => s.replyTo);
   const ttl = useRoomState((s) => s.ttlMs);
   const locked = useRoomState((s) => s.locked);
@@ -27,7 +29,8 @@ export function Composer() {
 
   const bytes = useMemo(() => utf8Encode(text).length, [text]);
   const tooLong = bytes > LIMITS.plaintextBytes;
-  const blocked = locked && !identity;
+  // A signed=1 link promises a signed-only room even before its first message locks it.
+  const blocked = (locked || link.signed) && !identity;
 
   useLayoutEffect(() => {
     const el = ta.current;
@@ -136,9 +139,20 @@ export function Composer() {
         </div>
       )}
       {blocked && (
-        <p className="banner banner-warn" role="alert">
-          <Icon name="lock" size={14} /> This room is locked to signed @handle senders. You can read, but posting needs a signed identity.
-        </p>
+        <div className="signed-gate" role="region" aria-label="Signed senders only">
+          <Icon name="lock" size={20} />
+          <div>
+            <p className="signed-gate-title">{locked ? 'This room only accepts signed @handle senders' : 'This link is for a signed-only room'}</p>
+            <p className="muted small">
+              {locked
+                ? 'Someone locked it so that every message is signed and verified by the relay. You can read along; to post, sign in with a @handle.'
+                : 'Its first message locks it to signed @handle senders. Sign in with a @handle to post here.'}
+            </p>
+          </div>
+          <button type="button" className="btn btn-primary" onClick={() => openIdentityDialog(stored ? 'unlock' : 'signin', stored ? undefined : 'This room only accepts signed @handle senders.')}>
+            {stored ? `Unlock @${stored} to post` : 'Sign in to post'}
+          </button>
+        </div>
       )}
       <div className="composer-row">
         <NameChip />

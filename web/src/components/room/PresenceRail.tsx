@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { initials, senderGradient } from '../../room/identityColors.js';
 import { Icon } from '../Icon.js';
 import { useRoomState } from './Room.js';
+import { PromoteDialog } from './PromoteDialog.js';
 
 function activity(ms: number): { label: string; cls: string } {
   if (ms < 30_000) return { label: 'active', cls: 'is-active' };
@@ -16,6 +17,7 @@ export function PresenceRail(props: { open: boolean; onClose: () => void }) {
   const me = useRoomState((s) => s.me);
   const fp = useRoomState((s) => s.fingerprint);
   const [, tick] = useState(0);
+  const [promote, setPromote] = useState<{ name: string; boxPub: string } | null>(null);
   useEffect(() => {
     const t = setInterval(() => tick((n) => n + 1), 15_000);
     return () => clearInterval(t);
@@ -49,11 +51,17 @@ export function PresenceRail(props: { open: boolean; onClose: () => void }) {
                   {!self && <span className={`activity ${a.cls}`}>{a.label}</span>}
                 </span>
               </span>
+              {!self && !p.name.startsWith('@') && p.box_pub && (
+                <button type="button" className="btn btn-small promote-btn" aria-label={`Promote ${p.name} to a signed handle`} onClick={() => setPromote({ name: p.name, boxPub: p.box_pub! })}>
+                  Promote
+                </button>
+              )}
             </li>
           );
         })}
         {sorted.length === 0 && <li className="muted small">Connecting…</li>}
       </ul>
+      <PromoteDialog target={promote} onClose={() => setPromote(null)} />
       <div className="rail-foot">
         <p className="fp-label">
           <Icon name="shield" size={14} /> Key fingerprint

@@ -8,6 +8,7 @@ import { Composer } from './Composer.js';
 import { PresenceRail } from './PresenceRail.js';
 import { Toasts } from './Toasts.js';
 import { useTitleBadge } from './useTitleBadge.js';
+import { AdoptConsentDialog } from './AdoptConsentDialog.js';
 
 const Ctx = createContext<{ ctl: RoomController; link: RoomLink } | null>(null);
 
@@ -24,11 +25,11 @@ export function useRoomState<T>(sel: (s: RoomState) => T): T {
 export function Room({ link }: { link: RoomLink }) {
   const [ctl, setCtl] = useState<RoomController | null>(null);
   useEffect(() => {
-    const c = new RoomController(link.roomId, link.key);
+    const c = new RoomController(link.roomId, link.key, { signed: link.signed });
     setCtl(c);
     void c.start();
     return () => c.dispose();
-  }, [link.roomId, link.key]);
+  }, [link.roomId, link.key, link.signed]);
   useEffect(() => {
     document.title = `Bot2Bot.chat — ${link.roomId}`;
   }, [link.roomId]);
@@ -58,6 +59,7 @@ function RoomShell() {
         <PresenceRail open={peopleOpen} onClose={() => setPeopleOpen(false)} />
       </div>
       <Toasts />
+      <AdoptConsentDialog />
     </div>
   );
 }

@@ -5,10 +5,12 @@ import { askNotificationPermission } from '../../room/notify.js';
 import { Dialog } from '../Dialog.js';
 import { useCtl, useRoomState } from './Room.js';
 import { NameChip } from './Composer.js';
+import { LockSection } from './LockSection.js';
 
 export function SettingsDialog(props: { open: boolean; onClose: () => void }) {
   const { ctl } = useCtl();
   const ttl = useRoomState((s) => s.ttlMs);
+  const signedIn = useRoomState((s) => !!s.identity);
   const [custom, setCustom] = useState('');
   const [customError, setCustomError] = useState<string | null>(null);
   const [confirmForget, setConfirmForget] = useState(false);
@@ -19,7 +21,7 @@ export function SettingsDialog(props: { open: boolean; onClose: () => void }) {
     <Dialog open={props.open} onClose={props.onClose} title="Room settings">
       <section className="settings-section" aria-labelledby="name-h">
         <h3 id="name-h">Your name in this room</h3>
-        <p className="muted small">Shown to everyone; not authenticated. Letters, digits, . _ - (no spaces).</p>
+        <p className="muted small">{signedIn ? 'Signed in: your name is your @handle.' : 'Shown to everyone; not authenticated. Letters, digits, . _ - (no spaces).'}</p>
         <NameChip id="settings-name" />
       </section>
       <section className="settings-section" aria-labelledby="ttl-h">
@@ -61,6 +63,8 @@ export function SettingsDialog(props: { open: boolean; onClose: () => void }) {
         </p>
         <p className="muted small">The timer is visible metadata to the relay. Expiry follows the relay&apos;s clock stamp and your device clock.</p>
       </section>
+
+      <LockSection />
 
       <section className="settings-section" aria-labelledby="notif-h">
         <h3 id="notif-h">Mention alerts</h3>

@@ -7,6 +7,7 @@ import { InviteMenu } from './InviteMenu.js';
 import { SaveMenu } from './SaveMenu.js';
 import { SearchDialog } from './SearchDialog.js';
 import { SettingsDialog } from './SettingsDialog.js';
+import { IdentityButton } from '../../identity/ui/IdentityDialog.js';
 
 export function TopBar(props: { peopleOpen: boolean; onTogglePeople: () => void }) {
   const { ctl } = useCtl();
@@ -15,6 +16,7 @@ export function TopBar(props: { peopleOpen: boolean; onTogglePeople: () => void 
   const count = useRoomState((s) => s.participants.length);
   const locked = useRoomState((s) => s.locked);
   const ttl = useRoomState((s) => s.ttlMs);
+  const armed = useRoomState((s) => s.lockArmed);
   const [searchOpen, setSearchOpen] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
 
@@ -28,8 +30,8 @@ export function TopBar(props: { peopleOpen: boolean; onTogglePeople: () => void 
         <h1>
           <span className="room-word">Room</span> <span className="mono">{ctl.roomId}</span>
           {locked && (
-            <span className="lock-tag" title="Only signed @handle senders can post">
-              <Icon name="lock" size={14} /> signed only
+            <span className="lock-tag" title="Only signed @handle senders can post" data-testid="lock-tag">
+              <Icon name="lock" size={14} /> <span className="lock-text">signed only</span>
             </span>
           )}
         </h1>
@@ -47,6 +49,7 @@ export function TopBar(props: { peopleOpen: boolean; onTogglePeople: () => void 
         )}
       </div>
       <div className="topbar-actions">
+        <IdentityButton compact />
         <InviteMenu />
         <SaveMenu />
         <button type="button" className="btn btn-bar" aria-label="Search messages" onClick={() => setSearchOpen(true)}>
@@ -56,7 +59,7 @@ export function TopBar(props: { peopleOpen: boolean; onTogglePeople: () => void 
         <button type="button" className="btn btn-bar has-badge" aria-label="Room settings" onClick={() => setSettingsOpen(true)}>
           <Icon name="gear" />
           <span className="bar-label">Settings</span>
-          {(ttl > 0 || locked) && <span className="badge-dot" aria-hidden="true" />}
+          {(ttl > 0 || locked || armed) && <span className="badge-dot" aria-hidden="true" />}
         </button>
         <button type="button" className="btn btn-bar people-toggle" aria-label="Show participants" aria-expanded={props.peopleOpen} onClick={props.onTogglePeople}>
           <Icon name="people" />
