@@ -161,6 +161,31 @@ describe('a two-node cluster', () => {
     sseA.close();
   });
 
+  it('a node whose event connection drops catches up from the buffer: no gap, nothing twice', async () => {
+    const [a, b] = await cluster();
+    const watcher = new WsClient(ws(b, 'reconn01'));
+    await watcher.next((f) => f.type === 'ready');
+    await postJson(`${room(a, 'reconn01')}/messages`, fakeSealed());
+    await watcher.count('message', 1);
+    // Cut every pub/sub connection (both nodes'); posts go on while they reconnect.
+    const { Redis } = await import('ioredis');
+    const admin = new Redis(redis.url);
+    try {
+      expect(await admin.client('KILL', 'TYPE', 'pubsub')).toBeGreaterThanOrEqual(2);
+    } finally {
+      admin.disconnect();
+    }
+    for (let i = 0; i < 20; i++) await postJson(`${room(a, 'reconn01')}/messages`, fakeSealed());
+    const got = seqs(await watcher.count('message', 21));
+    for (let i = 1; i < got.length; i++) expect(got[i]).toBe(got[i - 1]! + 1);
+    // Live delivery resumed after the catch-up.
+    const next = (await postJson(`${room(a, 'reconn01')}/messages`, fakeSealed())).json.seq;
+    expect((await watcher.next((f) => f.type === 'message' && f.seq === next)).seq).toBe(got.at(-1)! + 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(watcher.messages()).toHaveLength(22);
+    await watcher.close();
+  });
+
   it('a room stays while any node has a subscriber, and goes once none has', async () => {
     const [a, b] = await cluster({ ...LOTS, roomGraceMs: 150, janitorIntervalMs: 50 });
     await postJson(`${room(a, 'evict001')}/messages`, fakeSealed());

@@ -97,6 +97,14 @@ export class EventStream {
     const busy = this.isBusy();
     const rooms = [...this.delivered.entries()].filter(([id]) => busy(id) && !this.holding.has(id));
     for (const [id] of rooms) this.holding.set(id, []);
+    // ioredis says `ready` before it resubscribes. Our own SUBSCRIBE answers after its one (one
+    // connection, in order), so once it resolves every later message reaches us: only then is
+    // the buffer read, and nothing can fall between the read and the live stream.
+    try {
+      await this.sub.subscribe(this.channel);
+    } catch {
+      // Gone again; the next `ready` retries. Fall through and release what was held.
+    }
     await Promise.all(
       rooms.map(async ([id, after]) => {
         try {
