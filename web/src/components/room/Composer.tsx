@@ -185,6 +185,7 @@ export function Composer() {
             rows={1}
             value={text}
             placeholder={blocked ? 'Read-only: signed senders only' : 'Encrypted message…'}
+            disabled={blocked}
             aria-invalid={tooLong || undefined}
             aria-describedby="composer-hint"
             aria-autocomplete="list"
