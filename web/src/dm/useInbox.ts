@@ -24,9 +24,12 @@ export function useInbox(identity: Identity | null) {
     void (async () => {
       let after = 0;
       let failures = 0;
+      let first = true;
       while (!ctl.signal.aborted) {
         try {
-          const r = await waitInbox(identity, after, WAIT_SEC, ctl.signal);
+          // The first poll is short, so the page knows at once that the inbox answers.
+          const r = await waitInbox(identity, after, first ? 1 : WAIT_SEC, ctl.signal);
+          first = false;
           failures = 0;
           setStatus('live');
           setError(null);
