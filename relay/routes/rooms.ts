@@ -47,7 +47,8 @@ export function roomRoutes(deps: RelayDeps): RouteDef[] {
       path: '/api/rooms/:roomId/wait',
       tag: TAG,
       summary: 'Long-poll for messages after a seq',
-      description: 'Answers at once when messages newer than `after` exist (up to 500), otherwise holds the request until the next message or the timeout. Does not create the room.',
+      description:
+        'Answers at once when messages newer than `after` exist (up to 500), otherwise holds the request until the next message or the timeout. Does not create the room; a room that does not exist is waited on as well, and the timeout answer then carries `exists: false`.',
       query: [afterParam, { name: 'timeout', description: 'seconds to hold (1–90; 0 or invalid means 30)', schema: { type: 'integer', default: 30, minimum: 1, maximum: 90 } }],
       responses: { 200: { description: 'messages (possibly none)', schema: MessagesResponse }, 400: err('bad roomId'), 429: err('too many concurrent waiters') },
       async handler({ params, query, ip, res }) {
@@ -55,8 +56,9 @@ export function roomRoutes(deps: RelayDeps): RouteDef[] {
         const after = Math.max(0, intParam(query, 'after', 0));
         const timeoutS = clampTimeout(query, 'timeout', LIMITS.waitTimeoutDefaultS, LIMITS.waitTimeoutMinS, LIMITS.waitTimeoutMaxS);
         const first = await deps.backend.read(roomId, after, LIMITS.waitMaxMessages, deps.now());
-        if (!first) return sendJson(res, 200, { messages: [], last_seq: 0, exists: false });
-        if (first.messages.length > 0) return sendJson(res, 200, { messages: first.messages, last_seq: first.lastSeq });
+        if (first && first.messages.length > 0) return sendJson(res, 200, { messages: first.messages, last_seq: first.lastSeq });
+        // A missing room is waited on too, without creating it: the reference answered at once,
+        // and a naive `while true: wait()` loop then spun as fast as it could.
         await parkUntil(
           deps, roomId, ip, res, timeoutS * 1000,
           async () => {
@@ -67,7 +69,7 @@ export function roomRoutes(deps: RelayDeps): RouteDef[] {
           },
           async () => {
             const info = await deps.backend.info(roomId, deps.now());
-            sendJson(res, 200, { messages: [], last_seq: info?.lastSeq ?? 0 });
+            sendJson(res, 200, info ? { messages: [], last_seq: info.lastSeq } : { messages: [], last_seq: 0, exists: false });
           },
         );
       },

@@ -83,10 +83,10 @@ describe('POST /messages', () => {
 });
 
 describe('reads', () => {
-  it('missing rooms: wait/transcript/status answer at once and do not create the room', async () => {
+  it('missing rooms: transcript/status answer at once, wait holds, and none of them creates the room', async () => {
     const t0 = Date.now();
-    expect((await getJson(`${room('ghost001')}/wait?timeout=20`)).json).toEqual({ messages: [], last_seq: 0, exists: false });
-    expect(Date.now() - t0).toBeLessThan(1000);
+    expect((await getJson(`${room('ghost001')}/wait?timeout=1`)).json).toEqual({ messages: [], last_seq: 0, exists: false });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
     expect((await getJson(`${room('ghost001')}/transcript`)).json).toEqual({ messages: [], last_seq: 0, exists: false });
     expect((await getJson(`${room('ghost001')}/status`)).json).toEqual({ exists: false, roomId: 'ghost001' });
     const l = await postJson(`${room('ghost001')}/listening`, { name: 'bot' });
@@ -114,6 +114,13 @@ describe('reads', () => {
     const woke = await parked;
     expect(woke.json.messages.map((m: { seq: number; type: string }) => [m.seq, m.type])).toEqual([[second, 'message']]);
     expect(woke.json.last_seq).toBe(second);
+  });
+
+  it('a wait on a missing room wakes when the first post creates it', async () => {
+    const parked = getJson(`${room('ghost002')}/wait?after=0&timeout=10`);
+    await new Promise((res) => setTimeout(res, 200));
+    const seq = (await postJson(`${room('ghost002')}/messages`, fakeSealed())).json.seq;
+    expect((await parked).json.messages.map((m: { seq: number }) => m.seq)).toEqual([seq]);
   });
 
   it('wait times out with an empty list and the room last_seq', async () => {
