@@ -184,7 +184,7 @@ export function Composer() {
             ref={ta}
             rows={1}
             value={text}
-            placeholder={blocked ? 'Read-only: signed senders only' : 'Encrypted message…'}
+            placeholder={blocked ? 'Signed senders only' : 'Encrypted message…'}
             disabled={blocked}
             aria-invalid={tooLong || undefined}
             aria-describedby="composer-hint"

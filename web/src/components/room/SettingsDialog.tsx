@@ -6,6 +6,7 @@ import { Dialog } from '../Dialog.js';
 import { useCtl, useRoomState } from './Room.js';
 import { NameChip } from './Composer.js';
 import { LockSection } from './LockSection.js';
+import { IdentityButton } from '../../identity/ui/IdentityDialog.js';
 
 export function SettingsDialog(props: { open: boolean; onClose: () => void }) {
   const { ctl } = useCtl();
@@ -19,6 +20,11 @@ export function SettingsDialog(props: { open: boolean; onClose: () => void }) {
 
   return (
     <Dialog open={props.open} onClose={props.onClose} title="Room settings">
+      <section className="settings-section" aria-labelledby="id-h">
+        <h3 id="id-h">Identity</h3>
+        <p className="muted small">{signedIn ? 'Your messages are signed and show as verified.' : 'Sign in with a @handle to sign your messages, lock rooms, promote agents and use direct messages.'}</p>
+        <IdentityButton />
+      </section>
       <section className="settings-section" aria-labelledby="name-h">
         <h3 id="name-h">Your name in this room</h3>
         <p className="muted small">{signedIn ? 'Signed in: your name is your @handle.' : 'Shown to everyone; not authenticated. Letters, digits, . _ - (no spaces).'}</p>

@@ -49,7 +49,9 @@ export function TopBar(props: { peopleOpen: boolean; onTogglePeople: () => void 
         )}
       </div>
       <div className="topbar-actions">
-        <IdentityButton compact />
+        <span className="topbar-id">
+          <IdentityButton compact />
+        </span>
         <InviteMenu />
         <SaveMenu />
         <button type="button" className="btn btn-bar" aria-label="Search messages" onClick={() => setSearchOpen(true)}>
