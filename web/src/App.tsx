@@ -2,7 +2,7 @@ import { lazy, Suspense, useEffect } from 'react';
 import { useLocation } from './router.js';
 import { Landing } from './routes/Landing.js';
 import { NotFound } from './routes/NotFound.js';
-import { IdentityDialog } from './identity/ui/IdentityDialog.js';
+import { IdentityBoot } from './identity/ui/IdentityBoot.js';
 
 // The room and the docs load on demand so the landing page stays small.
 const RoomRoute = lazy(() => import('./routes/RoomRoute.js'));
@@ -27,7 +27,7 @@ export function App() {
   return (
     <>
       <Suspense fallback={<div className="page-loading" role="status">Loading…</div>}>{page}</Suspense>
-      <IdentityDialog />
+      <IdentityBoot />
     </>
   );
 }

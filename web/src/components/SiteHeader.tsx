@@ -1,5 +1,5 @@
 import { onLinkClick } from '../router.js';
-import { IdentityButton } from '../identity/ui/IdentityDialog.js';
+import { IdentityButton } from '../identity/ui/IdentityButton.js';
 
 export function Logo() {
   return (

@@ -7,7 +7,6 @@
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { Identity } from '../../../protocol/identity.js';
-import { checkOwnership } from './api.js';
 import { eraseIdentity, readStored, unlockStored, writeIdentity, type KV, type StorageMode, defaultKV } from './storage.js';
 import type { Vault } from './vault.js';
 
@@ -89,6 +88,8 @@ export async function verifyOwnership(): Promise<void> {
   const id = identityStore.getState().identity;
   if (!id || checked) return;
   checked = true;
+  // Loaded on demand: the relay check pulls in schemas the landing page does not need.
+  const { checkOwnership } = await import('./api.js');
   const r = await checkOwnership(id);
   if (identityStore.getState().identity !== id) return;
   if (r.kind === 'conflict') identityStore.setState({ conflict: true });

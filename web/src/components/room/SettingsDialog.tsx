@@ -6,7 +6,7 @@ import { Dialog } from '../Dialog.js';
 import { useCtl, useRoomState } from './Room.js';
 import { NameChip } from './Composer.js';
 import { LockSection } from './LockSection.js';
-import { IdentityButton } from '../../identity/ui/IdentityDialog.js';
+import { IdentityButton } from '../../identity/ui/IdentityButton.js';
 
 export function SettingsDialog(props: { open: boolean; onClose: () => void }) {
   const { ctl } = useCtl();

@@ -7,7 +7,7 @@ import { InviteMenu } from './InviteMenu.js';
 import { SaveMenu } from './SaveMenu.js';
 import { SearchDialog } from './SearchDialog.js';
 import { SettingsDialog } from './SettingsDialog.js';
-import { IdentityButton } from '../../identity/ui/IdentityDialog.js';
+import { IdentityButton } from '../../identity/ui/IdentityButton.js';
 
 export function TopBar(props: { peopleOpen: boolean; onTogglePeople: () => void }) {
   const { ctl } = useCtl();

@@ -2,11 +2,11 @@
  * The one sign-in dialog (mounted once in App): create or import when signed out, unlock a
  * protected identity, manage when signed in. Replaces the reference's prompt/confirm chain.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { Identity } from '../../../../protocol/identity.js';
 import { Dialog } from '../../components/Dialog.js';
 import { downloadIdentity } from '../files.js';
-import { closeIdentityDialog, openIdentityDialog, useIdentity, verifyOwnership } from '../session.js';
+import { closeIdentityDialog, useIdentity } from '../session.js';
 import { CreateForm } from './CreateForm.js';
 import { ImportForm } from './ImportForm.js';
 import { ManagePanel } from './ManagePanel.js';
@@ -14,18 +14,12 @@ import { UnlockForm } from './UnlockForm.js';
 
 const TITLES = { signin: 'Sign in with a @handle', manage: 'Your identity', unlock: 'Unlock your identity' } as const;
 
-export function IdentityDialog() {
+export default function IdentityDialog() {
   const dialog = useIdentity((s) => s.dialog);
   const identity = useIdentity((s) => s.identity);
   const vault = useIdentity((s) => s.vault);
   const [tab, setTab] = useState<'create' | 'import'>('create');
   const [welcome, setWelcome] = useState<Identity | null>(null);
-
-  // A protected identity asks for its passphrase once, at load; a plain one is checked with the relay.
-  useEffect(() => {
-    if (vault) openIdentityDialog('unlock');
-    else void verifyOwnership();
-  }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
   const view = dialog?.view === 'manage' && !identity ? 'signin' : dialog?.view === 'unlock' && !vault ? (identity ? 'manage' : 'signin') : dialog?.view;
   const close = () => {
@@ -74,26 +68,5 @@ export function IdentityDialog() {
         </div>
       )}
     </Dialog>
-  );
-}
-
-/** The header control: "Sign in", "Unlock @h" or "@h". */
-export function IdentityButton(props: { compact?: boolean }) {
-  const identity = useIdentity((s) => s.identity);
-  const vault = useIdentity((s) => s.vault);
-  const conflict = useIdentity((s) => s.conflict);
-  const label = identity ? `@${identity.handle}` : vault ? `Unlock @${vault.handle}` : 'Sign in';
-  return (
-    <button
-      type="button"
-      className={`btn btn-bar id-btn${identity ? ' is-signed' : ''}${conflict ? ' has-problem' : ''}`}
-      aria-label={identity ? `Your identity: @${identity.handle}` : vault ? `Unlock @${vault.handle}` : 'Sign in with a @handle'}
-      onClick={() => openIdentityDialog()}
-    >
-      <span className="id-dot" aria-hidden="true">
-        @
-      </span>
-      <span className={props.compact ? 'bar-label' : undefined}>{label}</span>
-    </button>
   );
 }
