@@ -18,6 +18,7 @@ export default function IdentityDialog() {
   const dialog = useIdentity((s) => s.dialog);
   const identity = useIdentity((s) => s.identity);
   const vault = useIdentity((s) => s.vault);
+  const storageProblem = useIdentity((s) => s.storageProblem);
   const [tab, setTab] = useState<'create' | 'import'>('create');
   const [welcome, setWelcome] = useState<Identity | null>(null);
 
@@ -51,6 +52,11 @@ export default function IdentityDialog() {
       ) : (
         <div>
           {dialog?.reason && <p className="banner">{dialog.reason}</p>}
+          {storageProblem && (
+            <p className="banner banner-warn" role="status">
+              {storageProblem} Creating or importing an identity replaces it.
+            </p>
+          )}
           <p className="muted small">
             A handle is a name only you can post under: your browser keeps a private signing key, and the relay checks every signed message.
           </p>
