@@ -1,36 +1,47 @@
 /**
- * Keeps the harness honest: tiny bounded versions of two scenarios against a real relay, which
- * must come back with every message delivered exactly once and in order.
+ * Keeps the harness honest: tiny bounded versions of the scenarios against a real relay and a
+ * real two-node cluster on redis-server, which must come back with every message delivered
+ * exactly once and in order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRelay, type TestRelay } from '../test-support/relay.js';
+import { startCluster, startRelay, type TestRelay } from '../test-support/relay.js';
 import { connectHost, parseLoopbackUrl, SourcePool } from './lib/loopback.js';
 import { findListeningPid, ServerProbe } from './lib/server.js';
-import type { BenchContext } from './scenarios/context.js';
+import { nodeForMember, nodeForPosts, nodesOf, type BenchContext } from './scenarios/context.js';
 import { runLadder } from './scenarios/ladder.js';
+import { runRoundTrip } from './scenarios/roundtrip.js';
 
 let relay: TestRelay;
 let ctx: BenchContext;
+let cluster: TestRelay[] = [];
+let cctx: BenchContext;
 
-beforeAll(async () => {
-  relay = await startRelay();
-  const base = parseLoopbackUrl(relay.url);
-  ctx = {
-    base,
-    host: connectHost(base),
-    port: relay.port,
-    sources: new SourcePool(base),
-    probe: new ServerProbe(findListeningPid(relay.port)),
+function contextFor(urls: string[]): BenchContext {
+  const nodes = nodesOf(urls.map(parseLoopbackUrl), connectHost);
+  return {
+    ...nodes[0]!,
+    nodes,
+    sources: new SourcePool(nodes[0]!.base),
+    probe: new ServerProbe(findListeningPid(nodes[0]!.port)),
     stepSeconds: 1,
     drainMs: 2000,
     warmupSeconds: 0,
     restMs: 0,
     log: () => {},
   };
+}
+
+beforeAll(async () => {
+  // A single relay even when the suite runs in cluster mode: the cluster case is below.
+  relay = await startRelay({ redisUrl: null });
+  ctx = contextFor([relay.url]);
+  cluster = await startCluster();
+  cctx = contextFor(cluster.map((n) => n.url));
 });
 
 afterAll(async () => {
   await relay?.close();
+  await Promise.all(cluster.map((n) => n.close()));
 });
 
 describe('bench harness', () => {
@@ -54,6 +65,40 @@ describe('bench harness', () => {
     expect(s.httpConnections).toBeGreaterThanOrEqual(3);
     expect({ lost: s.lost, duplicated: s.duplicated, outOfOrder: s.outOfOrder, rejected: s.rejected }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
     expect(s.response?.samples).toBe(200);
+  });
+
+  it('spreads a room over the nodes and posts through another node than its first member', () => {
+    expect([0, 1, 2, 3].map((k) => nodeForMember(2, 0, k))).toEqual([0, 1, 0, 1]);
+    expect([0, 1].map((k) => nodeForMember(2, 7, k))).toEqual([1, 0]);
+    for (let r = 0; r < 4; r++) expect(nodeForPosts(2, r)).not.toBe(nodeForMember(2, r, 0));
+    expect(nodeForMember(1, 5, 3)).toBe(0);
+    expect(nodeForPosts(1, 5)).toBe(0);
+  });
+
+  it('across two nodes on Redis: WebSocket fan-out and HTTP posts arrive once each, in order', async () => {
+    expect(cctx.nodes).toHaveLength(2);
+    const ws = await runLadder(cctx, { name: 'test-cl-fanout', rooms: 1, subsPerRoom: 6, post: 'ws', rates: [60] });
+    expect(ws.error).toBeUndefined();
+    const a = ws.steps[0]!;
+    expect(a.accepted).toBe(60);
+    expect(a.deliveries).toBe(360);
+    expect({ lost: a.lost, duplicated: a.duplicated, outOfOrder: a.outOfOrder, rejected: a.rejected }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
+
+    const http = await runLadder(cctx, { name: 'test-cl-rooms', rooms: 4, subsPerRoom: 2, post: 'http', rates: [200] });
+    expect(http.error).toBeUndefined();
+    const b = http.steps[0]!;
+    expect(b.accepted).toBe(200);
+    expect(b.deliveries).toBe(400);
+    expect({ lost: b.lost, duplicated: b.duplicated, outOfOrder: b.outOfOrder, rejected: b.rejected }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
+  });
+
+  it('times round trips from one node to the other on every transport', async () => {
+    for (const t of ['ws', 'sse', 'longpoll'] as const) {
+      const r = await runRoundTrip(cctx, t, 20);
+      expect(r.error, t).toBeUndefined();
+      expect(r.latency.samples, t).toBe(20);
+      expect({ lost: r.lost, duplicated: r.duplicated, outOfOrder: r.outOfOrder, rejected: r.rejected }, t).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
+    }
   });
 
   it('refuses targets that are not loopback', () => {

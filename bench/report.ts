@@ -127,14 +127,20 @@ export function fmtRatio(v: number | null): string {
   return v === null ? '—' : v.toFixed(2);
 }
 
-/** A plain table: one row per headline, one column group per target, ratio when two ran. */
+/** Ratio columns shown when both targets ran: the relay to the baseline, a cluster to one relay. */
+const RATIOS: Array<[string, string]> = [
+  ['relay', 'baseline'],
+  ['cluster', 'relay'],
+];
+
+/** A plain table: one row per headline, one column group per target, ratios when pairs ran. */
 export function table(results: Record<string, SuiteResult>): string {
   const names = Object.keys(results);
   const per = names.map((n) => new Map(headlines(results[n]!).map((x) => [x.key, x])));
   const keys = [...new Set(per.flatMap((m) => [...m.keys()]))];
   const header = ['scenario', ...names.flatMap((n) => [`${n}`, `${n} p50/p99 ms`])];
-  const ratioOf = names.length === 2 && names.includes('relay') && names.includes('baseline');
-  if (ratioOf) header.push('relay/baseline');
+  const ratios = RATIOS.filter(([a, b]) => names.includes(a) && names.includes(b));
+  for (const [a, b] of ratios) header.push(`${a}/${b}`);
   const rows: string[][] = [header];
   for (const k of keys) {
     const row = [per.map((m) => m.get(k)?.label).find(Boolean) ?? k];
@@ -143,9 +149,9 @@ export function table(results: Record<string, SuiteResult>): string {
       row.push(x ? (x.unit === 'ms' ? `${x.value ?? '—'} ms` : `${fmtNum(x.value)}${x.unit === 'B' ? ' B' : ''}`) : '—');
       row.push(x && x.p50 !== undefined ? `${x.p50 ?? '—'}/${x.p99 ?? '—'}` : '');
     }
-    if (ratioOf) {
-      const a = per[names.indexOf('relay')]!.get(k)?.value;
-      const b = per[names.indexOf('baseline')]!.get(k)?.value;
+    for (const [na, nb] of ratios) {
+      const a = per[names.indexOf(na)]!.get(k)?.value;
+      const b = per[names.indexOf(nb)]!.get(k)?.value;
       row.push(a != null && b ? fmtRatio(a / b) : '—');
     }
     rows.push(row);

@@ -1,7 +1,9 @@
 /**
- * The benchmark: `npm run bench -- --url http://127.0.0.1:PORT` against any compatible relay,
- * or `npm run bench -- --spawn both` to start our relay and the baseline itself, each pinned to
- * core 0 with the load generator pinned to core 1. Loopback only. See docs/PERFORMANCE.md.
+ * The benchmark: `npm run bench -- --url http://127.0.0.1:PORT` against any compatible relay
+ * (or `--url A,B` against the nodes of a cluster), or `npm run bench -- --spawn both` to start
+ * our relay and the baseline itself, `--spawn cluster` for Redis and two relay nodes, each
+ * pinned to core 0 with the load generator pinned to core 1. Loopback only. See
+ * docs/PERFORMANCE.md.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,20 +11,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { checkTargets, table } from './report.js';
+import { checkTargets, integrity, table } from './report.js';
 import { connectHost, parseLoopbackUrl, SourcePool } from './lib/loopback.js';
-import { allowedCpus, findListeningPid, pinSelf, ServerProbe, spawnServer, type Spawned, type Target } from './lib/server.js';
-import { runTag, type BenchContext } from './scenarios/context.js';
+import { spawnCluster } from './lib/cluster.js';
+import { allowedCpus, findListeningPid, GroupProbe, pinSelf, ServerProbe, spawnServer, type Probe, type Spawned, type Target } from './lib/server.js';
+import { nodesOf, runTag, type BenchContext } from './scenarios/context.js';
 import { SCENARIOS, runSuite, type ScenarioName, type SuiteResult } from './scenarios/suite.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const HELP = `usage: npm run bench -- (--url http://127.0.0.1:PORT | --spawn relay|baseline|both) [options]
+const HELP = `usage: npm run bench -- (--url http://127.0.0.1:PORT[,…] | --spawn relay|baseline|both|cluster[,…]) [options]
 
-  --url URL            a running relay (host must be 127.0.0.0/8, localhost or [::1])
-  --name NAME          label for --url results (default "target")
-  --pid PID            its process id, for memory and CPU (default: found via /proc by port)
-  --spawn WHICH        start relay (dist/node/relay/main.js), baseline (bench/baseline/server.ts) or both
+  --url URL[,URL…]     a running relay (host must be 127.0.0.0/8, localhost or [::1]); several
+                       comma-separated base URLs are the nodes of one cluster: subscribers are
+                       spread over them and posts go through another node than the first
+                       subscriber's, so deliveries cross the nodes' shared backend
+  --name NAME          label for --url results (default "target", "cluster" for several URLs)
+  --pid PID[,PID…]     process ids for memory and CPU, summed (default: found via /proc by each
+                       URL's port; add the Redis pid to count it too)
+  --spawn WHICH        start relay (dist/node/relay/main.js), baseline (bench/baseline/server.ts),
+                       both (= relay,baseline) or cluster (redis-server with persistence off and
+                       two relay nodes with REDIS_URL, all on core 0); a comma list runs several
   --server-env K=V     extra environment for spawned servers (repeatable)
   --no-pin             do not pin (default with --spawn: server on core 0, load on core 1)
   --cpu-prof           run spawned servers with --cpu-prof (profiles in bench/results/prof-*)
@@ -96,9 +105,21 @@ async function main(): Promise<void> {
     return;
   }
   if (!args.url === !args.spawn) fail('give exactly one of --url or --spawn');
-  const spawnTargets: Target[] = args.spawn === 'both' ? ['relay', 'baseline'] : args.spawn === 'relay' || args.spawn === 'baseline' ? [args.spawn] : [];
-  if (args.spawn && !spawnTargets.length) fail(`--spawn must be relay, baseline or both, got "${args.spawn}"`);
-  const fixedUrl = args.url ? parseLoopbackUrl(args.url) : null;
+  const spawnTargets: Array<Target | 'cluster'> = [];
+  for (const w of (args.spawn ?? '').split(',').filter(Boolean)) {
+    const add: Array<Target | 'cluster'> | null = w === 'both' ? ['relay', 'baseline'] : w === 'relay' || w === 'baseline' || w === 'cluster' ? [w] : null;
+    if (!add) fail(`--spawn takes relay, baseline, both or cluster (comma-separated), got "${w}"`);
+    for (const t of add) if (!spawnTargets.includes(t)) spawnTargets.push(t);
+  }
+  if (args.spawn && !spawnTargets.length) fail('--spawn needs a value');
+  let fixedUrls: URL[] | null = null;
+  try {
+    fixedUrls = args.url ? args.url.split(',').map((u) => parseLoopbackUrl(u.trim())) : null;
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  if (fixedUrls && new Set(fixedUrls.map((u) => u.host)).size !== fixedUrls.length) fail('--url: the same node is listed twice');
+  const fixedPids = args.pid ? args.pid.split(',').map((p) => positiveInt('--pid', p.trim(), 0)) : null;
   const scenarios = (args.scenarios ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()) as ScenarioName[];
   for (const s of scenarios) if (!SCENARIOS.includes(s)) fail(`unknown scenario "${s}" (known: ${SCENARIOS.join(', ')})`);
   const fanout = (args.fanout ?? '10,100,500').split(',').map((x) => positiveInt('--fanout', x, 0));
@@ -133,14 +154,28 @@ async function main(): Promise<void> {
   if (idle < idleWanted) log(`idle connections capped at ${idle} by the open-file limit (${nofile}); raise with ulimit -n`);
 
   const results: Record<string, SuiteResult> = {};
-  const servers: Record<string, { url: string; pid: number | null; command: string }> = {};
-  const targets: Array<{ name: string; start: () => Promise<{ url: URL; pid: number | null; command: string; stop?: () => Promise<void> }> }> = fixedUrl
-    ? [{ name: args.name ?? 'target', start: async () => ({ url: fixedUrl, pid: args.pid ? positiveInt('--pid', args.pid, 0) : findListeningPid(Number(fixedUrl.port || 80)), command: `(external) ${fixedUrl.href}` }) }]
+  const servers: Record<string, { urls: string[]; pids: Record<string, number | null>; command: string }> = {};
+  type Started = { urls: URL[]; pids: Record<string, number | null>; probe: Probe; command: string; stop?: () => Promise<void> };
+  const external = (urls: URL[]): Started => {
+    const pids: Record<string, number | null> = {};
+    if (fixedPids) fixedPids.forEach((p, i) => (pids[i < urls.length ? `node${i + 1}` : `pid${i + 1}`] = p));
+    else urls.forEach((u, i) => (pids[`node${i + 1}`] = findListeningPid(Number(u.port || 80))));
+    const names = Object.keys(pids);
+    const probe = names.length === 1 ? new ServerProbe(pids[names[0]!]!) : new GroupProbe(names.map((name) => ({ name, probe: new ServerProbe(pids[name]!) })));
+    return { urls, pids, probe, command: `(external) ${urls.map((u) => u.href).join(' ')}` };
+  };
+  const targets: Array<{ name: string; start: () => Promise<Started> }> = fixedUrls
+    ? [{ name: args.name ?? (fixedUrls.length > 1 ? 'cluster' : 'target'), start: async () => external(fixedUrls) }]
     : spawnTargets.map((t) => ({
         name: t,
-        start: async () => {
-          const s: Spawned = await spawnServer(t, { root: ROOT, pinCore: pin ? '0' : null, cpuProfDir: args['cpu-prof'] ? path.join(outDir, `prof-${t}`) : null, env: serverEnv });
-          return { url: new URL(s.url), pid: s.pid, command: s.command, stop: () => s.stop() };
+        start: async (): Promise<Started> => {
+          const prof = args['cpu-prof'] ? path.join(outDir, `prof-${t}`) : null;
+          if (t === 'cluster') {
+            const c = await spawnCluster({ root: ROOT, pinCore: pin ? '0' : null, cpuProfDir: prof, env: serverEnv });
+            return { urls: c.urls.map((u) => new URL(u)), pids: c.pids, probe: c.probe, command: c.command, stop: () => c.stop() };
+          }
+          const s: Spawned = await spawnServer(t, { root: ROOT, pinCore: pin ? '0' : null, cpuProfDir: prof, env: serverEnv });
+          return { urls: [new URL(s.url)], pids: { [t]: s.pid }, probe: new ServerProbe(s.pid), command: s.command, stop: () => s.stop() };
         },
       }));
 
@@ -155,14 +190,17 @@ async function main(): Promise<void> {
   for (const t of targets) {
     const s = await t.start();
     current = s.stop;
-    servers[t.name] = { url: s.url.href, pid: s.pid, command: s.command };
-    log(`\n=== ${t.name}: ${s.url.href} (pid ${s.pid ?? 'unknown'}${s.pid ? `, CPUs ${allowedCpus(s.pid)}` : ''})`);
+    servers[t.name] = { urls: s.urls.map((u) => u.href), pids: s.pids, command: s.command };
+    const procs = Object.entries(s.pids).map(([k, pid]) => `${k} pid ${pid ?? 'unknown'}${pid ? `, CPUs ${allowedCpus(pid)}` : ''}`);
+    log(`\n=== ${t.name}: ${s.urls.map((u) => u.href).join(' ')} (${procs.join('; ')})`);
+    const nodes = nodesOf(s.urls, connectHost);
     const ctx: BenchContext = {
-      base: s.url,
-      host: connectHost(s.url),
-      port: Number(s.url.port || 80),
-      sources: new SourcePool(s.url),
-      probe: new ServerProbe(s.pid),
+      base: nodes[0]!.base,
+      host: nodes[0]!.host,
+      port: nodes[0]!.port,
+      nodes,
+      sources: new SourcePool(nodes[0]!.base),
+      probe: s.probe,
       stepSeconds,
       drainMs: 3000,
       warmupSeconds: 1,
@@ -182,7 +220,11 @@ async function main(): Promise<void> {
     log('\ntargets (issue 6):');
     for (const c of checks) log(`  [${c.met === null ? ' ? ' : c.met ? 'met' : 'NOT'}] ${c.target} — ${c.detail}`);
   }
-  const label = fixedUrl ? (args.name ?? 'target') : args.spawn!;
+  if (results.cluster) {
+    const i = integrity(results.cluster);
+    log(`\ncluster: [${i.lost + i.duplicated + i.outOfOrder === 0 ? 'met' : 'NOT'}] zero lost, duplicated or out-of-order messages across nodes — lost ${i.lost}, duplicated ${i.duplicated}, out of order ${i.outOfOrder} (refused posts: ${i.rejected})`);
+  }
+  const label = fixedUrls ? (args.name ?? (fixedUrls.length > 1 ? 'cluster' : 'target')) : spawnTargets.join('+') === 'relay+baseline' ? 'both' : spawnTargets.join('+');
   const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\..*/, '');
   mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `${stamp}-${label}.json`);

@@ -10,7 +10,15 @@ import { sleep } from './stats.js';
 
 const CLK_TCK = 100;
 
-export class ServerProbe {
+/** What the scenarios read from the server side: memory and CPU, and for a cluster each part's CPU. */
+export interface Probe {
+  rssKiB(): number | null;
+  cpuMs(): number | null;
+  /** CPU time (ms) per process, by name; only for a target made of several processes. */
+  partsCpuMs?(): Record<string, number | null>;
+}
+
+export class ServerProbe implements Probe {
   constructor(readonly pid: number | null) {}
 
   /** Resident set size in KiB, or null when unknown. */
@@ -34,6 +42,36 @@ export class ServerProbe {
     } catch {
       return null;
     }
+  }
+}
+
+/**
+ * Several processes seen as one server (a cluster: its relay nodes and Redis): memory and CPU
+ * are sums, so CPU per post is what the whole cluster spends on one message.
+ */
+export class GroupProbe implements Probe {
+  constructor(readonly parts: Array<{ name: string; probe: ServerProbe }>) {}
+
+  rssKiB(): number | null {
+    return this.sum((p) => p.rssKiB());
+  }
+
+  cpuMs(): number | null {
+    return this.sum((p) => p.cpuMs());
+  }
+
+  partsCpuMs(): Record<string, number | null> {
+    return Object.fromEntries(this.parts.map((x) => [x.name, x.probe.cpuMs()]));
+  }
+
+  private sum(f: (p: ServerProbe) => number | null): number | null {
+    let total = 0;
+    for (const x of this.parts) {
+      const v = f(x.probe);
+      if (v === null) return null;
+      total += v;
+    }
+    return total;
   }
 }
 
@@ -88,6 +126,23 @@ export function freePort(): Promise<number> {
 
 export type Target = 'relay' | 'baseline';
 
+/**
+ * Every process this bench started and has not stopped yet: killed when the bench exits by any
+ * path (an error, process.exit, a second Ctrl-C), so no pinned server outlives a run.
+ */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
+/** Start a child process that the exit hook above will not leave behind. */
+export function spawnTracked(argv: string[], opts: Parameters<typeof spawn>[2]): ChildProcess {
+  const child = spawn(argv[0]!, argv.slice(1), opts);
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+
 export interface Spawned {
   target: Target;
   url: string;
@@ -131,7 +186,7 @@ export async function spawnServer(target: Target, o: SpawnOptions): Promise<Spaw
     script = path.join(o.root, 'bench/baseline/server.ts');
   }
   const argv = [...(o.pinCore !== null ? ['taskset', '-c', o.pinCore] : []), process.execPath, ...nodeArgs, script];
-  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), {
+  const child: ChildProcess = spawnTracked(argv, {
     cwd: o.root,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...o.env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -171,7 +226,7 @@ export async function spawnServer(target: Target, o: SpawnOptions): Promise<Spaw
   };
 }
 
-function canConnect(port: number): Promise<boolean> {
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ port, host: '127.0.0.1' });
     s.once('connect', () => {

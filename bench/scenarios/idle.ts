@@ -2,13 +2,15 @@
  * Idle WebSockets: open N connections (20 per room, one source address each), read the server's
  * resident memory before and after, and report memory per connection. Then one post per room
  * proves every connection is still live: each must receive exactly its room's message.
+ * Against a cluster the connections alternate over the nodes and memory is the sum of every
+ * process of the target (nodes and Redis).
  */
 import { HttpPool } from '../lib/httpPool.js';
 import { now, postBody } from '../lib/payload.js';
 import { round, sleep } from '../lib/stats.js';
 import { Step } from '../lib/tracker.js';
 import { openAll, WsConn } from '../lib/wsClient.js';
-import { roomId, runTag, type BenchContext } from './context.js';
+import { nodeForMember, nodeForPosts, roomId, runTag, type BenchContext } from './context.js';
 
 export const PER_ROOM = 20;
 
@@ -31,7 +33,7 @@ export async function runIdle(ctx: BenchContext, n: number): Promise<IdleResult>
   const rooms = Array.from({ length: roomsN }, (_, i) => roomId('idle', runTag, i));
   const out: IdleResult = { requested: n, opened: 0, rooms: roomsN, connectSeconds: 0, rssBeforeKiB: null, rssAfterKiB: null, bytesPerConnection: null, lost: 0, duplicated: 0, outOfOrder: 0 };
   const conns: WsConn[] = [];
-  const pool = new HttpPool(ctx.host, ctx.port, ctx.sources);
+  const pools = ctx.nodes.map((x) => new HttpPool(x.host, x.port, ctx.sources));
   try {
     await sleep(1000);
     out.rssBeforeKiB = ctx.probe.rssKiB();
@@ -43,7 +45,8 @@ export async function runIdle(ctx: BenchContext, n: number): Promise<IdleResult>
         const c = new WsConn();
         c.roomIdx = i % roomsN;
         c.id = i;
-        await c.open({ base: ctx.base, host: ctx.host, room: rooms[c.roomIdx]!, localAddress: ctx.sources.take(), timeoutMs: 30_000 });
+        const node = ctx.nodes[nodeForMember(ctx.nodes.length, c.roomIdx, Math.floor(i / roomsN))]!;
+        await c.open({ base: node.base, host: node.host, room: rooms[c.roomIdx]!, localAddress: ctx.sources.take(), timeoutMs: 30_000 });
         conns.push(c);
         if (now() - lastLog > 5000) {
           lastLog = now();
@@ -61,12 +64,12 @@ export async function runIdle(ctx: BenchContext, n: number): Promise<IdleResult>
 
     const step = new Step(roomsN);
     step.attach(conns);
-    pool.grow(Math.min(256, roomsN));
+    for (const p of pools) p.grow(Math.ceil(Math.min(256, roomsN) / pools.length));
     let pending = roomsN;
     await new Promise<void>((resolve) => {
       for (let r = 0; r < roomsN; r++) {
         step.markSent(r, r, PER_ROOM);
-        pool.request('POST', `/api/rooms/${rooms[r]}/messages`, postBody(step.tag, r), (res) => {
+        pools[nodeForPosts(pools.length, r)]!.request('POST', `/api/rooms/${rooms[r]}/messages`, postBody(step.tag, r), (res) => {
           if (!(res instanceof Error) && res.status === 200) step.accepted[r] = 1;
           else step.rejected++;
           if (--pending === 0) resolve();
@@ -83,7 +86,7 @@ export async function runIdle(ctx: BenchContext, n: number): Promise<IdleResult>
   } catch (e) {
     out.error = `${(e as Error).message} (after ${conns.length} connections)`;
   } finally {
-    pool.close();
+    for (const p of pools) p.close();
     const t0 = now();
     for (const c of conns) c.terminate();
     ctx.log(`  idle: closed ${conns.length} in ${Math.round(now() - t0)} ms`);

@@ -3,7 +3,8 @@
  * posts over WebSocket or HTTP at a rising offered rate, one bounded step per rate, until a
  * step is not sustained (anything lost/duplicated/reordered/refused, p99 ≥ 50 ms, or the
  * generator could not offer the rate). One geometric midpoint is then tried between the last
- * good rate and the failed one.
+ * good rate and the failed one. When the very first rate fails, the rate is halved (up to four
+ * times) until a step is sustained, and the midpoint above it is tried.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { HttpPool } from '../lib/httpPool.js';
@@ -13,7 +14,7 @@ import { round, sleep, type LatencySummary } from '../lib/stats.js';
 import { Step } from '../lib/tracker.js';
 import { openAll, WsConn } from '../lib/wsClient.js';
 import { machineBusyMs } from '../lib/server.js';
-import { roomId, runTag, type BenchContext } from './context.js';
+import { nodeForMember, nodeForPosts, roomId, runTag, type BenchContext } from './context.js';
 
 export const P99_LIMIT_MS = 50;
 /** Posts per second per source address: under the relay's 100/s per (IP, room) refill. */
@@ -48,6 +49,8 @@ export interface StepResult {
   latency: LatencySummary;
   response: LatencySummary | null;
   serverCpuPct: number | null;
+  /** For a cluster: each process's CPU over the step (% of one core), by name. */
+  serverCpuParts?: Record<string, number | null>;
   /** Server CPU per post (µs): robust to other load on the machine, comparable across servers. */
   serverCpuUsPerPost: number | null;
   clientCpuPct: number;
@@ -81,12 +84,14 @@ export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<La
   const paths = rooms.map((r) => `/api/rooms/${r}/messages`);
   const members: WsConn[][] = rooms.map(() => []);
   const all: WsConn[] = [];
-  const pool = new HttpPool(ctx.host, ctx.port, ctx.sources);
+  // One pool per node; HTTP posts to a room go through the node nodeForPosts picks.
+  const pools = ctx.nodes.map((n) => new HttpPool(n.host, n.port, ctx.sources));
 
   const addMember = async (roomIdx: number): Promise<WsConn> => {
     const c = new WsConn();
     c.roomIdx = roomIdx;
-    await c.open({ base: ctx.base, host: ctx.host, room: rooms[roomIdx]!, localAddress: ctx.sources.take() });
+    const node = ctx.nodes[nodeForMember(ctx.nodes.length, roomIdx, members[roomIdx]!.length)]!;
+    await c.open({ base: node.base, host: node.host, room: rooms[roomIdx]!, localAddress: ctx.sources.take() });
     members[roomIdx]!.push(c);
     all.push(c);
     return c;
@@ -100,22 +105,26 @@ export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<La
 
     // An unrecorded second at the first rate: JIT warm-up on both sides is not the relay's speed.
     if (ctx.warmupSeconds > 0) {
-      await runStep({ ...ctx, stepSeconds: ctx.warmupSeconds }, spec, spec.rates[0]!, rooms, paths, members, all, pool, addMember);
+      await runStep({ ...ctx, stepSeconds: ctx.warmupSeconds }, spec, spec.rates[0]!, rooms, paths, members, all, pools, addMember);
       await sleep(ctx.restMs);
     }
     let lastOk: number | null = null;
     let bisected = false;
+    // A target slower than the ladder's first rate (a cluster on one core) is walked down by
+    // halving, a few times, so it still gets a sustained figure.
+    let halvings = 0;
+    let lastFail: number | null = null;
     const queue = [...spec.rates];
     while (queue.length) {
       const rate = queue.shift()!;
-      let step = await runStep(ctx, spec, rate, rooms, paths, members, all, pool, addMember);
+      let step = await runStep(ctx, spec, rate, rooms, paths, members, all, pools, addMember);
       result.steps.push(step);
       ctx.log(`  ${spec.name} @ ${rate} posts/s: ${fmtStep(step)}`);
       // One retry for a step that failed on latency alone: on a shared machine a single stall
       // elsewhere can push p99 over the line; a real limit fails twice.
       if (!step.sustained && step.lost + step.duplicated + step.outOfOrder + step.rejected === 0 && !all.some((c) => c.closed)) {
         await sleep(ctx.restMs);
-        step = await runStep(ctx, spec, rate, rooms, paths, members, all, pool, addMember);
+        step = await runStep(ctx, spec, rate, rooms, paths, members, all, pools, addMember);
         step.retry = true;
         result.steps.push(step);
         ctx.log(`  ${spec.name} @ ${rate} posts/s (retry): ${fmtStep(step)}`);
@@ -127,9 +136,20 @@ export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<La
       if (step.sustained) {
         lastOk = rate;
         if (!result.best || step.deliveredPerS > result.best.deliveredPerS) result.best = step;
-        if (!queue.length) result.ladderTopReached = !bisected;
+        if (halvings > 0 && lastFail !== null && !bisected) {
+          bisected = true;
+          queue.length = 0;
+          const mid = Math.round(Math.sqrt(rate * lastFail));
+          if (mid > rate && mid < lastFail) queue.push(mid);
+        }
+        if (!queue.length) result.ladderTopReached = !bisected && halvings === 0;
       } else {
-        if (lastOk !== null && !bisected) {
+        lastFail = rate;
+        if (lastOk === null && halvings < 4 && rate > 1) {
+          halvings++;
+          queue.length = 0;
+          queue.push(Math.max(1, Math.round(rate / 2)));
+        } else if (lastOk !== null && !bisected) {
           bisected = true;
           queue.length = 0;
           queue.push(Math.round(Math.sqrt(lastOk * rate)));
@@ -141,7 +161,7 @@ export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<La
     result.error = (e as Error).message;
     ctx.log(`  ${spec.name}: ERROR ${result.error}`);
   } finally {
-    pool.close();
+    for (const p of pools) p.close();
     await openAll(all, (c) => c.close(), 256);
   }
   return result;
@@ -155,7 +175,7 @@ async function runStep(
   paths: string[],
   members: WsConn[][],
   all: WsConn[],
-  pool: HttpPool,
+  pools: HttpPool[],
   addMember: (roomIdx: number) => Promise<WsConn>,
 ): Promise<StepResult> {
   const planned = Math.max(1, Math.min(MAX_PER_STEP, Math.round(rate * ctx.stepSeconds)));
@@ -169,9 +189,13 @@ async function runStep(
     await openAll(extra, async (r) => void (await addMember(r)));
     for (let k = 0; k < perRoom; k++) for (let r = 0; r < rooms.length; r++) publishers.push(members[r]![k]!);
   } else {
-    pool.grow(Math.ceil(rate / PER_SOURCE_RATE));
-    await pool.warm();
+    // Each node's pool gets connections for its share of the rooms' posts.
+    const roomsOn = pools.map(() => 0);
+    for (let r = 0; r < rooms.length; r++) roomsOn[nodeForPosts(pools.length, r)]!++;
+    pools.forEach((p, j) => roomsOn[j]! > 0 && p.grow(Math.ceil((rate * roomsOn[j]!) / rooms.length / PER_SOURCE_RATE)));
+    await Promise.all(pools.map((p) => p.warm()));
   }
+  const postPool = rooms.map((_, r) => pools[nodeForPosts(pools.length, r)]!);
   const step = new Step(planned);
   all.forEach((c, i) => (c.id = i));
   step.attach(all);
@@ -179,6 +203,7 @@ async function runStep(
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const cpu0 = ctx.probe.cpuMs();
+  const parts0 = ctx.probe.partsCpuMs?.();
   const busy0 = machineBusyMs();
   const client0 = process.cpuUsage();
   const t0 = now();
@@ -195,7 +220,7 @@ async function runStep(
           step.markSent(i, r, members[r]!.length);
           const sentAt = now();
           inflight++;
-          pool.request('POST', paths[r]!, postBody(step.tag, i), (res) => {
+          postPool[r]!.request('POST', paths[r]!, postBody(step.tag, i), (res) => {
             inflight--;
             const t = now();
             if (!(res instanceof Error) && res.status === 200) {
@@ -214,6 +239,7 @@ async function runStep(
   // CPU is read over the offered-load window only; the drain would dilute it.
   const t1 = now();
   const cpu1 = ctx.probe.cpuMs();
+  const parts1 = ctx.probe.partsCpuMs?.();
   const client1 = process.cpuUsage(client0);
   const busy1 = machineBusyMs();
   loop.disable();
@@ -258,7 +284,7 @@ async function runStep(
     outOfOrder: totals.outOfOrder,
     members: all.length,
     publishers: spec.post === 'ws' ? publishers.length : 0,
-    httpConnections: spec.post === 'http' ? pool.size : 0,
+    httpConnections: spec.post === 'http' ? pools.reduce((n, p) => n + p.size, 0) : 0,
     sendRate: Math.round(sendRate),
     acceptedPerS: acceptWindow > 0 ? Math.round(accepted / acceptWindow) : 0,
     deliveries: step.deliveries,
@@ -266,6 +292,7 @@ async function runStep(
     latency,
     response,
     serverCpuPct: cpu0 !== null && cpu1 !== null ? round(((cpu1 - cpu0) / (t1 - t0)) * 100, 0) : null,
+    ...(parts0 && parts1 ? { serverCpuParts: cpuParts(parts0, parts1, t1 - t0) } : {}),
     serverCpuUsPerPost: cpu0 !== null && cpu1 !== null && step.sent ? round(((cpu1 - cpu0) * 1000) / step.sent, 1) : null,
     clientCpuPct: round(((client1.user + client1.system) / 1000 / (wall * 1000)) * 100, 0) ?? 0,
     clientLoopMaxMs: round(loop.max / 1e6, 1) ?? 0,
@@ -276,13 +303,23 @@ async function runStep(
   };
 }
 
+function cpuParts(a: Record<string, number | null>, b: Record<string, number | null>, ms: number): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const k of Object.keys(a)) {
+    const x = a[k];
+    const y = b[k];
+    out[k] = x != null && y != null ? round(((y - x) / ms) * 100, 0) : null;
+  }
+  return out;
+}
+
 export function fmtStep(s: StepResult): string {
   const parts = [
     `${s.deliveredPerS.toLocaleString('en-US')} deliveries/s`,
     `p50 ${s.latency.p50} p99 ${s.latency.p99} ms`,
     s.response ? `resp p99 ${s.response.p99} ms, ${s.acceptedPerS.toLocaleString('en-US')} accepted/s` : '',
     `lost ${s.lost} dup ${s.duplicated} ooo ${s.outOfOrder}`,
-    `cpu server ${s.serverCpuPct ?? '?'}% (${s.serverCpuUsPerPost ?? '?'} µs/post) client ${s.clientCpuPct}% (loop max ${s.clientLoopMaxMs} ms) other ${s.otherCpuPct ?? '?'}%`,
+    `cpu server ${s.serverCpuPct ?? '?'}%${s.serverCpuParts ? ` [${Object.entries(s.serverCpuParts).map(([k, v]) => `${k} ${v ?? '?'}%`).join(', ')}]` : ''} (${s.serverCpuUsPerPost ?? '?'} µs/post) client ${s.clientCpuPct}% (loop max ${s.clientLoopMaxMs} ms) other ${s.otherCpuPct ?? '?'}%`,
     s.sustained ? 'OK' : `NOT sustained (${s.why})`,
   ];
   return parts.filter(Boolean).join(' | ');

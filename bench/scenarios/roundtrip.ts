@@ -4,6 +4,9 @@
  *  - ws:       post over the WebSocket, time until the same socket receives the echo;
  *  - sse:      post over HTTP, time until the SSE stream delivers it;
  *  - longpoll: post over HTTP, time until the parked /wait answers with it.
+ * Against a cluster the receiver is on the first node and every post goes through the second
+ * (for ws: a second socket in the room posts, the first one's delivery is timed), so each
+ * sample crosses the nodes' shared backend.
  */
 import http from 'node:http';
 import { HttpConn } from '../lib/httpConn.js';
@@ -11,7 +14,7 @@ import { now, postBody } from '../lib/payload.js';
 import { sleep, type LatencySummary } from '../lib/stats.js';
 import { deliver, Receiver, scanMessage, Step } from '../lib/tracker.js';
 import { WsConn } from '../lib/wsClient.js';
-import { roomId, runTag, type BenchContext } from './context.js';
+import { nodeForPosts, roomId, runTag, type BenchContext, type BenchNode } from './context.js';
 
 export type Transport = 'ws' | 'sse' | 'longpoll';
 
@@ -37,7 +40,10 @@ export async function runRoundTrip(ctx: BenchContext, transport: Transport, samp
   let step = warm;
   const real = new Step(samples);
   const out: RoundTripResult = { transport, samples, latency: step.latency.summary(), lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 };
-  const poster = new HttpConn(ctx.host, ctx.port, ctx.sources.take());
+  const recvNode = ctx.nodes[0]!;
+  const postNode = ctx.nodes[nodeForPosts(ctx.nodes.length, 0)]!;
+  const crossNode = recvNode !== postNode;
+  const poster = new HttpConn(postNode.host, postNode.port, ctx.sources.take());
   const cleanups: Array<() => void | Promise<void>> = [() => poster.close()];
   try {
     // Create the room first (a /wait on a missing room answers at once instead of parking).
@@ -59,23 +65,31 @@ export async function runRoundTrip(ctx: BenchContext, transport: Transport, samp
 
     if (transport === 'ws') {
       const ws = new WsConn();
-      await ws.open({ base: ctx.base, host: ctx.host, room, localAddress: ctx.sources.take() });
+      await ws.open({ base: recvNode.base, host: recvNode.host, room, localAddress: ctx.sources.take() });
       cleanups.push(() => ws.close());
       ws.id = 0;
       receiver = ws;
       step.attach([ws]);
+      let pub = ws;
+      if (crossNode) {
+        pub = new WsConn();
+        await pub.open({ base: postNode.base, host: postNode.host, room, localAddress: ctx.sources.take() });
+        cleanups.push(() => pub.close());
+      }
       send = async (i) => {
-        step.markSent(i, 0, 1, 0);
-        ws.send(postBody(step.tag, i));
+        // Single node: the publisher's own echo proves acceptance. Cluster: the receiver's copy
+        // does (below); a post refused by the other node is never seen and counts as lost.
+        step.markSent(i, 0, 1, crossNode ? -1 : 0);
+        pub.send(postBody(step.tag, i));
       };
     } else if (transport === 'sse') {
-      const sse = await openSse(ctx, room);
+      const sse = await openSse(ctx, recvNode, room);
       cleanups.push(() => sse.close());
       receiver = sse.receiver;
       step.attach([receiver]);
       send = httpPost;
     } else {
-      const lp = startLongPoll(ctx, room);
+      const lp = startLongPoll(ctx, recvNode, room);
       cleanups.push(() => lp.stop());
       receiver = lp.receiver;
       step.attach([receiver]);
@@ -95,6 +109,7 @@ export async function runRoundTrip(ctx: BenchContext, transport: Transport, samp
         await send(i);
         waitFor = arrived(receiver, i);
         await waitFor(i);
+        if (transport === 'ws' && crossNode && receiver.seen[i]) step.accepted[i] = 1;
         await sleep(GAP_MS);
       }
     }
@@ -116,11 +131,11 @@ export async function runRoundTrip(ctx: BenchContext, transport: Transport, samp
 }
 
 /** An SSE subscriber over node:http, from its own source address. */
-function openSse(ctx: BenchContext, room: string): Promise<{ receiver: Receiver; close(): void }> {
+function openSse(ctx: BenchContext, node: BenchNode, room: string): Promise<{ receiver: Receiver; close(): void }> {
   const receiver = new Receiver();
   const scan = { seq: 0, ct24: '' };
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: ctx.host, port: ctx.port, path: `/api/rooms/${room}/events`, localAddress: ctx.sources.take(), agent: false }, (res) => {
+    const req = http.get({ host: node.host, port: node.port, path: `/api/rooms/${room}/events`, localAddress: ctx.sources.take(), agent: false }, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`SSE: HTTP ${res.statusCode}`));
       res.setEncoding('utf8');
       let buf = '';
@@ -150,9 +165,9 @@ function openSse(ctx: BenchContext, room: string): Promise<{ receiver: Receiver;
 }
 
 /** A /wait loop: re-parks right after each answer, resuming from the newest seq it saw. */
-function startLongPoll(ctx: BenchContext, room: string): { receiver: Receiver; parked(): Promise<void>; stop(): void } {
+function startLongPoll(ctx: BenchContext, node: BenchNode, room: string): { receiver: Receiver; parked(): Promise<void>; stop(): void } {
   const receiver = new Receiver();
-  const conn = new HttpConn(ctx.host, ctx.port, ctx.sources.take());
+  const conn = new HttpConn(node.host, node.port, ctx.sources.take());
   let stopped = false;
   let after = 0;
   let issuedAt = 0;
