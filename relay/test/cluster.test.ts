@@ -171,7 +171,7 @@ describe('a two-node cluster', () => {
     const { Redis } = await import('ioredis');
     const admin = new Redis(redis.url);
     try {
-      expect(await admin.client('KILL', 'TYPE', 'pubsub')).toBeGreaterThanOrEqual(2);
+      expect(Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub'))).toBeGreaterThanOrEqual(2);
     } finally {
       admin.disconnect();
     }
