@@ -9,7 +9,7 @@ import type { RelayConfig } from './config.js';
 import type { RelayDeps } from './deps.js';
 import { AccessLog } from './http/accessLog.js';
 import { clientIp } from './http/clientIp.js';
-import { applySecurityHeaders, sendError } from './http/respond.js';
+import { rawJsonError, sendError } from './http/respond.js';
 import { Router } from './http/router.js';
 import { StaticFiles } from './http/static.js';
 import { NonceCache } from './identity/nonceCache.js';
@@ -81,7 +81,6 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const accessLog = config.accessLog ? new AccessLog() : null;
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    applySecurityHeaders(res);
     const raw = req.url ?? '/';
     const q = raw.indexOf('?');
     const path = q === -1 ? raw : raw.slice(0, q);
@@ -102,7 +101,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const server = createServer({ requestTimeout: 0, headersTimeout: 125_000, keepAliveTimeout: 120_000 }, onRequest);
   server.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
   server.on('clientError', (_e, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":"malformed request"}');
+    if (socket.writable) socket.end(rawJsonError(400, 'malformed request'));
   });
 
   const janitor = setInterval(() => {

@@ -5,6 +5,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { applySecurityHeaders } from './respond.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -51,6 +52,7 @@ export class StaticFiles {
 
   private send(req: IncomingMessage, res: ServerResponse, file: string, immutable: boolean): boolean {
     const size = statSync(file).size;
+    applySecurityHeaders(res);
     res.statusCode = 200;
     res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
     res.setHeader('Content-Length', size);

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERR } from '../../protocol/index.js';
 import { fakeSealed, getJson, postJson } from '../../test-support/clients.js';
@@ -156,6 +157,22 @@ describe('the HTTP surface', () => {
     expect(m.status).toBe(405);
     expect(await m.json()).toEqual({ error: ERR.methodNotAllowed });
     expect(m.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+
+  it('streams and requests malformed below HTTP carry the security headers too', async () => {
+    const sse = await fetch(`${room('headers1')}/events`);
+    expect(sse.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(sse.headers.get('x-frame-options')).toBe('DENY');
+    await sse.body?.cancel();
+    const raw = await new Promise<string>((resolve) => {
+      const sock = connect(r.port, '127.0.0.1', () => sock.write('GARBAGE / HTTP/1.1\r\n\r\n'));
+      let out = '';
+      sock.on('data', (d) => (out += d));
+      sock.on('close', () => resolve(out));
+    });
+    expect(raw).toMatch(/^HTTP\/1.1 400/);
+    expect(raw).toContain('X-Content-Type-Options: nosniff');
+    expect(raw).toContain('{"error":"malformed request"}');
   });
 
   it('health', async () => {

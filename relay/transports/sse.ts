@@ -4,7 +4,7 @@
  */
 import { ERR, RETRY_AFTER_S, isLaxBoxPub, normalizePresenceName } from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
-import { HttpError } from '../http/respond.js';
+import { HttpError, SECURITY_HEADERS } from '../http/respond.js';
 import { intParam, route, type RouteDef } from '../http/router.js';
 import type { Subscriber } from '../rooms/subscriber.js';
 import type { StreamRegistry } from './streams.js';
@@ -33,6 +33,7 @@ export function sseRoutes(deps: RelayDeps, streams: StreamRegistry): RouteDef[] 
         const roomId = params.roomId!;
         if (!streams.acquire(ip)) throw new HttpError(429, ERR.tooManyStreams, RETRY_AFTER_S.streamCap);
         res.writeHead(200, {
+          ...SECURITY_HEADERS,
           'Content-Type': 'text/event-stream; charset=utf-8',
           'Cache-Control': 'no-cache, no-transform',
           Connection: 'keep-alive',

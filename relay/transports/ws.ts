@@ -13,7 +13,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ERR, LIMITS, PostMessageBody, ROOM_ID_RE, isLaxBoxPub, normalizePresenceName } from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
 import { clientIp } from '../http/clientIp.js';
-import { HttpError } from '../http/respond.js';
+import { HttpError, rawJsonError } from '../http/respond.js';
 import { acceptPost } from '../rooms/post.js';
 import type { OutFrame, Subscriber } from '../rooms/subscriber.js';
 import type { StreamRegistry } from './streams.js';
@@ -226,7 +226,5 @@ function originAllowed(req: IncomingMessage): boolean {
 }
 
 function refuse(socket: Duplex, status: number, error: string): void {
-  const body = JSON.stringify({ error });
-  const reason = status === 404 ? 'Not Found' : status === 403 ? 'Forbidden' : 'Bad Request';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(rawJsonError(status, error));
 }
