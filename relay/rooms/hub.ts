@@ -167,7 +167,7 @@ export class Hub {
     if (room.waiters.size > 0) {
       const waiters = [...room.waiters];
       room.waiters.clear();
-      for (const w of waiters) w.wake();
+      for (const w of waiters) w.wake(m);
     }
   }
 

@@ -2,7 +2,7 @@
  * Parked long-polls (`/wait`, `/claim`): caps, wake-ups and cleanup in one place.
  */
 import type { ServerResponse } from 'node:http';
-import { ERR, RETRY_AFTER_S } from '../../protocol/index.js';
+import { ERR, RETRY_AFTER_S, type StoredMessage } from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
 import { HttpError } from '../http/respond.js';
 
@@ -19,6 +19,8 @@ export async function parkUntil(
   timeoutMs: number,
   attempt: () => Promise<boolean>,
   onTimeout: () => Promise<void>,
+  /** Answer straight from the message that woke us, when that is enough (no second read). */
+  onMessage?: (message: StoredMessage) => boolean,
 ): Promise<void> {
   if (deps.hub.waiterCount(roomId) >= deps.config.limits.waitersPerRoom) {
     throw new HttpError(429, ERR.tooManyRoomWaiters, RETRY_AFTER_S.waiterCap);
@@ -61,7 +63,12 @@ export async function parkUntil(
       busy = false;
     }
   };
-  const waiter = { wake: () => void run() };
+  const waiter = {
+    wake: (message?: StoredMessage) => {
+      if (!done && !busy && message && onMessage?.(message)) return finish();
+      void run();
+    },
+  };
   const timer = setTimeout(() => {
     if (done) return;
     finish();

@@ -1,3 +1,5 @@
+import type { StoredMessage } from '../../protocol/index.js';
+
 /**
  * One outgoing frame, encoded at most once per transport however many subscribers receive it:
  * fan-out to N sockets costs N writes, not N serializations.
@@ -34,5 +36,6 @@ export interface Subscriber {
 
 /** A parked long-poll (`/wait` or `/claim`), woken by the next message in its room. */
 export interface Waiter {
-  wake(): void;
+  /** `message` is the one just posted, when a post is what woke the room. */
+  wake(message?: StoredMessage): void;
 }

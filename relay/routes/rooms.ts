@@ -71,6 +71,12 @@ export function roomRoutes(deps: RelayDeps): RouteDef[] {
             const info = await deps.backend.info(roomId, deps.now());
             sendJson(res, 200, info ? { messages: [], last_seq: info.lastSeq } : { messages: [], last_seq: 0, exists: false });
           },
+          (m) => {
+            // The message that woke us is the room's newest, so it is also last_seq.
+            if (m.seq <= after) return false;
+            sendJson(res, 200, { messages: [tagged(m)], last_seq: m.seq });
+            return true;
+          },
         );
       },
     }),

@@ -92,7 +92,11 @@ describe('DM inboxes across nodes', () => {
     const third = await postJson(`${a.url}/api/dm/${alice.handle}`, sealedDm());
     expect(second.json.seq).toBeGreaterThan(first.json.seq);
     expect(third.json.seq).toBeGreaterThan(second.json.seq);
-    expect((await parked).json.messages.map((m: { seq: number }) => m.seq)).toEqual([second.json.seq]);
+    // On a loaded machine the wait may still be on its way to parking when both posts land, and
+    // then it answers with both: what matters is that it starts with the first new DM.
+    const woke = (await parked).json.messages.map((m: { seq: number }) => m.seq);
+    expect(woke[0]).toBe(second.json.seq);
+    expect([[second.json.seq], [second.json.seq, third.json.seq]]).toContainEqual(woke);
     // Both nodes read the same inbox; a delete through one is seen by the other.
     const viaA = await wait(a, 0, 1);
     const viaB = await wait(b, 0, 1);
