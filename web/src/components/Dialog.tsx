@@ -13,6 +13,9 @@ export function Dialog(props: { open: boolean; onClose: () => void; title: strin
     if (props.open && !d.open) {
       opener.current = document.activeElement;
       d.showModal();
+      // showModal focuses the first focusable element, which is the header's close button.
+      // People came to fill the form or make the choice, so start there instead.
+      firstFocus(d)?.focus();
     } else if (!props.open && d.open) {
       d.close();
     }
@@ -53,6 +56,22 @@ export function Dialog(props: { open: boolean; onClose: () => void; title: strin
       )}
     </dialog>
   );
+}
+
+const FIELD = 'input:not([type=hidden]):not([disabled]), textarea:not([disabled]), select:not([disabled])';
+const ACTION = 'button:not([disabled]), a[href], [tabindex]:not([tabindex="-1"])';
+
+/** `data-autofocus` wins; then the first field; then the first action outside the header. */
+function firstFocus(d: HTMLDialogElement): HTMLElement | null {
+  const body = [...d.querySelectorAll<HTMLElement>('.dialog-body > :not(.dialog-head)')];
+  const pick = (sel: string) => {
+    for (const el of body) {
+      const hit = el.matches(sel) ? el : el.querySelector<HTMLElement>(sel);
+      if (hit) return hit;
+    }
+    return null;
+  };
+  return d.querySelector<HTMLElement>('[data-autofocus]') ?? pick(FIELD) ?? pick(ACTION);
 }
 
 /** A button-anchored menu that closes on Escape or an outside click and restores focus. */

@@ -24,6 +24,7 @@ import { pruneTombstones, type ChatMessage } from './chatState.js';
 import { HistoryExchange, ANSWER_DELAY_MAX_MS, buildResponseChunks, itemToMessage } from './peerHistory.js';
 import { mentionsMe } from './markdown.js';
 import { notifyMention } from './notify.js';
+import { ClockSkew } from './clockSkew.js';
 
 const TIMER_CAP_MS = 60 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 60_000;
@@ -50,6 +51,10 @@ export class RoomController {
   /** An opened adopt offer awaiting consent; its keys never reach the store or the screen. */
   private pendingAdopt: { adoptId: string; identity: Identity } | null = null;
   private readonly unsubIdentity: () => void;
+  /** Expiry runs on the relay's clock: our own echoes tell us how far off this device is. */
+  private readonly clock = new ClockSkew();
+  /** While replaying the cache, chat messages are collected and inserted in one store update. */
+  private batch: Array<{ msg: ChatMessage }> | null = null;
 
   constructor(
     readonly roomId: string,
@@ -84,15 +89,21 @@ export class RoomController {
       const pruned = pruneTombstones(tomb, now);
       if (pruned !== tomb) void db.replaceTombstones(this.roomId, pruned).catch(() => undefined);
       this.store.getState().setTombstones(pruned);
-      const expired = await db.sweepExpired(this.roomId, now);
+      const expired = await db.sweepExpired(this.roomId, this.clock.now());
       if (expired.length) this.persistTombstones(expired, now);
       const frames = await db.loadFrames(this.roomId);
       this.cacheLoaded = frames.length;
+      this.batch = [];
       for (const f of frames) this.handleMessage(f, { fromCache: true });
+      this.flushBatch();
       this.lastSeq = (await db.getRoom(this.roomId))?.lastSeq ?? 0;
     } catch {
+      this.batch = null;
       this.store.getState().toast('Local history is unavailable in this browser mode; the room still works.', 'info');
     }
+    // Marks for the 2,000-message benchmark (e2e/perf.spec.ts); cheap enough to keep.
+    performance.mark('room-cache-loaded', { detail: this.cacheLoaded });
+    this.store.getState().setCacheLoaded(this.cacheLoaded);
     if (this.disposed) return;
     this.socket = new RoomSocket({
       roomId: this.roomId,
@@ -117,6 +128,27 @@ export class RoomController {
     for (const t of this.ttlTimers.values()) clearTimeout(t);
     this.ttlTimers.clear();
     this.flushCursor();
+  }
+
+  /** One store update for the whole cache replay instead of one per message. */
+  private flushBatch(): void {
+    const batch = this.batch;
+    this.batch = null;
+    if (!batch?.length) return;
+    const s = this.store.getState();
+    s.addMessages(batch.map((b) => b.msg), this.clock.now());
+    const dead = this.store.getState().tombstones;
+    const expired: string[] = [];
+    for (const { msg } of batch) {
+      if (msg.id in dead) expired.push(msg.id);
+      else this.armTtl(msg);
+    }
+    if (expired.length) this.persistTombstones(expired, Date.now());
+  }
+
+  /** The relay's clock as measured from our own posts (for disappearing messages). */
+  serverNow(): number {
+    return this.clock.now();
   }
 
   retryConnection(): void {
@@ -182,7 +214,7 @@ export class RoomController {
       return;
     }
     const p = classifyPlaintext(text);
-    const now = Date.now();
+    const now = this.clock.now();
     switch (p.kind) {
       case 'chat': {
         if (f.id in s.tombstones) {
@@ -192,6 +224,11 @@ export class RoomController {
         const msg: ChatMessage = { id: f.id, seq: f.seq, sender: f.sender, verified: f.sender_verified === true, ts: f.ts, text };
         if (f.ttl_ms) msg.ttlMs = f.ttl_ms;
         if (f.reply_to) msg.replyTo = f.reply_to;
+        if (this.batch) {
+          this.batch.push({ msg });
+          return;
+        }
+        if (!opts.fromCache && f.sender === s.me) this.clock.noteEcho(f.id, f.ts);
         s.addMessages([msg], now);
         if (msg.id in this.store.getState().tombstones) {
           // It had already expired: addMessages turned it into a tombstone.
@@ -236,6 +273,8 @@ export class RoomController {
     const away = document.visibilityState !== 'visible' || !document.hasFocus();
     if (away || mention) s.bumpUnread(mention);
     if (mention) notifyMention(s.me, msg.sender, msg.text);
+    const flat = msg.text.replace(/\s+/g, ' ').trim();
+    s.announce(`${mention ? 'Mention from' : 'New message from'} ${msg.sender}: ${flat.length > 200 ? `${flat.slice(0, 200)}…` : flat}`);
   }
 
   // ---------- persistence ----------
@@ -277,7 +316,7 @@ export class RoomController {
   }
 
   private async sweep(): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now();
     const gone = await db.sweepExpired(this.roomId, now).catch(() => [] as string[]);
     for (const id of gone) this.applyDeleteLocal(id, now);
   }
@@ -298,7 +337,7 @@ export class RoomController {
   private armTtl(m: ChatMessage): void {
     if (!m.ttlMs || this.ttlTimers.has(m.id)) return;
     const fire = () => {
-      const left = m.ts + m.ttlMs! - Date.now();
+      const left = m.ts + m.ttlMs! - this.clock.now();
       if (left <= 0) {
         this.ttlTimers.delete(m.id);
         this.applyDeleteLocal(m.id, Date.now());
@@ -353,7 +392,9 @@ export class RoomController {
     // The lock follows the relay's `locked` event, never this send's success (no optimistic flip).
     const locking = before.lockArmed && !!before.identity && !before.locked;
     if (locking) extra.signed_only = true;
+    const t0 = Date.now();
     const r = await this.post(p.text, extra);
+    if (r.ok) this.clock.noteSend(r.id, t0, Date.now());
     const s = this.store.getState();
     if (locking) {
       s.setLockArmed(false);
@@ -486,7 +527,7 @@ export class RoomController {
     if (this.requestedHistory || !s.identity || others < 1 || !relayLacks) return;
     this.requestedHistory = true;
     const reqId = crypto.randomUUID();
-    this.history.trackOwnRequest(reqId, Date.now());
+    this.history.trackOwnRequest(reqId, this.clock.now());
     void this.post(historyRequest(reqId, 0));
   }
 
@@ -499,10 +540,10 @@ export class RoomController {
   }
 
   private async answer(reqId: string, requester: string): Promise<void> {
-    if (this.disposed || !this.history.commit(reqId, requester, Date.now())) return;
+    if (this.disposed || !this.history.commit(reqId, requester, this.clock.now())) return;
     const s = this.store.getState();
     const msgs = s.order.map((id) => s.messages[id]!).filter(Boolean);
-    const chunks = buildResponseChunks(reqId, msgs, s.reactions, s.tombstones, Date.now());
+    const chunks = buildResponseChunks(reqId, msgs, s.reactions, s.tombstones, this.clock.now());
     for (const c of chunks) {
       await this.post(historyResponse(c));
       await new Promise((r) => setTimeout(r, 60));
@@ -536,7 +577,12 @@ export class RoomController {
     if (typeof item?.id !== 'string' || typeof item.seq !== 'number' || typeof item.text !== 'string') return;
     const s = this.store.getState();
     const msg = itemToMessage(item);
-    s.addMessages([msg]);
+    if (this.batch) {
+      this.batch.push({ msg });
+      if (item.reactions) s.mergeReactions(item.id, item.reactions);
+      return;
+    }
+    s.addMessages([msg], this.clock.now());
     if (item.reactions) s.mergeReactions(item.id, item.reactions);
     this.armTtl(msg);
   }

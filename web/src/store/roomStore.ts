@@ -105,11 +105,23 @@ export interface UiSlice {
   unread: number;
   mentions: number;
   flashId: string | null;
+  /** The open thread pane's root message id (reference-client.md §3.4). */
+  threadRootId: string | null;
+  /** A jump the message list should perform once the target is rendered (it may be windowed out). */
+  jumpRequest: { id: string; nonce: number } | null;
+  /** The latest live message, phrased for screen readers. */
+  announcement: string;
+  /** Messages replayed from IndexedDB at open; null until the replay finished. */
+  cacheLoaded: number | null;
   toast: (text: string, tone?: Toast['tone']) => void;
   dismissToast: (id: number) => void;
   bumpUnread: (mention: boolean) => void;
   clearUnread: () => void;
   flash: (id: string | null) => void;
+  openThread: (rootId: string | null) => void;
+  requestJump: (id: string) => void;
+  announce: (text: string) => void;
+  setCacheLoaded: (n: number) => void;
 }
 
 export type RoomState = ChatSlice & SessionSlice & ConnSlice & PresenceSlice & ComposerSlice & UiSlice;
@@ -188,11 +200,19 @@ export function createRoomStore(init: { roomId: string; me: string; fingerprint?
     unread: 0,
     mentions: 0,
     flashId: null,
+    threadRootId: null,
+    jumpRequest: null,
+    announcement: '',
+    cacheLoaded: null,
     toast: (text, tone = 'ok') => set((s) => ({ toasts: [...s.toasts.slice(-2), { id: ++toastSeq, text, tone }] })),
     dismissToast: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
     bumpUnread: (mention) => set((s) => ({ unread: s.unread + 1, mentions: s.mentions + (mention ? 1 : 0) })),
     clearUnread: () => set({ unread: 0, mentions: 0 }),
     flash: (flashId) => set({ flashId }),
+    openThread: (threadRootId) => set({ threadRootId }),
+    requestJump: (id) => set((s) => ({ jumpRequest: { id, nonce: (s.jumpRequest?.nonce ?? 0) + 1 } })),
+    announce: (announcement) => set({ announcement }),
+    setCacheLoaded: (cacheLoaded) => set({ cacheLoaded }),
   });
   return createStore<RoomState>()((...a) => ({
     ...chatSlice(...a),

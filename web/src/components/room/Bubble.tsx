@@ -11,6 +11,7 @@ import { Markdown } from '../Markdown.js';
 import { useCtl, useRoomState } from './Room.js';
 import { ReactionPicker } from './ReactionPicker.js';
 import { jumpTo } from './jump.js';
+import { replyLabel, threadRoot } from '../../room/threads.js';
 
 const time = (ts: number) => new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
@@ -19,7 +20,7 @@ function reactLabel(actors: string[], emoji: string): string {
   return `${actors.slice(0, 4).join(', ')} and ${actors.length - 4} more reacted with ${emoji}`;
 }
 
-export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolean; compact: boolean; onDelete: (id: string) => void }) {
+export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolean; compact: boolean; replies: number; onDelete: (id: string) => void }) {
   const { m, self } = props;
   const { ctl, link } = useCtl();
   const me = useRoomState((s) => s.me);
@@ -29,7 +30,7 @@ export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolea
   const parent = useRoomState((s) => (m.replyTo ? s.messages[m.replyTo] : undefined));
   const parentDead = useRoomState((s) => (m.replyTo ? m.replyTo in s.tombstones : false));
   const reply = m.replyTo
-    ? replyState({ messages: parent ? { [m.replyTo]: parent } : {}, order: [], tombstones: parentDead ? { [m.replyTo]: 0 } : {}, reactions: {} }, m.replyTo, Date.now())
+    ? replyState({ messages: parent ? { [m.replyTo]: parent } : {}, order: [], tombstones: parentDead ? { [m.replyTo]: 0 } : {}, reactions: {} }, m.replyTo, ctl.serverNow())
     : null;
   const [picker, setPicker] = useState(false);
 
@@ -43,6 +44,7 @@ export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolea
     ctl.store.getState().setReplyTo({ id: m.id, sender: m.sender, preview: oneLine.slice(0, 120) });
     document.getElementById('composer-input')?.focus();
   };
+  const openThread = () => ctl.store.getState().openThread(threadRoot(ctl.store.getState().messages, m.id));
 
   return (
     <article
@@ -128,7 +130,12 @@ export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolea
           })}
         </div>
       )}
-      <div className="actions" role="group" aria-label="Message actions">
+      {props.replies > 0 && (
+        <button type="button" className="thread-btn" data-thread-for={m.id} onClick={openThread}>
+          <Icon name="reply" size={14} /> {replyLabel(props.replies)}
+        </button>
+      )}
+      <div className="actions" role="group" aria-label={`Actions for the message from ${m.sender}`}>
         <button type="button" className="act" aria-label="Reply" title="Reply" onClick={armReply}>
           <Icon name="reply" />
         </button>

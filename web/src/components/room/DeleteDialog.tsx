@@ -16,7 +16,7 @@ export function DeleteDialog(props: { id: string | null; onClose: () => void }) 
         </p>
       </div>
       <div className="row-end">
-        <button type="button" className="btn" autoFocus onClick={props.onClose}>
+        <button type="button" className="btn" data-autofocus onClick={props.onClose}>
           Cancel
         </button>
         <button

@@ -1,21 +1,25 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { initials, senderGradient } from '../../room/identityColors.js';
 import { Icon } from '../Icon.js';
 import { useRoomState } from './Room.js';
 import { PromoteDialog } from './PromoteDialog.js';
+import { activity, roles, verifiedSenders, type Role } from '../../room/presenceRoles.js';
 
-function activity(ms: number): { label: string; cls: string } {
-  if (ms < 30_000) return { label: 'active', cls: 'is-active' };
-  if (ms < 120_000) return { label: 'idle', cls: 'is-idle' };
-  const m = Math.round(ms / 60_000);
-  return { label: m < 60 ? `quiet · ${m}m` : `quiet · ${Math.round(m / 60)}h`, cls: 'is-quiet' };
-}
+const ROLE_TAGS: Record<Role, { text: string; title: string; cls: string }> = {
+  you: { text: 'you', title: 'This is you', cls: 'tag' },
+  verified: { text: '✓ verified', title: 'Signed @handle: the relay checked its signature', cls: 'tag tag-verified' },
+  'handle-unverified': { text: 'handle · unverified', title: 'Looks like a @handle, but no signed message from it has been seen here yet', cls: 'tag tag-warn' },
+  anonymous: { text: 'anonymous', title: 'An unsigned display name: anyone can pick any name', cls: 'tag tag-anon' },
+};
 
 export function PresenceRail(props: { open: boolean; onClose: () => void }) {
   const participants = useRoomState((s) => s.participants);
   const at = useRoomState((s) => s.presenceAt);
   const me = useRoomState((s) => s.me);
   const fp = useRoomState((s) => s.fingerprint);
+  const signedIn = useRoomState((s) => !!s.identity);
+  const messages = useRoomState((s) => s.messages);
+  const verified = useMemo(() => verifiedSenders(messages), [messages]);
   const [, tick] = useState(0);
   const [promote, setPromote] = useState<{ name: string; boxPub: string } | null>(null);
   useEffect(() => {
@@ -46,9 +50,16 @@ export function PresenceRail(props: { open: boolean; onClose: () => void }) {
               <span className="person-name">
                 <span className="name-text">{p.name}</span>
                 <span className="person-tags">
-                  {self && <span className="tag">you</span>}
-                  {p.name.startsWith('@') && <span className="tag tag-handle" title="A handle name; verification is shown per message">handle</span>}
-                  {!self && <span className={`activity ${a.cls}`}>{a.label}</span>}
+                  {roles(p.name, { me, signedIn, verified }).map((r) => (
+                    <span key={r} className={ROLE_TAGS[r].cls} title={ROLE_TAGS[r].title}>
+                      {ROLE_TAGS[r].text}
+                    </span>
+                  ))}
+                  {!self && (
+                    <span className={`activity ${a.cls}`} title={a.title}>
+                      {a.label}
+                    </span>
+                  )}
                 </span>
               </span>
               {!self && !p.name.startsWith('@') && p.box_pub && (

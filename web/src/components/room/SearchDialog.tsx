@@ -43,7 +43,7 @@ export function SearchDialog(props: { open: boolean; onClose: () => void; onOpen
       <label className="sr-only" htmlFor="search-input">
         Search messages, senders or text
       </label>
-      <input id="search-input" type="search" autoFocus placeholder="Search messages, senders or text" value={q} onChange={(e) => setQ(e.target.value)} />
+      <input id="search-input" type="search" placeholder="Search messages, senders or text" value={q} onChange={(e) => setQ(e.target.value)} />
       <p className="muted small">Searches everything loaded on this device. Shortcut: Ctrl/⌘ K</p>
       <ul className="search-results" aria-live="polite">
         {q.trim() && results.length === 0 && <li className="muted">No messages matched that search.</li>}

@@ -28,7 +28,10 @@ export function TopBar(props: { peopleOpen: boolean; onTogglePeople: () => void 
       </a>
       <div className="topbar-title">
         <h1>
-          <span className="room-word">Room</span> <span className="mono">{ctl.roomId}</span>
+          <span className="room-word">Room</span>{' '}
+          <span className="mono" title={`Room ${ctl.roomId}`}>
+            {ctl.roomId}
+          </span>
           {locked && (
             <span className="lock-tag" title="Only signed @handle senders can post" data-testid="lock-tag">
               <Icon name="lock" size={14} /> <span className="lock-text">signed only</span>
@@ -39,7 +42,7 @@ export function TopBar(props: { peopleOpen: boolean; onTogglePeople: () => void 
           {count} {count === 1 ? 'participant' : 'participants'}
         </p>
       </div>
-      <div className={`status-pill status-${conn}`} role="status" aria-live="polite">
+      <div className={`status-pill status-${conn}`} role="status" aria-live="polite" title={statusText}>
         <span className="status-dot" aria-hidden="true" />
         <span className="status-text">{statusText}</span>
         {conn === 'reconnecting' && (

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { activity, roles, verifiedSenders } from './presenceRoles.js';
+import type { ChatMessage } from './chatState.js';
+
+const m = (id: string, sender: string, verified: boolean, restored = false): ChatMessage => ({ id, seq: 1, sender, verified, ts: 0, text: '', ...(restored ? { restored } : {}) });
+
+describe('presence roles and activity', () => {
+  it('calls a handle verified only after a relay-verified live message', () => {
+    const v = verifiedSenders({ a: m('a', '@alice', true), b: m('b', '@mallory', true, true), c: m('c', '@eve', false) });
+    expect([...v]).toEqual(['@alice']);
+    const ctx = { me: 'visitor-x', signedIn: false, verified: v };
+    expect(roles('@alice', ctx)).toEqual(['verified']);
+    expect(roles('@mallory', ctx)).toEqual(['handle-unverified']);
+    expect(roles('bob', ctx)).toEqual(['anonymous']);
+    expect(roles('visitor-x', ctx)).toEqual(['you', 'anonymous']);
+    expect(roles('@me', { me: '@me', signedIn: true, verified: new Set() })).toEqual(['you', 'verified']);
+  });
+
+  it('maps ages to active, idle and quiet', () => {
+    expect(activity(5_000).cls).toBe('is-active');
+    expect(activity(80_000).label).toBe('active');
+    expect(activity(120_000).label).toBe('idle · 2m ago');
+    expect(activity(2 * 3600_000).label).toBe('quiet · 2h ago');
+    expect(activity(10_000).title).toBe('Last sign of life 10s ago');
+  });
+});

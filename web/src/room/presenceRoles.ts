@@ -1,0 +1,45 @@
+/**
+ * What the participants rail can honestly say about each person (reference-client.md §5.9,
+ * §8.2 #2). A name starting with `@` proves nothing by itself; "verified" needs a live message
+ * from that name that the relay stamped `sender_verified`. Activity comes from the relay's
+ * `last_seen_ms_ago` plus the time since that snapshot.
+ */
+import type { ChatMessage } from './chatState.js';
+
+export type Role = 'you' | 'verified' | 'handle-unverified' | 'anonymous';
+
+/** Names that have posted a relay-verified message (restored history never counts). */
+export function verifiedSenders(messages: Record<string, ChatMessage>): Set<string> {
+  const out = new Set<string>();
+  for (const id in messages) {
+    const m = messages[id]!;
+    if (m.verified && !m.restored) out.add(m.sender);
+  }
+  return out;
+}
+
+export function roles(name: string, ctx: { me: string; signedIn: boolean; verified: Set<string> }): Role[] {
+  const out: Role[] = [];
+  const self = name === ctx.me;
+  if (self) out.push('you');
+  if ((self && ctx.signedIn) || ctx.verified.has(name)) out.push('verified');
+  else if (name.startsWith('@')) out.push('handle-unverified');
+  else out.push('anonymous');
+  return out;
+}
+
+/**
+ * Browsers heartbeat every 15 s and the relay re-broadcasts presence at least once a minute
+ * while anyone is connected, so up to ~90 s since the last sign of life still means connected.
+ */
+export const ACTIVE_MS = 90_000;
+export const IDLE_MS = 5 * 60_000;
+
+export function activity(ageMs: number): { label: string; cls: 'is-active' | 'is-idle' | 'is-quiet'; title: string } {
+  const secs = Math.max(0, Math.round(ageMs / 1000));
+  const ago = secs < 60 ? `${secs}s ago` : secs < 3600 ? `${Math.round(secs / 60)}m ago` : `${Math.round(secs / 3600)}h ago`;
+  const title = `Last sign of life ${ago}`;
+  if (ageMs < ACTIVE_MS) return { label: 'active', cls: 'is-active', title };
+  if (ageMs < IDLE_MS) return { label: `idle · ${ago}`, cls: 'is-idle', title };
+  return { label: `quiet · ${ago}`, cls: 'is-quiet', title };
+}
