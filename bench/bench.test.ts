@@ -77,12 +77,16 @@ describe('bench harness', () => {
 
   it('across two nodes on Redis: WebSocket fan-out and HTTP posts arrive once each, in order', async () => {
     expect(cctx.nodes).toHaveLength(2);
+    // Observed, not intercepted: which node each subscriber's upgrade reached.
+    const upgrades = [0, 0];
+    cluster.forEach((n, i) => n.relay.server.on('upgrade', () => upgrades[i]!++));
     const ws = await runLadder(cctx, { name: 'test-cl-fanout', rooms: 1, subsPerRoom: 6, post: 'ws', rates: [60] });
     expect(ws.error).toBeUndefined();
     const a = ws.steps[0]!;
     expect(a.accepted).toBe(60);
     expect(a.deliveries).toBe(360);
     expect({ lost: a.lost, duplicated: a.duplicated, outOfOrder: a.outOfOrder, rejected: a.rejected }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
+    expect(upgrades).toEqual([3, 3]);
 
     const http = await runLadder(cctx, { name: 'test-cl-rooms', rooms: 4, subsPerRoom: 2, post: 'http', rates: [200] });
     expect(http.error).toBeUndefined();
@@ -90,6 +94,7 @@ describe('bench harness', () => {
     expect(b.accepted).toBe(200);
     expect(b.deliveries).toBe(400);
     expect({ lost: b.lost, duplicated: b.duplicated, outOfOrder: b.outOfOrder, rejected: b.rejected }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
+    expect(upgrades).toEqual([7, 7]);
   });
 
   it('times round trips from one node to the other on every transport', async () => {

@@ -179,6 +179,16 @@ async function main(): Promise<void> {
         },
       }));
 
+  const label = fixedUrls ? (args.name ?? (fixedUrls.length > 1 ? 'cluster' : 'target')) : spawnTargets.join('+') === 'relay+baseline' ? 'both' : spawnTargets.join('+');
+  const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\..*/, '');
+  mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `${stamp}-${label}.json`);
+  const argv = process.argv.slice(2).join(' ');
+  let checks: ReturnType<typeof checkTargets> = [];
+  // Written after every target, so a run interrupted later keeps what it finished.
+  const save = (complete: boolean) =>
+    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), command: `npm run bench -- ${argv}`, complete, machine: { ...m, loadAverageAtStart: load }, options: { scenarios, fanout, quick, stepSeconds, rttSamples, idle, pinned: pin, serverEnv }, servers, results, targets: checks }, null, 2) + '\n');
+
   // An interrupted run must not leave a pinned server behind.
   let current: (() => Promise<void>) | undefined;
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -212,10 +222,11 @@ async function main(): Promise<void> {
     } finally {
       await s.stop?.();
     }
+    save(false);
   }
 
   log('\n' + table(results));
-  const checks = results.relay ? checkTargets(results.relay, results.baseline ?? null) : [];
+  checks = results.relay ? checkTargets(results.relay, results.baseline ?? null) : [];
   if (checks.length) {
     log('\ntargets (issue 6):');
     for (const c of checks) log(`  [${c.met === null ? ' ? ' : c.met ? 'met' : 'NOT'}] ${c.target} — ${c.detail}`);
@@ -224,12 +235,7 @@ async function main(): Promise<void> {
     const i = integrity(results.cluster);
     log(`\ncluster: [${i.lost + i.duplicated + i.outOfOrder === 0 ? 'met' : 'NOT'}] zero lost, duplicated or out-of-order messages across nodes — lost ${i.lost}, duplicated ${i.duplicated}, out of order ${i.outOfOrder} (refused posts: ${i.rejected})`);
   }
-  const label = fixedUrls ? (args.name ?? (fixedUrls.length > 1 ? 'cluster' : 'target')) : spawnTargets.join('+') === 'relay+baseline' ? 'both' : spawnTargets.join('+');
-  const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\..*/, '');
-  mkdirSync(outDir, { recursive: true });
-  const file = path.join(outDir, `${stamp}-${label}.json`);
-  const argv = process.argv.slice(2).join(' ');
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), command: `npm run bench -- ${argv}`, machine: { ...m, loadAverageAtStart: load }, options: { scenarios, fanout, quick, stepSeconds, rttSamples, idle, pinned: pin, serverEnv }, servers, results, targets: checks }, null, 2) + '\n');
+  save(true);
   log(`\nresults: ${path.relative(process.cwd(), file)}`);
 }
 

@@ -87,10 +87,12 @@ export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<La
   // One pool per node; HTTP posts to a room go through the node nodeForPosts picks.
   const pools = ctx.nodes.map((n) => new HttpPool(n.host, n.port, ctx.sources));
 
+  // Counted when a member is started, not when it is open: members open concurrently.
+  const started = rooms.map(() => 0);
   const addMember = async (roomIdx: number): Promise<WsConn> => {
     const c = new WsConn();
     c.roomIdx = roomIdx;
-    const node = ctx.nodes[nodeForMember(ctx.nodes.length, roomIdx, members[roomIdx]!.length)]!;
+    const node = ctx.nodes[nodeForMember(ctx.nodes.length, roomIdx, started[roomIdx]!++)]!;
     await c.open({ base: node.base, host: node.host, room: rooms[roomIdx]!, localAddress: ctx.sources.take() });
     members[roomIdx]!.push(c);
     all.push(c);

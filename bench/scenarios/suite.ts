@@ -3,6 +3,7 @@ import { runIdle, type IdleResult } from './idle.js';
 import { runLadder, type LadderResult } from './ladder.js';
 import { runRoundTrip, type RoundTripResult, type Transport } from './roundtrip.js';
 import type { BenchContext } from './context.js';
+import { roomCount, settleRooms } from './settle.js';
 
 export const SCENARIOS = ['rtt', 'fanout', 'rooms', 'ingest', 'idle'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -29,6 +30,8 @@ function deliveryLadder(quick: boolean): number[] {
 export async function runSuite(ctx: BenchContext, o: SuiteOptions): Promise<SuiteResult> {
   const out: SuiteResult = { roundTrip: [], ladders: [], idle: null };
   const has = (s: ScenarioName) => o.scenarios.includes(s);
+  // Rooms the target held before this run (other users, earlier runs): the floor to settle to.
+  const floor = await roomCount(ctx);
   if (has('rtt')) {
     ctx.log('round trip at low load');
     for (const t of ['ws', 'sse', 'longpoll'] as Transport[]) out.roundTrip.push(await runRoundTrip(ctx, t, o.rttSamples));
@@ -44,17 +47,20 @@ export async function runSuite(ctx: BenchContext, o: SuiteOptions): Promise<Suit
   }
   if (has('rooms')) {
     for (const post of ['ws', 'http'] as const) {
+      await settleRooms(ctx, floor);
       ctx.log(`200 rooms × 2 subscribers, posts over ${post}`);
       const rates = deliveryLadder(o.quick).map((d) => Math.round(d / 2));
       out.ladders.push(await runLadder(ctx, { name: `rooms-200x2-${post}`, rooms: 200, subsPerRoom: 2, post, rates }));
     }
   }
   if (has('ingest')) {
+    await settleRooms(ctx, floor);
     ctx.log('HTTP ingest: 20 rooms × 1 verifying subscriber');
     const rates = o.quick ? [5_000, 20_000] : [2_500, 5_000, 10_000, 20_000, 40_000, 80_000];
     out.ladders.push(await runLadder(ctx, { name: 'ingest-http', rooms: 20, subsPerRoom: 1, post: 'http', rates }));
   }
   if (has('idle')) {
+    await settleRooms(ctx, floor, true);
     ctx.log(`idle WebSockets: ${o.idle}`);
     out.idle = await runIdle(ctx, o.idle);
   }
