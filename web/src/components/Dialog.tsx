@@ -35,8 +35,12 @@ export function Dialog(props: { open: boolean; onClose: () => void; title: strin
       aria-describedby={props.describedBy}
       onClose={() => {
         props.onClose();
+        // Give focus back to the opener unless the dialog's action already moved it (a search
+        // hit focuses the message it jumped to); never scroll for it.
         const o = opener.current;
-        if (o instanceof HTMLElement && o.isConnected) o.focus();
+        const now = document.activeElement;
+        const free = !now || now === document.body || ref.current?.contains(now);
+        if (free && o instanceof HTMLElement && o.isConnected) o.focus({ preventScroll: true });
       }}
       onClick={(e) => {
         // A click on the backdrop (the dialog element itself) closes it.

@@ -13,7 +13,10 @@ import { ReactionPicker } from './ReactionPicker.js';
 import { jumpTo } from './jump.js';
 import { replyLabel, threadRoot } from '../../room/threads.js';
 
-const time = (ts: number) => new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+// One formatter for every bubble: toLocaleTimeString builds a new one per call, which dominated
+// rendering long rooms.
+const TIME = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
+const time = (ts: number) => TIME.format(ts);
 
 function reactLabel(actors: string[], emoji: string): string {
   if (actors.length <= 5) return `${actors.join(', ')} reacted with ${emoji}`;

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { startTransition, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { replyCounts } from '../../room/threads.js';
 import { useCtl, useRoomState } from './Room.js';
 import { Bubble, PendingBubble } from './Bubble.js';
@@ -14,8 +14,18 @@ const PERMALINK_WAIT_MS = 6000;
  * as fast as one with a hundred. Jumps widen the window to include their target first.
  */
 export const WINDOW_INITIAL = 120;
-export const WINDOW_STEP = 150;
+export const WINDOW_STEP = 80;
 const GROW_AT_PX = 800;
+
+/** `bot2bot:list-window` in localStorage overrides the first window (the benchmark compares). */
+function initialWindow(): number {
+  try {
+    const n = Number(localStorage.getItem('bot2bot:list-window'));
+    return Number.isInteger(n) && n > 0 ? n : WINDOW_INITIAL;
+  } catch {
+    return WINDOW_INITIAL;
+  }
+}
 
 export function MessageList() {
   const { ctl, link } = useCtl();
@@ -31,9 +41,9 @@ export function MessageList() {
   const seenCount = useRef(0);
   const [newBelow, setNewBelow] = useState(0);
   const [toDelete, setToDelete] = useState<string | null>(null);
-  const [windowSize, setWindowSize] = useState(WINDOW_INITIAL);
+  const [windowSize, setWindowSize] = useState(initialWindow);
   /** scrollHeight before the window grew upwards, to keep the reader's place. */
-  const anchor = useRef<{ height: number; top: number } | null>(null);
+  const anchor = useRef<{ height: number } | null>(null);
   const pendingJump = useRef<string | null>(null);
   const marked = useRef(false);
 
@@ -61,7 +71,9 @@ export function MessageList() {
     const a = anchor.current;
     if (!el || !a) return;
     anchor.current = null;
-    el.scrollTop = a.top + (el.scrollHeight - a.height);
+    // The reader may have kept scrolling while the (interruptible) render ran: shift from where
+    // they are now by exactly what was added above.
+    el.scrollTop += el.scrollHeight - a.height;
   }, [windowSize]);
 
   // The benchmark's mark: the first frame that shows messages replayed from IndexedDB.
@@ -73,8 +85,9 @@ export function MessageList() {
 
   const grow = (by: number) => {
     const el = scroller.current;
-    if (el) anchor.current = { height: el.scrollHeight, top: el.scrollTop };
-    setWindowSize((w) => w + by);
+    if (el) anchor.current = { height: el.scrollHeight };
+    // A transition: React renders the older bubbles in slices and yields to scrolling in between.
+    startTransition(() => setWindowSize((w) => w + by));
   };
 
   // Jumps (search, permalinks, reply references, the thread pane): render back to the target.

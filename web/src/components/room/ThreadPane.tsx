@@ -6,7 +6,10 @@ import { Markdown } from '../Markdown.js';
 import { useCtl, useRoomState } from './Room.js';
 import { jumpTo } from './jump.js';
 
-const time = (ts: number) => new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+// One formatter for every bubble: toLocaleTimeString builds a new one per call, which dominated
+// rendering long rooms.
+const TIME = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
+const time = (ts: number) => TIME.format(ts);
 /** Matches the CSS breakpoint where the pane replaces the chat column. */
 const NARROW = '(max-width: 900px)';
 
