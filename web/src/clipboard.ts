@@ -8,6 +8,8 @@ export async function copyText(text: string): Promise<boolean> {
   } catch {
     // fall through to the legacy path
   }
+  // The hidden textarea takes focus to be selected; give it back so keyboard users keep their place.
+  const had = document.activeElement;
   const ta = document.createElement('textarea');
   ta.value = text;
   ta.setAttribute('readonly', '');
@@ -22,6 +24,7 @@ export async function copyText(text: string): Promise<boolean> {
     ok = false;
   }
   ta.remove();
+  if (had instanceof HTMLElement) had.focus({ preventScroll: true });
   return ok;
 }
 

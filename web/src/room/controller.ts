@@ -275,7 +275,8 @@ export class RoomController {
     const s = this.store.getState();
     const mention = mentionsMe(msg.text, s.me);
     const away = document.visibilityState !== 'visible' || !document.hasFocus();
-    if (away || mention) s.bumpUnread(mention);
+    // Counted only while nobody is looking; focus or a visible tab clears the count again.
+    if (away) s.bumpUnread(mention);
     if (mention) notifyMention(s.me, msg.sender, msg.text);
     const flat = msg.text.replace(/\s+/g, ' ').trim();
     s.announce(`${mention ? 'Mention from' : 'New message from'} ${msg.sender}: ${flat.length > 200 ? `${flat.slice(0, 200)}…` : flat}`);

@@ -25,6 +25,8 @@ export function DeleteDialog(props: { id: string | null; onClose: () => void }) 
           onClick={() => {
             if (props.id) void ctl.deleteForEveryone(props.id);
             props.onClose();
+            // The button that opened this dialog goes with its message: keep keyboard users in the list.
+            requestAnimationFrame(() => document.querySelector<HTMLElement>('.messages')?.focus({ preventScroll: true }));
           }}
         >
           Delete for everyone
