@@ -58,7 +58,7 @@ export function InviteMenu() {
           {fallback && (
             <div className="copy-fallback">
               <label htmlFor="copy-fallback">Copying is blocked here. Select and copy:</label>
-              <textarea id="copy-fallback" readOnly value={fallback} rows={3} onFocus={(e) => e.currentTarget.select()} />
+              <textarea id="copy-fallback" readOnly autoFocus value={fallback} rows={3} onFocus={(e) => e.currentTarget.select()} />
             </div>
           )}
         </div>
