@@ -204,6 +204,7 @@ test('a room with 2,000 cached messages opens, scrolls to its first message and 
   };
   if (process.env.PERF_MODES) {
     console.log(JSON.stringify(runs, null, 1));
+    console.log(await page.evaluate(() => JSON.stringify(performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime)]).concat(performance.getEntriesByType('resource').filter((r) => r.name.endsWith('.js')).map((r) => [r.name.split('/').pop()!, Math.round(r.startTime), Math.round(r.responseEnd)])))));
     return;
   }
   mkdirSync('bench/results', { recursive: true });

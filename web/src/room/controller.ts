@@ -83,6 +83,7 @@ export class RoomController {
   }
 
   async start(): Promise<void> {
+    performance.mark('room-start');
     const now = Date.now();
     try {
       // One read of everything this room keeps; the reads run side by side.

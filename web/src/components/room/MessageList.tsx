@@ -14,7 +14,7 @@ const PERMALINK_WAIT_MS = 6000;
  * as fast as one with a hundred. Jumps widen the window to include their target first.
  */
 export const WINDOW_INITIAL = 120;
-export const WINDOW_STEP = 80;
+export const WINDOW_STEP = 40;
 const GROW_AT_PX = 800;
 
 /** `bot2bot:list-window` in localStorage overrides the first window (the benchmark compares). */
@@ -157,6 +157,7 @@ export function MessageList() {
       )}
       <div className="messages" ref={scroller} onScroll={onScroll} role="region" aria-label="Messages" tabIndex={0} data-total={order.length} data-rendered={visible.length}>
         {order.length === 0 && pending.length === 0 && <EmptyState />}
+        <div className="message-stack">
         {start > 0 && (
           <button type="button" className="btn btn-small show-earlier" onClick={() => grow(WINDOW_STEP)}>
             Show earlier messages ({start} more)
@@ -171,6 +172,7 @@ export function MessageList() {
         {pending.map((p) => (
           <PendingBubble key={p.localId} p={p} />
         ))}
+        </div>
       </div>
       {newBelow > 0 && (
         <button
