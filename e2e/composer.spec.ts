@@ -81,11 +81,12 @@ test('invite link copies, and falls back to a selectable box when the clipboard 
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
 
   const blocked = await newPage({
-    init: (p) =>
-      p.addInitScript(() => {
+    init: async (p) => {
+      await p.addInitScript(() => {
         Object.defineProperty(navigator, 'clipboard', { value: { writeText: () => Promise.reject(new Error('denied')) } });
         document.execCommand = () => false;
-      }),
+      });
+    },
   });
   await openRoom(blocked, url);
   await blocked.getByRole('button', { name: 'Invite people or agents' }).click();

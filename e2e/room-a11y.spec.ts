@@ -160,11 +160,12 @@ test('the rail shows roles and activity; phones show connection trouble in words
 test('disappearing messages follow the relay clock on a device whose clock runs 25 s fast', async ({ relay, newPage }) => {
   test.setTimeout(90_000);
   const skewed = await newPage({
-    init: (p) =>
-      p.addInitScript(() => {
+    init: async (p) => {
+      await p.addInitScript(() => {
         const real = Date.now.bind(Date);
         Date.now = () => real() + 25_000;
-      }),
+      });
+    },
   });
   const url = await createRoom(skewed, relay);
   // Our own echoes measure the offset.

@@ -1,5 +1,6 @@
 import { startTransition, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { replyCounts } from '../../room/threads.js';
+import { afterAppend, around, growDown, growUp, windowBounds, type ListWindow } from '../../room/listWindow.js';
 import { useCtl, useRoomState } from './Room.js';
 import { Bubble, PendingBubble } from './Bubble.js';
 import { DeleteDialog } from './DeleteDialog.js';
@@ -9,21 +10,23 @@ import { jumpTo, scrollAndFlash } from './jump.js';
 const NEAR_BOTTOM_PX = 120;
 const PERMALINK_WAIT_MS = 6000;
 /**
- * The list renders a window of the newest messages and grows it when the reader scrolls near the
- * top (or presses "Show earlier messages"), so a room with thousands of cached messages opens
- * as fast as one with a hundred. Jumps widen the window to include their target first.
+ * The list renders a bounded window of the room (room/listWindow.ts): the newest 120 at first,
+ * 40 more whenever the reader nears either end, never more than 360 at once. A room with
+ * thousands of cached messages then opens and scrolls like one with a hundred. Jumps (search,
+ * permalinks, replies, threads) move the window to their target first.
  */
 export const WINDOW_INITIAL = 120;
 export const WINDOW_STEP = 40;
-const GROW_AT_PX = 800;
+export const WINDOW_MAX = 360;
+const GROW_AT_PX = 900;
 
-/** `bot2bot:list-window` in localStorage overrides the first window (the benchmark compares). */
-function initialWindow(): number {
+/** `bot2bot:list-window` in localStorage renders that many at once (the benchmark compares). */
+function override(): number | null {
   try {
     const n = Number(localStorage.getItem('bot2bot:list-window'));
-    return Number.isInteger(n) && n > 0 ? n : WINDOW_INITIAL;
+    return Number.isInteger(n) && n > 0 ? n : null;
   } catch {
-    return WINDOW_INITIAL;
+    return null;
   }
 }
 
@@ -37,44 +40,64 @@ export function MessageList() {
   const jumpRequest = useRoomState((s) => s.jumpRequest);
   const cacheLoaded = useRoomState((s) => s.cacheLoaded);
   const scroller = useRef<HTMLDivElement>(null);
+  const stack = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
-  const seenCount = useRef(0);
+  const seen = useRef({ total: 0, pending: 0 });
   const [newBelow, setNewBelow] = useState(0);
   const [toDelete, setToDelete] = useState<string | null>(null);
-  const [windowSize, setWindowSize] = useState(initialWindow);
-  /** scrollHeight before the window grew upwards, to keep the reader's place. */
-  const anchor = useRef<{ height: number } | null>(null);
+  const [limits] = useState(() => {
+    const o = override();
+    return { initial: o ?? WINDOW_INITIAL, max: Math.max(o ?? 0, WINDOW_MAX) };
+  });
+  const [win, setWin] = useState<ListWindow>({ size: limits.initial, endOffset: 0 });
+  /** A message that stays rendered across a window change, and where it sat in the content. */
+  const anchor = useRef<{ id: string; offset: number } | null>(null);
   const pendingJump = useRef<string | null>(null);
+  const toBottom = useRef(false);
   const marked = useRef(false);
 
-  const start = Math.max(0, order.length - windowSize);
-  const visible = start === 0 ? order : order.slice(start);
+  const { start, end } = windowBounds(order.length, win);
+  const visible = start === 0 && end === order.length ? order : order.slice(start, end);
+  const atLiveEdge = end === order.length;
   const counts = useMemo(() => replyCounts({ order, messages }), [order, messages]);
 
   const total = order.length + pending.length;
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
-    const added = total - seenCount.current;
-    seenCount.current = total;
-    if (stick.current) el.scrollTop = el.scrollHeight;
+    const added = total - seen.current.total;
+    const sentNow = pending.length > seen.current.pending;
+    seen.current = { total, pending: pending.length };
+    if (sentNow && !atLiveEdge) {
+      // Our own message goes to the bottom, and so do we.
+      toBottom.current = true;
+      setWin({ size: limits.initial, endOffset: 0 });
+      return;
+    }
+    if (stick.current && atLiveEdge) el.scrollTop = el.scrollHeight;
     else if (added > 0) {
       setNewBelow((n) => n + added);
-      // Reading further up: keep what is on screen rendered while new messages arrive below.
-      setWindowSize((w) => w + added);
+      setWin((w) => afterAppend(w, added, false));
     }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [total]);
 
-  // Growing the window prepends bubbles: shift the scroll position by what was added above.
+  // After the window moved: keep the anchor message exactly where the reader saw it.
   useLayoutEffect(() => {
     const el = scroller.current;
+    if (!el) return;
+    if (toBottom.current) {
+      toBottom.current = false;
+      stick.current = true;
+      el.scrollTop = el.scrollHeight;
+      return;
+    }
     const a = anchor.current;
-    if (!el || !a) return;
+    if (!a) return;
     anchor.current = null;
-    // The reader may have kept scrolling while the (interruptible) render ran: shift from where
-    // they are now by exactly what was added above.
-    el.scrollTop += el.scrollHeight - a.height;
-  }, [windowSize]);
+    const node = document.getElementById(`msg-${a.id}`);
+    if (node) el.scrollTop += node.offsetTop - a.offset;
+  }, [win]);
 
   // The benchmark's mark: the first frame that shows messages replayed from IndexedDB.
   useEffect(() => {
@@ -83,14 +106,31 @@ export function MessageList() {
     if (cacheLoaded > 0 && order.length > 0) requestAnimationFrame(() => performance.mark('room-cache-rendered', { detail: order.length }));
   }, [cacheLoaded, order.length]);
 
-  const grow = (by: number) => {
+  /** Remember the first message on screen (content coordinates: immune to further scrolling). */
+  const setAnchor = () => {
     const el = scroller.current;
-    if (el) anchor.current = { height: el.scrollHeight };
-    // A transition: React renders the older bubbles in slices and yields to scrolling in between.
-    startTransition(() => setWindowSize((w) => w + by));
+    const st = stack.current;
+    if (!el || !st) return;
+    const top = el.getBoundingClientRect().top;
+    for (const node of st.querySelectorAll<HTMLElement>('article.bubble[data-msg-id]')) {
+      if (node.getBoundingClientRect().bottom > top) {
+        anchor.current = { id: node.dataset.msgId!, offset: node.offsetTop };
+        return;
+      }
+    }
   };
 
-  // Jumps (search, permalinks, reply references, the thread pane): render back to the target.
+  const move = (next: (w: ListWindow) => ListWindow) => {
+    const w = next(win);
+    if (w === win) return;
+    setAnchor();
+    // A transition: React renders the new bubbles in slices and yields to scrolling in between.
+    startTransition(() => setWin(w));
+  };
+  const older = () => move((w) => growUp(w, order.length, WINDOW_STEP, limits.max));
+  const newer = () => move((w) => growDown(w, WINDOW_STEP, limits.max));
+
+  // Jumps (search, permalinks, reply references, the thread pane): bring the target in first.
   useEffect(() => {
     if (!jumpRequest) return;
     const idx = order.indexOf(jumpRequest.id);
@@ -101,9 +141,9 @@ export function MessageList() {
       scrollAndFlash(ctl.store, el, jumpRequest.id);
       return;
     }
-    // Not rendered yet: widen the window; the layout effect below scrolls once it is.
     pendingJump.current = jumpRequest.id;
-    setWindowSize(order.length - idx + 20);
+    anchor.current = null;
+    setWin(around(order.length, idx, limits.max));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [jumpRequest]);
   useLayoutEffect(() => {
@@ -142,9 +182,24 @@ export function MessageList() {
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
-    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+    const fromBottom = el.scrollHeight - el.scrollTop - el.clientHeight;
+    stick.current = atLiveEdge && fromBottom < NEAR_BOTTOM_PX;
     if (stick.current) setNewBelow(0);
-    if (start > 0 && el.scrollTop < GROW_AT_PX && !anchor.current) grow(WINDOW_STEP);
+    if (anchor.current) return;
+    if (start > 0 && el.scrollTop < GROW_AT_PX) older();
+    else if (!atLiveEdge && fromBottom < GROW_AT_PX) newer();
+  };
+
+  const jumpToLatest = () => {
+    setNewBelow(0);
+    if (atLiveEdge) {
+      const el = scroller.current;
+      if (el) el.scrollTop = el.scrollHeight;
+      stick.current = true;
+      return;
+    }
+    toBottom.current = true;
+    setWin({ size: limits.initial, endOffset: 0 });
   };
 
   let prev: { sender: string; ts: number; verified: boolean } | null = null;
@@ -155,37 +210,41 @@ export function MessageList() {
           {undecryptable} message{undecryptable === 1 ? '' : 's'} could not be decrypted. Is your link complete?
         </div>
       )}
-      <div className="messages" ref={scroller} onScroll={onScroll} role="region" aria-label="Messages" tabIndex={0} data-total={order.length} data-rendered={visible.length}>
+      <div
+        className="messages"
+        ref={scroller}
+        onScroll={onScroll}
+        role="region"
+        aria-label="Messages"
+        tabIndex={0}
+        data-total={order.length}
+        data-start={start}
+        data-end={end}
+      >
         {order.length === 0 && pending.length === 0 && <EmptyState />}
-        <div className="message-stack">
-        {start > 0 && (
-          <button type="button" className="btn btn-small show-earlier" onClick={() => grow(WINDOW_STEP)}>
-            Show earlier messages ({start} more)
-          </button>
-        )}
-        {visible.map((id) => {
-          const m = messages[id]!;
-          const compact = !!prev && prev.sender === m.sender && prev.verified === m.verified && m.ts - prev.ts < 5 * 60_000 && !m.replyTo && !m.ttlMs && !m.restored;
-          prev = { sender: m.sender, ts: m.ts, verified: m.verified };
-          return <Bubble key={id} m={m} self={m.sender === me} compact={compact} replies={counts.get(id) ?? 0} onDelete={setToDelete} />;
-        })}
-        {pending.map((p) => (
-          <PendingBubble key={p.localId} p={p} />
-        ))}
+        <div className="message-stack" ref={stack}>
+          {start > 0 && (
+            <button type="button" className="btn btn-small show-more" onClick={older}>
+              Show earlier messages ({start} more)
+            </button>
+          )}
+          {visible.map((id) => {
+            const m = messages[id]!;
+            const compact = !!prev && prev.sender === m.sender && prev.verified === m.verified && m.ts - prev.ts < 5 * 60_000 && !m.replyTo && !m.ttlMs && !m.restored;
+            prev = { sender: m.sender, ts: m.ts, verified: m.verified };
+            return <Bubble key={id} m={m} self={m.sender === me} compact={compact} replies={counts.get(id) ?? 0} onDelete={setToDelete} />;
+          })}
+          {!atLiveEdge && (
+            <button type="button" className="btn btn-small show-more" onClick={newer}>
+              Show newer messages ({order.length - end} more)
+            </button>
+          )}
+          {atLiveEdge && pending.map((p) => <PendingBubble key={p.localId} p={p} />)}
         </div>
       </div>
-      {newBelow > 0 && (
-        <button
-          type="button"
-          className="new-pill"
-          onClick={() => {
-            const el = scroller.current;
-            if (el) el.scrollTop = el.scrollHeight;
-            stick.current = true;
-            setNewBelow(0);
-          }}
-        >
-          {newBelow} new message{newBelow === 1 ? '' : 's'} ↓
+      {(newBelow > 0 || !atLiveEdge) && (
+        <button type="button" className="new-pill" onClick={jumpToLatest}>
+          {newBelow > 0 ? `${newBelow} new message${newBelow === 1 ? '' : 's'} ↓` : 'Latest messages ↓'}
         </button>
       )}
       <DeleteDialog id={toDelete} onClose={() => setToDelete(null)} />
