@@ -4,11 +4,13 @@
  * remove; only TTL, the caps and an owner's DELETE do.
  */
 import { LIMITS, type DmEnvelope } from '../../protocol/index.js';
+import { DmWaiters } from './waiters.js';
 
 interface Stored {
   env: DmEnvelope;
   bytes: number;
 }
+
 
 export interface DmWaiter {
   after: number;
@@ -21,7 +23,7 @@ const SWEEP_INTERVAL_MS = 60_000;
 
 export class InboxStore {
   private readonly inboxes = new Map<string, Stored[]>();
-  private readonly waiters = new Map<string, Set<DmWaiter>>();
+  private readonly waiters = new DmWaiters();
   private bytes = 0;
   private lastSweep = 0;
 
@@ -56,7 +58,7 @@ export class InboxStore {
     const bytes = InboxStore.cost(env.ciphertext);
     box.push({ env, bytes });
     this.bytes += bytes;
-    this.wake(handle, env);
+    this.waiters.wake(handle, env);
   }
 
   /** Envelopes with seq > after, oldest first, up to `limit`, and whether more remain. */
@@ -88,33 +90,15 @@ export class InboxStore {
   }
 
   waiterCount(handle: string): number {
-    return this.waiters.get(handle)?.size ?? 0;
+    return this.waiters.count(handle);
   }
 
   park(handle: string, w: DmWaiter): void {
-    let set = this.waiters.get(handle);
-    if (!set) {
-      set = new Set();
-      this.waiters.set(handle, set);
-    }
-    set.add(w);
+    this.waiters.park(handle, w);
   }
 
   unpark(handle: string, w: DmWaiter): void {
-    const set = this.waiters.get(handle);
-    if (!set) return;
-    set.delete(w);
-    if (set.size === 0) this.waiters.delete(handle);
-  }
-
-  private wake(handle: string, env: DmEnvelope): void {
-    const set = this.waiters.get(handle);
-    if (!set) return;
-    for (const w of [...set]) {
-      if (env.seq <= w.after) continue;
-      this.unpark(handle, w);
-      w.wake([env]);
-    }
+    this.waiters.unpark(handle, w);
   }
 
   private evictOldest(box: Stored[], which: (s: Stored) => boolean): boolean {

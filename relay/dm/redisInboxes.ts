@@ -7,6 +7,7 @@ import { LIMITS, type DmEnvelope } from '../../protocol/index.js';
 import type { DmWaiter } from './inbox.js';
 import type { DmDraft, DmInboxes } from './inboxes.js';
 import { DM_SCRIPTS, type DmScriptName } from './redisScripts.js';
+import { DmWaiters } from './waiters.js';
 
 type Arg = string | number;
 type ScriptFn = (...args: Arg[]) => Promise<unknown>;
@@ -23,7 +24,7 @@ export interface RedisLink {
 export const DM_TAG = 'd';
 
 export class RedisInboxes implements DmInboxes {
-  private readonly waiters = new Map<string, Set<DmWaiter>>();
+  private readonly waiters = new DmWaiters();
 
   constructor(private readonly link: RedisLink) {
     for (const [name, lua] of Object.entries(DM_SCRIPTS)) link.cmd.defineCommand(`b2b_${name}`, { numberOfKeys: 0, lua });
@@ -58,41 +59,29 @@ export class RedisInboxes implements DmInboxes {
   }
 
   waiterCount(handle: string): number {
-    return this.waiters.get(handle)?.size ?? 0;
+    return this.waiters.count(handle);
   }
 
   park(handle: string, w: DmWaiter): void {
-    let set = this.waiters.get(handle);
-    if (!set) {
-      set = new Set();
-      this.waiters.set(handle, set);
-    }
-    set.add(w);
+    this.waiters.park(handle, w);
   }
 
   unpark(handle: string, w: DmWaiter): void {
-    const set = this.waiters.get(handle);
-    if (!set) return;
-    set.delete(w);
-    if (set.size === 0) this.waiters.delete(handle);
+    this.waiters.unpark(handle, w);
   }
 
   /** An envelope was stored through some node: wake this node's waiters it is news to. */
   private onStored(rest: string): void {
     const nl = rest.indexOf('\n');
     if (nl < 0) return;
-    const set = this.waiters.get(rest.slice(0, nl));
-    if (!set) return;
+    const handle = rest.slice(0, nl);
+    if (!this.waiters.has(handle)) return;
     let env: DmEnvelope;
     try {
       env = JSON.parse(rest.slice(nl + 1)) as DmEnvelope;
     } catch {
       return;
     }
-    for (const w of [...set]) {
-      if (env.seq <= w.after) continue;
-      this.unpark(rest.slice(0, nl), w);
-      w.wake([env]);
-    }
+    this.waiters.wake(handle, env);
   }
 }

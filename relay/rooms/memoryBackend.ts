@@ -7,6 +7,7 @@ import type { RelayLimits } from '../config.js';
 import type {
   AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
+import { messageBody } from './types.js';
 
 interface StoredEntry {
   message: StoredMessage;
@@ -73,20 +74,8 @@ export class MemoryBackend implements RoomBackend {
       lockedNow = true;
     }
     if (room.signedOnly && !signed) return { ok: false, reason: 'locked' };
-    const message: StoredMessage = {
-      seq: room.nextSeq++,
-      id: randomUUID(),
-      sender: draft.sender,
-      sender_verified: draft.sender_verified,
-      ciphertext: draft.ciphertext,
-      nonce: draft.nonce,
-      ts: now,
-    };
-    if (draft.ttl_ms !== undefined && draft.ttl_ms > 0) {
-      message.ttl_ms = draft.ttl_ms;
-      room.ttlCount++;
-    }
-    if (draft.reply_to) message.reply_to = draft.reply_to;
+    const message: StoredMessage = { seq: room.nextSeq++, ...messageBody(draft, randomUUID(), now) };
+    if (message.ttl_ms !== undefined) room.ttlCount++;
     room.buffer.push({ message, bytes });
     this.bufferedBytes += bytes;
     room.lastActive = now;

@@ -18,6 +18,7 @@ import { SCRIPTS, type ScriptName } from './redis/scripts.js';
 import type {
   AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
+import { messageBody } from './types.js';
 
 const NO_EVENTS: BackendEvents = { message() {}, locked() {}, presence() {}, evicted() {} };
 /** A room's last seq outlives the room this long, so a recreated room starts above it. */
@@ -139,17 +140,8 @@ export class RedisBackend implements RoomBackend {
   }
 
   async append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): Promise<AppendOutcome> {
-    const body: Omit<StoredMessage, 'seq'> = {
-      id: randomUUID(),
-      sender: draft.sender,
-      sender_verified: draft.sender_verified,
-      ciphertext: draft.ciphertext,
-      nonce: draft.nonce,
-      ts: now,
-    };
-    const ttl = draft.ttl_ms !== undefined && draft.ttl_ms > 0 ? draft.ttl_ms : 0;
-    if (ttl > 0) body.ttl_ms = ttl;
-    if (draft.reply_to) body.reply_to = draft.reply_to;
+    const body = messageBody(draft, randomUUID(), now);
+    const ttl = body.ttl_ms ?? 0;
     // The script prepends {"seq":N, so the stored JSON keeps the memory backend's field order.
     const rest = JSON.stringify(body).slice(1);
     const bytes = draft.ciphertext.length + LIMITS.messageOverheadBytes;

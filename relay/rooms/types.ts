@@ -16,6 +16,24 @@ export interface MessageDraft {
   reply_to?: string;
 }
 
+/**
+ * Everything a stored message carries except its seq, in the wire's field order. Both backends
+ * stamp with this, so a message looks the same whichever node stored it.
+ */
+export function messageBody(draft: MessageDraft, id: string, now: number): Omit<StoredMessage, 'seq'> {
+  const body: Omit<StoredMessage, 'seq'> = {
+    id,
+    sender: draft.sender,
+    sender_verified: draft.sender_verified,
+    ciphertext: draft.ciphertext,
+    nonce: draft.nonce,
+    ts: now,
+  };
+  if (draft.ttl_ms !== undefined && draft.ttl_ms > 0) body.ttl_ms = draft.ttl_ms;
+  if (draft.reply_to) body.reply_to = draft.reply_to;
+  return body;
+}
+
 export type AppendOutcome =
   | { ok: true; message: StoredMessage; locked: boolean }
   | { ok: false; reason: 'room_cap' | 'byte_fuse' | 'needs_sig' | 'locked' };
