@@ -1,5 +1,9 @@
 import { test, expect, createRoom, openRoom, send, bubble as anyBubble } from './fixtures.js';
 import type { Page } from '@playwright/test';
+import { AxeBuilder } from '@axe-core/playwright';
+import { mkdirSync } from 'node:fs';
+
+const SHOTS = '/tmp/shots';
 
 /** Replies quote their parent, so the first match in seq order is the message itself. */
 const bubble = (page: Page, text: string) => anyBubble(page, text).first();
@@ -76,4 +80,34 @@ test('thread pane: view thread, live updates, escape, reply to root, narrow scre
   await expect(phonePane).toBeHidden();
   await expect(bubble(phone, 'second reply')).toBeInViewport();
   await expect(bubble(phone, 'second reply')).toBeFocused();
+});
+
+test('an open thread: no overflow from 320 px up, no serious axe findings, screenshots', async ({ relay, newPage }) => {
+  mkdirSync(SHOTS, { recursive: true });
+  const alice = await newPage();
+  const url = await createRoom(alice, relay);
+  await send(alice, 'Can someone review the **deploy plan**? Steps:\n- build\n- migrate\n- roll out');
+  await replyTo(alice, 'deploy plan', 'Looks good, but run `migrate --dry-run` first.');
+  await replyTo(alice, 'dry-run', 'Averyveryveryverylongwordwithoutspacesthatmustwrapinsidethethreadcardnicely and a link https://example.com/a/very/long/path/that/keeps/going');
+  await send(alice, 'Unrelated: lunch at 12?');
+  for (const [name, vp] of [['w320', { width: 320, height: 640 }], ['phone', { width: 390, height: 844 }], ['tablet', { width: 860, height: 1024 }], ['desktop', { width: 1280, height: 800 }]] as const) {
+    for (const scheme of ['light', 'dark'] as const) {
+      const p = await newPage({ viewport: vp });
+      await p.emulateMedia({ colorScheme: scheme });
+      await openRoom(p, url);
+      await bubble(p, 'deploy plan').getByRole('button', { name: /View thread/ }).click();
+      const pane = p.getByRole('complementary', { name: 'Thread' });
+      await expect(pane).toContainText('3 messages in this reply chain');
+      const r = await p.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth, pane: document.querySelector('.thread-pane')!.scrollWidth, paneW: document.querySelector('.thread-pane')!.clientWidth }));
+      expect(r.sw, `${name}: page overflow`).toBeLessThanOrEqual(r.cw);
+      expect(r.pane, `${name}: pane overflow`).toBeLessThanOrEqual(r.paneW);
+      if (scheme === 'dark' && (name === 'desktop' || name === 'w320')) {
+        const axe = await new AxeBuilder({ page: p }).analyze();
+        const bad = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+        expect(bad.map((v) => `${name}: ${v.id} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+      }
+      await p.screenshot({ path: `${SHOTS}/thread-${name}-${scheme}.png` });
+      await p.close();
+    }
+  }
 });

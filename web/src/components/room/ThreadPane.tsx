@@ -11,7 +11,7 @@ import { jumpTo } from './jump.js';
 const TIME = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
 const time = (ts: number) => TIME.format(ts);
 /** Matches the CSS breakpoint where the pane replaces the chat column. */
-const NARROW = '(max-width: 900px)';
+const NARROW = '(max-width: 820px)';
 
 /**
  * The thread pane (reference-client.md §3.4): the whole reply chain under one root, live. On
