@@ -55,6 +55,12 @@ test('thread pane: view thread, live updates, escape, reply to root, narrow scre
   await alice.keyboard.press('Escape');
   await expect(pane).toBeHidden();
   await expect(bubble(alice, 'first reply').locator('.thread-btn')).toBeFocused();
+  // Escape from the conversation closes it as well.
+  await root.getByRole('button', { name: /View thread/ }).click();
+  await expect(pane).toBeVisible();
+  await alice.locator('.messages').focus();
+  await alice.keyboard.press('Escape');
+  await expect(pane).toBeHidden();
 
   // "Reply to thread root" arms the composer and closes the pane.
   await root.getByRole('button', { name: /View thread/ }).click();

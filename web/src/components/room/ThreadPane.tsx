@@ -43,6 +43,20 @@ export function ThreadPane() {
     pane.current?.querySelector<HTMLElement>('h2')?.focus();
   }, [rootId]);
 
+  // Escape from the conversation closes the pane too (inside it, onKeyDown below handles it);
+  // open dialogs, menus and the composer keep their own Escape.
+  useEffect(() => {
+    if (!rootId) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented || document.querySelector('dialog[open]')) return;
+      const at = document.activeElement;
+      if (at && at !== document.body && !at.closest('.messages')) return;
+      ctl.store.getState().openThread(null);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [rootId, ctl]);
+
   // The root was deleted or expired: the chain is gone with it.
   useEffect(() => {
     if (rootId && !root) ctl.store.getState().openThread(null);
