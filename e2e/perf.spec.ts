@@ -199,8 +199,10 @@ test('a room with 2,000 cached messages opens, scrolls to its first message and 
   await dlg.getByRole('searchbox').fill('message 0011');
   await dlg.getByRole('button', { name: /message 0011/ }).click();
   await expect(page.locator(`#msg-${idOf(11)}`)).toBeInViewport();
-  // New messages still stick to the bottom after reading back and returning.
-  await page.locator('.messages').evaluate((el) => (el.scrollTop = el.scrollHeight));
+  // Far from the newest messages, one press brings them back; new messages then stick to the bottom.
+  await page.getByRole('button', { name: 'Latest messages ↓' }).click();
+  await expect(bubble(page, 'message 1999')).toBeInViewport();
+  await expect(page.locator('.messages')).toHaveAttribute('data-end', String(N));
   await page.locator('#composer-input').fill('live after 2000');
   await page.locator('#composer-input').press('Enter');
   await expect(bubble(page, 'live after 2000')).toBeInViewport();

@@ -32,5 +32,10 @@ describe('the message list window', () => {
     expect(afterAppend({ size: 200, endOffset: 500 }, 3, false)).toEqual({ size: 200, endOffset: 503 });
     expect(afterAppend({ size: 120, endOffset: 0 }, 3, true)).toEqual({ size: 120, endOffset: 0 });
     expect(afterAppend({ size: 120, endOffset: 0 }, 3, false)).toEqual({ size: 123, endOffset: 0 });
+    // Reading above a busy live edge: the window stops at its cap and the newest wait below.
+    const w = afterAppend({ size: 350, endOffset: 0 }, 30, false, 360);
+    expect(w).toEqual({ size: 360, endOffset: 20 });
+    expect(windowBounds(2030, w)).toEqual({ start: 1650, end: 2010 });
+    expect(windowBounds(2000, { size: 350, endOffset: 0 }).start).toBe(1650);
   });
 });

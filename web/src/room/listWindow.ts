@@ -38,10 +38,12 @@ export function around(len: number, idx: number, max: number): ListWindow {
 }
 
 /** Messages arrived at the bottom: a window away from the live edge keeps showing the same ones. */
-export function afterAppend(w: ListWindow, added: number, followLive: boolean): ListWindow {
+export function afterAppend(w: ListWindow, added: number, followLive: boolean, max = Infinity): ListWindow {
   if (added <= 0) return w;
   if (w.endOffset > 0) return { size: w.size, endOffset: w.endOffset + added };
   // At the live edge: sliding (stuck to the bottom) keeps the size; reading further up grows it
-  // so nothing vanishes above the reader.
-  return followLive ? w : { size: w.size + added, endOffset: 0 };
+  // so nothing vanishes above the reader, until the cap, after which the newest wait below.
+  if (followLive) return w;
+  if (w.size + added <= max) return { size: w.size + added, endOffset: 0 };
+  return { size: Math.max(w.size, max), endOffset: w.size + added - Math.max(w.size, max) };
 }

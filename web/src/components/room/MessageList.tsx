@@ -77,7 +77,7 @@ export function MessageList() {
     if (stick.current && atLiveEdge) el.scrollTop = el.scrollHeight;
     else if (added > 0) {
       setNewBelow((n) => n + added);
-      setWin((w) => afterAppend(w, added, false));
+      setWin((w) => afterAppend(w, added, false, limits.max));
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [total]);
