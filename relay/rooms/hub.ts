@@ -68,6 +68,9 @@ export class Hub {
     sub.pending = [];
     room.subs.add(sub);
     this.streams++;
+    // Marks the room busy (on every node, with a shared backend) before the client hears
+    // `ready`, so nothing it does next can find the room evictable.
+    await this.backend.touch(roomId, now);
     const read = await this.backend.read(roomId, after, Number.MAX_SAFE_INTEGER, now);
     let lastSent = after;
     if (read) {
@@ -82,7 +85,7 @@ export class Hub {
     const ready: Record<string, unknown> = {
       type: 'ready',
       roomId,
-      size: room.subs.size,
+      size: before.size + 1,
       participants: before.participants,
       last_seq: lastSeq,
       signed_only: info?.signedOnly ?? false,
@@ -98,7 +101,6 @@ export class Hub {
     const pending = sub.pending;
     sub.pending = null;
     for (const p of pending) if (p.seq > lastSent) sub.send(p.frame);
-    await this.backend.touch(roomId, now);
     this.presenceChanged(roomId);
     return { ok: true };
   }
