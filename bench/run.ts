@@ -191,8 +191,13 @@ async function main(): Promise<void> {
 
   // An interrupted run must not leave a pinned server behind.
   let current: (() => Promise<void>) | undefined;
+  let stopping = false;
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
+    // `on`, not `once`: npm and tsx relay the signal too, and a second one taking the default
+    // action would exit before the servers are stopped.
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
       log(`\n${sig}: stopping`);
       void (current?.() ?? Promise.resolve()).finally(() => process.exit(130));
     });
