@@ -67,12 +67,13 @@ export function Composer() {
     const caret = el.selectionStart;
     const before = text.slice(0, caret).replace(/@[A-Za-z0-9_-]*$/, `@${name.replace(/^@/, '')} `);
     const next = before + text.slice(caret);
+    // Caret first, in the same event: a deferred move (next frame) let fast typing land before
+    // it, scrambling the text.
+    el.value = next;
+    el.setSelectionRange(before.length, before.length);
+    el.focus();
     setText(next);
     setMention(null);
-    requestAnimationFrame(() => {
-      el.focus();
-      el.setSelectionRange(before.length, before.length);
-    });
   };
 
   const submit = () => {
