@@ -2,32 +2,18 @@
  * Cluster state that is not the message stream: claim cursors and leases, the signed-only lock,
  * and what the relay says about the Redis it is given (unreachable, or persisting to disk).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ERR, encodeBase64, signRoomPost } from '../../protocol/index.js';
 import { WsClient, fakeSealed, postJson } from '../../test-support/clients.js';
-import { freshRedisUrl, startRedis, type TestRedis } from '../../test-support/redis.js';
-import { TestClock, startCluster, type TestRelay } from '../../test-support/relay.js';
+import { useCluster } from '../../test-support/clusterFixture.js';
+import { freshRedisUrl } from '../../test-support/redis.js';
+import { TestClock, type TestRelay } from '../../test-support/relay.js';
 import { defaultConfig } from '../config.js';
 import { checkPersistence, openRedis, parseRedisUrl } from '../rooms/redis/connect.js';
 import { createRelay } from '../server.js';
 import { call, fixedIdentity, register, sealedDm, signed } from './identity-helpers.js';
 
-let redis: TestRedis;
-let nodes: TestRelay[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(() => redis.close());
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-});
-
-async function cluster(clock?: TestClock): Promise<[TestRelay, TestRelay]> {
-  const pair = await startCluster({ redisUrl: await freshRedisUrl(redis.url) }, clock);
-  nodes.push(...pair);
-  return pair;
-}
+const { cluster, redisUrl } = useCluster();
 const room = (n: TestRelay, id: string) => `${n.url}/api/rooms/${id}`;
 const redisUrlOf = (n: TestRelay) => n.relay.deps.config.redisUrl!;
 
@@ -36,7 +22,7 @@ describe('claim / ack across nodes', () => {
 
   it('a claim on node A is acked on node B; the lease and redelivery are shared', async () => {
     const clock = new TestClock();
-    const [a, b] = await cluster(clock);
+    const [a, b] = await cluster({}, clock);
     // Registered through node A only: the registration reaches node B before A answers.
     expect((await register(a.url, worker, clock.now())).status).toBe(201);
     const claim = (n: TestRelay, id: string) =>
@@ -122,8 +108,7 @@ describe('identities across nodes', () => {
     expect(c.json.message.sender).toBe('human');
     expect((await postJson(`${b.url}/api/dm/${carol.handle}`, sealedDm())).status).toBe(200);
     // A third node started later learns the handle from Redis.
-    const late = await startCluster({ redisUrl: redisUrlOf(a) });
-    nodes.push(...late);
+    const late = await cluster({ redisUrl: redisUrlOf(a) });
     expect((await call('GET', `${late[1].url}/api/identity/${carol.handle}`)).status).toBe(200);
   });
 
@@ -148,9 +133,7 @@ describe('identities across nodes', () => {
 
 describe('rate limits across nodes', () => {
   it('a client spreading posts over both nodes gets one budget, not one per node', async () => {
-    const pair = await startCluster({ redisUrl: await freshRedisUrl(redis.url), limits: { rateBucketCapacity: 6, rateBucketRefillPerS: 0.001 } });
-    nodes.push(...pair);
-    const [a, b] = pair;
+    const [a, b] = await cluster({ limits: { rateBucketCapacity: 6, rateBucketRefillPerS: 0.001 } });
     const codes: number[] = [];
     for (let i = 0; i < 6; i++) {
       codes.push((await postJson(`${room(i % 2 ? a : b, 'ratelim1')}/messages`, fakeSealed())).status);
@@ -196,7 +179,7 @@ describe('the Redis the relay is given', () => {
   });
 
   it('warns when Redis persists to disk, and is quiet when it does not', async () => {
-    const url = await freshRedisUrl(redis.url);
+    const url = await freshRedisUrl(redisUrl());
     const target = parseRedisUrl(url);
     const client = await openRedis(url, target, 'test');
     try {

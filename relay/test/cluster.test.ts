@@ -3,29 +3,14 @@
  * shared order, concurrent posts to both nodes get one gap-free sequence, and a node's death
  * loses nothing its clients had acknowledged.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SseClient, WsClient, fakeSealed, getJson, postJson } from '../../test-support/clients.js';
-import { startRedis, freshRedisUrl, type TestRedis } from '../../test-support/redis.js';
-import { startCluster, type TestRelay } from '../../test-support/relay.js';
-
-let redis: TestRedis;
-let nodes: TestRelay[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(() => redis.close());
-afterEach(async () => {
-  await Promise.all(nodes.map((n) => n.close()));
-  nodes = [];
-});
+import { useCluster } from '../../test-support/clusterFixture.js';
+import type { TestRelay } from '../../test-support/relay.js';
 
 const LOTS = { rateBucketCapacity: 10_000, globalBucketCapacity: 10_000 };
 
-async function cluster(limits: Record<string, number> = LOTS): Promise<[TestRelay, TestRelay]> {
-  const pair = await startCluster({ redisUrl: await freshRedisUrl(redis.url), limits });
-  nodes.push(...pair);
-  return pair;
-}
+const { cluster, redisUrl } = useCluster({ limits: LOTS });
 const room = (n: TestRelay, id: string) => `${n.url}/api/rooms/${id}`;
 const ws = (n: TestRelay, id: string, q = '') => `${room(n, id).replace('http', 'ws')}/ws${q}`;
 const seqs = (frames: Array<Record<string, unknown>>) => frames.map((f) => f.seq as number);
@@ -141,7 +126,6 @@ describe('a two-node cluster', () => {
     const lastSeen = before.at(-1)!;
     // Node A goes away; messages keep arriving through node B meanwhile.
     await a.close();
-    nodes = [b];
     for (let i = 0; i < 5; i++) await postJson(`${room(b, 'failover')}/messages`, fakeSealed());
     const wsResumed = new WsClient(ws(b, 'failover', `?after=${lastSeen}`));
     const sseResumed = new SseClient(`${room(b, 'failover')}/events?after=${lastSeen}`);
@@ -169,7 +153,7 @@ describe('a two-node cluster', () => {
     await watcher.count('message', 1);
     // Cut every pub/sub connection (both nodes'); posts go on while they reconnect.
     const { Redis } = await import('ioredis');
-    const admin = new Redis(redis.url);
+    const admin = new Redis(redisUrl());
     try {
       expect(Number(await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub'))).toBeGreaterThanOrEqual(2);
     } finally {
@@ -187,7 +171,7 @@ describe('a two-node cluster', () => {
   });
 
   it('a room stays while any node has a subscriber, and goes once none has', async () => {
-    const [a, b] = await cluster({ ...LOTS, roomGraceMs: 150, janitorIntervalMs: 50 });
+    const [a, b] = await cluster({ limits: { ...LOTS, roomGraceMs: 150, janitorIntervalMs: 50 } });
     await postJson(`${room(a, 'evict001')}/messages`, fakeSealed());
     const held = new SseClient(`${room(b, 'evict001')}/events`);
     await held.next((f) => f.type === 'ready');
@@ -204,7 +188,7 @@ describe('a two-node cluster', () => {
   });
 
   it('the room cap counts rooms on every node', async () => {
-    const [a, b] = await cluster({ ...LOTS, roomsMax: 2 });
+    const [a, b] = await cluster({ limits: { ...LOTS, roomsMax: 2 } });
     const subA = new SseClient(`${room(a, 'capclu01')}/events`);
     const subB = new SseClient(`${room(b, 'capclu02')}/events`);
     await Promise.all([subA.next((f) => f.type === 'ready'), subB.next((f) => f.type === 'ready')]);
