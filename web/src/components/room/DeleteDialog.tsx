@@ -1,4 +1,5 @@
 import { Dialog } from '../Dialog.js';
+import { ConfirmButtons } from '../ConfirmButtons.js';
 import { useCtl, useRoomState } from './Room.js';
 
 export function DeleteDialog(props: { id: string | null; onClose: () => void }) {
@@ -15,23 +16,17 @@ export function DeleteDialog(props: { id: string | null; onClose: () => void }) 
           read, saved or exported.
         </p>
       </div>
-      <div className="row-end">
-        <button type="button" className="btn" data-autofocus onClick={props.onClose}>
-          Cancel
-        </button>
-        <button
-          type="button"
-          className="btn btn-danger"
-          onClick={() => {
-            if (props.id) void ctl.deleteForEveryone(props.id);
-            props.onClose();
-            // The button that opened this dialog goes with its message: keep keyboard users in the list.
-            requestAnimationFrame(() => document.querySelector<HTMLElement>('.messages')?.focus({ preventScroll: true }));
-          }}
-        >
-          Delete for everyone
-        </button>
-      </div>
+      <ConfirmButtons
+        confirmLabel="Delete for everyone"
+        focusCancel
+        onCancel={props.onClose}
+        onConfirm={() => {
+          if (props.id) void ctl.deleteForEveryone(props.id);
+          props.onClose();
+          // The button that opened this dialog goes with its message: keep keyboard users in the list.
+          requestAnimationFrame(() => document.querySelector<HTMLElement>('.messages')?.focus({ preventScroll: true }));
+        }}
+      />
     </Dialog>
   );
 }

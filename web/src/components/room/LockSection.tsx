@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { ConfirmButtons } from '../ConfirmButtons.js';
 import { openIdentityDialog } from '../../identity/session.js';
 import { Icon } from '../Icon.js';
 import { useCtl, useRoomState } from './Room.js';
@@ -45,21 +46,15 @@ export function LockSection() {
     body = (
       <div className="confirm-box" role="group" aria-label="Confirm locking this room">
         <p>Lock this room to signed @handle senders? It applies with your next message and cannot be undone. Anonymous people can still read.</p>
-        <div className="row-end">
-          <button type="button" className="btn" onClick={() => setConfirm(false)}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="btn btn-primary"
-            onClick={() => {
-              set(true);
-              setConfirm(false);
-            }}
-          >
-            Arm the lock
-          </button>
-        </div>
+        <ConfirmButtons
+          confirmLabel="Arm the lock"
+          tone="primary"
+          onCancel={() => setConfirm(false)}
+          onConfirm={() => {
+            set(true);
+            setConfirm(false);
+          }}
+        />
       </div>
     );
   } else {

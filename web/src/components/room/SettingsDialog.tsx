@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { ConfirmButtons } from '../ConfirmButtons.js';
 import { TTL_PRESETS, formatTtl, parseTtl } from '../../../../protocol/ttl.js';
 import { navigate } from '../../router.js';
 import { askNotificationPermission } from '../../room/notify.js';
@@ -95,20 +96,11 @@ export function SettingsDialog(props: { open: boolean; onClose: () => void }) {
         ) : (
           <div className="confirm-box" role="group" aria-label="Confirm forgetting this room">
             <p>Remove this room&apos;s cached messages, deletions and settings from this device? The room itself and other people&apos;s copies are not affected.</p>
-            <div className="row-end">
-              <button type="button" className="btn" onClick={() => setConfirmForget(false)}>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="btn btn-danger"
-                onClick={() => {
-                  void ctl.forget().then(() => navigate('/'));
-                }}
-              >
-                Forget room
-              </button>
-            </div>
+            <ConfirmButtons
+              confirmLabel="Forget room"
+              onCancel={() => setConfirmForget(false)}
+              onConfirm={() => void ctl.forget().then(() => navigate('/'))}
+            />
           </div>
         )}
       </section>

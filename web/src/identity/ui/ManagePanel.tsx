@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { ConfirmButtons } from '../../components/ConfirmButtons.js';
 import { keyFingerprint } from '../../../../protocol/crypto.js';
 import type { Identity } from '../../../../protocol/identity.js';
 import { downloadIdentity } from '../files.js';
@@ -126,24 +127,19 @@ export function ManagePanel(props: { identity: Identity; onClose: () => void }) 
               Signing out removes @{id.handle}&apos;s keys from this device. Without a backup the handle is lost for good: nobody, not even
               the relay, can restore it.
             </p>
-            <div className="row-end wrap">
-              <button type="button" className="btn" onClick={doExport}>
-                Download backup first
-              </button>
-              <button type="button" className="btn" onClick={() => setConfirmOut(false)}>
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="btn btn-danger"
-                onClick={() => {
-                  signOut();
-                  props.onClose();
-                }}
-              >
-                Sign out
-              </button>
-            </div>
+            <ConfirmButtons
+              confirmLabel="Sign out"
+              before={
+                <button type="button" className="btn" onClick={doExport}>
+                  Download backup first
+                </button>
+              }
+              onCancel={() => setConfirmOut(false)}
+              onConfirm={() => {
+                signOut();
+                props.onClose();
+              }}
+            />
           </div>
         )}
       </section>
