@@ -23,7 +23,7 @@ const SWEEP_INTERVAL_MS = 60_000;
 
 export class InboxStore {
   private readonly inboxes = new Map<string, Stored[]>();
-  private readonly waiters = new DmWaiters();
+  readonly waiters = new DmWaiters();
   private bytes = 0;
   private lastSweep = 0;
 
@@ -89,17 +89,6 @@ export class InboxStore {
     this.inboxes.delete(handle);
   }
 
-  waiterCount(handle: string): number {
-    return this.waiters.count(handle);
-  }
-
-  park(handle: string, w: DmWaiter): void {
-    this.waiters.park(handle, w);
-  }
-
-  unpark(handle: string, w: DmWaiter): void {
-    this.waiters.unpark(handle, w);
-  }
 
   private evictOldest(box: Stored[], which: (s: Stored) => boolean): boolean {
     const i = box.findIndex(which);

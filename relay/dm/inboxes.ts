@@ -5,6 +5,7 @@
  */
 import type { DmEnvelope } from '../../protocol/index.js';
 import type { DmWaiter } from './inbox.js';
+import type { DmWaiters } from './waiters.js';
 
 export type { DmWaiter };
 
@@ -23,7 +24,6 @@ export interface DmInboxes {
   remove(handle: string, id: string): Promise<number>;
   /** Forget a handle's inbox entirely (its identity was removed). */
   drop(handle: string): Promise<void>;
-  waiterCount(handle: string): number;
-  park(handle: string, w: DmWaiter): void;
-  unpark(handle: string, w: DmWaiter): void;
+  /** This node's parked inbox long-polls. */
+  readonly waiters: DmWaiters;
 }

@@ -2,8 +2,9 @@
  * The embedded DmInboxes: the RAM-only InboxStore of one node, behind the shared interface.
  */
 import type { DmEnvelope } from '../../protocol/index.js';
-import { InboxStore, type DmWaiter } from './inbox.js';
+import { InboxStore } from './inbox.js';
 import type { DmDraft, DmInboxes } from './inboxes.js';
+import type { DmWaiters } from './waiters.js';
 
 export class MemoryInboxes implements DmInboxes {
   readonly store = new InboxStore();
@@ -28,15 +29,7 @@ export class MemoryInboxes implements DmInboxes {
     this.store.drop(handle);
   }
 
-  waiterCount(handle: string): number {
-    return this.store.waiterCount(handle);
-  }
-
-  park(handle: string, w: DmWaiter): void {
-    this.store.park(handle, w);
-  }
-
-  unpark(handle: string, w: DmWaiter): void {
-    this.store.unpark(handle, w);
+  get waiters(): DmWaiters {
+    return this.store.waiters;
   }
 }

@@ -4,7 +4,6 @@
  */
 import type { Redis } from 'ioredis';
 import { LIMITS, type DmEnvelope } from '../../protocol/index.js';
-import type { DmWaiter } from './inbox.js';
 import type { DmDraft, DmInboxes } from './inboxes.js';
 import { DM_SCRIPTS, type DmScriptName } from './redisScripts.js';
 import { DmWaiters } from './waiters.js';
@@ -24,7 +23,7 @@ export interface RedisLink {
 export const DM_TAG = 'd';
 
 export class RedisInboxes implements DmInboxes {
-  private readonly waiters = new DmWaiters();
+  readonly waiters = new DmWaiters();
 
   constructor(private readonly link: RedisLink) {
     for (const [name, lua] of Object.entries(DM_SCRIPTS)) link.cmd.defineCommand(`b2b_${name}`, { numberOfKeys: 0, lua });
@@ -58,17 +57,6 @@ export class RedisInboxes implements DmInboxes {
     await this.run('dmDrop', Date.now(), handle);
   }
 
-  waiterCount(handle: string): number {
-    return this.waiters.count(handle);
-  }
-
-  park(handle: string, w: DmWaiter): void {
-    this.waiters.park(handle, w);
-  }
-
-  unpark(handle: string, w: DmWaiter): void {
-    this.waiters.unpark(handle, w);
-  }
 
   /** An envelope was stored through some node: wake this node's waiters it is news to. */
   private onStored(rest: string): void {

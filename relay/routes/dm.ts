@@ -31,7 +31,7 @@ async function waitInbox(deps: RelayDeps, ctx: RouteContext<unknown>): Promise<v
     sendJson(ctx.res, 200, { messages: ready.messages, last_seq: ready.messages[ready.messages.length - 1]!.seq, has_more: ready.hasMore });
     return;
   }
-  if (inboxes.waiterCount(handle) >= LIMITS.dmWaitersPerHandle) throw new HttpError(429, ERR.tooManyHandleWaiters, RETRY_AFTER_S.waiterCap);
+  if (inboxes.waiters.count(handle) >= LIMITS.dmWaitersPerHandle) throw new HttpError(429, ERR.tooManyHandleWaiters, RETRY_AFTER_S.waiterCap);
   if (!deps.waitersPerIp.tryAcquire(ctx.ip, deps.config.limits.waitersPerIp)) throw new HttpError(429, ERR.tooManyIpWaiters, RETRY_AFTER_S.waiterCap);
   await new Promise<void>((resolve) => {
     let done = false;
@@ -39,7 +39,7 @@ async function waitInbox(deps: RelayDeps, ctx: RouteContext<unknown>): Promise<v
       if (done) return false;
       done = true;
       clearTimeout(timer);
-      inboxes.unpark(handle, waiter);
+      inboxes.waiters.unpark(handle, waiter);
       deps.waitersPerIp.release(ctx.ip);
       resolve();
       return true;
@@ -54,7 +54,7 @@ async function waitInbox(deps: RelayDeps, ctx: RouteContext<unknown>): Promise<v
       if (finish()) sendJson(ctx.res, 200, { messages: [], last_seq: after });
     }, timeoutS * 1000);
     ctx.res.on('close', finish);
-    inboxes.park(handle, waiter);
+    inboxes.waiters.park(handle, waiter);
     // With shared inboxes the first read was a round trip: a DM stored meanwhile woke nobody.
     void inboxes.since(handle, after, LIMITS.dmWaitBatch, deps.now()).then(
       (r) => {

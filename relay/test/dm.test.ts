@@ -156,7 +156,7 @@ describe('DMs', () => {
   it('caps parked waits per IP and per handle', async () => {
     await setup({ limits: { waitersPerIp: 1 } });
     const parked = inbox(0, 3);
-    await until(() => r!.relay.deps.identities.inboxes.waiterCount('alice') === 1);
+    await until(() => r!.relay.deps.identities.inboxes.waiters.count('alice') === 1);
     const second = await inbox(0, 1, bob);
     expect([second.status, second.json.error, second.headers.get('retry-after')]).toEqual([429, ERR.tooManyIpWaiters, '5']);
     await send('alice', sealedDm());
@@ -165,7 +165,7 @@ describe('DMs', () => {
 
     await setup({ limits: { waitersPerIp: 1000 } });
     const waits = Array.from({ length: LIMITS.dmWaitersPerHandle }, () => inbox(0, 5));
-    await until(() => r!.relay.deps.identities.inboxes.waiterCount('alice') === LIMITS.dmWaitersPerHandle);
+    await until(() => r!.relay.deps.identities.inboxes.waiters.count('alice') === LIMITS.dmWaitersPerHandle);
     const over = await inbox(0, 1);
     expect([over.status, over.json.error]).toEqual([429, ERR.tooManyHandleWaiters]);
     await send('alice', sealedDm());
