@@ -16,17 +16,23 @@ export interface RelayDeps {
   hub: Hub;
   identities: IdentityRegistry;
   rate: RateLimiter;
+  buckets: BucketSpecs;
   /** Parked long-polls per IP: room wait, claim and DM wait share this cap. */
   waitersPerIp: Counter;
   now(): number;
 }
 
-export function actionBucket(config: RelayConfig): BucketSpec {
-  return { capacity: config.limits.rateBucketCapacity, refillPerS: config.limits.rateBucketRefillPerS };
+/** The two bucket sizes every limited action uses (reference-relay.md §6), read once from the config. */
+export interface BucketSpecs {
+  action: BucketSpec;
+  global: BucketSpec;
 }
 
-export function globalBucket(config: RelayConfig): BucketSpec {
-  return { capacity: config.limits.globalBucketCapacity, refillPerS: config.limits.globalBucketRefillPerS };
+export function bucketSpecs(config: RelayConfig): BucketSpecs {
+  return {
+    action: { capacity: config.limits.rateBucketCapacity, refillPerS: config.limits.rateBucketRefillPerS },
+    global: { capacity: config.limits.globalBucketCapacity, refillPerS: config.limits.globalBucketRefillPerS },
+  };
 }
 
 /**
@@ -34,9 +40,5 @@ export function globalBucket(config: RelayConfig): BucketSpec {
  * namespaced by the caller (`room:<id>`, `dm:<h>`, `auth:<h>`, `register`, …).
  */
 export function rateLimitOrThrow(deps: RelayDeps, ip: string, key: string, retryAfterS: number = RETRY_AFTER_S.roomPost, withGlobal = true): void {
-  const now = deps.now();
-  const ok = withGlobal
-    ? deps.rate.take(now, [`${ip}|${key}`, actionBucket(deps.config)], [`${ip}|global`, globalBucket(deps.config)])
-    : deps.rate.take(now, [`${ip}|${key}`, actionBucket(deps.config)]);
-  if (!ok) throw new HttpError(429, ERR.rateLimited, retryAfterS);
+  if (!deps.rate.take(deps.now(), ip, key, deps.buckets.action, withGlobal ? deps.buckets.global : null)) throw new HttpError(429, ERR.rateLimited, retryAfterS);
 }

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ERR, LIMITS } from '../protocol/index.js';
 import type { RelayConfig } from './config.js';
-import type { RelayDeps } from './deps.js';
+import { bucketSpecs, type RelayDeps } from './deps.js';
 import { AccessLog } from './http/accessLog.js';
 import { clientIp } from './http/clientIp.js';
 import { rawJsonError, sendError } from './http/respond.js';
@@ -59,6 +59,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     hub,
     identities: new IdentityRegistry(nonces, inboxes),
     rate,
+    buckets: bucketSpecs(config),
     waitersPerIp: new Counter(),
     now,
   };

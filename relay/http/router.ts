@@ -103,9 +103,7 @@ export class Router {
         continue;
       }
       const params: Record<string, string> = {};
-      r.names.forEach((n, i) => {
-        params[n] = safeDecode(hit[i + 1] ?? '');
-      });
+      for (let i = 0; i < r.names.length; i++) params[r.names[i]!] = safeDecode(hit[i + 1] ?? '');
       return { route: r.def, params };
     }
     return pathMatched ? 405 : null;
@@ -152,6 +150,7 @@ export class Router {
 }
 
 function safeDecode(s: string): string {
+  if (!s.includes('%')) return s;
   try {
     return decodeURIComponent(s);
   } catch {

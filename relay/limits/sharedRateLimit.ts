@@ -9,7 +9,7 @@
  * neither addresses nor room ids travel through Redis.
  */
 import { createHash } from 'node:crypto';
-import { RateLimiter, type BucketSpec } from './rateLimit.js';
+import { RateLimiter, type Bucket, type BucketSpec } from './rateLimit.js';
 
 export interface RateLink {
   publish(payload: string): void;
@@ -28,9 +28,16 @@ interface Pending {
 /** [hashed key, tokens taken, capacity, refill per s, at] */
 type Wire = [string, number, number, number, number];
 
+/** A bucket as the cluster names it: the hash of its IP and action, computed once per bucket. */
+interface SharedBucket extends Bucket {
+  wire: string;
+}
+
 export class SharedRateLimiter extends RateLimiter {
   private pending = new Map<string, Pending>();
   private timer: NodeJS.Timeout | null = null;
+  /** Every bucket this node holds, local or announced by another node, by its wire name. */
+  private readonly byWire = new Map<string, SharedBucket>();
 
   constructor(
     private readonly link: RateLink,
@@ -40,21 +47,37 @@ export class SharedRateLimiter extends RateLimiter {
     link.on(RATE_TAG, (rest) => this.onRemote(rest));
   }
 
-  override take(now: number, ...reqs: Array<[key: string, spec: BucketSpec]>): boolean {
-    const hashed = reqs.map(([key, spec]): [string, BucketSpec] => [hashKey(key), spec]);
-    if (!super.take(now, ...hashed)) return false;
-    for (const [key, spec] of hashed) {
-      const p = this.pending.get(key);
-      if (p) {
-        p.count++;
-        p.at = now;
-      } else this.pending.set(key, { count: 1, spec, at: now });
-    }
+  protected override createBucket(ip: string, action: string, spec: BucketSpec, now: number): Bucket {
+    const wire = hashKey(`${ip}|${action}`);
+    // Another node may have drained this client's bucket before its first request reached us.
+    const known = this.byWire.get(wire);
+    if (known) return known;
+    const b: SharedBucket = { tokens: spec.capacity, at: now, wire };
+    this.byWire.set(wire, b);
+    return b;
+  }
+
+  protected override taken(bucket: Bucket, spec: BucketSpec, now: number): void {
+    const key = (bucket as SharedBucket).wire;
+    const p = this.pending.get(key);
+    if (p) {
+      p.count++;
+      p.at = now;
+    } else this.pending.set(key, { count: 1, spec, at: now });
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), FLUSH_MS);
       this.timer.unref();
     }
-    return true;
+  }
+
+  protected override dropped(bucket: Bucket): void {
+    this.byWire.delete((bucket as SharedBucket).wire);
+  }
+
+  override sweep(now: number, idleMs: number): void {
+    super.sweep(now, idleMs);
+    // Buckets only other nodes' clients used.
+    for (const [k, b] of this.byWire) if (now - b.at > idleMs) this.byWire.delete(k);
   }
 
   private flush(): void {
@@ -81,10 +104,10 @@ export class SharedRateLimiter extends RateLimiter {
       if (!Array.isArray(it) || it.length !== 5) continue;
       const [key, count, capacity, refillPerS, at] = it;
       if (typeof key !== 'string' || ![count, capacity, refillPerS, at].every((n) => typeof n === 'number' && Number.isFinite(n))) continue;
-      let b = this.buckets.get(key);
+      let b = this.byWire.get(key);
       if (!b) {
-        b = { tokens: capacity, at };
-        this.buckets.set(key, b);
+        b = { tokens: capacity, at, wire: key };
+        this.byWire.set(key, b);
       } else if (at > b.at) {
         b.tokens = Math.min(capacity, b.tokens + ((at - b.at) / 1000) * refillPerS);
         b.at = at;

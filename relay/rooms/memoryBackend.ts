@@ -7,21 +7,15 @@ import type { RelayLimits } from '../config.js';
 import type {
   AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
-import { messageBody } from './types.js';
-
-interface StoredEntry {
-  message: StoredMessage;
-  bytes: number;
-}
+import { MessageLog } from './messageLog.js';
+import { storedMessage } from './types.js';
 
 interface RoomState {
   createdAt: number;
   lastActive: number;
   nextSeq: number;
   signedOnly: boolean;
-  buffer: StoredEntry[];
-  /** How many buffered messages carry a ttl_ms: lets pruning skip the full scan when zero. */
-  ttlCount: number;
+  log: MessageLog;
   heartbeats: Map<string, { lastSeen: number; box_pub: string | null }>;
 }
 
@@ -74,9 +68,8 @@ export class MemoryBackend implements RoomBackend {
       lockedNow = true;
     }
     if (room.signedOnly && !signed) return { ok: false, reason: 'locked' };
-    const message: StoredMessage = { seq: room.nextSeq++, ...messageBody(draft, randomUUID(), now) };
-    if (message.ttl_ms !== undefined) room.ttlCount++;
-    room.buffer.push({ message, bytes });
+    const message = storedMessage(room.nextSeq++, draft, randomUUID(), now);
+    room.log.push(message, bytes);
     this.bufferedBytes += bytes;
     room.lastActive = now;
     this.prune(room, now);
@@ -89,10 +82,8 @@ export class MemoryBackend implements RoomBackend {
     const room = this.rooms.get(roomId);
     if (!room) return null;
     this.prune(room, now);
-    const buf = room.buffer;
-    const messages: StoredMessage[] = [];
-    for (let i = firstAfter(buf, after); i < buf.length && messages.length < limit; i++) messages.push(buf[i]!.message);
-    return { messages, lastSeq: lastSeqOf(room), oldestSeq: buf[0]?.message.seq ?? 0 };
+    const log = room.log;
+    return { messages: log.after(after, limit), lastSeq: log.lastSeq, oldestSeq: log.firstSeq };
   }
 
   async info(roomId: string, now: number): Promise<RoomInfo | null> {
@@ -103,9 +94,9 @@ export class MemoryBackend implements RoomBackend {
       createdAt: room.createdAt,
       lastActive: room.lastActive,
       signedOnly: room.signedOnly,
-      count: room.buffer.length,
-      lastSeq: lastSeqOf(room),
-      oldestSeq: room.buffer[0]?.message.seq ?? 0,
+      count: room.log.length,
+      lastSeq: room.log.lastSeq,
+      oldestSeq: room.log.firstSeq,
     };
   }
 
@@ -146,21 +137,20 @@ export class MemoryBackend implements RoomBackend {
     if (!room) return { kind: 'missing', cursor: existing?.cursor ?? 0, lastSeq: 0 };
     this.prune(room, now);
     const state = this.cursorFor(handle, roomId);
-    const oldest = room.buffer[0]?.message.seq;
-    if (oldest !== undefined && state.cursor < oldest - 1) state.cursor = oldest - 1;
-    const lastSeq = lastSeqOf(room);
+    const log = room.log;
+    if (log.length > 0 && state.cursor < log.firstSeq - 1) state.cursor = log.firstSeq - 1;
+    const lastSeq = log.lastSeq;
     const inflight = state.inflight;
     if (inflight) {
       if (now - inflight.claimedAt <= inflight.leaseMs) {
-        const held = room.buffer.find((e) => e.message.seq === inflight.seq)?.message;
+        const held = log.bySeq(inflight.seq);
         if (held) return { kind: 'hit', claimId: inflight.claimId, message: held, cursor: state.cursor, lastSeq };
       }
       // Expired (redelivery under a new claim id) or pruned meanwhile.
       state.inflight = null;
     }
-    const buf = room.buffer;
-    for (let i = firstAfter(buf, state.cursor); i < buf.length; i++) {
-      const m = buf[i]!.message;
+    for (let i = log.firstAfter(state.cursor); i < log.length; i++) {
+      const m = log.at(i)!;
       if (exclude.has(m.sender)) continue;
       const claimId = randomUUID();
       state.inflight = { claimId, seq: m.seq, claimedAt: now, leaseMs };
@@ -208,8 +198,7 @@ export class MemoryBackend implements RoomBackend {
       // any seq a client saw before, so `after=<old seq>` stays safe.
       nextSeq: Math.max(now, (this.highWater.get(roomId) ?? 0) + 1),
       signedOnly: false,
-      buffer: [],
-      ttlCount: 0,
+      log: new MessageLog(),
       heartbeats: new Map(),
     };
     this.rooms.set(roomId, room);
@@ -228,7 +217,7 @@ export class MemoryBackend implements RoomBackend {
   }
 
   private evict(id: string, room: RoomState): void {
-    for (const e of room.buffer) this.bufferedBytes -= e.bytes;
+    this.bufferedBytes -= room.log.bytes;
     this.highWater.delete(id);
     this.highWater.set(id, room.nextSeq - 1);
     if (this.highWater.size > HIGH_WATER_MAX) {
@@ -240,32 +229,7 @@ export class MemoryBackend implements RoomBackend {
   }
 
   private prune(room: RoomState, now: number): void {
-    const buf = room.buffer;
-    let drop = 0;
-    const maxAge = now - LIMITS.replayMaxAgeMs;
-    while (drop < buf.length && buf[drop]!.message.ts <= maxAge) drop++;
-    if (buf.length - drop > LIMITS.replayMaxMessages) drop = buf.length - LIMITS.replayMaxMessages;
-    if (drop > 0) {
-      for (let i = 0; i < drop; i++) {
-        this.bufferedBytes -= buf[i]!.bytes;
-        if (buf[i]!.message.ttl_ms !== undefined) room.ttlCount--;
-      }
-      buf.splice(0, drop);
-    }
-    if (room.ttlCount > 0) {
-      let w = 0;
-      for (let r = 0; r < buf.length; r++) {
-        const e = buf[r]!;
-        const ttl = e.message.ttl_ms;
-        if (ttl !== undefined && e.message.ts + ttl <= now) {
-          this.bufferedBytes -= e.bytes;
-          room.ttlCount--;
-          continue;
-        }
-        buf[w++] = e;
-      }
-      buf.length = w;
-    }
+    this.bufferedBytes -= room.log.prune(now);
   }
 
   private cursorFor(handle: string, roomId: string): CursorState {
@@ -287,22 +251,6 @@ export class MemoryBackend implements RoomBackend {
     rooms.set(roomId, state);
     return state;
   }
-}
-
-function lastSeqOf(room: RoomState): number {
-  return room.buffer[room.buffer.length - 1]?.message.seq ?? 0;
-}
-
-/** Index of the first entry with seq > after (binary search; seqs are strictly increasing). */
-function firstAfter(buf: StoredEntry[], after: number): number {
-  let lo = 0;
-  let hi = buf.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (buf[mid]!.message.seq <= after) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

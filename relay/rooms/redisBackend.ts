@@ -18,7 +18,7 @@ import { SCRIPTS, type ScriptName } from './redis/scripts.js';
 import type {
   AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
-import { messageBody } from './types.js';
+import { storedMessage } from './types.js';
 
 const NO_EVENTS: BackendEvents = { message() {}, locked() {}, presence() {}, evicted() {} };
 /** A room's last seq outlives the room this long, so a recreated room starts above it. */
@@ -140,7 +140,8 @@ export class RedisBackend implements RoomBackend {
   }
 
   async append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): Promise<AppendOutcome> {
-    const body = messageBody(draft, randomUUID(), now);
+    // The seq is Redis's to assign: everything else, in the same field order as in memory.
+    const { seq: _unassigned, ...body } = storedMessage(0, draft, randomUUID(), now);
     const ttl = body.ttl_ms ?? 0;
     // The script prepends {"seq":N, so the stored JSON keeps the memory backend's field order.
     const rest = JSON.stringify(body).slice(1);
