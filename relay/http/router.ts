@@ -109,7 +109,8 @@ export class Router {
     return pathMatched ? 405 : null;
   }
 
-  async dispatch(matched: Matched, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, originalUrl: string, ip: string): Promise<void> {
+  /** `rawQuery` is the text after `?` (or ''); it is parsed only if the handler reads `query`. */
+  async dispatch(matched: Matched, req: IncomingMessage, res: ServerResponse, rawQuery: string, originalUrl: string, ip: string): Promise<void> {
     const { route: def, params } = matched;
     try {
       if (params.roomId !== undefined && !ROOM_ID_RE.test(params.roomId)) throw new HttpError(400, ERR.badRoomId);
@@ -125,7 +126,15 @@ export class Router {
       } else if (!def.raw && (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE')) {
         req.resume();
       }
-      await def.handler({ req, res, params, query, originalUrl, ip, body });
+      let query: URLSearchParams | undefined;
+      const pending = def.handler({
+        req, res, params, originalUrl, ip, body,
+        get query() {
+          return (query ??= new URLSearchParams(rawQuery));
+        },
+      });
+      // A handler that answered synchronously costs no further promise hop.
+      if (pending) await pending;
     } catch (e) {
       // The client went away mid-request: nobody is left to answer, and it is not our error.
       // (Not req.destroyed: a request whose body was read to the end is auto-destroyed, and an

@@ -56,7 +56,7 @@ export class MemoryBackend implements RoomBackend {
     return this.rooms.has(roomId);
   }
 
-  async append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): Promise<AppendOutcome> {
+  append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): AppendOutcome {
     const room = this.getOrCreate(roomId, now);
     if (!room) return { ok: false, reason: 'room_cap' };
     const bytes = draft.ciphertext.length + LIMITS.messageOverheadBytes;

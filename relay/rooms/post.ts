@@ -6,15 +6,18 @@
 import { ERR, RETRY_AFTER_S, type PostMessageBody, type StoredMessage } from '../../protocol/index.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
 import { HttpError } from '../http/respond.js';
-import type { MessageDraft } from './types.js';
+import type { AppendOutcome, MessageDraft } from './types.js';
 
 export type Transport = 'http' | 'ws';
 
 /** The reference's default labels when a post carries none. */
 const DEFAULT_SENDER: Record<Transport, string> = { http: 'agent', ws: 'user' };
 
-/** Throws HttpError with the status and text each transport reports. */
-export async function acceptPost(deps: RelayDeps, roomId: string, body: PostMessageBody, ip: string, transport: Transport): Promise<StoredMessage> {
+/**
+ * Throws HttpError with the status and text each transport reports. Synchronous when the backend
+ * is (memory), so the caller answers in the same turn; a promise otherwise (Redis).
+ */
+export function acceptPost(deps: RelayDeps, roomId: string, body: PostMessageBody, ip: string, transport: Transport): StoredMessage | Promise<StoredMessage> {
   rateLimitOrThrow(deps, ip, `room:${roomId}`, RETRY_AFTER_S.roomPost);
   const now = deps.now();
   const signed = Boolean(body.sender_handle) && Boolean(body.sender_sig);
@@ -31,7 +34,11 @@ export async function acceptPost(deps: RelayDeps, roomId: string, body: PostMess
   };
   if (typeof body.ttl_ms === 'number' && body.ttl_ms > 0) draft.ttl_ms = body.ttl_ms;
   if (body.reply_to) draft.reply_to = body.reply_to;
-  const out = await deps.backend.append(roomId, draft, handle !== null, body.signed_only === true, now);
+  const out = deps.backend.append(roomId, draft, handle !== null, body.signed_only === true, now);
+  return out instanceof Promise ? out.then((o) => accepted(o, transport)) : accepted(out, transport);
+}
+
+function accepted(out: AppendOutcome, transport: Transport): StoredMessage {
   if (out.ok) return out.message;
   switch (out.reason) {
     case 'room_cap':

@@ -92,7 +92,11 @@ export interface RoomBackend {
    * Stamp and store a message, honouring the signed-only latch atomically with the append.
    * `signed` says the post carried a valid signature; `lock` that it asked to lock the room.
    */
-  append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): Promise<AppendOutcome>;
+  /**
+   * May answer synchronously (the memory backend does): a post is then checked, stored, fanned
+   * out and answered in one event-loop turn, with no promise allocated on the hot path.
+   */
+  append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): AppendOutcome | Promise<AppendOutcome>;
   /** Messages with seq > after, oldest first, at most `limit`; null when the room is missing. */
   read(roomId: string, after: number, limit: number, now: number): Promise<ReadResult | null>;
   info(roomId: string, now: number): Promise<RoomInfo | null>;

@@ -2,6 +2,7 @@
  * Room routes over plain HTTP: post, long-poll, transcript, status, heartbeat (reference-relay.md
  * §2.1, §2.4–§2.7). SSE and WebSocket live in transports/.
  */
+import type { ServerResponse } from 'node:http';
 import {
   AckBody, AckResponse, ClaimBody, ClaimResponse, ERR, ErrorBodySchema, LIMITS, ListeningBody, MessagesResponse, PostMessageBody,
   PostMessageResponse, RETRY_AFTER_S, RoomStatus, isLaxBoxPub, normalizePresenceName, type StoredMessage,
@@ -17,6 +18,10 @@ const TAG = 'Rooms';
 const err = (description: string) => ({ description, schema: ErrorBodySchema });
 
 const afterParam = { name: 'after', description: 'only messages with seq greater than this', schema: { type: 'integer' as const, default: 0 } };
+
+function sendPosted(res: ServerResponse, m: StoredMessage): void {
+  sendJson(res, 200, { ok: true, id: m.id, seq: m.seq });
+}
 
 export function roomRoutes(deps: RelayDeps): RouteDef[] {
   return [
@@ -37,9 +42,10 @@ export function roomRoutes(deps: RelayDeps): RouteDef[] {
         429: err('rate limited (Retry-After)'),
         503: err('room cap reached, or the global buffer is full (Retry-After)'),
       },
-      async handler({ params, body, ip, res }) {
-        const m = await acceptPost(deps, params.roomId!, body, ip, 'http');
-        sendJson(res, 200, { ok: true, id: m.id, seq: m.seq });
+      handler({ params, body, ip, res }) {
+        const m = acceptPost(deps, params.roomId!, body, ip, 'http');
+        if (m instanceof Promise) return m.then((stored) => sendPosted(res, stored));
+        sendPosted(res, m);
       },
     }),
     route({
