@@ -2,9 +2,9 @@
  * The throughput engine behind fan-out, many-rooms and ingest: rooms with WebSocket subscribers,
  * posts over WebSocket or HTTP at a rising offered rate, one bounded step per rate, until a
  * step is not sustained (anything lost/duplicated/reordered/refused, p99 ≥ 50 ms, or the
- * generator could not offer the rate). One geometric midpoint is then tried between the last
- * good rate and the failed one. When the very first rate fails, the rate is halved (up to four
- * times) until a step is sustained, and the midpoint above it is tried.
+ * generator could not offer the rate). The limit is then bisected geometrically between the last
+ * good rate and the failed one, up to three times (to within about 10%). When the very first rate
+ * fails, the rate is halved (up to four times) until a step is sustained, and bisected above it.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { HttpPool } from '../lib/httpPool.js';
@@ -17,6 +17,10 @@ import { machineBusyMs } from '../lib/server.js';
 import { nodeForMember, nodeForPosts, roomId, runTag, type BenchContext } from './context.js';
 
 export const P99_LIMIT_MS = 50;
+/** Bisect while the failed rate is more than this factor above the sustained one… */
+const BISECT_RESOLUTION = 1.1;
+/** …at most this many times (a doubling ladder then resolves to 2^(1/8), about 9%). */
+const MAX_BISECTIONS = 3;
 /** Posts per second per source address: under the relay's 100/s per (IP, room) refill. */
 const PER_SOURCE_RATE = 90;
 const MAX_PER_STEP = 300_000;
@@ -111,11 +115,11 @@ export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<La
       await sleep(ctx.restMs);
     }
     let lastOk: number | null = null;
-    let bisected = false;
+    let lastFail: number | null = null;
     // A target slower than the ladder's first rate (a cluster on one core) is walked down by
     // halving, a few times, so it still gets a sustained figure.
     let halvings = 0;
-    let lastFail: number | null = null;
+    let bisections = 0;
     const queue = [...spec.rates];
     while (queue.length) {
       const rate = queue.shift()!;
@@ -136,27 +140,26 @@ export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<La
         break;
       }
       if (step.sustained) {
-        lastOk = rate;
+        lastOk = Math.max(lastOk ?? 0, rate);
         if (!result.best || step.deliveredPerS > result.best.deliveredPerS) result.best = step;
-        if (halvings > 0 && lastFail !== null && !bisected) {
-          bisected = true;
-          queue.length = 0;
-          const mid = Math.round(Math.sqrt(rate * lastFail));
-          if (mid > rate && mid < lastFail) queue.push(mid);
-        }
-        if (!queue.length) result.ladderTopReached = !bisected && halvings === 0;
       } else {
-        lastFail = rate;
+        lastFail = Math.min(lastFail ?? Infinity, rate);
         if (lastOk === null && halvings < 4 && rate > 1) {
           halvings++;
           queue.length = 0;
           queue.push(Math.max(1, Math.round(rate / 2)));
-        } else if (lastOk !== null && !bisected) {
-          bisected = true;
-          queue.length = 0;
-          queue.push(Math.round(Math.sqrt(lastOk * rate)));
-        } else break;
+        } else queue.length = 0;
       }
+      // Once the limit is bracketed, narrow it geometrically to within BISECT_RESOLUTION, so a
+      // ratio between two servers is not an artefact of a ladder that doubles.
+      if (!queue.length && lastOk !== null && lastFail !== null && lastFail / lastOk > BISECT_RESOLUTION && bisections < MAX_BISECTIONS) {
+        const mid = Math.round(Math.sqrt(lastOk * lastFail));
+        if (mid > lastOk && mid < lastFail) {
+          bisections++;
+          queue.push(mid);
+        }
+      }
+      if (!queue.length) result.ladderTopReached = lastFail === null;
       if (queue.length) await sleep(ctx.restMs);
     }
   } catch (e) {
@@ -258,6 +261,9 @@ async function runStep(
     await sleep(10);
   }
   step.detach();
+  // Per post, CPU counts until the drain ends: at saturation the server is still working off
+  // the offered window's backlog after it, and only busy time is counted anyway.
+  const cpuDrained = ctx.probe.cpuMs();
 
   const accepted = step.acceptedCount();
   const totals = step.totals();
@@ -295,7 +301,7 @@ async function runStep(
     response,
     serverCpuPct: cpu0 !== null && cpu1 !== null ? round(((cpu1 - cpu0) / (t1 - t0)) * 100, 0) : null,
     ...(parts0 && parts1 ? { serverCpuParts: cpuParts(parts0, parts1, t1 - t0) } : {}),
-    serverCpuUsPerPost: cpu0 !== null && cpu1 !== null && step.sent ? round(((cpu1 - cpu0) * 1000) / step.sent, 1) : null,
+    serverCpuUsPerPost: cpu0 !== null && cpuDrained !== null && step.sent ? round(((cpuDrained - cpu0) * 1000) / step.sent, 1) : null,
     clientCpuPct: round(((client1.user + client1.system) / 1000 / (wall * 1000)) * 100, 0) ?? 0,
     clientLoopMaxMs: round(loop.max / 1e6, 1) ?? 0,
     otherCpuPct: cpu0 !== null && cpu1 !== null ? Math.max(0, round(((busy1 - busy0 - (cpu1 - cpu0) - (client1.user + client1.system) / 1000) / (t1 - t0)) * 100, 0) ?? 0) : null,
