@@ -203,27 +203,38 @@ async function main(): Promise<void> {
     });
   }
   for (const t of targets) {
-    const s = await t.start();
+    let s = await t.start();
     current = s.stop;
     servers[t.name] = { urls: s.urls.map((u) => u.href), pids: s.pids, command: s.command };
-    const procs = Object.entries(s.pids).map(([k, pid]) => `${k} pid ${pid ?? 'unknown'}${pid ? `, CPUs ${allowedCpus(pid)}` : ''}`);
-    log(`\n=== ${t.name}: ${s.urls.map((u) => u.href).join(' ')} (${procs.join('; ')})`);
-    const nodes = nodesOf(s.urls, connectHost);
-    const ctx: BenchContext = {
-      base: nodes[0]!.base,
-      host: nodes[0]!.host,
-      port: nodes[0]!.port,
-      nodes,
-      sources: new SourcePool(nodes[0]!.base),
-      probe: s.probe,
-      stepSeconds,
-      drainMs: 3000,
-      warmupSeconds: 1,
-      restMs: 1000,
-      log,
+    const contextFor = (started: Started): BenchContext => {
+      const procs = Object.entries(started.pids).map(([k, pid]) => `${k} pid ${pid ?? 'unknown'}${pid ? `, CPUs ${allowedCpus(pid)}` : ''}`);
+      log(`\n=== ${t.name}: ${started.urls.map((u) => u.href).join(' ')} (${procs.join('; ')})`);
+      const nodes = nodesOf(started.urls, connectHost);
+      return {
+        base: nodes[0]!.base,
+        host: nodes[0]!.host,
+        port: nodes[0]!.port,
+        nodes,
+        sources: new SourcePool(nodes[0]!.base),
+        probe: started.probe,
+        stepSeconds,
+        drainMs: 3000,
+        warmupSeconds: 1,
+        restMs: 1000,
+        log,
+      };
     };
+    // A target the bench started is started afresh for every scenario (suite.ts, Restart).
+    const restart = s.stop
+      ? async (): Promise<BenchContext> => {
+          await s.stop?.();
+          s = await t.start();
+          current = s.stop;
+          return contextFor(s);
+        }
+      : undefined;
     try {
-      results[t.name] = await runSuite(ctx, { scenarios, fanout, quick, rttSamples, idle });
+      results[t.name] = await runSuite(contextFor(s), { scenarios, fanout, quick, rttSamples, idle }, restart);
     } finally {
       await s.stop?.();
     }
