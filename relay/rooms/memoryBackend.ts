@@ -7,7 +7,7 @@ import type { RelayLimits } from '../config.js';
 import type {
   AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
-import { MessageLog } from './messageLog.js';
+import { MessageLog, messageBytes } from './messageLog.js';
 import { storedMessage } from './types.js';
 
 interface RoomState {
@@ -59,8 +59,7 @@ export class MemoryBackend implements RoomBackend {
   append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): AppendOutcome {
     const room = this.getOrCreate(roomId, now);
     if (!room) return { ok: false, reason: 'room_cap' };
-    const bytes = draft.ciphertext.length + LIMITS.messageOverheadBytes;
-    if (this.bufferedBytes + bytes > this.limits.roomBufferBytesMax) return { ok: false, reason: 'byte_fuse' };
+    if (this.bufferedBytes + draft.ciphertext.length + LIMITS.messageOverheadBytes > this.limits.roomBufferBytesMax) return { ok: false, reason: 'byte_fuse' };
     let lockedNow = false;
     if (!room.signedOnly && lock) {
       if (!signed) return { ok: false, reason: 'needs_sig' };
@@ -69,8 +68,8 @@ export class MemoryBackend implements RoomBackend {
     }
     if (room.signedOnly && !signed) return { ok: false, reason: 'locked' };
     const message = storedMessage(room.nextSeq++, draft, randomUUID(), now);
-    room.log.push(message, bytes);
-    this.bufferedBytes += bytes;
+    room.log.push(message);
+    this.bufferedBytes += messageBytes(message);
     room.lastActive = now;
     this.prune(room, now);
     if (lockedNow) this.events.locked(roomId);

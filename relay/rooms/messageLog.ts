@@ -6,21 +6,22 @@
  * entries on every post (8% of the relay's time under HTTP ingest, docs/PERFORMANCE.md), so the
  * live window starts at `head` and the array is compacted only once the dead prefix is as long
  * as the window: amortized O(1) per append. TTL expiry is scanned for only when the earliest
- * deadline in the buffer has passed, not on every call.
+ * deadline in the buffer has passed, not on every call. Messages are held as they are, without
+ * a wrapper object: every retained object is one more for each major GC to mark.
  */
 import { LIMITS } from '../../protocol/index.js';
 import type { StoredMessage } from './types.js';
 
-interface Entry {
-  message: StoredMessage;
-  bytes: number;
+/** What a message counts against the relay's buffer limit: its ciphertext plus a fixed overhead. */
+export function messageBytes(m: StoredMessage): number {
+  return m.ciphertext.length + LIMITS.messageOverheadBytes;
 }
 
 /** Compaction never bothers below this many dead slots. */
 const MIN_COMPACT = 64;
 
 export class MessageLog {
-  private entries: Entry[] = [];
+  private entries: StoredMessage[] = [];
   private head = 0;
   /** Earliest `ts + ttl_ms` among buffered messages; Infinity when none carries a TTL. */
   private nextExpiry = Infinity;
@@ -32,16 +33,16 @@ export class MessageLog {
   }
 
   get firstSeq(): number {
-    return this.entries[this.head]?.message.seq ?? 0;
+    return this.entries[this.head]?.seq ?? 0;
   }
 
   get lastSeq(): number {
-    return this.entries[this.entries.length - 1]?.message.seq ?? 0;
+    return this.entries[this.entries.length - 1]?.seq ?? 0;
   }
 
-  push(message: StoredMessage, bytes: number): void {
-    this.entries.push({ message, bytes });
-    this.bytes += bytes;
+  push(message: StoredMessage): void {
+    this.entries.push(message);
+    this.bytes += messageBytes(message);
     if (message.ttl_ms !== undefined) this.nextExpiry = Math.min(this.nextExpiry, message.ts + message.ttl_ms);
   }
 
@@ -54,8 +55,8 @@ export class MessageLog {
     const entries = this.entries;
     const maxAge = now - LIMITS.replayMaxAgeMs;
     let h = this.head;
-    while (h < entries.length && entries[h]!.message.ts <= maxAge) this.bytes -= entries[h++]!.bytes;
-    while (entries.length - h > LIMITS.replayMaxMessages) this.bytes -= entries[h++]!.bytes;
+    while (h < entries.length && entries[h]!.ts <= maxAge) this.bytes -= messageBytes(entries[h++]!);
+    while (entries.length - h > LIMITS.replayMaxMessages) this.bytes -= messageBytes(entries[h++]!);
     this.head = h;
     if (now >= this.nextExpiry) this.dropExpired(now);
     else if (this.head >= MIN_COMPACT && this.head >= this.length) this.compact();
@@ -68,7 +69,7 @@ export class MessageLog {
     let hi = this.entries.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.entries[mid]!.message.seq <= after) lo = mid + 1;
+      if (this.entries[mid]!.seq <= after) lo = mid + 1;
       else hi = mid;
     }
     return lo - this.head;
@@ -76,14 +77,14 @@ export class MessageLog {
 
   /** The message at a live-window index. */
   at(i: number): StoredMessage | undefined {
-    return this.entries[this.head + i]?.message;
+    return this.entries[this.head + i];
   }
 
   /** Up to `limit` messages with seq > after, oldest first. */
   after(after: number, limit: number): StoredMessage[] {
     const out: StoredMessage[] = [];
     const end = this.entries.length;
-    for (let i = this.head + this.firstAfter(after); i < end && out.length < limit; i++) out.push(this.entries[i]!.message);
+    for (let i = this.head + this.firstAfter(after); i < end && out.length < limit; i++) out.push(this.entries[i]!);
     return out;
   }
 
@@ -98,11 +99,11 @@ export class MessageLog {
     let w = 0;
     for (let r = this.head; r < entries.length; r++) {
       const e = entries[r]!;
-      const ttl = e.message.ttl_ms;
+      const ttl = e.ttl_ms;
       if (ttl !== undefined) {
-        const deadline = e.message.ts + ttl;
+        const deadline = e.ts + ttl;
         if (deadline <= now) {
-          this.bytes -= e.bytes;
+          this.bytes -= messageBytes(e);
           continue;
         }
         if (deadline < next) next = deadline;
