@@ -9,6 +9,9 @@ export interface BenchNode {
   port: number;
 }
 
+/** Posts per second per source address: under the relay's 100/s per (IP, room) refill. */
+export const PER_SOURCE_RATE = 90;
+
 export interface BenchContext {
   /** The first node: everything of a single-node run. */
   base: URL;

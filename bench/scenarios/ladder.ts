@@ -14,15 +14,13 @@ import { round, sleep, type LatencySummary } from '../lib/stats.js';
 import { Step } from '../lib/tracker.js';
 import { openAll, WsConn } from '../lib/wsClient.js';
 import { machineBusyMs } from '../lib/server.js';
-import { nodeForMember, nodeForPosts, roomId, runTag, type BenchContext } from './context.js';
+import { nodeForMember, nodeForPosts, PER_SOURCE_RATE, roomId, runTag, type BenchContext } from './context.js';
 
 export const P99_LIMIT_MS = 50;
 /** Bisect while the failed rate is more than this factor above the sustained one… */
 const BISECT_RESOLUTION = 1.1;
 /** …at most this many times (a doubling ladder then resolves to 2^(1/8), about 9%). */
 const MAX_BISECTIONS = 3;
-/** Posts per second per source address: under the relay's 100/s per (IP, room) refill. */
-const PER_SOURCE_RATE = 90;
 const MAX_PER_STEP = 300_000;
 const MAX_DRAIN_MS = 30_000;
 

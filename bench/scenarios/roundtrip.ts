@@ -14,7 +14,7 @@ import { now, postBody } from '../lib/payload.js';
 import { sleep, type LatencySummary } from '../lib/stats.js';
 import { deliver, Receiver, scanMessage, Step } from '../lib/tracker.js';
 import { WsConn } from '../lib/wsClient.js';
-import { nodeForPosts, roomId, runTag, type BenchContext, type BenchNode } from './context.js';
+import { nodeForPosts, PER_SOURCE_RATE, roomId, runTag, type BenchContext, type BenchNode } from './context.js';
 
 export type Transport = 'ws' | 'sse' | 'longpoll';
 
@@ -29,10 +29,21 @@ export interface RoundTripResult {
   error?: string;
 }
 
+/** Between samples: short enough that neither side's CPU drops into an idle state between them. */
 const GAP_MS = 2;
+/**
+ * Senders taking turns, each from its own source address, so none posts more than
+ * PER_SOURCE_RATE per second. With one sender the relay's per-(IP, room) bucket ran dry within
+ * a second, and each refused sample stalled the loop for SAMPLE_TIMEOUT_MS (the baseline has no
+ * limits to hit): the figures then compared a throttled relay with an unthrottled baseline.
+ */
+const SENDERS = Math.ceil(1000 / GAP_MS / PER_SOURCE_RATE);
 const SAMPLE_TIMEOUT_MS = 2000;
-/** Unrecorded round trips first, so JIT warm-up and connection set-up are not in the figures. */
-const WARMUP = 30;
+/**
+ * Unrecorded round trips first, so JIT warm-up and connection set-up are not in the figures.
+ * On a freshly started server 30 were too few for the relay's longer path to be optimized.
+ */
+const WARMUP = 300;
 
 export async function runRoundTrip(ctx: BenchContext, transport: Transport, samples: number): Promise<RoundTripResult> {
   const room = roomId(`rtt-${transport}`, runTag, 0);
@@ -43,13 +54,15 @@ export async function runRoundTrip(ctx: BenchContext, transport: Transport, samp
   const recvNode = ctx.nodes[0]!;
   const postNode = ctx.nodes[nodeForPosts(ctx.nodes.length, 0)]!;
   const crossNode = recvNode !== postNode;
-  const poster = new HttpConn(postNode.host, postNode.port, ctx.sources.take());
-  const cleanups: Array<() => void | Promise<void>> = [() => poster.close()];
+  const posters = Array.from({ length: SENDERS }, () => new HttpConn(postNode.host, postNode.port, ctx.sources.take()));
+  const cleanups: Array<() => void | Promise<void>> = posters.map((p) => () => p.close());
   try {
     // Create the room first (a /wait on a missing room answers at once instead of parking).
-    const first = await poster.request('POST', `/api/rooms/${room}/messages`, postBody(0, 0));
+    const first = await posters[0]!.request('POST', `/api/rooms/${room}/messages`, postBody(0, 0));
     if (first.status !== 200) throw new Error(`first post: HTTP ${first.status} ${first.body.slice(0, 200)}`);
-    let receiver: Receiver;
+    // Who sees sample i: one receiver, or (WebSocket on one node) each sender its own echo.
+    let receivers: Receiver[];
+    let receiverOf: (i: number) => Receiver;
     let waitFor: (i: number) => Promise<void>;
     const arrived = (r: Receiver, i: number) => async () => {
       const deadline = now() + SAMPLE_TIMEOUT_MS;
@@ -58,41 +71,60 @@ export async function runRoundTrip(ctx: BenchContext, transport: Transport, samp
     let send: (i: number) => Promise<void>;
     const httpPost = async (i: number) => {
       step.markSent(i, 0, 1);
-      const res = await poster.request('POST', `/api/rooms/${room}/messages`, postBody(step.tag, i));
+      const res = await posters[i % SENDERS]!.request('POST', `/api/rooms/${room}/messages`, postBody(step.tag, i));
       if (res.status === 200) step.accepted[i] = 1;
       else step.rejected++;
     };
 
     if (transport === 'ws') {
-      const ws = new WsConn();
-      await ws.open({ base: recvNode.base, host: recvNode.host, room, localAddress: ctx.sources.take() });
-      cleanups.push(() => ws.close());
-      ws.id = 0;
-      receiver = ws;
-      step.attach([ws]);
-      let pub = ws;
-      if (crossNode) {
-        pub = new WsConn();
-        await pub.open({ base: postNode.base, host: postNode.host, room, localAddress: ctx.sources.take() });
-        cleanups.push(() => pub.close());
-      }
-      send = async (i) => {
-        // Single node: the publisher's own echo proves acceptance. Cluster: the receiver's copy
-        // does (below); a post refused by the other node is never seen and counts as lost.
-        step.markSent(i, 0, 1, crossNode ? -1 : 0);
-        pub.send(postBody(step.tag, i));
+      const open = async (node: BenchNode, roomName: string, roomIdx: number) => {
+        const ws = new WsConn();
+        await ws.open({ base: node.base, host: node.host, room: roomName, localAddress: ctx.sources.take() });
+        cleanups.push(() => ws.close());
+        ws.roomIdx = roomIdx;
+        return ws;
       };
+      if (crossNode) {
+        // One receiver on the first node; senders on the other take turns in the same room.
+        const ws = await open(recvNode, room, 0);
+        ws.id = 0;
+        const pubs: WsConn[] = [];
+        for (let k = 0; k < SENDERS; k++) pubs.push(await open(postNode, room, 0));
+        receivers = [ws];
+        receiverOf = () => ws;
+        send = async (i) => {
+          // A post refused by the other node is never seen and counts as lost.
+          step.markSent(i, 0, 1, -1);
+          pubs[i % SENDERS]!.send(postBody(step.tag, i));
+        };
+      } else {
+        // Each sender in a room of its own, timing its own echo: the per-room bucket is its own.
+        const socks: WsConn[] = [];
+        for (let k = 0; k < SENDERS; k++) socks.push(await open(recvNode, roomId(`rtt-${transport}`, runTag, k + 1), k));
+        socks.forEach((ws, k) => (ws.id = k));
+        receivers = socks;
+        receiverOf = (i) => socks[i % SENDERS]!;
+        send = async (i) => {
+          // The publisher's own echo proves acceptance.
+          const k = i % SENDERS;
+          step.markSent(i, k, 1, k);
+          socks[k]!.send(postBody(step.tag, i));
+        };
+      }
+      step.attach(receivers);
     } else if (transport === 'sse') {
       const sse = await openSse(ctx, recvNode, room);
       cleanups.push(() => sse.close());
-      receiver = sse.receiver;
-      step.attach([receiver]);
+      receivers = [sse.receiver];
+      receiverOf = () => sse.receiver;
+      step.attach(receivers);
       send = httpPost;
     } else {
       const lp = startLongPoll(ctx, recvNode, room);
       cleanups.push(() => lp.stop());
-      receiver = lp.receiver;
-      step.attach([receiver]);
+      receivers = [lp.receiver];
+      receiverOf = () => lp.receiver;
+      step.attach(receivers);
       // The waiter has to be parked before the first post or the first sample measures setup.
       await sleep(50);
       send = async (i) => {
@@ -103,13 +135,13 @@ export async function runRoundTrip(ctx: BenchContext, transport: Transport, samp
     for (const phase of [warm, real]) {
       if (phase === real) {
         step = real;
-        real.attach([receiver]);
+        real.attach(receivers);
       }
       for (let i = 0; i < phase.planned; i++) {
         await send(i);
-        waitFor = arrived(receiver, i);
+        waitFor = arrived(receiverOf(i), i);
         await waitFor(i);
-        if (transport === 'ws' && crossNode && receiver.seen[i]) step.accepted[i] = 1;
+        if (transport === 'ws' && crossNode && receiverOf(i).seen[i]) step.accepted[i] = 1;
         await sleep(GAP_MS);
       }
     }
