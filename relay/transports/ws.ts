@@ -20,6 +20,8 @@ import type { StreamRegistry } from './streams.js';
 
 const WS_PATH = /^\/api\/rooms\/([^/]+)\/ws$/;
 const STATE = Symbol('subscriber');
+/** Send options shared by every delivery rather than allocated per frame. */
+const TEXT_FRAME = { binary: false } as const;
 
 type Socket = WebSocket & { [STATE]?: WsSubscriber };
 
@@ -51,7 +53,7 @@ class WsSubscriber implements Subscriber {
       ws.close(1013, 'slow consumer: reconnect with ?after=');
       return;
     }
-    ws.send(frame.ws, { binary: false });
+    ws.send(frame.ws, TEXT_FRAME);
   }
 
   close(reason?: string): void {
