@@ -109,79 +109,53 @@ export class Router {
     return pathMatched ? 405 : null;
   }
 
-  /**
-   * Validate, read the body, run the handler, and turn whatever it throws or rejects with into
-   * the JSON error answer. `rawQuery` is the text after `?` (or ''); it is parsed only if the
-   * handler reads `query`. No promise is involved unless the handler returns one.
-   */
-  dispatch(matched: Matched, req: IncomingMessage, res: ServerResponse, rawQuery: string, originalUrl: string, ip: string): void {
+  /** `rawQuery` is the text after `?` (or ''); it is parsed only if the handler reads `query`. */
+  async dispatch(matched: Matched, req: IncomingMessage, res: ServerResponse, rawQuery: string, originalUrl: string, ip: string): Promise<void> {
     const { route: def, params } = matched;
-    const request: Pending = { def, req, res, params, rawQuery, originalUrl, ip };
-    if (params.roomId !== undefined && !ROOM_ID_RE.test(params.roomId)) return fail(request, new HttpError(400, ERR.badRoomId));
-    if (def.body && !def.raw) {
-      const schema = def.body;
-      readJsonBody(req, this.bodyLimit, (err, raw) => {
-        if (err) return fail(request, err);
-        const parsed = schema.safeParse(raw);
+    try {
+      if (params.roomId !== undefined && !ROOM_ID_RE.test(params.roomId)) throw new HttpError(400, ERR.badRoomId);
+      let body: unknown = undefined;
+      if (def.body && !def.raw) {
+        const raw = await readJsonBody(req, this.bodyLimit);
+        const parsed = def.body.safeParse(raw);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
-          return fail(request, new HttpError(400, def.badBody ?? (issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : ERR.invalidJson)));
+          throw new HttpError(400, def.badBody ?? (issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : ERR.invalidJson));
         }
-        run(request, parsed.data);
+        body = parsed.data;
+      } else if (!def.raw && (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE')) {
+        req.resume();
+      }
+      let query: URLSearchParams | undefined;
+      const pending = def.handler({
+        req, res, params, originalUrl, ip, body,
+        get query() {
+          return (query ??= new URLSearchParams(rawQuery));
+        },
       });
-      return;
+      // A handler that answered synchronously costs no further promise hop.
+      if (pending) await pending;
+    } catch (e) {
+      // The client went away mid-request: nobody is left to answer, and it is not our error.
+      // (Not req.destroyed: a request whose body was read to the end is auto-destroyed, and an
+      // error thrown after an await, e.g. a Redis round trip, must still be answered.)
+      if ((e as NodeJS.ErrnoException | null)?.code === 'ECONNRESET' || req.socket.destroyed) {
+        res.destroy();
+        return;
+      }
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (e instanceof HttpError) {
+        sendError(res, e.status, e.error, e.extra, e.retryAfterS);
+        return;
+      }
+      // Never echo the exception: it could carry request content. The operator sees the type.
+      console.error(JSON.stringify({ level: 'error', at: def.path, error: e instanceof Error ? e.name : 'unknown', where: e instanceof Error ? (e.stack ?? '').split('\n')[1]?.trim() : undefined }));
+      sendError(res, 500, 'internal error');
     }
-    if (!def.raw && (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE')) req.resume();
-    run(request, undefined);
   }
-}
-
-/** One request on its way through dispatch. */
-interface Pending {
-  def: RouteDef<unknown>;
-  req: IncomingMessage;
-  res: ServerResponse;
-  params: Record<string, string>;
-  rawQuery: string;
-  originalUrl: string;
-  ip: string;
-}
-
-function run(p: Pending, body: unknown): void {
-  const { req, res, params, rawQuery, originalUrl, ip } = p;
-  let query: URLSearchParams | undefined;
-  try {
-    const pending = p.def.handler({
-      req, res, params, originalUrl, ip, body,
-      get query() {
-        return (query ??= new URLSearchParams(rawQuery));
-      },
-    });
-    if (pending) pending.then(undefined, (e: unknown) => fail(p, e));
-  } catch (e) {
-    fail(p, e);
-  }
-}
-
-function fail({ def, req, res }: Pending, e: unknown): void {
-  // The client went away mid-request: nobody is left to answer, and it is not our error.
-  // (Not req.destroyed: a request whose body was read to the end is auto-destroyed, and an
-  // error thrown after an await, e.g. a Redis round trip, must still be answered.)
-  if ((e as NodeJS.ErrnoException | null)?.code === 'ECONNRESET' || req.socket.destroyed) {
-    res.destroy();
-    return;
-  }
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  if (e instanceof HttpError) {
-    sendError(res, e.status, e.error, e.extra, e.retryAfterS);
-    return;
-  }
-  // Never echo the exception: it could carry request content. The operator sees the type.
-  console.error(JSON.stringify({ level: 'error', at: def.path, error: e instanceof Error ? e.name : 'unknown', where: e instanceof Error ? (e.stack ?? '').split('\n')[1]?.trim() : undefined }));
-  sendError(res, 500, 'internal error');
 }
 
 function safeDecode(s: string): string {
