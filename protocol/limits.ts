@@ -77,7 +77,6 @@ export const LIMITS = {
   rateBucketRefillPerS: 100,
   globalBucketCapacity: 600,
   globalBucketRefillPerS: 200,
-  rateBucketIdleMs: 5 * 60_000,
 
   profileMaxBytes: 8192,
   profileDefaultTtlMs: 7 * 24 * 60 * 60 * 1000,

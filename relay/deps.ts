@@ -28,6 +28,14 @@ export interface BucketSpecs {
   global: BucketSpec;
 }
 
+/**
+ * How long a bucket of either size takes to refill from empty. A bucket idle that long is full,
+ * which is exactly what a new one would be, so it can be dropped without changing any answer.
+ */
+export function refillMs(specs: BucketSpecs): number {
+  return Math.ceil(Math.max(specs.action.capacity / specs.action.refillPerS, specs.global.capacity / specs.global.refillPerS) * 1000);
+}
+
 export function bucketSpecs(config: RelayConfig): BucketSpecs {
   return {
     action: { capacity: config.limits.rateBucketCapacity, refillPerS: config.limits.rateBucketRefillPerS },

@@ -4,9 +4,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ERR, LIMITS } from '../protocol/index.js';
+import { ERR } from '../protocol/index.js';
 import type { RelayConfig } from './config.js';
-import { bucketSpecs, type RelayDeps } from './deps.js';
+import { bucketSpecs, refillMs, type RelayDeps } from './deps.js';
 import { AccessLog } from './http/accessLog.js';
 import { clientIp } from './http/clientIp.js';
 import { rawJsonError, sendError } from './http/respond.js';
@@ -63,6 +63,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     waitersPerIp: new Counter(),
     now,
   };
+  const bucketIdleMs = refillMs(deps.buckets);
   const streams = new StreamRegistry(config.limits);
   const router = new Router(config.limits.bodyBytes);
   router.add(
@@ -108,7 +109,9 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const janitor = setInterval(() => {
     const t = now();
     void backend.janitor(t, hub.busyRooms());
-    deps.rate.sweep(t, LIMITS.rateBucketIdleMs);
+    // Buckets that have refilled are dropped at once: kept for minutes, every client's bucket in
+    // every room it posted to stayed on the heap for each GC to trace (docs/PERFORMANCE.md).
+    deps.rate.sweep(t, bucketIdleMs);
     nonces.sweep(t);
   }, config.limits.janitorIntervalMs);
   janitor.unref();

@@ -56,7 +56,7 @@ export class RateLimiter {
     return true;
   }
 
-  /** Drop buckets idle long enough to be full again anyway. */
+  /** Drop buckets idle long enough to be full again anyway (`idleMs`: the longest refill). */
   sweep(now: number, idleMs: number): void {
     for (const [ip, client] of this.clients) {
       for (const [k, b] of client.actions) {
