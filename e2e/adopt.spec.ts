@@ -4,7 +4,7 @@
  * and their posts show as verified; a third participant sees the offer but cannot open it.
  */
 import WebSocket from 'ws';
-import { test, expect, openRoom, send, bubble, waitOnline } from './fixtures.js';
+import { test, expect, openRoom, send, bubble, createRoom } from './fixtures.js';
 import { contextWith, expectVerified, registered, trackErrors, uniq } from './identity.helpers.js';
 import { Room, type AdoptionEvent } from '../agent/sdk/index.js';
 import { openText, newBoxKeyPair } from '../protocol/crypto.js';
@@ -38,10 +38,7 @@ test('an operator promotes an SDK agent; another browser sees it verified; a thi
   let eve: ReturnType<typeof eavesdropper> | null = null;
   try {
     const a = trackErrors(await ctx.newPage(), pageErrors);
-    await a.goto(relay.url + '/');
-    await a.getByRole('button', { name: 'New room' }).click();
-    await waitOnline(a);
-    const url = a.url();
+    const url = await createRoom(a, relay);
     eve = eavesdropper(relay.url, url);
 
     let adopted!: (e: AdoptionEvent) => void;
@@ -99,10 +96,7 @@ test('a browser target gets a consent dialog, switches to the handle without rec
   const ctx = await contextWith(browser, op);
   try {
     const a = trackErrors(await ctx.newPage(), pageErrors);
-    await a.goto(relay.url + '/');
-    await a.getByRole('button', { name: 'New room' }).click();
-    await waitOnline(a);
-    const url = a.url();
+    const url = await createRoom(a, relay);
 
     const t = await newPage();
     let sockets = 0;

@@ -3,7 +3,7 @@
  * joiner. Sign-in UI is a later issue, so each page gets a registered identity injected into
  * localStorage under the reference's key, exactly where the app loads identities from.
  */
-import { test, expect, send, bubble, waitOnline } from './fixtures.js';
+import { test, expect, send, bubble, waitOnline, createRoom } from './fixtures.js';
 import { startRelay } from '../test-support/relay.js';
 import { newIdentity, registerBody, identityToRecord, type Identity } from '../protocol/identity.js';
 import type { Browser, BrowserContext } from '@playwright/test';
@@ -32,10 +32,7 @@ test('peer history restores what the relay no longer holds, marked unverified', 
   try {
     let a = await aCtx.newPage();
     a.on('pageerror', (e) => pageErrors.push(e.message));
-    await a.goto(relay.url + '/');
-    await a.getByRole('button', { name: 'New room' }).click();
-    await waitOnline(a);
-    const url = a.url();
+    const url = await createRoom(a, relay);
     const roomId = new URL(url).pathname.split('/')[2]!;
     await send(a, 'kept only by peers one');
     await send(a, 'kept only by peers two');

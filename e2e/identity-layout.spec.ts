@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { test, expect, openRoom, send, waitOnline } from './fixtures.js';
+import { test, expect, openRoom, send, waitOnline, createRoom } from './fixtures.js';
 import { contextWith, registered, trackErrors, uniq } from './identity.helpers.js';
 import { Agent, Room } from '../agent/sdk/index.js';
 
@@ -85,9 +85,7 @@ test('DM page and promote flow screenshots', async ({ browser, relay, pageErrors
       await p.screenshot({ path: `${SHOTS}/identity-dm-${s.name}.png`, fullPage: true });
       await axe(p, `dm@${s.name}`);
 
-      await p.goto(relay.url + '/');
-      await p.getByRole('button', { name: 'New room' }).click();
-      await waitOnline(p);
+      await createRoom(p, relay);
       const agent = new Room(p.url(), { name: `helper-bot`, acceptAdoptions: true, saveIdentity: () => undefined, onWarning: () => undefined });
       void (async () => {
         for await (const _m of agent.stream({ signal: ac.signal })) void _m;

@@ -3,7 +3,7 @@
  * another key is reported with export-then-forget, a skewed clock keeps the keys, and a refused
  * lock rolls back with a toast.
  */
-import { test, expect } from './fixtures.js';
+import { test, expect, createRoom } from './fixtures.js';
 import { contextWith, registered, trackErrors, uniq } from './identity.helpers.js';
 import { identityToRecord, newIdentity } from '../protocol/identity.js';
 
@@ -38,9 +38,7 @@ test('a clock five minutes off keeps the keys, explains, and a lock refused by t
     await ctx.clock.install({ time: Date.now() + 5 * 60_000 });
     await ctx.clock.resume();
     const p = trackErrors(await ctx.newPage(), pageErrors);
-    await p.goto(relay.url + '/');
-    await p.getByRole('button', { name: 'New room' }).click();
-    await expect(p.locator('.status-pill.status-online')).toBeVisible({ timeout: 15_000 });
+    await createRoom(p, relay);
     const btn = p.getByRole('button', { name: `Your identity: @${alice.handle}` });
     await expect(btn).toBeVisible();
     await expect(btn).not.toHaveClass(/has-problem/);

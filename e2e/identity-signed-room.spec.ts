@@ -3,7 +3,7 @@
  * from settings, and what an anonymous visitor sees: a readable explanation, a disabled composer
  * and the way to sign in. The relay refuses unsigned posts whatever the UI does.
  */
-import { test, expect, openRoom, send, bubble, waitOnline } from './fixtures.js';
+import { test, expect, openRoom, send, bubble, waitOnline, createRoom } from './fixtures.js';
 import { contextWith, expectVerified, registered, trackErrors, uniq } from './identity.helpers.js';
 import { sealText } from '../protocol/crypto.js';
 import { parseRoomLink } from '../protocol/roomUrl.js';
@@ -58,9 +58,7 @@ test('"New signed-only room": the first message locks it; an anonymous visitor c
 
 test('a signed=1 link without an identity asks the visitor to sign in before posting', async ({ relay, newPage }) => {
   const v = await newPage();
-  await v.goto(relay.url + '/');
-  await v.getByRole('button', { name: 'New room' }).click();
-  await waitOnline(v);
+  await createRoom(v, relay);
   await openRoom(v, v.url() + '&signed=1');
   const gate = v.getByRole('region', { name: 'Signed senders only' });
   await expect(gate).toContainText('This link is for a signed-only room');
@@ -73,10 +71,7 @@ test('"Lock this room" in settings arms the lock; the next message locks it for 
   const ctx = await contextWith(browser, alice);
   try {
     const a = trackErrors(await ctx.newPage(), pageErrors);
-    await a.goto(relay.url + '/');
-    await a.getByRole('button', { name: 'New room' }).click();
-    await waitOnline(a);
-    const url = a.url();
+    const url = await createRoom(a, relay);
     const v = await newPage();
     await openRoom(v, url);
     await send(v, 'anonymous before the lock');
@@ -104,9 +99,7 @@ test('"Lock this room" in settings arms the lock; the next message locks it for 
 
 test('an anonymous user cannot arm a lock; settings explain and offer sign-in', async ({ relay, newPage }) => {
   const v = await newPage();
-  await v.goto(relay.url + '/');
-  await v.getByRole('button', { name: 'New room' }).click();
-  await waitOnline(v);
+  await createRoom(v, relay);
   await v.getByRole('button', { name: 'Room settings' }).click();
   const settings = v.getByRole('dialog', { name: 'Room settings' });
   await expect(settings.getByText('Only a signed sender can lock a room')).toBeVisible();
