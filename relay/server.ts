@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ERR } from '../protocol/index.js';
 import type { RelayConfig } from './config.js';
-import { bucketSpecs, refillMs, type RelayDeps } from './deps.js';
+import type { RelayDeps } from './deps.js';
 import { AccessLog } from './http/accessLog.js';
 import { clientIp } from './http/clientIp.js';
 import { rawJsonError, sendError } from './http/respond.js';
@@ -14,7 +14,7 @@ import { Router } from './http/router.js';
 import { StaticFiles } from './http/static.js';
 import { NonceCache } from './identity/nonceCache.js';
 import { IdentityRegistry } from './identity/registry.js';
-import { Counter } from './limits/rateLimit.js';
+import { Counter, refillMs } from './limits/rateLimit.js';
 import { createStores } from './rooms/createBackend.js';
 import { Hub } from './rooms/hub.js';
 import { agentRoutes } from './routes/agents.js';
@@ -59,11 +59,10 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     hub,
     identities: new IdentityRegistry(nonces, inboxes),
     rate,
-    buckets: bucketSpecs(config),
     waitersPerIp: new Counter(),
     now,
   };
-  const bucketIdleMs = refillMs(deps.buckets);
+  const bucketIdleMs = refillMs(rate.specs);
   const streams = new StreamRegistry(config.limits);
   const router = new Router(config.limits.bodyBytes);
   router.add(

@@ -2,9 +2,24 @@
  * Token buckets (reference-relay.md §6). Keys are namespaced (`room:<id>`, `dm:<h>`, …) so a
  * room literally named `register` no longer shares the registration bucket (a reference quirk).
  */
+import type { RelayConfig } from '../config.js';
+
 export interface BucketSpec {
   capacity: number;
   refillPerS: number;
+}
+
+/** The two bucket sizes every limited action uses, read once from the config. */
+export interface BucketSpecs {
+  action: BucketSpec;
+  global: BucketSpec;
+}
+
+export function bucketSpecs(config: RelayConfig): BucketSpecs {
+  return {
+    action: { capacity: config.limits.rateBucketCapacity, refillPerS: config.limits.rateBucketRefillPerS },
+    global: { capacity: config.limits.globalBucketCapacity, refillPerS: config.limits.globalBucketRefillPerS },
+  };
 }
 
 export interface Bucket {
@@ -12,40 +27,68 @@ export interface Bucket {
   at: number;
 }
 
-/** One client address's buckets: the per-IP global one, and one per action key. */
+/**
+ * One client address's buckets: the per-IP global one, one per action key, and `shadow`, an
+ * aggregate of the action buckets (see RateLimiter).
+ */
 interface ClientBuckets {
   global: Bucket | null;
+  shadow: Bucket;
   actions: Map<string, Bucket>;
 }
 
 /** The per-IP bucket's action name, as a cluster hashes it (sharedRateLimit.ts). */
 const GLOBAL_ACTION = 'global';
+/** The shadow bucket's action name: not a valid namespaced key, so it never meets a real one. */
+const SHADOW_ACTION = '*';
 
 /**
- * Buckets grouped by client address. A post costs two map lookups and no allocation once the
- * client's buckets exist: the flat map of `${ip}|${key}` strings, with a rest array and tuples
- * per call, was 4% of the relay's time under HTTP ingest (docs/PERFORMANCE.md).
+ * How long a bucket of either size takes to refill from empty. A bucket idle that long is full,
+ * which is exactly what a new one would be, so it can be dropped without changing any answer.
+ */
+export function refillMs(specs: BucketSpecs): number {
+  return Math.ceil(Math.max(specs.action.capacity / specs.action.refillPerS, specs.global.capacity / specs.global.refillPerS) * 1000);
+}
+
+/**
+ * Buckets grouped by client address.
+ *
+ * Every action bucket of a client has the same size, and every token taken from one of them is
+ * also taken from the client's shadow bucket. Refill and take preserve order, so the shadow never
+ * holds more tokens than any of the client's action buckets. When the shadow is full, every action
+ * bucket is therefore full too, exactly what a new one would be, and they are dropped on the spot.
+ * A client that posts to a room now and then (or to 200 rooms in turn, well within its budget)
+ * keeps one or two buckets instead of one per room for the whole refill time: under 200 rooms
+ * over HTTP those buckets were most of the relay's live heap and a new Map entry per post
+ * (docs/PERFORMANCE.md). Answers are the same as with a bucket per key kept forever.
  */
 export class RateLimiter {
   private readonly clients = new Map<string, ClientBuckets>();
 
+  constructor(readonly specs: BucketSpecs) {}
+
   /**
-   * Take one token from the action's bucket and, when `globalSpec` is given, from the client's
-   * global bucket too, or from neither: a refused request costs nothing.
+   * Take one token from the action's bucket and, when `withGlobal`, from the client's global
+   * bucket too, or from neither: a refused request costs nothing.
    */
-  take(now: number, ip: string, action: string, spec: BucketSpec, globalSpec: BucketSpec | null): boolean {
+  take(now: number, ip: string, action: string, withGlobal: boolean): boolean {
+    const spec = this.specs.action;
     let client = this.clients.get(ip);
     if (!client) {
-      client = { global: null, actions: new Map() };
+      client = { global: null, shadow: this.createBucket(ip, SHADOW_ACTION, spec, now), actions: new Map() };
       this.clients.set(ip, client);
     }
+    const shadow = client.shadow;
+    refill(shadow, spec, now);
+    if (shadow.tokens >= spec.capacity && client.actions.size > 0) this.dropActions(client);
     let a = client.actions.get(action);
     if (!a) {
       a = this.createBucket(ip, action, spec, now);
       client.actions.set(action, a);
     }
     if (!refill(a, spec, now)) return false;
-    if (globalSpec) {
+    if (withGlobal) {
+      const globalSpec = this.specs.global;
       const g = (client.global ??= this.createBucket(ip, GLOBAL_ACTION, globalSpec, now));
       if (!refill(g, globalSpec, now)) return false;
       g.tokens -= 1;
@@ -53,24 +96,33 @@ export class RateLimiter {
     }
     a.tokens -= 1;
     this.taken(a, spec, now);
+    // Never below empty: an action bucket cannot go lower either, so the order still holds.
+    shadow.tokens = Math.max(0, shadow.tokens - 1);
+    this.taken(shadow, spec, now);
     return true;
   }
 
-  /** Drop buckets idle long enough to be full again anyway (`idleMs`: the longest refill). */
+  /** Drop clients idle long enough for all their buckets to be full again (`idleMs`: refillMs). */
   sweep(now: number, idleMs: number): void {
     for (const [ip, client] of this.clients) {
-      for (const [k, b] of client.actions) {
-        if (now - b.at > idleMs) {
-          client.actions.delete(k);
-          this.dropped(b);
-        }
-      }
-      if (client.global && now - client.global.at > idleMs) {
-        this.dropped(client.global);
-        client.global = null;
-      }
-      if (!client.global && client.actions.size === 0) this.clients.delete(ip);
+      if (now - client.shadow.at <= idleMs || (client.global && now - client.global.at <= idleMs)) continue;
+      this.dropActions(client);
+      if (client.global) this.dropped(client.global);
+      this.dropped(client.shadow);
+      this.clients.delete(ip);
     }
+  }
+
+  /** How many action buckets are held (for tests and the heap budget). */
+  get actionBucketCount(): number {
+    let n = 0;
+    for (const c of this.clients.values()) n += c.actions.size;
+    return n;
+  }
+
+  private dropActions(client: ClientBuckets): void {
+    for (const b of client.actions.values()) this.dropped(b);
+    client.actions.clear();
   }
 
   /** A bucket for a key this node has not seen yet (a cluster may know it from other nodes). */
@@ -81,7 +133,7 @@ export class RateLimiter {
   /** A token was taken (a cluster tells the other nodes). */
   protected taken(_bucket: Bucket, _spec: BucketSpec, _now: number): void {}
 
-  /** A bucket was swept. */
+  /** A bucket was dropped. */
   protected dropped(_bucket: Bucket): void {}
 }
 

@@ -9,7 +9,7 @@
  * neither addresses nor room ids travel through Redis.
  */
 import { createHash } from 'node:crypto';
-import { RateLimiter, type Bucket, type BucketSpec } from './rateLimit.js';
+import { RateLimiter, type Bucket, type BucketSpec, type BucketSpecs } from './rateLimit.js';
 
 export interface RateLink {
   publish(payload: string): void;
@@ -40,10 +40,11 @@ export class SharedRateLimiter extends RateLimiter {
   private readonly byWire = new Map<string, SharedBucket>();
 
   constructor(
+    specs: BucketSpecs,
     private readonly link: RateLink,
     private readonly nodeId: string,
   ) {
-    super();
+    super(specs);
     link.on(RATE_TAG, (rest) => this.onRemote(rest));
   }
 

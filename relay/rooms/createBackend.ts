@@ -2,7 +2,7 @@ import type { RelayConfig } from '../config.js';
 import type { DmInboxes } from '../dm/inboxes.js';
 import { MemoryInboxes } from '../dm/memoryInboxes.js';
 import type { MirroredRegistry } from '../identity/sharedIdentities.js';
-import { RateLimiter } from '../limits/rateLimit.js';
+import { bucketSpecs, RateLimiter } from '../limits/rateLimit.js';
 import { MemoryBackend } from './memoryBackend.js';
 import { RedisBackend } from './redisBackend.js';
 import type { RoomBackend } from './types.js';
@@ -20,9 +20,9 @@ export interface SharedStores {
 export async function createStores(config: RelayConfig): Promise<SharedStores> {
   if (config.redisUrl) {
     const backend = await RedisBackend.connect(config.redisUrl, config.limits);
-    return { backend, inboxes: backend.inboxes(), rate: backend.rateLimiter(), shareIdentities: (r) => backend.shareIdentities(r) };
+    return { backend, inboxes: backend.inboxes(), rate: backend.rateLimiter(bucketSpecs(config)), shareIdentities: (r) => backend.shareIdentities(r) };
   }
-  return { backend: new MemoryBackend(config.limits), inboxes: new MemoryInboxes(), rate: new RateLimiter(), shareIdentities: async () => {} };
+  return { backend: new MemoryBackend(config.limits), inboxes: new MemoryInboxes(), rate: new RateLimiter(bucketSpecs(config)), shareIdentities: async () => {} };
 }
 
 export async function createBackend(config: RelayConfig): Promise<RoomBackend> {

@@ -10,6 +10,7 @@ import { LIMITS, type Participant } from '../../protocol/index.js';
 import type { RelayLimits } from '../config.js';
 import { RedisInboxes } from '../dm/redisInboxes.js';
 import { RedisIdentityMirror, type MirroredRegistry } from '../identity/sharedIdentities.js';
+import type { BucketSpecs } from '../limits/rateLimit.js';
 import { RATE_TAG, SharedRateLimiter } from '../limits/sharedRateLimit.js';
 import { mergePresence } from './memoryBackend.js';
 import { checkPersistence, openRedis, parseRedisUrl } from './redis/connect.js';
@@ -115,8 +116,9 @@ export class RedisBackend implements RoomBackend {
   }
 
   /** Token buckets shared with the other nodes over the event channel (sharedRateLimit.ts). */
-  rateLimiter(): SharedRateLimiter {
+  rateLimiter(specs: BucketSpecs): SharedRateLimiter {
     this.rate ??= new SharedRateLimiter(
+      specs,
       {
         publish: (payload) => void this.cmd.publish(this.channel, `${RATE_TAG}${payload}`).catch((e: unknown) => this.background(e)),
         on: (tag, fn) => this.stream.on(tag, fn),

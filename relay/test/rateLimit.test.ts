@@ -1,41 +1,59 @@
 import { describe, expect, it } from 'vitest';
-import { refillMs } from '../deps.js';
-import { RateLimiter } from '../limits/rateLimit.js';
+import { RateLimiter, refillMs } from '../limits/rateLimit.js';
 
-const action = { capacity: 3, refillPerS: 1 };
-const global = { capacity: 4, refillPerS: 1 };
+const specs = { action: { capacity: 3, refillPerS: 1 }, global: { capacity: 4, refillPerS: 1 } };
 const T0 = 1_800_000_000_000;
 
 function takes(rl: RateLimiter, now: number, n: number, ip = '10.0.0.1', key = 'room:abcd'): boolean[] {
-  return Array.from({ length: n }, () => rl.take(now, ip, key, action, global));
+  return Array.from({ length: n }, () => rl.take(now, ip, key, true));
 }
 
 describe('RateLimiter', () => {
   it('takes from the action and the global bucket together, and from neither when one is empty', () => {
-    const rl = new RateLimiter();
+    const rl = new RateLimiter(specs);
     expect(takes(rl, T0, 4)).toEqual([true, true, true, false]);
     // The global bucket lost only the three granted tokens: another room still gets one.
-    expect(rl.take(T0, '10.0.0.1', 'room:other', action, global)).toBe(true);
-    expect(rl.take(T0, '10.0.0.1', 'room:third', action, global)).toBe(false);
+    expect(rl.take(T0, '10.0.0.1', 'room:other', true)).toBe(true);
+    expect(rl.take(T0, '10.0.0.1', 'room:third', true)).toBe(false);
     // Another address is untouched.
     expect(takes(rl, T0, 3, '10.0.0.2')).toEqual([true, true, true]);
   });
 
-  it('sweeps a bucket only once it has refilled, so sweeping never changes an answer', () => {
-    const idle = refillMs({ action, global });
+  it('keeps no action bucket that is full again, and answers as if it had kept them all', () => {
+    const rl = new RateLimiter({ action: { capacity: 3, refillPerS: 10 }, global: { capacity: 100, refillPerS: 100 } });
+    // One post in each of 50 rooms, 200 ms apart: each bucket is full again before the next
+    // post, so a client touring many rooms holds one bucket at a time, not one per room.
+    for (let i = 0; i < 50; i++) expect(rl.take(T0 + i * 200, '10.0.0.1', `room:r${i}`, true)).toBe(true);
+    expect(rl.actionBucketCount).toBe(1);
+    // Draining one room while touching others: the drained bucket is remembered until it has
+    // refilled, however many other rooms the client posts to in between.
+    const t = T0 + 20_000;
+    expect(takes(rl, t, 3, '10.0.0.1', 'room:hot')).toEqual([true, true, true]);
+    for (let i = 0; i < 5; i++) expect(rl.take(t + 10, '10.0.0.1', `room:cold${i}`, true)).toBe(true);
+    expect(rl.take(t + 20, '10.0.0.1', 'room:hot', true)).toBe(false);
+    // 100 ms later one token is back in the hot room, and only one.
+    expect(takes(rl, t + 100, 2, '10.0.0.1', 'room:hot')).toEqual([true, false]);
+    // Once every bucket is full again, the next post finds none kept.
+    rl.take(t + 5_000, '10.0.0.1', 'room:other', true);
+    expect(rl.actionBucketCount).toBe(1);
+  });
+
+  it('sweeps a client only once its buckets have refilled, so sweeping never changes an answer', () => {
+    const idle = refillMs(specs);
     expect(idle).toBe(4000);
-    const rl = new RateLimiter();
+    const rl = new RateLimiter(specs);
     expect(takes(rl, T0, 4)).toEqual([true, true, true, false]);
     // Half-way: kept, and still short of tokens.
     rl.sweep(T0 + 1000, idle);
     expect(takes(rl, T0 + 1000, 2)).toEqual([true, false]);
     // Idle for a full refill: dropped, and a fresh bucket answers as the refilled one would.
     rl.sweep(T0 + 1000 + idle + 1, idle);
+    expect(rl.actionBucketCount).toBe(0);
     expect(takes(rl, T0 + 1000 + idle + 1, 4)).toEqual([true, true, true, false]);
   });
 
   it('neither drains nor stalls when the clock steps back', () => {
-    const rl = new RateLimiter();
+    const rl = new RateLimiter(specs);
     expect(takes(rl, T0, 3)).toEqual([true, true, true]);
     expect(takes(rl, T0 - 60_000, 1)).toEqual([false]);
     expect(takes(rl, T0 - 59_000, 1)).toEqual([true]);
