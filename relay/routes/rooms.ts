@@ -8,7 +8,7 @@ import {
   PostMessageResponse, RETRY_AFTER_S, RoomStatus, isLaxBoxPub, normalizePresenceName, type StoredMessage,
 } from '../../protocol/index.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
-import { HttpError, sendJson } from '../http/respond.js';
+import { HttpError, sendJson, sendJsonText } from '../http/respond.js';
 import { clampTimeout, intParam, route, type RouteDef } from '../http/router.js';
 import { parkUntil } from '../rooms/park.js';
 import { acceptPost } from '../rooms/post.js';
@@ -19,8 +19,9 @@ const err = (description: string) => ({ description, schema: ErrorBodySchema });
 
 const afterParam = { name: 'after', description: 'only messages with seq greater than this', schema: { type: 'integer' as const, default: 0 } };
 
+/** `{ok, id, seq}`, the answer to every post: `id` is the relay's own UUID, nothing to escape. */
 function sendPosted(res: ServerResponse, m: StoredMessage): void {
-  sendJson(res, 200, { ok: true, id: m.id, seq: m.seq });
+  sendJsonText(res, 200, '{"ok":true,"id":"' + m.id + '","seq":' + m.seq + '}');
 }
 
 export function roomRoutes(deps: RelayDeps): RouteDef[] {

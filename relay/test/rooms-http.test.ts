@@ -153,6 +153,8 @@ describe('the HTTP surface', () => {
     expect(nf.status).toBe(404);
     expect(await nf.json()).toEqual({ error: ERR.notFound });
     for (const h of ['x-content-type-options', 'referrer-policy', 'x-frame-options', 'content-security-policy']) expect(nf.headers.get(h), h).toBeTruthy();
+    // Data is never rendered: API answers get the policy that allows nothing.
+    expect(nf.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
     const m = await fetch(`${room('methods1')}/messages`, { method: 'GET' });
     expect(m.status).toBe(405);
     expect(await m.json()).toEqual({ error: ERR.methodNotAllowed });
