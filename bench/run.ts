@@ -16,7 +16,7 @@ import { connectHost, parseLoopbackUrl, SourcePool } from './lib/loopback.js';
 import { spawnCluster } from './lib/cluster.js';
 import { allowedCpus, findListeningPid, GroupProbe, pinSelf, ServerProbe, spawnServer, type Probe, type Spawned, type Target } from './lib/server.js';
 import { nodesOf, runTag, type BenchContext } from './scenarios/context.js';
-import { SCENARIOS, runSuite, type ScenarioName, type SuiteResult } from './scenarios/suite.js';
+import { SCENARIOS, emptyResult, runSuite, suiteUnits, type ScenarioName, type SuiteResult } from './scenarios/suite.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -202,43 +202,54 @@ async function main(): Promise<void> {
       void (current?.() ?? Promise.resolve()).finally(() => process.exit(130));
     });
   }
-  for (const t of targets) {
-    let s = await t.start();
-    current = s.stop;
-    servers[t.name] = { urls: s.urls.map((u) => u.href), pids: s.pids, command: s.command };
-    const contextFor = (started: Started): BenchContext => {
-      const procs = Object.entries(started.pids).map(([k, pid]) => `${k} pid ${pid ?? 'unknown'}${pid ? `, CPUs ${allowedCpus(pid)}` : ''}`);
-      log(`\n=== ${t.name}: ${started.urls.map((u) => u.href).join(' ')} (${procs.join('; ')})`);
-      const nodes = nodesOf(started.urls, connectHost);
-      return {
-        base: nodes[0]!.base,
-        host: nodes[0]!.host,
-        port: nodes[0]!.port,
-        nodes,
-        sources: new SourcePool(nodes[0]!.base),
-        probe: started.probe,
-        stepSeconds,
-        drainMs: 3000,
-        warmupSeconds: 1,
-        restMs: 1000,
-        log,
-      };
+  const contextFor = (name: string, started: Started): BenchContext => {
+    const procs = Object.entries(started.pids).map(([k, pid]) => `${k} pid ${pid ?? 'unknown'}${pid ? `, CPUs ${allowedCpus(pid)}` : ''}`);
+    log(`\n=== ${name}: ${started.urls.map((u) => u.href).join(' ')} (${procs.join('; ')})`);
+    const nodes = nodesOf(started.urls, connectHost);
+    return {
+      base: nodes[0]!.base,
+      host: nodes[0]!.host,
+      port: nodes[0]!.port,
+      nodes,
+      sources: new SourcePool(nodes[0]!.base),
+      probe: started.probe,
+      stepSeconds,
+      drainMs: 3000,
+      warmupSeconds: 1,
+      restMs: 1000,
+      log,
     };
-    // A target the bench started is started afresh for every scenario (suite.ts, Restart).
-    const restart = s.stop
-      ? async (): Promise<BenchContext> => {
-          await s.stop?.();
-          s = await t.start();
-          current = s.stop;
-          return contextFor(s);
-        }
-      : undefined;
-    try {
-      results[t.name] = await runSuite(contextFor(s), { scenarios, fanout, quick, rttSamples, idle }, restart);
-    } finally {
-      await s.stop?.();
-    }
+  };
+  const suiteOptions = { scenarios, fanout, quick, rttSamples, idle };
+  if (fixedUrls) {
+    // A running target: every scenario on the same process, one after the other.
+    const t = targets[0]!;
+    const s = await t.start();
+    servers[t.name] = { urls: s.urls.map((u) => u.href), pids: s.pids, command: s.command };
+    results[t.name] = await runSuite(contextFor(t.name, s), suiteOptions);
     save(false);
+  } else {
+    // Targets the bench starts: each scenario runs on a fresh process of every target in turn
+    // before the next scenario, so the relay and the baseline are measured minutes apart, not a
+    // whole suite apart, and slow drift of a shared machine hits both alike. The order alternates
+    // from one scenario to the next, so neither always runs first. A fresh process per scenario
+    // means none inherits the previous one's rooms, heap or GC tuning: a relay that evicted 200
+    // full rooms ran the next ladder with V8's heap limits shrunk after the big free, collecting
+    // far more often than a baseline that never frees anything.
+    for (const t of targets) results[t.name] = emptyResult();
+    for (const [i, unit] of suiteUnits(suiteOptions).entries()) {
+      for (const t of i % 2 === 0 ? targets : [...targets].reverse()) {
+        const s = await t.start();
+        current = s.stop;
+        servers[t.name] ??= { urls: s.urls.map((u) => u.href), pids: s.pids, command: s.command };
+        try {
+          await unit.run(contextFor(t.name, s), results[t.name]!);
+        } finally {
+          await s.stop?.();
+        }
+      }
+      save(false);
+    }
   }
 
   log('\n' + table(results));

@@ -27,29 +27,25 @@ function deliveryLadder(quick: boolean): number[] {
   return quick ? [20_000, 80_000, 320_000] : [20_000, 40_000, 80_000, 160_000, 320_000, 640_000, 1_280_000];
 }
 
-/**
- * A way to give each scenario a freshly started target (the bench started it, so it can). Then
- * no scenario inherits the previous one's rooms, heap or GC tuning: a relay that evicted 200
- * full rooms runs the next ladder with V8's heap limits shrunk after the big free, and collects
- * far more often than a baseline that never frees anything. Without it (`--url`), scenarios
- * share the process and the bench waits for evictions between them.
- */
-export type Restart = () => Promise<BenchContext>;
-
-interface Unit {
+/** One scenario run, which adds its figures to `out`. */
+export interface Unit {
   /** What to wait for on a shared process before the unit starts. */
   settle: 'none' | 'rooms' | 'idle';
-  run(ctx: BenchContext): Promise<void>;
+  run(ctx: BenchContext, out: SuiteResult): Promise<void>;
 }
 
-export async function runSuite(first: BenchContext, o: SuiteOptions, restart?: Restart): Promise<SuiteResult> {
-  const out: SuiteResult = { roundTrip: [], ladders: [], idle: null };
+export function emptyResult(): SuiteResult {
+  return { roundTrip: [], ladders: [], idle: null };
+}
+
+/** The selected scenarios as units, in the order they run. */
+export function suiteUnits(o: SuiteOptions): Unit[] {
   const has = (s: ScenarioName) => o.scenarios.includes(s);
   const units: Unit[] = [];
   if (has('rtt')) {
     units.push({
       settle: 'none',
-      async run(ctx) {
+      async run(ctx, out) {
         ctx.log('round trip at low load');
         for (const t of ['ws', 'sse', 'longpoll'] as Transport[]) out.roundTrip.push(await runRoundTrip(ctx, t, o.rttSamples));
       },
@@ -60,7 +56,7 @@ export async function runSuite(first: BenchContext, o: SuiteOptions, restart?: R
       for (const post of ['ws', 'http'] as const) {
         units.push({
           settle: 'none',
-          async run(ctx) {
+          async run(ctx, out) {
             ctx.log(`fan-out: 1 room × ${n} subscribers, posts over ${post}`);
             const rates = deliveryLadder(o.quick).map((d) => Math.max(1, Math.round(d / n)));
             out.ladders.push(await runLadder(ctx, { name: `fanout-${n}-${post}`, rooms: 1, subsPerRoom: n, post, rates }));
@@ -73,7 +69,7 @@ export async function runSuite(first: BenchContext, o: SuiteOptions, restart?: R
     for (const post of ['ws', 'http'] as const) {
       units.push({
         settle: 'rooms',
-        async run(ctx) {
+        async run(ctx, out) {
           ctx.log(`200 rooms × 2 subscribers, posts over ${post}`);
           const rates = deliveryLadder(o.quick).map((d) => Math.round(d / 2));
           out.ladders.push(await runLadder(ctx, { name: `rooms-200x2-${post}`, rooms: 200, subsPerRoom: 2, post, rates }));
@@ -84,7 +80,7 @@ export async function runSuite(first: BenchContext, o: SuiteOptions, restart?: R
   if (has('ingest')) {
     units.push({
       settle: 'rooms',
-      async run(ctx) {
+      async run(ctx, out) {
         ctx.log('HTTP ingest: 20 rooms × 1 verifying subscriber');
         const rates = o.quick ? [5_000, 20_000] : [2_500, 5_000, 10_000, 20_000, 40_000, 80_000];
         out.ladders.push(await runLadder(ctx, { name: 'ingest-http', rooms: 20, subsPerRoom: 1, post: 'http', rates }));
@@ -94,20 +90,27 @@ export async function runSuite(first: BenchContext, o: SuiteOptions, restart?: R
   if (has('idle')) {
     units.push({
       settle: 'idle',
-      async run(ctx) {
+      async run(ctx, out) {
         ctx.log(`idle WebSockets: ${o.idle}`);
         out.idle = await runIdle(ctx, o.idle);
       },
     });
   }
+  return units;
+}
 
+/**
+ * Every unit on one running target (`--url`), one after the other on the same process, waiting
+ * between them for the target to evict the previous unit's rooms. Targets the bench starts
+ * itself get a fresh process per unit instead (run.ts).
+ */
+export async function runSuite(ctx: BenchContext, o: SuiteOptions): Promise<SuiteResult> {
+  const out = emptyResult();
   // Rooms the target held before this run (other users, earlier runs): the floor to settle to.
-  const floor = restart ? 0 : await roomCount(first);
-  let ctx = first;
-  for (const [i, unit] of units.entries()) {
-    if (restart && i > 0) ctx = await restart();
-    else if (!restart && unit.settle !== 'none') await settleRooms(ctx, floor, unit.settle === 'idle');
-    await unit.run(ctx);
+  const floor = await roomCount(ctx);
+  for (const unit of suiteUnits(o)) {
+    if (unit.settle !== 'none') await settleRooms(ctx, floor, unit.settle === 'idle');
+    await unit.run(ctx, out);
   }
   return out;
 }
