@@ -207,6 +207,7 @@ async function main(): Promise<void> {
     log(`\n=== ${name}: ${started.urls.map((u) => u.href).join(' ')} (${procs.join('; ')})`);
     const nodes = nodesOf(started.urls, connectHost);
     return {
+      name,
       base: nodes[0]!.base,
       host: nodes[0]!.host,
       port: nodes[0]!.port,
@@ -238,6 +239,23 @@ async function main(): Promise<void> {
     // far more often than a baseline that never frees anything.
     for (const t of targets) results[t.name] = emptyResult();
     for (const [i, unit] of suiteUnits(suiteOptions).entries()) {
+      if (unit.runPaired && targets.length > 1) {
+        // Round trips are too short to pair by scenario: all targets run at once and take turns.
+        const started: Started[] = [];
+        try {
+          for (const t of targets) {
+            const s = await t.start();
+            started.push(s);
+            servers[t.name] ??= { urls: s.urls.map((u) => u.href), pids: s.pids, command: s.command };
+          }
+          current = () => Promise.all(started.map((s) => s.stop?.())).then(() => {});
+          await unit.runPaired(started.map((s, k) => contextFor(targets[k]!.name, s)), targets.map((t) => results[t.name]!));
+        } finally {
+          await Promise.all(started.map((s) => s.stop?.()));
+        }
+        save(false);
+        continue;
+      }
       for (const t of i % 2 === 0 ? targets : [...targets].reverse()) {
         const s = await t.start();
         current = s.stop;

@@ -13,6 +13,8 @@ export interface BenchNode {
 export const PER_SOURCE_RATE = 90;
 
 export interface BenchContext {
+  /** The target's name in logs (relay, baseline, cluster, or --name). */
+  name?: string;
   /** The first node: everything of a single-node run. */
   base: URL;
   host: string;

@@ -41,35 +41,107 @@ const SENDERS = Math.ceil(1000 / GAP_MS / PER_SOURCE_RATE);
 const SAMPLE_TIMEOUT_MS = 2000;
 /**
  * Unrecorded round trips first, so JIT warm-up and connection set-up are not in the figures.
- * On a freshly started server 30 were too few for the relay's longer path to be optimized.
+ * Every target is freshly started for this scenario, and V8 optimizes a function only after
+ * thousands of calls: after 300 warm-ups the relay's longer path was still partly unoptimized
+ * (median 0.28–0.30 ms on a fresh relay, 0.14–0.23 ms on the same one a minute later, where the
+ * baseline's shorter path was already at its steady 0.17–0.19 ms). 2,000 take 4 s per transport.
  */
-const WARMUP = 300;
+const WARMUP = 2000;
 
-export async function runRoundTrip(ctx: BenchContext, transport: Transport, samples: number): Promise<RoundTripResult> {
-  const room = roomId(`rtt-${transport}`, runTag, 0);
-  const warm = new Step(WARMUP);
-  let step = warm;
-  const real = new Step(samples);
-  const out: RoundTripResult = { transport, samples, latency: step.latency.summary(), lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 };
-  const recvNode = ctx.nodes[0]!;
-  const postNode = ctx.nodes[nodeForPosts(ctx.nodes.length, 0)]!;
-  const crossNode = recvNode !== postNode;
-  const posters = Array.from({ length: SENDERS }, () => new HttpConn(postNode.host, postNode.port, ctx.sources.take()));
-  const cleanups: Array<() => void | Promise<void>> = posters.map((p) => () => p.close());
-  try {
+/**
+ * One transport's round-trip set-up on one target: its connections, the room, and a warm-up
+ * step then a measured step. `measure(from, to)` runs a slice of the measured samples, so
+ * several targets can take turns (runRoundTripsPaired).
+ */
+export class RoundTrip {
+  private step: Step;
+  private readonly real: Step;
+  private receivers: Receiver[] = [];
+  private receiverOf: (i: number) => Receiver = () => {
+    throw new Error('not open');
+  };
+  private send: (i: number) => Promise<void> = async () => {};
+  private crossWs = false;
+  private readonly cleanups: Array<() => void | Promise<void>> = [];
+  error: string | undefined;
+
+  private constructor(
+    private readonly ctx: BenchContext,
+    readonly transport: Transport,
+    readonly samples: number,
+  ) {
+    this.step = new Step(WARMUP);
+    this.real = new Step(samples);
+  }
+
+  /** Connections, room and receivers; then WARMUP unrecorded round trips. Never throws: see `error`. */
+  static async open(ctx: BenchContext, transport: Transport, samples: number): Promise<RoundTrip> {
+    const rt = new RoundTrip(ctx, transport, samples);
+    try {
+      await rt.connect();
+      await rt.run(rt.step, 0, WARMUP);
+      rt.step = rt.real;
+      rt.real.attach(rt.receivers);
+    } catch (e) {
+      rt.error = (e as Error).message;
+    }
+    return rt;
+  }
+
+  /** Measured samples from..to-1 (of 0..samples-1). */
+  async measure(from: number, to: number): Promise<void> {
+    if (this.error) return;
+    try {
+      await this.run(this.real, from, Math.min(to, this.samples));
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
+  async close(): Promise<RoundTripResult> {
+    await sleep(50);
+    const step = this.real;
+    const totals = step.totals();
+    const out: RoundTripResult = {
+      transport: this.transport,
+      samples: this.samples,
+      latency: step.latency.summary(),
+      lost: this.error ? 0 : step.lost(),
+      duplicated: totals.duplicated,
+      outOfOrder: totals.outOfOrder,
+      rejected: step.rejected,
+    };
+    if (this.error) out.error = this.error;
+    this.step.detach();
+    for (const c of this.cleanups) await c();
+    this.ctx.log(`  rtt ${this.transport}${this.ctx.name ? ` (${this.ctx.name})` : ''}: p50 ${out.latency.p50} p99 ${out.latency.p99} ms over ${out.latency.samples} | lost ${out.lost} dup ${out.duplicated} ooo ${out.outOfOrder}${out.error ? ` | ERROR ${out.error}` : ''}`);
+    return out;
+  }
+
+  private async run(step: Step, from: number, to: number): Promise<void> {
+    for (let i = from; i < to; i++) {
+      await this.send(i);
+      const r = this.receiverOf(i);
+      const deadline = now() + SAMPLE_TIMEOUT_MS;
+      while (!r.seen[i] && now() < deadline) await sleep(0.2);
+      if (this.crossWs && r.seen[i]) step.accepted[i] = 1;
+      await sleep(GAP_MS);
+    }
+  }
+
+  private async connect(): Promise<void> {
+    const { ctx, transport } = this;
+    const room = roomId(`rtt-${transport}`, runTag, 0);
+    const recvNode = ctx.nodes[0]!;
+    const postNode = ctx.nodes[nodeForPosts(ctx.nodes.length, 0)]!;
+    const crossNode = recvNode !== postNode;
+    const posters = Array.from({ length: SENDERS }, () => new HttpConn(postNode.host, postNode.port, ctx.sources.take()));
+    for (const p of posters) this.cleanups.push(() => p.close());
     // Create the room first (a /wait on a missing room answers at once instead of parking).
     const first = await posters[0]!.request('POST', `/api/rooms/${room}/messages`, postBody(0, 0));
     if (first.status !== 200) throw new Error(`first post: HTTP ${first.status} ${first.body.slice(0, 200)}`);
-    // Who sees sample i: one receiver, or (WebSocket on one node) each sender its own echo.
-    let receivers: Receiver[];
-    let receiverOf: (i: number) => Receiver;
-    let waitFor: (i: number) => Promise<void>;
-    const arrived = (r: Receiver, i: number) => async () => {
-      const deadline = now() + SAMPLE_TIMEOUT_MS;
-      while (!r.seen[i] && now() < deadline) await sleep(0.2);
-    };
-    let send: (i: number) => Promise<void>;
     const httpPost = async (i: number) => {
+      const step = this.step;
       step.markSent(i, 0, 1);
       const res = await posters[i % SENDERS]!.request('POST', `/api/rooms/${room}/messages`, postBody(step.tag, i));
       if (res.status === 200) step.accepted[i] = 1;
@@ -80,7 +152,7 @@ export async function runRoundTrip(ctx: BenchContext, transport: Transport, samp
       const open = async (node: BenchNode, roomName: string, roomIdx: number) => {
         const ws = new WsConn();
         await ws.open({ base: node.base, host: node.host, room: roomName, localAddress: ctx.sources.take() });
-        cleanups.push(() => ws.close());
+        this.cleanups.push(() => ws.close());
         ws.roomIdx = roomIdx;
         return ws;
       };
@@ -90,75 +162,76 @@ export async function runRoundTrip(ctx: BenchContext, transport: Transport, samp
         ws.id = 0;
         const pubs: WsConn[] = [];
         for (let k = 0; k < SENDERS; k++) pubs.push(await open(postNode, room, 0));
-        receivers = [ws];
-        receiverOf = () => ws;
-        send = async (i) => {
+        this.crossWs = true;
+        this.receivers = [ws];
+        this.receiverOf = () => ws;
+        this.send = async (i) => {
           // A post refused by the other node is never seen and counts as lost.
-          step.markSent(i, 0, 1, -1);
-          pubs[i % SENDERS]!.send(postBody(step.tag, i));
+          this.step.markSent(i, 0, 1, -1);
+          pubs[i % SENDERS]!.send(postBody(this.step.tag, i));
         };
       } else {
         // Each sender in a room of its own, timing its own echo: the per-room bucket is its own.
         const socks: WsConn[] = [];
         for (let k = 0; k < SENDERS; k++) socks.push(await open(recvNode, roomId(`rtt-${transport}`, runTag, k + 1), k));
         socks.forEach((ws, k) => (ws.id = k));
-        receivers = socks;
-        receiverOf = (i) => socks[i % SENDERS]!;
-        send = async (i) => {
+        this.receivers = socks;
+        this.receiverOf = (i) => socks[i % SENDERS]!;
+        this.send = async (i) => {
           // The publisher's own echo proves acceptance.
           const k = i % SENDERS;
-          step.markSent(i, k, 1, k);
-          socks[k]!.send(postBody(step.tag, i));
+          this.step.markSent(i, k, 1, k);
+          socks[k]!.send(postBody(this.step.tag, i));
         };
       }
-      step.attach(receivers);
     } else if (transport === 'sse') {
       const sse = await openSse(ctx, recvNode, room);
-      cleanups.push(() => sse.close());
-      receivers = [sse.receiver];
-      receiverOf = () => sse.receiver;
-      step.attach(receivers);
-      send = httpPost;
+      this.cleanups.push(() => sse.close());
+      this.receivers = [sse.receiver];
+      this.receiverOf = () => sse.receiver;
+      this.send = httpPost;
     } else {
       const lp = startLongPoll(ctx, recvNode, room);
-      cleanups.push(() => lp.stop());
-      receivers = [lp.receiver];
-      receiverOf = () => lp.receiver;
-      step.attach(receivers);
+      this.cleanups.push(() => lp.stop());
+      this.receivers = [lp.receiver];
+      this.receiverOf = () => lp.receiver;
       // The waiter has to be parked before the first post or the first sample measures setup.
       await sleep(50);
-      send = async (i) => {
+      this.send = async (i) => {
         await lp.parked();
         await httpPost(i);
       };
     }
-    for (const phase of [warm, real]) {
-      if (phase === real) {
-        step = real;
-        real.attach(receivers);
-      }
-      for (let i = 0; i < phase.planned; i++) {
-        await send(i);
-        waitFor = arrived(receiverOf(i), i);
-        await waitFor(i);
-        if (transport === 'ws' && crossNode && receiverOf(i).seen[i]) step.accepted[i] = 1;
-        await sleep(GAP_MS);
-      }
-    }
-    await sleep(50);
-    const totals = step.totals();
-    out.latency = step.latency.summary();
-    out.lost = step.lost();
-    out.duplicated = totals.duplicated;
-    out.outOfOrder = totals.outOfOrder;
-    out.rejected = step.rejected;
-  } catch (e) {
-    out.error = (e as Error).message;
-  } finally {
-    step.detach();
-    for (const c of cleanups) await c();
+    this.step.attach(this.receivers);
   }
-  ctx.log(`  rtt ${transport}: p50 ${out.latency.p50} p99 ${out.latency.p99} ms over ${out.latency.samples} | lost ${out.lost} dup ${out.duplicated} ooo ${out.outOfOrder}${out.error ? ` | ERROR ${out.error}` : ''}`);
+}
+
+/** Round trips on one target. */
+export async function runRoundTrip(ctx: BenchContext, transport: Transport, samples: number): Promise<RoundTripResult> {
+  const rt = await RoundTrip.open(ctx, transport, samples);
+  await rt.measure(0, samples);
+  return rt.close();
+}
+
+/** The measured samples of a paired run come in this many turns per target. */
+const PAIRED_TURNS = 10;
+
+/**
+ * Round trips on several targets at once, taking turns: every target is set up and warmed up,
+ * then each measures a tenth of its samples in turn (the order alternating), ten times over.
+ * At 0.15–0.3 ms a sample, a transient on a shared machine lasts longer than a whole run of one
+ * transport on one target, so a relay measured a minute after its baseline could come out 1.5×
+ * slower or faster by luck; in turns, both see the same machine.
+ */
+export async function runRoundTripsPaired(ctxs: BenchContext[], transport: Transport, samples: number): Promise<RoundTripResult[]> {
+  const rts: RoundTrip[] = [];
+  for (const ctx of ctxs) rts.push(await RoundTrip.open(ctx, transport, samples));
+  const per = Math.ceil(samples / PAIRED_TURNS);
+  for (let turn = 0; turn < PAIRED_TURNS; turn++) {
+    for (const rt of turn % 2 === 0 ? rts : [...rts].reverse()) await rt.measure(turn * per, (turn + 1) * per);
+  }
+  const out: RoundTripResult[] = [];
+  for (const rt of rts) out.push(await rt.close());
   return out;
 }
 

@@ -1,12 +1,14 @@
 /** The scenario list and the order they run in, for one target. */
 import { runIdle, type IdleResult } from './idle.js';
 import { runLadder, type LadderResult } from './ladder.js';
-import { runRoundTrip, type RoundTripResult, type Transport } from './roundtrip.js';
+import { runRoundTrip, runRoundTripsPaired, type RoundTripResult, type Transport } from './roundtrip.js';
 import type { BenchContext } from './context.js';
 import { roomCount, settleRooms } from './settle.js';
 
 export const SCENARIOS = ['rtt', 'fanout', 'rooms', 'ingest', 'idle'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+
+const TRANSPORTS: Transport[] = ['ws', 'sse', 'longpoll'];
 
 export interface SuiteOptions {
   scenarios: ScenarioName[];
@@ -32,6 +34,8 @@ export interface Unit {
   /** What to wait for on a shared process before the unit starts. */
   settle: 'none' | 'rooms' | 'idle';
   run(ctx: BenchContext, out: SuiteResult): Promise<void>;
+  /** The same on several targets running at once, taking turns (figures into `outs[i]`). */
+  runPaired?(ctxs: BenchContext[], outs: SuiteResult[]): Promise<void>;
 }
 
 export function emptyResult(): SuiteResult {
@@ -47,7 +51,11 @@ export function suiteUnits(o: SuiteOptions): Unit[] {
       settle: 'none',
       async run(ctx, out) {
         ctx.log('round trip at low load');
-        for (const t of ['ws', 'sse', 'longpoll'] as Transport[]) out.roundTrip.push(await runRoundTrip(ctx, t, o.rttSamples));
+        for (const t of TRANSPORTS) out.roundTrip.push(await runRoundTrip(ctx, t, o.rttSamples));
+      },
+      async runPaired(ctxs, outs) {
+        ctxs[0]?.log(`round trip at low load, ${ctxs.length} targets taking turns`);
+        for (const t of TRANSPORTS) (await runRoundTripsPaired(ctxs, t, o.rttSamples)).forEach((r, i) => outs[i]!.roundTrip.push(r));
       },
     });
   }
