@@ -80,8 +80,16 @@ export class RateLimiter {
     }
     const shadow = client.shadow;
     refill(shadow, spec, now);
-    if (shadow.tokens >= spec.capacity && client.actions.size > 0) this.dropActions(client);
     let a = client.actions.get(action);
+    if (shadow.tokens >= spec.capacity && client.actions.size > 0) {
+      // Every action bucket is full. A client that keeps to one room (most agents) keeps its
+      // one bucket, reset to full, rather than allocating a new one per post.
+      if (a && client.actions.size === 1) a.tokens = spec.capacity;
+      else {
+        this.dropActions(client);
+        a = undefined;
+      }
+    }
     if (!a) {
       a = this.createBucket(ip, action, spec, now);
       client.actions.set(action, a);
