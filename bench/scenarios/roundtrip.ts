@@ -46,7 +46,7 @@ const SAMPLE_TIMEOUT_MS = 2000;
  * (median 0.28–0.30 ms on a fresh relay, 0.14–0.23 ms on the same one a minute later, where the
  * baseline's shorter path was already at its steady 0.17–0.19 ms). 2,000 take 4 s per transport.
  */
-const WARMUP = 2000;
+const WARMUP = 5000;
 
 /**
  * One transport's round-trip set-up on one target: its connections, the room, and a warm-up
