@@ -9,7 +9,7 @@ import { connectHost, parseLoopbackUrl, SourcePool } from './lib/loopback.js';
 import { findListeningPid, ServerProbe } from './lib/server.js';
 import { nodeForMember, nodeForPosts, nodesOf, type BenchContext } from './scenarios/context.js';
 import { runLadder } from './scenarios/ladder.js';
-import { runRoundTrip } from './scenarios/roundtrip.js';
+import { runRoundTrip, runRoundTripsPaired } from './scenarios/roundtrip.js';
 
 let relay: TestRelay;
 let ctx: BenchContext;
@@ -99,10 +99,22 @@ describe('bench harness', () => {
 
   it('times round trips from one node to the other on every transport', async () => {
     for (const t of ['ws', 'sse', 'longpoll'] as const) {
-      const r = await runRoundTrip(cctx, t, 20);
+      const r = await runRoundTrip(cctx, t, 20, 20);
       expect(r.error, t).toBeUndefined();
       expect(r.latency.samples, t).toBe(20);
       expect({ lost: r.lost, duplicated: r.duplicated, outOfOrder: r.outOfOrder, rejected: r.rejected }, t).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
+    }
+  });
+
+  it('times round trips on two targets taking turns, every sample on each', async () => {
+    // The single relay and the cluster stand in for the relay and the baseline of --spawn both.
+    for (const t of ['ws', 'sse', 'longpoll'] as const) {
+      const [a, b] = await runRoundTripsPaired([ctx, cctx], t, 30, 10);
+      for (const r of [a!, b!]) {
+        expect(r.error, t).toBeUndefined();
+        expect(r.latency.samples, t).toBe(30);
+        expect({ lost: r.lost, duplicated: r.duplicated, outOfOrder: r.outOfOrder, rejected: r.rejected }, t).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
+      }
     }
   });
 

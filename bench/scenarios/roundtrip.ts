@@ -44,9 +44,10 @@ const SAMPLE_TIMEOUT_MS = 2000;
  * Every target is freshly started for this scenario, and V8 optimizes a function only after
  * thousands of calls: after 300 warm-ups the relay's longer path was still partly unoptimized
  * (median 0.28–0.30 ms on a fresh relay, 0.14–0.23 ms on the same one a minute later, where the
- * baseline's shorter path was already at its steady 0.17–0.19 ms). 2,000 take 4 s per transport.
+ * baseline's shorter path was already at its steady 0.17–0.19 ms). With 2,000 the relay's p99
+ * was still 2–3× the baseline's; 5,000 (about 12 s per transport) brought both to steady state.
  */
-const WARMUP = 5000;
+export const WARMUP = 5000;
 
 /**
  * One transport's round-trip set-up on one target: its connections, the room, and a warm-up
@@ -69,17 +70,18 @@ export class RoundTrip {
     private readonly ctx: BenchContext,
     readonly transport: Transport,
     readonly samples: number,
+    warmup: number,
   ) {
-    this.step = new Step(WARMUP);
+    this.step = new Step(Math.max(1, warmup));
     this.real = new Step(samples);
   }
 
-  /** Connections, room and receivers; then WARMUP unrecorded round trips. Never throws: see `error`. */
-  static async open(ctx: BenchContext, transport: Transport, samples: number): Promise<RoundTrip> {
-    const rt = new RoundTrip(ctx, transport, samples);
+  /** Connections, room and receivers; then `warmup` unrecorded round trips. Never throws: see `error`. */
+  static async open(ctx: BenchContext, transport: Transport, samples: number, warmup = WARMUP): Promise<RoundTrip> {
+    const rt = new RoundTrip(ctx, transport, samples, warmup);
     try {
       await rt.connect();
-      await rt.run(rt.step, 0, WARMUP);
+      await rt.run(rt.step, 0, rt.step.planned);
       rt.step = rt.real;
       rt.real.attach(rt.receivers);
     } catch (e) {
@@ -207,8 +209,8 @@ export class RoundTrip {
 }
 
 /** Round trips on one target. */
-export async function runRoundTrip(ctx: BenchContext, transport: Transport, samples: number): Promise<RoundTripResult> {
-  const rt = await RoundTrip.open(ctx, transport, samples);
+export async function runRoundTrip(ctx: BenchContext, transport: Transport, samples: number, warmup = WARMUP): Promise<RoundTripResult> {
+  const rt = await RoundTrip.open(ctx, transport, samples, warmup);
   await rt.measure(0, samples);
   return rt.close();
 }
@@ -223,9 +225,9 @@ const PAIRED_TURNS = 10;
  * transport on one target, so a relay measured a minute after its baseline could come out 1.5×
  * slower or faster by luck; in turns, both see the same machine.
  */
-export async function runRoundTripsPaired(ctxs: BenchContext[], transport: Transport, samples: number): Promise<RoundTripResult[]> {
+export async function runRoundTripsPaired(ctxs: BenchContext[], transport: Transport, samples: number, warmup = WARMUP): Promise<RoundTripResult[]> {
   const rts: RoundTrip[] = [];
-  for (const ctx of ctxs) rts.push(await RoundTrip.open(ctx, transport, samples));
+  for (const ctx of ctxs) rts.push(await RoundTrip.open(ctx, transport, samples, warmup));
   const per = Math.ceil(samples / PAIRED_TURNS);
   for (let turn = 0; turn < PAIRED_TURNS; turn++) {
     for (const rt of turn % 2 === 0 ? rts : [...rts].reverse()) await rt.measure(turn * per, (turn + 1) * per);

@@ -1,7 +1,7 @@
 /** The scenario list and the order they run in, for one target. */
 import { runIdle, type IdleResult } from './idle.js';
 import { runLadder, type LadderResult } from './ladder.js';
-import { runRoundTrip, runRoundTripsPaired, type RoundTripResult, type Transport } from './roundtrip.js';
+import { runRoundTrip, runRoundTripsPaired, WARMUP, type RoundTripResult, type Transport } from './roundtrip.js';
 import type { BenchContext } from './context.js';
 import { roomCount, settleRooms } from './settle.js';
 
@@ -9,6 +9,9 @@ export const SCENARIOS = ['rtt', 'fanout', 'rooms', 'ingest', 'idle'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 const TRANSPORTS: Transport[] = ['ws', 'sse', 'longpoll'];
+
+/** `--quick` is a smoke test: a tenth of the warm-up, so it stays a minute long. */
+const rttWarmup = (quick: boolean) => (quick ? WARMUP / 10 : WARMUP);
 
 export interface SuiteOptions {
   scenarios: ScenarioName[];
@@ -51,11 +54,11 @@ export function suiteUnits(o: SuiteOptions): Unit[] {
       settle: 'none',
       async run(ctx, out) {
         ctx.log('round trip at low load');
-        for (const t of TRANSPORTS) out.roundTrip.push(await runRoundTrip(ctx, t, o.rttSamples));
+        for (const t of TRANSPORTS) out.roundTrip.push(await runRoundTrip(ctx, t, o.rttSamples, rttWarmup(o.quick)));
       },
       async runPaired(ctxs, outs) {
         ctxs[0]?.log(`round trip at low load, ${ctxs.length} targets taking turns`);
-        for (const t of TRANSPORTS) (await runRoundTripsPaired(ctxs, t, o.rttSamples)).forEach((r, i) => outs[i]!.roundTrip.push(r));
+        for (const t of TRANSPORTS) (await runRoundTripsPaired(ctxs, t, o.rttSamples, rttWarmup(o.quick))).forEach((r, i) => outs[i]!.roundTrip.push(r));
       },
     });
   }
