@@ -221,12 +221,13 @@ async function main(): Promise<void> {
       log,
     };
   };
+  const record = (name: string, s: Started) => (servers[name] ??= { urls: s.urls.map((u) => u.href), pids: s.pids, command: s.command });
   const suiteOptions = { scenarios, fanout, quick, rttSamples, idle };
   if (fixedUrls) {
     // A running target: every scenario on the same process, one after the other.
     const t = targets[0]!;
     const s = await t.start();
-    servers[t.name] = { urls: s.urls.map((u) => u.href), pids: s.pids, command: s.command };
+    record(t.name, s);
     results[t.name] = await runSuite(contextFor(t.name, s), suiteOptions);
     save(false);
   } else {
@@ -246,7 +247,7 @@ async function main(): Promise<void> {
           for (const t of targets) {
             const s = await t.start();
             started.push(s);
-            servers[t.name] ??= { urls: s.urls.map((u) => u.href), pids: s.pids, command: s.command };
+            record(t.name, s);
           }
           current = () => Promise.all(started.map((s) => s.stop?.())).then(() => {});
           await unit.runPaired(started.map((s, k) => contextFor(targets[k]!.name, s)), targets.map((t) => results[t.name]!));
@@ -259,7 +260,7 @@ async function main(): Promise<void> {
       for (const t of i % 2 === 0 ? targets : [...targets].reverse()) {
         const s = await t.start();
         current = s.stop;
-        servers[t.name] ??= { urls: s.urls.map((u) => u.href), pids: s.pids, command: s.command };
+        record(t.name, s);
         try {
           await unit.run(contextFor(t.name, s), results[t.name]!);
         } finally {
