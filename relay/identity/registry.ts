@@ -73,16 +73,6 @@ export class IdentityRegistry implements IdentityService {
     return this.records.get(handle.replace(/^@/, '').toLowerCase());
   }
 
-  /**
-   * `get`, and on a miss in a cluster, the shared hash: a registration answered by another node
-   * is announced on the event channel, which can reach this node after the registrant's next
-   * request does.
-   */
-  async resolve(handle: string): Promise<IdentityRecord | undefined> {
-    const h = handle.replace(/^@/, '').toLowerCase();
-    return this.records.get(h) ?? (await this.mirror?.fetch(h));
-  }
-
   put(record: IdentityRecord): void {
     this.records.set(record.handle, record);
     this.identitiesChanged();
