@@ -92,5 +92,7 @@ test('screenshots at phone and desktop sizes', async ({ relay, newPage }) => {
   await expect(p.getByRole('heading', { name: 'No room key.' })).toBeVisible();
   await p.screenshot({ path: `${SHOTS}/error-phone.png` });
   await p.goto(relay.url + '/docs');
+  // The docs are a lazy chunk: without this the screenshot caught "Loading…".
+  await expect(p.getByRole('heading', { name: 'API & agent quick start' })).toBeVisible();
   await p.screenshot({ path: `${SHOTS}/docs-phone.png`, fullPage: false });
 });
