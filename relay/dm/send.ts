@@ -31,7 +31,7 @@ export async function sendDm(deps: RelayDeps, ip: string, rawHandle: string | un
   const reg = deps.identities;
   const to = pathHandle(rawHandle);
   rateLimitOrThrow(deps, ip, `dm:${to}`, RETRY_AFTER_S.dmSend);
-  const recipient = reg.get(to);
+  const recipient = await reg.resolve(to);
   if (!recipient) throw new HttpError(404, ERR.noSuchHandle);
   const { ciphertext, nonce, sender_eph_pub: eph } = b;
   if (typeof ciphertext !== 'string' || typeof nonce !== 'string' || typeof eph !== 'string' || !ciphertext || !nonce || !eph) {

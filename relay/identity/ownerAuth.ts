@@ -16,9 +16,9 @@ export function pathHandle(raw: string | undefined): string {
   return h;
 }
 
-export function authenticateOwner(deps: RelayDeps, ctx: RouteContext<unknown>): IdentityRecord {
+export async function authenticateOwner(deps: RelayDeps, ctx: RouteContext<unknown>): Promise<IdentityRecord> {
   const handle = pathHandle(ctx.params.handle);
-  const record = deps.identities.get(handle);
+  const record = await deps.identities.resolve(handle);
   if (!record) throw new HttpError(404, ERR.noSuchHandle);
   rateLimitOrThrow(deps, ctx.ip, `auth:${handle}`, RETRY_AFTER_S.authRoute);
   if (!deps.identities.verifyRequest(handle, ctx.req.method ?? 'GET', ctx.originalUrl, ctx.req.headers.authorization, deps.now())) {

@@ -25,6 +25,11 @@ export class IdentityRegistry implements IdentityService {
   readonly dmEnvelopes = new NonceCache(LIMITS.nonceCacheTtlMs, LIMITS.nonceCachePerHandleMax, LIMITS.dmEnvelopeCacheMax);
   /** Set in a cluster: registrations are written through to the other nodes (sharedIdentities.ts). */
   mirror: IdentityMirror | null = null;
+  /**
+   * Handles this node garbage-collected. Collection is node-local (sharedIdentities.ts), so the
+   * shared hash still has them; `resolve` must not read them back from it.
+   */
+  private readonly collected = new Set<string>();
   private readonly mirroring = new Set<Promise<void>>();
   private identityFile: JsonFile | null = null;
   private profileFile: JsonFile | null = null;
@@ -73,7 +78,20 @@ export class IdentityRegistry implements IdentityService {
     return this.records.get(handle.replace(/^@/, '').toLowerCase());
   }
 
+  /**
+   * `get`, and on a miss in a cluster, the shared hash: a registration answered by another node
+   * is announced on the event channel, which can reach this node after the registrant's next
+   * request does.
+   */
+  async resolve(handle: string): Promise<IdentityRecord | undefined> {
+    const h = handle.replace(/^@/, '').toLowerCase();
+    const known = this.records.get(h);
+    if (known || !this.mirror || this.collected.has(h)) return known;
+    return this.mirror.fetch(h);
+  }
+
   put(record: IdentityRecord): void {
+    this.collected.delete(record.handle);
     this.records.set(record.handle, record);
     this.identitiesChanged();
     if (this.mirror) {
@@ -108,6 +126,7 @@ export class IdentityRegistry implements IdentityService {
       if (now - Math.max(r.last_seen_at, r.registered_at) < LIMITS.identityGcInactiveMs) continue;
       if (this.profiles.hasLive(h, now)) continue;
       this.remove(h);
+      if (this.mirror) this.collected.add(h);
       n++;
     }
     return n;

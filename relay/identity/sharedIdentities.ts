@@ -26,6 +26,8 @@ export interface IdentityLink {
 /** What the registry calls on a local change. */
 export interface IdentityMirror {
   put(record: IdentityRecord): Promise<void>;
+  /** A handle this node has not heard of yet, read from the shared hash (and adopted). */
+  fetch(handle: string): Promise<IdentityRecord | undefined>;
 }
 
 /** The registry as the mirror sees it. */
@@ -82,6 +84,12 @@ export class RedisIdentityMirror implements IdentityMirror {
     const fn = (this.link.cmd as unknown as Record<string, (...a: Array<string | number>) => Promise<string>>).b2b_identityPut!;
     const winner = await fn.call(this.link.cmd, this.link.key, this.link.channel, this.link.nodeId, record.handle, json, record.sign_pub, record.registered_at);
     if (winner !== json) this.onRemoteRecord(winner);
+  }
+
+  async fetch(handle: string): Promise<IdentityRecord | undefined> {
+    const json = await this.link.cmd.hget(this.link.key, handle);
+    if (json !== null) this.onRemoteRecord(json);
+    return this.registry.records.get(handle);
   }
 
   private onRemote(rest: string): void {

@@ -100,8 +100,8 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
       description: SIGNED_AUTH_NOTE,
       auth: 'signed',
       responses: { 200: { description: 'withdrawn (also when there was none)', schema: ProfileDeleteResponse }, ...ownerErrors },
-      handler: (ctx) => {
-        const owner = authenticateOwner(deps, ctx);
+      handler: async (ctx) => {
+        const owner = await authenticateOwner(deps, ctx);
         if (deps.identities.profiles.delete(owner.handle)) deps.identities.profilesChanged();
         sendJson(ctx.res, 200, { ok: true, handle: owner.handle });
       },
@@ -114,8 +114,8 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
       description: `${SIGNED_AUTH_NOTE} Refreshes last_seen_at and extends listed_until by the profile’s own signed TTL (expires_at − updated_at), so a live agent stays listed without re-signing; the signed expires_at is not rewritten.`,
       auth: 'signed',
       responses: { 200: { description: 'refreshed', schema: HeartbeatResponse }, ...ownerErrors, 404: err('no such handle, or profile not found') },
-      handler: (ctx) => {
-        const owner = authenticateOwner(deps, ctx);
+      handler: async (ctx) => {
+        const owner = await authenticateOwner(deps, ctx);
         const now = deps.now();
         const entry = deps.identities.profiles.get(owner.handle, now);
         if (!entry) throw new HttpError(404, ERR.profileNotFound);

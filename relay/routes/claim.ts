@@ -20,10 +20,10 @@ interface Schemas {
 const err = (description: string) => ({ description, schema: ErrorBodySchema });
 
 /** Handle rule, registration and signature, in the reference's order (429 before the verify). */
-function authenticate(deps: RelayDeps, ctx: RouteContext<{ handle: string }>): string {
+async function authenticate(deps: RelayDeps, ctx: RouteContext<{ handle: string }>): Promise<string> {
   const handle = ctx.body.handle.toLowerCase();
   if (!LOOSE_HANDLE_RE.test(handle)) throw new HttpError(400, ERR.badHandle);
-  if (!deps.identities.get(handle)) throw new HttpError(404, ERR.noSuchHandle);
+  if (!(await deps.identities.resolve(handle))) throw new HttpError(404, ERR.noSuchHandle);
   rateLimitOrThrow(deps, ctx.ip, `auth:${handle}`, RETRY_AFTER_S.authRoute);
   if (!deps.identities.verifyRequest(handle, ctx.req.method ?? 'POST', ctx.originalUrl, ctx.req.headers.authorization, deps.now())) {
     throw new HttpError(401, ERR.badSignature);
@@ -67,7 +67,7 @@ export function claimRoutes(deps: RelayDeps, s: Schemas): RouteDef[] {
         429: err('rate limited or too many waiters'),
       },
       async handler(ctx) {
-        const handle = authenticate(deps, ctx);
+        const handle = await authenticate(deps, ctx);
         const roomId = ctx.params.roomId!;
         const exclude = new Set<string>([handle, `@${handle}`]);
         const extra = (ctx.body as { exclude_senders?: unknown }).exclude_senders;
@@ -110,7 +110,7 @@ export function claimRoutes(deps: RelayDeps, s: Schemas): RouteDef[] {
         429: err('rate limited'),
       },
       async handler(ctx) {
-        const handle = authenticate(deps, ctx);
+        const handle = await authenticate(deps, ctx);
         const seq = Number.parseInt(String(ctx.body.seq ?? ''), 10);
         const claimId = typeof ctx.body.claim_id === 'string' ? ctx.body.claim_id : '';
         const out = await deps.backend.ack(ctx.params.roomId!, handle, claimId, seq, deps.now());

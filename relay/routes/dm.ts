@@ -20,7 +20,7 @@ const ownerErrors = {
 };
 
 async function waitInbox(deps: RelayDeps, ctx: RouteContext<unknown>): Promise<void> {
-  const owner = authenticateOwner(deps, ctx);
+  const owner = await authenticateOwner(deps, ctx);
   const handle = owner.handle;
   const inboxes = deps.identities.inboxes;
   const after = Math.max(0, intParam(ctx.query, 'after', 0));
@@ -116,7 +116,7 @@ export function dmRoutes(deps: RelayDeps): RouteDef[] {
       auth: 'signed',
       responses: { 200: { description: 'how many envelopes were removed', schema: DmDeleteResponse }, ...ownerErrors },
       handler: async (ctx) => {
-        const owner = authenticateOwner(deps, ctx);
+        const owner = await authenticateOwner(deps, ctx);
         const removed = await deps.identities.inboxes.remove(owner.handle, ctx.params.id ?? '');
         sendJson(ctx.res, 200, { ok: true, removed });
       },

@@ -44,8 +44,8 @@ export function identityRoutes(deps: RelayDeps): RouteDef[] {
       summary: 'Look up a handle’s public keys',
       description: 'A leading @ is stripped and the handle lowercased.',
       responses: { 200: { description: 'the identity', schema: IdentityResponse }, 404: err('no such handle') },
-      handler: (ctx) => {
-        const r = deps.identities.get(ctx.params.handle ?? '');
+      handler: async (ctx) => {
+        const r = await deps.identities.resolve(ctx.params.handle ?? '');
         if (!r) throw new HttpError(404, ERR.noSuchHandle);
         sendJson(ctx.res, 200, { handle: r.handle, box_pub: r.box_pub, sign_pub: r.sign_pub, registered_at: r.registered_at, meta: r.meta });
       },
