@@ -3,7 +3,6 @@
  * envelope goes into the recipient's RAM inbox. Anyone may send; a sender that signs is marked
  * `from_verified`, and a claimed sender without a valid signature is never passed on.
  */
-import { randomUUID } from 'node:crypto';
 import {
   ERR, LIMITS, RETRY_AFTER_S, dmEnvelopeHash, dmText, isStrictBase64Of, strictBase64Length, verifyText,
 } from '../../protocol/index.js';
@@ -11,6 +10,7 @@ import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
 import { HttpError } from '../http/respond.js';
 import { pathHandle } from '../identity/ownerAuth.js';
 import type { DmDraft } from './inboxes.js';
+import { uuid } from '../uuid.js';
 
 export interface DmInput {
   ciphertext?: unknown;
@@ -60,7 +60,7 @@ export async function sendDm(deps: RelayDeps, ip: string, rawHandle: string | un
   }
 
   const draft: DmDraft = {
-    id: randomUUID(),
+    id: uuid(),
     ciphertext,
     nonce,
     sender_eph_pub: eph,

@@ -1,7 +1,6 @@
 /**
  * The embedded default: all room state in this process's memory, nothing on disk.
  */
-import { randomUUID } from 'node:crypto';
 import { LIMITS, type Participant } from '../../protocol/index.js';
 import type { RelayLimits } from '../config.js';
 import type {
@@ -9,6 +8,7 @@ import type {
 } from './types.js';
 import { MessageLog, messageBytes } from './messageLog.js';
 import { storedMessage } from './types.js';
+import { uuid } from '../uuid.js';
 
 interface RoomState {
   createdAt: number;
@@ -67,7 +67,7 @@ export class MemoryBackend implements RoomBackend {
       lockedNow = true;
     }
     if (room.signedOnly && !signed) return { ok: false, reason: 'locked' };
-    const message = storedMessage(room.nextSeq++, draft, randomUUID(), now);
+    const message = storedMessage(room.nextSeq++, draft, uuid(), now);
     room.log.push(message);
     this.bufferedBytes += messageBytes(message);
     room.lastActive = now;
@@ -151,7 +151,7 @@ export class MemoryBackend implements RoomBackend {
     for (let i = log.firstAfter(state.cursor); i < log.length; i++) {
       const m = log.at(i)!;
       if (exclude.has(m.sender)) continue;
-      const claimId = randomUUID();
+      const claimId = uuid();
       state.inflight = { claimId, seq: m.seq, claimedAt: now, leaseMs };
       return { kind: 'hit', claimId, message: m, cursor: state.cursor, lastSeq };
     }

@@ -20,6 +20,7 @@ import type {
   AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
 import { storedMessage } from './types.js';
+import { uuid } from '../uuid.js';
 
 const NO_EVENTS: BackendEvents = { message() {}, locked() {}, presence() {}, evicted() {} };
 /** A room's last seq outlives the room this long, so a recreated room starts above it. */
@@ -143,7 +144,7 @@ export class RedisBackend implements RoomBackend {
 
   async append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): Promise<AppendOutcome> {
     // The seq is Redis's to assign: everything else, in the same field order as in memory.
-    const { seq: _unassigned, ...body } = storedMessage(0, draft, randomUUID(), now);
+    const { seq: _unassigned, ...body } = storedMessage(0, draft, uuid(), now);
     const ttl = body.ttl_ms ?? 0;
     // The script prepends {"seq":N, so the stored JSON keeps the memory backend's field order.
     const rest = JSON.stringify(body).slice(1);
@@ -232,7 +233,7 @@ export class RedisBackend implements RoomBackend {
   }
 
   async claim(roomId: string, handle: string, exclude: ReadonlySet<string>, leaseMs: number, now: number): Promise<ClaimOutcome> {
-    const out = (await this.run('claim', now, roomId, handle, leaseMs, randomUUID(), LIMITS.cursorRoomsPerHandle, CURSOR_KEEP_MS, ...exclude)) as string[];
+    const out = (await this.run('claim', now, roomId, handle, leaseMs, uuid(), LIMITS.cursorRoomsPerHandle, CURSOR_KEEP_MS, ...exclude)) as string[];
     const kind = out[0] as ClaimOutcome['kind'];
     const base = { kind, cursor: Number(out[1]), lastSeq: Number(out[2]) };
     if (kind !== 'hit') return base;

@@ -4,12 +4,13 @@
  * (operator-visible) and, when configured, one line in the reports file. The sender's IP is
  * never written; a salted hash prefix lets an operator group reports from one source.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { appendFile, rename, stat } from 'node:fs/promises';
 import { ERR, ErrorBodySchema, LIMITS, REPORT_SEVERITIES, RETRY_AFTER_S, ReportBody, ReportResponse, type ReportSeverity } from '../../protocol/index.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
 import { HttpError, sendJson } from '../http/respond.js';
 import { route, type RouteDef } from '../http/router.js';
+import { uuid } from '../uuid.js';
 
 /** The reports file is rotated once (to `<file>.1`) when it passes this size. */
 export const REPORTS_FILE_ROTATE_BYTES = 5 * 1024 * 1024;
@@ -68,7 +69,7 @@ export function reportRoutes(deps: RelayDeps): RouteDef[] {
         if (what.length < LIMITS.reportWhatMin) throw new HttpError(400, ERR.reportWhatRequired);
         rateLimitOrThrow(deps, ctx.ip, 'bugs', RETRY_AFTER_S.report, false);
         const severity: ReportSeverity = (REPORT_SEVERITIES as readonly unknown[]).includes(b.severity) ? (b.severity as ReportSeverity) : 'medium';
-        const id = randomUUID();
+        const id = uuid();
         const record = {
           level: 'report',
           id,
