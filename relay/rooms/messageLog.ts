@@ -21,7 +21,8 @@ export function messageBytes(m: StoredMessage): number {
 const MIN_COMPACT = 64;
 
 export class MessageLog {
-  private entries: StoredMessage[] = [];
+  /** `[0, head)` are dead slots, cleared so that they keep no message alive until compaction. */
+  private entries: (StoredMessage | undefined)[] = [];
   private head = 0;
   /** Earliest `ts + ttl_ms` among buffered messages; Infinity when none carries a TTL. */
   private nextExpiry = Infinity;
@@ -55,8 +56,10 @@ export class MessageLog {
     const entries = this.entries;
     const maxAge = now - LIMITS.replayMaxAgeMs;
     let h = this.head;
-    while (h < entries.length && entries[h]!.ts <= maxAge) this.bytes -= messageBytes(entries[h++]!);
-    while (entries.length - h > LIMITS.replayMaxMessages) this.bytes -= messageBytes(entries[h++]!);
+    while (h < entries.length && (entries[h]!.ts <= maxAge || entries.length - h > LIMITS.replayMaxMessages)) {
+      this.bytes -= messageBytes(entries[h]!);
+      entries[h++] = undefined;
+    }
     this.head = h;
     if (now >= this.nextExpiry) this.dropExpired(now);
     else if (this.head >= MIN_COMPACT && this.head >= this.length) this.compact();
