@@ -90,7 +90,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     if (matched !== null && matched !== 405) {
       // The access log names the route pattern: never a room id, handle, query or body.
       accessLog?.line(method, matched.route.path);
-      void router.dispatch(matched, req, res, q === -1 ? '' : raw.slice(q + 1), raw, clientIp(req, config.trustProxy));
+      router.dispatch(matched, req, res, q === -1 ? '' : raw.slice(q + 1), raw, clientIp(req, config.trustProxy));
       return;
     }
     accessLog?.line(method, matched === 405 ? '(method not allowed)' : '(unmatched)');

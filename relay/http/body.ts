@@ -2,47 +2,76 @@ import type { IncomingMessage } from 'node:http';
 import { ERR } from '../../protocol/index.js';
 import { HttpError } from './respond.js';
 
+export type BodyCallback = (error: Error | null, body: unknown) => void;
+
+/** What a request being read carries; the listeners below are shared, not made per request. */
+interface Reading {
+  maxBytes: number;
+  done: BodyCallback;
+  chunks: Buffer[];
+  size: number;
+  finished: boolean;
+}
+
+const READING = Symbol('reading');
+type ReadableRequest = IncomingMessage & { [READING]?: Reading };
+
 /**
- * Read a JSON body under a byte cap. Too large → 413, not JSON → 400, both as JSON errors (the
- * reference answered these with Express's HTML page). A missing body reads as `{}` so that the
- * route's own validation names what is missing.
+ * Read a JSON body under a byte cap, then call `done` once. Too large → 413, not JSON → 400, a
+ * foreign media type → 415, all as HttpError (the reference answered these with Express's HTML
+ * page). A missing body reads as `{}` so that the route's own validation names what is missing.
+ *
+ * A callback and module-level listeners rather than a promise and three closures: this runs for
+ * every post, and each of those objects was one more for the garbage collector (docs/PERFORMANCE.md).
  */
-export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+export function readJsonBody(req: IncomingMessage, maxBytes: number, done: BodyCallback): void {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > maxBytes) {
     req.resume();
-    return Promise.reject(new HttpError(413, ERR.bodyTooLarge));
+    done(new HttpError(413, ERR.bodyTooLarge), undefined);
+    return;
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    req.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        failed = true;
-        reject(new HttpError(413, ERR.bodyTooLarge));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('error', (e) => {
-      if (!failed) reject(e);
-    });
-    req.on('end', () => {
-      if (failed) return;
-      if (size === 0) return resolve({});
-      const ct = req.headers['content-type'] ?? '';
-      // The reference parsed only application/json; agents that forget the header send JSON
-      // anyway, so we parse it and reject only what is clearly another media type.
-      if (ct && !/json/i.test(ct) && !/^text\/plain/i.test(ct)) return reject(new HttpError(415, ERR.unsupportedMediaType));
-      const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
-      try {
-        resolve(JSON.parse(text));
-      } catch {
-        reject(new HttpError(400, ERR.invalidJson));
-      }
-    });
-  });
+  (req as ReadableRequest)[READING] = { maxBytes, done, chunks: [], size: 0, finished: false };
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', onError);
+}
+
+function finish(r: Reading, error: Error | null, body: unknown): void {
+  if (r.finished) return;
+  r.finished = true;
+  r.chunks.length = 0;
+  r.done(error, body);
+}
+
+function onData(this: ReadableRequest, chunk: Buffer): void {
+  const r = this[READING];
+  if (!r || r.finished) return;
+  r.size += chunk.length;
+  if (r.size > r.maxBytes) finish(r, new HttpError(413, ERR.bodyTooLarge), undefined);
+  else r.chunks.push(chunk);
+}
+
+function onError(this: ReadableRequest, e: Error): void {
+  const r = this[READING];
+  if (r) finish(r, e, undefined);
+}
+
+function onEnd(this: ReadableRequest): void {
+  const r = this[READING];
+  if (!r || r.finished) return;
+  if (r.size === 0) return finish(r, null, {});
+  const ct = this.headers['content-type'] ?? '';
+  // The reference parsed only application/json; agents that forget the header send JSON
+  // anyway, so we parse it and reject only what is clearly another media type.
+  if (ct && !/json/i.test(ct) && !/^text\/plain/i.test(ct)) return finish(r, new HttpError(415, ERR.unsupportedMediaType), undefined);
+  const chunks = r.chunks;
+  const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, r.size).toString('utf8');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return finish(r, new HttpError(400, ERR.invalidJson), undefined);
+  }
+  finish(r, null, body);
 }

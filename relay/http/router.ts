@@ -109,52 +109,80 @@ export class Router {
     return pathMatched ? 405 : null;
   }
 
-  /** `rawQuery` is the text after `?` (or ''); it is parsed only if the handler reads `query`. */
-  async dispatch(matched: Matched, req: IncomingMessage, res: ServerResponse, rawQuery: string, originalUrl: string, ip: string): Promise<void> {
-    const { route: def, params } = matched;
-    try {
-      if (params.roomId !== undefined && !ROOM_ID_RE.test(params.roomId)) throw new HttpError(400, ERR.badRoomId);
-      let body: unknown = undefined;
-      if (def.body && !def.raw) {
-        const raw = await readJsonBody(req, this.bodyLimit);
-        const parsed = def.body.safeParse(raw);
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0];
-          throw new HttpError(400, def.badBody ?? (issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : ERR.invalidJson));
-        }
-        body = parsed.data;
-      } else if (!def.raw && (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE')) {
-        req.resume();
-      }
-      let query: URLSearchParams | undefined;
-      const pending = def.handler({
-        req, res, params, originalUrl, ip, body,
-        get query() {
-          return (query ??= new URLSearchParams(rawQuery));
-        },
-      });
-      // A handler that answered synchronously costs no further promise hop.
-      if (pending) await pending;
-    } catch (e) {
-      // The client went away mid-request: nobody is left to answer, and it is not our error.
-      // (Not req.destroyed: a request whose body was read to the end is auto-destroyed, and an
-      // error thrown after an await, e.g. a Redis round trip, must still be answered.)
-      if ((e as NodeJS.ErrnoException | null)?.code === 'ECONNRESET' || req.socket.destroyed) {
-        res.destroy();
-        return;
-      }
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (e instanceof HttpError) {
-        sendError(res, e.status, e.error, e.extra, e.retryAfterS);
-        return;
-      }
-      // Never echo the exception: it could carry request content. The operator sees the type.
-      console.error(JSON.stringify({ level: 'error', at: def.path, error: e instanceof Error ? e.name : 'unknown', where: e instanceof Error ? (e.stack ?? '').split('\n')[1]?.trim() : undefined }));
-      sendError(res, 500, 'internal error');
+  /**
+   * Run the route: check the room id, read and validate the body, call the handler, and turn
+   * whatever it throws or rejects with into the JSON error answer. `rawQuery` is the text after
+   * `?` (or ''); it is parsed only if the handler reads `query`. No promise is made unless the
+   * handler returns one: this is every post's path.
+   */
+  dispatch(matched: Matched, req: IncomingMessage, res: ServerResponse, rawQuery: string, originalUrl: string, ip: string): void {
+    const def = matched.route;
+    const call = new RouteCall(def, req, res, matched.params, rawQuery, originalUrl, ip);
+    if (call.params.roomId !== undefined && !ROOM_ID_RE.test(call.params.roomId)) return call.fail(new HttpError(400, ERR.badRoomId));
+    if (def.body && !def.raw) {
+      readJsonBody(req, this.bodyLimit, (error, raw) => (error ? call.fail(error) : call.runWithBody(raw)));
+      return;
     }
+    if (!def.raw && (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE')) req.resume();
+    call.run();
+  }
+}
+
+/** One request on its way through a route: the handler's context, and where its errors go. */
+class RouteCall implements RouteContext<unknown> {
+  body: unknown = undefined;
+  private parsedQuery: URLSearchParams | undefined;
+
+  constructor(
+    private readonly def: RouteDef<unknown>,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly params: Record<string, string>,
+    private readonly rawQuery: string,
+    readonly originalUrl: string,
+    readonly ip: string,
+  ) {}
+
+  get query(): URLSearchParams {
+    return (this.parsedQuery ??= new URLSearchParams(this.rawQuery));
+  }
+
+  runWithBody(raw: unknown): void {
+    const parsed = this.def.body!.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return this.fail(new HttpError(400, this.def.badBody ?? (issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : ERR.invalidJson)));
+    }
+    this.body = parsed.data;
+    this.run();
+  }
+
+  run(): void {
+    let pending: void | Promise<void>;
+    try {
+      pending = this.def.handler(this);
+    } catch (e) {
+      return this.fail(e);
+    }
+    if (pending) pending.then(undefined, (e: unknown) => this.fail(e));
+  }
+
+  fail(e: unknown): void {
+    const { req, res } = this;
+    // The client went away mid-request: nobody is left to answer, and it is not our error.
+    // (Not req.destroyed: a request whose body was read to the end is auto-destroyed, and an
+    // error thrown after an await, e.g. a Redis round trip, must still be answered.)
+    if ((e as NodeJS.ErrnoException | null)?.code === 'ECONNRESET' || req.socket.destroyed || res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (e instanceof HttpError) {
+      sendError(res, e.status, e.error, e.extra, e.retryAfterS);
+      return;
+    }
+    // Never echo the exception: it could carry request content. The operator sees the type.
+    console.error(JSON.stringify({ level: 'error', at: this.def.path, error: e instanceof Error ? e.name : 'unknown', where: e instanceof Error ? (e.stack ?? '').split('\n')[1]?.trim() : undefined }));
+    sendError(res, 500, 'internal error');
   }
 }
 
