@@ -35,7 +35,12 @@ interface ClientBuckets {
   global: Bucket | null;
   shadow: Bucket;
   actions: Map<string, Bucket>;
+  /** When `actions` grows past this, the full ones are dropped (see RateLimiter). */
+  purgeAbove: number;
 }
+
+/** A client keeps this many action buckets before any purge is tried. */
+const MIN_PURGE_ABOVE = 8;
 
 /** The per-IP bucket's action name, as a cluster hashes it (sharedRateLimit.ts). */
 const GLOBAL_ACTION = 'global';
@@ -61,6 +66,13 @@ export function refillMs(specs: BucketSpecs): number {
  * keeps one or two buckets instead of one per room for the whole refill time: under 200 rooms
  * over HTTP those buckets were most of the relay's live heap and a new Map entry per post
  * (docs/PERFORMANCE.md). Answers are the same as with a bucket per key kept forever.
+ *
+ * The shadow is full only while the client posts at a steady pace. When the relay is overloaded
+ * a client's posts are served in bunches, its shadow stays short, and a client touring 200 rooms
+ * grew a bucket per room again and kept them for seconds after the overload had passed (the
+ * relay's CPU per post stayed 20% higher). So when a client's map doubles in size, the buckets
+ * that are full by now (each room it posted to once is full again a few ms later) are dropped
+ * too: amortized O(1) per new bucket, and again exactly what a new bucket would be.
  */
 export class RateLimiter {
   private readonly clients = new Map<string, ClientBuckets>();
@@ -75,7 +87,7 @@ export class RateLimiter {
     const spec = this.specs.action;
     let client = this.clients.get(ip);
     if (!client) {
-      client = { global: null, shadow: this.createBucket(ip, SHADOW_ACTION, spec, now), actions: new Map() };
+      client = { global: null, shadow: this.createBucket(ip, SHADOW_ACTION, spec, now), actions: new Map(), purgeAbove: MIN_PURGE_ABOVE };
       this.clients.set(ip, client);
     }
     const shadow = client.shadow;
@@ -91,6 +103,7 @@ export class RateLimiter {
       }
     }
     if (!a) {
+      if (client.actions.size >= client.purgeAbove) this.dropFull(client, spec, now);
       a = this.createBucket(ip, action, spec, now);
       client.actions.set(action, a);
     }
@@ -131,6 +144,17 @@ export class RateLimiter {
   private dropActions(client: ClientBuckets): void {
     for (const b of client.actions.values()) this.dropped(b);
     client.actions.clear();
+    client.purgeAbove = MIN_PURGE_ABOVE;
+  }
+
+  /** Drop the client's action buckets that have refilled by `now`; the next purge waits until the rest double. */
+  private dropFull(client: ClientBuckets, spec: BucketSpec, now: number): void {
+    for (const [action, b] of client.actions) {
+      if (b.tokens + (Math.max(0, now - b.at) / 1000) * spec.refillPerS < spec.capacity) continue;
+      this.dropped(b);
+      client.actions.delete(action);
+    }
+    client.purgeAbove = Math.max(MIN_PURGE_ABOVE, 2 * client.actions.size);
   }
 
   /** A bucket for a key this node has not seen yet (a cluster may know it from other nodes). */

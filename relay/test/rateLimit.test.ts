@@ -58,4 +58,54 @@ describe('RateLimiter', () => {
     expect(takes(rl, T0 - 60_000, 1)).toEqual([false]);
     expect(takes(rl, T0 - 59_000, 1)).toEqual([true]);
   });
+
+  it('stays small for a client served in bunches across many rooms, and answers as buckets kept forever would', () => {
+    const specs = { action: { capacity: 300, refillPerS: 100 }, global: { capacity: 600, refillPerS: 200 } };
+    const rl = new RateLimiter(specs);
+    const model = new KeptForever(specs);
+    // An overloaded relay serves each client's posts in bunches: 20 posts within 1 ms, then a
+    // pause, round-robin over 200 rooms. The shadow bucket never fills, so only the purge keeps
+    // the map small. A few rooms get a burst big enough to run their bucket dry.
+    let t = T0;
+    let maxHeld = 0;
+    let refused = 0;
+    for (let bunch = 0; bunch < 400; bunch++) {
+      const size = bunch % 100 === 7 ? 320 : 20;
+      for (let k = 0; k < size; k++) {
+        const room = size > 20 ? 'room:hot' : `room:r${(bunch * 20 + k) % 200}`;
+        const got = rl.take(t + k / size, '10.0.0.1', room, true);
+        expect(got).toBe(model.take(t + k / size, room));
+        if (!got) refused++;
+      }
+      maxHeld = Math.max(maxHeld, rl.actionBucketCount);
+      t += 120;
+    }
+    expect(refused).toBeGreaterThan(0);
+    expect(maxHeld).toBeLessThanOrEqual(64);
+  });
 });
+
+/** The plain definition: one bucket per key and one per client, never dropped. */
+class KeptForever {
+  private readonly actions = new Map<string, { tokens: number; at: number }>();
+  private readonly global: { tokens: number; at: number };
+
+  constructor(private readonly specs: { action: { capacity: number; refillPerS: number }; global: { capacity: number; refillPerS: number } }) {
+    this.global = { tokens: specs.global.capacity, at: 0 };
+  }
+
+  take(now: number, key: string): boolean {
+    const a = this.actions.get(key) ?? { tokens: this.specs.action.capacity, at: now };
+    this.actions.set(key, a);
+    const full = (b: { tokens: number; at: number }, spec: { capacity: number; refillPerS: number }) => {
+      if (now > b.at) b.tokens = Math.min(spec.capacity, b.tokens + ((now - b.at) / 1000) * spec.refillPerS);
+      b.at = now;
+      return b.tokens >= 1;
+    };
+    if (!full(a, this.specs.action)) return false;
+    if (!full(this.global, this.specs.global)) return false;
+    a.tokens -= 1;
+    this.global.tokens -= 1;
+    return true;
+  }
+}
