@@ -13,12 +13,19 @@ export type Transport = 'http' | 'ws';
 /** The reference's default labels when a post carries none. */
 const DEFAULT_SENDER: Record<Transport, string> = { http: 'agent', ws: 'user' };
 
+/** The rate-limit bucket of posts to a room. */
+export function roomRateKey(roomId: string): string {
+  return `room:${roomId}`;
+}
+
 /**
  * Throws HttpError with the status and text each transport reports. Synchronous when the backend
  * is (memory), so the caller answers in the same turn; a promise otherwise (Redis).
  */
-export function acceptPost(deps: RelayDeps, roomId: string, body: PostMessageBody, ip: string, transport: Transport): StoredMessage | Promise<StoredMessage> {
-  rateLimitOrThrow(deps, ip, `room:${roomId}`, RETRY_AFTER_S.roomPost);
+export function acceptPost(
+  deps: RelayDeps, roomId: string, body: PostMessageBody, ip: string, transport: Transport, rateKey: string = roomRateKey(roomId),
+): StoredMessage | Promise<StoredMessage> {
+  rateLimitOrThrow(deps, ip, rateKey, RETRY_AFTER_S.roomPost);
   const now = deps.now();
   const signed = Boolean(body.sender_handle) && Boolean(body.sender_sig);
   let handle: string | null = null;

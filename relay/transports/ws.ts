@@ -14,7 +14,7 @@ import { ERR, LIMITS, PostMessageBody, ROOM_ID_RE, isLaxBoxPub, normalizePresenc
 import type { RelayDeps } from '../deps.js';
 import { clientIp } from '../http/clientIp.js';
 import { HttpError, rawJsonError } from '../http/respond.js';
-import { acceptPost } from '../rooms/post.js';
+import { acceptPost, roomRateKey } from '../rooms/post.js';
 import type { OutFrame, Subscriber } from '../rooms/subscriber.js';
 import type { StreamRegistry } from './streams.js';
 
@@ -35,6 +35,8 @@ class WsSubscriber implements Subscriber {
   alive = true;
   /** Frames that arrive before the join completes are queued, not dropped. */
   early: RawData[] | null = null;
+  /** This socket's rate-limit key, built once rather than per post. */
+  readonly rateKey: string;
 
   constructor(
     readonly owner: WsTransport,
@@ -42,7 +44,9 @@ class WsSubscriber implements Subscriber {
     readonly roomId: string,
     readonly ip: string,
     public lastSeen: number,
-  ) {}
+  ) {
+    this.rateKey = roomRateKey(roomId);
+  }
 
   send(frame: OutFrame): void {
     const ws = this.ws;
@@ -65,7 +69,7 @@ function onMessage(this: Socket, data: RawData): void {
   const sub = this[STATE];
   if (!sub) return;
   if (!sub.joined) (sub.early ??= []).push(data);
-  else void sub.owner.onFrame(sub, data);
+  else sub.owner.onFrame(sub, data);
 }
 
 function onClose(this: Socket): void {
@@ -145,7 +149,7 @@ export class WsTransport {
       }
       const early = sub.early;
       sub.early = null;
-      if (early) for (const d of early) void this.onFrame(sub, d);
+      if (early) for (const d of early) this.onFrame(sub, d);
     });
   }
 
@@ -167,7 +171,8 @@ export class WsTransport {
     }
   }
 
-  async onFrame(sub: WsSubscriber, data: RawData): Promise<void> {
+  /** Synchronous unless the backend is (Redis): a post over WebSocket makes no promise here. */
+  onFrame(sub: WsSubscriber, data: RawData): void {
     const deps = this.deps;
     const ws = sub.ws;
     sub.lastSeen = deps.now();
@@ -196,12 +201,18 @@ export class WsTransport {
     // The reference dropped a malformed post silently; an error frame tells the client why.
     if (!parsed.success) return sendError(ws, 400, ERR.badMessage);
     try {
-      await acceptPost(deps, sub.roomId, parsed.data, sub.ip, 'ws');
+      const stored = acceptPost(deps, sub.roomId, parsed.data, sub.ip, 'ws', sub.rateKey);
+      if (stored instanceof Promise) stored.then(undefined, (e: unknown) => refused(ws, e));
     } catch (e) {
-      if (e instanceof HttpError) sendError(ws, e.status, e.error);
-      else sendError(ws, 500, 'internal error');
+      refused(ws, e);
     }
   }
+}
+
+/** A post that was not accepted: the client hears why, as an error frame. */
+function refused(ws: WebSocket, e: unknown): void {
+  if (e instanceof HttpError) sendError(ws, e.status, e.error);
+  else sendError(ws, 500, 'internal error');
 }
 
 function sendError(ws: WebSocket, code: number, error: string): void {
