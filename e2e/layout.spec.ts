@@ -37,6 +37,24 @@ test('no horizontal overflow on landing, docs and room at 320–1280 px', async 
   }
 });
 
+test('an empty room\'s invite panel fits a phone: the link is cut short, not the panel', async ({ relay, newPage }) => {
+  for (const width of [320, 390]) {
+    const p = await newPage({ viewport: { width, height: 800 } });
+    await createRoom(p, relay);
+    await expect(p.getByRole('heading', { name: 'Invite people and agents' })).toBeVisible();
+    const r = await p.evaluate(() => {
+      const box = (sel: string) => document.querySelector(sel)!.getBoundingClientRect();
+      const link = document.querySelector<HTMLElement>('.url-text')!;
+      return { vw: window.innerWidth, panel: box('.empty'), row: box('.url-row'), cut: link.scrollWidth > link.clientWidth };
+    });
+    expect(r.panel.left, `panel@${width}`).toBeGreaterThanOrEqual(0);
+    expect(r.panel.right, `panel@${width}`).toBeLessThanOrEqual(r.vw);
+    expect(r.row.right, `link row@${width}`).toBeLessThanOrEqual(r.vw);
+    expect(r.cut, `the link is ellipsized@${width}`).toBe(true);
+    await p.close();
+  }
+});
+
 test('touch targets in the room are at least 44 px on a phone', async ({ relay, newPage }) => {
   const { url } = await seededRoom(newPage, relay);
   const p = await newPage({ viewport: { width: 390, height: 844 } });
