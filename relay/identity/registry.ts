@@ -90,6 +90,16 @@ export class IdentityRegistry implements IdentityService {
     return this.mirror.fetch(h);
   }
 
+  /**
+   * Whether `resolve` could learn something `get` does not know: only in a cluster, and only for
+   * a handle this node has neither heard of nor collected itself.
+   */
+  couldResolve(handle: unknown): handle is string {
+    if (typeof handle !== 'string' || !this.mirror) return false;
+    const h = handle.replace(/^@/, '').toLowerCase();
+    return !this.records.has(h) && !this.collected.has(h);
+  }
+
   put(record: IdentityRecord): void {
     this.collected.delete(record.handle);
     this.records.set(record.handle, record);

@@ -26,8 +26,18 @@ export function acceptPost(
   deps: RelayDeps, roomId: string, body: PostMessageBody, ip: string, transport: Transport, rateKey: string = roomRateKey(roomId),
 ): StoredMessage | Promise<StoredMessage> {
   rateLimitOrThrow(deps, ip, rateKey, RETRY_AFTER_S.roomPost);
-  const now = deps.now();
   const signed = Boolean(body.sender_handle) && Boolean(body.sender_sig);
+  // In a cluster, a handle registered through another node can reach this one after the
+  // registrant's first signed post does: read it from the shared hash before judging the
+  // signature. Never on one node, and never for a handle this node already knows.
+  if (signed && deps.identities.couldResolve(body.sender_handle)) {
+    return deps.identities.resolve(body.sender_handle).then(() => checkAndAppend(deps, roomId, body, transport, signed));
+  }
+  return checkAndAppend(deps, roomId, body, transport, signed);
+}
+
+function checkAndAppend(deps: RelayDeps, roomId: string, body: PostMessageBody, transport: Transport, signed: boolean): StoredMessage | Promise<StoredMessage> {
+  const now = deps.now();
   let handle: string | null = null;
   if (signed) {
     handle = deps.identities.verifyRoomPost(roomId, { ...body, ciphertext: body.ciphertext }, now);

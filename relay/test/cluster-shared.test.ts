@@ -105,6 +105,21 @@ describe('DM inboxes across nodes', () => {
     expect((await postJson(`${a.url}/api/dm/${carol.handle}`, sealedDm())).status).toBe(200);
     forget();
     expect((await signed(a.url, carol, 'GET', `/api/dm/${carol.handle}/inbox/wait?after=0&timeout=1`)).json.messages).toHaveLength(1);
+    // A signed room post, over HTTP and over WebSocket, is verified rather than refused with 401.
+    forget();
+    const sealed = fakeSealed();
+    const post = await postJson(`${room(a, 'idclu002')}/messages`, { ...sealed, ...signRoomPost(carol, 'idclu002', sealed.ciphertext, Date.now()) });
+    expect(post.status).toBe(200);
+    const transcript = await getJson(`${room(a, 'idclu002')}/transcript`);
+    expect(transcript.json.messages[0]).toMatchObject({ sender: `@${carol.handle}`, sender_verified: true });
+    forget();
+    const ws = new WsClient(`${room(a, 'idclu002').replace('http', 'ws')}/ws`);
+    await ws.next((f) => f.type === 'ready');
+    const wsSealed = fakeSealed();
+    ws.send({ ...wsSealed, ...signRoomPost(carol, 'idclu002', wsSealed.ciphertext, Date.now()) });
+    const echoed = await ws.next((f) => f.type === 'message' && f.ciphertext === wsSealed.ciphertext);
+    expect(echoed).toMatchObject({ sender: `@${carol.handle}`, sender_verified: true });
+    await ws.close();
     // A handle nobody registered is still 404.
     expect((await postJson(`${a.url}/api/dm/nobody-here`, sealedDm())).status).toBe(404);
   });
