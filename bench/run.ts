@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { checkTargets, integrity, table } from './report.js';
+import { checkTargets, sumIntegrity, table, type Round } from './report.js';
 import { connectHost, parseLoopbackUrl, SourcePool } from './lib/loopback.js';
 import { spawnCluster } from './lib/cluster.js';
 import { allowedCpus, findListeningPid, GroupProbe, pinSelf, ServerProbe, spawnServer, type Probe, type Spawned, type Target } from './lib/server.js';
@@ -40,6 +40,8 @@ const HELP = `usage: npm run bench -- (--url http://127.0.0.1:PORT[,…] | --spa
   --idle N             idle WebSockets (default 20000, capped by the open-file limit)
   --rtt-samples N      round trips per transport (default 300)
   --step-seconds S     offered-load seconds per ladder step (default 3)
+  --repeat N           run every scenario N times (default 1), each round on fresh processes
+                       with --spawn; figures are medians, a ratio the median of the rounds' ratios
   --quick              short ladders, 1 s steps (smoke test)
   --out DIR            where the JSON goes (default bench/results)`;
 
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
         idle: { type: 'string' },
         'rtt-samples': { type: 'string' },
         'step-seconds': { type: 'string' },
+        repeat: { type: 'string' },
         quick: { type: 'boolean' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -138,6 +141,7 @@ async function main(): Promise<void> {
   const stepSeconds = Number(args['step-seconds'] ?? (quick ? 1 : 3));
   if (!(stepSeconds > 0 && stepSeconds <= 30)) fail('--step-seconds must be in (0, 30]');
   const rttSamples = positiveInt('--rtt-samples', args['rtt-samples'], quick ? 100 : 300);
+  const repeat = positiveInt('--repeat', args.repeat, 1);
   const outDir = path.resolve(args.out ?? path.join(ROOT, 'bench/results'));
 
   const pin = !!args.spawn && !args['no-pin'];
@@ -153,7 +157,7 @@ async function main(): Promise<void> {
   log(`load generator on CPUs ${allowedCpus()}${pin ? ', servers pinned to core 0' : ''}; run tag ${runTag}`);
   if (idle < idleWanted) log(`idle connections capped at ${idle} by the open-file limit (${nofile}); raise with ulimit -n`);
 
-  const results: Record<string, SuiteResult> = {};
+  const rounds: Round[] = [];
   const servers: Record<string, { urls: string[]; pids: Record<string, number | null>; command: string }> = {};
   type Started = { urls: URL[]; pids: Record<string, number | null>; probe: Probe; command: string; stop?: () => Promise<void> };
   const external = (urls: URL[]): Started => {
@@ -187,7 +191,7 @@ async function main(): Promise<void> {
   let checks: ReturnType<typeof checkTargets> = [];
   // Written after every target, so a run interrupted later keeps what it finished.
   const save = (complete: boolean) =>
-    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), command: `npm run bench -- ${argv}`, complete, machine: { ...m, loadAverageAtStart: load }, options: { scenarios, fanout, quick, stepSeconds, rttSamples, idle, pinned: pin, serverEnv }, servers, results, targets: checks }, null, 2) + '\n');
+    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), command: `npm run bench -- ${argv}`, complete, machine: { ...m, loadAverageAtStart: load }, options: { scenarios, fanout, quick, stepSeconds, rttSamples, idle, repeat, pinned: pin, serverEnv }, servers, rounds, targets: checks }, null, 2) + '\n');
 
   // An interrupted run must not leave a pinned server behind.
   let current: (() => Promise<void>) | undefined;
@@ -221,6 +225,7 @@ async function main(): Promise<void> {
       log,
     };
   };
+  // The first process of each target; later rounds run the same command on fresh processes.
   const record = (name: string, s: Started) => (servers[name] ??= { urls: s.urls.map((u) => u.href), pids: s.pids, command: s.command });
   const suiteOptions = { scenarios, fanout, quick, rttSamples, idle };
   if (fixedUrls) {
@@ -228,8 +233,11 @@ async function main(): Promise<void> {
     const t = targets[0]!;
     const s = await t.start();
     record(t.name, s);
-    results[t.name] = await runSuite(contextFor(t.name, s), suiteOptions);
-    save(false);
+    for (let r = 0; r < repeat; r++) {
+      if (repeat > 1) log(`\n--- round ${r + 1} of ${repeat}`);
+      rounds.push({ [t.name]: await runSuite(contextFor(t.name, s), suiteOptions) });
+      save(false);
+    }
   } else {
     // Targets the bench starts: each scenario runs on a fresh process of every target in turn
     // before the next scenario, so the relay and the baseline are measured minutes apart, not a
@@ -238,47 +246,58 @@ async function main(): Promise<void> {
     // means none inherits the previous one's rooms, heap or GC tuning: a relay that evicted 200
     // full rooms ran the next ladder with V8's heap limits shrunk after the big free, collecting
     // far more often than a baseline that never frees anything.
-    for (const t of targets) results[t.name] = emptyResult();
-    for (const [i, unit] of suiteUnits(suiteOptions).entries()) {
-      if (unit.runPaired && targets.length > 1) {
-        // Round trips are too short to pair by scenario: all targets run at once and take turns.
-        const started: Started[] = [];
-        try {
-          for (const t of targets) {
-            const s = await t.start();
-            started.push(s);
-            record(t.name, s);
+    // With --repeat, the rounds are outermost: an interrupted run still has whole rounds.
+    const units = suiteUnits(suiteOptions);
+    const runRound = async (r: number, results: Round): Promise<void> => {
+      for (const [i, unit] of units.entries()) {
+        if (unit.runPaired && targets.length > 1) {
+          // Round trips are too short to pair by scenario: all targets run at once and take turns.
+          const started: Started[] = [];
+          try {
+            for (const t of targets) {
+              const s = await t.start();
+              started.push(s);
+              record(t.name, s);
+            }
+            current = () => Promise.all(started.map((s) => s.stop?.())).then(() => {});
+            await unit.runPaired(started.map((s, k) => contextFor(targets[k]!.name, s)), targets.map((t) => results[t.name]!));
+          } finally {
+            await Promise.all(started.map((s) => s.stop?.()));
           }
-          current = () => Promise.all(started.map((s) => s.stop?.())).then(() => {});
-          await unit.runPaired(started.map((s, k) => contextFor(targets[k]!.name, s)), targets.map((t) => results[t.name]!));
-        } finally {
-          await Promise.all(started.map((s) => s.stop?.()));
+          save(false);
+          continue;
+        }
+        // Which target goes first alternates over the units and, for each unit, over the rounds.
+        for (const t of (i + r) % 2 === 0 ? targets : [...targets].reverse()) {
+          const s = await t.start();
+          current = s.stop;
+          record(t.name, s);
+          try {
+            await unit.run(contextFor(t.name, s), results[t.name]!);
+          } finally {
+            await s.stop?.();
+          }
         }
         save(false);
-        continue;
       }
-      for (const t of i % 2 === 0 ? targets : [...targets].reverse()) {
-        const s = await t.start();
-        current = s.stop;
-        record(t.name, s);
-        try {
-          await unit.run(contextFor(t.name, s), results[t.name]!);
-        } finally {
-          await s.stop?.();
-        }
-      }
-      save(false);
+    };
+    for (let r = 0; r < repeat; r++) {
+      if (repeat > 1) log(`\n--- round ${r + 1} of ${repeat}`);
+      const results: Round = Object.fromEntries(targets.map((t) => [t.name, emptyResult()]));
+      rounds.push(results);
+      await runRound(r, results);
     }
   }
 
-  log('\n' + table(results));
-  checks = results.relay ? checkTargets(results.relay, results.baseline ?? null) : [];
+  log('\n' + table(rounds));
+  checks = checkTargets(rounds);
   if (checks.length) {
     log('\ntargets (issue 6):');
     for (const c of checks) log(`  [${c.met === null ? ' ? ' : c.met ? 'met' : 'NOT'}] ${c.target} — ${c.detail}`);
   }
-  if (results.cluster) {
-    const i = integrity(results.cluster);
+  const clusters = rounds.map((r) => r.cluster).filter((c): c is SuiteResult => !!c);
+  if (clusters.length) {
+    const i = sumIntegrity(clusters);
     log(`\ncluster: [${i.lost + i.duplicated + i.outOfOrder === 0 ? 'met' : 'NOT'}] zero lost, duplicated or out-of-order messages across nodes — lost ${i.lost}, duplicated ${i.duplicated}, out of order ${i.outOfOrder} (refused posts: ${i.rejected})`);
   }
   save(true);
