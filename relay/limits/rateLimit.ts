@@ -41,11 +41,6 @@ interface ClientBuckets {
 
 /** A client keeps this many action buckets before any purge is tried. */
 const MIN_PURGE_ABOVE = 8;
-/**
- * While every bucket of a client is full, its map may grow to this many before all are dropped
- * at once: enough for a client that keeps to a few dozen rooms to keep one bucket per room.
- */
-const MAX_FULL_KEPT = 64;
 
 /** The per-IP bucket's action name, as a cluster hashes it (sharedRateLimit.ts). */
 const GLOBAL_ACTION = 'global';
@@ -66,13 +61,11 @@ export function refillMs(specs: BucketSpecs): number {
  * Every action bucket of a client has the same size, and every token taken from one of them is
  * also taken from the client's shadow bucket. Refill and take preserve order, so the shadow never
  * holds more tokens than any of the client's action buckets. When the shadow is full, every action
- * bucket is therefore full too, exactly what a new one would be: the current action's bucket is
- * reused as it is, and the others can be dropped whenever convenient. A client that posts to a
- * room now and then (or to 200 rooms in turn, well within its budget) keeps at most
- * MAX_FULL_KEPT buckets, dropped all at once when its map reaches its allowance, instead of one
- * per room for the whole refill time: under 200 rooms over HTTP those buckets were most of the
- * relay's live heap (docs/PERFORMANCE.md). Answers are the same as with a bucket per key kept
- * forever.
+ * bucket is therefore full too, exactly what a new one would be, and they are dropped on the spot.
+ * A client that posts to a room now and then (or to 200 rooms in turn, well within its budget)
+ * keeps one or two buckets instead of one per room for the whole refill time: under 200 rooms
+ * over HTTP those buckets were most of the relay's live heap and a new Map entry per post
+ * (docs/PERFORMANCE.md). Answers are the same as with a bucket per key kept forever.
  *
  * The shadow is full only while the client posts at a steady pace. When the relay is overloaded
  * a client's posts are served in bunches, its shadow stays short, and a client touring 200 rooms
@@ -101,17 +94,12 @@ export class RateLimiter {
     refill(shadow, spec, now);
     let a = client.actions.get(action);
     if (shadow.tokens >= spec.capacity && client.actions.size > 0) {
-      // Every action bucket is full, exactly what a new one would be. The one for this action is
-      // reset and reused, and the others stay until the map is as big as allowed, then all go
-      // at once and the allowance doubles (up to MAX_FULL_KEPT). Dropping them all on every
-      // post made a new bucket and a new map table per post for a client posting steadily to a
-      // few rooms, short-lived objects that the young-generation collector had to copy
-      // (docs/PERFORMANCE.md, finding 16).
-      if (a) a.tokens = spec.capacity;
-      else if (client.actions.size >= client.purgeAbove) {
-        const allowance = Math.min(MAX_FULL_KEPT, 2 * client.purgeAbove);
+      // Every action bucket is full. A client that keeps to one room (most agents) keeps its
+      // one bucket, reset to full, rather than allocating a new one per post.
+      if (a && client.actions.size === 1) a.tokens = spec.capacity;
+      else {
         this.dropActions(client);
-        client.purgeAbove = allowance;
+        a = undefined;
       }
     }
     if (!a) {
