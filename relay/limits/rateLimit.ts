@@ -34,6 +34,12 @@ export interface Bucket {
 interface ClientBuckets {
   global: Bucket | null;
   shadow: Bucket;
+  /**
+   * One action bucket kept outside `actions`, with its key: the one a client moving from room
+   * to room re-keys instead of dropping and re-making (see RateLimiter). Never also in `actions`.
+   */
+  sole: Bucket | null;
+  soleKey: string | null;
   actions: Map<string, Bucket>;
   /** When `actions` grows past this, the full ones are dropped (see RateLimiter). */
   purgeAbove: number;
@@ -61,11 +67,14 @@ export function refillMs(specs: BucketSpecs): number {
  * Every action bucket of a client has the same size, and every token taken from one of them is
  * also taken from the client's shadow bucket. Refill and take preserve order, so the shadow never
  * holds more tokens than any of the client's action buckets. When the shadow is full, every action
- * bucket is therefore full too, exactly what a new one would be, and they are dropped on the spot.
- * A client that posts to a room now and then (or to 200 rooms in turn, well within its budget)
- * keeps one or two buckets instead of one per room for the whole refill time: under 200 rooms
- * over HTTP those buckets were most of the relay's live heap and a new Map entry per post
- * (docs/PERFORMANCE.md). Answers are the same as with a bucket per key kept forever.
+ * bucket is therefore full too, exactly what a new one would be, and they are dropped on the spot,
+ * all but one: the client's sole bucket, reset and re-keyed to the current action. A client that
+ * posts to a room now and then (or to 200 rooms in turn, well within its budget) keeps one or two
+ * buckets instead of one per room for the whole refill time: under 200 rooms over HTTP those
+ * buckets were most of the relay's live heap (docs/PERFORMANCE.md). And since the sole bucket is
+ * re-keyed rather than replaced, such a client allocates no bucket and no map table per post: a
+ * new one per post lived just long enough for the young-generation collector to copy it
+ * (finding 16). Answers are the same as with a bucket per key kept forever.
  *
  * The shadow is full only while the client posts at a steady pace. When the relay is overloaded
  * a client's posts are served in bunches, its shadow stays short, and a client touring 200 rooms
@@ -87,25 +96,36 @@ export class RateLimiter {
     const spec = this.specs.action;
     let client = this.clients.get(ip);
     if (!client) {
-      client = { global: null, shadow: this.createBucket(ip, SHADOW_ACTION, spec, now), actions: new Map(), purgeAbove: MIN_PURGE_ABOVE };
+      client = { global: null, shadow: this.createBucket(ip, SHADOW_ACTION, spec, now), sole: null, soleKey: null, actions: new Map(), purgeAbove: MIN_PURGE_ABOVE };
       this.clients.set(ip, client);
     }
     const shadow = client.shadow;
     refill(shadow, spec, now);
-    let a = client.actions.get(action);
-    if (shadow.tokens >= spec.capacity && client.actions.size > 0) {
-      // Every action bucket is full. A client that keeps to one room (most agents) keeps its
-      // one bucket, reset to full, rather than allocating a new one per post.
-      if (a && client.actions.size === 1) a.tokens = spec.capacity;
-      else {
-        this.dropActions(client);
-        a = undefined;
-      }
+    let a = client.soleKey === action ? client.sole : client.actions.get(action);
+    if (shadow.tokens >= spec.capacity) {
+      // Every action bucket is full. All go but the sole one, which now serves this action,
+      // reset to full: a client that keeps to one room, or moves on to another room with each
+      // post, keeps one bucket object for good.
+      if (client.actions.size > 0) this.dropMapped(client);
+      const sole = client.sole;
+      if (sole) {
+        if (client.soleKey === action) {
+          a = sole;
+          a.tokens = spec.capacity;
+        } else a = this.rekey(sole, ip, action, spec, now);
+        client.sole = a;
+        client.soleKey = action;
+      } else a = undefined;
     }
     if (!a) {
-      if (client.actions.size >= client.purgeAbove) this.dropFull(client, spec, now);
       a = this.createBucket(ip, action, spec, now);
-      client.actions.set(action, a);
+      if (!client.sole) {
+        client.sole = a;
+        client.soleKey = action;
+      } else {
+        if (client.actions.size >= client.purgeAbove) this.dropFull(client, spec, now);
+        client.actions.set(action, a);
+      }
     }
     if (!refill(a, spec, now)) return false;
     if (withGlobal) {
@@ -137,11 +157,19 @@ export class RateLimiter {
   /** How many action buckets are held (for tests and the heap budget). */
   get actionBucketCount(): number {
     let n = 0;
-    for (const c of this.clients.values()) n += c.actions.size;
+    for (const c of this.clients.values()) n += c.actions.size + (c.sole ? 1 : 0);
     return n;
   }
 
   private dropActions(client: ClientBuckets): void {
+    this.dropMapped(client);
+    if (client.sole) this.dropped(client.sole);
+    client.sole = null;
+    client.soleKey = null;
+  }
+
+  /** Drop every action bucket but the sole one. */
+  private dropMapped(client: ClientBuckets): void {
     for (const b of client.actions.values()) this.dropped(b);
     client.actions.clear();
     client.purgeAbove = MIN_PURGE_ABOVE;
@@ -149,10 +177,16 @@ export class RateLimiter {
 
   /** Drop the client's action buckets that have refilled by `now`; the next purge waits until the rest double. */
   private dropFull(client: ClientBuckets, spec: BucketSpec, now: number): void {
+    const full = (b: Bucket) => b.tokens + (Math.max(0, now - b.at) / 1000) * spec.refillPerS >= spec.capacity;
     for (const [action, b] of client.actions) {
-      if (b.tokens + (Math.max(0, now - b.at) / 1000) * spec.refillPerS < spec.capacity) continue;
+      if (!full(b)) continue;
       this.dropped(b);
       client.actions.delete(action);
+    }
+    if (client.sole && full(client.sole)) {
+      this.dropped(client.sole);
+      client.sole = null;
+      client.soleKey = null;
     }
     client.purgeAbove = Math.max(MIN_PURGE_ABOVE, 2 * client.actions.size);
   }
@@ -160,6 +194,17 @@ export class RateLimiter {
   /** A bucket for a key this node has not seen yet (a cluster may know it from other nodes). */
   protected createBucket(_ip: string, _action: string, spec: BucketSpec, now: number): Bucket {
     return { tokens: spec.capacity, at: now };
+  }
+
+  /**
+   * A full bucket that now serves another action of the same client (its key's old bucket is
+   * full, so dropping it changes no answer). Here the object itself is reused; a cluster names
+   * buckets by their key and makes a new one instead.
+   */
+  protected rekey(bucket: Bucket, _ip: string, _action: string, spec: BucketSpec, now: number): Bucket {
+    bucket.tokens = spec.capacity;
+    bucket.at = now;
+    return bucket;
   }
 
   /** A token was taken (a cluster tells the other nodes). */

@@ -58,6 +58,11 @@ export class SharedRateLimiter extends RateLimiter {
     return b;
   }
 
+  protected override rekey(bucket: Bucket, ip: string, action: string, spec: BucketSpec, now: number): Bucket {
+    this.dropped(bucket);
+    return this.createBucket(ip, action, spec, now);
+  }
+
   protected override taken(bucket: Bucket, spec: BucketSpec, now: number): void {
     const key = (bucket as SharedBucket).wire;
     const p = this.pending.get(key);

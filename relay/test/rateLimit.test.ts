@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter, refillMs } from '../limits/rateLimit.js';
+import { RateLimiter, refillMs, type Bucket, type BucketSpec } from '../limits/rateLimit.js';
 
 const specs = { action: { capacity: 3, refillPerS: 1 }, global: { capacity: 4, refillPerS: 1 } };
 const T0 = 1_800_000_000_000;
@@ -59,6 +59,23 @@ describe('RateLimiter', () => {
     expect(takes(rl, T0 - 59_000, 1)).toEqual([true]);
   });
 
+  it('re-keys one bucket for a client posting steadily round-robin to many rooms, with the same answers', () => {
+    const specs = { action: { capacity: 300, refillPerS: 100 }, global: { capacity: 600, refillPerS: 200 } };
+    const rl = new CountingLimiter(specs);
+    const model = new KeptForever(specs);
+    // The HTTP ingest pattern: 90 posts/s round-robin over 20 rooms. The shadow bucket is full
+    // at nearly every post; the client's bucket used to be dropped and re-made each time.
+    for (let i = 0; i < 2000; i++) {
+      const now = T0 + Math.floor((i * 1000) / 90);
+      const room = `room:r${i % 20}`;
+      expect(rl.take(now, '10.0.0.1', room, true)).toBe(model.take(now, room));
+      expect(rl.actionBucketCount).toBeLessThanOrEqual(2);
+    }
+    // The shadow, the global bucket and a handful of action buckets made while the shadow
+    // refilled at the start: not one per post.
+    expect(rl.created).toBeLessThan(10);
+  });
+
   it('stays small for a client served in bunches across many rooms, and answers as buckets kept forever would', () => {
     const specs = { action: { capacity: 300, refillPerS: 100 }, global: { capacity: 600, refillPerS: 200 } };
     const rl = new RateLimiter(specs);
@@ -84,6 +101,15 @@ describe('RateLimiter', () => {
     expect(maxHeld).toBeLessThanOrEqual(64);
   });
 });
+
+/** Counts the buckets it makes. */
+class CountingLimiter extends RateLimiter {
+  created = 0;
+  protected override createBucket(ip: string, action: string, spec: BucketSpec, now: number): Bucket {
+    this.created++;
+    return super.createBucket(ip, action, spec, now);
+  }
+}
 
 /** The plain definition: one bucket per key and one per client, never dropped. */
 class KeptForever {
