@@ -96,6 +96,11 @@ export function median(xs: readonly number[]): number | null {
   return s.length % 2 ? s[mid]! : round((s[mid - 1]! + s[mid]!) / 2, 6);
 }
 
+/** One target's value for one headline key, if it ran that scenario. */
+function headlineValue(r: SuiteResult | undefined, key: string): number | null {
+  return (r && headlines(r).find((h) => h.key === key)?.value) ?? null;
+}
+
 /**
  * One headline of `a` over the same headline of `b`, per round in which both have a value. A
  * ratio is only taken within a round: its two sides ran minutes apart (round trips at the same
@@ -104,9 +109,9 @@ export function median(xs: readonly number[]): number | null {
 export function ratiosByRound(rounds: readonly Round[], a: string, b: string, key: string): number[] {
   const out: number[] = [];
   for (const r of rounds) {
-    const x = r[a] && headlines(r[a]).find((h) => h.key === key)?.value;
-    const y = r[b] && headlines(r[b]).find((h) => h.key === key)?.value;
-    if (typeof x === 'number' && typeof y === 'number' && y > 0) out.push(x / y);
+    const x = headlineValue(r[a], key);
+    const y = headlineValue(r[b], key);
+    if (x !== null && y !== null && y > 0) out.push(x / y);
   }
   return out;
 }
@@ -145,7 +150,7 @@ export function checkTargets(rounds: readonly Round[]): TargetCheck[] {
     const p99s = xs.map((x) => x.p99 ?? null);
     const ratios = hasBaseline ? ratiosByRound(rounds, 'relay', 'baseline', key) : [];
     const ratio = median(ratios);
-    const baseValue = median(rounds.map((r) => (r.baseline ? headlines(r.baseline).find((h) => h.key === key)?.value : null)).filter((v): v is number => typeof v === 'number'));
+    const baseValue = median(rounds.map((r) => headlineValue(r.baseline, key)).filter((v): v is number => v !== null));
     const value = median(values);
     const rtt = key.startsWith('rtt-');
     const unit = rtt ? ' ms' : key === 'idle-bytes-per-conn' ? ' B' : '';
@@ -164,7 +169,7 @@ export function checkTargets(rounds: readonly Round[]): TargetCheck[] {
       const notes = [...new Set(xs.map((x) => x.note).filter(Boolean))];
       out.push({
         target: `${key}: ≥ 0.8× baseline at p99 < 50 ms`,
-        met: ratio === null ? (values.length < xs.length || !xs.length ? false : null) : ratio >= 0.8 && p99ok && values.length === xs.length,
+        met: ratio === null ? (values.length < xs.length ? false : null) : ratio >= 0.8 && p99ok && values.length === xs.length,
         detail: `${fmtNum(value)}${against}, p99 ${p99s.join(' / ')} ms${notes.length ? `; ${notes.join('; ')}` : ''}`,
       });
     }
