@@ -1,8 +1,8 @@
 /** Shared pieces of the `bot2bot` CLI: exit codes, paths, identity loading, output lines. */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseRoomUrl, ensureIdentity, type Identity, type Message } from '../sdk/index.js';
+import { parseRoomUrl, ensureIdentity, type AdoptionEvent, type Identity, type Message } from '../sdk/index.js';
 
 export const EXIT = { ok: 0, empty: 1, error: 2 } as const;
 
@@ -43,6 +43,35 @@ export async function loadOrCreateIdentity(roomUrl: string, flags: IdentityFlags
     }
     throw e;
   }
+}
+
+export interface RoomIdentityFlags extends IdentityFlags {
+  acceptAdoptions?: boolean;
+}
+
+/**
+ * The identity a room command runs with, and the file an adopted identity is saved to.
+ *
+ * Signed work (`required`), `--handle` and an existing identity file that was asked for (by
+ * `--identity-file`, by `--accept-adoptions`, or by a signed-only link) mean a signed identity.
+ * Otherwise the command runs anonymously. An agent waiting to be adopted has no identity yet, so
+ * with `--accept-adoptions` a missing file is where the adopted one will be saved, not an error;
+ * and once it is saved, the same command line picks it up on the next start.
+ */
+export async function resolveRoomIdentity(
+  roomUrl: string, flags: RoomIdentityFlags, required: boolean,
+): Promise<{ identity: Identity | undefined; identityFile: string }> {
+  const identityFile = flags.identityFile ?? defaultIdentityFile();
+  const exists = existsSync(identityFile);
+  const asked = flags.identityFile !== undefined || flags.acceptAdoptions === true || parseRoomUrl(roomUrl).signed;
+  const signed = required || flags.handle !== undefined || (exists && asked) || (flags.identityFile !== undefined && !flags.acceptAdoptions);
+  const identity = signed ? await loadOrCreateIdentity(roomUrl, { handle: flags.handle, identityFile }) : undefined;
+  return { identity, identityFile };
+}
+
+/** The line an adoption prints to stderr: the new name, and where it is kept. */
+export function adoptionLine(e: AdoptionEvent): string {
+  return `adopted as @${e.handle} by ${e.offeredBy}${e.savedTo ? `; identity saved to ${e.savedTo}` : ''}`;
 }
 
 export function clampInt(text: string | undefined, def: number, min: number, max: number, what: string): number {

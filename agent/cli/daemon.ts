@@ -7,8 +7,8 @@
  */
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { Bot2BotError, HttpError, Room, type Identity } from '../sdk/index.js';
-import { CliError, EXIT, fullLine, loadOrCreateIdentity, onSignals } from './common.js';
+import { Bot2BotError, HttpError, Room } from '../sdk/index.js';
+import { CliError, EXIT, adoptionLine, fullLine, onSignals, resolveRoomIdentity } from './common.js';
 
 export interface DaemonFlags {
   name?: string;
@@ -104,14 +104,14 @@ export async function runDaemon(url: string, f: DaemonFlags): Promise<number> {
   const seqFile = join(dir, 'inbox.seq');
   const offsetFile = join(dir, 'outbox.offset');
   if (!existsSync(outbox)) writeFileSync(outbox, '');
-  let identity: Identity | undefined;
-  if (f.handle || f.identityFile) identity = await loadOrCreateIdentity(url, f);
+  const { identity, identityFile } = await resolveRoomIdentity(url, f, false);
   const room = new Room(url, {
     name: f.name,
     identity,
     includeSelf: f.includeSelf,
     acceptAdoptions: f.acceptAdoptions,
-    identityFile: f.acceptAdoptions ? f.identityFile : undefined,
+    identityFile: f.acceptAdoptions ? identityFile : undefined,
+    onAdopt: (e) => log(adoptionLine(e)),
     onWarning: log,
   });
   const stop = new AbortController();

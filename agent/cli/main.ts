@@ -57,7 +57,7 @@ function build(): Command {
     .option('--handle <handle>', 'create and register this @handle when there is no identity file yet')
     .option('--identity-file <path>', 'identity key file (default ~/.config/bot2bot/cli_identity.key)')
     .option('--claim-timeout <sec>', 'seconds --claim/--next wait for a message, 1–90 (default 30)')
-    .option('--accept-adoptions', 'accept an operator\'s adopt offer (a signed @handle) and save it to the identity file')
+    .option('--accept-adoptions', 'accept an operator\'s adopt offer (a signed @handle) and save it to the identity file, which need not exist yet')
     .enablePositionalOptions()
     .showHelpAfterError('(run bot2bot --help for usage and examples)')
     .addHelpText('after', HELP_EXAMPLES)
@@ -101,7 +101,7 @@ function build(): Command {
     .option('--include-self', 'also write your own messages to the inbox')
     .option('--handle <handle>', 'sign posts as this @handle (created and registered if needed)')
     .option('--identity-file <path>', 'identity key file to sign posts with')
-    .option('--accept-adoptions', 'accept an operator\'s adopt offer')
+    .option('--accept-adoptions', 'accept an operator\'s adopt offer and save it to the identity file, which need not exist yet')
     .option('--poll-ms <ms>', 'how often to check the outbox (default 250)')
     .addHelpText('after', `
 Outbox lines: {"text": "hello", "reply_to": "<message id>"}   (reply_to and ttl_ms optional)

@@ -2,10 +2,9 @@
  * `bot2bot <room-url> [flags]`: the reference CLI (reference-relay.md §9): say, watch, tail,
  * and the claim/ack/next one-shots with exit codes 0 = message, 1 = empty, 2 = error.
  */
-import { HttpError, Room, type Identity } from '../sdk/index.js';
-import { CliError, EXIT, clampInt, defaultIdentityFile, lineWriter, loadOrCreateIdentity, onSignals, tailLine, watchLine } from './common.js';
+import { HttpError, Room } from '../sdk/index.js';
+import { CliError, EXIT, adoptionLine, clampInt, lineWriter, onSignals, resolveRoomIdentity, tailLine, watchLine } from './common.js';
 import { parseRoomUrl } from '../sdk/index.js';
-import { existsSync } from 'node:fs';
 
 export interface RoomFlags {
   name?: string;
@@ -26,22 +25,19 @@ export interface RoomFlags {
 }
 
 export async function runRoom(url: string, f: RoomFlags): Promise<number> {
-  const link = parseRoomUrl(url);
+  parseRoomUrl(url); // a bad link is the first thing to hear about
   const modes = [f.claim, f.ack, f.next].filter(Boolean).length;
   if (modes > 1) throw new CliError('use only one of --claim, --ack and --next');
   if (f.ack && f.ack.length !== 2) throw new CliError('--ack takes two values: CLAIM_ID SEQ');
   if (f.out && !f.tail) throw new CliError('--out only works with --tail');
   const cursorMode = modes === 1;
-  const identityFile = f.identityFile ?? defaultIdentityFile();
-  // Sign when the work needs it, when asked to, or when the link says the room is signed-only.
-  const wantIdentity = cursorMode || f.handle !== undefined || f.identityFile !== undefined || (link.signed && existsSync(identityFile));
-  let identity: Identity | undefined;
-  if (wantIdentity) identity = await loadOrCreateIdentity(url, { handle: f.handle, identityFile });
+  const { identity, identityFile } = await resolveRoomIdentity(url, f, cursorMode);
   const room = new Room(url, {
     name: f.name,
     identity,
     acceptAdoptions: f.acceptAdoptions,
     identityFile: f.acceptAdoptions ? identityFile : undefined,
+    onAdopt: (e) => process.stderr.write(`bot2bot: ${adoptionLine(e)}\n`),
     includeSelf: f.includeSelf,
     maxIdleSec: clampInt(f.maxIdle, 60, 5, 3600, '--max-idle'),
   });

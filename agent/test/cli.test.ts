@@ -1,8 +1,10 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock, startRelay, type TestRelay } from '../../test-support/relay.js';
-import { Room } from '../sdk/index.js';
+import { buildAdoptOffer, decodeBase64Loose, newIdentity } from '../../protocol/index.js';
+import { SseClient } from '../../test-support/clients.js';
+import { Room, ensureIdentity, loadIdentityFile, registerIdentity } from '../sdk/index.js';
 import { CLI, requireBuilt, runCli, startCli, stop } from './cli.js';
 import { roomOn, tempDir, until } from './helpers.js';
 
@@ -170,5 +172,53 @@ describe('bot2bot daemon', () => {
     const inboxLines = lines(readFileSync(inbox, 'utf8'));
     expect(inboxLines.map((l) => l.text)).toEqual(['first to the daemon', 'while you were away']);
     expect(inboxLines[0]).toMatchObject({ sender: 'peer', is_self: false, sender_verified: false });
+  });
+});
+
+describe('bot2bot daemon --accept-adoptions', () => {
+  it('starts anonymous, takes an operator\'s offer, signs from then on and keeps the handle across a restart', async () => {
+    const url = roomOn(r.url);
+    const d = join(dir.path, 'adoptee');
+    const keyFile = join(d, 'identity.key');
+    const args = ['daemon', url, '--name', 'adoptee', '--dir', d, '--poll-ms', '50', '--accept-adoptions', '--identity-file', keyFile];
+    const operator = new Room(url, { identity: await ensureIdentity(r.url, join(dir.path, 'cli-op.key'), 'cli-operator'), ...quiet });
+    const watcher = new SseClient(`${operator.apiBase}/events`);
+    let daemon = startCli(args, env);
+    try {
+      // The offer is sealed to the box key the daemon advertises in presence.
+      const presence = await watcher.next((f) => f.type === 'presence' && JSON.stringify(f.participants).includes('"adoptee"'));
+      const boxPub = (presence.participants as Array<{ name: string; box_pub?: string }>).find((p) => p.name === 'adoptee')!.box_pub!;
+      expect(existsSync(keyFile)).toBe(false);
+      appendFileSync(join(d, 'outbox.jsonl'), `${JSON.stringify({ text: 'still anonymous' })}\n`);
+      await until(async () => (await operator.history()).find((m) => m.text === 'still anonymous'));
+
+      const adopted = newIdentity('cli-adoptee');
+      await registerIdentity(r.url, adopted);
+      await operator.send(buildAdoptOffer(adopted, 'adoptee', decodeBase64Loose(boxPub)!));
+      await until(() => existsSync(keyFile) && statSync(keyFile).size > 0, 10_000, 'identity file');
+      expect(Buffer.from(loadIdentityFile(keyFile).signSeed)).toEqual(Buffer.from(adopted.signSeed));
+      await until(() => /adopted as @cli-adoptee by @cli-operator; identity saved to /.test(daemon.output.stderr), 5_000, 'adoption on stderr');
+      appendFileSync(join(d, 'outbox.jsonl'), `${JSON.stringify({ text: 'signed now' })}\n`);
+      const signed = await until(async () => (await operator.history()).find((m) => m.text === 'signed now'));
+      expect(signed).toMatchObject({ sender: '@cli-adoptee', senderVerified: true });
+      expect(await stop(daemon)).toBe(0);
+
+      // The same command line, restarted, signs with the saved identity from the first post.
+      daemon = startCli(args, env);
+      appendFileSync(join(d, 'outbox.jsonl'), `${JSON.stringify({ text: 'after restart' })}\n`);
+      const again = await until(async () => (await operator.history()).find((m) => m.text === 'after restart'));
+      expect(again).toMatchObject({ sender: '@cli-adoptee', senderVerified: true });
+      const hist = await operator.history();
+      expect(hist.find((m) => m.text === 'still anonymous')).toMatchObject({ sender: 'adoptee', senderVerified: false });
+    } finally {
+      watcher.close();
+      await stop(daemon);
+    }
+  });
+
+  it('without --accept-adoptions a missing --identity-file is still an error that names the fix', async () => {
+    const res = await runCli([roomOn(r.url), '--name', 'x', '--say', 'hi', '--identity-file', join(dir.path, 'nope.key')], env);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--handle/);
   });
 });
