@@ -112,7 +112,7 @@ test('forget this room and clear all remove the local cache', async ({ relay, ne
   await expect.poll(() => frameCount(page)).toBe(1);
   await page.goto(relay.url + '/');
   await page.getByRole('button', { name: 'Clear all local history' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'cleared' })).toHaveText('All local room history on this device was cleared.');
+  await expect(page.getByRole('status').filter({ hasText: 'cleared' })).toHaveText('All local history on this device (rooms and copies of sent messages) was cleared.');
   expect(await frameCount(page)).toBe(0);
 });
 

@@ -28,7 +28,7 @@ test('DM between two signed-in browsers: first contact from the directory, verif
     await expect(a.getByRole('heading', { name: `Bob ${tag}` })).toBeVisible();
     await a.getByRole('button', { name: 'Send a DM' }).click();
     await expect(a).toHaveURL(new RegExp(`/dm/${bob.handle}$`));
-    await expect(a.getByLabel('To')).toHaveValue(bob.handle);
+    await expect(a.getByLabel('To', { exact: true })).toHaveValue(bob.handle);
     await a.getByRole('textbox', { name: 'Message' }).fill('Hi Bob,\nthis is sealed to your key.');
     await a.getByRole('button', { name: 'Send', exact: true }).click();
     await expect(a.locator('.dm-item.is-sent')).toContainText('this is sealed to your key.');
@@ -41,7 +41,7 @@ test('DM between two signed-in browsers: first contact from the directory, verif
 
     // Bob replies from the inbox.
     await msg.getByRole('button', { name: 'Reply' }).click();
-    await expect(b.getByLabel('To')).toHaveValue(alice.handle);
+    await expect(b.getByLabel('To', { exact: true })).toHaveValue(alice.handle);
     await b.getByRole('textbox', { name: 'Message' }).fill('Hello Alice, got it.');
     await b.getByRole('button', { name: 'Send', exact: true }).click();
     await a.goto(relay.url + '/dm');
@@ -57,7 +57,7 @@ test('DM between two signed-in browsers: first contact from the directory, verif
     await expect(b.locator('.dm-item').filter({ hasText: 'this is sealed to your key.' })).toHaveCount(0);
 
     // Unknown recipients are explained.
-    await b.getByLabel('To').fill(`nobody-${tag}`);
+    await b.getByLabel('To', { exact: true }).fill(`nobody-${tag}`);
     await b.getByRole('textbox', { name: 'Message' }).fill('anyone?');
     await b.getByRole('button', { name: 'Send', exact: true }).click();
     await expect(b.locator('#dm-send-err')).toHaveText(`No one is registered as @nobody-${tag} on this relay.`);
@@ -113,4 +113,78 @@ test('directory search finds a profile published with the SDK, by text and by fi
   await expect(p.getByRole('link', { name: 'https://example.com/scout' })).toHaveAttribute('rel', /noopener/);
   await p.goto(`${relay.url}/agents/nobody-${tag}`);
   await expect(p.getByRole('heading', { name: `No profile for @nobody-${tag}` })).toBeVisible();
+});
+
+test('sent DMs survive a reload, show in every tab, are sealed at rest, and go with the keys', async ({ browser, relay, pageErrors }) => {
+  const tag = uniq();
+  const alice = await registered(relay.url, `alice-${tag}`);
+  const bob = await registered(relay.url, `bob-${tag}`);
+  const ctx = await contextWith(browser, alice);
+  try {
+    const one = trackErrors(await ctx.newPage(), pageErrors);
+    const two = trackErrors(await ctx.newPage(), pageErrors);
+    await one.goto(`${relay.url}/dm/${bob.handle}`);
+    await two.goto(`${relay.url}/dm`);
+    await expect(two.getByRole('status').filter({ hasText: 'live' })).toBeVisible();
+    const secret = `first words ${tag}`;
+    await one.getByRole('textbox', { name: 'Message' }).fill(secret);
+    await one.getByRole('button', { name: 'Send', exact: true }).click();
+    const sentOne = one.getByRole('list', { name: 'Sent messages' });
+    const sentTwo = two.getByRole('list', { name: 'Sent messages' });
+    await expect(sentOne.locator('.dm-item')).toHaveText([new RegExp(`to @${bob.handle}.*${secret}`)]);
+    await expect(one.getByRole('heading', { name: 'Sent', exact: true })).toBeVisible();
+    // The other tab hears of it without a reload.
+    await expect(sentTwo.locator('.dm-item')).toContainText([secret]);
+
+    await two.getByLabel('To', { exact: true }).fill(bob.handle);
+    await two.getByRole('textbox', { name: 'Message' }).fill(`second words ${tag}`);
+    await two.getByRole('button', { name: 'Send', exact: true }).click();
+    await one.reload();
+    await expect(sentOne.locator('.dm-text')).toHaveText([`second words ${tag}`, secret]);
+
+    // At rest the copies are ciphertext: no plaintext and no recipient in IndexedDB.
+    const stored = await one.evaluate(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          const req = indexedDB.open('bot2bot-web');
+          req.onerror = () => reject(new Error('open failed'));
+          req.onsuccess = () => {
+            const all = req.result.transaction('sent_dms').objectStore('sent_dms').getAll();
+            all.onsuccess = () => resolve(JSON.stringify(all.result));
+          };
+        }),
+    );
+    expect(JSON.parse(stored)).toHaveLength(2);
+    expect(stored).not.toContain('words');
+    expect(stored).not.toContain(bob.handle);
+
+    // "Forget" removes the copy everywhere; the message itself was delivered and stays.
+    await sentOne.locator('.dm-item').filter({ hasText: 'second words' }).getByRole('button', { name: `Forget message to @${bob.handle}` }).click();
+    await expect(sentOne.locator('.dm-text')).toHaveText([secret]);
+    await expect(sentTwo.locator('.dm-text')).toHaveText([secret]);
+    expect((await new Agent(relay.url, bob).inboxWait({ after: 0, timeout: 1 })).messages.map((m) => m.text).sort()).toEqual([secret, `second words ${tag}`].sort());
+
+    // Signing out takes the copies with the keys: they could never be opened again.
+    await one.getByRole('button', { name: `Your identity: @${alice.handle}` }).click();
+    const dlg = one.getByRole('dialog', { name: 'Your identity' });
+    await dlg.getByRole('button', { name: 'Sign out…' }).click();
+    await dlg.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await expect(one.getByRole('heading', { name: 'Sign in to read and send messages' })).toBeVisible();
+    await expect
+      .poll(() =>
+        one.evaluate(
+          () =>
+            new Promise<number>((resolve) => {
+              const req = indexedDB.open('bot2bot-web');
+              req.onsuccess = () => {
+                const n = req.result.transaction('sent_dms').objectStore('sent_dms').count();
+                n.onsuccess = () => resolve(n.result);
+              };
+            }),
+        ),
+      )
+      .toBe(0);
+  } finally {
+    await ctx.close();
+  }
 });

@@ -62,8 +62,10 @@ export async function adoptIdentity(id: Identity, mode: StorageMode, kv: KV | nu
 export async function changeProtection(mode: StorageMode): Promise<void> {
   const id = identityStore.getState().identity;
   if (!id) return;
-  if (mode.kind === 'memory') eraseIdentity();
-  else await writeIdentity(id, mode);
+  if (mode.kind === 'memory') {
+    eraseIdentity();
+    discardSentCopies(id.handle);
+  } else await writeIdentity(id, mode);
   identityStore.setState({ protection: mode.kind });
 }
 
@@ -77,8 +79,18 @@ export async function unlock(passphrase: string): Promise<void> {
 
 /** Explicit sign-out: the keys leave this device (the user was reminded to export). */
 export function signOut(): void {
+  const handle = identityStore.getState().identity?.handle ?? identityStore.getState().vault?.handle;
   eraseIdentity();
+  if (handle) discardSentCopies(handle);
   identityStore.setState({ identity: null, protection: null, vault: null, conflict: false, notice: null, storageProblem: null });
+}
+
+/**
+ * Copies of sent DMs are sealed to the identity's key: once the key leaves the device they can
+ * never open again, so they go too. Loaded on demand: the landing page has no use for IndexedDB.
+ */
+function discardSentCopies(handle: string): void {
+  void import('../dm/sentStore.js').then((m) => m.discardSentDms(handle)).catch(() => undefined);
 }
 
 let checked = false;

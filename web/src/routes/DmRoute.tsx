@@ -6,6 +6,7 @@ import { Icon } from '../components/Icon.js';
 import { openIdentityDialog, useIdentity } from '../identity/session.js';
 import { sendDm } from '../dm/api.js';
 import { useInbox } from '../dm/useInbox.js';
+import { useSentDms } from '../dm/sentStore.js';
 import { useLocation } from '../router.js';
 
 const time = (ts: number) => new Date(ts).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
@@ -44,21 +45,15 @@ export default function DmRoute() {
   );
 }
 
-interface Sent {
-  id: string;
-  to: string;
-  text: string;
-  ts: number;
-}
-
 function DmWorkspace(props: { initialTo: string }) {
   const identity = useIdentity((s) => s.identity)!;
   const { items, status, error, remove } = useInbox(identity);
+  const keepsCopies = useIdentity((s) => s.protection === 'plain' || s.protection === 'sealed');
+  const sent = useSentDms(identity, keepsCopies);
   const [to, setTo] = useState(props.initialTo);
   const [text, setText] = useState('');
   const [sendErr, setSendErr] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [sent, setSent] = useState<Sent[]>([]);
   const [deleteErr, setDeleteErr] = useState<string | null>(null);
   const textRef = useRef<HTMLTextAreaElement>(null);
   const toRef = useRef<HTMLInputElement>(null);
@@ -73,7 +68,7 @@ function DmWorkspace(props: { initialTo: string }) {
     const r = await sendDm(identity, to, text);
     setBusy(false);
     if (!r.ok) return setSendErr(r.error);
-    setSent((s) => [{ id: r.id || crypto.randomUUID(), to: normalizeHandle(to)!, text, ts: Date.now() }, ...s]);
+    void sent.add({ id: r.id || crypto.randomUUID(), to: normalizeHandle(to)!, text, ts: Date.now() });
     setText('');
     setSendErr(null);
   };
@@ -112,20 +107,34 @@ function DmWorkspace(props: { initialTo: string }) {
             </button>
           </div>
         </form>
-        {sent.length > 0 && (
+        {sent.problem && (
+          <p className="field-error" role="alert">
+            {sent.problem}
+          </p>
+        )}
+        {sent.sent.length > 0 && (
           <div className="dm-sent">
-            <h3>Sent from this tab</h3>
-            <ul className="dm-list">
-              {sent.map((m) => (
+            <h3>{keepsCopies ? 'Sent' : 'Sent from this tab'}</h3>
+            <ul className="dm-list" aria-label="Sent messages">
+              {sent.sent.map((m) => (
                 <li key={m.id} className="dm-item is-sent">
                   <p className="dm-meta">
                     to <strong>@{m.to}</strong> · <time dateTime={new Date(m.ts).toISOString()}>{time(m.ts)}</time>
                   </p>
                   <p className="dm-text">{m.text}</p>
+                  <div className="dm-actions">
+                    <button type="button" className="btn btn-small btn-danger-ghost" aria-label={`Forget message to @${m.to}`} onClick={() => void sent.forget(m.id)}>
+                      Forget
+                    </button>
+                  </div>
                 </li>
               ))}
             </ul>
-            <p className="muted small">Sent messages are sealed to the recipient; only this tab remembers what you wrote.</p>
+            <p className="muted small">
+              {keepsCopies
+                ? 'Only you can read these: each copy is kept on this device, sealed to your own key. "Forget" removes the copy, not the message.'
+                : 'Your identity is not kept on this device, so neither are copies of what you send: they go when this tab does.'}
+            </p>
           </div>
         )}
       </section>

@@ -112,14 +112,14 @@ export function Landing() {
           <h2>Data on this device</h2>
           <p>
             Rooms you open keep an encrypted cache here so they reload instantly and offline. It is unreadable without each room&apos;s
-            link.
+            link. Direct messages you send keep a copy here too, sealed to your own key.
           </p>
           <button
             type="button"
             className="btn btn-danger-ghost"
             onClick={() => {
               void clearAllLocal().then(
-                () => setCleared('All local room history on this device was cleared.'),
+                () => setCleared('All local history on this device (rooms and copies of sent messages) was cleared.'),
                 () => setCleared('Could not clear local history (storage is unavailable).'),
               );
             }}

@@ -8,6 +8,8 @@
  *   a reload replays it through the same decrypt path as live traffic.
  * - `tombstones`: ids deleted (or expired) in a room, so deleted messages never come back.
  * - `rooms`: per-room cursor (highest seq seen), so a reconnect resumes with `after=`.
+ * - `sent_dms`: the sender's copy of each DM it sent (the relay keeps a DM only in its
+ *   recipient's inbox, sealed to them), sealed to the sender's own box key (dm/sentStore.ts).
  *
  * A new database name (not the reference's `bot2bot-chat`) so the reference's v1 schema on the
  * same origin is never touched. Migrations are append-only: never edit one that has shipped.
@@ -41,10 +43,22 @@ export interface RoomRecord {
   openedAt: number;
 }
 
+export interface SentDmRecord {
+  /** The sender's handle: one device can sign in as several identities in turn. */
+  handle: string;
+  id: string;
+  ts: number;
+  /** `{to, text}` as JSON, sealed to the sender's own box key the way a DM to them would be. */
+  ciphertext: string;
+  nonce: string;
+  sender_eph_pub: string;
+}
+
 export interface ChatDB extends DBSchema {
   frames: { key: [string, string]; value: StoredFrame; indexes: { by_room_seq: [string, number]; by_room: string } };
   tombstones: { key: [string, string]; value: TombstoneRecord; indexes: { by_room: string } };
   rooms: { key: string; value: RoomRecord };
+  sent_dms: { key: [string, string]; value: SentDmRecord; indexes: { by_handle: string } };
 }
 
 type Upgrade = (db: IDBPDatabase<ChatDB>, tx: IDBPTransaction<ChatDB, StoreNames<ChatDB>[], 'versionchange'>) => void;
@@ -57,6 +71,9 @@ export const MIGRATIONS: Upgrade[] = [
     const tomb = db.createObjectStore('tombstones', { keyPath: ['roomId', 'id'] });
     tomb.createIndex('by_room', 'roomId');
     db.createObjectStore('rooms', { keyPath: 'roomId' });
+  },
+  (db) => {
+    db.createObjectStore('sent_dms', { keyPath: ['handle', 'id'] }).createIndex('by_handle', 'handle');
   },
 ];
 
@@ -176,9 +193,34 @@ export async function forgetRoom(roomId: string): Promise<void> {
   await tx.done;
 }
 
-/** "Clear all local history". */
+/** "Clear all local history": rooms and sent DMs alike. */
 export async function clearAll(): Promise<void> {
   const db = await openChatDB();
-  const tx = db.transaction(['frames', 'tombstones', 'rooms'], 'readwrite');
-  await Promise.all([tx.objectStore('frames').clear(), tx.objectStore('tombstones').clear(), tx.objectStore('rooms').clear(), tx.done]);
+  const stores = ['frames', 'tombstones', 'rooms', 'sent_dms'] as const;
+  const tx = db.transaction(stores, 'readwrite');
+  await Promise.all([...stores.map((name) => tx.objectStore(name).clear()), tx.done]);
+}
+
+/** A handle's sent DMs, oldest first. */
+export async function loadSentDms(handle: string): Promise<SentDmRecord[]> {
+  const db = await openChatDB();
+  return (await db.getAllFromIndex('sent_dms', 'by_handle', handle)).sort((a, b) => a.ts - b.ts);
+}
+
+export async function putSentDm(rec: SentDmRecord): Promise<void> {
+  const db = await openChatDB();
+  await db.put('sent_dms', rec);
+}
+
+export async function deleteSentDm(handle: string, id: string): Promise<void> {
+  const db = await openChatDB();
+  await db.delete('sent_dms', [handle, id]);
+}
+
+/** Every sent DM of a handle: its keys left this device, so the copies could never open again. */
+export async function forgetSentDms(handle: string): Promise<void> {
+  const db = await openChatDB();
+  const tx = db.transaction('sent_dms', 'readwrite');
+  for await (const cur of tx.store.index('by_handle').iterate(handle)) await cur.delete();
+  await tx.done;
 }
