@@ -81,6 +81,10 @@ test('DM page and promote flow screenshots', async ({ browser, relay, pageErrors
       await p.goto(`${relay.url}/dm/${bob.handle}`);
       await expect(p.locator('.dm-item').first()).toBeVisible();
       await p.getByRole('textbox', { name: 'Message' }).fill('Yes please, keep it short.');
+      await p.getByRole('button', { name: 'Send', exact: true }).click();
+      // The sent list (kept on the device) is part of what must fit and pass axe.
+      await expect(p.getByRole('list', { name: 'Sent messages' }).locator('.dm-item')).toContainText(['Yes please, keep it short.']);
+      await p.getByRole('textbox', { name: 'Message' }).fill('And the numbers, please.');
       await noOverflow(p, `dm@${s.name}`);
       await p.screenshot({ path: `${SHOTS}/identity-dm-${s.name}.png`, fullPage: true });
       await axe(p, `dm@${s.name}`);
