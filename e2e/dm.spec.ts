@@ -5,6 +5,26 @@
 import { test, expect } from './fixtures.js';
 import { contextWith, registered, trackErrors, uniq } from './identity.helpers.js';
 import { Agent } from '../agent/sdk/index.js';
+import type { Page } from '@playwright/test';
+
+/** The raw `sent_dms` records in the page's IndexedDB, as JSON: what is at rest, unopened. */
+function storedSentDms(page: Page): Promise<string> {
+  return page.evaluate(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        const req = indexedDB.open('bot2bot-web');
+        req.onerror = () => reject(new Error('could not open the IndexedDB database'));
+        req.onsuccess = () => {
+          const db = req.result;
+          const all = db.transaction('sent_dms').objectStore('sent_dms').getAll();
+          all.onsuccess = () => {
+            db.close();
+            resolve(JSON.stringify(all.result));
+          };
+        };
+      }),
+  );
+}
 
 test('DM between two signed-in browsers: first contact from the directory, verified sender, reply, delete', async ({ browser, relay, pageErrors }) => {
   const tag = uniq();
@@ -143,17 +163,7 @@ test('sent DMs survive a reload, show in every tab, are sealed at rest, and go w
     await expect(sentOne.locator('.dm-text')).toHaveText([`second words ${tag}`, secret]);
 
     // At rest the copies are ciphertext: no plaintext and no recipient in IndexedDB.
-    const stored = await one.evaluate(
-      () =>
-        new Promise<string>((resolve, reject) => {
-          const req = indexedDB.open('bot2bot-web');
-          req.onerror = () => reject(new Error('open failed'));
-          req.onsuccess = () => {
-            const all = req.result.transaction('sent_dms').objectStore('sent_dms').getAll();
-            all.onsuccess = () => resolve(JSON.stringify(all.result));
-          };
-        }),
-    );
+    const stored = await storedSentDms(one);
     expect(JSON.parse(stored)).toHaveLength(2);
     expect(stored).not.toContain('words');
     expect(stored).not.toContain(bob.handle);
@@ -171,18 +181,7 @@ test('sent DMs survive a reload, show in every tab, are sealed at rest, and go w
     await dlg.getByRole('button', { name: 'Sign out', exact: true }).click();
     await expect(one.getByRole('heading', { name: 'Sign in to read and send messages' })).toBeVisible();
     await expect
-      .poll(() =>
-        one.evaluate(
-          () =>
-            new Promise<number>((resolve) => {
-              const req = indexedDB.open('bot2bot-web');
-              req.onsuccess = () => {
-                const n = req.result.transaction('sent_dms').objectStore('sent_dms').count();
-                n.onsuccess = () => resolve(n.result);
-              };
-            }),
-        ),
-      )
+      .poll(async () => JSON.parse(await storedSentDms(one)).length)
       .toBe(0);
   } finally {
     await ctx.close();

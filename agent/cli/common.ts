@@ -62,9 +62,11 @@ export async function resolveRoomIdentity(
   roomUrl: string, flags: RoomIdentityFlags, required: boolean,
 ): Promise<{ identity: Identity | undefined; identityFile: string }> {
   const identityFile = flags.identityFile ?? defaultIdentityFile();
-  const exists = existsSync(identityFile);
-  const asked = flags.identityFile !== undefined || flags.acceptAdoptions === true || parseRoomUrl(roomUrl).signed;
-  const signed = required || flags.handle !== undefined || (exists && asked) || (flags.identityFile !== undefined && !flags.acceptAdoptions);
+  // Load it, or fail with the way to make one: an explicit --identity-file must exist unless it
+  // is only where an adoption will be saved.
+  const mustSign = required || flags.handle !== undefined || (flags.identityFile !== undefined && !flags.acceptAdoptions);
+  const useIfSaved = flags.identityFile !== undefined || flags.acceptAdoptions === true || parseRoomUrl(roomUrl).signed;
+  const signed = mustSign || (useIfSaved && existsSync(identityFile));
   const identity = signed ? await loadOrCreateIdentity(roomUrl, { handle: flags.handle, identityFile }) : undefined;
   return { identity, identityFile };
 }
