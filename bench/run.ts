@@ -40,6 +40,8 @@ const HELP = `usage: npm run bench -- (--url http://127.0.0.1:PORT[,…] | --spa
   --idle N             idle WebSockets (default 20000, capped by the open-file limit)
   --rtt-samples N      round trips per transport (default 300)
   --step-seconds S     offered-load seconds per ladder step (default 3)
+  --warmup-seconds S   unrecorded seconds at a ladder's first rate before its first step
+                       (default 5, 1 with --quick; 0 skips it)
   --repeat N           run every scenario N times (default 1), each round on fresh processes
                        with --spawn; figures are medians, a ratio the median of the rounds' ratios
   --quick              short ladders, 1 s steps (smoke test)
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
         idle: { type: 'string' },
         'rtt-samples': { type: 'string' },
         'step-seconds': { type: 'string' },
+        'warmup-seconds': { type: 'string' },
         repeat: { type: 'string' },
         quick: { type: 'boolean' },
         out: { type: 'string' },
@@ -140,6 +143,8 @@ async function main(): Promise<void> {
   const idle = Math.min(idleWanted, idleCap);
   const stepSeconds = Number(args['step-seconds'] ?? (quick ? 1 : 3));
   if (!(stepSeconds > 0 && stepSeconds <= 30)) fail('--step-seconds must be in (0, 30]');
+  const warmupSeconds = Number(args['warmup-seconds'] ?? (quick ? 1 : 5));
+  if (!(warmupSeconds >= 0 && warmupSeconds <= 60)) fail('--warmup-seconds must be in [0, 60]');
   const rttSamples = positiveInt('--rtt-samples', args['rtt-samples'], quick ? 100 : 300);
   const repeat = positiveInt('--repeat', args.repeat, 1);
   const outDir = path.resolve(args.out ?? path.join(ROOT, 'bench/results'));
@@ -191,7 +196,7 @@ async function main(): Promise<void> {
   let checks: ReturnType<typeof checkTargets> = [];
   // Written after every target, so a run interrupted later keeps what it finished.
   const save = (complete: boolean) =>
-    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), command: `npm run bench -- ${argv}`, complete, machine: { ...m, loadAverageAtStart: load }, options: { scenarios, fanout, quick, stepSeconds, rttSamples, idle, repeat, pinned: pin, serverEnv }, servers, rounds, targets: checks }, null, 2) + '\n');
+    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), command: `npm run bench -- ${argv}`, complete, machine: { ...m, loadAverageAtStart: load }, options: { scenarios, fanout, quick, stepSeconds, warmupSeconds, rttSamples, idle, repeat, pinned: pin, serverEnv }, servers, rounds, targets: checks }, null, 2) + '\n');
 
   // An interrupted run must not leave a pinned server behind.
   let current: (() => Promise<void>) | undefined;
@@ -220,7 +225,7 @@ async function main(): Promise<void> {
       probe: started.probe,
       stepSeconds,
       drainMs: 3000,
-      warmupSeconds: 1,
+      warmupSeconds,
       restMs: 1000,
       log,
     };

@@ -107,7 +107,8 @@ export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<La
     await openAll(slots, async (r) => void (await addMember(r)));
     ctx.log(`  ${spec.name}: ${all.length} subscribers ready in ${spec.rooms} room(s)`);
 
-    // An unrecorded second at the first rate: JIT warm-up on both sides is not the relay's speed.
+    // Unrecorded seconds at the first rate: JIT warm-up on either side is not its sustained speed.
+    // One second was not enough for the relay's longer path (docs/PERFORMANCE.md, finding 17).
     if (ctx.warmupSeconds > 0) {
       await runStep({ ...ctx, stepSeconds: ctx.warmupSeconds }, spec, spec.rates[0]!, rooms, paths, members, all, pools, addMember);
       await sleep(ctx.restMs);
