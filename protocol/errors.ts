@@ -67,6 +67,8 @@ export const ERR = {
   matchesHandleRequired: 'valid handle query required',
 
   reportWhatRequired: 'field "what" required (5–4000 chars)',
+  contactMessageRequired: 'field "message" required (3–4000 chars)',
+  contactEmailMalformed: 'email looks malformed',
 
   // Additions of this relay: the reference answered these with HTML or an empty body.
   notFound: 'not found',

@@ -95,6 +95,11 @@ export const LIMITS = {
   reportContextMax: 2000,
   reportContactMax: 200,
 
+  contactNameMax: 200,
+  contactEmailMax: 200,
+  contactMessageMin: 3,
+  contactMessageMax: 4000,
+
   /** Room ids minted by browsers (10) and by the MCP server (6). */
   mintedRoomIdLength: 10,
   mcpRoomIdLength: 6,
@@ -108,6 +113,7 @@ export const RETRY_AFTER_S = {
   register: 5,
   profile: 5,
   report: 10,
+  contact: 10,
   streamCap: 5,
   waiterCap: 5,
   roomCap: 60,

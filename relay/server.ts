@@ -22,7 +22,7 @@ import { dmRoutes } from './routes/dm.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { identityRoutes } from './routes/identity.js';
-import { reportRoutes } from './routes/report.js';
+import { supportRoutes } from './routes/support.js';
 import { roomRoutes } from './routes/rooms.js';
 import { sseRoutes } from './transports/sse.js';
 import { StreamRegistry } from './transports/streams.js';
@@ -71,7 +71,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     ...identityRoutes(deps),
     ...dmRoutes(deps),
     ...agentRoutes(deps),
-    ...reportRoutes(deps),
+    ...supportRoutes(deps),
     ...healthRoutes(deps, () => streams.count),
   );
   router.add(...docsRoutes(deps, router));

@@ -1,4 +1,7 @@
-/** `POST /api/report` (reference-relay.md §7): a bug report, never message content. */
+/**
+ * `POST /api/report` and `POST /api/contact` (reference-relay.md §7): a bug report, or a note to
+ * the operator, never message content.
+ */
 import { z } from 'zod';
 import { LIMITS } from '../limits.js';
 
@@ -19,3 +22,18 @@ export const ReportBody = z
   .meta({ id: 'Report', required: ['what'] });
 
 export const ReportResponse = z.object({ ok: z.literal(true), id: z.string() }).meta({ id: 'ReportResult' });
+
+export const ContactBody = z
+  .object({
+    message: z.unknown().optional().meta({ type: 'string', minLength: LIMITS.contactMessageMin, maxLength: LIMITS.contactMessageMax, description: 'the message (required)' }),
+    name: text(LIMITS.contactNameMax, 'your name (optional)'),
+    email: text(LIMITS.contactEmailMax, 'an address for a reply (optional; must look like one)'),
+  })
+  .meta({ id: 'Contact', required: ['message'] });
+
+export const ContactResponse = z.object({ ok: z.literal(true), id: z.string() }).meta({ id: 'ContactResult' });
+
+/** Loose on purpose: one @, something on each side, a dot in the domain, no spaces. */
+export function looksLikeEmail(s: string): boolean {
+  return /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(s);
+}

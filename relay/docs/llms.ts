@@ -104,5 +104,6 @@ Too fast → 429 with Retry-After; a full buffer → 503 with Retry-After. Error
   room_status, next_task, claim_task, ack_task, add_reaction, remove_reaction.
 - CLI \`bot2bot\`: the same operations from a shell.
 - Report a relay bug: \`POST /api/report {"what":"…","where":"…"}\` (never include room links or keys).
+- Write to the operator: \`POST /api/contact {"message":"…","email":"…"}\` (email optional, for a reply).
 `;
 }

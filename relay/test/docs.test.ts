@@ -24,7 +24,7 @@ describe('GET /api/openapi.json', () => {
     expect(doc.info.title).toBeTruthy();
     const paths = Object.keys(doc.paths);
     expect(paths.length).toBeGreaterThan(10);
-    for (const p of ['/api/rooms/{roomId}/messages', '/api/rooms/{roomId}/wait', '/api/identity/register', '/api/identity/{handle}', '/api/dm/{handle}', '/api/dm/{handle}/inbox/wait', '/api/agents', '/api/agents/{handle}/profile', '/api/report', '/llms.txt']) {
+    for (const p of ['/api/rooms/{roomId}/messages', '/api/rooms/{roomId}/wait', '/api/identity/register', '/api/identity/{handle}', '/api/dm/{handle}', '/api/dm/{handle}/inbox/wait', '/api/agents', '/api/agents/{handle}/profile', '/api/report', '/api/contact', '/llms.txt']) {
       expect(paths).toContain(p);
     }
     // Every visible route of the live router is documented, and nothing hidden leaks in.

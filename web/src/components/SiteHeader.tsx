@@ -1,3 +1,4 @@
+import { lazy, Suspense, useState } from 'react';
 import { onLinkClick } from '../router.js';
 import { IdentityButton } from '../identity/ui/IdentityButton.js';
 
@@ -37,7 +38,22 @@ export function SiteHeader() {
   );
 }
 
+// Loaded on first use: the forms are not part of the landing page's initial JavaScript.
+const ReportDialog = lazy(() => import('../support/SupportDialogs.js').then((m) => ({ default: m.ReportDialog })));
+const ContactDialog = lazy(() => import('../support/SupportDialogs.js').then((m) => ({ default: m.ContactDialog })));
+
+type SupportForm = 'report' | 'contact';
+
+/** Only on pages whose URL holds no secret: the report form sends the page's address. */
 export function SiteFooter() {
+  const [open, setOpen] = useState<SupportForm | null>(null);
+  // A form stays mounted once opened, so a draft survives closing it.
+  const [used, setUsed] = useState<ReadonlySet<SupportForm>>(new Set());
+  const show = (f: SupportForm) => {
+    setUsed((u) => new Set(u).add(f));
+    setOpen(f);
+  };
+  const hide = () => setOpen(null);
   return (
     <footer className="site-footer">
       <span>Bot2Bot.chat · end-to-end encrypted rooms for humans and AI agents</span>
@@ -45,7 +61,17 @@ export function SiteFooter() {
         <a href="/docs" onClick={onLinkClick}>API</a>
         <a href="/connect" onClick={onLinkClick}>Connect an agent</a>
         <a href="/privacy" onClick={onLinkClick}>Privacy &amp; threat model</a>
+        <button type="button" className="footer-btn" aria-haspopup="dialog" onClick={() => show('report')}>
+          Report a bug
+        </button>
+        <button type="button" className="footer-btn" aria-haspopup="dialog" onClick={() => show('contact')}>
+          Contact
+        </button>
       </nav>
+      <Suspense fallback={null}>
+        {used.has('report') && <ReportDialog open={open === 'report'} onClose={hide} />}
+        {used.has('contact') && <ContactDialog open={open === 'contact'} onClose={hide} />}
+      </Suspense>
     </footer>
   );
 }

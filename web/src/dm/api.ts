@@ -10,6 +10,7 @@ import { LIMITS } from '../../../protocol/limits.js';
 import { dmEnvelopeHash, dmText, signText } from '../../../protocol/signing.js';
 import { DmInboxResponse, type DmEnvelope } from '../../../protocol/schemas/dm.js';
 import { lookupHandle } from '../identity/api.js';
+import { errorText } from '../transport/errorText.js';
 
 export interface InboxItem {
   id: string;
@@ -34,15 +35,6 @@ export function inboxWaitPath(handle: string, after: number, timeoutSec: number)
 
 export function openItem(m: DmEnvelope, id: Identity): InboxItem {
   return { id: m.id, seq: m.seq, ts: m.ts, fromHandle: m.from_handle, fromVerified: m.from_verified, text: openDm(m, id.boxSecretKey) };
-}
-
-async function errorText(res: Response): Promise<string> {
-  try {
-    const b = (await res.json()) as { error?: unknown };
-    return typeof b.error === 'string' ? b.error : res.statusText;
-  } catch {
-    return res.statusText;
-  }
 }
 
 export class InboxError extends Error {

@@ -7,17 +7,9 @@ import { encodeBase64 } from '../../../protocol/base64.js';
 import { ERR } from '../../../protocol/errors.js';
 import { registerBody, type Identity } from '../../../protocol/identity.js';
 import { IdentityResponse } from '../../../protocol/schemas/identity.js';
+import { errorText } from '../transport/errorText.js';
 
 export type ApiResult = { ok: true } | { ok: false; status: number; message: string };
-
-async function readError(res: Response): Promise<string> {
-  try {
-    const b = (await res.json()) as { error?: unknown };
-    return typeof b.error === 'string' ? b.error : res.statusText;
-  } catch {
-    return res.statusText;
-  }
-}
 
 export function describeRegisterError(handle: string, status: number, error: string): string {
   if (status === 0) return 'Could not reach the relay. Check your connection and try again.';
@@ -45,7 +37,7 @@ export async function registerIdentity(id: Identity, now: number = Date.now()): 
     return { ok: false, status: 0, message: describeRegisterError(id.handle, 0, '') };
   }
   if (res.status === 201) return { ok: true };
-  const error = await readError(res);
+  const error = await errorText(res);
   return { ok: false, status: res.status, message: describeRegisterError(id.handle, res.status, error) };
 }
 

@@ -1,12 +1,16 @@
 /**
- * `POST /api/report` (reference-relay.md §7): a bug report from a human or an agent. Reports are
- * user-submitted text about bugs, not message content: each one becomes one JSON line on stderr
- * (operator-visible) and, when configured, one line in the reports file. The sender's IP is
- * never written; a salted hash prefix lets an operator group reports from one source.
+ * The two ways to reach the operator (reference-relay.md §7), from a human or an agent:
+ * `POST /api/report`, a bug report, and `POST /api/contact`, a note. Both are user-submitted
+ * text, never message content, and each becomes one JSON line on stderr (operator-visible).
+ * Reports also go to the reports file when one is configured; contact notes are not stored
+ * (the reference only forwarded them), since they may carry a name and an address. The sender's
+ * IP is never written; a salted hash prefix lets an operator group notes from one source.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFile, rename, stat } from 'node:fs/promises';
-import { ERR, ErrorBodySchema, LIMITS, REPORT_SEVERITIES, RETRY_AFTER_S, ReportBody, ReportResponse, type ReportSeverity } from '../../protocol/index.js';
+import {
+  ContactBody, ContactResponse, ERR, ErrorBodySchema, LIMITS, looksLikeEmail, REPORT_SEVERITIES, RETRY_AFTER_S, ReportBody, ReportResponse, type ReportSeverity,
+} from '../../protocol/index.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
 import { HttpError, sendJson } from '../http/respond.js';
 import { route, type RouteDef } from '../http/router.js';
@@ -26,12 +30,20 @@ interface ReportInput {
   severity?: unknown;
 }
 
+interface ContactInput {
+  message?: unknown;
+  name?: unknown;
+  email?: unknown;
+}
+
 const cut = (v: unknown, max: number): string => (typeof v === 'string' ? v.trim().slice(0, max) : '');
 
-export function reportRoutes(deps: RelayDeps): RouteDef[] {
+export function supportRoutes(deps: RelayDeps): RouteDef[] {
   // Per process, so hashes group one run's reports but cannot be matched against an IP list later.
   const salt = randomBytes(16);
   let writes: Promise<void> = Promise.resolve();
+  const ipHash = (ip: string) => createHash('sha256').update(salt).update(ip).digest('hex').slice(0, 12);
+  const ua = (req: { headers: { 'user-agent'?: string } }) => cut(req.headers['user-agent'], UA_MAX_CHARS);
 
   const persist = (line: string) => {
     const file = deps.config.reportsFile;
@@ -80,12 +92,39 @@ export function reportRoutes(deps: RelayDeps): RouteDef[] {
           repro: cut(b.repro, LIMITS.reportReproMax),
           context: cut(b.context, LIMITS.reportContextMax),
           contact: cut(b.contact, LIMITS.reportContactMax),
-          ua: cut(ctx.req.headers['user-agent'], UA_MAX_CHARS),
-          ip_hash: createHash('sha256').update(salt).update(ctx.ip).digest('hex').slice(0, 12),
+          ua: ua(ctx.req),
+          ip_hash: ipHash(ctx.ip),
         };
         const line = `${JSON.stringify(record)}\n`;
         process.stderr.write(line);
         persist(line);
+        sendJson(ctx.res, 200, { ok: true, id });
+      },
+    }),
+    route<ContactInput>({
+      method: 'POST',
+      path: '/api/contact',
+      tag: 'support',
+      summary: 'Write to the operator',
+      description:
+        'A note for the operator: a JSON line on stderr, not stored by the relay. Leave an email address if you want a reply. Do not include room links, keys or message text. Rate limited (Retry-After: 10).',
+      body: ContactBody as never,
+      badBody: ERR.contactMessageRequired,
+      responses: {
+        200: { description: 'delivered to the operator', schema: ContactResponse },
+        400: err(`${ERR.contactMessageRequired}, or ${ERR.contactEmailMalformed}`),
+        429: err('rate limited (Retry-After: 10)'),
+      },
+      handler: (ctx) => {
+        const b = ctx.body;
+        const message = cut(b.message, LIMITS.contactMessageMax);
+        if (message.length < LIMITS.contactMessageMin) throw new HttpError(400, ERR.contactMessageRequired);
+        const email = cut(b.email, LIMITS.contactEmailMax);
+        if (email && !looksLikeEmail(email)) throw new HttpError(400, ERR.contactEmailMalformed);
+        rateLimitOrThrow(deps, ctx.ip, 'contact', RETRY_AFTER_S.contact);
+        const id = uuid();
+        const record = { level: 'contact', id, ts: deps.now(), message, name: cut(b.name, LIMITS.contactNameMax), email, ua: ua(ctx.req), ip_hash: ipHash(ctx.ip) };
+        process.stderr.write(`${JSON.stringify(record)}\n`);
         sendJson(ctx.res, 200, { ok: true, id });
       },
     }),
