@@ -21,12 +21,7 @@ describe('POST /api/report', () => {
     dir = mkdtempSync(join(tmpdir(), 'b2b-report-'));
     const file = join(dir, 'reports.jsonl');
     r = await startRelay({ reportsFile: file });
-    const lines: string[] = [];
-    const orig = process.stderr.write.bind(process.stderr);
-    vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      if (typeof chunk === 'string' && chunk.includes('"level":"report"')) lines.push(chunk);
-      return orig(chunk as string, ...(rest as []));
-    }) as typeof process.stderr.write);
+    const lines = captureStderr('report');
     const res = await call('POST', `${r.url}/api/report`, { what: 'the docs page is blank', where: '/api/docs', severity: 'critical', extra: 'dropped' }, { 'user-agent': 'test-agent/1' });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ ok: true, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
@@ -67,12 +62,7 @@ describe('POST /api/contact', () => {
     dir = mkdtempSync(join(tmpdir(), 'b2b-contact-'));
     const file = join(dir, 'reports.jsonl');
     r = await startRelay({ reportsFile: file });
-    const lines: string[] = [];
-    const orig = process.stderr.write.bind(process.stderr);
-    vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      if (typeof chunk === 'string' && chunk.includes('"level":"contact"')) lines.push(chunk);
-      return orig(chunk as string, ...(rest as []));
-    }) as typeof process.stderr.write);
+    const lines = captureStderr('contact');
     const res = await call('POST', `${r.url}/api/contact`, { message: '  hello, can we self-host?  ', name: 'Ada', email: 'ada@example.org', extra: 'dropped' }, { 'user-agent': 'test-agent/1' });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ ok: true, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
@@ -110,6 +100,17 @@ describe('POST /api/contact', () => {
     expect((await call('POST', `${r.url}/api/report`, { what: 'still reachable' })).status).toBe(200);
   });
 });
+
+/** The JSON lines of one level the relay writes to stderr from now on (still written through). */
+function captureStderr(level: string): string[] {
+  const lines: string[] = [];
+  const orig = process.stderr.write.bind(process.stderr);
+  vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    if (typeof chunk === 'string' && chunk.includes(`"level":"${level}"`)) lines.push(chunk);
+    return orig(chunk as string, ...(rest as []));
+  }) as typeof process.stderr.write);
+  return lines;
+}
 
 function readFileSafe(p: string): string {
   try {

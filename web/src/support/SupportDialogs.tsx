@@ -39,6 +39,25 @@ function Sent(props: { text: string; onClose: () => void }) {
   );
 }
 
+/** The form's error line (which its fields point to with aria-describedby), then its buttons. */
+function FormEnd(props: { errorId: string; error: string | undefined; busy: boolean; submit: string; onCancel: () => void }) {
+  return (
+    <>
+      <p id={props.errorId} className="field-error" role="alert">
+        {props.error}
+      </p>
+      <div className="row-end">
+        <button type="button" className="btn" onClick={props.onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={props.busy}>
+          {props.busy ? 'Sending…' : props.submit}
+        </button>
+      </div>
+    </>
+  );
+}
+
 const KEY_WARNING = 'Never paste a room link or key here: anyone who has the link can read the room.';
 
 export function ReportDialog(props: Props) {
@@ -86,17 +105,7 @@ export function ReportDialog(props: Props) {
           </div>
           <label htmlFor="report-contact">How to reach you (optional)</label>
           <input id="report-contact" maxLength={LIMITS.reportContactMax} autoComplete="email" value={contact} onChange={(e) => setContact(e.target.value)} />
-          <p id="report-err" className="field-error" role="alert">
-            {s.error?.error}
-          </p>
-          <div className="row-end">
-            <button type="button" className="btn" onClick={close}>
-              Cancel
-            </button>
-            <button type="submit" className="btn btn-primary" disabled={s.busy}>
-              {s.busy ? 'Sending…' : 'Send report'}
-            </button>
-          </div>
+          <FormEnd errorId="report-err" error={s.error?.error} busy={s.busy} submit="Send report" onCancel={close} />
         </form>
       )}
     </Dialog>
@@ -142,17 +151,7 @@ export function ContactDialog(props: Props) {
             aria-describedby="contact-err"
             onChange={(e) => (setEmail(e.target.value), s.clear())}
           />
-          <p id="contact-err" className="field-error" role="alert">
-            {s.error?.error}
-          </p>
-          <div className="row-end">
-            <button type="button" className="btn" onClick={close}>
-              Cancel
-            </button>
-            <button type="submit" className="btn btn-primary" disabled={s.busy}>
-              {s.busy ? 'Sending…' : 'Send'}
-            </button>
-          </div>
+          <FormEnd errorId="contact-err" error={s.error?.error} busy={s.busy} submit="Send" onCancel={close} />
         </form>
       )}
     </Dialog>
