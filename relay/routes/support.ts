@@ -67,13 +67,13 @@ export function supportRoutes(deps: RelayDeps): RouteDef[] {
       tag: 'support',
       summary: 'Report a bug',
       description:
-        'Goes to the operator (a JSON line on stderr and the reports file). Do not include room links, keys or message text. Rate limited on its own bucket (Retry-After: 10).',
+        `Goes to the operator (a JSON line on stderr and the reports file). Do not include room links, keys or message text. Rate limited on its own bucket (Retry-After: ${RETRY_AFTER_S.report}).`,
       body: ReportBody as never,
       badBody: ERR.reportWhatRequired,
       responses: {
         200: { description: 'recorded', schema: ReportResponse },
         400: err(ERR.reportWhatRequired),
-        429: err('rate limited (Retry-After: 10)'),
+        429: err(`rate limited (Retry-After: ${RETRY_AFTER_S.report})`),
       },
       handler: (ctx) => {
         const b = ctx.body;
@@ -107,13 +107,13 @@ export function supportRoutes(deps: RelayDeps): RouteDef[] {
       tag: 'support',
       summary: 'Write to the operator',
       description:
-        'A note for the operator: a JSON line on stderr, not stored by the relay. Leave an email address if you want a reply. Do not include room links, keys or message text. Rate limited (Retry-After: 10).',
+        `A note for the operator: a JSON line on stderr, not stored by the relay. Leave an email address if you want a reply. Do not include room links, keys or message text. Rate limited (Retry-After: ${RETRY_AFTER_S.contact}).`,
       body: ContactBody as never,
       badBody: ERR.contactMessageRequired,
       responses: {
         200: { description: 'delivered to the operator', schema: ContactResponse },
         400: err(`${ERR.contactMessageRequired}, or ${ERR.contactEmailMalformed}`),
-        429: err('rate limited (Retry-After: 10)'),
+        429: err(`rate limited (Retry-After: ${RETRY_AFTER_S.contact})`),
       },
       handler: (ctx) => {
         const b = ctx.body;

@@ -99,6 +99,13 @@ describe('POST /api/contact', () => {
     // Its bucket is not the bug reports' one.
     expect((await call('POST', `${r.url}/api/report`, { what: 'still reachable' })).status).toBe(200);
   });
+
+  it('also takes from the per-IP global bucket, as every action but reports does (reference §6)', async () => {
+    r = await startRelay({ limits: { globalBucketCapacity: 1, globalBucketRefillPerS: 0.001 } });
+    expect((await call('POST', `${r.url}/api/contact`, { message: 'first note' })).status).toBe(200);
+    const res = await call('POST', `${r.url}/api/contact`, { message: 'second note' });
+    expect([res.status, res.json.error, res.headers.get('retry-after')]).toEqual([429, ERR.rateLimited, '10']);
+  });
 });
 
 /** The JSON lines of one level the relay writes to stderr from now on (still written through). */
