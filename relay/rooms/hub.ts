@@ -3,6 +3,7 @@
  * Shared state (sequence, buffer, lock, cursors) is the backend's; the hub only listens to it.
  */
 import { ERR, type StoredMessage } from '../../protocol/index.js';
+import { messageFrame } from './messageFrame.js';
 import { OutFrame, type Subscriber, type Waiter } from './subscriber.js';
 import type { PresenceEntry, RoomBackend } from './types.js';
 
@@ -27,7 +28,7 @@ export class Hub {
   ) {
     backend.attach(
       {
-        message: (roomId, m) => this.fanOut(roomId, m),
+        message: (roomId, m, frame) => this.fanOut(roomId, m, frame),
         locked: (roomId) => this.broadcast(roomId, '{"type":"locked"}'),
         presence: (roomId) => this.schedulePresence(roomId),
         evicted: () => {},
@@ -71,12 +72,12 @@ export class Hub {
     // Marks the room busy (on every node, with a shared backend) before the client hears
     // `ready`, so nothing it does next can find the room evictable.
     await this.backend.touch(roomId, now);
-    const read = await this.backend.read(roomId, after, Number.MAX_SAFE_INTEGER, now);
+    const read = await this.backend.replay(roomId, after, now);
     let lastSent = after;
     if (read) {
-      for (const m of read.messages) {
-        sub.send(new OutFrame(messageFrame(m)));
-        lastSent = m.seq;
+      for (const r of read.frames) {
+        sub.send(r.frame);
+        lastSent = r.seq;
       }
     }
     const lastSeq = read?.lastSeq ?? 0;
@@ -157,11 +158,10 @@ export class Hub {
     this.rooms.clear();
   }
 
-  private fanOut(roomId: string, m: StoredMessage): void {
+  /** Serialized once for every subscriber, whatever the transport (by the backend, if it did). */
+  private fanOut(roomId: string, m: StoredMessage, frame = new OutFrame(messageFrame(m))): void {
     const room = this.rooms.get(roomId);
     if (!room) return;
-    // Serialized once for every subscriber, whatever the transport.
-    const frame = new OutFrame(messageFrame(m));
     for (const s of room.subs) {
       if (s.pending) s.pending.push({ seq: m.seq, frame });
       else s.send(frame);
@@ -231,19 +231,4 @@ function localPresence(room: LocalRoom): { size: number; entries: PresenceEntry[
     entries.push(e);
   }
   return { size: room.subs.size, entries };
-}
-
-/**
- * `{"type":"message",…the stored message}`, written out field by field: half the cost of
- * JSON.stringify plus a prefix (docs/PERFORMANCE.md), and built once per message for every
- * subscriber. Only `sender` and `reply_to` can need escaping. `ciphertext` and `nonce` passed
- * the strict base64 schema before any backend stored them and `id` is the relay's own UUID, so
- * they are copied as they are. Same fields, same order as JSON.stringify of a StoredMessage.
- */
-export function messageFrame(m: StoredMessage): string {
-  let s = '{"type":"message","seq":' + m.seq + ',"id":"' + m.id + '","sender":' + JSON.stringify(m.sender) + ',"sender_verified":' + m.sender_verified +
-    ',"ciphertext":"' + m.ciphertext + '","nonce":"' + m.nonce + '","ts":' + m.ts;
-  if (m.ttl_ms !== undefined) s += ',"ttl_ms":' + m.ttl_ms;
-  if (m.reply_to !== undefined) s += ',"reply_to":' + JSON.stringify(m.reply_to);
-  return s + '}';
 }

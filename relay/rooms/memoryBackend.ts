@@ -4,9 +4,11 @@
 import { LIMITS, type Participant } from '../../protocol/index.js';
 import type { RelayLimits } from '../config.js';
 import type {
-  AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, RoomBackend, RoomInfo, StoredMessage,
+  AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
 import { MessageLog, messageBytes } from './messageLog.js';
+import { messageFrame } from './messageFrame.js';
+import { OutFrame } from './subscriber.js';
 import { storedMessage } from './types.js';
 import { uuid } from '../uuid.js';
 
@@ -68,12 +70,14 @@ export class MemoryBackend implements RoomBackend {
     }
     if (room.signedOnly && !signed) return { ok: false, reason: 'locked' };
     const message = storedMessage(room.nextSeq++, draft, uuid(), now);
-    room.log.push(message);
+    // Built here rather than in the hub because the log keeps the message as these very bytes.
+    const frame = new OutFrame(messageFrame(message));
+    room.log.push(message, frame.ws);
     this.bufferedBytes += messageBytes(message);
     room.lastActive = now;
     this.prune(room, now);
     if (lockedNow) this.events.locked(roomId);
-    this.events.message(roomId, message);
+    this.events.message(roomId, message, frame);
     return { ok: true, message, locked: room.signedOnly };
   }
 
@@ -83,6 +87,16 @@ export class MemoryBackend implements RoomBackend {
     this.prune(room, now);
     const log = room.log;
     return { messages: log.after(after, limit), lastSeq: log.lastSeq, oldestSeq: log.firstSeq };
+  }
+
+  async replay(roomId: string, after: number, now: number): Promise<ReplayResult | null> {
+    const room = this.rooms.get(roomId);
+    if (!room) return null;
+    this.prune(room, now);
+    const log = room.log;
+    const frames: ReplayResult['frames'] = [];
+    for (let i = log.firstAfter(after); i < log.length; i++) frames.push({ seq: log.seqAt(i)!, frame: OutFrame.ofBytes(log.frameAt(i)!) });
+    return { frames, lastSeq: log.lastSeq, oldestSeq: log.firstSeq };
   }
 
   async info(roomId: string, now: number): Promise<RoomInfo | null> {

@@ -13,13 +13,15 @@ import { RedisIdentityMirror, type MirroredRegistry } from '../identity/sharedId
 import type { BucketSpecs } from '../limits/rateLimit.js';
 import { RATE_TAG, SharedRateLimiter } from '../limits/sharedRateLimit.js';
 import { mergePresence } from './memoryBackend.js';
+import { messageFrame } from './messageFrame.js';
 import { checkPersistence, openRedis, parseRedisUrl } from './redis/connect.js';
 import { EventStream } from './redis/events.js';
 import { SCRIPTS, type ScriptName } from './redis/scripts.js';
 import type {
-  AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, RoomBackend, RoomInfo, StoredMessage,
+  AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
 import { storedMessage } from './types.js';
+import { OutFrame } from './subscriber.js';
 import { uuid } from '../uuid.js';
 
 const NO_EVENTS: BackendEvents = { message() {}, locked() {}, presence() {}, evicted() {} };
@@ -159,6 +161,13 @@ export class RedisBackend implements RoomBackend {
     const out = (await this.run('read', now, roomId, String(Math.floor(after)), lim)) as [number, string?, string?, string[]?];
     if (out[0] !== 1) return null;
     return { lastSeq: Number(out[1]), oldestSeq: Number(out[2]), messages: (out[3] ?? []).map((j) => JSON.parse(j) as StoredMessage) };
+  }
+
+  async replay(roomId: string, after: number, now: number): Promise<ReplayResult | null> {
+    const read = await this.read(roomId, after, Number.MAX_SAFE_INTEGER, now);
+    if (!read) return null;
+    const frames = read.messages.map((m) => ({ seq: m.seq, frame: new OutFrame(messageFrame(m)) }));
+    return { frames, lastSeq: read.lastSeq, oldestSeq: read.oldestSeq };
   }
 
   async info(roomId: string, now: number): Promise<RoomInfo | null> {

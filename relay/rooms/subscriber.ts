@@ -5,13 +5,24 @@ import type { StoredMessage } from '../../protocol/index.js';
  * fan-out to N sockets costs N writes, not N serializations.
  */
 export class OutFrame {
-  private wsBytes: Buffer | undefined;
   private sseBytes: Buffer | undefined;
 
-  constructor(readonly json: string) {}
+  /** From the JSON text, or (`ofBytes`) from the UTF-8 bytes a WebSocket sends. */
+  constructor(
+    private jsonText: string | undefined,
+    private wsBytes?: Buffer,
+  ) {}
+
+  static ofBytes(ws: Buffer): OutFrame {
+    return new OutFrame(undefined, ws);
+  }
+
+  get json(): string {
+    return (this.jsonText ??= this.wsBytes!.toString('utf8'));
+  }
 
   get ws(): Buffer {
-    return (this.wsBytes ??= Buffer.from(this.json, 'utf8'));
+    return (this.wsBytes ??= Buffer.from(this.jsonText!, 'utf8'));
   }
 
   get sse(): Buffer {

@@ -4,6 +4,7 @@
  * (open sockets, parked requests) lives in the Hub instead.
  */
 import type { Participant, StoredMessage } from '../../protocol/index.js';
+import type { OutFrame } from './subscriber.js';
 
 export type { StoredMessage, Participant };
 
@@ -55,6 +56,13 @@ export interface ReadResult {
   oldestSeq: number;
 }
 
+/** What a stream replays on join: every retained message newer than a seq, as frames. */
+export interface ReplayResult {
+  frames: Array<{ seq: number; frame: OutFrame }>;
+  lastSeq: number;
+  oldestSeq: number;
+}
+
 export interface PresenceEntry {
   name: string;
   box_pub?: string;
@@ -78,7 +86,8 @@ export type AckOutcome = { ok: true; advanced: boolean; cursor: number } | { ok:
 
 /** Events a backend raises for every node, including the one that caused them. */
 export interface BackendEvents {
-  message(roomId: string, message: StoredMessage): void;
+  /** `frame`, when given, is the message's frame already built: fan-out sends it as it is. */
+  message(roomId: string, message: StoredMessage, frame?: OutFrame): void;
   locked(roomId: string): void;
   presence(roomId: string): void;
   evicted(roomId: string): void;
@@ -99,6 +108,8 @@ export interface RoomBackend {
   append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): AppendOutcome | Promise<AppendOutcome>;
   /** Messages with seq > after, oldest first, at most `limit`; null when the room is missing. */
   read(roomId: string, after: number, limit: number, now: number): Promise<ReadResult | null>;
+  /** Messages with seq > after as delivery frames, for a stream's replay; null when the room is missing. */
+  replay(roomId: string, after: number, now: number): Promise<ReplayResult | null>;
   info(roomId: string, now: number): Promise<RoomInfo | null>;
   /** Bump lastActive (a parked waiter, a heartbeat, a subscriber joining or leaving). */
   touch(roomId: string, now: number): Promise<void>;

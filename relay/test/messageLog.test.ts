@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../protocol/index.js';
+import { messageFrame } from '../rooms/messageFrame.js';
 import { MessageLog } from '../rooms/messageLog.js';
 import type { StoredMessage } from '../rooms/types.js';
 
@@ -15,6 +16,11 @@ function msg(seq: number, ts = T0, ttl_ms?: number, quads = 1): StoredMessage {
 /** What a message of `quads` counts against the buffer limit. */
 const bytesOf = (quads: number) => 4 * quads + LIMITS.messageOverheadBytes;
 
+/** Keep a message as the backend does: with its delivery frame's bytes. */
+function keep(log: MessageLog, m: StoredMessage): void {
+  log.push(m, Buffer.from(messageFrame(m)));
+}
+
 const seqs = (log: MessageLog) => log.after(0, Infinity).map((m) => m.seq);
 
 describe('MessageLog', () => {
@@ -23,7 +29,7 @@ describe('MessageLog', () => {
     const total = LIMITS.replayMaxMessages * 3 + 7;
     let freed = 0;
     for (let s = 1; s <= total; s++) {
-      log.push(msg(s));
+      keep(log, msg(s));
       freed += log.prune(T0);
     }
     expect(log.length).toBe(LIMITS.replayMaxMessages);
@@ -41,18 +47,18 @@ describe('MessageLog', () => {
 
   it('drops messages older than the replay window', () => {
     const log = new MessageLog();
-    log.push(msg(1, T0));
-    log.push(msg(2, T0 + 1000));
+    keep(log, msg(1, T0));
+    keep(log, msg(2, T0 + 1000));
     expect(log.prune(T0 + LIMITS.replayMaxAgeMs)).toBe(bytesOf(1));
     expect(seqs(log)).toEqual([2]);
   });
 
   it('expires TTL messages from the middle only once their deadline passes', () => {
     const log = new MessageLog();
-    log.push(msg(1, T0, undefined, 1));
-    log.push(msg(2, T0, 5_000, 2));
-    log.push(msg(3, T0, undefined, 3));
-    log.push(msg(4, T0, 60_000, 4));
+    keep(log, msg(1, T0, undefined, 1));
+    keep(log, msg(2, T0, 5_000, 2));
+    keep(log, msg(3, T0, undefined, 3));
+    keep(log, msg(4, T0, 60_000, 4));
     expect(log.prune(T0 + 4_999)).toBe(0);
     expect(seqs(log)).toEqual([1, 2, 3, 4]);
     expect(log.prune(T0 + 5_000)).toBe(bytesOf(2));
@@ -64,5 +70,40 @@ describe('MessageLog', () => {
     expect(log.bytes).toBe(bytesOf(1) + bytesOf(3));
     expect(log.bySeq(3)?.seq).toBe(3);
     expect(log.bySeq(2)).toBeUndefined();
+  });
+
+  it('gives back every message field for field, and its frame byte for byte, after compactions', () => {
+    const log = new MessageLog();
+    const kept: StoredMessage[] = [];
+    for (let s = 1; s <= LIMITS.replayMaxMessages + 300; s++) {
+      const m = msg(s, T0 + s, s % 3 === 0 ? 86_400_000 : undefined, 1 + (s % 50));
+      if (s % 7 === 0) m.reply_to = `id-${s - 1}`;
+      if (s % 11 === 0) m.sender = 'quote " é \u2028 \ud800 lone surrogate';
+      keep(log, m);
+      kept.push(m);
+      log.prune(T0 + s);
+    }
+    const live = kept.slice(-LIMITS.replayMaxMessages);
+    expect(log.after(0, Infinity)).toEqual(live);
+    for (let i = 0; i < log.length; i += 97) expect(log.frameAt(i)!.toString()).toBe(messageFrame(live[i]!));
+    expect(log.bySeq(live[5]!.seq)).toEqual(live[5]);
+  });
+
+  it('copies frames into chunks of its own room, one of its own for a frame larger than a chunk', () => {
+    const a = new MessageLog();
+    const b = new MessageLog();
+    const big = msg(3, T0, undefined, 40_000);
+    for (const m of [msg(1), msg(2)]) {
+      keep(a, m);
+      keep(b, m);
+    }
+    keep(a, big);
+    const chunkOf = (log: MessageLog, i: number) => log.frameAt(i)!.buffer;
+    expect(chunkOf(a, 0)).toBe(chunkOf(a, 1));
+    expect(chunkOf(a, 0)).not.toBe(chunkOf(b, 0));
+    // Never a slice of Node's shared Buffer pool, where one kept message would pin others' bytes.
+    expect(chunkOf(a, 0)).not.toBe(Buffer.from('x').buffer);
+    expect(a.frameAt(2)!.length).toBe(Buffer.byteLength(messageFrame(big)));
+    expect(a.at(2)).toEqual(big);
   });
 });
