@@ -3,18 +3,18 @@
  * count, and from anywhere when their own TTL runs out.
  *
  * Each message is kept only as its delivery frame's UTF-8 bytes, copied into this room's own
- * byte chunks, with its seq, time, deadline and cost in number columns. A message held as an
- * object with four strings was five objects on the JS heap; 200 busy rooms hold 400,000
+ * byte chunks, with its seq, time, deadline, cost and place in a row of a typed ring. A message held
+ * as an object with four strings was five objects on the JS heap; 200 busy rooms hold 400,000
  * messages, and every major GC marked two million objects on the one core the relay has
- * (docs/PERFORMANCE.md, finding 19). Held this way a message is one small view object; its
- * bytes are off the heap, where the marker never goes. Reads decode the few messages they
- * return; a WebSocket or SSE replay sends the bytes as they are.
+ * (docs/PERFORMANCE.md, finding 19). Held this way a message is no object at all: its bytes are
+ * outside the heap and its numbers are unboxed, so the marker has nothing to visit. Reads decode
+ * the few messages they return; a WebSocket or SSE replay sends the bytes as they are.
  *
  * A full room drops one message per append. Removing it with `splice(0, 1)` moved all 2,000
- * entries on every post (8% of the relay's time under HTTP ingest, docs/PERFORMANCE.md), so the
- * live window starts at `head` and the columns are compacted only once the dead prefix is as
- * long as the window: amortized O(1) per append. TTL expiry is scanned for only when the
- * earliest deadline in the buffer has passed, not on every call.
+ * entries on every post (8% of the relay's time under HTTP ingest, docs/PERFORMANCE.md); a ring
+ * drops it in O(1), and unlike a growing array that is compacted now and then it makes no
+ * garbage either. TTL expiry is scanned for only when the earliest deadline in the buffer has
+ * passed, not on every call.
  */
 import { LIMITS } from '../../protocol/index.js';
 import { parseMessageFrame } from './messageFrame.js';
@@ -25,78 +25,119 @@ export function messageBytes(m: StoredMessage): number {
   return m.ciphertext.length + LIMITS.messageOverheadBytes;
 }
 
-/** Compaction never bothers below this many dead slots. */
-const MIN_COMPACT = 64;
-
 /**
  * A room's frames are copied into chunks of its own, so a message kept for a day pins only its
  * own room's bytes, never another room's dead ones, as slices of Node's shared 8 KiB Buffer pool
  * would. Chunks double from small (a quiet room holds little) up to a cap; a frame larger than
- * the cap gets a chunk of its own size. A chunk is freed by the GC once no live view points in.
+ * the cap gets a chunk of its own size. Chunks are numbered in order of allocation, and a message
+ * is found by (chunk number, offset, length): no object per message, not even a view. Chunks are
+ * let go from the front once no live message is in them.
  */
 const CHUNK_MIN = 1024;
 const CHUNK_MAX = 64 * 1024;
 
 class FrameChunks {
-  private chunk: Buffer | null = null;
+  /** Chunks numbered `[firstNo, firstNo + list.length)`; frames go into the last one. */
+  private list: Buffer[] = [];
+  private firstNo = 0;
   private used = 0;
+  private lastSize = 0;
+  /** Where the last `append` put its frame, in the chunk whose number it returned. */
+  lastOffset = 0;
+  /** Bytes of every chunk held, used or not. */
+  held = 0;
 
-  /** A copy of `frame` in this room's chunks. */
-  copy(frame: Buffer): Buffer {
+  /** Copy `frame` in; returns its chunk's number, with the offset in `lastOffset`. */
+  append(frame: Buffer): number {
     const len = frame.length;
-    let chunk = this.chunk;
+    let chunk = this.list[this.list.length - 1];
     if (!chunk || this.used + len > chunk.length) {
-      const size = Math.max(len, chunk ? Math.min(CHUNK_MAX, chunk.length * 2) : CHUNK_MIN);
-      chunk = this.chunk = Buffer.allocUnsafeSlow(size);
+      this.lastSize = Math.max(len, this.lastSize > 0 ? Math.min(CHUNK_MAX, this.lastSize * 2) : CHUNK_MIN);
+      chunk = Buffer.allocUnsafeSlow(this.lastSize);
+      this.list.push(chunk);
+      this.held += chunk.length;
       this.used = 0;
     }
     frame.copy(chunk, this.used);
-    const view = chunk.subarray(this.used, this.used + len);
+    this.lastOffset = this.used;
     this.used += len;
-    return view;
+    return this.firstNo + this.list.length - 1;
+  }
+
+  chunk(no: number): Buffer {
+    return this.list[no - this.firstNo]!;
+  }
+
+  /** Let go of every chunk numbered below `no` (all of them when nothing is live). */
+  releaseBelow(no: number): void {
+    const drop = Math.min(no - this.firstNo, this.list.length);
+    if (drop <= 0) return;
+    for (const gone of this.list.splice(0, drop)) this.held -= gone.length;
+    this.firstNo += drop;
+    if (this.list.length === 0) this.used = 0;
   }
 }
+
+/** Fields of a message's row: seq, ts, deadline (`ts + ttl_ms`, or Infinity), cost, and where its frame is. */
+const SEQ = 0;
+const TS = 1;
+const DEADLINE = 2;
+const COST = 3;
+const CHUNK = 4;
+const OFFSET = 5;
+const LENGTH = 6;
+const STRIDE = 7;
+/** Ring capacities are powers of two; a full room's (replayMaxMessages) is reached by doubling. */
+const RING_MIN = 16;
 
 export class MessageLog {
   private readonly chunks = new FrameChunks();
   /**
-   * Columns, one slot per message, in step. `[0, head)` are dead slots; their frames are cleared
-   * so that they pin no chunk until compaction.
+   * One row of STRIDE numbers per message, in a ring: `start` is the oldest row, `count` rows
+   * follow it. Fixed-size and typed, so appending and dropping allocate nothing, and the marker
+   * has nothing in it to visit.
    */
-  private frames: (Buffer | undefined)[] = [];
-  private seqs: number[] = [];
-  private times: number[] = [];
-  /** `ts + ttl_ms`, or Infinity for a message without a TTL. */
-  private deadlines: number[] = [];
-  /** What each message counts against the buffer limit (messageBytes). */
-  private costs: number[] = [];
-  private head = 0;
+  private rows = new Float64Array(RING_MIN * STRIDE);
+  private mask = RING_MIN - 1;
+  private start = 0;
+  private count = 0;
   /** Earliest deadline among buffered messages; Infinity when none carries a TTL. */
   private nextExpiry = Infinity;
   /** Bytes of the live window, counted with the per-message overhead. */
   bytes = 0;
 
   get length(): number {
-    return this.seqs.length - this.head;
+    return this.count;
+  }
+
+  /** Bytes of the chunks this room's frames occupy (what the process really holds for them). */
+  get chunkBytes(): number {
+    return this.chunks.held;
   }
 
   get firstSeq(): number {
-    return this.length > 0 ? this.seqs[this.head]! : 0;
+    return this.count > 0 ? this.rows[this.row(0) + SEQ]! : 0;
   }
 
   get lastSeq(): number {
-    return this.length > 0 ? this.seqs[this.seqs.length - 1]! : 0;
+    return this.count > 0 ? this.rows[this.row(this.count - 1) + SEQ]! : 0;
   }
 
   /** Keep `message`, whose delivery frame is `frame` (the bytes are copied). */
   push(message: StoredMessage, frame: Buffer): void {
+    if (this.count > this.mask) this.resize((this.mask + 1) * 2);
     const cost = messageBytes(message);
     const deadline = message.ttl_ms !== undefined ? message.ts + message.ttl_ms : Infinity;
-    this.frames.push(this.chunks.copy(frame));
-    this.seqs.push(message.seq);
-    this.times.push(message.ts);
-    this.deadlines.push(deadline);
-    this.costs.push(cost);
+    const chunkNo = this.chunks.append(frame);
+    const r = this.row(this.count++);
+    const rows = this.rows;
+    rows[r + SEQ] = message.seq;
+    rows[r + TS] = message.ts;
+    rows[r + DEADLINE] = deadline;
+    rows[r + COST] = cost;
+    rows[r + CHUNK] = chunkNo;
+    rows[r + OFFSET] = this.chunks.lastOffset;
+    rows[r + LENGTH] = frame.length;
     this.bytes += cost;
     if (deadline < this.nextExpiry) this.nextExpiry = deadline;
   }
@@ -107,51 +148,59 @@ export class MessageLog {
    */
   prune(now: number): number {
     const before = this.bytes;
-    const end = this.seqs.length;
+    const rows = this.rows;
     const maxAge = now - LIMITS.replayMaxAgeMs;
-    let h = this.head;
-    while (h < end && (this.times[h]! <= maxAge || end - h > LIMITS.replayMaxMessages)) {
-      this.bytes -= this.costs[h]!;
-      this.frames[h++] = undefined;
+    while (this.count > 0) {
+      const r = this.row(0);
+      if (rows[r + TS]! > maxAge && this.count <= LIMITS.replayMaxMessages) break;
+      this.bytes -= rows[r + COST]!;
+      this.start = (this.start + 1) & this.mask;
+      this.count--;
     }
-    this.head = h;
     if (now >= this.nextExpiry) this.dropExpired(now);
-    else if (this.head >= MIN_COMPACT && this.head >= this.length) this.compact();
+    if (this.bytes === before) return 0;
+    this.chunks.releaseBelow(this.count > 0 ? rows[this.row(0) + CHUNK]! : Infinity);
+    // A room that emptied out gives back the ring it grew to.
+    if (this.mask + 1 > RING_MIN && this.count * 4 <= this.mask + 1) this.resize(Math.max(RING_MIN, (this.mask + 1) / 2));
     return before - this.bytes;
   }
 
-  /** Index (0-based within the live window) of the first message with seq > after. */
+  /** Index (0-based, oldest first) of the first message with seq > after. */
   firstAfter(after: number): number {
-    const seqs = this.seqs;
-    let lo = this.head;
-    let hi = seqs.length;
+    let lo = 0;
+    let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (seqs[mid]! <= after) lo = mid + 1;
+      if (this.rows[this.row(mid) + SEQ]! <= after) lo = mid + 1;
       else hi = mid;
     }
-    return lo - this.head;
+    return lo;
   }
 
-  /** The message at a live-window index, decoded from its frame. */
+  /** The message at an index, decoded from its frame. */
   at(i: number): StoredMessage | undefined {
-    const frame = this.frameAt(i);
-    return frame && parseMessageFrame(frame);
+    if (i < 0 || i >= this.count) return undefined;
+    const r = this.row(i);
+    const offset = this.rows[r + OFFSET]!;
+    return parseMessageFrame(this.chunks.chunk(this.rows[r + CHUNK]!), offset, offset + this.rows[r + LENGTH]!);
   }
 
-  /** The delivery frame's bytes of the message at a live-window index. */
+  /** The delivery frame's bytes of the message at an index (a view, not a copy). */
   frameAt(i: number): Buffer | undefined {
-    return i >= 0 ? this.frames[this.head + i] : undefined;
+    if (i < 0 || i >= this.count) return undefined;
+    const r = this.row(i);
+    const offset = this.rows[r + OFFSET]!;
+    return this.chunks.chunk(this.rows[r + CHUNK]!).subarray(offset, offset + this.rows[r + LENGTH]!);
   }
 
   seqAt(i: number): number | undefined {
-    return i >= 0 && i < this.length ? this.seqs[this.head + i] : undefined;
+    return i >= 0 && i < this.count ? this.rows[this.row(i) + SEQ] : undefined;
   }
 
   /** Up to `limit` messages with seq > after, oldest first. */
   after(after: number, limit: number): StoredMessage[] {
     const out: StoredMessage[] = [];
-    for (let i = this.firstAfter(after); i < this.length && out.length < limit; i++) out.push(this.at(i)!);
+    for (let i = this.firstAfter(after); i < this.count && out.length < limit; i++) out.push(this.at(i)!);
     return out;
   }
 
@@ -160,36 +209,41 @@ export class MessageLog {
     return this.seqAt(i) === seq ? this.at(i) : undefined;
   }
 
+  /** Where the i-th oldest message's row starts in `rows`. */
+  private row(i: number): number {
+    return ((this.start + i) & this.mask) * STRIDE;
+  }
+
+  /** Removes expired messages from anywhere in the window, keeping the others in order. */
   private dropExpired(now: number): void {
-    const { frames, seqs, times, deadlines, costs } = this;
+    const rows = this.rows;
     let next = Infinity;
-    let w = 0;
-    for (let r = this.head; r < seqs.length; r++) {
-      const deadline = deadlines[r]!;
+    let kept = 0;
+    for (let i = 0; i < this.count; i++) {
+      const r = this.row(i);
+      const deadline = rows[r + DEADLINE]!;
       if (deadline <= now) {
-        this.bytes -= costs[r]!;
+        this.bytes -= rows[r + COST]!;
         continue;
       }
       if (deadline < next) next = deadline;
-      frames[w] = frames[r];
-      seqs[w] = seqs[r]!;
-      times[w] = times[r]!;
-      deadlines[w] = deadline;
-      costs[w] = costs[r]!;
-      w++;
+      // `kept <= i`, so this never overwrites a row still to be read.
+      if (kept !== i) rows.copyWithin(this.row(kept), r, r + STRIDE);
+      kept++;
     }
-    frames.length = seqs.length = times.length = deadlines.length = costs.length = w;
-    this.head = 0;
+    this.count = kept;
     this.nextExpiry = next;
   }
 
-  private compact(): void {
-    const h = this.head;
-    this.frames = this.frames.slice(h);
-    this.seqs = this.seqs.slice(h);
-    this.times = this.times.slice(h);
-    this.deadlines = this.deadlines.slice(h);
-    this.costs = this.costs.slice(h);
-    this.head = 0;
+  /** A new ring of `capacity` rows (a power of two), oldest first from row 0. */
+  private resize(capacity: number): void {
+    const rows = new Float64Array(capacity * STRIDE);
+    // The live rows are at most two runs: from `start` to the ring's end, then from its front.
+    const first = Math.min(this.count, this.mask + 1 - this.start);
+    rows.set(this.rows.subarray(this.start * STRIDE, (this.start + first) * STRIDE), 0);
+    if (first < this.count) rows.set(this.rows.subarray(0, (this.count - first) * STRIDE), first * STRIDE);
+    this.rows = rows;
+    this.mask = capacity - 1;
+    this.start = 0;
   }
 }

@@ -106,4 +106,65 @@ describe('MessageLog', () => {
     expect(a.frameAt(2)!.length).toBe(Buffer.byteLength(messageFrame(big)));
     expect(a.at(2)).toEqual(big);
   });
+
+  it('lets go of the chunks of dropped messages, from the front and when TTLs empty the room', () => {
+    const log = new MessageLog();
+    const frameBytes = (m: StoredMessage) => Buffer.byteLength(messageFrame(m));
+    let live = 0;
+    for (let s = 1; s <= LIMITS.replayMaxMessages * 5; s++) {
+      keep(log, msg(s, T0, undefined, 25));
+      log.prune(T0);
+    }
+    for (let i = 0; i < log.length; i++) live += frameBytes(log.at(i)!);
+    // What is held stays within the live frames plus one partly dead chunk at each end.
+    expect(log.chunkBytes).toBeGreaterThanOrEqual(live);
+    expect(log.chunkBytes).toBeLessThanOrEqual(live + 2 * 64 * 1024);
+    const ttlLog = new MessageLog();
+    for (let s = 1; s <= 500; s++) keep(ttlLog, msg(s, T0, 1_000, 25));
+    expect(ttlLog.chunkBytes).toBeGreaterThan(0);
+    ttlLog.prune(T0 + 1_000);
+    expect(ttlLog.length).toBe(0);
+    expect(ttlLog.chunkBytes).toBe(0);
+    // And it starts again from a small chunk.
+    keep(ttlLog, msg(501, T0 + 2_000));
+    expect(ttlLog.at(0)?.seq).toBe(501);
+  });
+
+  it('agrees with a plain list through random appends, count and age drops and TTL expiry, across ring growth, wrap and shrink', () => {
+    const log = new MessageLog();
+    let model: StoredMessage[] = [];
+    let seed = 42;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    let now = T0;
+    let seq = 0;
+    for (let step = 0; step < 12_000; step++) {
+      // Bursts of appends, then quiet stretches in which TTLs run out and the ring shrinks.
+      const phase = Math.floor(step / 3000) % 2;
+      if (phase === 0 || rand(10) === 0) {
+        const m = msg(++seq, now, rand(4) === 0 ? 1 + rand(5_000) : undefined, 1 + rand(3));
+        keep(log, m);
+        model.push(m);
+      }
+      now += rand(3) === 0 ? rand(400) : 0;
+      if (rand(50) === 0) now += LIMITS.replayMaxAgeMs / 4;
+      log.prune(now);
+      model = model.filter((m) => m.ts > now - LIMITS.replayMaxAgeMs && (m.ttl_ms === undefined || m.ts + m.ttl_ms > now)).slice(-LIMITS.replayMaxMessages);
+      if (step % 250 === 0 || step > 11_990) {
+        expect(log.after(0, Infinity)).toEqual(model);
+        expect(log.bytes).toBe(model.reduce((a, m) => a + bytesOf(m.ciphertext.length / 4), 0));
+        const pick = model[rand(Math.max(1, model.length))];
+        if (pick) expect(log.bySeq(pick.seq)).toEqual(pick);
+      }
+    }
+  });
+
+  it('keeps order when its ring grows while wrapped around', () => {
+    const log = new MessageLog();
+    for (let s = 1; s <= 10; s++) keep(log, msg(s, s <= 5 ? T0 : T0 + LIMITS.replayMaxAgeMs));
+    // The first five age out, so the oldest live row is no longer the ring's first.
+    log.prune(T0 + LIMITS.replayMaxAgeMs);
+    for (let s = 11; s <= 40; s++) keep(log, msg(s, T0 + LIMITS.replayMaxAgeMs));
+    expect(seqs(log)).toEqual(Array.from({ length: 35 }, (_, i) => i + 6));
+    expect(log.at(34)?.seq).toBe(40);
+  });
 });
