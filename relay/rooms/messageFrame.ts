@@ -24,9 +24,10 @@ export function messageFrame(m: StoredMessage): string {
 }
 
 /**
- * The stored message inside a frame's UTF-8 bytes (`bytes[start, end)`), fields in wire order. Lossless: JSON.stringify
- * escapes lone surrogates, so the UTF-8 of a frame is plain JSON text whatever `sender` held.
- * Parsing from after the prefix leaves no `type` key to delete (which would slow the object).
+ * The stored message inside a frame's UTF-8 bytes (`bytes[start, end)`), fields in wire order.
+ * Lossless: JSON.stringify escapes lone surrogates, so the UTF-8 of a frame is plain JSON text
+ * whatever `sender` held. Parsing from after the prefix leaves no `type` key to delete (which
+ * would slow the object).
  */
 export function parseMessageFrame(bytes: Buffer, start = 0, end = bytes.length): StoredMessage {
   return JSON.parse('{' + bytes.toString('utf8', start + MESSAGE_FRAME_PREFIX.length, end)) as StoredMessage;
