@@ -28,6 +28,19 @@ export interface RelayLimits {
   streamsMax: number;
   /** Heartbeat entries kept per room (the reference had no cap). */
   heartbeatsPerRoom: number;
+  /** Per-socket budgets of inbound WebSocket frames, by kind (transports/frameBudget.ts). */
+  wsHelloCap: number;
+  wsHelloRefillPerS: number;
+  wsListeningCap: number;
+  wsListeningRefillPerS: number;
+  wsPostCap: number;
+  wsPostRefillPerS: number;
+  wsInvalidCap: number;
+  wsInvalidRefillPerS: number;
+  /** Frames over budget a socket may send (refilling at 1/s) before it is closed with 1008. */
+  wsStrikes: number;
+  /** One member's rename and presence broadcasts go out at most once per this interval. */
+  renameIntervalMs: number;
 }
 
 export interface RelayConfig {
@@ -70,6 +83,16 @@ export function defaultLimits(): RelayLimits {
     slowConsumerBytes: 4 * 1024 * 1024,
     streamsMax: 100_000,
     heartbeatsPerRoom: 256,
+    wsHelloCap: 30,
+    wsHelloRefillPerS: 1,
+    wsListeningCap: 30,
+    wsListeningRefillPerS: 1,
+    wsPostCap: LIMITS.rateBucketCapacity,
+    wsPostRefillPerS: LIMITS.rateBucketRefillPerS,
+    wsInvalidCap: 30,
+    wsInvalidRefillPerS: 1,
+    wsStrikes: 50,
+    renameIntervalMs: 1000,
   };
 }
 
@@ -87,8 +110,15 @@ export function defaultConfig(overrides: Partial<Omit<RelayConfig, 'limits'>> & 
     publicBaseUrl: null,
     redisUrl: null,
     ...rest,
-    limits: { ...defaultLimits(), ...limits },
+    limits: withPostBudget({ ...defaultLimits(), ...limits }, limits),
   };
+}
+
+/** A socket's post budget follows the per-(IP, room) post bucket unless it is set on its own. */
+function withPostBudget(merged: RelayLimits, given: Partial<RelayLimits> | undefined): RelayLimits {
+  if (given?.wsPostCap === undefined) merged.wsPostCap = merged.rateBucketCapacity;
+  if (given?.wsPostRefillPerS === undefined) merged.wsPostRefillPerS = merged.rateBucketRefillPerS;
+  return merged;
 }
 
 const ENV_LIMITS: Record<string, keyof RelayLimits> = {
@@ -107,6 +137,16 @@ const ENV_LIMITS: Record<string, keyof RelayLimits> = {
   GLOBAL_RL_REFILL_PER_SEC: 'globalBucketRefillPerS',
   SLOW_CONSUMER_BYTES: 'slowConsumerBytes',
   STREAMS_MAX: 'streamsMax',
+  WS_HELLO_CAP: 'wsHelloCap',
+  WS_HELLO_REFILL_PER_SEC: 'wsHelloRefillPerS',
+  WS_LISTENING_CAP: 'wsListeningCap',
+  WS_LISTENING_REFILL_PER_SEC: 'wsListeningRefillPerS',
+  WS_POST_CAP: 'wsPostCap',
+  WS_POST_REFILL_PER_SEC: 'wsPostRefillPerS',
+  WS_INVALID_CAP: 'wsInvalidCap',
+  WS_INVALID_REFILL_PER_SEC: 'wsInvalidRefillPerS',
+  WS_STRIKES: 'wsStrikes',
+  RENAME_INTERVAL_MS: 'renameIntervalMs',
 };
 
 /** Documented in the README's configuration table; unknown values fail loudly at start. */

@@ -51,7 +51,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const stores = await createStores(config);
   const { backend, inboxes, rate } = stores;
   const now = options.clock ?? (() => Date.now());
-  const hub = new Hub(backend, now);
+  const hub = new Hub(backend, now, config.limits.renameIntervalMs);
   const nonces = new NonceCache();
   const deps: RelayDeps = {
     config,

@@ -11,6 +11,18 @@ interface LocalRoom {
   subs: Set<Subscriber>;
   waiters: Set<Waiter>;
   presenceTimer: NodeJS.Timeout | null;
+  /** Members that said hello within the last rename interval; null when there are none. */
+  hellos: Map<Subscriber, HelloState> | null;
+  helloTimer: NodeJS.Timeout | null;
+}
+
+/** One member's throttled hellos: what the room last heard, and whether it has news since. */
+interface HelloState {
+  /** When its rename and presence last went out. */
+  at: number;
+  /** The name the room last heard from it. */
+  heard: string | null;
+  dirty: boolean;
 }
 
 /** Presence changes within this window go out as one frame: a join storm stays linear. */
@@ -25,6 +37,7 @@ export class Hub {
   constructor(
     private readonly backend: RoomBackend,
     private readonly now: () => number,
+    private readonly renameIntervalMs = 1000,
   ) {
     backend.attach(
       {
@@ -110,15 +123,29 @@ export class Hub {
     const room = this.rooms.get(roomId);
     if (!room || !room.subs.delete(sub)) return;
     this.streams--;
+    if (room.hellos?.delete(sub) && room.hellos.size === 0) this.stopHellos(room);
     void this.backend.touch(roomId, this.now());
     this.presenceChanged(roomId);
     this.dropIfIdle(roomId, room);
   }
 
-  /** A subscriber's name or key changed (WS hello). */
-  rename(roomId: string, from: string | null, to: string): void {
-    if (from !== null && from !== to) this.broadcast(roomId, JSON.stringify({ type: 'rename', from, to }));
+  /**
+   * A subscriber said hello (its name or key may have changed; `from` is its name before). Each
+   * member's rename and presence go out at once, then at most once per interval with the latest
+   * name: a hello storm costs O(1) broadcasts per member and interval, not one per frame.
+   */
+  rename(roomId: string, sub: Subscriber, from: string | null): void {
+    const room = this.rooms.get(roomId);
+    if (!room || !room.subs.has(sub)) return;
+    const state = room.hellos?.get(sub);
+    if (state) {
+      state.dirty = true;
+      return;
+    }
+    if (from !== null && sub.name !== null && from !== sub.name) this.broadcast(roomId, renameFrame(from, sub.name));
     this.presenceChanged(roomId);
+    (room.hellos ??= new Map()).set(sub, { at: this.now(), heard: sub.name, dirty: false });
+    if (!room.helloTimer) this.armHellos(roomId, room, this.renameIntervalMs);
   }
 
   /** Participants as everyone sees them: this node's subscribers merged by the backend. */
@@ -152,6 +179,7 @@ export class Hub {
   closeAll(): void {
     for (const room of this.rooms.values()) {
       if (room.presenceTimer) clearTimeout(room.presenceTimer);
+      this.stopHellos(room);
       for (const s of room.subs) s.close('shutdown');
       for (const w of room.waiters) w.wake();
     }
@@ -189,6 +217,47 @@ export class Hub {
     }, PRESENCE_COALESCE_MS);
   }
 
+  private armHellos(roomId: string, room: LocalRoom, delayMs: number): void {
+    room.helloTimer = setTimeout(() => this.flushHellos(roomId, room), delayMs);
+    room.helloTimer.unref();
+  }
+
+  private stopHellos(room: LocalRoom): void {
+    if (room.helloTimer) clearTimeout(room.helloTimer);
+    room.helloTimer = null;
+    room.hellos = null;
+  }
+
+  /** Members whose interval is over: news goes out (the latest name wins), the quiet are forgotten. */
+  private flushHellos(roomId: string, room: LocalRoom): void {
+    room.helloTimer = null;
+    const hellos = room.hellos;
+    if (!hellos || this.rooms.get(roomId) !== room) return;
+    const now = this.now();
+    const interval = this.renameIntervalMs;
+    let changed = false;
+    let nextDue = Infinity;
+    for (const [sub, st] of hellos) {
+      if (now - st.at < interval) {
+        nextDue = Math.min(nextDue, st.at + interval);
+        continue;
+      }
+      if (!st.dirty) {
+        hellos.delete(sub);
+        continue;
+      }
+      if (st.heard !== null && sub.name !== null && st.heard !== sub.name) this.broadcast(roomId, renameFrame(st.heard, sub.name));
+      st.heard = sub.name;
+      st.at = now;
+      st.dirty = false;
+      changed = true;
+      nextDue = Math.min(nextDue, now + interval);
+    }
+    if (changed) this.presenceChanged(roomId);
+    if (hellos.size === 0) room.hellos = null;
+    else this.armHellos(roomId, room, Math.min(interval, Math.max(1, nextDue - now)));
+  }
+
   private async sendPresence(roomId: string): Promise<void> {
     const room = this.rooms.get(roomId);
     if (!room) return;
@@ -208,7 +277,7 @@ export class Hub {
   private local(roomId: string): LocalRoom {
     let r = this.rooms.get(roomId);
     if (!r) {
-      r = { subs: new Set(), waiters: new Set(), presenceTimer: null };
+      r = { subs: new Set(), waiters: new Set(), presenceTimer: null, hellos: null, helloTimer: null };
       this.rooms.set(roomId, r);
     }
     return r;
@@ -217,6 +286,10 @@ export class Hub {
   private dropIfIdle(roomId: string, room: LocalRoom): void {
     if (room.subs.size === 0 && room.waiters.size === 0 && !room.presenceTimer) this.rooms.delete(roomId);
   }
+}
+
+function renameFrame(from: string, to: string): string {
+  return JSON.stringify({ type: 'rename', from, to });
 }
 
 /** Live subscribers that declared a name, deduplicated by name (the first one wins). */

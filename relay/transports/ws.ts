@@ -16,12 +16,23 @@ import { clientIp } from '../http/clientIp.js';
 import { HttpError, rawJsonError } from '../http/respond.js';
 import { acceptPost, roomRateKey } from '../rooms/post.js';
 import type { OutFrame, Subscriber } from '../rooms/subscriber.js';
+import { FrameBudget, frameBudgetSpecs, type FrameBudgetSpecs, type FrameKind, type Verdict } from './frameBudget.js';
 import type { StreamRegistry } from './streams.js';
 
 const WS_PATH = /^\/api\/rooms\/([^/]+)\/ws$/;
 const STATE = Symbol('subscriber');
 /** Send options shared by every delivery rather than allocated per frame. */
 const TEXT_FRAME = { binary: false } as const;
+/**
+ * A peer that stops reading never completes the close handshake: after this long it is cut off
+ * (`ws` itself would wait 30 s), so a socket refused for abuse or backlog frees its memory soon.
+ */
+const CLOSE_GRACE_MS = 5000;
+/** Frames held while the join completes (only a shared backend makes that take a while). */
+const EARLY_FRAMES_MAX = 64;
+const EARLY_BYTES_MAX = 1024 * 1024;
+/** JSON.parse failed: told apart from JSON that is not an object, for the error text. */
+const NOT_JSON = Symbol('not json');
 
 type Socket = WebSocket & { [STATE]?: WsSubscriber };
 
@@ -33,8 +44,11 @@ class WsSubscriber implements Subscriber {
   joined = false;
   left = false;
   alive = true;
-  /** Frames that arrive before the join completes are queued, not dropped. */
+  /** Frames that arrive before the join completes are queued, not dropped (up to a cap). */
   early: RawData[] | null = null;
+  earlyBytes = 0;
+  /** Made at the first frame, which every client sends: most sockets need one, but later. */
+  budget: FrameBudget | null = null;
   /** This socket's rate-limit key, built once rather than per post. */
   readonly rateKey: string;
 
@@ -49,15 +63,31 @@ class WsSubscriber implements Subscriber {
   }
 
   send(frame: OutFrame): void {
+    this.deliver(frame.ws);
+  }
+
+  /**
+   * Every frame this socket gets, error replies included, goes through here. A reader that
+   * cannot keep up is closed, not buffered without bound: the others never stall behind it, and
+   * it resumes with ?after= without loss.
+   */
+  deliver(data: Buffer | string): void {
     const ws = this.ws;
     if (ws.readyState !== 1) return;
-    // A reader that cannot keep up is closed, not buffered without bound: the others never
-    // stall behind it, and it resumes with ?after= without loss.
-    if (ws.bufferedAmount > this.owner.slowConsumerBytes) {
-      ws.close(1013, 'slow consumer: reconnect with ?after=');
-      return;
-    }
-    ws.send(frame.ws, TEXT_FRAME);
+    if (ws.bufferedAmount > this.owner.slowConsumerBytes) return this.shut(1013, 'slow consumer: reconnect with ?after=');
+    ws.send(data, TEXT_FRAME);
+  }
+
+  error(code: number, error: string): void {
+    this.deliver(JSON.stringify({ type: 'error', code, error }));
+  }
+
+  /** Close with a code the client can act on, and cut the socket off if it does not answer. */
+  shut(code: number, reason: string): void {
+    const ws = this.ws;
+    if (ws.readyState !== 1) return;
+    ws.close(code, reason);
+    setTimeout(terminate, CLOSE_GRACE_MS, ws).unref();
   }
 
   close(reason?: string): void {
@@ -67,9 +97,21 @@ class WsSubscriber implements Subscriber {
 
 function onMessage(this: Socket, data: RawData): void {
   const sub = this[STATE];
-  if (!sub) return;
-  if (!sub.joined) (sub.early ??= []).push(data);
-  else sub.owner.onFrame(sub, data);
+  // Once closing, nothing it sends is acted on (`ws` keeps reading until the handshake ends).
+  if (!sub || this.readyState !== 1) return;
+  if (sub.joined) return sub.owner.onFrame(sub, data);
+  sub.earlyBytes += rawLength(data);
+  if ((sub.early?.length ?? 0) >= EARLY_FRAMES_MAX || sub.earlyBytes > EARLY_BYTES_MAX) return sub.shut(1008, 'too many frames before ready');
+  (sub.early ??= []).push(data);
+}
+
+function terminate(ws: WebSocket): void {
+  ws.terminate();
+}
+
+function rawLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data.byteLength;
 }
 
 function onClose(this: Socket): void {
@@ -92,6 +134,7 @@ export class WsTransport {
   private readonly wss: WebSocketServer;
   private readonly pinger: NodeJS.Timeout;
   readonly slowConsumerBytes: number;
+  private readonly budgets: FrameBudgetSpecs;
 
   constructor(
     private readonly deps: RelayDeps,
@@ -99,6 +142,7 @@ export class WsTransport {
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.limits.wsFrameBytes, perMessageDeflate: false });
     this.slowConsumerBytes = deps.config.limits.slowConsumerBytes;
+    this.budgets = frameBudgetSpecs(deps.config.limits);
     // Ping every 30 s; a socket that did not answer the previous ping is dead.
     this.pinger = setInterval(() => this.ping(), 2 * LIMITS.sseKeepaliveMs);
     this.pinger.unref();
@@ -138,8 +182,8 @@ export class WsTransport {
     ws.on('error', onError);
     void this.deps.hub.join(roomId, sub, after).then((r) => {
       if (!r.ok) {
-        ws.send(JSON.stringify({ type: 'error', error: r.error }));
-        ws.close(1013, r.error);
+        sub.deliver(JSON.stringify({ type: 'error', error: r.error }));
+        sub.shut(1013, r.error);
         return;
       }
       sub.joined = true;
@@ -171,21 +215,28 @@ export class WsTransport {
     }
   }
 
-  /** Synchronous unless the backend is (Redis): a post over WebSocket makes no promise here. */
+  /**
+   * One inbound frame, judged against the socket's budget for its kind before anything else is
+   * done with it. Synchronous unless the backend is (Redis): a post over WebSocket makes no
+   * promise here.
+   */
   onFrame(sub: WsSubscriber, data: RawData): void {
     const deps = this.deps;
-    const ws = sub.ws;
-    sub.lastSeen = deps.now();
+    const now = deps.now();
+    sub.lastSeen = now;
     let frame: unknown;
     try {
       frame = JSON.parse(data.toString());
     } catch {
-      return sendError(ws, 400, ERR.invalidJson);
+      frame = NOT_JSON;
     }
-    if (frame === null || typeof frame !== 'object' || Array.isArray(frame)) return sendError(ws, 400, ERR.badMessage);
-    const f = frame as Record<string, unknown>;
-    if (f.type === 'listening') return;
-    if (f.type === 'hello') {
+    const f = frame !== null && typeof frame === 'object' && !Array.isArray(frame) ? (frame as Record<string, unknown>) : null;
+    const kind: FrameKind = f === null ? 'invalid' : f.type === 'hello' ? 'hello' : f.type === 'listening' ? 'listening' : 'post';
+    const verdict = (sub.budget ??= new FrameBudget(this.budgets, now)).take(kind, now);
+    if (verdict !== 'ok') return overBudget(sub, verdict);
+    if (f === null) return sub.error(400, frame === NOT_JSON ? ERR.invalidJson : ERR.badMessage);
+    if (kind === 'listening') return;
+    if (kind === 'hello') {
       const name = normalizePresenceName(f.name);
       if (!name) return;
       if ('box_pub' in f) {
@@ -194,29 +245,34 @@ export class WsTransport {
       }
       const from = sub.name;
       sub.name = name;
-      deps.hub.rename(sub.roomId, from, name);
+      deps.hub.rename(sub.roomId, sub, from);
       return;
     }
     const parsed = PostMessageBody.safeParse(f);
     // The reference dropped a malformed post silently; an error frame tells the client why.
-    if (!parsed.success) return sendError(ws, 400, ERR.badMessage);
+    if (!parsed.success) return sub.error(400, ERR.badMessage);
     try {
       const stored = acceptPost(deps, sub.roomId, parsed.data, sub.ip, 'ws', sub.rateKey);
-      if (stored instanceof Promise) stored.then(undefined, (e: unknown) => refused(ws, e));
+      if (stored instanceof Promise) stored.then(undefined, (e: unknown) => refused(sub, e));
     } catch (e) {
-      refused(ws, e);
+      refused(sub, e);
     }
   }
 }
 
-/** A post that was not accepted: the client hears why, as an error frame. */
-function refused(ws: WebSocket, e: unknown): void {
-  if (e instanceof HttpError) sendError(ws, e.status, e.error);
-  else sendError(ws, 500, 'internal error');
+/**
+ * A frame over its budget is dropped with a 429 error frame (the same answer as a post over the
+ * rate limit); a socket that keeps on after its strikes are spent is closed as a policy violation.
+ */
+function overBudget(sub: WsSubscriber, verdict: Exclude<Verdict, 'ok'>): void {
+  if (verdict === 'abuse') sub.shut(1008, 'frame budget exceeded');
+  else sub.error(429, ERR.rateLimited);
 }
 
-function sendError(ws: WebSocket, code: number, error: string): void {
-  if (ws.readyState === 1) ws.send(JSON.stringify({ type: 'error', code, error }));
+/** A post that was not accepted: the client hears why, as an error frame. */
+function refused(sub: WsSubscriber, e: unknown): void {
+  if (e instanceof HttpError) sub.error(e.status, e.error);
+  else sub.error(500, 'internal error');
 }
 
 function safeDecode(s: string): string {
