@@ -238,6 +238,8 @@ export class Hub {
     let changed = false;
     let nextDue = Infinity;
     for (const [sub, st] of hellos) {
+      // A wall clock stepping back must not hold a member's news until it catches up.
+      if (now < st.at) st.at = now;
       if (now - st.at < interval) {
         nextDue = Math.min(nextDue, st.at + interval);
         continue;
