@@ -4,7 +4,7 @@
 The launcher renders a prompt that teaches the host the claim -> process -> reply -> ack loop
 over the bot2bot-mcp tools, runs the host, and runs it again when it exits, until the room
 releases it: the host prints a line that is exactly the release sentinel. One listener per room
-is enforced by a pidfile lock under ~/.config/bot2bot/locks/.
+is enforced by a pidfile under ~/.config/bot2bot/locks/.
 
 Served by the relay at /sdk/agent_bot2bot.py and, unchanged, at /sdk/codex_bot2bot.py: under
 that name the host defaults to codex. Needs only the Python standard library.
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import errno
 import os
 import re
 import shlex
@@ -189,40 +188,62 @@ def host_argv(host: str, template: Optional[str], prompt: str, room_url: str, se
 # --------------------------------------------------------------------------- one listener per room
 
 class RoomLock:
-    """An exclusive flock on ~/.config/bot2bot/locks/<room>.lock holding the owner's pid."""
+    """~/.config/bot2bot/locks/<room>.lock, created exclusively and holding the owner's pid.
+
+    A lock whose pid is no longer alive is stale and taken over. The TypeScript launcher
+    (`bot2bot launch`) follows the same rule on the same file, so the two exclude each other.
+    """
 
     def __init__(self, room_id: str):
         base = os.environ.get("BOT2BOT_CONFIG_DIR") or os.path.join(os.path.expanduser("~"), ".config", "bot2bot")
         self.path = os.path.join(base, "locks", f"{room_id}.lock")
-        self.fd: Optional[int] = None
+        self.held = False
 
     def acquire(self) -> None:
-        import fcntl
-
         os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        for _ in range(3):
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                holder = self._holder()
+                if holder is not None and _alive(holder):
+                    raise LauncherError(f"another listener (pid {holder}) already holds this room ({self.path}); stop it first", EXIT_LOCKED) from None
+                try:
+                    os.unlink(self.path)
+                except FileNotFoundError:
+                    pass
+                continue
+            with os.fdopen(fd, "w") as f:
+                f.write(f"{os.getpid()}\n")
+            self.held = True
+            return
+        raise LauncherError(f"could not take the room lock {self.path}", EXIT_LOCKED)
+
+    def _holder(self) -> Optional[int]:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as e:
-            if e.errno not in (errno.EAGAIN, errno.EACCES):
-                os.close(fd)
-                raise
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-            os.close(fd)
-            raise LauncherError(f"another listener (pid {holder}) already holds this room ({self.path}); stop it first", EXIT_LOCKED) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-        self.fd = fd
+            with open(self.path, encoding="ascii", errors="replace") as f:
+                text = f.read(32).strip()
+        except OSError:
+            return None
+        return int(text) if text.isdigit() else None
 
     def release(self) -> None:
-        if self.fd is None:
-            return
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
-        os.close(self.fd)
-        self.fd = None
+        if self.held and self._holder() == os.getpid():
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+        self.held = False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 # --------------------------------------------------------------------------- the respawn loop

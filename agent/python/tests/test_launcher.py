@@ -215,6 +215,16 @@ class LauncherTest(unittest.TestCase):
         third = self.launch("--host", "codex", "--once", self.url, FAKE_MODE="print", FAKE_OUTPUT="ok\n")
         self.assertEqual(third.returncode, 0, third.stderr)
 
+    def test_a_stale_lock_of_a_dead_listener_is_taken_over(self) -> None:
+        gone = subprocess.Popen(["/bin/true"])
+        gone.wait()
+        os.makedirs(os.path.dirname(self.lock_path), exist_ok=True)
+        with open(self.lock_path, "w") as f:
+            f.write(f"{gone.pid}\n")
+        res = self.launch("--host", "codex", "--once", self.url, FAKE_MODE="print", FAKE_OUTPUT="ok\n")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertFalse(os.path.exists(self.lock_path))
+
 
 class TmuxNotifyTest(unittest.TestCase):
     def setUp(self) -> None:
