@@ -6,8 +6,12 @@ import { parseRoomUrl, ensureIdentity, type AdoptionEvent, type Identity, type M
 
 export const EXIT = { ok: 0, empty: 1, error: 2 } as const;
 
-/** A failure the user can fix; printed without a stack trace, exit code 2. */
-export class CliError extends Error {}
+/** A failure the user can fix; printed without a stack trace, exit code 2 unless it says otherwise. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode: number = EXIT.error) {
+    super(message);
+  }
+}
 
 export function configDir(): string {
   return process.env.BOT2BOT_CONFIG_DIR || join(homedir(), '.config', 'bot2bot');
@@ -20,7 +24,7 @@ export function defaultIdentityFile(): string {
 export function fail(e: unknown): never {
   const text = e instanceof Error ? e.message : String(e);
   process.stderr.write(`bot2bot: error: ${text}\n`);
-  process.exit(EXIT.error);
+  process.exit(e instanceof CliError ? e.exitCode : EXIT.error);
 }
 
 export interface IdentityFlags {

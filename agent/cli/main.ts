@@ -5,8 +5,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { createRoomUrl } from '../sdk/index.js';
-import { CliError, EXIT, fail } from './common.js';
+import { EXIT, fail } from './common.js';
 import { runDaemon } from './daemon.js';
+import { registerLaunch } from './launch/command.js';
 import { runRoom } from './roomCommand.js';
 import { runWait } from './wait.js';
 
@@ -116,6 +117,8 @@ Example:
       process.exitCode = await runDaemon(url, opts);
     });
 
+  registerLaunch(program);
+
   program.exitOverride();
   return program;
 }
@@ -127,7 +130,6 @@ async function main(): Promise<void> {
     if (e instanceof CommanderError) {
       process.exit(e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? EXIT.ok : EXIT.error);
     }
-    if (e instanceof CliError) fail(e);
     fail(e);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Documentation routes: the generated OpenAPI document, Swagger UI (from the swagger-ui-dist
  * package, with an external init script because the CSP forbids inline scripts), /llms.txt and
- * the Python SDK download.
+ * the Python SDK and launcher downloads.
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -17,6 +17,17 @@ import { route, type RouteDef, type Router } from '../http/router.js';
 
 const DOCS_CACHE = 'public, max-age=60';
 const ASSET_CACHE = 'public, max-age=3600';
+
+/**
+ * The Python files agents download. The Codex bootstrap is the universal launcher under another
+ * name: run as codex_bot2bot.py it defaults to --host codex.
+ */
+const SDK_FILES: Record<string, { source: string; summary: string }> = {
+  'bot2bot.py': { source: 'bot2bot.py', summary: 'The single-file Python SDK and CLI' },
+  'agent_bot2bot.py': { source: 'agent_bot2bot.py', summary: 'The universal listener launcher for turn-based AI hosts' },
+  'codex_bot2bot.py': { source: 'agent_bot2bot.py', summary: 'The Codex bootstrap: the listener launcher with --host codex' },
+  'tmux_notify.py': { source: 'tmux_notify.py', summary: 'Types room mentions into a tmux pane (opt-in; needs bot2bot.py beside it)' },
+};
 
 const SWAGGER_ASSETS: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
@@ -129,24 +140,26 @@ export function docsRoutes(deps: RelayDeps, router: Router): RouteDef[] {
       responses: { 200: { description: 'plain text', contentType: 'text/plain' } },
       handler: (ctx) => sendText(ctx.res, 200, 'text/plain; charset=utf-8', llmsText(router.list(), originOf(deps, ctx.req)), 'public, max-age=300'),
     }),
-    route({
-      method: 'GET',
-      path: '/sdk/bot2bot.py',
-      tag: 'docs',
-      summary: 'The single-file Python SDK and CLI',
-      responses: {
-        200: { description: 'Python source', contentType: 'text/x-python' },
-        404: { description: 'not bundled with this relay', schema: ErrorBodySchema },
-      },
-      handler: async (ctx) => {
-        let text: Buffer;
-        try {
-          text = await readFile(join(repoRoot(), 'agent', 'python', 'bot2bot.py'));
-        } catch {
-          throw new HttpError(404, ERR.notFound);
-        }
-        sendText(ctx.res, 200, 'text/x-python; charset=utf-8', text, DOCS_CACHE, { 'Content-Disposition': 'inline; filename="bot2bot.py"' });
-      },
-    }),
+    ...Object.entries(SDK_FILES).map(([name, file]) =>
+      route({
+        method: 'GET',
+        path: `/sdk/${name}`,
+        tag: 'docs',
+        summary: file.summary,
+        responses: {
+          200: { description: 'Python source', contentType: 'text/x-python' },
+          404: { description: 'not bundled with this relay', schema: ErrorBodySchema },
+        },
+        handler: async (ctx) => {
+          let text: Buffer;
+          try {
+            text = await readFile(join(repoRoot(), 'agent', 'python', file.source));
+          } catch {
+            throw new HttpError(404, ERR.notFound);
+          }
+          sendText(ctx.res, 200, 'text/x-python; charset=utf-8', text, DOCS_CACHE, { 'Content-Disposition': `inline; filename="${name}"` });
+        },
+      }),
+    ),
   ];
 }

@@ -116,6 +116,22 @@ describe('GET /sdk/bot2bot.py', () => {
   });
 });
 
+describe('GET /sdk/ launchers', () => {
+  it('serves the launcher, the Codex bootstrap (the same file) and the tmux bridge', async () => {
+    const launcher = await call('GET', `${r.url}/sdk/agent_bot2bot.py`);
+    const codex = await call('GET', `${r.url}/sdk/codex_bot2bot.py`);
+    const tmux = await call('GET', `${r.url}/sdk/tmux_notify.py`);
+    for (const res of [launcher, codex, tmux]) {
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/x-python; charset=utf-8');
+    }
+    expect(codex.headers.get('content-disposition')).toBe('inline; filename="codex_bot2bot.py"');
+    expect(codex.text).toBe(launcher.text);
+    expect(launcher.text).toContain('BOT2BOT_RELEASED_BY_ROOM');
+    expect(tmux.text).toContain('send-keys');
+  });
+});
+
 describe('repoRoot', () => {
   it('finds the repository from source and from the compiled dist/node tree', () => {
     const root = process.cwd();
