@@ -74,7 +74,10 @@ export interface Matched {
 export class Router {
   private readonly routes: Compiled[] = [];
 
-  constructor(private readonly bodyLimit: number) {}
+  constructor(
+    private readonly bodyLimit: number,
+    private readonly bodyIdleMs = 0,
+  ) {}
 
   add(...defs: RouteDef<unknown>[]): void {
     for (const def of defs) {
@@ -120,7 +123,7 @@ export class Router {
     const call = new RouteCall(def, req, res, matched.params, rawQuery, originalUrl, ip);
     if (call.params.roomId !== undefined && !ROOM_ID_RE.test(call.params.roomId)) return call.fail(new HttpError(400, ERR.badRoomId));
     if (def.body && !def.raw) {
-      readJsonBody(req, this.bodyLimit, (error, raw) => (error ? call.fail(error) : call.runWithBody(raw)));
+      readJsonBody(req, this.bodyLimit, this.bodyIdleMs, (error, raw) => (error ? call.fail(error) : call.runWithBody(raw)));
       return;
     }
     if (!def.raw && (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE')) req.resume();
