@@ -151,6 +151,16 @@ describe('nothing a request contains ends the process', () => {
     await expect(ws.opened).rejects.toThrow(/500/);
     expect(logged.length).toBeGreaterThanOrEqual(2);
     expect(logged.join('\n')).not.toMatch(/secret/);
+    // And inside one WebSocket frame: that socket is closed, nothing else.
+    const member = new WsClient(`${r.url.replace('http', 'ws')}/api/rooms/abcdefgh/ws`);
+    await member.next((f) => f.type === 'ready');
+    vi.spyOn(WsTransport.prototype, 'onFrame').mockImplementationOnce(() => {
+      throw new Error('secret-in-frame');
+    });
+    member.send({ type: 'hello', name: 'x' });
+    await new Promise((res) => member.ws.once('close', res));
+    expect(member.closeCode).toBe(1011);
+    expect(logged.join('\n')).not.toMatch(/secret/);
     vi.restoreAllMocks();
     const b = await bystander(r);
     expect(b.status).toBe(200);

@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ERR, LIMITS, PostMessageBody, ROOM_ID_RE, isLaxBoxPub, normalizePresenceName } from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
+import { logEdgeError } from '../http/edge.js';
 import { HttpError, rawJsonError } from '../http/respond.js';
 import { acceptPost, roomRateKey } from '../rooms/post.js';
 import type { OutFrame, Subscriber } from '../rooms/subscriber.js';
@@ -68,7 +69,17 @@ function onMessage(this: Socket, data: RawData): void {
   const sub = this[STATE];
   if (!sub) return;
   if (!sub.joined) (sub.early ??= []).push(data);
-  else sub.owner.onFrame(sub, data);
+  else guardedFrame(sub, data);
+}
+
+/** Whatever one frame makes go wrong closes that socket, never the process. */
+function guardedFrame(sub: WsSubscriber, data: RawData): void {
+  try {
+    sub.owner.onFrame(sub, data);
+  } catch (e) {
+    logEdgeError('ws frame', e);
+    sub.ws.close(1011, 'internal error');
+  }
 }
 
 function onClose(this: Socket): void {
@@ -153,7 +164,10 @@ export class WsTransport {
       }
       const early = sub.early;
       sub.early = null;
-      if (early) for (const d of early) this.onFrame(sub, d);
+      if (early) for (const d of early) guardedFrame(sub, d);
+    }).catch((e: unknown) => {
+      logEdgeError('ws join', e);
+      ws.close(1011, 'internal error');
     });
   }
 
