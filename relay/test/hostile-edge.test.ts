@@ -268,6 +268,14 @@ describe('timeouts and the per-address connection cap', () => {
     expect((await bystander(r, '127.0.0.40')).status).toBe(200);
   }, 30_000);
 
+  it('the request timeout bounds receiving a request, not holding a long-poll', async () => {
+    const r = await relay({ limits: { requestTimeoutMs: 1000, headersTimeoutMs: 500 } });
+    // Held four times the request timeout, then answered by its own timeout (not cut off).
+    const a = await httpCall(r, 'GET', '/api/rooms/longpoll1/wait?timeout=4', { from: '127.0.0.52' });
+    expect(a.status).toBe(200);
+    expect(JSON.parse(a.body)).toMatchObject({ messages: [], last_seq: 0, exists: false });
+  }, 15_000);
+
   it('headers that never finish are cut off', async () => {
     const r = await relay({ limits: { headersTimeoutMs: 1000 } });
     const s = await opened(r, 'GET /api/health HTTP/1.1\r\nHost: x\r\nX-Slow: a', '127.0.0.50');
