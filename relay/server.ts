@@ -10,7 +10,7 @@ import type { RelayConfig } from './config.js';
 import type { RelayDeps } from './deps.js';
 import { AccessLog } from './http/accessLog.js';
 import { clientIp, compileTrust } from './http/clientIp.js';
-import { ConnectionCap, guardRequest, guardUpgrade } from './http/edge.js';
+import { ConnectionCap, endAndClose, guardRequest, guardUpgrade } from './http/edge.js';
 import { LargeAnswers } from './http/largeAnswer.js';
 import { OriginPolicy } from './http/origin.js';
 import { rawJsonError, sendError } from './http/respond.js';
@@ -123,7 +123,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (conns.refused(req.socket)) return void socket.destroy();
     const ip = clientIp(req, ipRule);
-    if (!requests.take(now(), ip, 'request', false)) return void socket.end(rawJsonError(429, ERR.rateLimited, 1));
+    if (!requests.take(now(), ip, 'request', false)) return endAndClose(socket, rawJsonError(429, ERR.rateLimited, 1));
     ws.handleUpgrade(req, socket, head, ip, origins.allows(req.headers.origin));
   };
 
@@ -141,8 +141,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   server.prependListener('connection', (socket: Socket) => conns.admit(socket));
   server.on('upgrade', guardUpgrade(onUpgrade));
   server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return void socket.destroy();
-    socket.end(e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? rawJsonError(408, 'request timeout') : rawJsonError(400, 'malformed request'), () => socket.destroy());
+    endAndClose(socket, e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? rawJsonError(408, 'request timeout') : rawJsonError(400, 'malformed request'));
   });
 
   const janitor = setInterval(() => {

@@ -36,14 +36,22 @@ export function guardUpgrade(handler: (req: IncomingMessage, socket: Duplex, hea
       handler(req, socket, head);
     } catch (e) {
       logEdgeError('upgrade', e);
-      if (socket.writable) socket.end(rawJsonError(500, 'internal error'));
-      socket.destroy();
+      endAndClose(socket, rawJsonError(500, 'internal error'));
     }
   };
 }
 
 function destroySocket(this: Duplex): void {
   this.destroy();
+}
+
+/**
+ * Write a last answer and close: the server accepts half-open connections, so ending our side
+ * alone would leave the descriptor to a peer that never closes its own.
+ */
+export function endAndClose(socket: Duplex, text: string): void {
+  if (!socket.writable) return void socket.destroy();
+  socket.end(text, () => socket.destroy());
 }
 
 /**
@@ -70,9 +78,7 @@ export class ConnectionCap {
     if (n >= this.max) {
       this.refusedSockets.add(socket);
       socket.on('error', destroySocket);
-      socket.end(rawJsonError(503, 'too many connections from this address'), () => socket.destroy());
-      // A peer that never reads would keep the descriptor: it goes within a second anyway.
-      setTimeout(() => socket.destroy(), 1000).unref();
+      endAndClose(socket, rawJsonError(503, 'too many connections from this address'));
       return;
     }
     this.open.set(key, n + 1);

@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ERR, LIMITS, PostMessageBody, ROOM_ID_RE, isLaxBoxPub, normalizePresenceName } from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
-import { logEdgeError } from '../http/edge.js';
+import { endAndClose, logEdgeError } from '../http/edge.js';
 import { HttpError, rawJsonError } from '../http/respond.js';
 import { acceptPost, roomRateKey } from '../rooms/post.js';
 import type { OutFrame, Subscriber } from '../rooms/subscriber.js';
@@ -246,5 +246,5 @@ function safeDecode(s: string): string {
 }
 
 function refuse(socket: Duplex, status: number, error: string): void {
-  socket.end(rawJsonError(status, error));
+  endAndClose(socket, rawJsonError(status, error));
 }
