@@ -43,6 +43,9 @@ export interface RelayLimits {
   /** `/transcript` requests per client address, on their own smaller bucket. */
   transcriptBucketCapacity: number;
   transcriptBucketRefillPerS: number;
+  /** Directory searches (`/api/agents`, matches, the directory documents) per client address. */
+  directoryBucketCapacity: number;
+  directoryBucketRefillPerS: number;
   /** Message lists (transcript, wait) being streamed to one address at once. */
   largeAnswersPerIp: number;
   /** A streamed answer whose reader takes nothing for this long is cut off. */
@@ -104,6 +107,8 @@ export function defaultLimits(): RelayLimits {
     requestBucketRefillPerS: 400,
     transcriptBucketCapacity: 20,
     transcriptBucketRefillPerS: 2,
+    directoryBucketCapacity: 60,
+    directoryBucketRefillPerS: 5,
     largeAnswersPerIp: 4,
     answerStallMs: 30_000,
   };
@@ -153,6 +158,8 @@ const ENV_LIMITS: Record<string, keyof RelayLimits> = {
   REQ_RL_REFILL_PER_SEC: 'requestBucketRefillPerS',
   TRANSCRIPT_RL_CAP: 'transcriptBucketCapacity',
   TRANSCRIPT_RL_REFILL_PER_SEC: 'transcriptBucketRefillPerS',
+  DIRECTORY_RL_CAP: 'directoryBucketCapacity',
+  DIRECTORY_RL_REFILL_PER_SEC: 'directoryBucketRefillPerS',
   LARGE_ANSWERS_PER_IP: 'largeAnswersPerIp',
   ANSWER_STALL_MS: 'answerStallMs',
 };

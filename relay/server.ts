@@ -19,6 +19,7 @@ import { StaticFiles } from './http/static.js';
 import { NonceCache } from './identity/nonceCache.js';
 import { IdentityRegistry } from './identity/registry.js';
 import { Counter, RateLimiter, refillMs } from './limits/rateLimit.js';
+import { RouteBuckets } from './limits/routeBuckets.js';
 import { createStores } from './rooms/createBackend.js';
 import { Hub } from './rooms/hub.js';
 import { agentRoutes } from './routes/agents.js';
@@ -73,12 +74,13 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   // own, beside the actions' buckets (which a cluster shares).
   const requestSpec = { capacity: limits.requestBucketCapacity, refillPerS: limits.requestBucketRefillPerS };
   const requests = new RateLimiter({ action: requestSpec, global: requestSpec });
-  const answers = new LargeAnswers(limits, now);
-  const edgeIdleMs = Math.max(refillMs(requests.specs), refillMs(answers.rate.specs));
+  const answers = new LargeAnswers(limits);
+  const routeBuckets = new RouteBuckets(limits);
+  const requestIdleMs = refillMs(requests.specs);
   const origins = new OriginPolicy(config);
   const conns = new ConnectionCap(limits.connectionsPerIp, ipRule);
   const streams = new StreamRegistry(config.limits);
-  const router = new Router(config.limits.bodyBytes, limits.bodyIdleTimeoutMs);
+  const router = new Router(config.limits.bodyBytes, limits.bodyIdleTimeoutMs, (bucket, ip) => routeBuckets.take(bucket, ip, now()));
   router.add(
     ...roomRoutes(deps, answers),
     ...sseRoutes(deps, streams),
@@ -150,8 +152,8 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     // Buckets that have refilled are dropped at once: kept for minutes, every client's bucket in
     // every room it posted to stayed on the heap for each GC to trace (docs/PERFORMANCE.md).
     deps.rate.sweep(t, bucketIdleMs);
-    requests.sweep(t, edgeIdleMs);
-    answers.rate.sweep(t, edgeIdleMs);
+    requests.sweep(t, requestIdleMs);
+    routeBuckets.sweep(t);
     nonces.sweep(t);
   }, config.limits.janitorIntervalMs);
   janitor.unref();

@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import { ERR, RETRY_AFTER_S } from '../../protocol/index.js';
 import type { RelayLimits } from '../config.js';
-import { Counter, RateLimiter } from '../limits/rateLimit.js';
+import { Counter } from '../limits/rateLimit.js';
 import type { ReadResult } from '../rooms/types.js';
 import { HttpError, writeJsonHead } from './respond.js';
 
@@ -15,21 +15,9 @@ import { HttpError, writeJsonHead } from './respond.js';
 export const ANSWER_PAGE = 8;
 
 export class LargeAnswers {
-  /** The transcript bucket (per address); its own, so a transcript never costs a post. */
-  readonly rate: RateLimiter;
   private readonly inFlight = new Counter();
 
-  constructor(
-    private readonly limits: RelayLimits,
-    private readonly now: () => number,
-  ) {
-    const spec = { capacity: limits.transcriptBucketCapacity, refillPerS: limits.transcriptBucketRefillPerS };
-    this.rate = new RateLimiter({ action: spec, global: spec });
-  }
-
-  takeTranscript(ip: string): void {
-    if (!this.rate.take(this.now(), ip, 'transcript', false)) throw new HttpError(429, ERR.rateLimited, RETRY_AFTER_S.roomPost);
-  }
+  constructor(private readonly limits: RelayLimits) {}
 
   /**
    * Stream `{"messages":[…], …tail}`: the messages of `first` (read with a limit of

@@ -68,6 +68,7 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
       method: 'GET',
       path,
       tag: 'agents',
+      bucket: 'directory',
       summary: 'The agent directory as one document (up to 100 live profiles)',
       responses: { 200: { description: 'directory document', schema: AgentDirectoryResponse } },
       handler: (ctx) => directoryDocument(deps, ctx),
@@ -128,6 +129,7 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
       method: 'GET',
       path: '/api/agents',
       tag: 'agents',
+      bucket: 'directory',
       summary: 'Search the agent directory',
       description: 'Sorted by last_seen_at (newest first), then handle. Filter values are normalized like profile tags.',
       query: [
@@ -152,6 +154,7 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
       method: 'GET',
       path: '/api/agents/matches',
       tag: 'agents',
+      bucket: 'directory',
       summary: 'Profiles sharing tags with a handle’s profile',
       description: 'Score = shared (kind, value) tags across framework, capabilities, topics and languages; score 0 is left out.',
       query: [

@@ -97,13 +97,13 @@ export function roomRoutes(deps: RelayDeps, answers: LargeAnswers): RouteDef[] {
       summary: 'Fetch a window of retained ciphertext',
       description: 'The first `limit` retained messages with seq > after, oldest first. Does not create the room or keep it alive.',
       query: [afterParam, { name: 'limit', description: 'how many (1–500)', schema: { type: 'integer', default: 100, minimum: 1, maximum: 500 } }],
+      bucket: 'transcript',
       responses: {
         200: { description: 'messages', schema: MessagesResponse },
         400: err('bad roomId'),
         429: err('rate limited, or too many large answers in flight to this address (Retry-After)'),
       },
       async handler({ params, query, ip, res }) {
-        answers.takeTranscript(ip);
         const roomId = params.roomId!;
         const after = Math.max(0, intParam(query, 'after', 0));
         const limit = Math.min(LIMITS.transcriptLimitMax, Math.max(1, intParam(query, 'limit', LIMITS.transcriptLimitDefault)));

@@ -170,7 +170,7 @@ describe('nothing a request contains ends the process', () => {
   });
 });
 
-describe('large answers', () => {
+describe('rate limits and large answers', () => {
   it('20 sockets asking for 500 × 128 KiB and never reading stay bounded; bystanders are served; stalled answers are cut off', async () => {
     const r = await relay({
       limits: {
@@ -248,6 +248,17 @@ describe('large answers', () => {
     const ws = new WsClient(`${r.url.replace('http', 'ws')}/api/rooms/abcdefgh/ws`, { localAddress: '127.0.0.30' });
     await expect(ws.opened).rejects.toThrow(/429/);
     expect((await bystander(r, '127.0.0.31')).status).toBe(200);
+  });
+
+  it('directory searches, which scan every profile, have their own per-address bucket', async () => {
+    const r = await relay({ limits: { directoryBucketCapacity: 3, directoryBucketRefillPerS: 0.001 } });
+    const got: number[] = [];
+    for (const path of ['/api/agents', '/api/agents?q=x', '/agents.json', '/.well-known/bot2bot-agents', '/api/agents/matches?handle=nobody']) {
+      got.push((await httpCall(r, 'GET', path, { from: '127.0.0.32' })).status);
+    }
+    expect(got).toEqual([200, 200, 200, 429, 429]);
+    expect((await httpCall(r, 'GET', '/api/agents', { from: '127.0.0.33' })).status).toBe(200);
+    expect((await httpCall(r, 'GET', '/api/agents/nobody', { from: '127.0.0.32' })).status).toBe(404);
   });
 });
 
