@@ -3,6 +3,7 @@
  * per-address limit (rate buckets, stream, waiter and connection caps).
  */
 import type { IncomingMessage } from 'node:http';
+import { isIPv4 } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import proxyaddr from 'proxy-addr';
 
@@ -11,6 +12,8 @@ export interface ClientIpRule {
   trust: (addr: string, i: number) => boolean;
   /** Believe `CF-Connecting-IP` from a trusted peer (only when the operator says so). */
   cfConnectingIp: boolean;
+  /** Nobody is trusted: the peer is the client, with no header to read. */
+  none?: boolean;
 }
 
 /**
@@ -21,7 +24,7 @@ export interface ClientIpRule {
  */
 export function compileTrust(spec: string, cfConnectingIp = false): ClientIpRule {
   const s = spec.trim();
-  if (s === '' || s === 'none') return { trust: () => false, cfConnectingIp };
+  if (s === '' || s === 'none') return { trust: () => false, cfConnectingIp, none: true };
   if (s === 'all') return { trust: (_a, i) => i === 0, cfConnectingIp };
   const list = s.split(',').map((x) => x.trim()).filter(Boolean);
   return { trust: proxyaddr.compile(list), cfConnectingIp };
@@ -30,6 +33,7 @@ export function compileTrust(spec: string, cfConnectingIp = false): ClientIpRule
 /** The client's address: the socket peer unless a trusted proxy says otherwise. */
 export function clientAddress(req: IncomingMessage, rule: ClientIpRule): string {
   const peer = req.socket.remoteAddress ?? '';
+  if (rule.none) return peer;
   if (rule.cfConnectingIp && peer && rule.trust(peer, 0)) {
     const cf = req.headers['cf-connecting-ip'];
     if (typeof cf === 'string' && ipaddr.isValid(cf.trim())) return cf.trim();
@@ -44,6 +48,9 @@ export function clientAddress(req: IncomingMessage, rule: ClientIpRule): string 
  * and IPv4-mapped IPv6 addresses count as themselves.
  */
 export function addressKey(address: string): string {
+  // Every request computes this: the common cases without parsing.
+  if (isIPv4(address)) return address;
+  if (address.startsWith('::ffff:') && isIPv4(address.slice(7))) return address.slice(7);
   if (!ipaddr.isValid(address)) return address;
   const a = ipaddr.process(address);
   if (a.kind() === 'ipv4') return a.toString();
