@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WsClient, fakeSealed, postJson } from '../../test-support/clients.js';
 import { startRelay, type RelayOverrides, type TestRelay } from '../../test-support/relay.js';
+import { configFromEnv } from '../config.js';
 import { addressKey } from '../http/clientIp.js';
 import { Router } from '../http/router.js';
 import { WsTransport } from '../transports/ws.js';
@@ -341,6 +342,18 @@ describe('client addresses', () => {
     const viaCf = (a: string) => post(cf, 'cfroom01', { 'CF-Connecting-IP': a, 'X-Forwarded-For': '192.0.2.1' });
     expect([await viaCf('192.0.2.50'), await viaCf('192.0.2.50'), await viaCf('192.0.2.50'), await viaCf('192.0.2.50')]).toEqual([200, 200, 200, 429]);
     expect(await viaCf('192.0.2.51')).toBe(200);
+  });
+
+  it('reads trusted proxies, CF-Connecting-IP and origins from the environment, and refuses typos at start', () => {
+    const c = configFromEnv({ TRUST_PROXY: '10.0.0.0/8, fd00::/8,loopback', TRUST_CF_CONNECTING_IP: '1', ALLOWED_ORIGINS: 'https://a.example, http://127.0.0.1:5173', CONN_CAP_PER_IP: '64' });
+    expect(c.trustProxy).toBe('10.0.0.0/8, fd00::/8,loopback');
+    expect(c.trustCfConnectingIp).toBe(true);
+    expect(c.allowedOrigins).toEqual(['https://a.example', 'http://127.0.0.1:5173']);
+    expect(c.limits.connectionsPerIp).toBe(64);
+    expect(configFromEnv({}).trustCfConnectingIp).toBe(false);
+    expect(() => configFromEnv({ TRUST_PROXY: '10.0.0.0/33' })).toThrow(/TRUST_PROXY/);
+    expect(() => configFromEnv({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
+    expect(() => configFromEnv({ ALLOWED_ORIGINS: 'https://a.example/path' })).toThrow(/ALLOWED_ORIGINS/);
   });
 
   it('TRUST_PROXY=all believes the peer for one hop: the last X-Forwarded-For entry', async () => {
