@@ -3,8 +3,10 @@
  * limits default to the reference's numbers (protocol LIMITS) and can be tuned per deployment.
  */
 import { LIMITS } from '../protocol/index.js';
+import { compileTrust } from './http/clientIp.js';
 
-export type TrustProxy = 'none' | 'loopback' | 'all';
+/** `none`, `loopback`, `all` (anyone: one hop), or addresses and CIDR ranges, comma-separated. */
+export type TrustProxy = string;
 
 export interface RelayLimits {
   streamsPerIp: number;
@@ -41,6 +43,26 @@ export interface RelayLimits {
   wsStrikes: number;
   /** One member's rename and presence broadcasts go out at most once per this interval. */
   renameIntervalMs: number;
+  /** Open TCP connections per client address (trusted proxies are exempt). */
+  connectionsPerIp: number;
+  /** Time to receive a request's headers, and its whole request (headers and body). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** A request body that sends nothing for this long is answered 408 and closed. */
+  bodyIdleTimeoutMs: number;
+  /** Requests of any kind per client address: a bucket every route and upgrade takes from. */
+  requestBucketCapacity: number;
+  requestBucketRefillPerS: number;
+  /** `/transcript` requests per client address, on their own smaller bucket. */
+  transcriptBucketCapacity: number;
+  transcriptBucketRefillPerS: number;
+  /** Directory searches (`/api/agents`, matches, the directory documents) per client address. */
+  directoryBucketCapacity: number;
+  directoryBucketRefillPerS: number;
+  /** Message lists (transcript, wait) being streamed to one address at once. */
+  largeAnswersPerIp: number;
+  /** A streamed answer whose reader takes nothing for this long is cut off. */
+  answerStallMs: number;
 }
 
 export interface RelayConfig {
@@ -57,6 +79,13 @@ export interface RelayConfig {
   identityAdminToken: string | null;
   /** Access log: method and route pattern only, never ids, queries or bodies. */
   accessLog: boolean;
+  /** Believe `CF-Connecting-IP`, and only from a trusted proxy. */
+  trustCfConnectingIp: boolean;
+  /**
+   * Origins whose browser pages may open a WebSocket. null: the PUBLIC_BASE_URL origin if set,
+   * else the loopback origins of the listening port. Agents (no Origin header) are always allowed.
+   */
+  allowedOrigins: string[] | null;
   /** Public base URL, used in docs and llms.txt; defaults to the request's own origin. */
   publicBaseUrl: string | null;
   redisUrl: string | null;
@@ -93,6 +122,18 @@ export function defaultLimits(): RelayLimits {
     wsInvalidRefillPerS: 1,
     wsStrikes: 50,
     renameIntervalMs: 1000,
+    connectionsPerIp: 256,
+    headersTimeoutMs: 20_000,
+    requestTimeoutMs: 60_000,
+    bodyIdleTimeoutMs: 15_000,
+    requestBucketCapacity: 1200,
+    requestBucketRefillPerS: 400,
+    transcriptBucketCapacity: 20,
+    transcriptBucketRefillPerS: 2,
+    directoryBucketCapacity: 60,
+    directoryBucketRefillPerS: 5,
+    largeAnswersPerIp: 4,
+    answerStallMs: 30_000,
   };
 }
 
@@ -107,6 +148,8 @@ export function defaultConfig(overrides: Partial<Omit<RelayConfig, 'limits'>> & 
     reportsFile: null,
     identityAdminToken: null,
     accessLog: false,
+    trustCfConnectingIp: false,
+    allowedOrigins: null,
     publicBaseUrl: null,
     redisUrl: null,
     ...rest,
@@ -147,6 +190,18 @@ const ENV_LIMITS: Record<string, keyof RelayLimits> = {
   WS_INVALID_REFILL_PER_SEC: 'wsInvalidRefillPerS',
   WS_STRIKES: 'wsStrikes',
   RENAME_INTERVAL_MS: 'renameIntervalMs',
+  CONN_CAP_PER_IP: 'connectionsPerIp',
+  HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
+  REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
+  BODY_IDLE_TIMEOUT_MS: 'bodyIdleTimeoutMs',
+  REQ_RL_CAP: 'requestBucketCapacity',
+  REQ_RL_REFILL_PER_SEC: 'requestBucketRefillPerS',
+  TRANSCRIPT_RL_CAP: 'transcriptBucketCapacity',
+  TRANSCRIPT_RL_REFILL_PER_SEC: 'transcriptBucketRefillPerS',
+  DIRECTORY_RL_CAP: 'directoryBucketCapacity',
+  DIRECTORY_RL_REFILL_PER_SEC: 'directoryBucketRefillPerS',
+  LARGE_ANSWERS_PER_IP: 'largeAnswersPerIp',
+  ANSWER_STALL_MS: 'answerStallMs',
 };
 
 /** Documented in the README's configuration table; unknown values fail loudly at start. */
@@ -159,8 +214,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig
     if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
     limits[key] = n;
   }
-  const trust = (env.TRUST_PROXY ?? 'none') as TrustProxy;
-  if (!['none', 'loopback', 'all'].includes(trust)) throw new Error(`TRUST_PROXY must be none, loopback or all, got "${trust}"`);
+  const trust = env.TRUST_PROXY || 'none';
+  try {
+    compileTrust(trust);
+  } catch {
+    throw new Error(`TRUST_PROXY must be none, loopback, all, or addresses and CIDR ranges separated by commas, got "${trust}"`);
+  }
+  const origins = env.ALLOWED_ORIGINS ? env.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : null;
+  for (const o of origins ?? []) if (!isOrigin(o)) throw new Error(`ALLOWED_ORIGINS must list origins like https://example.org, got "${o}"`);
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
   return defaultConfig({
@@ -172,8 +233,19 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig
     reportsFile: env.REPORTS_FILE || null,
     identityAdminToken: env.IDENTITY_ADMIN_TOKEN || null,
     accessLog: env.ACCESS_LOG !== '0',
+    trustCfConnectingIp: env.TRUST_CF_CONNECTING_IP === '1',
+    allowedOrigins: origins,
     publicBaseUrl: env.PUBLIC_BASE_URL || null,
     redisUrl: env.REDIS_URL || null,
     limits,
   });
+}
+
+/** `scheme://host[:port]` and nothing else: what a browser sends as Origin. */
+function isOrigin(o: string): boolean {
+  try {
+    return new URL(o).origin === o;
+  } catch {
+    return false;
+  }
 }

@@ -3,18 +3,23 @@
  * effects on import. main.ts reads the environment and calls this; tests call it directly.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ERR } from '../protocol/index.js';
 import type { RelayConfig } from './config.js';
 import type { RelayDeps } from './deps.js';
 import { AccessLog } from './http/accessLog.js';
-import { clientIp } from './http/clientIp.js';
+import { clientIp, compileTrust } from './http/clientIp.js';
+import { ConnectionCap, endAndClose, guardRequest, guardUpgrade } from './http/edge.js';
+import { LargeAnswers } from './http/largeAnswer.js';
+import { OriginPolicy } from './http/origin.js';
 import { rawJsonError, sendError } from './http/respond.js';
 import { Router } from './http/router.js';
 import { StaticFiles } from './http/static.js';
 import { NonceCache } from './identity/nonceCache.js';
 import { IdentityRegistry } from './identity/registry.js';
-import { Counter, refillMs } from './limits/rateLimit.js';
+import { Counter, RateLimiter, refillMs } from './limits/rateLimit.js';
+import { RouteBuckets } from './limits/routeBuckets.js';
 import { createStores } from './rooms/createBackend.js';
 import { Hub } from './rooms/hub.js';
 import { agentRoutes } from './routes/agents.js';
@@ -63,10 +68,21 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     now,
   };
   const bucketIdleMs = refillMs(rate.specs);
+  const limits = config.limits;
+  const ipRule = compileTrust(config.trustProxy, config.trustCfConnectingIp);
+  // Every request and upgrade takes a token per client address, whatever its route; this node's
+  // own, beside the actions' buckets (which a cluster shares).
+  const requestSpec = { capacity: limits.requestBucketCapacity, refillPerS: limits.requestBucketRefillPerS };
+  const requests = new RateLimiter({ action: requestSpec, global: requestSpec });
+  const answers = new LargeAnswers(limits);
+  const routeBuckets = new RouteBuckets(limits);
+  const requestIdleMs = refillMs(requests.specs);
+  const origins = new OriginPolicy(config);
+  const conns = new ConnectionCap(limits.connectionsPerIp, ipRule);
   const streams = new StreamRegistry(config.limits);
-  const router = new Router(config.limits.bodyBytes);
+  const router = new Router(config.limits.bodyBytes, limits.bodyIdleTimeoutMs, (bucket, ip) => routeBuckets.take(bucket, ip, now()));
   router.add(
-    ...roomRoutes(deps),
+    ...roomRoutes(deps, answers),
     ...sseRoutes(deps, streams),
     ...identityRoutes(deps),
     ...dmRoutes(deps),
@@ -82,6 +98,13 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const accessLog = config.accessLog ? new AccessLog() : null;
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (conns.refused(req.socket)) return void res.destroy();
+    const ip = clientIp(req, ipRule);
+    if (!requests.take(now(), ip, 'request', false)) {
+      req.resume();
+      accessLog?.line(req.method ?? 'GET', '(rate limited)');
+      return sendError(res, 429, ERR.rateLimited, undefined, 1);
+    }
     const raw = req.url ?? '/';
     const q = raw.indexOf('?');
     const path = q === -1 ? raw : raw.slice(0, q);
@@ -90,7 +113,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     if (matched !== null && matched !== 405) {
       // The access log names the route pattern: never a room id, handle, query or body.
       accessLog?.line(method, matched.route.path);
-      router.dispatch(matched, req, res, q === -1 ? '' : raw.slice(q + 1), raw, clientIp(req, config.trustProxy));
+      router.dispatch(matched, req, res, q === -1 ? '' : raw.slice(q + 1), raw, ip);
       return;
     }
     accessLog?.line(method, matched === 405 ? '(method not allowed)' : '(unmatched)');
@@ -99,10 +122,28 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     sendError(res, 404, ERR.notFound);
   };
 
-  const server = createServer({ requestTimeout: 0, headersTimeout: 125_000, keepAliveTimeout: 120_000 }, onRequest);
-  server.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
-  server.on('clientError', (_e, socket) => {
-    if (socket.writable) socket.end(rawJsonError(400, 'malformed request'));
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (conns.refused(req.socket)) return void socket.destroy();
+    const ip = clientIp(req, ipRule);
+    if (!requests.take(now(), ip, 'request', false)) return endAndClose(socket, rawJsonError(429, ERR.rateLimited, 1));
+    ws.handleUpgrade(req, socket, head, ip, origins.allows(req.headers.origin));
+  };
+
+  // requestTimeout bounds receiving a whole request (a parked long-poll has been received by
+  // then); the timers are checked every few seconds rather than Node's default 30.
+  const server = createServer(
+    {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs || Infinity),
+      keepAliveTimeout: 120_000,
+      connectionsCheckingInterval: 2_000,
+    },
+    guardRequest(onRequest),
+  );
+  server.prependListener('connection', (socket: Socket) => conns.admit(socket));
+  server.on('upgrade', guardUpgrade(onUpgrade));
+  server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
+    endAndClose(socket, e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? rawJsonError(408, 'request timeout') : rawJsonError(400, 'malformed request'));
   });
 
   const janitor = setInterval(() => {
@@ -111,6 +152,8 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     // Buckets that have refilled are dropped at once: kept for minutes, every client's bucket in
     // every room it posted to stayed on the heap for each GC to trace (docs/PERFORMANCE.md).
     deps.rate.sweep(t, bucketIdleMs);
+    requests.sweep(t, requestIdleMs);
+    routeBuckets.sweep(t);
     nonces.sweep(t);
   }, config.limits.janitorIntervalMs);
   janitor.unref();

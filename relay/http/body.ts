@@ -11,6 +11,9 @@ interface Reading {
   chunks: Buffer[];
   size: number;
   finished: boolean;
+  /** When the last chunk arrived, and how long the body may then stay silent (0: forever). */
+  lastAt: number;
+  idleMs: number;
 }
 
 const READING = Symbol('reading');
@@ -24,17 +27,50 @@ type ReadableRequest = IncomingMessage & { [READING]?: Reading };
  * A callback and module-level listeners rather than a promise and three closures: this runs for
  * every post, and each of those objects was one more for the garbage collector (docs/PERFORMANCE.md).
  */
-export function readJsonBody(req: IncomingMessage, maxBytes: number, done: BodyCallback): void {
+export function readJsonBody(req: IncomingMessage, maxBytes: number, idleMs: number, done: BodyCallback): void {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > maxBytes) {
     req.resume();
     done(new HttpError(413, ERR.bodyTooLarge), undefined);
     return;
   }
-  (req as ReadableRequest)[READING] = { maxBytes, done, chunks: [], size: 0, finished: false };
+  (req as ReadableRequest)[READING] = { maxBytes, done, chunks: [], size: 0, finished: false, lastAt: Date.now(), idleMs };
+  if (idleMs > 0) watchIdle(req as ReadableRequest);
   req.on('data', onData);
   req.on('end', onEnd);
   req.on('error', onError);
+}
+
+/**
+ * Bodies being read, swept once a second for those that went silent: one timer for all of them
+ * rather than one per request. A silent body is answered 408 and its connection closed, so a
+ * client cannot hold sockets open by trickling (or never finishing) a body.
+ */
+const reading = new Set<ReadableRequest>();
+let sweeper: NodeJS.Timeout | null = null;
+
+function watchIdle(req: ReadableRequest): void {
+  reading.add(req);
+  sweeper ??= setInterval(sweepIdle, 1000).unref();
+}
+
+function sweepIdle(): void {
+  const now = Date.now();
+  for (const req of reading) {
+    const r = req[READING];
+    if (!r || r.finished) {
+      reading.delete(req);
+      continue;
+    }
+    if (now - r.lastAt < r.idleMs) continue;
+    reading.delete(req);
+    finish(r, new HttpError(408, 'request body timeout'), undefined);
+    (req.socket as { destroySoon?: () => void }).destroySoon?.();
+  }
+  if (reading.size === 0 && sweeper) {
+    clearInterval(sweeper);
+    sweeper = null;
+  }
 }
 
 function finish(r: Reading, error: Error | null, body: unknown): void {
@@ -48,6 +84,7 @@ function onData(this: ReadableRequest, chunk: Buffer): void {
   const r = this[READING];
   if (!r || r.finished) return;
   r.size += chunk.length;
+  if (r.idleMs > 0) r.lastAt = Date.now();
   if (r.size > r.maxBytes) finish(r, new HttpError(413, ERR.bodyTooLarge), undefined);
   else r.chunks.push(chunk);
 }

@@ -68,6 +68,11 @@ export function sendJsonText(res: ServerResponse, status: number, text: string, 
   res.end(text);
 }
 
+/** The head of a JSON answer written in pieces (chunked): the same headers, no Content-Length. */
+export function writeJsonHead(res: ServerResponse, status: number): void {
+  res.writeHead(status, JSON_HEADERS);
+}
+
 export function sendError(res: ServerResponse, status: number, error: string, extra?: Omit<ErrorBody, 'error'>, retryAfterS?: number): void {
   sendJson(res, status, extra ? { error, ...extra } : { error }, retryAfterS === undefined ? undefined : { 'Retry-After': retryAfterS });
 }
@@ -83,15 +88,18 @@ export function sendText(res: ServerResponse, status: number, contentType: strin
   res.end(text);
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
 
 /**
  * A complete HTTP/1.1 JSON error written straight to a socket, for the two places that answer
  * below the HTTP server: malformed requests and refused WebSocket upgrades.
  */
-export function rawJsonError(status: number, error: string): string {
+export function rawJsonError(status: number, error: string, retryAfterS?: number): string {
   const body = JSON.stringify({ error });
   let head = `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n`;
+  if (retryAfterS !== undefined) head += `Retry-After: ${retryAfterS}\r\n`;
   for (const k in SECURITY_HEADERS) head += `${k}: ${SECURITY_HEADERS[k]}\r\n`;
   return `${head}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }

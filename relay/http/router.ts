@@ -5,7 +5,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { ERR, ROOM_ID_RE } from '../../protocol/index.js';
+import { ERR, RETRY_AFTER_S, ROOM_ID_RE } from '../../protocol/index.js';
+import type { RouteBucket } from '../limits/routeBuckets.js';
 import { readJsonBody } from './body.js';
 import { HttpError, sendError } from './respond.js';
 
@@ -52,6 +53,8 @@ export interface RouteDef<B = unknown> {
   hidden?: boolean;
   /** Set for routes that must see the raw request (streams). The body is not read. */
   raw?: boolean;
+  /** An expensive answer: a token from this per-address bucket first, or 429. */
+  bucket?: RouteBucket;
   handler: (ctx: RouteContext<B>) => void | Promise<void>;
 }
 
@@ -74,7 +77,12 @@ export interface Matched {
 export class Router {
   private readonly routes: Compiled[] = [];
 
-  constructor(private readonly bodyLimit: number) {}
+  constructor(
+    private readonly bodyLimit: number,
+    private readonly bodyIdleMs = 0,
+    /** Takes a token from a route's bucket (routes that name one); none given: never refuses. */
+    private readonly takeBucket: (bucket: RouteBucket, ip: string) => boolean = () => true,
+  ) {}
 
   add(...defs: RouteDef<unknown>[]): void {
     for (const def of defs) {
@@ -119,8 +127,12 @@ export class Router {
     const def = matched.route;
     const call = new RouteCall(def, req, res, matched.params, rawQuery, originalUrl, ip);
     if (call.params.roomId !== undefined && !ROOM_ID_RE.test(call.params.roomId)) return call.fail(new HttpError(400, ERR.badRoomId));
+    if (def.bucket && !this.takeBucket(def.bucket, ip)) {
+      req.resume();
+      return call.fail(new HttpError(429, ERR.rateLimited, RETRY_AFTER_S.roomPost));
+    }
     if (def.body && !def.raw) {
-      readJsonBody(req, this.bodyLimit, (error, raw) => (error ? call.fail(error) : call.runWithBody(raw)));
+      readJsonBody(req, this.bodyLimit, this.bodyIdleMs, (error, raw) => (error ? call.fail(error) : call.runWithBody(raw)));
       return;
     }
     if (!def.raw && (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE')) req.resume();

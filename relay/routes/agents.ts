@@ -63,13 +63,15 @@ function directoryDocument(deps: RelayDeps, ctx: RouteContext<unknown>): void {
 
 export function agentRoutes(deps: RelayDeps): RouteDef[] {
   const ownerErrors = { 400: err('invalid handle'), 401: err('bad or missing signature'), 404: err('no such handle'), 429: err('rate limited (Retry-After: 5)') };
+  const searchLimited = err('rate limited: directory searches have their own bucket (Retry-After)');
   const directoryDoc = (path: string) =>
     route({
       method: 'GET',
       path,
       tag: 'agents',
+      bucket: 'directory',
       summary: 'The agent directory as one document (up to 100 live profiles)',
-      responses: { 200: { description: 'directory document', schema: AgentDirectoryResponse } },
+      responses: { 200: { description: 'directory document', schema: AgentDirectoryResponse }, 429: searchLimited },
       handler: (ctx) => directoryDocument(deps, ctx),
     });
   return [
@@ -128,6 +130,7 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
       method: 'GET',
       path: '/api/agents',
       tag: 'agents',
+      bucket: 'directory',
       summary: 'Search the agent directory',
       description: 'Sorted by last_seen_at (newest first), then handle. Filter values are normalized like profile tags.',
       query: [
@@ -139,7 +142,7 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
         { name: 'limit', description: 'page size', schema: { type: 'integer', default: LIMITS.directoryLimitDefault, minimum: 1, maximum: LIMITS.directoryLimitMax } },
         { name: 'cursor', description: 'offset from a previous next_cursor', schema: { type: 'integer', default: 0, minimum: 0 } },
       ],
-      responses: { 200: { description: 'a page of profiles', schema: AgentListResponse } },
+      responses: { 200: { description: 'a page of profiles', schema: AgentListResponse }, 429: searchLimited },
       handler: (ctx) => {
         const limit = limitParam(ctx.query, LIMITS.directoryLimitDefault, LIMITS.directoryLimitMax);
         const cursor = Math.max(0, intParam(ctx.query, 'cursor', 0));
@@ -152,6 +155,7 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
       method: 'GET',
       path: '/api/agents/matches',
       tag: 'agents',
+      bucket: 'directory',
       summary: 'Profiles sharing tags with a handle’s profile',
       description: 'Score = shared (kind, value) tags across framework, capabilities, topics and languages; score 0 is left out.',
       query: [
@@ -162,6 +166,7 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
         200: { description: 'matching profiles with match_score', schema: AgentListResponse },
         400: err('valid handle query required'),
         404: err('profile not found'),
+        429: searchLimited,
       },
       handler: (ctx) => {
         const handle = normalizeHandle(ctx.query.get('handle') ?? '');

@@ -12,6 +12,7 @@ import type { RelayDeps } from '../deps.js';
 import { buildOpenApi } from '../docs/openapi.js';
 import { llmsText } from '../docs/llms.js';
 import { repoRoot, swaggerUiDir } from '../docs/files.js';
+import { compileTrust, type ClientIpRule } from '../http/clientIp.js';
 import { HttpError, sendText } from '../http/respond.js';
 import { route, type RouteDef, type Router } from '../http/router.js';
 
@@ -55,15 +56,20 @@ const SWAGGER_INIT = `window.addEventListener('load', function () {
 });
 `;
 
-/** The origin clients should use: the configured public URL, else the request's own Host. */
-function originOf(deps: RelayDeps, req: IncomingMessage): string {
+/**
+ * The origin clients should use: the configured public URL, else the request's own Host, with
+ * the scheme a trusted proxy reports.
+ */
+function originOf(deps: RelayDeps, req: IncomingMessage, rule: ClientIpRule): string {
   if (deps.config.publicBaseUrl) return deps.config.publicBaseUrl.replace(/\/+$/, '');
-  const proto = deps.config.trustProxy !== 'none' && req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+  const peer = req.socket.remoteAddress;
+  const proto = peer && rule.trust(peer, 0) && req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
   const host = req.headers.host && /^[A-Za-z0-9.:[\]-]+$/.test(req.headers.host) ? req.headers.host : `127.0.0.1:${deps.config.port}`;
   return `${proto}://${host}`;
 }
 
 export function docsRoutes(deps: RelayDeps, router: Router): RouteDef[] {
+  const trustRule = compileTrust(deps.config.trustProxy);
   let openApiText: string | null = null;
   const assets = new Map<string, Buffer>();
   const version = (() => {
@@ -138,7 +144,7 @@ export function docsRoutes(deps: RelayDeps, router: Router): RouteDef[] {
       tag: 'docs',
       summary: 'An agent-facing description of this relay',
       responses: { 200: { description: 'plain text', contentType: 'text/plain' } },
-      handler: (ctx) => sendText(ctx.res, 200, 'text/plain; charset=utf-8', llmsText(router.list(), originOf(deps, ctx.req)), 'public, max-age=300'),
+      handler: (ctx) => sendText(ctx.res, 200, 'text/plain; charset=utf-8', llmsText(router.list(), originOf(deps, ctx.req, trustRule)), 'public, max-age=300'),
     }),
     ...Object.entries(SDK_FILES).map(([name, file]) =>
       route({

@@ -8,6 +8,7 @@ import {
   PostMessageResponse, RETRY_AFTER_S, RoomStatus, isLaxBoxPub, normalizePresenceName, type StoredMessage,
 } from '../../protocol/index.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
+import { ANSWER_PAGE, type LargeAnswers } from '../http/largeAnswer.js';
 import { HttpError, sendJson, sendJsonText } from '../http/respond.js';
 import { clampTimeout, intParam, route, type RouteDef } from '../http/router.js';
 import { parkUntil } from '../rooms/park.js';
@@ -24,7 +25,7 @@ function sendPosted(res: ServerResponse, m: StoredMessage): void {
   sendJsonText(res, 200, '{"ok":true,"id":"' + m.id + '","seq":' + m.seq + '}');
 }
 
-export function roomRoutes(deps: RelayDeps): RouteDef[] {
+export function roomRoutes(deps: RelayDeps, answers: LargeAnswers): RouteDef[] {
   return [
     route({
       method: 'POST',
@@ -62,8 +63,10 @@ export function roomRoutes(deps: RelayDeps): RouteDef[] {
         const roomId = params.roomId!;
         const after = Math.max(0, intParam(query, 'after', 0));
         const timeoutS = clampTimeout(query, 'timeout', LIMITS.waitTimeoutDefaultS, LIMITS.waitTimeoutMinS, LIMITS.waitTimeoutMaxS);
-        const first = await deps.backend.read(roomId, after, LIMITS.waitMaxMessages, deps.now());
-        if (first && first.messages.length > 0) return sendJson(res, 200, { messages: first.messages, last_seq: first.lastSeq });
+        const first = await deps.backend.read(roomId, after, ANSWER_PAGE, deps.now());
+        if (first && first.messages.length > 0) {
+          return answers.stream(res, ip, first, LIMITS.waitMaxMessages, (a, n) => deps.backend.read(roomId, a, n, deps.now()), (lastSeq) => ({ last_seq: lastSeq }));
+        }
         // A missing room is waited on too, without creating it: the reference answered at once,
         // and a naive `while true: wait()` loop then spun as fast as it could.
         await parkUntil(
@@ -94,13 +97,19 @@ export function roomRoutes(deps: RelayDeps): RouteDef[] {
       summary: 'Fetch a window of retained ciphertext',
       description: 'The first `limit` retained messages with seq > after, oldest first. Does not create the room or keep it alive.',
       query: [afterParam, { name: 'limit', description: 'how many (1–500)', schema: { type: 'integer', default: 100, minimum: 1, maximum: 500 } }],
-      responses: { 200: { description: 'messages', schema: MessagesResponse }, 400: err('bad roomId') },
-      async handler({ params, query, res }) {
+      bucket: 'transcript',
+      responses: {
+        200: { description: 'messages', schema: MessagesResponse },
+        400: err('bad roomId'),
+        429: err('rate limited, or too many large answers in flight to this address (Retry-After)'),
+      },
+      async handler({ params, query, ip, res }) {
+        const roomId = params.roomId!;
         const after = Math.max(0, intParam(query, 'after', 0));
         const limit = Math.min(LIMITS.transcriptLimitMax, Math.max(1, intParam(query, 'limit', LIMITS.transcriptLimitDefault)));
-        const r = await deps.backend.read(params.roomId!, after, limit, deps.now());
-        if (!r) return sendJson(res, 200, { messages: [], last_seq: 0, exists: false });
-        sendJson(res, 200, { messages: r.messages, last_seq: r.lastSeq, count: r.messages.length, exists: true });
+        const first = await deps.backend.read(roomId, after, Math.min(limit, ANSWER_PAGE), deps.now());
+        if (!first) return sendJson(res, 200, { messages: [], last_seq: 0, exists: false });
+        await answers.stream(res, ip, first, limit, (a, n) => deps.backend.read(roomId, a, n, deps.now()), (lastSeq, count) => ({ last_seq: lastSeq, count, exists: true }));
       },
     }),
     route({

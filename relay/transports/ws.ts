@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ERR, LIMITS, PostMessageBody, ROOM_ID_RE, isLaxBoxPub, normalizePresenceName } from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
-import { clientIp } from '../http/clientIp.js';
+import { endAndClose, logEdgeError } from '../http/edge.js';
 import { HttpError, rawJsonError } from '../http/respond.js';
 import { acceptPost, roomRateKey } from '../rooms/post.js';
 import type { OutFrame, Subscriber } from '../rooms/subscriber.js';
@@ -99,10 +99,20 @@ function onMessage(this: Socket, data: RawData): void {
   const sub = this[STATE];
   // Once closing, nothing it sends is acted on (`ws` keeps reading until the handshake ends).
   if (!sub || this.readyState !== 1) return;
-  if (sub.joined) return sub.owner.onFrame(sub, data);
+  if (sub.joined) return guardedFrame(sub, data);
   sub.earlyBytes += rawLength(data);
   if ((sub.early?.length ?? 0) >= EARLY_FRAMES_MAX || sub.earlyBytes > EARLY_BYTES_MAX) return sub.shut(1008, 'too many frames before ready');
   (sub.early ??= []).push(data);
+}
+
+/** Whatever one frame makes go wrong closes that socket, never the process. */
+function guardedFrame(sub: WsSubscriber, data: RawData): void {
+  try {
+    sub.owner.onFrame(sub, data);
+  } catch (e) {
+    logEdgeError('ws frame', e);
+    sub.ws.close(1011, 'internal error');
+  }
 }
 
 function terminate(ws: WebSocket): void {
@@ -148,15 +158,20 @@ export class WsTransport {
     this.pinger.unref();
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://relay.invalid');
-    const m = WS_PATH.exec(url.pathname);
+  /**
+   * `ip` is the client's key (http/clientIp.ts); `originOk` the origin policy's verdict. The URL
+   * is taken apart by hand: a request line need not be a URL the WHATWG parser accepts.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, ip: string, originOk: boolean): void {
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const m = WS_PATH.exec(q === -1 ? raw : raw.slice(0, q));
     if (!m) return refuse(socket, 404, ERR.notFound);
     const roomId = safeDecode(m[1]!);
     if (!ROOM_ID_RE.test(roomId)) return refuse(socket, 400, ERR.badRoomId);
-    if (!originAllowed(req)) return refuse(socket, 403, 'cross-origin WebSocket refused');
-    const ip = clientIp(req, this.deps.config.trustProxy);
-    const after = Math.max(0, Number.parseInt(url.searchParams.get('after') ?? '0', 10) || 0);
+    if (!originOk) return refuse(socket, 403, 'cross-origin WebSocket refused');
+    const query = new URLSearchParams(q === -1 ? '' : raw.slice(q + 1));
+    const after = Math.max(0, Number.parseInt(query.get('after') ?? '0', 10) || 0);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (!this.streams.acquire(ip)) {
         ws.send(JSON.stringify({ type: 'error', code: 429, error: ERR.tooManyStreams }));
@@ -193,7 +208,10 @@ export class WsTransport {
       }
       const early = sub.early;
       sub.early = null;
-      if (early) for (const d of early) this.onFrame(sub, d);
+      if (early) for (const d of early) guardedFrame(sub, d);
+    }).catch((e: unknown) => {
+      logEdgeError('ws join', e);
+      ws.close(1011, 'internal error');
     });
   }
 
@@ -283,17 +301,6 @@ function safeDecode(s: string): string {
   }
 }
 
-/** Browsers send Origin; agents usually do not. A page on another site may not use our socket. */
-function originAllowed(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}
-
 function refuse(socket: Duplex, status: number, error: string): void {
-  socket.end(rawJsonError(status, error));
+  endAndClose(socket, rawJsonError(status, error));
 }

@@ -1,0 +1,114 @@
+/**
+ * Answers that list messages (`/transcript`, `/wait`) can reach 500 × 128 KiB. They are written
+ * a few messages at a time, waiting for the reader to take each part, instead of being built as
+ * one 65 MB string; a reader that takes nothing for `answerStallMs` is cut off, and one address
+ * may have only a few such answers in flight.
+ */
+import type { ServerResponse } from 'node:http';
+import { ERR, RETRY_AFTER_S } from '../../protocol/index.js';
+import type { RelayLimits } from '../config.js';
+import { Counter } from '../limits/rateLimit.js';
+import type { ReadResult } from '../rooms/types.js';
+import { HttpError, writeJsonHead } from './respond.js';
+
+/** Messages read and serialized per step: at most ~1.3 MB held for a reader that stalls. */
+export const ANSWER_PAGE = 8;
+
+export class LargeAnswers {
+  private readonly inFlight = new Counter();
+
+  constructor(private readonly limits: RelayLimits) {}
+
+  /**
+   * Stream `{"messages":[…], …tail}`: the messages of `first` (read with a limit of
+   * min(limit, ANSWER_PAGE)), then further pages from `readPage`
+   * until `limit` messages are sent or a page comes back short. `tail` names the fields after the
+   * list (it sees the last page's `lastSeq` and the count sent).
+   */
+  async stream(
+    res: ServerResponse,
+    ip: string,
+    first: ReadResult,
+    limit: number,
+    readPage: (after: number, limit: number) => Promise<ReadResult | null>,
+    tail: (lastSeq: number, count: number) => Record<string, unknown>,
+  ): Promise<void> {
+    if (!this.inFlight.tryAcquire(ip, this.limits.largeAnswersPerIp)) throw new HttpError(429, ERR.rateLimited, RETRY_AFTER_S.roomPost);
+    const stop = watchStall(res, this.limits.answerStallMs);
+    try {
+      writeJsonHead(res, 200);
+      res.write('{"messages":[');
+      let page = first;
+      // `first` was read with this limit, as every later page is.
+      let asked = Math.min(limit, ANSWER_PAGE);
+      let count = 0;
+      let lastSeq = first.lastSeq;
+      for (;;) {
+        let cursor = 0;
+        for (const m of page.messages) {
+          if (count >= limit) break;
+          res.write((count === 0 ? '' : ',') + JSON.stringify(m));
+          count++;
+          cursor = m.seq;
+        }
+        lastSeq = page.lastSeq;
+        if (count >= limit || page.messages.length < asked || cursor === 0) break;
+        if (res.writableNeedDrain && !(await drained(res))) return;
+        asked = Math.min(ANSWER_PAGE, limit - count);
+        const next = await readPage(cursor, asked);
+        if (res.destroyed) return;
+        // The room went away mid-answer: what was sent stands.
+        if (!next) break;
+        page = next;
+      }
+      res.end('],' + JSON.stringify(tail(lastSeq, count)).slice(1));
+    } finally {
+      this.inFlight.release(ip);
+      stop.onEnd();
+    }
+  }
+}
+
+/** True once the reader has taken what was written; false if the answer was closed meanwhile. */
+function drained(res: ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => () => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = done(true);
+    const onClose = done(false);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
+}
+
+/**
+ * Cut the answer off when, between two checks `stallMs` apart, the reader took nothing of what
+ * waits to be sent. Keeps watching after the last write, until everything is flushed.
+ */
+function watchStall(res: ServerResponse, stallMs: number): { onEnd(): void } {
+  let pending = -1;
+  let drainedSince = false;
+  const onDrain = () => void (drainedSince = true);
+  const timer = setInterval(() => {
+    const now = res.writableLength;
+    if (now > 0 && pending !== -1 && now >= pending && !drainedSince) res.destroy();
+    pending = now;
+    drainedSince = false;
+  }, stallMs);
+  timer.unref();
+  res.on('drain', onDrain);
+  const clear = () => {
+    clearInterval(timer);
+    res.off('drain', onDrain);
+  };
+  res.once('close', clear);
+  res.once('finish', clear);
+  return {
+    onEnd() {
+      if (res.writableFinished || res.destroyed) clear();
+    },
+  };
+}
