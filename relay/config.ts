@@ -28,6 +28,13 @@ export interface RelayLimits {
   streamsMax: number;
   /** Heartbeat entries kept per room (the reference had no cap). */
   heartbeatsPerRoom: number;
+  /** Room-post and owner-request nonces kept for replay checks; past it the oldest go first. */
+  nonceCacheMaxEntries: number;
+  /** Failed signature checks one address may make in a burst before 429; 0 turns it off. */
+  sigFailureBurst: number;
+  sigFailureRefillPerS: number;
+  /** Parsed Ed25519 public keys kept, least recently used evicted. */
+  sigKeyCacheMax: number;
 }
 
 export interface RelayConfig {
@@ -70,6 +77,10 @@ export function defaultLimits(): RelayLimits {
     slowConsumerBytes: 4 * 1024 * 1024,
     streamsMax: 100_000,
     heartbeatsPerRoom: 256,
+    nonceCacheMaxEntries: 100_000,
+    sigFailureBurst: 30,
+    sigFailureRefillPerS: 1,
+    sigKeyCacheMax: LIMITS.identitiesMax,
   };
 }
 
@@ -107,6 +118,10 @@ const ENV_LIMITS: Record<string, keyof RelayLimits> = {
   GLOBAL_RL_REFILL_PER_SEC: 'globalBucketRefillPerS',
   SLOW_CONSUMER_BYTES: 'slowConsumerBytes',
   STREAMS_MAX: 'streamsMax',
+  NONCE_CACHE_MAX_ENTRIES: 'nonceCacheMaxEntries',
+  SIG_FAIL_BURST: 'sigFailureBurst',
+  SIG_FAIL_REFILL_PER_SEC: 'sigFailureRefillPerS',
+  SIG_KEY_CACHE_MAX: 'sigKeyCacheMax',
 };
 
 /** Documented in the README's configuration table; unknown values fail loudly at start. */
