@@ -112,7 +112,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     const t = now();
     void backend.janitor(t, hub.busyRooms());
     // Buckets that have refilled are dropped at once: kept for minutes, every client's bucket in
-    // every room it posted to stayed on the heap for each GC to trace (docs/PERFORMANCE.md).
+    // every room it posted to stayed on the heap for each GC to trace.
     deps.rate.sweep(t, bucketIdleMs);
     deps.identities.sweep(t);
   }, config.limits.janitorIntervalMs);

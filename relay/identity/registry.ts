@@ -41,7 +41,7 @@ export class IdentityRegistry implements IdentityService {
 
   constructor(
     readonly nonces: NonceCache,
-    /** RAM-only DM inboxes: this node's memory, or Redis shared by a cluster (issue 7). */
+    /** RAM-only DM inboxes: this node's memory, or Redis shared by a cluster. */
     readonly inboxes: DmInboxes = new MemoryInboxes(),
     /** Failed signature checks per client address; the default never refuses. */
     readonly sigFailures: SigFailureBudget = new SigFailureBudget(0, 0),
