@@ -22,6 +22,7 @@ export const ERR = {
   badHandle: 'bad handle',
   noSuchHandle: 'no such handle',
   badSignature: 'bad or missing signature',
+  sigFailuresExhausted: 'too many failed signature checks from this address; retry after Retry-After seconds',
   staleClaim: 'stale or unknown claim',
 
   invalidHandleRegister: 'invalid handle (regex: ^[a-z0-9][a-z0-9_-]{1,31}$)',

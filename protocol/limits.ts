@@ -55,7 +55,6 @@ export const LIMITS = {
   profileMaxSkewMs: 5 * 60_000,
   nonceCacheTtlMs: 120_000,
   nonceCacheGlobalMax: 10_000,
-  nonceCachePerHandleMax: 312,
   dmEnvelopeCacheMax: 20_000,
 
   identitiesMax: 100_000,

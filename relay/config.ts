@@ -63,6 +63,13 @@ export interface RelayLimits {
   largeAnswersPerIp: number;
   /** A streamed answer whose reader takes nothing for this long is cut off. */
   answerStallMs: number;
+  /** Room-post and owner-request nonces kept for replay checks; past it the oldest go first. */
+  nonceCacheMaxEntries: number;
+  /** Failed signature checks one address may make in a burst before 429; 0 turns it off. */
+  sigFailureBurst: number;
+  sigFailureRefillPerS: number;
+  /** Parsed Ed25519 public keys kept, least recently used evicted. */
+  sigKeyCacheMax: number;
 }
 
 export interface RelayConfig {
@@ -134,6 +141,10 @@ export function defaultLimits(): RelayLimits {
     directoryBucketRefillPerS: 5,
     largeAnswersPerIp: 4,
     answerStallMs: 30_000,
+    nonceCacheMaxEntries: 100_000,
+    sigFailureBurst: 30,
+    sigFailureRefillPerS: 1,
+    sigKeyCacheMax: LIMITS.identitiesMax,
   };
 }
 
@@ -202,6 +213,10 @@ const ENV_LIMITS: Record<string, keyof RelayLimits> = {
   DIRECTORY_RL_REFILL_PER_SEC: 'directoryBucketRefillPerS',
   LARGE_ANSWERS_PER_IP: 'largeAnswersPerIp',
   ANSWER_STALL_MS: 'answerStallMs',
+  NONCE_CACHE_MAX_ENTRIES: 'nonceCacheMaxEntries',
+  SIG_FAIL_BURST: 'sigFailureBurst',
+  SIG_FAIL_REFILL_PER_SEC: 'sigFailureRefillPerS',
+  SIG_KEY_CACHE_MAX: 'sigKeyCacheMax',
 };
 
 /** Documented in the README's configuration table; unknown values fail loudly at start. */

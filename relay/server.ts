@@ -17,7 +17,9 @@ import { rawJsonError, sendError } from './http/respond.js';
 import { Router } from './http/router.js';
 import { StaticFiles } from './http/static.js';
 import { NonceCache } from './identity/nonceCache.js';
+import { NativeVerifier } from './identity/nativeSig.js';
 import { IdentityRegistry } from './identity/registry.js';
+import { SigFailureBudget } from './identity/sigFailureBudget.js';
 import { Counter, RateLimiter, refillMs } from './limits/rateLimit.js';
 import { RouteBuckets } from './limits/routeBuckets.js';
 import { createStores } from './rooms/createBackend.js';
@@ -57,12 +59,13 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const { backend, inboxes, rate } = stores;
   const now = options.clock ?? (() => Date.now());
   const hub = new Hub(backend, now, config.limits.renameIntervalMs);
-  const nonces = new NonceCache();
+  const nonces = new NonceCache(config.limits.nonceCacheMaxEntries);
+  const sigFailures = new SigFailureBudget(config.limits.sigFailureBurst, config.limits.sigFailureRefillPerS);
   const deps: RelayDeps = {
     config,
     backend,
     hub,
-    identities: new IdentityRegistry(nonces, inboxes),
+    identities: new IdentityRegistry(nonces, inboxes, sigFailures, new NativeVerifier(config.limits.sigKeyCacheMax)),
     rate,
     waitersPerIp: new Counter(),
     now,
@@ -150,11 +153,11 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     const t = now();
     void backend.janitor(t, hub.busyRooms());
     // Buckets that have refilled are dropped at once: kept for minutes, every client's bucket in
-    // every room it posted to stayed on the heap for each GC to trace (docs/PERFORMANCE.md).
+    // every room it posted to stayed on the heap for each GC to trace.
     deps.rate.sweep(t, bucketIdleMs);
     requests.sweep(t, requestIdleMs);
     routeBuckets.sweep(t);
-    nonces.sweep(t);
+    deps.identities.sweep(t);
   }, config.limits.janitorIntervalMs);
   janitor.unref();
 

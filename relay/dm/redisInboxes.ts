@@ -1,5 +1,5 @@
 /**
- * DmInboxes in Redis (issue 7): every node sees every inbox, seqs come from one counter per
+ * DmInboxes in Redis: every node sees every inbox, seqs come from one counter per
  * inbox, and a DM stored through any node wakes the long-polls parked on every node.
  */
 import type { Redis } from 'ioredis';

@@ -4,7 +4,7 @@
  * `from_verified`, and a claimed sender without a valid signature is never passed on.
  */
 import {
-  ERR, LIMITS, RETRY_AFTER_S, dmEnvelopeHash, dmText, isStrictBase64Of, strictBase64Length, verifyText,
+  ERR, LIMITS, RETRY_AFTER_S, dmEnvelopeHash, dmText, isStrictBase64Of, strictBase64Length,
 } from '../../protocol/index.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
 import { HttpError } from '../http/respond.js';
@@ -50,9 +50,9 @@ export async function sendDm(deps: RelayDeps, ip: string, rawHandle: string | un
     const fromHandle = fh.replace(/@/g, '').toLowerCase().slice(0, 34);
     const sender = reg.records.get(fromHandle);
     if (!sender) throw new HttpError(400, ERR.dmFromNotRegistered);
-    const envHash = dmEnvelopeHash(ciphertext, nonce, eph);
-    if (!verifyText(dmText(to, fromHandle, ts, envHash), sig, sender.sign_pub)) throw new HttpError(401, ERR.dmFromSigBad);
-    const seen = reg.dmEnvelopes.record(to, envHash, now);
+    const envHash = dmEnvelopeHash(ciphertext, nonce, eph, reg.hash);
+    if (!reg.checkSignature(ip, now, dmText(to, fromHandle, ts, envHash), sig, sender.sign_pub)) throw new HttpError(401, ERR.dmFromSigBad);
+    const seen = reg.dmEnvelopes.record(to, envHash, ts, now);
     if (seen === 'seen') throw new HttpError(401, ERR.dmEnvelopeSeen);
     if (seen === 'full') throw new HttpError(429, ERR.dmReplayCacheFull, RETRY_AFTER_S.dmSend);
     reg.touch(fromHandle, now);

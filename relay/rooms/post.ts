@@ -31,16 +31,18 @@ export function acceptPost(
   // registrant's first signed post does: read it from the shared hash before judging the
   // signature. Never on one node, and never for a handle this node already knows.
   if (signed && deps.identities.couldResolve(body.sender_handle)) {
-    return deps.identities.resolve(body.sender_handle).then(() => checkAndAppend(deps, roomId, body, transport, signed));
+    return deps.identities.resolve(body.sender_handle).then(() => checkAndAppend(deps, roomId, body, ip, transport, signed));
   }
-  return checkAndAppend(deps, roomId, body, transport, signed);
+  return checkAndAppend(deps, roomId, body, ip, transport, signed);
 }
 
-function checkAndAppend(deps: RelayDeps, roomId: string, body: PostMessageBody, transport: Transport, signed: boolean): StoredMessage | Promise<StoredMessage> {
+function checkAndAppend(
+  deps: RelayDeps, roomId: string, body: PostMessageBody, ip: string, transport: Transport, signed: boolean,
+): StoredMessage | Promise<StoredMessage> {
   const now = deps.now();
   let handle: string | null = null;
   if (signed) {
-    handle = deps.identities.verifyRoomPost(roomId, { ...body, ciphertext: body.ciphertext }, now);
+    handle = deps.identities.verifyRoomPost(roomId, { ...body, ciphertext: body.ciphertext }, now, ip);
     if (!handle) throw new HttpError(401, ERR.badSenderSig);
   }
   const draft: MessageDraft = {

@@ -1,5 +1,5 @@
 /**
- * The shared backend (issue 7): room state in Redis, so several relay nodes behind a load
+ * The shared backend: room state in Redis, so several relay nodes behind a load
  * balancer behave as one. Every mutation is one Lua script (redis/scripts.ts), events reach all
  * nodes through one pub/sub channel (redis/events.ts), and time always comes from the caller.
  * Redis must run without persistence; connect() warns when it does not.

@@ -1,6 +1,6 @@
 /**
  * The shared room state behind an interface, so that one node keeps it in memory and a cluster
- * keeps it in Redis (issue 7) without the transports knowing which. Everything node-local
+ * keeps it in Redis without the transports knowing which. Everything node-local
  * (open sockets, parked requests) lives in the Hub instead.
  */
 import type { Participant, StoredMessage } from '../../protocol/index.js';

@@ -25,7 +25,7 @@ async function authenticate(deps: RelayDeps, ctx: RouteContext<{ handle: string 
   if (!LOOSE_HANDLE_RE.test(handle)) throw new HttpError(400, ERR.badHandle);
   if (!(await deps.identities.resolve(handle))) throw new HttpError(404, ERR.noSuchHandle);
   rateLimitOrThrow(deps, ctx.ip, `auth:${handle}`, RETRY_AFTER_S.authRoute);
-  if (!deps.identities.verifyRequest(handle, ctx.req.method ?? 'POST', ctx.originalUrl, ctx.req.headers.authorization, deps.now())) {
+  if (!deps.identities.verifyRequest(handle, ctx.req.method ?? 'POST', ctx.originalUrl, ctx.req.headers.authorization, deps.now(), ctx.ip)) {
     throw new HttpError(401, ERR.badSignature);
   }
   return handle;

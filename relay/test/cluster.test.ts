@@ -1,5 +1,5 @@
 /**
- * Two relay nodes on one real redis-server (issue 7): every transport on either node sees one
+ * Two relay nodes on one real redis-server: every transport on either node sees one
  * shared order, concurrent posts to both nodes get one gap-free sequence, and a node's death
  * loses nothing its clients had acknowledged.
  */
