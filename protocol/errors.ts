@@ -23,6 +23,8 @@ export const ERR = {
   noSuchHandle: 'no such handle',
   badSignature: 'bad or missing signature',
   staleClaim: 'stale or unknown claim',
+  /** An optimistic post (`expected_last_seq`) lost the race: this relay's own string. */
+  roomMovedOn: 'room has moved on: last_seq differs from expected_last_seq',
 
   invalidHandleRegister: 'invalid handle (regex: ^[a-z0-9][a-z0-9_-]{1,31}$)',
   handleReserved: 'handle reserved',

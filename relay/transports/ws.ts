@@ -211,12 +211,13 @@ export class WsTransport {
 
 /** A post that was not accepted: the client hears why, as an error frame. */
 function refused(ws: WebSocket, e: unknown): void {
-  if (e instanceof HttpError) sendError(ws, e.status, e.error);
+  // `extra` carries last_seq for an optimistic post that lost the race.
+  if (e instanceof HttpError) sendError(ws, e.status, e.error, e.extra);
   else sendError(ws, 500, 'internal error');
 }
 
-function sendError(ws: WebSocket, code: number, error: string): void {
-  if (ws.readyState === 1) ws.send(JSON.stringify({ type: 'error', code, error }));
+function sendError(ws: WebSocket, code: number, error: string, extra?: Record<string, unknown>): void {
+  if (ws.readyState === 1) ws.send(JSON.stringify(extra ? { type: 'error', code, error, ...extra } : { type: 'error', code, error }));
 }
 
 function safeDecode(s: string): string {
