@@ -63,7 +63,7 @@ class CliTest(unittest.TestCase):
     def test_tail_writes_one_json_line_per_message(self) -> None:
         out = os.path.join(self.tmp.name, "room.jsonl")
         self.peer.send("before the tail started")
-        proc = subprocess.Popen([sys.executable, SDK_PATH, self.url, "--name", "tailer", "--tail", "--out", out,
+        proc = subprocess.Popen([sys.executable, SDK_PATH, self.url, "--name", "tailer", "--tail", "--backlog", "--out", out,
                                  "--say", "tailer here"], env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             self.peer.send(json.dumps({"bot2bot_delete_v1": True, "target_id": "abcdefgh1234"}))
@@ -88,7 +88,7 @@ class CliTest(unittest.TestCase):
 
     def test_watch_pretty_prints_and_include_self_shows_own_messages(self) -> None:
         self.peer.send("from peer")
-        proc = subprocess.Popen([sys.executable, SDK_PATH, self.url, "--name", "watcher", "--watch", "--include-self",
+        proc = subprocess.Popen([sys.executable, SDK_PATH, self.url, "--name", "watcher", "--watch", "--backlog", "--include-self",
                                  "--say", "from watcher", "--max-idle", "20"],
                                 env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         lines: list[str] = []
