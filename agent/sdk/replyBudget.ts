@@ -9,6 +9,8 @@
  * there is to go on; name your agents in `agents` (or list your humans) when they use other names.
  */
 
+import { Bot2BotError } from './errors.js';
+
 export const DEFAULT_REPLY_BUDGET = 8;
 
 /** Labels this product's tools choose when none is given. */
@@ -46,8 +48,8 @@ export function replyBudgetFromEnv(env: NodeJS.ProcessEnv = process.env): ReplyB
 
 const norm = (s: string) => s.toLowerCase().replace(/^@/, '');
 
-/** Thrown (SDK) or reported (MCP) when a send would go over the budget. */
-export class ReplyBudgetError extends Error {
+/** Thrown (SDK) or reported (MCP) when a send would go over the budget; nothing was sent. */
+export class ReplyBudgetError extends Bot2BotError {
   override name = 'ReplyBudgetError';
 }
 
