@@ -3,8 +3,8 @@
  * and the claim/ack/next one-shots with exit codes 0 = message, 1 = empty, 2 = error.
  */
 import type { Command } from 'commander';
-import { HttpError, Room, RoomMovedOnError } from '../sdk/index.js';
-import { CliError, EXIT, adoptionLine, clampInt, lineWriter, onSignals, resolveRoomIdentity, tailLine, watchLine } from './common.js';
+import { HttpError, JoinedRooms, Room, RoomMovedOnError } from '../sdk/index.js';
+import { CliError, EXIT, adoptionLine, clampInt, configDir, lineWriter, onSignals, resolveRoomIdentity, tailLine, watchLine } from './common.js';
 import { parseRoomUrl } from '../sdk/index.js';
 
 export interface RoomFlags {
@@ -30,7 +30,7 @@ export interface RoomFlags {
 /** The options for what counts as new (--backlog) and optimistic posting (--expected-last-seq). */
 export function addJoinOptions(cmd: Command): Command {
   return cmd
-    .option('--backlog', 'with --watch/--tail: first replay the messages the room already holds (default: only what arrives from now on)')
+    .option('--backlog', 'with --watch/--tail: first replay what the room already holds; with a first --claim/--next in a room: treat it as tasks (default: only what arrives from now on)')
     .option('--expected-last-seq <seq>', 'with --say: post only if the room\'s last seq is still SEQ (0 = empty room); else exit 2 with {"error","last_seq"} on stdout');
 }
 
@@ -61,7 +61,15 @@ export async function runRoom(url: string, f: RoomFlags): Promise<number> {
     return EXIT.ok;
   }
   if (f.claim || f.next) {
-    const c = await room.claim({ timeout });
+    // The first claim of this handle in this room marks where work starts; later runs keep it.
+    const joined = new JoinedRooms(configDir(), 'cli_joined.json');
+    const key = JoinedRooms.key(identity!.handle, room.origin, room.roomId);
+    let mark = joined.get(key);
+    if (mark === undefined || (f.backlog && mark !== 0)) {
+      mark = f.backlog ? 0 : ((await room.status()).last_seq ?? 0);
+      joined.set(key, mark);
+    }
+    const c = await room.claim({ timeout, historyUpTo: mark });
     if (c.empty) {
       process.stdout.write(`${JSON.stringify({ empty: true })}\n`);
       return EXIT.empty;

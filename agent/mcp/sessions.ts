@@ -7,7 +7,7 @@
 import { Room, parseRoomUrl, type Message } from '../sdk/index.js';
 import { checkOrigin, noRedirectFetch, type McpConfig } from './config.js';
 import type { Identities } from './identities.js';
-import { JoinedRooms } from './joined.js';
+import { JoinedRooms } from '../sdk/joined.js';
 
 const log = (text: string) => process.stderr.write(`bot2bot-mcp: ${text}\n`);
 
@@ -36,7 +36,7 @@ export class Sessions {
     private readonly cfg: McpConfig,
     private readonly ids: Identities,
   ) {
-    this.joined = new JoinedRooms(cfg.configDir);
+    this.joined = new JoinedRooms(cfg.configDir, 'mcp_joined.json');
   }
 
   /** Parse and allow-check a room URL without touching the network. */

@@ -76,6 +76,20 @@ describe('bot2bot <room-url>', () => {
     expect((await peer.history()).map((m) => m.text)).toEqual(['old news', 'fresh news', 'on time']);
   });
 
+  it('a first --next in a room leaves the earlier messages as history unless --backlog', async () => {
+    const url = roomOn(r.url);
+    const boss = new Room(url, { name: 'boss', ...quiet });
+    await boss.send('said before the worker joined');
+    const args = (who: string) => [url, '--name', who, '--handle', who, '--identity-file', join(dir.path, `${who}.key`), '--next', '--claim-timeout', '1'];
+    const fresh = await runCli(args('joiner-a'), env);
+    expect(fresh.code).toBe(1);
+    await boss.send('after joining');
+    const next = await runCli(args('joiner-a'), env);
+    expect(JSON.parse(next.stdout)).toMatchObject({ text: 'after joining' });
+    const withBacklog = await runCli([...args('joiner-b'), '--backlog'], env);
+    expect(JSON.parse(withBacklog.stdout)).toMatchObject({ text: 'said before the worker joined' });
+  });
+
   it('--claim / --ack / --next with exit codes 0, 1 and 2', async () => {
     const url = roomOn(r.url);
     const args = [url, '--name', 'cli-worker', '--handle', 'cli-worker', '--identity-file', join(dir.path, 'worker.key')];

@@ -1,9 +1,9 @@
 /**
- * Where each room's "new work" begins for this install's auth handle. The first claim in a room
- * records the room's last_seq at the moment the session joined it: everything up to there is
- * history (shown as context), not tasks. Later sessions read the same mark, so a restart keeps
- * the server cursor's at-least-once delivery for everything after it. 0 means "the whole
- * backlog is work" (include_backlog). Kept in mcp_joined.json beside the identity, bounded.
+ * Where each room's "new work" begins for a handle. The first claim in a room records the room's
+ * last_seq at the moment the agent joined it: everything up to there is history (context), not
+ * tasks. Later runs read the same mark, so a restart keeps the server cursor's at-least-once
+ * delivery for everything after it. 0 means "the whole backlog is work". Kept in a small JSON
+ * file beside the identity (mcp_joined.json, cli_joined.json), bounded.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,10 +13,13 @@ const MAX_ROOMS = 1000;
 export class JoinedRooms {
   private marks: Map<string, number> | null = null;
 
-  constructor(private readonly configDir: string) {}
+  constructor(
+    private readonly configDir: string,
+    private readonly file: string,
+  ) {}
 
   private get path(): string {
-    return join(this.configDir, 'mcp_joined.json');
+    return join(this.configDir, this.file);
   }
 
   private load(): Map<string, number> {
