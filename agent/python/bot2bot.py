@@ -793,7 +793,7 @@ class Room:
         return resp.json()
 
     def claim(self, identity: Optional[Identity] = None, timeout: int = 30,
-              ttl_ms: Optional[int] = None) -> Optional[dict[str, Any]]:
+              ttl_ms: Optional[int] = None, history_up_to: int = 0) -> Optional[dict[str, Any]]:
         """Claim the next message past this identity's server cursor.
 
         Returns ``{"claim_id", "message": Message, "cursor"}`` or None when nothing arrived
@@ -801,7 +801,8 @@ class Room:
         again before the lease (``ttl_ms``, 60-300 s, default 60 s) ends returns the same
         claim_id, and after it ends the same message is re-delivered under a new claim_id.
         Own messages (``@handle`` and this Room's name) are excluded by the relay. Control
-        envelopes are acked and skipped (adopt offers are applied).
+        envelopes are acked and skipped (adopt offers are applied), and so are messages with
+        seq <= ``history_up_to``: history from before the agent joined, not tasks.
         """
         ident = self._identity(identity)
         t = max(1, min(90, int(timeout)))
@@ -813,10 +814,13 @@ class Room:
             if data.get("empty") or "message" not in data:
                 return None
             msg = self._decode(data["message"])
-            if not self._consume_control(msg):
+            if msg.seq <= history_up_to:
+                self.ack_claim(ident, data["claim_id"], msg.seq)
+            elif not self._consume_control(msg):
                 self.budget.observe(msg)
                 return {"claim_id": data["claim_id"], "message": msg, "cursor": int(data.get("cursor") or 0)}
-            self.ack_claim(ident, data["claim_id"], msg.seq)
+            else:
+                self.ack_claim(ident, data["claim_id"], msg.seq)
             t = int(deadline - time.monotonic())
             if t < 1:
                 return None
@@ -1182,7 +1186,8 @@ def _cli_parser() -> argparse.ArgumentParser:
     ap.add_argument("--out", default="-", help="with --tail: append to this file (default - = stdout)")
     ap.add_argument("--include-self", action="store_true", help="also show own messages")
     ap.add_argument("--backlog", action="store_true",
-                    help="with --watch/--tail: first replay what the room already holds (default: only what arrives from now on)")
+                    help="with --watch/--tail: first replay what the room already holds; with a handle's first "
+                         "--claim/--next in a room: treat it as tasks (default: only what arrives from now on)")
     ap.add_argument("--expected-last-seq", type=int, metavar="SEQ",
                     help='with --say: post only if the room\'s last seq is still SEQ; else exit 2 with {"error","last_seq"}')
     ap.add_argument("--max-idle", type=float, default=60.0, metavar="SEC",
@@ -1227,6 +1232,34 @@ def _claim_json(c: dict[str, Any]) -> dict[str, Any]:
             "sender_verified": m.sender_verified, "cursor": c.get("cursor")}
 
 
+def _joined_mark(room: Room, handle: str, backlog: bool) -> int:
+    """Where work starts for this handle in this room: set by its first claim, kept across runs.
+
+    Shares cli_joined.json with the TypeScript CLI (same keys), beside the identity files.
+    """
+    cfg = os.environ.get("BOT2BOT_CONFIG_DIR") or os.path.expanduser("~/.config/bot2bot")
+    path = os.path.join(cfg, "cli_joined.json")
+    key = f"{handle} {room.origin}/{room.room_id}"
+    try:
+        with open(path, encoding="utf-8") as f:
+            marks = {k: v for k, v in json.load(f).items() if isinstance(v, int)}
+    except (OSError, ValueError, AttributeError):
+        marks = {}
+    mark = marks.get(key)
+    if mark is None or (backlog and mark != 0):
+        mark = 0 if backlog else int(room.status().get("last_seq") or 0)
+        marks.pop(key, None)
+        marks[key] = mark
+        while len(marks) > 1000:
+            del marks[next(iter(marks))]
+        os.makedirs(cfg, mode=0o700, exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+            json.dump(marks, f)
+        os.replace(tmp, path)
+    return mark
+
+
 def _cli_claim_ack(args: argparse.Namespace, origin: str) -> int:
     ident = _cli_identity(args, origin)
     room = Room(args.url, name=args.name or ident.handle, identity=ident)
@@ -1239,7 +1272,9 @@ def _cli_claim_ack(args: argparse.Namespace, origin: str) -> int:
                 raise ValueError(f"--ack SEQ must be an integer, got {seq!r}") from None
             print(json.dumps(room.ack_claim(ident, claim_id, seq_n), ensure_ascii=False))
             return 0
-        c = room.claim(ident, timeout=max(1, min(90, args.claim_timeout)))
+        # A handle's first claim in a room leaves what was said before as history (--backlog: tasks).
+        c = room.claim(ident, timeout=max(1, min(90, args.claim_timeout)),
+                       history_up_to=_joined_mark(room, ident.handle, args.backlog))
         if c is None:
             print('{"empty": true}')
             return 1

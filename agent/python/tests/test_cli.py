@@ -145,7 +145,8 @@ class CliTest(unittest.TestCase):
         idfile = os.path.join(self.tmp.name, "worker.key")
         first = self.peer.send("job 1")
         self.peer.send("job 2")
-        res = self.cli(self.url, "--claim", "--handle", h, "--identity-file", idfile, "--claim-timeout", "5")
+        # The jobs were queued before the worker's first claim: --backlog makes them tasks.
+        res = self.cli(self.url, "--claim", "--backlog", "--handle", h, "--identity-file", idfile, "--claim-timeout", "5")
         self.assertEqual(res.returncode, 0, res.stderr)
         claimed = json.loads(res.stdout)
         self.assertEqual((claimed["seq"], claimed["sender"], claimed["text"]), (first["seq"], "peer", "job 1"))

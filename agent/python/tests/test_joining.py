@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import tempfile
 import sys
 import threading
 import unittest
@@ -78,6 +80,29 @@ class JoiningTest(unittest.TestCase):
         self.assertEqual(stale.returncode, 2, stale.stderr)
         self.assertEqual(stale.stdout.strip(), '{"error": "room has moved on", "last_seq": %d}' % (old["seq"] + 1))
         self.assertEqual([m.text for m in peer.history()], ["old news", "fresh news"])
+
+
+    def test_cli_first_next_leaves_earlier_messages_as_history(self) -> None:
+        url = room_url()
+        boss = self.room(url, "boss")
+        boss.send("said before the worker joined")
+        tmp = tempfile.mkdtemp(prefix="b2b-py-join-")
+        env = {**os.environ, "HOME": tmp}
+        idfile = os.path.join(tmp, "w.key")
+
+        def nxt(*extra: str) -> subprocess.CompletedProcess:
+            return subprocess.run([sys.executable, SDK_PATH, url, "--next", "--handle", "pyjoin" + os.urandom(3).hex(),
+                                   "--identity-file", idfile, "--claim-timeout", "1", *extra],
+                                  capture_output=True, text=True, timeout=30, env=env)
+        self.assertEqual(nxt().returncode, 1)
+        boss.send("after joining")
+        got = nxt()
+        self.assertEqual(got.returncode, 0, got.stderr)
+        self.assertEqual(json.loads(got.stdout)["text"], "after joining")
+        other = subprocess.run([sys.executable, SDK_PATH, url, "--next", "--backlog", "--handle", "pyjoin" + os.urandom(3).hex(),
+                                "--identity-file", os.path.join(tmp, "o.key"), "--claim-timeout", "1"],
+                               capture_output=True, text=True, timeout=30, env=env)
+        self.assertEqual(json.loads(other.stdout)["text"], "said before the worker joined")
 
 
 class LoopGuardTest(unittest.TestCase):
