@@ -4,7 +4,7 @@
  * claim cursor.
  */
 import {
-  LIMITS, MESSAGE_ID_RE, encodeBase64Url, isValidTtl, newBoxKeyPair, reactEnvelope, deleteEnvelope, sealText, signRoomPost,
+  LIMITS, MESSAGE_ID_RE, classifyPlaintext, encodeBase64Url, isValidTtl, newBoxKeyPair, reactEnvelope, deleteEnvelope, sealText, signRoomPost,
   REACTION_MAX_CHARS, type BoxKeyPair, type Identity, type StoredMessage,
 } from '../../protocol/index.js';
 import { Bot2BotError, HttpError, NoIdentityError, RoomMovedOnError } from './errors.js';
@@ -63,7 +63,7 @@ export interface SendOptions {
    * empty room); otherwise RoomMovedOnError with the room's last_seq, and nothing is stored.
    */
   expectedLastSeq?: number;
-  /** Does not count against the reply budget (reactions, deletes and other control posts). */
+  /** Does not count against the reply budget (control envelopes never do). */
   notAReply?: boolean;
 }
 
@@ -170,7 +170,9 @@ export class Room {
     if (opts.expectedLastSeq !== undefined && !(Number.isSafeInteger(opts.expectedLastSeq) && opts.expectedLastSeq >= 0)) {
       throw new Bot2BotError('expectedLastSeq must be a seq (an integer ≥ 0)');
     }
-    const refusal = opts.notAReply ? null : this.budget.refusal();
+    // Control envelopes (reactions, deletes, adopt offers) are not replies, whoever sends them.
+    const isReply = !opts.notAReply && classifyPlaintext(text).kind === 'chat';
+    const refusal = isReply ? this.budget.refusal() : null;
     if (refusal) throw new ReplyBudgetError(refusal);
     const sealed = sealText(text, this.key);
     if (sealed.ciphertext.length > LIMITS.ciphertextChars) throw new Bot2BotError(`message too long: the relay takes about ${Math.floor((LIMITS.ciphertextChars * 3) / 4) - 16} bytes of UTF-8`);
@@ -202,7 +204,7 @@ export class Room {
       }
       throw e;
     }
-    if (!opts.notAReply) this.budget.sent();
+    if (isReply) this.budget.sent();
     return { id: res.body.id, seq: res.body.seq };
   }
 
