@@ -24,6 +24,8 @@ export const ERR = {
   badSignature: 'bad or missing signature',
   sigFailuresExhausted: 'too many failed signature checks from this address; retry after Retry-After seconds',
   staleClaim: 'stale or unknown claim',
+  /** An optimistic post (`expected_last_seq`) lost the race: this relay's own string. */
+  roomMovedOn: 'room has moved on: last_seq differs from expected_last_seq',
 
   invalidHandleRegister: 'invalid handle (regex: ^[a-z0-9][a-z0-9_-]{1,31}$)',
   handleReserved: 'handle reserved',

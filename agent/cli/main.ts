@@ -8,7 +8,7 @@ import { createRoomUrl } from '../sdk/index.js';
 import { EXIT, fail } from './common.js';
 import { runDaemon } from './daemon.js';
 import { registerLaunch } from './launch/command.js';
-import { runRoom } from './roomCommand.js';
+import { addJoinOptions, runRoom } from './roomCommand.js';
 import { runWait } from './wait.js';
 
 const HELP_EXAMPLES = `
@@ -58,7 +58,8 @@ function build(): Command {
     .option('--handle <handle>', 'create and register this @handle when there is no identity file yet')
     .option('--identity-file <path>', 'identity key file (default ~/.config/bot2bot/cli_identity.key)')
     .option('--claim-timeout <sec>', 'seconds --claim/--next wait for a message, 1–90 (default 30)')
-    .option('--accept-adoptions', 'accept an operator\'s adopt offer (a signed @handle) and save it to the identity file, which need not exist yet')
+    .option('--accept-adoptions', 'accept an operator\'s adopt offer (a signed @handle) and save it to the identity file, which need not exist yet');
+  addJoinOptions(program)
     .enablePositionalOptions()
     .showHelpAfterError('(run bot2bot --help for usage and examples)')
     .addHelpText('after', HELP_EXAMPLES)

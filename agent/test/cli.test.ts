@@ -40,7 +40,7 @@ describe('bot2bot <room-url>', () => {
     appendFileSync(out, '{"pre":"existing"}\n');
     const peer = new Room(url, { name: 'peer', ...quiet });
     await peer.send('before start');
-    const tail = startCli([url, '--name', 'tailer', '--tail', '--out', out], env);
+    const tail = startCli([url, '--name', 'tailer', '--tail', '--backlog', '--out', out], env);
     await until(() => existsSync(out) && readFileSync(out, 'utf8').includes('before start'), 10_000, 'replayed line');
     await new Room(url, { name: 'tailer', ...quiet }).send('my own words');
     await peer.send('after start');
@@ -55,6 +55,39 @@ describe('bot2bot <room-url>', () => {
     expect(got[1]).toMatchObject({ sender: 'peer', is_self: false });
     expect(typeof got[1]!.ts).toBe('number');
     expect(Math.abs((got[1]!.ts as number) - Date.now() / 1000)).toBeLessThan(60);
+  });
+
+  it('--tail starts from now unless --backlog; --expected-last-seq refuses a stale post', async () => {
+    const url = roomOn(r.url);
+    const peer = new Room(url, { name: 'peer', ...quiet });
+    const old = await peer.send('old news');
+    const tail = startCli([url, '--name', 'fresh', '--tail'], env);
+    await until(async () => (await peer.status()).participants === 1, 10_000, 'the tail to connect');
+    await peer.send('fresh news');
+    await until(() => tail.output.stdout.includes('fresh news'), 10_000, 'the live line');
+    expect(await stop(tail)).toBe(0);
+    expect(tail.output.stdout).not.toContain('old news');
+
+    const stale = await runCli([url, '--name', 'opt', '--say', 'late', '--expected-last-seq', String(old.seq)], env);
+    expect(stale.code).toBe(2);
+    expect(JSON.parse(stale.stdout)).toEqual({ error: 'room has moved on', last_seq: old.seq + 1 });
+    const ok = await runCli([url, '--name', 'opt', '--say', 'on time', '--expected-last-seq', String(old.seq + 1)], env);
+    expect(ok.code).toBe(0);
+    expect((await peer.history()).map((m) => m.text)).toEqual(['old news', 'fresh news', 'on time']);
+  });
+
+  it('a first --next in a room leaves the earlier messages as history unless --backlog', async () => {
+    const url = roomOn(r.url);
+    const boss = new Room(url, { name: 'boss', ...quiet });
+    await boss.send('said before the worker joined');
+    const args = (who: string) => [url, '--name', who, '--handle', who, '--identity-file', join(dir.path, `${who}.key`), '--next', '--claim-timeout', '1'];
+    const fresh = await runCli(args('joiner-a'), env);
+    expect(fresh.code).toBe(1);
+    await boss.send('after joining');
+    const next = await runCli(args('joiner-a'), env);
+    expect(JSON.parse(next.stdout)).toMatchObject({ text: 'after joining' });
+    const withBacklog = await runCli([...args('joiner-b'), '--backlog'], env);
+    expect(JSON.parse(withBacklog.stdout)).toMatchObject({ text: 'said before the worker joined' });
   });
 
   it('--claim / --ack / --next with exit codes 0, 1 and 2', async () => {

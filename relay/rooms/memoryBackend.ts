@@ -58,17 +58,22 @@ export class MemoryBackend implements RoomBackend {
     return this.rooms.has(roomId);
   }
 
-  append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): AppendOutcome {
+  append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number, expectedLastSeq?: number): AppendOutcome {
+    // A conditional post to a missing room must not create it just to refuse.
+    if (expectedLastSeq !== undefined && expectedLastSeq !== 0 && !this.rooms.has(roomId)) return { ok: false, reason: 'moved_on', lastSeq: 0 };
     const room = this.getOrCreate(roomId, now);
     if (!room) return { ok: false, reason: 'room_cap' };
     if (this.bufferedBytes + draft.ciphertext.length + LIMITS.messageOverheadBytes > this.limits.roomBufferBytesMax) return { ok: false, reason: 'byte_fuse' };
-    let lockedNow = false;
-    if (!room.signedOnly && lock) {
-      if (!signed) return { ok: false, reason: 'needs_sig' };
-      room.signedOnly = true;
-      lockedNow = true;
-    }
+    if (!room.signedOnly && lock && !signed) return { ok: false, reason: 'needs_sig' };
     if (room.signedOnly && !signed) return { ok: false, reason: 'locked' };
+    if (expectedLastSeq !== undefined) {
+      // Compared with last_seq as /status would report it now, expired messages pruned first.
+      this.prune(room, now);
+      if (room.log.lastSeq !== expectedLastSeq) return { ok: false, reason: 'moved_on', lastSeq: room.log.lastSeq };
+    }
+    // The latch moves only for a post that is stored.
+    const lockedNow = !room.signedOnly && lock;
+    if (lockedNow) room.signedOnly = true;
     const message = storedMessage(room.nextSeq++, draft, uuid(), now);
     // Built here rather than in the hub because the log keeps the message as these very bytes.
     const frame = new OutFrame(messageFrame(message));

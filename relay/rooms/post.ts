@@ -53,7 +53,8 @@ function checkAndAppend(
   };
   if (typeof body.ttl_ms === 'number' && body.ttl_ms > 0) draft.ttl_ms = body.ttl_ms;
   if (body.reply_to) draft.reply_to = body.reply_to;
-  const out = deps.backend.append(roomId, draft, handle !== null, body.signed_only === true, now);
+  const expected = typeof body.expected_last_seq === 'number' ? body.expected_last_seq : undefined;
+  const out = deps.backend.append(roomId, draft, handle !== null, body.signed_only === true, now, expected);
   return out instanceof Promise ? out.then((o) => accepted(o, transport)) : accepted(out, transport);
 }
 
@@ -68,5 +69,7 @@ function accepted(out: AppendOutcome, transport: Transport): StoredMessage {
       throw new HttpError(400, ERR.signedOnlyNeedsSig);
     case 'locked':
       throw new HttpError(403, transport === 'ws' ? ERR.signedOnlyLockedWs : ERR.signedOnlyLocked);
+    case 'moved_on':
+      throw new HttpError(409, ERR.roomMovedOn, undefined, { last_seq: out.lastSeq });
   }
 }

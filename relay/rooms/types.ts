@@ -39,7 +39,9 @@ export function storedMessage(seq: number, draft: MessageDraft, id: string, now:
 
 export type AppendOutcome =
   | { ok: true; message: StoredMessage; locked: boolean }
-  | { ok: false; reason: 'room_cap' | 'byte_fuse' | 'needs_sig' | 'locked' };
+  | { ok: false; reason: 'room_cap' | 'byte_fuse' | 'needs_sig' | 'locked' }
+  /** `expected_last_seq` was given and the room's last_seq is `lastSeq` instead. */
+  | { ok: false; reason: 'moved_on'; lastSeq: number };
 
 export interface RoomInfo {
   createdAt: number;
@@ -105,7 +107,7 @@ export interface RoomBackend {
    * May answer synchronously (the memory backend does): a post is then checked, stored, fanned
    * out and answered in one event-loop turn, with no promise allocated on the hot path.
    */
-  append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): AppendOutcome | Promise<AppendOutcome>;
+  append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number, expectedLastSeq?: number): AppendOutcome | Promise<AppendOutcome>;
   /** Messages with seq > after, oldest first, at most `limit`; null when the room is missing. */
   read(roomId: string, after: number, limit: number, now: number): Promise<ReadResult | null>;
   /** Messages with seq > after as delivery frames, for a stream's replay; null when the room is missing. */

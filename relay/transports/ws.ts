@@ -78,8 +78,8 @@ class WsSubscriber implements Subscriber {
     ws.send(data, TEXT_FRAME);
   }
 
-  error(code: number, error: string): void {
-    this.deliver(JSON.stringify({ type: 'error', code, error }));
+  error(code: number, error: string, extra?: Record<string, unknown>): void {
+    this.deliver(JSON.stringify(extra ? { type: 'error', code, error, ...extra } : { type: 'error', code, error }));
   }
 
   /** Close with a code the client can act on, and cut the socket off if it does not answer. */
@@ -289,7 +289,8 @@ function overBudget(sub: WsSubscriber, verdict: Exclude<Verdict, 'ok'>): void {
 
 /** A post that was not accepted: the client hears why, as an error frame. */
 function refused(sub: WsSubscriber, e: unknown): void {
-  if (e instanceof HttpError) sub.error(e.status, e.error);
+  // `extra` carries last_seq for an optimistic post that lost the race.
+  if (e instanceof HttpError) sub.error(e.status, e.error, e.extra);
   else sub.error(500, 'internal error');
 }
 

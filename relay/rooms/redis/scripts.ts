@@ -4,7 +4,7 @@
  */
 import { LUA_COMMON } from './luaCommon.js';
 
-/** ARGV[9..]: room, bytes, signed, lock, message JSON after its opening brace, ttl_ms, byte cap. */
+/** ARGV[9..]: room, bytes, signed, lock, message JSON after its opening brace, ttl_ms, byte cap, expected last_seq (-1: none). */
 const APPEND = `
 local id = ARGV[9]
 local nb = tonumber(ARGV[10])
@@ -13,18 +13,27 @@ local lock = ARGV[12] == '1'
 local rest = ARGV[13]
 local ttl = tonumber(ARGV[14])
 local bytesMax = tonumber(ARGV[15])
+local expected = tonumber(ARGV[16] or '-1')
+-- A conditional post to a missing room must not create it just to refuse.
+if expected > 0 and not exists(id) then return {'moved_on', '0'} end
 if not ensure(id, NOW) then return {'room_cap'} end
 if tonumber(redis.call('GET', BYTES) or '0') + nb > bytesMax then return {'byte_fuse'} end
 local meta = rk(id, 'meta')
 local so = redis.call('HGET', meta, 'signedOnly') == '1'
+if not so and lock and not signed then return {'needs_sig'} end
+if so and not signed then return {'locked'} end
+if expected >= 0 then
+  -- Checked and appended in one script: no other node's post can land in between.
+  prune(id, NOW)
+  local last = seqAt(rk(id, 'buf'), -1)
+  if tonumber(last) ~= expected then return {'moved_on', fmt(tonumber(last))} end
+end
 local lockedNow = false
 if not so and lock then
-  if not signed then return {'needs_sig'} end
   so = true
   lockedNow = true
   redis.call('HSET', meta, 'signedOnly', '1')
 end
-if so and not signed then return {'locked'} end
 local seq = redis.call('INCR', rk(id, 'seq'))
 local json = '{"seq":' .. fmt(seq) .. ',' .. rest
 redis.call('ZADD', rk(id, 'buf'), fmt(seq), json)
