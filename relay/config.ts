@@ -28,6 +28,18 @@ export interface RelayLimits {
   streamsMax: number;
   /** Heartbeat entries kept per room (the reference had no cap). */
   heartbeatsPerRoom: number;
+  /** Bytes one room may count against the room buffer fuse; over it, its oldest messages go. */
+  roomBytesPerRoom: number;
+  /** Bytes of buffered room messages one client address may have live; over it, 429. */
+  roomBytesPerIp: number;
+  /** Live rooms one client address may have created; over it, 429. */
+  roomsPerIp: number;
+  /** Bytes of DM envelopes one client address may have in inboxes; over it, 429. */
+  dmBytesPerIp: number;
+  /** New identities one client address may register per rolling 24 hours; over it, 429. */
+  identitiesPerIpPerDay: number;
+  /** At the identity cap, identities never used since registration yield after this long. */
+  identityUnusedGcMs: number;
 }
 
 export interface RelayConfig {
@@ -70,6 +82,12 @@ export function defaultLimits(): RelayLimits {
     slowConsumerBytes: 4 * 1024 * 1024,
     streamsMax: 100_000,
     heartbeatsPerRoom: 256,
+    roomBytesPerRoom: 32 * 1024 * 1024,
+    roomBytesPerIp: 64 * 1024 * 1024,
+    roomsPerIp: 64,
+    dmBytesPerIp: 64 * 1024 * 1024,
+    identitiesPerIpPerDay: 20,
+    identityUnusedGcMs: 7 * 24 * 60 * 60 * 1000,
   };
 }
 
@@ -107,6 +125,12 @@ const ENV_LIMITS: Record<string, keyof RelayLimits> = {
   GLOBAL_RL_REFILL_PER_SEC: 'globalBucketRefillPerS',
   SLOW_CONSUMER_BYTES: 'slowConsumerBytes',
   STREAMS_MAX: 'streamsMax',
+  ROOM_MAX_BYTES: 'roomBytesPerRoom',
+  ROOM_IP_MAX_BYTES: 'roomBytesPerIp',
+  ROOMS_PER_IP: 'roomsPerIp',
+  DM_IP_MAX_BYTES: 'dmBytesPerIp',
+  IDENTITIES_PER_IP_PER_DAY: 'identitiesPerIpPerDay',
+  IDENTITY_UNUSED_GC_MS: 'identityUnusedGcMs',
 };
 
 /** Documented in the README's configuration table; unknown values fail loudly at start. */

@@ -18,7 +18,7 @@ import { checkPersistence, openRedis, parseRedisUrl } from './redis/connect.js';
 import { EventStream } from './redis/events.js';
 import { SCRIPTS, type ScriptName } from './redis/scripts.js';
 import type {
-  AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
+  AckOutcome, AppendOutcome, EnsureOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
 import { storedMessage } from './types.js';
 import { OutFrame } from './subscriber.js';
@@ -136,8 +136,8 @@ export class RedisBackend implements RoomBackend {
     return [this.prefix, this.channel, now, LIMITS.replayMaxAgeMs, LIMITS.replayMaxMessages, LIMITS.messageOverheadBytes, this.limits.roomsMax, HIGH_WATER_MS];
   }
 
-  async ensure(roomId: string, now: number): Promise<boolean> {
-    return (await this.run('ensure', now, roomId)) === 1;
+  async ensure(roomId: string, now: number): Promise<EnsureOutcome> {
+    return (await this.run('ensure', now, roomId)) === 1 ? 'ok' : 'room_cap';
   }
 
   async exists(roomId: string): Promise<boolean> {
