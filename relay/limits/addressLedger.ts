@@ -27,6 +27,11 @@ export class AddressLedger {
     return id === undefined ? 0 : this.amounts[id]!;
   }
 
+  /** The id `key` holds its amount under, or -1 when it holds nothing. */
+  idOf(key: string): number {
+    return this.ids.get(key) ?? -1;
+  }
+
   /** Charge `n` to `key`; returns the id to release it with later. */
   charge(key: string, n: number): number {
     let id = this.ids.get(key);
