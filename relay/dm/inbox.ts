@@ -64,6 +64,7 @@ export class InboxStore {
     const cost = InboxStore.cost(ciphertext);
     if (this.senders.amountOf(fuse.sender) + cost > fuse.perSenderBytes) return 'quota';
     if (this.bytes + cost <= fuse.maxBytes) return 'ok';
+    if (cost > fuse.maxBytes) return 'fuse';
     const goal = Math.floor(fuse.maxBytes * FUSE_LOW_WATER) - cost;
     while (this.bytes > goal) {
       const top = this.senders.largest();

@@ -295,6 +295,8 @@ export class MemoryBackend implements RoomBackend {
    */
   private trimLargest(need: number): boolean {
     const max = this.limits.roomBufferBytesMax;
+    // Nothing yields for a post that even an empty buffer could not take.
+    if (need > max) return false;
     const excess = this.bufferedBytes + need - Math.floor(max * FUSE_LOW_WATER);
     if (excess <= 0) return true;
     const rooms = [...this.rooms.values()].sort((a, b) => b.log.accounted - a.log.accounted);

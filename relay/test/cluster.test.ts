@@ -198,4 +198,20 @@ describe('a two-node cluster', () => {
     subA.close();
     subB.close();
   });
+
+  it('at the shared byte fuse the largest room yields its oldest messages; a room over its share drops its own', async () => {
+    const [a, b] = await cluster({ limits: { ...LOTS, roomBufferBytesMax: 400_000, roomBytesPerRoom: 250_000 } });
+    const big = () => fakeSealed(30_000);
+    // 40 kB a post: the per-room share keeps the busy room under 250 kB however much goes in.
+    for (let i = 0; i < 12; i++) expect((await postJson(`${room(i % 2 ? a : b, 'bigclu01')}/messages`, big())).status).toBe(200);
+    const busy = await getJson(`${room(a, 'bigclu01')}/transcript?limit=500`);
+    expect(busy.json.count).toBeLessThan(12);
+    expect(busy.json.messages.at(-1).seq - busy.json.messages[0].seq).toBe(busy.json.count - 1);
+    // A second busy room and a quiet one: the fuse makes the busy ones yield, never the quiet one.
+    for (let i = 0; i < 3; i++) expect((await postJson(`${room(b, 'quietc01')}/messages`, fakeSealed(100))).status).toBe(200);
+    for (let i = 0; i < 12; i++) expect((await postJson(`${room(i % 2 ? b : a, 'bigclu02')}/messages`, big())).status).toBe(200);
+    expect((await getJson(`${room(b, 'quietc01')}/transcript`)).json.count).toBe(3);
+    const counts = await Promise.all(['bigclu01', 'bigclu02'].map(async (id) => (await getJson(`${room(a, id)}/transcript?limit=500`)).json.count as number));
+    expect(counts[0]! + counts[1]!).toBeLessThan(10);
+  });
 });
