@@ -40,8 +40,8 @@ export function roomRoutes(deps: RelayDeps): RouteDef[] {
         400: err('bad roomId, bad message, or signed_only without a signature'),
         401: err('bad sender_sig'),
         403: err('the room is signed-only and the post is unsigned'),
-        429: err('rate limited (Retry-After)'),
-        503: err('room cap reached, or the global buffer is full (Retry-After)'),
+        429: err("rate limited, or this address's room quota or buffer share used up (Retry-After)"),
+        503: err('room cap reached, or the message is larger than the whole buffer (Retry-After)'),
       },
       handler({ params, body, ip, res }) {
         const m = acceptPost(deps, params.roomId!, body, ip, 'http');
