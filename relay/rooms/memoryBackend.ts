@@ -89,14 +89,14 @@ export class MemoryBackend implements RoomBackend {
     if (typeof room === 'string') return { ok: false, reason: room };
     const cost = draft.ciphertext.length + LIMITS.messageOverheadBytes;
     if (owner !== undefined && this.posters.amountOf(owner) + cost > this.limits.roomBytesPerIp) return { ok: false, reason: 'byte_quota' };
-    if (this.bufferedBytes + cost > this.limits.roomBufferBytesMax && !this.trimLargest(cost)) return { ok: false, reason: 'byte_fuse' };
-    let lockedNow = false;
-    if (!room.signedOnly && lock) {
-      if (!signed) return { ok: false, reason: 'needs_sig' };
-      room.signedOnly = true;
-      lockedNow = true;
-    }
+    const max = this.limits.roomBufferBytesMax;
+    if (cost > max) return { ok: false, reason: 'byte_fuse' };
+    if (lock && !room.signedOnly && !signed) return { ok: false, reason: 'needs_sig' };
     if (room.signedOnly && !signed) return { ok: false, reason: 'locked' };
+    // Only a post that will be stored makes other rooms yield.
+    if (this.bufferedBytes + cost > max && !this.trimLargest(cost)) return { ok: false, reason: 'byte_fuse' };
+    const lockedNow = lock && !room.signedOnly;
+    if (lockedNow) room.signedOnly = true;
     const message = storedMessage(room.nextSeq++, draft, uuid(), now);
     // Built here rather than in the hub because the log keeps the message as these very bytes.
     const frame = new OutFrame(messageFrame(message));
@@ -295,8 +295,6 @@ export class MemoryBackend implements RoomBackend {
    */
   private trimLargest(need: number): boolean {
     const max = this.limits.roomBufferBytesMax;
-    // Nothing yields for a post that even an empty buffer could not take.
-    if (need > max) return false;
     const excess = this.bufferedBytes + need - Math.floor(max * FUSE_LOW_WATER);
     if (excess <= 0) return true;
     const rooms = [...this.rooms.values()].sort((a, b) => b.log.accounted - a.log.accounted);

@@ -20,6 +20,11 @@ local bytesMax = tonumber(ARGV[15])
 local roomMax = tonumber(ARGV[16])
 if not ensure(id, NOW) then return {'room_cap'} end
 if nb > bytesMax then return {'byte_fuse'} end
+local meta = rk(id, 'meta')
+local so = redis.call('HGET', meta, 'signedOnly') == '1'
+if not so and lock and not signed then return {'needs_sig'} end
+if so and not signed then return {'locked'} end
+-- Only a post that will be stored makes other rooms yield.
 if tonumber(redis.call('GET', BYTES) or '0') + nb > bytesMax then
   local goal = math.floor(bytesMax * 0.9) - nb
   local function total() return tonumber(redis.call('GET', BYTES) or '0') end
@@ -32,18 +37,14 @@ if tonumber(redis.call('GET', BYTES) or '0') + nb > bytesMax then
       if dropOldest(top[1], 1) == 0 then break end
     end
   end
-  if tonumber(redis.call('GET', BYTES) or '0') + nb > bytesMax then return {'byte_fuse'} end
+  if total() + nb > bytesMax then return {'byte_fuse'} end
 end
-local meta = rk(id, 'meta')
-local so = redis.call('HGET', meta, 'signedOnly') == '1'
 local lockedNow = false
 if not so and lock then
-  if not signed then return {'needs_sig'} end
   so = true
   lockedNow = true
   redis.call('HSET', meta, 'signedOnly', '1')
 end
-if so and not signed then return {'locked'} end
 -- A room over its own share yields its oldest messages to the new one.
 while tonumber(redis.call('HGET', meta, 'bytes') or '0') + nb > roomMax do
   if dropOldest(id, 1) == 0 then break end
