@@ -15,6 +15,10 @@
  * drops it in O(1), and unlike a growing array that is compacted now and then it makes no
  * garbage either. TTL expiry is scanned for only when the earliest deadline in the buffer has
  * passed, not on every call.
+ *
+ * The buffer fuse counts what a room really holds (`accounted`): one message without a TTL among
+ * expiring ones used to pin every later chunk while only the live messages were counted, and
+ * resident memory went far past the fuse.
  */
 import { LIMITS } from '../../protocol/index.js';
 import { parseMessageFrame } from './messageFrame.js';
@@ -32,7 +36,8 @@ export function messageBytes(m: StoredMessage): number {
  * would. Chunks double from small (a quiet room holds little) up to a cap; a frame larger than
  * the cap gets a chunk of its own size. Chunks are numbered in order of allocation, and a message
  * is found by (chunk number, offset, length): no object per message, not even a view. Chunks are
- * let go from the front once no live message is in them.
+ * let go from the front once no live message is in them; a live message further back can still
+ * pin dead ones, so the log counts what its chunks hold and compacts them (MessageLog.dropped).
  */
 const CHUNK_MIN = 1024;
 const CHUNK_MAX = 64 * 1024;
