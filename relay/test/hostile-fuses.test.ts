@@ -10,7 +10,7 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ERR, RETRY_AFTER_S, registerBody } from '../../protocol/index.js';
-import { fakeSealed, getJson, postJson } from '../../test-support/clients.js';
+import { SseClient, fakeSealed, getJson, postJson } from '../../test-support/clients.js';
 import { TestClock, startRelay, type RelayOverrides, type TestRelay } from '../../test-support/relay.js';
 import { MemoryInboxes } from '../dm/memoryInboxes.js';
 import { MemoryBackend } from '../rooms/memoryBackend.js';
@@ -147,6 +147,10 @@ describe('hostile clients against the room cap', () => {
       // Posting to rooms that exist is not creating one.
       expect((await post(`mk${a}r0`, fakeSealed(), attacker(a))).status).toBe(200);
     }
+    // Opening a stream creates a room too, under the same quota.
+    const stream = new SseClient(`${r!.url}/api/rooms/mk0r6/events`, from(attacker(0)));
+    expect((await stream.next((f) => f.type === 'error')).error).toBe(ERR.roomQuota);
+    stream.close();
     for (let b = 0; b < 5; b++) expect((await post(`new${b}`, fakeSealed(), bystander(b))).status).toBe(200);
     expect(await rooms().roomCount()).toBe(20);
   });
