@@ -32,7 +32,7 @@ export interface RelayLimits {
   roomBytesPerRoom: number;
   /** Bytes of buffered room messages one client address may have live; over it, 429. */
   roomBytesPerIp: number;
-  /** Live rooms one client address may have created; over it, 429. */
+  /** Live rooms one address may have created, once the relay holds half its room cap; over it, 429. */
   roomsPerIp: number;
   /** Bytes of DM envelopes one client address may have in inboxes; over it, 429. */
   dmBytesPerIp: number;
@@ -84,9 +84,9 @@ export function defaultLimits(): RelayLimits {
     heartbeatsPerRoom: 256,
     roomBytesPerRoom: 32 * 1024 * 1024,
     roomBytesPerIp: 64 * 1024 * 1024,
-    roomsPerIp: 64,
+    roomsPerIp: 16,
     dmBytesPerIp: 64 * 1024 * 1024,
-    identitiesPerIpPerDay: 20,
+    identitiesPerIpPerDay: 100,
     identityUnusedGcMs: 7 * 24 * 60 * 60 * 1000,
   };
 }

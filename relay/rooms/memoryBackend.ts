@@ -36,6 +36,8 @@ const HIGH_WATER_MAX = 100_000;
  * many posts, not on each.
  */
 const FUSE_LOW_WATER = 0.9;
+/** The share of the room cap in use from which each address is held to its room quota. */
+const ROOM_QUOTA_FROM = 0.5;
 
 const NO_EVENTS: BackendEvents = { message() {}, locked() {}, presence() {}, evicted() {} };
 
@@ -235,7 +237,9 @@ export class MemoryBackend implements RoomBackend {
   private getOrCreate(roomId: string, now: number, owner: string | undefined): RoomState | 'room_cap' | 'room_quota' {
     const found = this.rooms.get(roomId);
     if (found) return found;
-    if (owner !== undefined && this.creators.amountOf(owner) >= this.limits.roomsPerIp) return 'room_quota';
+    // The quota binds once the relay holds half its cap: a heavy user of a quiet relay is not refused.
+    const contended = this.rooms.size >= this.limits.roomsMax * ROOM_QUOTA_FROM;
+    if (owner !== undefined && contended && this.creators.amountOf(owner) >= this.limits.roomsPerIp) return 'room_quota';
     if (this.rooms.size >= this.limits.roomsMax && !this.evictOldestIdle()) return 'room_cap';
     const log = new MessageLog(this.posters);
     const room: RoomState = {

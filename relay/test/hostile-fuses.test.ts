@@ -138,21 +138,28 @@ describe('hostile clients against the room buffer fuse', () => {
 });
 
 describe('hostile clients against the room cap', () => {
-  it('addresses creating rooms meet their own quota; others can still create rooms', async () => {
-    await start({ limits: { roomsMax: 20, roomsPerIp: 5 } });
-    for (let a = 0; a < 3; a++) {
-      for (let i = 0; i < 5; i++) expect((await post(`mk${a}r${i}`, fakeSealed(), attacker(a))).status).toBe(200);
-      const sixth = await post(`mk${a}r5`, fakeSealed(), attacker(a));
-      expect([sixth.status, sixth.json.error]).toEqual([429, ERR.roomQuota]);
-      // Posting to rooms that exist is not creating one.
-      expect((await post(`mk${a}r0`, fakeSealed(), attacker(a))).status).toBe(200);
-    }
+  it('addresses creating rooms meet their own quota once the cap is contended; others can still create rooms', async () => {
+    await start({ limits: { roomsMax: 20, roomsPerIp: 4 } });
+    // A quiet relay: one address may make many rooms.
+    for (let i = 0; i < 10; i++) expect((await post(`mk0r${i}`, fakeSealed(), attacker(0))).status).toBe(200);
+    // Half the cap in use: from now on each address is held to its quota.
+    const over = await post('mk0r10', fakeSealed(), attacker(0));
+    expect([over.status, over.json.error, over.headers.get('retry-after')]).toEqual([429, ERR.roomQuota, String(RETRY_AFTER_S.roomQuota)]);
+    // Posting to rooms that exist is not creating one.
+    expect((await post('mk0r0', fakeSealed(), attacker(0))).status).toBe(200);
     // Opening a stream creates a room too, under the same quota.
-    const stream = new SseClient(`${r!.url}/api/rooms/mk0r6/events`, from(attacker(0)));
+    const stream = new SseClient(`${r!.url}/api/rooms/mk0r11/events`, from(attacker(0)));
     expect((await stream.next((f) => f.type === 'error')).error).toBe(ERR.roomQuota);
     stream.close();
-    for (let b = 0; b < 5; b++) expect((await post(`new${b}`, fakeSealed(), bystander(b))).status).toBe(200);
+    for (let a = 1; a < 3; a++) {
+      for (let i = 0; i < 4; i++) expect((await post(`mk${a}r${i}`, fakeSealed(), attacker(a))).status).toBe(200);
+      const fifth = await post(`mk${a}r4`, fakeSealed(), attacker(a));
+      expect([fifth.status, fifth.json.error]).toEqual([429, ERR.roomQuota]);
+    }
+    // Bystanders create rooms, and at the cap the idle rooms yield to them.
+    for (let b = 0; b < 6; b++) expect((await post(`new${b}`, fakeSealed(), bystander(b))).status).toBe(200);
     expect(await rooms().roomCount()).toBe(20);
+    for (let b = 0; b < 6; b++) expect((await getJson(`${r!.url}/api/rooms/new${b}/transcript`)).json.count).toBe(1);
   });
 });
 
