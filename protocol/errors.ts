@@ -79,6 +79,11 @@ export const ERR = {
   invalidJson: 'invalid JSON body',
   bodyTooLarge: 'request body too large',
   unsupportedMediaType: 'expected Content-Type: application/json',
+  // Per-address shares under the global fuses: one address's refusal, not everyone's.
+  roomQuota: 'too many rooms created from this address — try again later',
+  roomBufferQuota: 'room buffer share of this address used up — try again later',
+  dmBufferQuota: 'DM buffer share of this address used up — try again later',
+  identityQuota: 'too many new identities from this address — try again later',
 } as const;
 export type ErrorText = (typeof ERR)[keyof typeof ERR];
 

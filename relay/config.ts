@@ -70,6 +70,18 @@ export interface RelayLimits {
   sigFailureRefillPerS: number;
   /** Parsed Ed25519 public keys kept, least recently used evicted. */
   sigKeyCacheMax: number;
+  /** Bytes one room may count against the room buffer fuse; over it, its oldest messages go. */
+  roomBytesPerRoom: number;
+  /** Bytes of buffered room messages one client address may have live; over it, 429. */
+  roomBytesPerIp: number;
+  /** Live rooms one address may have created, once the relay holds half its room cap; over it, 429. */
+  roomsPerIp: number;
+  /** Bytes of DM envelopes one client address may have in inboxes; over it, 429. */
+  dmBytesPerIp: number;
+  /** New identities one client address may register per rolling 24 hours; over it, 429. */
+  identitiesPerIpPerDay: number;
+  /** At the identity cap, identities never used since registration yield after this long. */
+  identityUnusedGcMs: number;
 }
 
 export interface RelayConfig {
@@ -145,6 +157,12 @@ export function defaultLimits(): RelayLimits {
     sigFailureBurst: 30,
     sigFailureRefillPerS: 1,
     sigKeyCacheMax: LIMITS.identitiesMax,
+    roomBytesPerRoom: 32 * 1024 * 1024,
+    roomBytesPerIp: 64 * 1024 * 1024,
+    roomsPerIp: 16,
+    dmBytesPerIp: 64 * 1024 * 1024,
+    identitiesPerIpPerDay: 100,
+    identityUnusedGcMs: 7 * 24 * 60 * 60 * 1000,
   };
 }
 
@@ -217,6 +235,12 @@ const ENV_LIMITS: Record<string, keyof RelayLimits> = {
   SIG_FAIL_BURST: 'sigFailureBurst',
   SIG_FAIL_REFILL_PER_SEC: 'sigFailureRefillPerS',
   SIG_KEY_CACHE_MAX: 'sigKeyCacheMax',
+  ROOM_MAX_BYTES: 'roomBytesPerRoom',
+  ROOM_IP_MAX_BYTES: 'roomBytesPerIp',
+  ROOMS_PER_IP: 'roomsPerIp',
+  DM_IP_MAX_BYTES: 'dmBytesPerIp',
+  IDENTITIES_PER_IP_PER_DAY: 'identitiesPerIpPerDay',
+  IDENTITY_UNUSED_GC_MS: 'identityUnusedGcMs',
 };
 
 /** Documented in the README's configuration table; unknown values fail loudly at start. */

@@ -76,7 +76,8 @@ export class Hub {
    */
   async join(roomId: string, sub: Subscriber, after: number, readyExtra: Record<string, unknown> = {}): Promise<JoinResult> {
     const now = this.now();
-    if (!(await this.backend.ensure(roomId, now))) return { ok: false, error: ERR.roomCap };
+    const made = await this.backend.ensure(roomId, now, sub.ip);
+    if (made !== 'ok') return { ok: false, error: made === 'room_cap' ? ERR.roomCap : ERR.roomQuota };
     const room = this.local(roomId);
     const before = await this.backend.presence(roomId, now, localPresence(room));
     sub.pending = [];

@@ -42,8 +42,8 @@ export function roomRoutes(deps: RelayDeps, answers: LargeAnswers): RouteDef[] {
         401: err('bad sender_sig'),
         403: err('the room is signed-only and the post is unsigned'),
         409: { description: 'expected_last_seq was given and the room has moved on; nothing was stored', schema: PostConflictBody },
-        429: err('rate limited (Retry-After)'),
-        503: err('room cap reached, or the global buffer is full (Retry-After)'),
+        429: err("rate limited, or this address's room quota or buffer share used up (Retry-After)"),
+        503: err('room cap reached, or the message is larger than the whole buffer (Retry-After)'),
       },
       handler({ params, body, ip, res }) {
         const m = acceptPost(deps, params.roomId!, body, ip, 'http');
