@@ -8,7 +8,7 @@ import { initials, senderGradient } from '../../room/identityColors.js';
 import type { Pending } from '../../store/roomStore.js';
 import { Icon } from '../Icon.js';
 import { Markdown } from '../Markdown.js';
-import { useCtl, useRoomState } from './Room.js';
+import { useCtl, useRoomState } from './roomContext.js';
 import { ReactionPicker } from './ReactionPicker.js';
 import { jumpTo } from './jump.js';
 import { replyLabel, threadRoot } from '../../room/threads.js';

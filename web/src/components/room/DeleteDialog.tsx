@@ -1,6 +1,6 @@
 import { Dialog } from '../Dialog.js';
 import { ConfirmButtons } from '../ConfirmButtons.js';
-import { useCtl, useRoomState } from './Room.js';
+import { useCtl, useRoomState } from './roomContext.js';
 
 export function DeleteDialog(props: { id: string | null; onClose: () => void }) {
   const { ctl } = useCtl();

@@ -1,7 +1,7 @@
 import { startTransition, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { replyCounts } from '../../room/threads.js';
 import { afterAppend, around, growDown, growUp, windowBounds, type ListWindow } from '../../room/listWindow.js';
-import { useCtl, useRoomState } from './Room.js';
+import { useCtl, useRoomState } from './roomContext.js';
 import { Bubble, PendingBubble } from './Bubble.js';
 import { DeleteDialog } from './DeleteDialog.js';
 import { EmptyState } from './EmptyState.js';

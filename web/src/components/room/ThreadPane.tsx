@@ -3,7 +3,7 @@ import { threadMessages } from '../../room/threads.js';
 import { initials, senderGradient } from '../../room/identityColors.js';
 import { Icon } from '../Icon.js';
 import { Markdown } from '../Markdown.js';
-import { useCtl, useRoomState } from './Room.js';
+import { useCtl, useRoomState } from './roomContext.js';
 import { jumpTo } from './jump.js';
 
 // One formatter for every bubble: toLocaleTimeString builds a new one per call, which dominated

@@ -1,0 +1,196 @@
+/**
+ * Everything the relay sends, classified once: a message frame is decrypted once and becomes a
+ * chat bubble, a delete, a reaction, a history request or answer, or an adopt offer; the other
+ * frame types update connection, presence and lock state.
+ */
+import { openText } from '../../../protocol/crypto.js';
+import { classifyPlaintext } from '../../../protocol/envelopes.js';
+import type { ServerFrame } from '../../../protocol/schemas/frames.js';
+import type { RoomStore } from '../store/roomStore.js';
+import type { Adoption } from './adoption.js';
+import type { ChatMessage } from './chatState.js';
+import type { ClockSkew } from './clockSkew.js';
+import type { Expiry } from './expiry.js';
+import type { FrameCache, RoomFrame } from './frameCache.js';
+import { parseRestored, type HistorySync } from './historySync.js';
+import type { Outbox } from './outbox.js';
+
+export interface IncomingDeps {
+  key: Uint8Array;
+  store: RoomStore;
+  clock: Pick<ClockSkew, 'now' | 'noteEcho'>;
+  cache: Pick<FrameCache, 'put' | 'tombstone' | 'drop' | 'bumpCursor' | 'lastSeq'>;
+  expiry: Pick<Expiry, 'deleteLocal' | 'arm'>;
+  history: Pick<HistorySync, 'maybeRequest' | 'onRequest' | 'onResponse'>;
+  adoption: Pick<Adoption, 'consider'>;
+  outbox: Pick<Outbox, 'settle'>;
+  /** A live message from someone else: unread counts, mentions, the screen-reader line. */
+  notice: (msg: ChatMessage) => void;
+  /** The lock was refused or may have changed: re-read it from the relay. */
+  refreshStatus: () => Promise<void>;
+  /** `ready` or an identity change: a signed=1 link arms the lock once live. */
+  armSignedLink: () => void;
+}
+
+export class Incoming {
+  private readonly seen = new Set<string>();
+  /** Frames before `ready` on each connection are the relay replaying its buffer. */
+  private replaying = true;
+  /** While replaying the cache, chat messages are collected and inserted in one store update. */
+  private batch: ChatMessage[] | null = null;
+
+  constructor(private readonly d: IncomingDeps) {}
+
+  /** The socket went down or is (re)connecting: what follows is a replay until `ready`. */
+  connectionLost(): void {
+    this.replaying = true;
+  }
+
+  /** Replay the cache's frames with one store update. */
+  replayCache(frames: RoomFrame[]): void {
+    this.batch = [];
+    try {
+      for (const f of frames) this.message(f, { fromCache: true });
+    } finally {
+      this.flush();
+    }
+  }
+
+  /** One store update for everything batched instead of one per message. */
+  private flush(): void {
+    const batch = this.batch;
+    this.batch = null;
+    if (!batch?.length) return;
+    this.d.store.getState().addMessages(batch, this.d.clock.now());
+    const dead = this.d.store.getState().tombstones;
+    const expired: string[] = [];
+    for (const msg of batch) {
+      if (msg.id in dead) expired.push(msg.id);
+      else this.d.expiry.arm(msg);
+    }
+    this.d.cache.tombstone(expired, Date.now());
+  }
+
+  frame(f: ServerFrame): void {
+    const s = this.d.store.getState();
+    switch (f.type) {
+      case 'message': {
+        const { type: _t, ...frame } = f;
+        this.message(frame, { fromCache: false });
+        break;
+      }
+      case 'ready': {
+        this.replaying = false;
+        s.setPresence(f.participants);
+        if (f.signed_only) s.setLocked(true);
+        if (typeof f.last_seq === 'number' && f.last_seq > this.d.cache.lastSeq && f.last_seq > 0) this.d.cache.bumpCursor(f.last_seq);
+        if (!s.live) s.setLive();
+        this.d.armSignedLink();
+        if (f.gap) s.toast('Some messages expired on the relay while you were away.', 'info');
+        // The relay's snapshot is taken before we join, so it lists only the others.
+        this.d.history.maybeRequest(f.participants.filter((p) => p.name !== s.me).length, !!f.gap || f.last_seq === 0);
+        break;
+      }
+      case 'presence':
+        s.setPresence(f.participants);
+        break;
+      case 'rename':
+        if (f.from !== s.me) s.renamePresence(f.from, f.to);
+        break;
+      case 'locked':
+        s.setLocked(true);
+        s.toast('This room is now locked to signed @handle senders.', 'info');
+        break;
+      case 'error':
+        if (s.lockArmed && f.error.includes('signed_only')) {
+          s.setLockArmed(false);
+          s.toast(`Lock rejected by the relay: ${f.error}`, 'error');
+          void this.d.refreshStatus();
+          break;
+        }
+        s.toast(f.code === 429 ? 'The relay is rate limiting this connection.' : `Relay: ${f.error}`, 'error');
+        break;
+    }
+  }
+
+  private message(f: RoomFrame, opts: { fromCache: boolean }): void {
+    if (!opts.fromCache) this.d.cache.bumpCursor(f.seq);
+    if (this.seen.has(f.id)) return;
+    this.seen.add(f.id);
+    const s = this.d.store.getState();
+    const text = openText(f, this.d.key);
+    if (text === null) {
+      s.countUndecryptable();
+      return;
+    }
+    if (f.restored) {
+      this.restored(text);
+      return;
+    }
+    const p = classifyPlaintext(text);
+    const now = this.d.clock.now();
+    switch (p.kind) {
+      case 'chat': {
+        if (f.id in s.tombstones) {
+          if (opts.fromCache) this.d.cache.drop([f.id]);
+          return;
+        }
+        const msg: ChatMessage = { id: f.id, seq: f.seq, sender: f.sender, verified: f.sender_verified === true, ts: f.ts, text };
+        if (f.ttl_ms) msg.ttlMs = f.ttl_ms;
+        if (f.reply_to) msg.replyTo = f.reply_to;
+        if (this.batch) {
+          this.batch.push(msg);
+          return;
+        }
+        if (!opts.fromCache && f.sender === s.me) this.d.clock.noteEcho(f.id, f.ts);
+        s.addMessages([msg], now);
+        if (msg.id in this.d.store.getState().tombstones) {
+          // It had already expired: addMessages turned it into a tombstone.
+          this.d.cache.tombstone([msg.id], now);
+          return;
+        }
+        if (!opts.fromCache) this.d.cache.put([f]);
+        this.d.expiry.arm(msg);
+        this.d.outbox.settle(f.id);
+        if (!opts.fromCache && !this.replaying && f.sender !== s.me) this.d.notice(msg);
+        return;
+      }
+      case 'delete':
+        this.d.expiry.deleteLocal(p.envelope.target_id, now);
+        return;
+      case 'react':
+        if (!f.sender) return;
+        s.react(f.sender, p.envelope, now);
+        if (!opts.fromCache) this.d.cache.put([f]);
+        return;
+      case 'hist_req':
+        if (!opts.fromCache) this.d.history.onRequest(f, p.envelope.req_id, { live: !this.replaying, now });
+        return;
+      case 'hist_resp':
+        // History chatter is never cached, so this is a live or relay-replayed frame.
+        if (!opts.fromCache) this.d.history.onResponse(f, p.envelope, now, this.seen);
+        return;
+      case 'adopt':
+        // Consumed before any render or cache write, whoever it is for (reference-client.md §3.9).
+        this.d.adoption.consider(f, p.envelope);
+        return;
+      default:
+        // Malformed adopt offers, legacy and future markers: never rendered.
+        return;
+    }
+  }
+
+  private restored(text: string): void {
+    const r = parseRestored(text);
+    if (!r) return;
+    const s = this.d.store.getState();
+    if (this.batch) {
+      this.batch.push(r.msg);
+      if (r.reactions) s.mergeReactions(r.msg.id, r.reactions);
+      return;
+    }
+    s.addMessages([r.msg], this.d.clock.now());
+    if (r.reactions) s.mergeReactions(r.msg.id, r.reactions);
+    this.d.expiry.arm(r.msg);
+  }
+}
