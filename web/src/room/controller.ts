@@ -138,15 +138,20 @@ export class RoomController {
     this.socket?.retryNow();
   }
 
-  private noticeLive(msg: ChatMessage): void {
+  /** One batch of live messages from others: one store update for counts and one spoken line. */
+  private noticeLive(msgs: ChatMessage[]): void {
     const s = this.store.getState();
-    const mention = mentionsMe(msg.text, s.me);
+    const mentioned = msgs.filter((m) => mentionsMe(m.text, s.me));
     const away = document.visibilityState !== 'visible' || !document.hasFocus();
     // Counted only while nobody is looking; focus or a visible tab clears the count again.
-    if (away) s.bumpUnread(mention);
-    if (mention) notifyMention(s.me, msg.sender, msg.text);
-    const flat = msg.text.replace(/\s+/g, ' ').trim();
-    s.announce(`${mention ? 'Mention from' : 'New message from'} ${msg.sender}: ${flat.length > 200 ? `${flat.slice(0, 200)}…` : flat}`);
+    if (away) s.bumpUnread(mentioned.length, msgs.length);
+    const first = mentioned[0];
+    if (first) notifyMention(s.me, first.sender, first.text);
+    const last = msgs[msgs.length - 1]!;
+    const shown = first ?? last;
+    const flat = shown.text.replace(/\s+/g, ' ').trim();
+    const more = msgs.length > 1 ? ` (and ${msgs.length - 1} more)` : '';
+    s.announce(`${first ? 'Mention from' : 'New message from'} ${shown.sender}: ${flat.length > 200 ? `${flat.slice(0, 200)}…` : flat}${more}`);
   }
 
   // ---------- sending ----------

@@ -11,6 +11,9 @@ function setup(me = 'alice') {
   const noticed: ChatMessage[] = [];
   const settled: string[] = [];
   const armed: string[] = [];
+  const frames: Array<() => void> = [];
+  /** The flush timer fires. */
+  const tick = () => frames.splice(0).forEach((fn) => fn());
   const incoming = new Incoming({
     key: KEY,
     store,
@@ -26,25 +29,27 @@ function setup(me = 'alice') {
     history: { maybeRequest: () => undefined, onRequest: () => undefined, onResponse: () => undefined },
     adoption: { consider: () => undefined },
     outbox: { settle: (id) => void settled.push(id) },
-    notice: (m) => void noticed.push(m),
+    notice: (m) => void noticed.push(...m),
+    schedule: (fn) => void frames.push(fn),
     refreshStatus: async () => undefined,
     armSignedLink: () => undefined,
   });
   const ready = () => incoming.frame({ type: 'ready', roomId: 'ROOM000001', size: 1, participants: [] });
-  return { store, cache, incoming, noticed, settled, armed, ready };
+  return { store, cache, incoming, noticed, settled, armed, ready, tick };
 }
 
 const live = (inc: Incoming, f: ReturnType<typeof sealedFrame>) => inc.frame({ type: 'message', ...f });
 
 describe('incoming frames', () => {
   it('decrypts chat once, caches it, moves the cursor, and notices only live messages', () => {
-    const { store, cache, incoming, noticed, ready } = setup();
+    const { store, cache, incoming, noticed, ready, tick } = setup();
     const early = sealedFrame('replayed');
     live(incoming, early);
     ready();
     const f = sealedFrame('hello');
     live(incoming, f);
     live(incoming, f);
+    tick();
     expect(store.getState().order).toEqual([early.id, f.id]);
     expect(store.getState().messages[f.id]?.text).toBe('hello');
     expect(cache.rec.put.map((x) => x.id)).toEqual([early.id, f.id]);
@@ -63,6 +68,7 @@ describe('incoming frames', () => {
     ready();
     const m = sealedFrame('target');
     live(incoming, m);
+    // No frame has run yet: the reaction still lands after its target.
     live(incoming, sealedFrame(reactEnvelope(m.id, '👍', 'add'), { sender: 'carol' }));
     expect(store.getState().reactions[m.id]).toEqual({ '👍': ['carol'] });
     live(incoming, sealedFrame(deleteEnvelope(m.id)));
@@ -82,6 +88,23 @@ describe('incoming frames', () => {
     expect(updates).toBe(1);
     expect(store.getState().order).toEqual([a.id]);
     expect(cache.rec.dropped).toEqual([b.id]);
+  });
+
+  it('applies a burst of live messages in one store update per frame', () => {
+    const { store, cache, incoming, noticed, settled, ready, tick } = setup();
+    ready();
+    let updates = 0;
+    store.subscribe(() => void updates++);
+    const burst = Array.from({ length: 1000 }, (_, i) => sealedFrame(`burst ${i}`));
+    for (const f of burst) live(incoming, f);
+    expect(store.getState().order).toHaveLength(0);
+    tick();
+    expect(store.getState().order).toEqual(burst.map((f) => f.id));
+    expect(cache.rec.put).toHaveLength(1000);
+    expect(settled).toHaveLength(1000);
+    expect(noticed).toHaveLength(1000);
+    // Messages, then one notice (announcement) update; none per message.
+    expect(updates).toBeLessThanOrEqual(3);
   });
 
   it('takes presence, lock and error frames into the store', () => {

@@ -15,6 +15,9 @@ import type { FrameCache, RoomFrame } from './frameCache.js';
 import { parseRestored, type HistorySync } from './historySync.js';
 import type { Outbox } from './outbox.js';
 
+const FIRST_FLUSH_MS = 16;
+const FLUSH_GAP_MS = 100;
+
 export interface IncomingDeps {
   key: Uint8Array;
   store: RoomStore;
@@ -24,8 +27,10 @@ export interface IncomingDeps {
   history: Pick<HistorySync, 'maybeRequest' | 'onRequest' | 'onResponse'>;
   adoption: Pick<Adoption, 'consider'>;
   outbox: Pick<Outbox, 'settle'>;
-  /** A live message from someone else: unread counts, mentions, the screen-reader line. */
-  notice: (msg: ChatMessage) => void;
+  /** Live messages from someone else, one batch at a time: unread counts, mentions, the screen-reader line. */
+  notice: (msgs: ChatMessage[]) => void;
+  /** Runs a batch flush after `ms` (a timer); tests run it by hand. */
+  schedule?: (flush: () => void, ms: number) => void;
   /** The lock was refused or may have changed: re-read it from the relay. */
   refreshStatus: () => Promise<void>;
   /** `ready` or an identity change: a signed=1 link arms the lock once live. */
@@ -36,10 +41,19 @@ export class Incoming {
   private readonly seen = new Set<string>();
   /** Frames before `ready` on each connection are the relay replaying its buffer. */
   private replaying = true;
-  /** While replaying the cache, chat messages are collected and inserted in one store update. */
-  private batch: ChatMessage[] | null = null;
+  /**
+   * Chat messages waiting for the next store update. A burst of thousands of frames becomes a
+   * few updates (one per frame or per cache replay) instead of a copy of the whole message map
+   * per message.
+   */
+  private batch: Pending[] = [];
+  private scheduled = false;
+  private lastFlush = Number.NEGATIVE_INFINITY;
+  private readonly schedule: (flush: () => void, ms: number) => void;
 
-  constructor(private readonly d: IncomingDeps) {}
+  constructor(private readonly d: IncomingDeps) {
+    this.schedule = d.schedule ?? ((fn, ms) => void setTimeout(fn, ms));
+  }
 
   /** The socket went down or is (re)connecting: what follows is a replay until `ready`. */
   connectionLost(): void {
@@ -48,7 +62,6 @@ export class Incoming {
 
   /** Replay the cache's frames with one store update. */
   replayCache(frames: RoomFrame[]): void {
-    this.batch = [];
     try {
       for (const f of frames) this.message(f, { fromCache: true });
     } finally {
@@ -56,29 +69,63 @@ export class Incoming {
     }
   }
 
-  /** One store update for everything batched instead of one per message. */
-  private flush(): void {
+  /** Apply every queued chat message now; anything that depends on them (deletes, reactions) runs after. */
+  flush(): void {
     const batch = this.batch;
-    this.batch = null;
-    if (!batch?.length) return;
-    this.d.store.getState().addMessages(batch, this.d.clock.now());
-    const dead = this.d.store.getState().tombstones;
+    if (!batch.length) return;
+    this.batch = [];
+    this.lastFlush = performance.now();
+    const st = this.d.store;
+    st.getState().addMessages(
+      batch.map((b) => b.msg),
+      this.d.clock.now(),
+    );
+    const s = st.getState();
     const expired: string[] = [];
-    for (const msg of batch) {
-      if (msg.id in dead) expired.push(msg.id);
-      else this.d.expiry.arm(msg);
+    const toCache: RoomFrame[] = [];
+    const noticed: ChatMessage[] = [];
+    for (const { msg, frame, notice } of batch) {
+      // Already expired: addMessages turned it into a tombstone.
+      if (msg.id in s.tombstones) {
+        expired.push(msg.id);
+        continue;
+      }
+      this.d.expiry.arm(msg);
+      if (!frame) continue;
+      toCache.push(frame);
+      if (frame.sender === s.me) this.d.clock.noteEcho(frame.id, frame.ts);
+      this.d.outbox.settle(frame.id);
+      if (notice) noticed.push(msg);
     }
     this.d.cache.tombstone(expired, Date.now());
+    this.d.cache.put(toCache);
+    if (noticed.length) this.d.notice(noticed);
+  }
+
+  /** Queue a message; `later` schedules the flush, otherwise the caller flushes. */
+  private enqueue(p: Pending, later: boolean): void {
+    this.batch.push(p);
+    if (!later || this.scheduled) return;
+    this.scheduled = true;
+    // A lone message shows within a frame; during a burst, updates come at most every
+    // FLUSH_GAP_MS, so layout and rendering run a few times a second, not once per message.
+    const wait = Math.max(FIRST_FLUSH_MS, this.lastFlush + FLUSH_GAP_MS - performance.now());
+    this.schedule(() => {
+      this.scheduled = false;
+      this.flush();
+    }, wait);
   }
 
   frame(f: ServerFrame): void {
+    if (f.type === 'message') {
+      const { type: _t, ...frame } = f;
+      this.message(frame, { fromCache: false });
+      return;
+    }
+    // Whatever follows in the stream sees the messages before it.
+    this.flush();
     const s = this.d.store.getState();
     switch (f.type) {
-      case 'message': {
-        const { type: _t, ...frame } = f;
-        this.message(frame, { fromCache: false });
-        break;
-      }
       case 'ready': {
         this.replaying = false;
         s.setPresence(f.participants);
@@ -128,6 +175,7 @@ export class Incoming {
       return;
     }
     const p = classifyPlaintext(text);
+    if (p.kind !== 'chat') this.flush();
     const now = this.d.clock.now();
     switch (p.kind) {
       case 'chat': {
@@ -138,21 +186,8 @@ export class Incoming {
         const msg: ChatMessage = { id: f.id, seq: f.seq, sender: f.sender, verified: f.sender_verified === true, ts: f.ts, text };
         if (f.ttl_ms) msg.ttlMs = f.ttl_ms;
         if (f.reply_to) msg.replyTo = f.reply_to;
-        if (this.batch) {
-          this.batch.push(msg);
-          return;
-        }
-        if (!opts.fromCache && f.sender === s.me) this.d.clock.noteEcho(f.id, f.ts);
-        s.addMessages([msg], now);
-        if (msg.id in this.d.store.getState().tombstones) {
-          // It had already expired: addMessages turned it into a tombstone.
-          this.d.cache.tombstone([msg.id], now);
-          return;
-        }
-        if (!opts.fromCache) this.d.cache.put([f]);
-        this.d.expiry.arm(msg);
-        this.d.outbox.settle(f.id);
-        if (!opts.fromCache && !this.replaying && f.sender !== s.me) this.d.notice(msg);
+        if (opts.fromCache) this.enqueue({ msg }, false);
+        else this.enqueue({ msg, frame: f, notice: !this.replaying && f.sender !== s.me }, true);
         return;
       }
       case 'delete':
@@ -183,14 +218,15 @@ export class Incoming {
   private restored(text: string): void {
     const r = parseRestored(text);
     if (!r) return;
-    const s = this.d.store.getState();
-    if (this.batch) {
-      this.batch.push(r.msg);
-      if (r.reactions) s.mergeReactions(r.msg.id, r.reactions);
-      return;
-    }
-    s.addMessages([r.msg], this.d.clock.now());
-    if (r.reactions) s.mergeReactions(r.msg.id, r.reactions);
-    this.d.expiry.arm(r.msg);
+    // Only the cache holds restored frames; its replay flushes once at the end.
+    this.enqueue({ msg: r.msg }, false);
+    if (r.reactions) this.d.store.getState().mergeReactions(r.msg.id, r.reactions);
   }
+}
+
+interface Pending {
+  msg: ChatMessage;
+  /** Set for live frames, which are cached and may settle our own pending send. */
+  frame?: RoomFrame;
+  notice?: boolean;
 }
