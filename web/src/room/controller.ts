@@ -25,6 +25,7 @@ import { Adoption } from './adoption.js';
 import { HistorySync } from './historySync.js';
 import { Incoming } from './incoming.js';
 import { RoomSettings } from './settings.js';
+import { SentLog } from './sentLog.js';
 
 export class RoomController {
   readonly store: RoomStore;
@@ -56,7 +57,8 @@ export class RoomController {
     const refreshStatus = () => this.refreshStatus();
     this.cache = new FrameCache(roomId);
     this.expiry = new Expiry(store, this.cache, serverNow);
-    this.outbox = new Outbox({ roomId, key, store, clock: this.clock, refreshStatus });
+    const sent = new SentLog();
+    this.outbox = new Outbox({ roomId, key, store, clock: this.clock, refreshStatus, sent });
     const post = (plaintext: string) => this.outbox.post(plaintext);
     this.adoption = new Adoption({ store, boxSecretKey: this.boxKeys.secretKey, post });
     this.history = new HistorySync({ store, key, cache: this.cache, expiry: this.expiry, serverNow, post });
@@ -70,6 +72,7 @@ export class RoomController {
       history: this.history,
       adoption: this.adoption,
       outbox: this.outbox,
+      sent,
       notice: (m) => this.noticeLive(m),
       refreshStatus,
       armSignedLink: () => this.maybeArmSignedLink(),

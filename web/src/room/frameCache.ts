@@ -8,7 +8,7 @@ import * as db from '../storage/db.js';
 import { pruneTombstones } from './chatState.js';
 
 /** A message frame as the room handles it; `restored` marks a peer's history item re-sealed here. */
-export type RoomFrame = Omit<MessageFrame, 'type'> & { restored?: boolean };
+export type RoomFrame = Omit<MessageFrame, 'type'> & { restored?: boolean; own?: boolean };
 
 export interface OpeningCache {
   /** Frames still alive by the relay's clock, in seq order. */
@@ -34,6 +34,7 @@ export function toStoredFrame(roomId: string, f: RoomFrame): db.StoredFrame {
   if (f.ttl_ms) rec.ttl_ms = f.ttl_ms;
   if (f.reply_to) rec.reply_to = f.reply_to;
   if (f.restored) rec.restored = true;
+  if (f.own) rec.own = true;
   return rec;
 }
 

@@ -58,6 +58,23 @@ describe('peer history in the room', () => {
     expect(cache.rec.put.every((f) => f.restored)).toBe(true);
   });
 
+  it("applies an answer in one store update and never lets a peer's delete list remove another handle's verified message", () => {
+    const { store, cache, posts, h } = setup();
+    store.getState().addMessages([{ id: 'v', seq: 1, sender: '@carol', verified: true, ts: NOW - 5, text: 'signed' }], NOW);
+    h.maybeRequest(1, true);
+    const p = classifyPlaintext(posts[0]!);
+    if (p.kind !== 'hist_req') throw new Error('no request');
+    let updates = 0;
+    store.subscribe(() => void updates++);
+    const many = Array.from({ length: 500 }, (_, i) => item(`f${i}`, i + 10));
+    h.onResponse({ sender: '@bob', sender_verified: true, ts: NOW }, resp(p.envelope.req_id, many, ['v', 'unknown']), NOW, new Set());
+    expect(store.getState().messages.v).toBeDefined();
+    expect('unknown' in store.getState().tombstones).toBe(true);
+    expect(store.getState().order).toHaveLength(101);
+    expect(cache.rec.put).toHaveLength(100);
+    expect(updates).toBeLessThanOrEqual(3);
+  });
+
   it('answers a live verified request after the delay with the newest messages', async () => {
     const { store, posts, h } = setup();
     store.getState().addMessages([{ id: 'a', seq: 1, sender: 'alice', verified: false, ts: NOW - 10, text: 'hi' }], NOW);

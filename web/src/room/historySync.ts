@@ -7,6 +7,7 @@ import { historyRequest, historyResponse, type HistoryItem, type HistoryResponse
 import type { RoomStore } from '../store/roomStore.js';
 import type { PostResult } from '../transport/post.js';
 import type { ChatMessage } from './chatState.js';
+import { mayDelete } from './deletePolicy.js';
 import type { Expiry } from './expiry.js';
 import type { FrameCache, RoomFrame } from './frameCache.js';
 import { ANSWER_DELAY_MAX_MS, buildResponseChunks, HistoryExchange, itemToMessage } from './peerHistory.js';
@@ -16,7 +17,7 @@ const CHUNK_GAP_MS = 60;
 export interface HistorySyncDeps {
   store: RoomStore;
   key: Uint8Array;
-  cache: Pick<FrameCache, 'put'>;
+  cache: Pick<FrameCache, 'put' | 'tombstone'>;
   expiry: Pick<Expiry, 'deleteLocal' | 'arm'>;
   serverNow: () => number;
   post: (plaintext: string) => Promise<PostResult>;
@@ -60,28 +61,45 @@ export class HistorySync {
     }
   }
 
-  /** A response chunk arrived live. */
+  /** A response chunk arrived: only ours, only within budget, applied in one store update. */
   onResponse(f: Pick<RoomFrame, 'sender' | 'sender_verified' | 'ts'>, env: HistoryResponse, now: number, seen: Set<string>): void {
     if (f.sender_verified) this.rules.noteResponse(env.req_id);
-    if (!this.rules.accepts({ sender: f.sender, sender_verified: f.sender_verified === true, ts: f.ts }, env, now)) return;
-    this.apply(env.items, env.deleted ?? [], now, seen);
+    const taken = this.rules.take({ sender: f.sender, sender_verified: f.sender_verified === true, ts: f.ts }, env, now);
+    if (taken) this.apply(taken.items, taken.deleted, f.sender, now, seen);
   }
 
-  private apply(items: HistoryItem[], deleted: string[], now: number, seen: Set<string>): void {
-    // Deletes first, so a deleted item never flashes onto the screen.
-    for (const id of deleted) if (typeof id === 'string' && id) this.d.expiry.deleteLocal(id, now);
-    const s = this.d.store.getState();
-    const fresh = items.filter((i) => !s.messages[i.id] && !(i.id in s.tombstones) && !seen.has(i.id));
-    for (const i of fresh) {
-      seen.add(i.id);
-      const msg = itemToMessage(i);
-      s.addMessages([msg], now);
-      if (i.reactions) s.mergeReactions(i.id, i.reactions, now);
-      this.d.expiry.arm(msg);
-      const sealed = sealText(JSON.stringify(i), this.d.key);
-      this.d.cache.put([{ id: i.id, seq: i.seq, sender: i.sender, sender_verified: false, ts: i.ts, ...sealed, ...(i.ttl_ms ? { ttl_ms: i.ttl_ms } : {}), ...(i.reply_to ? { reply_to: i.reply_to } : {}), restored: true }]);
+  private apply(items: HistoryItem[], deleted: string[], responder: string, now: number, seen: Set<string>): void {
+    // Deletes first, so a deleted item never flashes onto the screen. A peer's list is a delete
+    // by that peer: it cannot remove another handle's verified message.
+    const st = this.d.store;
+    const unknown: Record<string, number> = {};
+    for (const id of deleted) {
+      if (typeof id !== 'string' || !id) continue;
+      const s = st.getState();
+      if (id in s.tombstones) continue;
+      const target = s.messages[id];
+      if (!target) unknown[id] = now;
+      else if (mayDelete(target, { sender: responder, verified: true })) this.d.expiry.deleteLocal(id, now);
     }
-    if (fresh.length) s.toast(`Restored ${fresh.length} older message${fresh.length === 1 ? '' : 's'} from a peer`, 'info');
+    const ids = Object.keys(unknown);
+    if (ids.length) {
+      st.getState().setTombstones(unknown);
+      this.d.cache.tombstone(ids, now);
+    }
+    const s = st.getState();
+    const fresh = items.filter((i) => !s.messages[i.id] && !(i.id in s.tombstones) && !seen.has(i.id));
+    if (!fresh.length) return;
+    const msgs = fresh.map((i) => {
+      seen.add(i.id);
+      return itemToMessage(i);
+    });
+    s.addMessages(msgs, now);
+    for (const i of fresh) if (i.reactions) st.getState().mergeReactions(i.id, i.reactions, now);
+    for (const m of msgs) this.d.expiry.arm(m);
+    this.d.cache.put(
+      fresh.map((i) => ({ id: i.id, seq: i.seq, sender: i.sender, sender_verified: false, ts: i.ts, ...sealText(JSON.stringify(i), this.d.key), ...(i.ttl_ms ? { ttl_ms: i.ttl_ms } : {}), ...(i.reply_to ? { reply_to: i.reply_to } : {}), restored: true })),
+    );
+    st.getState().toast(`Restored ${fresh.length} older message${fresh.length === 1 ? '' : 's'} from a peer`, 'info');
   }
 
   dispose(): void {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { deleteEnvelope, reactEnvelope } from '../../../protocol/envelopes.js';
 import type { ChatMessage } from './chatState.js';
 import { Incoming } from './incoming.js';
+import { SentLog } from './sentLog.js';
 import { newStore, recordingCache, sealedFrame } from './testRoom.js';
 import { KEY } from './testRoom.js';
 
@@ -12,6 +13,7 @@ function setup(me = 'alice') {
   const settled: string[] = [];
   const armed: string[] = [];
   const frames: Array<() => void> = [];
+  const sent = new SentLog();
   /** The flush timer fires. */
   const tick = () => frames.splice(0).forEach((fn) => fn());
   const incoming = new Incoming({
@@ -29,13 +31,14 @@ function setup(me = 'alice') {
     history: { maybeRequest: () => undefined, onRequest: () => undefined, onResponse: () => undefined },
     adoption: { consider: () => undefined },
     outbox: { settle: (id) => void settled.push(id) },
+    sent,
     notice: (m) => void noticed.push(...m),
     schedule: (fn) => void frames.push(fn),
     refreshStatus: async () => undefined,
     armSignedLink: () => undefined,
   });
   const ready = () => incoming.frame({ type: 'ready', roomId: 'ROOM000001', size: 1, participants: [] });
-  return { store, cache, incoming, noticed, settled, armed, ready, tick };
+  return { store, cache, incoming, noticed, settled, armed, ready, tick, sent };
 }
 
 const live = (inc: Incoming, f: ReturnType<typeof sealedFrame>) => inc.frame({ type: 'message', ...f });
@@ -105,6 +108,52 @@ describe('incoming frames', () => {
     expect(noticed).toHaveLength(1000);
     // Messages, then one notice (announcement) update; none per message.
     expect(updates).toBeLessThanOrEqual(3);
+  });
+
+  it('lets a verified message go only to a signed delete from its own handle, and says who deleted', () => {
+    const { store, incoming, ready, tick } = setup();
+    ready();
+    const signed = sealedFrame('signed words', { sender: '@alice', sender_verified: true });
+    const anon = sealedFrame('anonymous words');
+    live(incoming, signed);
+    live(incoming, anon);
+    tick();
+    live(incoming, sealedFrame(deleteEnvelope(signed.id), { sender: 'mallory' }));
+    live(incoming, sealedFrame(deleteEnvelope(signed.id), { sender: '@mallory', sender_verified: true }));
+    live(incoming, sealedFrame(deleteEnvelope(signed.id), { sender: '@alice', sender_verified: false }));
+    expect(store.getState().messages[signed.id]).toBeDefined();
+    live(incoming, sealedFrame(deleteEnvelope(anon.id), { sender: 'mallory' }));
+    expect(store.getState().messages[anon.id]).toBeUndefined();
+    expect(store.getState().toasts.at(-1)?.text).toBe('mallory (unverified) deleted a message from bob');
+    live(incoming, sealedFrame(deleteEnvelope(signed.id), { sender: '@alice', sender_verified: true }));
+    expect(store.getState().messages[signed.id]).toBeUndefined();
+    expect(store.getState().toasts.at(-1)?.text).toBe('@alice deleted their message');
+  });
+
+  it('marks a message as ours only by the nonce this browser sent, never by its label', () => {
+    const { store, incoming, ready, tick, sent, noticed } = setup('@victim');
+    ready();
+    const mine = sealedFrame('from this tab', { sender: '@victim', sender_verified: true });
+    sent.noteSending(mine.nonce);
+    const forged = sealedFrame('forged', { sender: '@victim' });
+    const sameName = sealedFrame('same name', { sender: '@victim', sender_verified: true });
+    for (const f of [mine, forged, sameName]) live(incoming, f);
+    tick();
+    const m = store.getState().messages;
+    expect(m[mine.id]?.own).toBe(true);
+    expect(m[forged.id]?.own).toBeUndefined();
+    expect(m[forged.id]?.verified).toBe(false);
+    expect(m[sameName.id]?.own).toBeUndefined();
+    expect(noticed.map((x) => x.id)).toEqual([forged.id, sameName.id]);
+  });
+
+  it('normalises sender labels and presence names at the edge', () => {
+    const { store, incoming, tick } = setup();
+    incoming.frame({ type: 'ready', roomId: 'ROOM000001', size: 2, participants: [{ name: '\u202Eeve\u200B', last_seen_ms_ago: 0 }] });
+    live(incoming, sealedFrame('x', { sender: '  @vic\u200Btim\u0000 ' }));
+    tick();
+    expect(store.getState().participants[0]?.name).toBe('eve');
+    expect(Object.values(store.getState().messages)[0]?.sender).toBe('@victim');
   });
 
   it('takes presence, lock and error frames into the store', () => {

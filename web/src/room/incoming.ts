@@ -5,15 +5,18 @@
  */
 import { openText } from '../../../protocol/crypto.js';
 import { classifyPlaintext } from '../../../protocol/envelopes.js';
-import type { ServerFrame } from '../../../protocol/schemas/frames.js';
+import { normalizeLabel } from '../../../protocol/labels.js';
+import type { Participant, ServerFrame } from '../../../protocol/schemas/frames.js';
 import type { RoomStore } from '../store/roomStore.js';
 import type { Adoption } from './adoption.js';
 import type { ChatMessage } from './chatState.js';
 import type { ClockSkew } from './clockSkew.js';
+import { deletedLine, mayDelete, type Deleter } from './deletePolicy.js';
 import type { Expiry } from './expiry.js';
 import type { FrameCache, RoomFrame } from './frameCache.js';
 import { parseRestored, type HistorySync } from './historySync.js';
 import type { Outbox } from './outbox.js';
+import type { SentLog } from './sentLog.js';
 
 const FIRST_FLUSH_MS = 16;
 const FLUSH_GAP_MS = 100;
@@ -27,6 +30,7 @@ export interface IncomingDeps {
   history: Pick<HistorySync, 'maybeRequest' | 'onRequest' | 'onResponse'>;
   adoption: Pick<Adoption, 'consider'>;
   outbox: Pick<Outbox, 'settle'>;
+  sent: Pick<SentLog, 'isOwn'>;
   /** Live messages from someone else, one batch at a time: unread counts, mentions, the screen-reader line. */
   notice: (msgs: ChatMessage[]) => void;
   /** Runs a batch flush after `ms` (a timer); tests run it by hand. */
@@ -93,7 +97,7 @@ export class Incoming {
       this.d.expiry.arm(msg);
       if (!frame) continue;
       toCache.push(frame);
-      if (frame.sender === s.me) this.d.clock.noteEcho(frame.id, frame.ts);
+      if (msg.own) this.d.clock.noteEcho(frame.id, frame.ts);
       this.d.outbox.settle(frame.id);
       if (notice) noticed.push(msg);
     }
@@ -122,6 +126,8 @@ export class Incoming {
       this.message(frame, { fromCache: false });
       return;
     }
+    if (f.type === 'ready' || f.type === 'presence') f = { ...f, participants: normalizeParticipants(f.participants) };
+    else if (f.type === 'rename') f = { ...f, from: normalizeLabel(f.from), to: normalizeLabel(f.to) };
     // Whatever follows in the stream sees the messages before it.
     this.flush();
     const s = this.d.store.getState();
@@ -160,10 +166,12 @@ export class Incoming {
     }
   }
 
-  private message(f: RoomFrame, opts: { fromCache: boolean }): void {
-    if (!opts.fromCache) this.d.cache.bumpCursor(f.seq);
-    if (this.seen.has(f.id)) return;
-    this.seen.add(f.id);
+  private message(raw: RoomFrame, opts: { fromCache: boolean }): void {
+    if (!opts.fromCache) this.d.cache.bumpCursor(raw.seq);
+    if (this.seen.has(raw.id)) return;
+    this.seen.add(raw.id);
+    // The label is shown and compared only once stripped of what could disguise it.
+    const f = { ...raw, sender: normalizeLabel(raw.sender) };
     const s = this.d.store.getState();
     const text = openText(f, this.d.key);
     if (text === null) {
@@ -186,12 +194,15 @@ export class Incoming {
         const msg: ChatMessage = { id: f.id, seq: f.seq, sender: f.sender, verified: f.sender_verified === true, ts: f.ts, text };
         if (f.ttl_ms) msg.ttlMs = f.ttl_ms;
         if (f.reply_to) msg.replyTo = f.reply_to;
+        // Ours only if this browser sent it (its nonce), never because of its label.
+        const own = opts.fromCache ? f.own === true : this.d.sent.isOwn(f);
+        if (own) msg.own = true;
         if (opts.fromCache) this.enqueue({ msg }, false);
-        else this.enqueue({ msg, frame: f, notice: !this.replaying && f.sender !== s.me }, true);
+        else this.enqueue({ msg, frame: own ? { ...f, own: true } : f, notice: !this.replaying && !own }, true);
         return;
       }
       case 'delete':
-        this.d.expiry.deleteLocal(p.envelope.target_id, now);
+        this.delete(p.envelope.target_id, { sender: f.sender, verified: f.sender_verified === true }, !this.replaying && !this.d.sent.isOwn(f), now);
         return;
       case 'react':
         if (!f.sender) return;
@@ -215,6 +226,18 @@ export class Incoming {
     }
   }
 
+  /** Apply a delete if its sender may delete the target; say who deleted what when it is news. */
+  private delete(targetId: string, by: Deleter, announce: boolean, now: number): void {
+    const s = this.d.store.getState();
+    const target = s.messages[targetId];
+    if (!mayDelete(target, by)) {
+      console.warn(`Ignored a delete of ${target!.sender}'s verified message from ${by.sender}`);
+      return;
+    }
+    if (!this.d.expiry.deleteLocal(targetId, now) || !target || !announce) return;
+    s.toast(deletedLine(target, by), 'info');
+  }
+
   private restored(text: string): void {
     const r = parseRestored(text);
     if (!r) return;
@@ -222,6 +245,10 @@ export class Incoming {
     this.enqueue({ msg: r.msg }, false);
     if (r.reactions) this.d.store.getState().mergeReactions(r.msg.id, r.reactions);
   }
+}
+
+function normalizeParticipants(ps: Participant[]): Participant[] {
+  return ps.map((p) => ({ ...p, name: normalizeLabel(p.name) }));
 }
 
 interface Pending {

@@ -3,6 +3,7 @@ import { openText } from '../../../protocol/crypto.js';
 import { newIdentity } from '../../../protocol/identity.js';
 import type { PostResult } from '../transport/post.js';
 import { Outbox, type PostFn } from './outbox.js';
+import { SentLog } from './sentLog.js';
 import { KEY, newStore } from './testRoom.js';
 
 function fakeRelay(answers: PostResult[]) {
@@ -18,7 +19,7 @@ const setup = (answers: PostResult[] = []) => {
   const store = newStore();
   const relay = fakeRelay(answers);
   const sends: string[] = [];
-  const outbox = new Outbox({ roomId: 'ROOM000001', key: KEY, store, clock: { noteSend: (id) => void sends.push(id) }, refreshStatus: async () => undefined, postFn: relay.postFn });
+  const outbox = new Outbox({ roomId: 'ROOM000001', key: KEY, store, clock: { noteSend: (id) => void sends.push(id) }, refreshStatus: async () => undefined, sent: new SentLog(), postFn: relay.postFn });
   return { store, relay, outbox, sends };
 };
 

@@ -8,6 +8,7 @@ import { signRoomPost } from '../../../protocol/identity.js';
 import type { RoomStore } from '../store/roomStore.js';
 import { describePostError, postRoomMessage, type PostResult } from '../transport/post.js';
 import type { ClockSkew } from './clockSkew.js';
+import type { SentLog } from './sentLog.js';
 
 export type PostExtra = { reply_to?: string; ttl_ms?: number; signed_only?: true };
 /** The network edge: one POST with a body rebuilt per attempt. */
@@ -20,6 +21,8 @@ export interface OutboxDeps {
   clock: Pick<ClockSkew, 'noteSend'>;
   /** Re-read the lock from the relay after a refused lock. */
   refreshStatus: () => Promise<void>;
+  /** Records every post's nonce and id, so its echo is known as ours. */
+  sent: Pick<SentLog, 'noteSending' | 'noteSent'>;
   postFn?: PostFn;
 }
 
@@ -33,13 +36,16 @@ export class Outbox {
   /** Seal and post any plaintext (chat or control envelope). */
   async post(plaintext: string, extra: PostExtra = {}): Promise<PostResult> {
     const sealed = sealText(plaintext, this.d.key);
-    return this.postFn(this.d.roomId, () => {
+    this.d.sent.noteSending(sealed.nonce);
+    const r = await this.postFn(this.d.roomId, () => {
       const s = this.d.store.getState();
       const body: Record<string, unknown> = { sender: s.me, ...sealed, ...extra };
       // Signed at every attempt: the relay refuses signatures older than 60 s.
       if (s.identity) Object.assign(body, signRoomPost(s.identity, this.d.roomId, sealed.ciphertext));
       return body;
     });
+    if (r.ok) this.d.sent.noteSent(sealed.nonce, r.id);
+    return r;
   }
 
   /** Send chat text. The text is not trimmed: leading indentation matters in code. */

@@ -102,7 +102,7 @@ export function ThreadPane() {
                 </span>
                 <span className="sender">{m.sender}</span>
                 {m.verified && <span className="verified">✓</span>}
-                {m.sender === me && <span className="you">you</span>}
+                {m.own && <span className="you">you</span>}
                 <time dateTime={new Date(m.ts).toISOString()}>{time(m.ts)}</time>
               </header>
               <div className="body">
