@@ -47,8 +47,8 @@ export class Incoming {
   private replaying = true;
   /**
    * Chat messages waiting for the next store update. A burst of thousands of frames becomes a
-   * few updates (one per frame or per cache replay) instead of a copy of the whole message map
-   * per message.
+   * few updates (one per 100 ms, or one per cache replay) instead of a copy of the whole message
+   * map per message.
    */
   private batch: Pending[] = [];
   private scheduled = false;
