@@ -19,13 +19,14 @@ const setup = (answers: PostResult[] = []) => {
   const store = newStore();
   const relay = fakeRelay(answers);
   const sends: string[] = [];
-  const outbox = new Outbox({ roomId: 'ROOM000001', key: KEY, store, clock: { noteSend: (id) => void sends.push(id) }, refreshStatus: async () => undefined, sent: new SentLog(), postFn: relay.postFn });
-  return { store, relay, outbox, sends };
+  const sent = new SentLog();
+  const outbox = new Outbox({ roomId: 'ROOM000001', key: KEY, store, clock: { noteSend: (id) => void sends.push(id) }, refreshStatus: async () => undefined, sent, postFn: relay.postFn });
+  return { store, relay, outbox, sends, sent };
 };
 
 describe('outbox', () => {
   it('seals under the room key, keeps a sent row until the echo settles it', async () => {
-    const { store, relay, outbox, sends } = setup();
+    const { store, relay, outbox, sends, sent } = setup();
     store.getState().setReplyTo({ id: 'parent', sender: 'b', preview: 'p' });
     await outbox.send('  indented');
     const body = relay.bodies[0]!;
@@ -34,6 +35,9 @@ describe('outbox', () => {
     expect(store.getState().replyTo).toBeNull();
     expect(store.getState().pending).toMatchObject([{ status: 'sent', sentId: 'id1' }]);
     expect(sends).toEqual(['id1']);
+    // Its echo is ours by nonce and id; the same ciphertext under another id is not.
+    expect(sent.isOwn({ id: 'id1', nonce: String(body.nonce) })).toBe(true);
+    expect(sent.isOwn({ id: 'copy', nonce: String(body.nonce) })).toBe(false);
     outbox.settle('id1');
     expect(store.getState().pending).toEqual([]);
   });
