@@ -3,7 +3,7 @@ import { formatRoomLink } from '../../../../protocol/roomUrl.js';
 import { copyText } from '../../clipboard.js';
 import { Popover } from '../Dialog.js';
 import { Icon } from '../Icon.js';
-import { useCtl } from './Room.js';
+import { useCtl } from './roomContext.js';
 
 export function inviteLink(link: { roomId: string; keyText: string }): string {
   return formatRoomLink(location.origin, link.roomId, link.keyText);
