@@ -1,19 +1,49 @@
-import { memo } from 'react';
-import { renderMarkdown, type MdNode } from '../room/markdown.js';
+import { memo, useMemo, useState } from 'react';
+import { renderMarkdown, warmUpMarkdown, type MdNode } from '../room/markdown.js';
 import '../styles/markdown.css';
 
-/** Renders a message's markdown tree as React elements: user text only ever becomes text nodes. */
+/**
+ * Renders a message's markdown tree as React elements: user text only ever becomes text nodes.
+ * A long or heavy message arrives as a bounded preview with a button that shows all of it.
+ */
 export const Markdown = memo(function Markdown({ text, me }: { text: string; me?: string }) {
-  const r = renderMarkdown(text);
-  if (r.kind === 'plain') {
-    return (
+  const [whole, setWhole] = useState(false);
+  const r = useMemo(() => renderMarkdown(text, whole), [text, whole]);
+  const body =
+    r.kind === 'plain' ? (
       <p className="md-plain" title={r.why === 'long' ? 'Shown as plain text: too long to format' : 'Shown as plain text: too complex to format'}>
         {r.text}
       </p>
+    ) : (
+      nodes(r.nodes, me?.replace(/^@/, '').toLowerCase())
     );
-  }
-  return <>{nodes(r.nodes, me?.replace(/^@/, '').toLowerCase())}</>;
+  if (r.complete) return <>{body}</>;
+  return (
+    <>
+      {body}
+      <button type="button" className="link-btn md-more" onClick={() => setWhole(true)}>
+        Show all ({sizeLabel(text.length)})
+      </button>
+    </>
+  );
 });
+
+function sizeLabel(chars: number): string {
+  return chars < 10_240 ? `${(chars / 1024).toFixed(1)} K characters` : `${Math.round(chars / 1024)} K characters`;
+}
+
+// Compile and optimise the parser in idle time, a round at a time, not on the first message.
+if (typeof window !== 'undefined' && 'requestIdleCallback' in window) {
+  let rounds = 12;
+  const idle = (d: IdleDeadline) => {
+    while (rounds > 0 && d.timeRemaining() > 4) {
+      warmUpMarkdown();
+      rounds--;
+    }
+    if (rounds > 0) window.requestIdleCallback(idle, { timeout: 1000 });
+  };
+  window.requestIdleCallback(idle, { timeout: 1000 });
+}
 
 function nodes(list: MdNode[], mine: string | undefined): React.ReactNode[] {
   return list.map((n, i) => node(n, i, mine));

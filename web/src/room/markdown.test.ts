@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MARKDOWN_LIMITS, mentionsMe, renderMarkdown, safeHref, type MdNode } from './markdown.js';
+import { cutPrefix, MARKDOWN_LIMITS, mentionsMe, renderMarkdown, safeHref, type MdNode } from './markdown.js';
 import { linkLabel } from './linkLabel.js';
 
 function md(text: string): MdNode[] {
   const r = renderMarkdown(text);
   if (r.kind !== 'md') throw new Error(`expected markdown, got plain (${r.why})`);
+  expect(r.complete).toBe(true);
   return r.nodes;
 }
 
@@ -130,29 +131,66 @@ describe('message markdown', () => {
   });
 });
 
-describe('hostile markdown', () => {
-  it('shows over-long messages as plain text', () => {
-    const s = '[a]('.repeat(22_500);
-    expect(renderMarkdown(s)).toEqual({ kind: 'plain', text: s, why: 'long' });
+describe('long and hostile markdown', () => {
+  const L = MARKDOWN_LIMITS;
+
+  it('formats a long message as a preview cut at a line break, and all of it on request', () => {
+    const report = Array.from({ length: 400 }, (_, i) => `**Step ${i}**: did \`thing ${i}\` and it worked.`).join('\n\n');
+    expect(report.length).toBeGreaterThan(L.previewChars);
+    const preview = renderMarkdown(report);
+    expect(preview).toMatchObject({ kind: 'md', complete: false });
+    const paras = preview.kind === 'md' ? preview.nodes : [];
+    expect(paras.length).toBeGreaterThan(50);
+    expect(paras.length).toBeLessThan(400);
+    expect(paras.at(-1)).toEqual(p({ t: 'el', tag: 'strong', c: [text(`Step ${paras.length - 1}:`.replace(':', ''))] }, text(': did '), { t: 'code', v: `thing ${paras.length - 1}` }, text(' and it worked.')));
+    const whole = renderMarkdown(report, true);
+    expect(whole).toMatchObject({ kind: 'md', complete: true });
+    expect(whole.kind === 'md' && whole.nodes.length).toBe(400);
   });
 
-  it('shows messages that expand into too many elements as plain text', () => {
+  it('cuts previews at a line break when one is near, never inside a surrogate pair', () => {
+    expect(cutPrefix('abc', 10)).toBe('abc');
+    expect(cutPrefix('aaaaaaa\nbbbb', 9)).toBe('aaaaaaa');
+    expect(cutPrefix('a\nbbbbbbbbbbbb', 10)).toBe('a\nbbbbbbbb');
+    expect(cutPrefix('aaaa😀bbbb', 5)).toBe('aaaa');
+  });
+
+  it('shows over-long messages as plain text, starting with a bounded preview', () => {
+    const s = '[a]('.repeat(22_500);
+    const preview = renderMarkdown(s);
+    expect(preview).toMatchObject({ kind: 'md', complete: false });
+    expect(all(preview.kind === 'md' ? preview.nodes : []).filter((n) => n.t === 'link')).toEqual([]);
+    expect(renderMarkdown(s, true)).toEqual({ kind: 'plain', text: s, complete: true, why: 'long' });
+  });
+
+  it('shows messages that expand into too many elements as plain text, or a smaller formatted start', () => {
     const wide = '|a'.repeat(400) + '\n' + '|-'.repeat(400) + '\n' + '|x\n'.repeat(2_000);
-    expect(wide.length).toBeLessThan(MARKDOWN_LIMITS.maxChars);
-    expect(renderMarkdown(wide)).toMatchObject({ kind: 'plain', why: 'complex' });
-    expect(renderMarkdown('*a* '.repeat(5_000))).toMatchObject({ kind: 'plain', why: 'complex' });
+    expect(wide.length).toBeLessThan(L.previewChars);
+    expect(renderMarkdown(wide, true)).toEqual({ kind: 'plain', text: wide, complete: true, why: 'complex' });
+    // The header row alone is over the preview budget: the preview is a short start of the text.
+    const preview = renderMarkdown(wide);
+    expect(preview.complete).toBe(false);
+    expect(all(preview.kind === 'md' ? preview.nodes : []).length).toBeLessThanOrEqual(L.previewTokens);
+    expect(preview.kind === 'plain' ? preview.text.length : 0).toBeLessThanOrEqual(1024);
+
+    const ems = '*a* '.repeat(5_000);
+    expect(renderMarkdown(ems, true)).toMatchObject({ kind: 'plain', why: 'complex' });
+    const start = renderMarkdown(ems);
+    expect(start).toMatchObject({ kind: 'md', complete: false });
+    expect(all(start.kind === 'md' ? start.nodes : []).length).toBeLessThanOrEqual(L.previewTokens);
   });
 
   it('shows messages nested past the cap as plain text, with nothing dropped', () => {
     for (const s of ['>'.repeat(200) + ' deep', '*'.repeat(300) + 'a' + '*'.repeat(300), Array.from({ length: 60 }, (_, i) => '  '.repeat(i) + '- x').join('\n')]) {
-      expect(renderMarkdown(s)).toEqual({ kind: 'plain', text: s, why: 'deep' });
+      expect(renderMarkdown(s)).toEqual({ kind: 'plain', text: s, complete: true, why: 'deep' });
+      expect(renderMarkdown(s, true)).toEqual({ kind: 'plain', text: s, complete: true, why: 'deep' });
     }
     expect(renderMarkdown('> > > > three quotes deep').kind).toBe('md');
   });
 
-  it('renders unclosed link openers and backtick runs below the size cap as text', () => {
-    const s = '[a]('.repeat(4_000);
+  it('renders unclosed link openers and backtick runs as text', () => {
+    const s = '[a]('.repeat(1_500);
     expect(all(md(s)).filter((n) => n.t === 'link')).toEqual([]);
-    expect(all(md('`'.repeat(5_000) + 'a' + '``'.repeat(2_000))).filter((n) => n.t === 'code')).toEqual([]);
+    expect(all(md('`'.repeat(3_000) + 'a' + '``'.repeat(1_000))).filter((n) => n.t === 'code')).toEqual([]);
   });
 });

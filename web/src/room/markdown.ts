@@ -3,17 +3,23 @@
  * tree of plain data. `Markdown.tsx` maps that tree to React elements, so user text only ever
  * reaches the DOM as text nodes: raw HTML is off, images are off, and links are allow-listed.
  *
- * Every message costs a bounded, linear amount of work: markdown-it has no super-linear paths we
- * know of, longer messages skip it entirely, and a token budget and a depth cap stop inputs that
- * expand into too many or too deeply nested elements. Such messages are shown as plain text.
+ * Every message costs a bounded, linear amount of work. A message arrives as a preview: at most
+ * `previewChars` of it, parsed under a small token budget, so that parsing, React and layout
+ * together stay well inside one frame budget whatever it contains. The whole message is formatted
+ * only when the reader asks, under a larger budget. Past a budget, or nested past the depth cap,
+ * a message is shown as plain text.
  */
 import markdownit, { type Env, type MarkdownIt, type Token } from 'markdown-it';
 import { linkLabel } from './linkLabel.js';
 
 export const MARKDOWN_LIMITS = {
-  /** Longer messages are shown as plain text: parsing is linear in length, this bounds the time. */
+  /** Characters of a message formatted on arrival; the rest behind "Show all". */
+  previewChars: 4 * 1024,
+  /** Parser tokens (about one per element or text run) of a preview. */
+  previewTokens: 1500,
+  /** Longer messages are only ever shown as plain text. */
   maxChars: 32 * 1024,
-  /** Parser tokens per message (about one per element or text run). */
+  /** Parser tokens of a whole message. */
   maxTokens: 8000,
   /** Nested elements, block and inline together. */
   maxDepth: 24,
@@ -37,7 +43,10 @@ export type MdNode =
   /** `host`: the real target, shown beside a label that names another host. */
   | { t: 'link'; href: string; host: string | null; c: MdNode[] };
 
-export type Rendered = { kind: 'md'; nodes: MdNode[] } | { kind: 'plain'; text: string; why: 'long' | 'complex' | 'deep' };
+/** `complete`: false when this is a preview and the message has more to show. */
+export type Rendered =
+  | { kind: 'md'; nodes: MdNode[]; complete: boolean }
+  | { kind: 'plain'; text: string; complete: boolean; why: 'long' | 'complex' | 'deep' };
 
 /** Only absolute http(s) and mailto links; everything else (javascript:, data:, relative) is text. */
 export function safeHref(raw: string): string | null {
@@ -95,30 +104,72 @@ function createParser(): MarkdownIt {
       spend(this.env);
       return super.push(type, tag, nesting);
     }
+    override pushPending(): Token {
+      spend(this.env);
+      return super.pushPending();
+    }
   };
   return md;
 }
 
 let parser: MarkdownIt | null = null;
 
-/** The message as a tree, or as plain text when it is too long, too large or too deep to format. */
-export function renderMarkdown(text: string): Rendered {
-  if (text.length > MARKDOWN_LIMITS.maxChars) return { kind: 'plain', text, why: 'long' };
+/**
+ * A message as a tree, or as plain text when it is too long, too large or too deep to format.
+ * Without `whole`, only a preview: a prefix of the message under the preview budget.
+ */
+export function renderMarkdown(text: string, whole = false): Rendered {
+  if (whole) {
+    if (text.length > MARKDOWN_LIMITS.maxChars) return { kind: 'plain', text, complete: true, why: 'long' };
+    return parseWithin(text, MARKDOWN_LIMITS.maxTokens, true);
+  }
+  // A prefix that does not fit the budget is halved (each try stops at the budget, so the total
+  // stays a small multiple of it); a message that never fits shows its start as plain text.
+  let prefix = cutPrefix(text, MARKDOWN_LIMITS.previewChars);
+  for (;;) {
+    const complete = prefix.length === text.length;
+    const r = parseWithin(prefix, MARKDOWN_LIMITS.previewTokens, complete);
+    if (r.kind === 'md' || r.why === 'deep' || prefix.length <= 1024) return r;
+    prefix = cutPrefix(prefix, prefix.length >> 1);
+  }
+}
+
+function parseWithin(text: string, maxTokens: number, complete: boolean): Rendered {
   parser ??= createParser();
-  const env: BudgetEnv = { tokensLeft: MARKDOWN_LIMITS.maxTokens };
+  const env: BudgetEnv = { tokensLeft: maxTokens };
   let tokens: Token[];
   try {
     tokens = parser.parse(text, env);
   } catch (e) {
-    if (e instanceof OverBudget) return { kind: 'plain', text, why: 'complex' };
+    if (e instanceof OverBudget) return { kind: 'plain', text, complete, why: 'complex' };
     throw e;
   }
   // Linkify adds tokens of its own after the rules above; count once more over the result.
   let count = 0;
   for (const t of tokens) count += 1 + (t.children?.length ?? 0);
-  if (count > MARKDOWN_LIMITS.maxTokens * 2) return { kind: 'plain', text, why: 'complex' };
+  if (count > maxTokens * 2) return { kind: 'plain', text, complete, why: 'complex' };
   const nodes = buildTree(tokens);
-  return nodes ? { kind: 'md', nodes } : { kind: 'plain', text, why: 'deep' };
+  return nodes ? { kind: 'md', nodes, complete } : { kind: 'plain', text, complete, why: 'deep' };
+}
+
+const WARM_UP = '# a\n\n| b | c |\n|:-|-:|\n| `d` | **e** ~~f~~ _g_ |\n\n- [x] [h](https://i.example) https://j.example @k [l](\n  2. m\n\n> n\n\n```\no\n```\n\n---\n';
+
+/**
+ * One round of parsing a sample that uses every rule. A few rounds while the room is idle compile
+ * the parser and let the engine optimise it, so the first real message does not pay for that.
+ */
+export function warmUpMarkdown(): void {
+  renderMarkdown(WARM_UP.repeat(4), true);
+}
+
+/** At most `max` characters, ending at a line break when one is near, never inside a surrogate pair. */
+export function cutPrefix(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max;
+  const nl = text.lastIndexOf('\n', end);
+  if (nl > max * 0.75) end = nl;
+  else if (/[\uD800-\uDBFF]/.test(text[end - 1] ?? '')) end--;
+  return text.slice(0, end);
 }
 
 interface Frame {
