@@ -128,3 +128,51 @@ test('hostile markdown never blocks a member tab for more than 50 ms', async ({ 
   await expect(bubble(alice, 'still here')).toBeVisible();
   expect(await alice.locator('.messages a').count()).toBe(0);
 });
+
+test('agent markdown renders formatted, and a link never shows a URL other than its target', async ({ relay, newPage }) => {
+  const page = await newPage();
+  const url = await createRoom(page, relay);
+  const parsed = parseRoomLink(url);
+  if (!parsed.ok) throw new Error(parsed.message);
+  const text = [
+    '## Report',
+    '',
+    '2. second',
+    '3. third',
+    '',
+    '- [x] built',
+    '- [ ] deployed',
+    '  - ~~nested~~ item',
+    '',
+    '| file | result |',
+    '|---|:-:|',
+    '| a.ts | ok |',
+    '',
+    'See [https://good.example](https://evil.example/login), [paypal.example](https://evil.example/x) and [the docs](https://docs.example/).',
+  ].join('\n');
+  const res = await fetch(`${relay.url}/api/rooms/${parsed.link.roomId}/messages`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ sender: 'agent', ...sealText(text, parsed.link.key) }),
+  });
+  expect(res.status).toBe(200);
+  const body = bubble(page, 'Report').locator('.body');
+  await expect(body.getByRole('heading', { name: 'Report' })).toBeVisible();
+  await expect(body.locator('ol')).toHaveAttribute('start', '2');
+  await expect(body.locator('ol > li')).toHaveText(['second', 'third']);
+  const boxes = body.locator('input[type=checkbox]');
+  await expect(boxes).toHaveCount(2);
+  await expect(boxes.first()).toBeChecked();
+  await expect(boxes.first()).toBeDisabled();
+  await expect(body.locator('li s')).toHaveText('nested');
+  await expect(body.locator('table td')).toHaveText(['a.ts', 'ok']);
+
+  const links = body.locator('a');
+  await expect(links).toHaveCount(3);
+  // A label that is a URL shows the real target; a label that names a host gets the real host.
+  await expect(links.nth(0)).toHaveAttribute('href', 'https://evil.example/login');
+  await expect(links.nth(0)).toHaveText('https://evil.example/login');
+  await expect(links.nth(1)).toHaveText('paypal.example (evil.example)');
+  await expect(links.nth(2)).toHaveText('the docs');
+  await expect(body).not.toContainText('good.example');
+});
