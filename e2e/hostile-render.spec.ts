@@ -123,6 +123,12 @@ test('hostile markdown never blocks a member tab for more than 50 ms', async ({ 
   }
   for (const c of CASES) expect(best[c.name], c.name).toBeLessThanOrEqual(LONG_TASK_MS);
 
+  // A reload renders them all again from the local cache, each as its bounded preview.
+  await bob.reload();
+  await expect(bob.locator('article.bubble')).toHaveCount(count, { timeout: 20_000 });
+  await expect(bob.locator('article.bubble').first().locator('.md-more')).toBeVisible();
+  console.log(`reload with ${count} hostile messages: long tasks ${JSON.stringify((await takeLongTasks(bob)).map(Math.round))} ms`);
+
   // Still responsive: bob writes, alice reads, and the links stayed inert.
   await send(bob, 'still here');
   await expect(bubble(alice, 'still here')).toBeVisible();
