@@ -165,7 +165,7 @@ describe('long and hostile markdown', () => {
 
   it('shows messages that expand into too many elements as plain text, or a smaller formatted start', () => {
     const wide = '|a'.repeat(400) + '\n' + '|-'.repeat(400) + '\n' + '|x\n'.repeat(2_000);
-    expect(wide.length).toBeLessThan(L.previewChars);
+    expect(wide.length).toBeLessThan(L.maxChars);
     expect(renderMarkdown(wide, true)).toEqual({ kind: 'plain', text: wide, complete: true, why: 'complex' });
     // The header row alone is over the preview budget: the preview is a short start of the text.
     const preview = renderMarkdown(wide);
@@ -189,8 +189,8 @@ describe('long and hostile markdown', () => {
   });
 
   it('renders unclosed link openers and backtick runs as text', () => {
-    const s = '[a]('.repeat(1_500);
+    const s = '[a]('.repeat(1_000);
     expect(all(md(s)).filter((n) => n.t === 'link')).toEqual([]);
-    expect(all(md('`'.repeat(3_000) + 'a' + '``'.repeat(1_000))).filter((n) => n.t === 'code')).toEqual([]);
+    expect(all(md('`'.repeat(2_001) + 'a' + '``'.repeat(1_000))).filter((n) => n.t === 'code')).toEqual([]);
   });
 });
