@@ -1,0 +1,217 @@
+/**
+ * Runs every agent snippet the product shows (protocol/snippets.ts), verbatim through `bash -c`,
+ * the way a new user on a fresh machine would: a fresh HOME, an empty npm cache, the tools fetched
+ * from the relay's own /sdk/ (packed here first), third-party dependencies from the npm registry.
+ * The relay listens on a non-loopback address, so the MCP server's base-URL allowlist is really
+ * exercised. Only the third-party host tools (`claude`, `pip`) are fakes on PATH: each records its
+ * arguments and does what the real one would (start the configured server; check the modules).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SNIPPET_HELLO, agentSnippets, type Snippet } from '../../protocol/snippets.js';
+import { Room } from '../sdk/index.js';
+import { startRelay, type TestRelay } from '../../test-support/relay.js';
+import { ROOT } from './cli.js';
+import { roomOn, tempDir, until } from './helpers.js';
+
+const FAKE_CLAUDE = `#!/bin/bash
+# Fake Claude Code: records its arguments, then starts the configured stdio server as the host would.
+printf '%s\\n' "$@" > "$HOME/claude-args.txt"
+[ "$1" = mcp ] && [ "$2" = add ] || { echo "fake claude: only 'mcp add' is supported" >&2; exit 64; }
+shift 3
+envs=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+  case "$1" in
+    -e|--env) envs+=("$2"); shift 2 ;;
+    *) echo "fake claude: unexpected argument $1" >&2; exit 64 ;;
+  esac
+done
+[ "$1" = "--" ] || { echo "fake claude: no -- before the server command" >&2; exit 64; }
+shift
+exec env "\${envs[@]}" "$@"
+`;
+
+const FAKE_PIP = `#!/bin/bash
+# Fake pip: records its arguments and checks the modules it would install are importable.
+printf '%s\\n' "$@" > "$HOME/pip-args.txt"
+[ "$1" = install ] || exit 64
+exec /usr/bin/python3 -c 'import nacl, requests'
+`;
+
+function lanAddress(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  throw new Error('this test needs a non-loopback IPv4 address (it also needs the npm registry)');
+}
+
+let relay: TestRelay;
+let origin: string;
+let home: { path: string; cleanup: () => void };
+let env: Record<string, string>;
+const running: ChildProcess[] = [];
+
+beforeAll(async () => {
+  // The tarballs the relay serves, built from this checkout (runs each package's prepack build).
+  execFileSync(process.execPath, [join(ROOT, 'packages', 'pack.mjs')], { cwd: ROOT, stdio: 'pipe' });
+  const host = lanAddress();
+  relay = await startRelay({ host, redisUrl: null });
+  origin = `http://${host}:${relay.port}`;
+  home = tempDir('b2b-snippets-');
+  const bin = join(home.path, 'fakebin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'claude'), FAKE_CLAUDE, { mode: 0o755 });
+  writeFileSync(join(bin, 'pip'), FAKE_PIP, { mode: 0o755 });
+  mkdirSync(join(home.path, 'work'));
+  env = {
+    HOME: home.path,
+    PATH: `${bin}:/usr/bin:/bin`,
+    LANG: 'C.UTF-8',
+    npm_config_cache: join(home.path, '.npm'),
+    npm_config_update_notifier: 'false',
+    npm_config_fund: 'false',
+    npm_config_audit: 'false',
+  };
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of running) killGroup(c);
+  await relay?.close();
+  home?.cleanup();
+});
+
+function killGroup(c: ChildProcess): void {
+  if (c.pid !== undefined && c.exitCode === null && c.signalCode === null) {
+    try {
+      process.kill(-c.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** `bash -c TEXT` in its own process group (a snippet may start background jobs). */
+function runSnippet(text: string): { child: ChildProcess; out: { stdout: string; stderr: string }; exited: Promise<number | null> } {
+  const child = spawn('bash', ['-c', text], { cwd: join(home.path, 'work'), env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.push(child);
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (d: Buffer) => (out.stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out.stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  return { child, out, exited };
+}
+
+function shown(id: string, roomLink: string): Snippet {
+  const s = agentSnippets(origin, roomLink).find((x) => x.id === id);
+  if (!s) throw new Error(`no snippet ${id}`);
+  return s;
+}
+
+/** Someone else in the room keeps saying `text` until the listener has printed it. */
+async function expectListenerHears(id: string): Promise<void> {
+  const link = roomOn(origin);
+  const s = shown(id, link);
+  expect(s.role).toBe('listen');
+  const p = runSnippet(s.text);
+  const human = new Room(link, { name: 'human' });
+  const text = `ping for ${id}`;
+  try {
+    await until(
+      async () => {
+        if (p.child.exitCode !== null) throw new Error(`${id} exited ${p.child.exitCode}: ${p.out.stderr}`);
+        if (p.out.stdout.includes(text)) return true;
+        await human.send(text);
+        await new Promise((r) => setTimeout(r, 1500));
+        return p.out.stdout.includes(text);
+      },
+      45_000,
+      `${id} to print a message from another client (stderr: ${p.out.stderr.slice(-500)})`,
+    );
+    if (id === 'python') {
+      const said = await human.history();
+      expect(said.some((m) => m.sender === 'my-agent' && m.text === SNIPPET_HELLO)).toBe(true);
+    }
+  } finally {
+    killGroup(p.child);
+    await p.exited;
+    human.close();
+  }
+}
+
+async function expectMcpServer(id: string, transportFor: (s: Snippet) => StdioClientTransport): Promise<void> {
+  const link = roomOn(origin);
+  const s = shown(id, link);
+  expect(s.role).toBe('mcp');
+  expect(s.after).toContain(link);
+  const transport = transportFor(s);
+  const client = new Client({ name: 'snippet-test', version: '0.0.0' });
+  try {
+    await client.connect(transport);
+    const tools = await client.listTools();
+    expect(tools.tools.map((t) => t.name)).toEqual(expect.arrayContaining(['send_message', 'claim_task', 'ack_task']));
+    const res = await client.callTool({ name: 'send_message', arguments: { url: link, text: `posted by ${id}` } });
+    expect(res.isError ?? false, JSON.stringify(res.content)).toBe(false);
+    const observer = new Room(link, { name: 'observer' });
+    expect((await observer.history()).map((m) => m.text)).toContain(`posted by ${id}`);
+    observer.close();
+  } finally {
+    await client.close();
+  }
+}
+
+describe('every agent snippet works verbatim against a self-hosted relay', () => {
+  it('the relay serves both tool tarballs', async () => {
+    for (const file of ['bot2bot.tgz', 'bot2bot-mcp.tgz']) {
+      const res = await fetch(`${origin}/sdk/${file}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/gzip');
+      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    }
+  });
+
+  it('every snippet names this relay, and each role is covered below', () => {
+    const all = agentSnippets(origin, 'LINK');
+    for (const s of all) expect(s.text, s.id).toContain(`${origin}/sdk/`);
+    for (const s of all.filter((x) => x.role !== 'mcp')) expect(s.text, s.id).toContain('LINK');
+    expect(all.map((s) => s.id).sort()).toEqual(['cli-listen', 'cli-send', 'mcp-claude', 'mcp-json', 'next-loop', 'python', 'trigger']);
+  });
+
+  it('cli-listen prints what another client posts', () => expectListenerHears('cli-listen'), 90_000);
+
+  it('cli-send posts a message the room receives', async () => {
+    const link = roomOn(origin);
+    const s = shown('cli-send', link);
+    expect(s.role).toBe('send');
+    const p = runSnippet(s.text);
+    expect(await p.exited, p.out.stderr).toBe(0);
+    const observer = new Room(link, { name: 'observer' });
+    const msgs = await observer.history();
+    observer.close();
+    expect(msgs.some((m) => m.sender === 'my-agent' && m.text === SNIPPET_HELLO)).toBe(true);
+  }, 60_000);
+
+  it('the push trigger wakes on a message from someone else', () => expectListenerHears('trigger'), 60_000);
+
+  it('the no-restart --next loop prints each claimed message', () => expectListenerHears('next-loop'), 60_000);
+
+  it('the Python snippet sends and prints', () => expectListenerHears('python'), 60_000);
+
+  it('claude mcp add starts a server that lists tools and posts', async () => {
+    await expectMcpServer('mcp-claude', (s) => new StdioClientTransport({ command: 'bash', args: ['-c', s.text], env, cwd: join(home.path, 'work'), stderr: 'pipe' }));
+    const args = readFileSync(join(home.path, 'claude-args.txt'), 'utf8').trim().split('\n');
+    expect(args.slice(0, 3)).toEqual(['mcp', 'add', 'bot2bot']);
+  }, 90_000);
+
+  it('the MCP JSON config starts a server that lists tools and posts', async () => {
+    await expectMcpServer('mcp-json', (s) => {
+      const cfg = JSON.parse(s.text) as { mcpServers: { bot2bot: { command: string; args: string[]; env: Record<string, string> } } };
+      const server = cfg.mcpServers.bot2bot;
+      return new StdioClientTransport({ command: server.command, args: server.args, env: { ...env, ...server.env }, cwd: join(home.path, 'work'), stderr: 'pipe' });
+    });
+  }, 60_000);
+});
