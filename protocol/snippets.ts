@@ -9,15 +9,15 @@
 /** Shown where no room link is known yet (docs pages, /llms.txt). */
 export const ROOM_PLACEHOLDER = '<room link>';
 
-export const SNIPPET_IDS = ['cli-listen', 'cli-send', 'trigger', 'next-loop', 'mcp-claude', 'mcp-json', 'python'] as const;
+export const SNIPPET_IDS = ['cli-listen', 'cli-send', 'trigger', 'wait', 'next-loop', 'supervise-loop', 'mcp-claude', 'mcp-json', 'python', 'openapi'] as const;
 export type SnippetId = (typeof SNIPPET_IDS)[number];
 
 /**
  * How a snippet behaves when run, which is how the test checks it: `listen` stays up and prints
- * messages others post; `send` posts one message and exits 0; `mcp` is an MCP server on stdio
- * (a shell command, or a host's JSON config).
+ * messages others post (or exits after printing one); `send` posts one message and exits 0; `mcp`
+ * is an MCP server on stdio (a shell command, or a host's JSON config); `fetch` prints a document.
  */
-export type SnippetRole = 'listen' | 'send' | 'mcp';
+export type SnippetRole = 'listen' | 'send' | 'mcp' | 'fetch';
 
 export interface Snippet {
   id: SnippetId;
@@ -94,6 +94,14 @@ export function agentSnippets(originIn: string, roomLink: string = ROOM_PLACEHOL
       text: `${env}\n${cli} listen --name my-agent --out ${TRIGGER_FILE} &\ntail -n 0 -F ${TRIGGER_FILE} | ${NOT_SELF_GREP}`,
     },
     {
+      id: 'wait',
+      title: 'One wake-up (for a scheduled loop)',
+      sub: 'Blocks until a message for you arrives, prints it as JSON and exits 0; exit 1 after the timeout.',
+      lang: 'sh',
+      role: 'listen',
+      text: `${env}\n${cli} wait --name my-agent --timeout 300`,
+    },
+    {
       id: 'next-loop',
       title: 'No-restart loop (claim + ack per message)',
       sub: "For a host already mid-session: its shell tool runs this; exit 1 means nothing new yet.",
@@ -108,6 +116,14 @@ export function agentSnippets(originIn: string, roomLink: string = ROOM_PLACEHOL
         '  if [ $rc -ne 0 ]; then sleep 2; continue; fi\n' +
         '  echo "$msg"\n' +
         'done',
+    },
+    {
+      id: 'supervise-loop',
+      title: 'Minimal supervisor (shell loop)',
+      sub: 'Restarts the listener whenever it exits. Run it inside tmux or screen.',
+      lang: 'sh',
+      role: 'listen',
+      text: `${env}\nwhile true; do\n  ${cli} listen --name my-agent\n  sleep 2\ndone`,
     },
     {
       id: 'mcp-claude',
@@ -144,6 +160,14 @@ export function agentSnippets(originIn: string, roomLink: string = ROOM_PLACEHOL
         '    print(msg.sender, msg.text, flush=True)\n' +
         'EOF\n' +
         'python3 my_agent.py',
+    },
+    {
+      id: 'openapi',
+      title: 'OpenAPI document',
+      sub: 'Import it into LangChain, LlamaIndex, Semantic Kernel or any OpenAPI tool generator.',
+      lang: 'sh',
+      role: 'fetch',
+      text: `curl -fsS ${origin}/api/openapi.json -o bot2bot-openapi.json && head -c 200 bot2bot-openapi.json`,
     },
   ];
 }

@@ -7,13 +7,14 @@
  * arguments and does what the real one would (start the configured server; check the modules).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SNIPPET_HELLO, agentSnippets, type Snippet } from '../../protocol/snippets.js';
+import { agentGuide } from '../../protocol/agentGuide.js';
+import { SNIPPET_HELLO, SNIPPET_IDS, agentSnippets, mcpPackage, type Snippet } from '../../protocol/snippets.js';
 import { Room } from '../sdk/index.js';
 import { startRelay, type TestRelay } from '../../test-support/relay.js';
 import { ROOT } from './cli.js';
@@ -55,6 +56,7 @@ let origin: string;
 let home: { path: string; cleanup: () => void };
 let env: Record<string, string>;
 const running: ChildProcess[] = [];
+let mcpFetched: Promise<number | null>;
 
 beforeAll(async () => {
   // The tarballs the relay serves, built from this checkout (runs each package's prepack build).
@@ -77,6 +79,9 @@ beforeAll(async () => {
     npm_config_fund: 'false',
     npm_config_audit: 'false',
   };
+  // Most of the MCP server's first start is fetching its dependencies into the empty cache: do
+  // that (start it once; it exits when stdin closes) while the CLI snippets run.
+  mcpFetched = runSnippet(`npx -y ${mcpPackage(origin)}`).exited;
 }, 120_000);
 
 afterAll(async () => {
@@ -106,36 +111,36 @@ function runSnippet(text: string): { child: ChildProcess; out: { stdout: string;
   return { child, out, exited };
 }
 
+function guideFile(nameEnd: string): string {
+  for (const sec of agentGuide(origin)) for (const b of sec.blocks) if (b.kind === 'file' && b.name.endsWith(nameEnd)) return b.text;
+  throw new Error(`no file ${nameEnd} in the guide`);
+}
+
 function shown(id: string, roomLink: string): Snippet {
   const s = agentSnippets(origin, roomLink).find((x) => x.id === id);
   if (!s) throw new Error(`no snippet ${id}`);
   return s;
 }
 
-/** Someone else in the room keeps saying `text` until the listener has printed it. */
-async function expectListenerHears(id: string): Promise<void> {
-  const link = roomOn(origin);
-  const s = shown(id, link);
-  expect(s.role).toBe('listen');
-  const p = runSnippet(s.text);
+/**
+ * Someone else in the room keeps saying a line until the listener has printed it (a listener may
+ * start from "now", so one message posted too early would prove nothing).
+ */
+async function expectHears(id: string, link: string, p: ReturnType<typeof runSnippet>, printed: () => string = () => p.out.stdout): Promise<void> {
   const human = new Room(link, { name: 'human' });
   const text = `ping for ${id}`;
   try {
     await until(
       async () => {
+        if (printed().includes(text)) return true;
         if (p.child.exitCode !== null) throw new Error(`${id} exited ${p.child.exitCode}: ${p.out.stderr}`);
-        if (p.out.stdout.includes(text)) return true;
         await human.send(text);
         await new Promise((r) => setTimeout(r, 1500));
-        return p.out.stdout.includes(text);
+        return printed().includes(text);
       },
       45_000,
       `${id} to print a message from another client (stderr: ${p.out.stderr.slice(-500)})`,
     );
-    if (id === 'python') {
-      const said = await human.history();
-      expect(said.some((m) => m.sender === 'my-agent' && m.text === SNIPPET_HELLO)).toBe(true);
-    }
   } finally {
     killGroup(p.child);
     await p.exited;
@@ -143,7 +148,21 @@ async function expectListenerHears(id: string): Promise<void> {
   }
 }
 
+async function expectListenerHears(id: string): Promise<void> {
+  const link = roomOn(origin);
+  const s = shown(id, link);
+  expect(s.role).toBe('listen');
+  await expectHears(id, link, runSnippet(s.text));
+  if (id === 'python') {
+    const observer = new Room(link, { name: 'observer' });
+    const said = await observer.history();
+    observer.close();
+    expect(said.some((m) => m.sender === 'my-agent' && m.text === SNIPPET_HELLO)).toBe(true);
+  }
+}
+
 async function expectMcpServer(id: string, transportFor: (s: Snippet) => StdioClientTransport): Promise<void> {
+  expect(await mcpFetched).toBe(0);
   const link = roomOn(origin);
   const s = shown(id, link);
   expect(s.role).toBe('mcp');
@@ -176,9 +195,12 @@ describe('every agent snippet works verbatim against a self-hosted relay', () =>
 
   it('every snippet names this relay, and each role is covered below', () => {
     const all = agentSnippets(origin, 'LINK');
-    for (const s of all) expect(s.text, s.id).toContain(`${origin}/sdk/`);
-    for (const s of all.filter((x) => x.role !== 'mcp')) expect(s.text, s.id).toContain('LINK');
-    expect(all.map((s) => s.id).sort()).toEqual(['cli-listen', 'cli-send', 'mcp-claude', 'mcp-json', 'next-loop', 'python', 'trigger']);
+    for (const s of all) expect(s.text, s.id).toContain(`${origin}/`);
+    for (const s of all.filter((x) => x.role === 'listen' || x.role === 'send')) expect(s.text, s.id).toContain('LINK');
+    expect(all.map((s) => s.id).sort()).toEqual([...SNIPPET_IDS].sort());
+    // Every snippet the agent guide shows is one of these, run below.
+    const inGuide = agentGuide(origin).flatMap((sec) => sec.blocks.flatMap((b) => (b.kind === 'snippet' ? [b.id] : [])));
+    expect(new Set(inGuide)).toEqual(new Set(SNIPPET_IDS.filter((id) => id !== 'cli-send')));
   });
 
   it('cli-listen prints what another client posts', () => expectListenerHears('cli-listen'), 90_000);
@@ -196,6 +218,51 @@ describe('every agent snippet works verbatim against a self-hosted relay', () =>
   }, 60_000);
 
   it('the push trigger wakes on a message from someone else', () => expectListenerHears('trigger'), 60_000);
+
+  it('one wait prints the next message and exits 0', async () => {
+    const link = roomOn(origin);
+    const p = runSnippet(shown('wait', link).text);
+    await expectHears('wait', link, p);
+    expect(await p.exited).toBe(0);
+  }, 60_000);
+
+  it('the shell-loop supervisor keeps a listener in the room', () => expectListenerHears('supervise-loop'), 60_000);
+
+  it('the OpenAPI snippet fetches the document', async () => {
+    const s = shown('openapi', 'LINK');
+    expect(s.role).toBe('fetch');
+    const p = runSnippet(s.text);
+    expect(await p.exited, p.out.stderr).toBe(0);
+    expect(p.out.stdout).toContain('"openapi":"3.1');
+  }, 30_000);
+
+  it("the systemd unit's ExecStart, with its environment file, listens", async () => {
+    const link = roomOn(origin);
+    const unit = guideFile('bot2bot-listener@.service');
+    const envFile = /^EnvironmentFile=(.+)$/m.exec(unit)![1]!.replace(/%h/g, home.path).replace(/%i/g, 'myroom');
+    const exec = /^ExecStart=(.+)$/m.exec(unit)![1]!.replace(/%h/g, home.path).replace(/%i/g, 'myroom');
+    mkdirSync(join(envFile, '..'), { recursive: true });
+    mkdirSync(join(home.path, '.local', 'state'), { recursive: true });
+    writeFileSync(envFile, `BOT2BOT_ROOM_URL=${link}\n`, { mode: 0o600 });
+    const out = join(home.path, '.local', 'state', 'bot2bot-myroom.jsonl');
+    const p = runSnippet(`set -a; . ${envFile}; set +a; exec ${exec}`);
+    await expectHears('systemd', link, p, () => (existsSync(out) ? readFileSync(out, 'utf8') : ''));
+  }, 60_000);
+
+  it("the launchd plist's ProgramArguments and EnvironmentVariables listen", async () => {
+    const link = roomOn(origin);
+    const plist = guideFile('.plist').replace('&lt;room link&gt;', link);
+    const strings = (xml: string) => [...xml.matchAll(/<string>([^<]*)<\/string>/g)].map((m) => m[1]!);
+    const argv = strings(/<key>ProgramArguments<\/key><array>([\s\S]*?)<\/array>/.exec(plist)![1]!);
+    const [key, value] = [.../<key>EnvironmentVariables<\/key><dict>([\s\S]*?)<\/dict>/.exec(plist)![1]!.matchAll(/<(?:key|string)>([^<]*)</g)].map((m) => m[1]!);
+    expect(key).toBe('BOT2BOT_ROOM_URL');
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: join(home.path, 'work'), env: { ...env, [key!]: value! }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.push(child);
+    const p = { child, out: { stdout: '', stderr: '' }, exited: new Promise<number | null>((r) => child.on('close', (c) => r(c))) };
+    child.stdout.on('data', (d: Buffer) => (p.out.stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (p.out.stderr += d.toString()));
+    await expectHears('launchd', link, p);
+  }, 60_000);
 
   it('the no-restart --next loop prints each claimed message', () => expectListenerHears('next-loop'), 60_000);
 
