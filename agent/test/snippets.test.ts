@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentGuide } from '../../protocol/agentGuide.js';
 import { SNIPPET_HELLO, SNIPPET_IDS, agentSnippets, mcpPackage, type Snippet } from '../../protocol/snippets.js';
 import { Room } from '../sdk/index.js';
+import { READMES, withSnippets } from '../docs/readmeSnippets.js';
 import { startRelay, type TestRelay } from '../../test-support/relay.js';
 import { ROOT } from './cli.js';
 import { roomOn, tempDir, until } from './helpers.js';
@@ -201,6 +202,14 @@ describe('every agent snippet works verbatim against a self-hosted relay', () =>
     // Every snippet the agent guide shows is one of these, run below.
     const inGuide = agentGuide(origin).flatMap((sec) => sec.blocks.flatMap((b) => (b.kind === 'snippet' ? [b.id] : [])));
     expect(new Set(inGuide)).toEqual(new Set(SNIPPET_IDS.filter((id) => id !== 'cli-send')));
+  });
+
+  it('README.md and agent/README.md show the snippets exactly as the one source renders them', () => {
+    for (const file of READMES) {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      expect(text, `${file}: run npm run docs:snippets`).toBe(withSnippets(text));
+      expect(text).toContain('<!-- agent-snippets:begin');
+    }
   });
 
   it('cli-listen prints what another client posts', () => expectListenerHears('cli-listen'), 90_000);
