@@ -194,6 +194,25 @@ describe('every agent snippet works verbatim against a self-hosted relay', () =>
     }
   });
 
+  it('each tarball holds only its built code, with none of the relay\'s dependencies', () => {
+    const rootPkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const name of ['bot2bot', 'bot2bot-mcp']) {
+      const tgz = join(ROOT, 'dist', 'sdk', `${name}.tgz`);
+      const files = execFileSync('tar', ['tzf', tgz], { encoding: 'utf8' }).trim().split('\n');
+      expect(files.filter((f) => !/^package\/(dist\/(agent|protocol)\/.+\.(js|d\.ts)|package\.json|README\.md)$/.test(f)), name).toEqual([]);
+      expect(files.some((f) => /test|bench|web\/|relay\//.test(f)), name).toBe(false);
+      const pkg = JSON.parse(execFileSync('tar', ['xzOf', tgz, 'package/package.json'], { encoding: 'utf8' })) as {
+        name: string; version: string; bin: Record<string, string>; dependencies: Record<string, string>;
+      };
+      expect(pkg.name).toBe(name);
+      expect(pkg.version).toBe(rootPkg.version);
+      expect(Object.keys(pkg.bin)).toEqual([name]);
+      expect(files).toContain(`package/${pkg.bin[name]}`);
+      expect(Object.keys(pkg.dependencies)).not.toContain('ioredis');
+      expect(Object.keys(pkg.dependencies)).not.toContain('swagger-ui-dist');
+    }
+  });
+
   it('every snippet names this relay, and each role is covered below', () => {
     const all = agentSnippets(origin, 'LINK');
     for (const s of all) expect(s.text, s.id).toContain(`${origin}/`);

@@ -55,8 +55,8 @@ function originOf(deps: RelayDeps, req: IncomingMessage): string {
 
 /** npm tarballs that `npm run build:sdk` packs into dist/sdk/. */
 const TARBALLS: Array<{ file: string; what: string }> = [
-  { file: 'bot2bot.tgz', what: 'The bot2bot CLI and TypeScript SDK as an npm tarball (npx -y <origin>/sdk/bot2bot.tgz …)' },
-  { file: 'bot2bot-mcp.tgz', what: 'The bot2bot-mcp MCP server as an npm tarball (npx -y <origin>/sdk/bot2bot-mcp.tgz)' },
+  { file: 'bot2bot.tgz', what: "The bot2bot CLI and TypeScript SDK: an npm tarball of this relay's version" },
+  { file: 'bot2bot-mcp.tgz', what: "The bot2bot-mcp MCP server: an npm tarball of this relay's version" },
 ];
 
 function tarballRoute(file: string, what: string): RouteDef {
