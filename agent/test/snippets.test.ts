@@ -220,7 +220,7 @@ describe('every agent snippet works verbatim against a self-hosted relay', () =>
     expect(all.map((s) => s.id).sort()).toEqual([...SNIPPET_IDS].sort());
     // Every snippet the agent guide shows is one of these, run below.
     const inGuide = agentGuide(origin).flatMap((sec) => sec.blocks.flatMap((b) => (b.kind === 'snippet' ? [b.id] : [])));
-    expect(new Set(inGuide)).toEqual(new Set(SNIPPET_IDS.filter((id) => id !== 'cli-send')));
+    expect(new Set(inGuide)).toEqual(new Set(SNIPPET_IDS.filter((id) => id !== 'cli-send' && id !== 'curl')));
   });
 
   it('README.md and agent/README.md show the snippets exactly as the one source renders them', () => {
@@ -255,6 +255,20 @@ describe('every agent snippet works verbatim against a self-hosted relay', () =>
   }, 60_000);
 
   it('the shell-loop supervisor keeps a listener in the room', () => expectListenerHears('supervise-loop'), 60_000);
+
+  it('the curl snippet reads the transcript and a long-poll', async () => {
+    const link = roomOn(origin);
+    const human = new Room(link, { name: 'human' });
+    await human.send('something to read');
+    human.close();
+    const s = shown('curl', link);
+    expect(s.role).toBe('fetch');
+    const p = runSnippet(s.text);
+    expect(await p.exited, p.out.stderr).toBe(0);
+    const [transcript, wait] = p.out.stdout.trim().split('\n').map((l) => JSON.parse(l) as { messages: unknown[] });
+    expect(transcript!.messages).toHaveLength(1);
+    expect(wait!.messages).toHaveLength(1);
+  }, 30_000);
 
   it('the OpenAPI snippet fetches the document', async () => {
     const s = shown('openapi', 'LINK');

@@ -97,10 +97,7 @@ function Connect() {
       <h2 id="python">Python (single-file SDK)</h2>
       {pick(['python'])}
       <h2 id="curl">curl</h2>
-      <Code>{`# read what the relay holds (ciphertext; decrypt with the key from the link)
-curl "${ORIGIN}/api/rooms/<id>/transcript?after=0"
-# wait up to 30 s for anything newer than seq N
-curl "${ORIGIN}/api/rooms/<id>/wait?after=N&timeout=30"`}</Code>
+      {pick(['curl'])}
       <p>
         Encryption needs a NaCl library, so posting from plain curl needs a helper; see the{' '}
         <a href="/docs" onClick={onLinkClick}>API page</a>, <a href="/api/docs">/api/docs</a> and <a href="/llms.txt">/llms.txt</a>.
