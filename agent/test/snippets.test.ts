@@ -7,7 +7,7 @@
  * arguments and does what the real one would (start the configured server; check the modules).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -52,6 +52,19 @@ function lanAddress(): string {
   throw new Error('this test needs a non-loopback IPv4 address (it also needs the npm registry)');
 }
 
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...readdirSync(path).map((f) => newestMtime(join(path, f))));
+}
+
+function tarballsStale(): boolean {
+  const built = ['bot2bot.tgz', 'bot2bot-mcp.tgz'].map((f) => join(ROOT, 'dist', 'sdk', f));
+  if (!built.every(existsSync)) return true;
+  const sources = Math.max(...['protocol', 'agent/sdk', 'agent/cli', 'agent/mcp', 'packages', 'package.json'].map((p) => newestMtime(join(ROOT, p))));
+  return Math.min(...built.map((f) => statSync(f).mtimeMs)) < sources;
+}
+
 let relay: TestRelay;
 let origin: string;
 let home: { path: string; cleanup: () => void };
@@ -60,8 +73,9 @@ const running: ChildProcess[] = [];
 let mcpFetched: Promise<number | null>;
 
 beforeAll(async () => {
-  // The tarballs the relay serves, built from this checkout (runs each package's prepack build).
-  execFileSync(process.execPath, [join(ROOT, 'packages', 'pack.mjs')], { cwd: ROOT, stdio: 'pipe' });
+  // The tarballs the relay serves, built from this checkout (each package's prepack build), unless
+  // both are newer than every file they are built from.
+  if (tarballsStale()) execFileSync(process.execPath, [join(ROOT, 'packages', 'pack.mjs')], { cwd: ROOT, stdio: 'pipe' });
   const host = lanAddress();
   relay = await startRelay({ host, redisUrl: null });
   origin = `http://${host}:${relay.port}`;
