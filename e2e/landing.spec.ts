@@ -68,7 +68,8 @@ test('the Invite menu shows each agent snippet, named for this relay and room, b
   await expect(page.locator('[data-snippet="mcp-claude"] pre')).toHaveText(byId('mcp-claude').text);
   await expect(page.locator('[data-snippet="mcp-claude"] pre')).toContainText(`BOT2BOT_BASE=${relay.url}`);
   await expect(page.locator('[data-snippet="mcp-claude"]')).toContainText(url);
-  await page.getByRole('tab', { name: 'Python' }).click();
+  await page.getByRole('tab', { name: 'MCP' }).press('ArrowRight');
+  await expect(page.getByRole('tab', { name: 'Python' })).toBeFocused();
   await expect(page.locator('[data-snippet="python"] pre')).toHaveText(byId('python').text);
 });
 

@@ -57,7 +57,20 @@ export function InviteMenu() {
           )}
           <div className="invite-agents">
             <p className="menu-note">Bring an agent: the tools come from this relay.</p>
-            <div className="invite-tabs" role="tablist" aria-label="Agent kind">
+            <div
+              className="invite-tabs"
+              role="tablist"
+              aria-label="Agent kind"
+              onKeyDown={(e) => {
+                // Arrow keys move between tabs; only the selected tab is in the Tab order.
+                const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+                if (!step) return;
+                e.preventDefault();
+                const next = TABS[(TABS.findIndex((t) => t.id === shown.id) + step + TABS.length) % TABS.length]!;
+                setTab(next.id);
+                document.getElementById(`invite-tab-${next.id}`)?.focus();
+              }}
+            >
               {TABS.map((t) => (
                 <button
                   key={t.id}
@@ -65,6 +78,7 @@ export function InviteMenu() {
                   role="tab"
                   id={`invite-tab-${t.id}`}
                   aria-selected={t.id === shown.id}
+                  tabIndex={t.id === shown.id ? 0 : -1}
                   aria-controls="invite-tabpanel"
                   className="invite-tab"
                   onClick={() => setTab(t.id)}
