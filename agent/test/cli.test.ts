@@ -1,4 +1,5 @@
-import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock, startRelay, type TestRelay } from '../../test-support/relay.js';
@@ -154,6 +155,77 @@ describe('bot2bot <room-url>', () => {
     const res = await runCli(['create', '--base', r.url], env);
     expect(res.code).toBe(0);
     expect(res.stdout.trim()).toMatch(new RegExp(`^${r.url}/room/[A-Z2-9]{10}#k=[A-Za-z0-9_-]{43}$`));
+  });
+});
+
+/** The CLI with `input` on stdin. */
+function runCliWithInput(args: string[], input: string, extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, ...extraEnv } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', rej);
+    child.on('close', (code) => res({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+describe('bot2bot listen / send, and where the room link comes from', () => {
+  it('--version prints the package version', async () => {
+    const res = await runCli(['--version'], env);
+    expect(res.code).toBe(0);
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(res.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('send takes the link from $BOT2BOT_ROOM_URL, --room-file or stdin, and the text from stdin with -', async () => {
+    const url = roomOn(r.url);
+    expect(await runCli(['send', '--name', 'env-sender', 'via env'], { ...env, BOT2BOT_ROOM_URL: url })).toMatchObject({ code: 0 });
+    const file = join(dir.path, 'room-link.txt');
+    writeFileSync(file, `${url}\n`, { mode: 0o600 });
+    expect(await runCli(['send', '--room-file', file, '--name', 'file-sender', 'via file'], env)).toMatchObject({ code: 0 });
+    expect(await runCliWithInput(['send', '--room-file', '-', '--name', 'stdin-sender', 'via stdin'], `${url}\n`)).toMatchObject({ code: 0 });
+    expect(await runCliWithInput(['send', url, '--name', 'pipe-sender', '-'], 'text from a pipe\n')).toMatchObject({ code: 0 });
+    const got = await new Room(url, { name: 'reader', ...quiet }).history();
+    expect(got.map((m) => [m.sender, m.text])).toEqual([
+      ['env-sender', 'via env'],
+      ['file-sender', 'via file'],
+      ['stdin-sender', 'via stdin'],
+      ['pipe-sender', 'text from a pipe'],
+    ]);
+  });
+
+  it('listen prints one JSON line per message from others', async () => {
+    const url = roomOn(r.url);
+    const listener = startCli(['listen', '--name', 'listener'], { ...env, BOT2BOT_ROOM_URL: url });
+    const peer = new Room(url, { name: 'peer', ...quiet });
+    await until(async () => {
+      await peer.send('are you there?');
+      await new Promise((res) => setTimeout(res, 300));
+      return listener.output.stdout.includes('are you there?');
+    }, 10_000, 'the listener to print');
+    expect(await stop(listener)).toBe(0);
+    const first = lines(listener.output.stdout)[0]!;
+    expect(first).toMatchObject({ sender: 'peer', text: 'are you there?', is_self: false });
+  });
+
+  it('a missing or bad link exits 2 with a one-line reason, before any network call', async () => {
+    for (const [args, extra, reason] of [
+      [['listen'], {}, /no room link.*BOT2BOT_ROOM_URL/],
+      [['send', 'hi'], { BOT2BOT_ROOM_URL: 'https://example.invalid/room/AB#k=x' }, /Bad room URL/],
+      [['listen', '--room-file', join(dir.path, 'missing.txt')], {}, /cannot read the room link/],
+      [['send', 'nonsense', 'hi'], {}, /not a URL/],
+      [['listen', `${r.url}/room/ABCDEF#k=short`], {}, /32 bytes/],
+    ] as Array<[string[], Record<string, string>, RegExp]>) {
+      const res = await runCli(args, { ...env, ...extra });
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(res.stderr.trim().split('\n'), res.stderr).toHaveLength(1);
+      expect(res.stderr).toMatch(reason);
+    }
+    const usage = await runCli(['send'], env);
+    expect(usage.code).toBe(2);
   });
 });
 
