@@ -60,6 +60,14 @@ export interface RelayConfig {
   /** Public base URL, used in docs and llms.txt; defaults to the request's own origin. */
   publicBaseUrl: string | null;
   redisUrl: string | null;
+  /** Prometheus metrics: `/metrics` on the public port needs this bearer token; unset, it is 404. */
+  metricsToken: string | null;
+  /** A separate listener for `/metrics` only (null: none), on metricsHost (loopback by default). */
+  metricsPort: number | null;
+  metricsHost: string;
+  /** Where the relay's code can be fetched and which commit it is, shown on `/source`. */
+  sourceRepoUrl: string | null;
+  sourceCommit: string | null;
   limits: RelayLimits;
 }
 
@@ -109,6 +117,11 @@ export function defaultConfig(overrides: Partial<Omit<RelayConfig, 'limits'>> & 
     accessLog: false,
     publicBaseUrl: null,
     redisUrl: null,
+    metricsToken: null,
+    metricsPort: null,
+    metricsHost: '127.0.0.1',
+    sourceRepoUrl: null,
+    sourceCommit: null,
     ...rest,
     limits: withPostBudget({ ...defaultLimits(), ...limits }, limits),
   };
@@ -163,6 +176,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig
   if (!['none', 'loopback', 'all'].includes(trust)) throw new Error(`TRUST_PROXY must be none, loopback or all, got "${trust}"`);
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+  const metricsPort = env.METRICS_PORT ? Number(env.METRICS_PORT) : null;
+  if (metricsPort !== null && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) throw new Error(`METRICS_PORT must be a port number, got "${env.METRICS_PORT}"`);
+  const sourceCommit = env.SOURCE_COMMIT || null;
+  if (sourceCommit !== null && !/^[0-9a-f]{7,64}$/.test(sourceCommit)) throw new Error(`SOURCE_COMMIT must be a git commit id (hex), got "${sourceCommit}"`);
   return defaultConfig({
     port,
     host: env.HOST || '127.0.0.1',
@@ -174,6 +191,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig
     accessLog: env.ACCESS_LOG !== '0',
     publicBaseUrl: env.PUBLIC_BASE_URL || null,
     redisUrl: env.REDIS_URL || null,
+    metricsToken: env.METRICS_TOKEN || null,
+    metricsPort,
+    metricsHost: env.METRICS_HOST || '127.0.0.1',
+    sourceRepoUrl: env.SOURCE_REPO_URL || null,
+    sourceCommit,
     limits,
   });
 }

@@ -52,7 +52,12 @@ function checkAndAppend(deps: RelayDeps, roomId: string, body: PostMessageBody, 
   if (typeof body.ttl_ms === 'number' && body.ttl_ms > 0) draft.ttl_ms = body.ttl_ms;
   if (body.reply_to) draft.reply_to = body.reply_to;
   const out = deps.backend.append(roomId, draft, handle !== null, body.signed_only === true, now);
-  return out instanceof Promise ? out.then((o) => accepted(o, transport)) : accepted(out, transport);
+  const done = (o: AppendOutcome) => {
+    const m = accepted(o, transport);
+    deps.metrics?.post(transport);
+    return m;
+  };
+  return out instanceof Promise ? out.then(done) : done(out);
 }
 
 function accepted(out: AppendOutcome, transport: Transport): StoredMessage {

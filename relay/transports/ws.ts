@@ -79,6 +79,7 @@ class WsSubscriber implements Subscriber {
   }
 
   error(code: number, error: string): void {
+    this.owner.metrics?.reject('ws', code, error);
     this.deliver(JSON.stringify({ type: 'error', code, error }));
   }
 
@@ -135,6 +136,7 @@ export class WsTransport {
   private readonly pinger: NodeJS.Timeout;
   readonly slowConsumerBytes: number;
   private readonly budgets: FrameBudgetSpecs;
+  readonly metrics: RelayDeps['metrics'];
 
   constructor(
     private readonly deps: RelayDeps,
@@ -142,6 +144,7 @@ export class WsTransport {
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.limits.wsFrameBytes, perMessageDeflate: false });
     this.slowConsumerBytes = deps.config.limits.slowConsumerBytes;
+    this.metrics = deps.metrics;
     this.budgets = frameBudgetSpecs(deps.config.limits);
     // Ping every 30 s; a socket that did not answer the previous ping is dead.
     this.pinger = setInterval(() => this.ping(), 2 * LIMITS.sseKeepaliveMs);
@@ -151,20 +154,26 @@ export class WsTransport {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://relay.invalid');
     const m = WS_PATH.exec(url.pathname);
-    if (!m) return refuse(socket, 404, ERR.notFound);
+    if (!m) return this.refuse(socket, 404, ERR.notFound);
     const roomId = safeDecode(m[1]!);
-    if (!ROOM_ID_RE.test(roomId)) return refuse(socket, 400, ERR.badRoomId);
-    if (!originAllowed(req)) return refuse(socket, 403, 'cross-origin WebSocket refused');
+    if (!ROOM_ID_RE.test(roomId)) return this.refuse(socket, 400, ERR.badRoomId);
+    if (!originAllowed(req)) return this.refuse(socket, 403, 'cross-origin WebSocket refused');
     const ip = clientIp(req, this.deps.config.trustProxy);
     const after = Math.max(0, Number.parseInt(url.searchParams.get('after') ?? '0', 10) || 0);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (!this.streams.acquire(ip)) {
+        this.metrics?.reject('ws', 429, ERR.tooManyStreams);
         ws.send(JSON.stringify({ type: 'error', code: 429, error: ERR.tooManyStreams }));
         ws.close(1008, 'too many streams');
         return;
       }
       this.attach(ws as Socket, roomId, ip, after);
     });
+  }
+
+  private refuse(socket: Duplex, status: number, error: string): void {
+    this.metrics?.reject('ws', status, error);
+    refuse(socket, status, error);
   }
 
   close(): void {
