@@ -23,6 +23,7 @@ import { dmRoutes } from './routes/dm.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { sourceRoutes } from './routes/source.js';
 import { identityRoutes } from './routes/identity.js';
 import { supportRoutes } from './routes/support.js';
 import { roomRoutes } from './routes/rooms.js';
@@ -79,6 +80,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     ...supportRoutes(deps),
     ...healthRoutes(deps, () => streams.count),
     ...metricsRoutes(metrics?.metrics ?? null, config.metricsToken),
+    ...sourceRoutes(deps),
   );
   router.add(...docsRoutes(deps, router));
   // identityRoutes loaded DATA_DIR above; now merge with the identities the cluster knows.

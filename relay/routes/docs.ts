@@ -45,7 +45,7 @@ const SWAGGER_INIT = `window.addEventListener('load', function () {
 `;
 
 /** The origin clients should use: the configured public URL, else the request's own Host. */
-function originOf(deps: RelayDeps, req: IncomingMessage): string {
+export function originOf(deps: RelayDeps, req: IncomingMessage): string {
   if (deps.config.publicBaseUrl) return deps.config.publicBaseUrl.replace(/\/+$/, '');
   const proto = deps.config.trustProxy !== 'none' && req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
   const host = req.headers.host && /^[A-Za-z0-9.:[\]-]+$/.test(req.headers.host) ? req.headers.host : `127.0.0.1:${deps.config.port}`;
