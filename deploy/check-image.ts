@@ -267,7 +267,7 @@ function checkCompose(): void {
     const src = v.split(':')[0]!;
     check(existsSync(join(repo, src)), `docker-compose.yml: ${lb[0]} mounts ${src}, which does not exist`);
   }
-  const conf = readFileSync(join(repo, 'deploy', 'nginx.conf'), 'utf8');
+  const conf = readFileSync(join(repo, 'deploy', 'nginx.conf'), 'utf8').replace(/#.*$/gm, '');
   for (const [name] of relays) check(new RegExp(`server\\s+${name}:3000`).test(conf), `deploy/nginx.conf: upstream lacks ${name}`);
   check(!/\b(ip_hash|sticky|hash\s+\$)/.test(conf), 'deploy/nginx.conf: no sticky sessions');
   for (const must of ['proxy_buffering off', 'proxy_set_header Upgrade $http_upgrade', 'proxy_set_header Connection $connection_upgrade', 'proxy_set_header CF-Connecting-IP ""']) {
