@@ -303,6 +303,29 @@ function freePort(): Promise<number> {
   });
 }
 
+/** docs/OPERATING.md shows these two lines, run in a built checkout. */
+const FROM_CHECKOUT = ['npm prune --omit=dev', 'node dist/node/relay/main.js'];
+
+/** Starts a relay with `sh -c command` (exec'd, so signals reach node) and waits for its banner. */
+async function startRelay(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ child: ReturnType<typeof spawn>; log: () => string }> {
+  const child = spawn('sh', ['-c', `exec ${command}`], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  for (let i = 0; !out.includes('listening on'); i++) {
+    check(child.exitCode === null && i < 400, `the relay did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, log: () => out };
+}
+
+async function stopped(child: ReturnType<typeof spawn>, log: () => string): Promise<void> {
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  child.kill('SIGTERM');
+  const code = await exited;
+  check(code === 0, `exit code ${code} after SIGTERM:\n${log()}`);
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'b2b-image-'));
   let relay: ReturnType<typeof spawn> | null = null;
@@ -335,16 +358,10 @@ async function main(): Promise<void> {
     const port = await freePort();
     const env = { ...process.env, ...Object.fromEntries(runtime.env), HOST: '127.0.0.1', PORT: String(port), SOURCE_REPO_URL: repo, SOURCE_COMMIT: commit };
     step(`start: ${runtime.cmd.join(' ')} (PORT=${port})`);
-    relay = spawn(runtime.cmd[0]!, runtime.cmd.slice(1), { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    relay.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-    relay.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    const first = await startRelay(runtime.cmd.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' '), app, env);
+    relay = first.child;
+    const log = first.log;
     const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      if (log.includes('listening on')) break;
-      check(relay.exitCode === null && i < 200, `the relay did not start:\n${log}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
     const hc = await sh(runtime.healthcheck.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' '), { cwd: app, env }).then(() => true, () => false);
     check(hc, 'HEALTHCHECK command failed');
     const health = (await (await fetch(`${base}/api/health`)).json()) as { ok?: boolean };
@@ -365,11 +382,20 @@ async function main(): Promise<void> {
     }
 
     step('SIGTERM: the relay must exit 0');
-    const exited = new Promise<number | null>((r) => relay!.once('exit', (code) => r(code)));
-    relay.kill('SIGTERM');
-    const code = await exited;
+    await stopped(relay, log);
     relay = null;
-    check(code === 0, `exit code ${code} after SIGTERM:\n${log}`);
+
+    // docs/OPERATING.md "From a checkout", as the systemd unit runs it: the rebuilt clone, pruned.
+    step(`from a checkout: ${FROM_CHECKOUT.join('; ')}`);
+    await sh(FROM_CHECKOUT[0]!, { cwd: checkout });
+    check(!existsSync(join(checkout, 'node_modules', 'vite')), 'npm prune --omit=dev left dev dependencies');
+    const port2 = await freePort();
+    const started = await startRelay(FROM_CHECKOUT[1]!, checkout, { ...process.env, HOST: '127.0.0.1', PORT: String(port2) });
+    relay = started.child;
+    const health2 = (await (await fetch(`http://127.0.0.1:${port2}/api/health`)).json()) as { ok?: boolean };
+    check(health2.ok === true, 'from a checkout: /api/health is not ok');
+    await stopped(relay, started.log);
+    relay = null;
     step(`OK in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   } finally {
     relay?.kill('SIGKILL');

@@ -29,8 +29,8 @@ export function rejectReason(error: string): string {
   return REASONS.get(error) ?? 'other';
 }
 
-/** Seconds; long-polls park for up to a minute, so the top buckets reach that far. */
-const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Seconds; long-polls park for up to 90 s, so the top buckets reach past that. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 90, 120];
 const SAMPLE_MS = 1000;
 
 export class RelayMetrics {

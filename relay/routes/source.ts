@@ -53,13 +53,30 @@ function page(files: readonly SourceFile[], v: VerifyInstructions, repo: string 
   return lines.join('\n');
 }
 
+/**
+ * Started when the routes are made, awaited by requests: startup does not wait for it. One
+ * hashing per process and layout: several relays in one process (tests) share it.
+ */
+const hashings = new Map<string, Promise<SourceFile[]>>();
+function hashedOnce(root: string, webDir: string | null): Promise<SourceFile[]> {
+  const key = JSON.stringify([root, webDir]);
+  let p = hashings.get(key);
+  if (!p) {
+    p = hashSourceFiles({ root, webDir });
+    p.catch((e: unknown) => {
+      hashings.delete(key);
+      console.error(JSON.stringify({ level: 'error', at: '/source', error: e instanceof Error ? e.message : 'unknown' }));
+    });
+    hashings.set(key, p);
+  }
+  return p;
+}
+
 export function sourceRoutes(deps: RelayDeps): RouteDef[] {
   const root = repoRoot();
   const { sourceRepoUrl: repo, sourceCommit: commit } = deps.config;
   const runsDist = import.meta.url.includes('/dist/node/');
-  // Started now, awaited by requests: startup does not wait for it.
-  const hashed = hashSourceFiles({ root, webDir: deps.config.webDir });
-  hashed.catch((e: unknown) => console.error(JSON.stringify({ level: 'error', at: '/source', error: e instanceof Error ? e.message : 'unknown' })));
+  const hashed = hashedOnce(root, deps.config.webDir);
   const files = async () => {
     try {
       return await hashed;
