@@ -84,6 +84,9 @@ describe('metrics', () => {
     await ws.next((f) => f.type === 'ready');
     await sse.next((f) => f.type === 'ready');
     const waiting = requestJson('GET', `${base}/api/rooms/${rooms[0]}/wait?after=0&timeout=10`, undefined, xff(0));
+    // Parked before the first post, so that post reaches it as a delivery (not as a read).
+    for (let i = 0; i < 200 && sample((await scrape(`${base}/metrics`)).text, 'bot2bot_longpoll_waiters') !== 1; i++) await new Promise((res) => setTimeout(res, 20));
+    expect(sample((await scrape(`${base}/metrics`)).text, 'bot2bot_longpoll_waiters')).toBe(1);
 
     for (let i = 0; i < 4; i++) {
       const res = await postJson(`${base}/api/rooms/${rooms[i % 2]}/messages`, { sender: labels[i % 2], ...fakeSealed() }, xff(i));
