@@ -116,6 +116,9 @@ export class RelayMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     });
+    // Known label values start at 0, so a scraper sees each series before its first event.
+    for (const transport of ['http', 'ws'] as const) this.postsTotal.inc({ transport }, 0);
+    for (const outcome of ['claimed', 'empty']) this.claimsTotal.inc({ outcome }, 0);
     this.loop = monitorEventLoopDelay({ resolution: 10 });
     this.loop.enable();
     this.sampler = setInterval(() => this.sample(), SAMPLE_MS);
