@@ -108,6 +108,8 @@ describe('metrics', () => {
     const after = await scrape(`${base}/metrics`);
     expect(after.status).toBe(200);
     for (const secret of [...rooms, ...labels, handle, ...ips, `nobody-${handle}`]) expect(after.text).not.toContain(secret);
+    // No address at all, not even the loopback peer's.
+    expect(after.text).not.toMatch(/\b\d{1,3}(\.\d{1,3}){3}\b|::1|::ffff:/);
     const moved = (name: string, labels = '') => sample(after.text, name, labels) - sample(before, name, labels);
     expect(moved('bot2bot_posts_total', 'transport="http"')).toBe(4);
     expect(moved('bot2bot_posts_total', 'transport="ws"')).toBe(1);
