@@ -10,10 +10,11 @@
  *  4. the rebuild-and-compare commands its /source page shows are run verbatim in an empty
  *     folder, against this repository on disk: a second, independent build must match the
  *     image's files byte for byte.
- * `npm run check:image`; exits non-zero on the first failure. Keeps its temp folder with --keep.
+ * `npm run check:image`; exits non-zero on the first failure. Keeps its temp folder with --keep;
+ * `-- --static` runs step 1 only.
  */
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -22,6 +23,8 @@ import { parse as parseYaml } from 'yaml';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const keep = process.argv.includes('--keep');
+/** Only the static checks (seconds instead of minutes). */
+const staticOnly = process.argv.includes('--static');
 const t0 = Date.now();
 
 function step(what: string): void {
@@ -276,6 +279,25 @@ function checkCompose(): void {
   check(conf.split('{').length === conf.split('}').length, 'deploy/nginx.conf: unbalanced braces');
 }
 
+/**
+ * `nginx -t` on the balancer config when nginx is installed (Debian's nginx-light is enough). The
+ * relay hosts only resolve inside the compose network, so a copy names loopback instead.
+ */
+async function checkNginx(work: string): Promise<void> {
+  try {
+    await sh('command -v nginx');
+  } catch {
+    step('nginx not installed: deploy/nginx.conf syntax not verified');
+    return;
+  }
+  const dir = join(work, 'nginx');
+  mkdirSync(dir);
+  const conf = readFileSync(join(repo, 'deploy', 'nginx.conf'), 'utf8').replace(/server\s+relay(\d+):3000/g, 'server 127.0.0.1:300$1');
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  await sh(`nginx -t -q -c ${JSON.stringify(join(dir, 'nginx.conf'))} -p ${JSON.stringify(dir)} -e ${JSON.stringify(join(dir, 'error.log'))}`);
+  step('deploy/nginx.conf parsed by nginx -t');
+}
+
 async function checkSystemdUnit(): Promise<void> {
   const unit = join(repo, 'deploy', 'bot2bot-relay.service');
   check(existsSync(unit), 'deploy/bot2bot-relay.service is missing');
@@ -337,7 +359,9 @@ async function main(): Promise<void> {
     for (const p of ['node_modules', 'dist', '.git', 'foo.log', 'agent/python/__pycache__/x.pyc']) check(ignored(p), `.dockerignore must exclude ${p}`);
     for (const p of ['package.json', 'relay/main.ts', 'agent/python/bot2bot.py']) check(!ignored(p), `.dockerignore must not exclude ${p}`);
     checkCompose();
+    await checkNginx(work);
     await checkSystemdUnit();
+    if (staticOnly) return step('static checks OK (--static: the build steps were not run)');
 
     // The committed tree, so that the rebuild from a clone below starts from the same files.
     const commit = (await sh('git rev-parse HEAD', { cwd: repo })).trim();
