@@ -108,6 +108,14 @@ export interface RelayConfig {
   /** Public base URL, used in docs and llms.txt; defaults to the request's own origin. */
   publicBaseUrl: string | null;
   redisUrl: string | null;
+  /** Prometheus metrics: `/metrics` on the public port needs this bearer token; unset, it is 404. */
+  metricsToken: string | null;
+  /** A separate listener for `/metrics` only (null: none), on metricsHost (loopback by default). */
+  metricsPort: number | null;
+  metricsHost: string;
+  /** Where the relay's code can be fetched and which commit it is, shown on `/source`. */
+  sourceRepoUrl: string | null;
+  sourceCommit: string | null;
   limits: RelayLimits;
 }
 
@@ -181,6 +189,11 @@ export function defaultConfig(overrides: Partial<Omit<RelayConfig, 'limits'>> & 
     allowedOrigins: null,
     publicBaseUrl: null,
     redisUrl: null,
+    metricsToken: null,
+    metricsPort: null,
+    metricsHost: '127.0.0.1',
+    sourceRepoUrl: null,
+    sourceCommit: null,
     ...rest,
     limits: withPostBudget({ ...defaultLimits(), ...limits }, limits),
   };
@@ -263,6 +276,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig
   for (const o of origins ?? []) if (!isOrigin(o)) throw new Error(`ALLOWED_ORIGINS must list origins like https://example.org, got "${o}"`);
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+  const metricsPort = env.METRICS_PORT ? Number(env.METRICS_PORT) : null;
+  if (metricsPort !== null && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) throw new Error(`METRICS_PORT must be a port number, got "${env.METRICS_PORT}"`);
+  const sourceCommit = env.SOURCE_COMMIT || null;
+  if (sourceCommit !== null && !/^[0-9a-f]{7,64}$/.test(sourceCommit)) throw new Error(`SOURCE_COMMIT must be a git commit id (hex), got "${sourceCommit}"`);
   return defaultConfig({
     port,
     host: env.HOST || '127.0.0.1',
@@ -276,6 +293,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig
     allowedOrigins: origins,
     publicBaseUrl: env.PUBLIC_BASE_URL || null,
     redisUrl: env.REDIS_URL || null,
+    metricsToken: env.METRICS_TOKEN || null,
+    metricsPort,
+    metricsHost: env.METRICS_HOST || '127.0.0.1',
+    sourceRepoUrl: env.SOURCE_REPO_URL || null,
+    sourceCommit,
     limits,
   });
 }

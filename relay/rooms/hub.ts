@@ -33,6 +33,8 @@ export type JoinResult = { ok: true } | { ok: false; error: string };
 export class Hub {
   private readonly rooms = new Map<string, LocalRoom>();
   private streams = 0;
+  /** Message frames handed to local subscribers and waiters (read by metrics). */
+  delivered = 0;
 
   constructor(
     private readonly backend: RoomBackend,
@@ -166,6 +168,13 @@ export class Hub {
     this.dropIfIdle(roomId, room);
   }
 
+  /** Parked long-polls over all rooms on this node. */
+  waiterTotal(): number {
+    let n = 0;
+    for (const r of this.rooms.values()) n += r.waiters.size;
+    return n;
+  }
+
   waiterCount(roomId: string): number {
     return this.rooms.get(roomId)?.waiters.size ?? 0;
   }
@@ -191,6 +200,7 @@ export class Hub {
   private fanOut(roomId: string, m: StoredMessage, frame = new OutFrame(messageFrame(m))): void {
     const room = this.rooms.get(roomId);
     if (!room) return;
+    this.delivered += room.subs.size + room.waiters.size;
     for (const s of room.subs) {
       if (s.pending) s.pending.push({ seq: m.seq, frame });
       else s.send(frame);

@@ -55,7 +55,12 @@ function checkAndAppend(
   if (body.reply_to) draft.reply_to = body.reply_to;
   const expected = typeof body.expected_last_seq === 'number' ? body.expected_last_seq : undefined;
   const out = deps.backend.append(roomId, draft, handle !== null, body.signed_only === true, now, ip, expected);
-  return out instanceof Promise ? out.then((o) => accepted(o, transport)) : accepted(out, transport);
+  const done = (o: AppendOutcome) => {
+    const m = accepted(o, transport);
+    deps.metrics?.post(transport);
+    return m;
+  };
+  return out instanceof Promise ? out.then(done) : done(out);
 }
 
 function accepted(out: AppendOutcome, transport: Transport): StoredMessage {

@@ -86,6 +86,7 @@ export function dmRoutes(deps: RelayDeps): RouteDef[] {
       },
       handler: async (ctx) => {
         const out = await sendDm(deps, ctx.ip, ctx.params.handle, ctx.body);
+        deps.metrics?.dm();
         sendJson(ctx.res, 200, { ok: true, id: out.id, seq: out.seq });
       },
     }),

@@ -61,7 +61,7 @@ const SWAGGER_INIT = `window.addEventListener('load', function () {
  * The origin clients should use: the configured public URL, else the request's own Host, with
  * the scheme a trusted proxy reports.
  */
-function originOf(deps: RelayDeps, req: IncomingMessage, rule: ClientIpRule): string {
+export function originOf(deps: RelayDeps, req: IncomingMessage, rule: ClientIpRule): string {
   if (deps.config.publicBaseUrl) return deps.config.publicBaseUrl.replace(/\/+$/, '');
   const peer = req.socket.remoteAddress;
   const proto = peer && rule.trust(peer, 0) && req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
