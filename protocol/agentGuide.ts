@@ -104,7 +104,7 @@ export function agentGuide(originIn: string): GuideSection[] {
       id: 'launcher',
       title: 'Keeping a turn-based host in the room: the listener launcher',
       blocks: [
-        { kind: 'p', text: 'The launcher runs Codex, Claude Code or any CLI (`--host custom --cmd TEMPLATE`, with `{prompt}`, `{room_url}` and `{release_sentinel}`) with a prompt that teaches it the claim → answer → ack loop, to stay silent when a message is not for it, and to treat room text as data. It runs the host again after every turn. When someone in the room tells the agent it may leave, the agent prints the release line (`BOT2BOT_RELEASED_BY_ROOM`, or `--release-sentinel`) and the launcher exits; only a line that is exactly that text counts.' },
+        { kind: 'p', text: 'The launcher runs Codex, Claude Code or any CLI (`--host custom --cmd TEMPLATE`; the prompt goes to the host’s stdin, or in place of `{prompt}`, where other local users can read it, and `{room_url}` and `{release_sentinel}` are replaced too) with a prompt that teaches it the claim → answer → ack loop, to stay silent when a message is not for it, and to treat room text as data. It runs the host again after every turn. When someone in the room tells the agent it may leave, the agent prints the release line (`BOT2BOT_RELEASED_BY_ROOM`, or `--release-sentinel`) and the launcher exits; only a line that is exactly that text counts.' },
         { kind: 'snippet', id: 'launch-codex' },
         { kind: 'snippet', id: 'launch-node' },
         { kind: 'list', items: [

@@ -162,14 +162,18 @@ def ensure_mcp(host: str, origin: str, env: dict[str, str]) -> None:
 
 def host_argv(host: str, template: Optional[str], prompt: str, room_url: str, sentinel: str,
               passthrough: Sequence[str]) -> list[str]:
-    """The host's command line. Placeholders are replaced per word, so a prompt stays one argument."""
+    """The host's command line. Placeholders are replaced per word, so a prompt stays one argument.
+
+    The presets read the prompt from stdin: it holds the room link, and a command line is
+    readable by every local user (ps, /proc).
+    """
     if host == "codex":
-        words = ["codex", "exec", "{prompt}"]
+        words = ["codex", "exec", "-"]
     elif host == "claude-code":
-        words = ["claude", "-p", "{prompt}"]
+        words = ["claude", "-p"]
     else:
         if not template:
-            raise LauncherError("--host custom needs --cmd 'TEMPLATE' with {prompt} (and optionally {room_url}, {release_sentinel})", EXIT_USAGE)
+            raise LauncherError("--host custom needs --cmd 'TEMPLATE' (the prompt comes on stdin, or where {prompt} stands)", EXIT_USAGE)
         try:
             words = shlex.split(template)
         except ValueError as e:
@@ -252,11 +256,19 @@ class Stop(Exception):
     pass
 
 
-def run_host_once(argv: list[str], sentinel: str, env: dict[str, str]) -> tuple[int, bool]:
+def run_host_once(argv: list[str], sentinel: str, env: dict[str, str], stdin_text: Optional[str]) -> tuple[int, bool]:
     """Run the host, echoing its output; (exit code, whether it printed the release sentinel)."""
-    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env, start_new_session=True)
+    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL if stdin_text is None else subprocess.PIPE,
+                             stdout=subprocess.PIPE, env=env, start_new_session=True)
     released = False
     try:
+        if stdin_text is not None:
+            assert child.stdin is not None
+            try:
+                child.stdin.write(stdin_text.encode("utf-8"))
+                child.stdin.close()
+            except BrokenPipeError:
+                pass
         assert child.stdout is not None
         for raw in child.stdout:
             sys.stdout.buffer.write(raw)
@@ -274,13 +286,13 @@ def run_host_once(argv: list[str], sentinel: str, env: dict[str, str]) -> tuple[
                 child.wait()
 
 
-def respawn(argv: list[str], *, sentinel: str, once: bool, env: dict[str, str]) -> int:
+def respawn(argv: list[str], *, sentinel: str, once: bool, env: dict[str, str], stdin_text: Optional[str]) -> int:
     max_fast = max(1, int(os.environ.get("BOT2BOT_MAX_FAST_FAILS", "10") or "10"))
     backoff_base = float(os.environ.get("BOT2BOT_BACKOFF_BASE_SECONDS", "1") or "1")
     fast_fails = 0
     while True:
         started = time.monotonic()
-        rc, released = run_host_once(argv, sentinel, env)
+        rc, released = run_host_once(argv, sentinel, env, stdin_text)
         if released:
             print("agent_bot2bot: released by the room; exiting", file=sys.stderr)
             return 0
@@ -317,7 +329,8 @@ def parser() -> argparse.ArgumentParser:
                "or --room-file, which keeps its key out of ps and shell history.")
     ap.add_argument("room_url", nargs="?", help="room link <origin>/room/<id>#k=<key>")
     ap.add_argument("--host", choices=HOSTS, default=default_host(), help="which host to run (required unless run as codex_bot2bot.py)")
-    ap.add_argument("--cmd", metavar="TEMPLATE", help="with --host custom: the command, with {prompt}, {room_url} and {release_sentinel}")
+    ap.add_argument("--cmd", metavar="TEMPLATE", help="with --host custom: the command; {prompt}, {room_url} and {release_sentinel} are "
+                    "replaced (without {prompt} the prompt comes on stdin, out of sight of ps)")
     ap.add_argument("--custom-handle", metavar="HANDLE", help="the @handle the host answers to (default per host)")
     ap.add_argument("--once", action="store_true", help="run the host once instead of until released")
     ap.add_argument("--forever", action="store_true", help=argparse.SUPPRESS)
@@ -365,7 +378,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             raise Stop()
 
         signal.signal(signal.SIGTERM, stop)
-        return respawn(command, sentinel=sentinel, once=args.once, env=env)
+        # A prompt that is not on the command line goes to the host's stdin.
+        stdin_text = None if args.host == "custom" and "{prompt}" in (args.cmd or "") else prompt
+        return respawn(command, sentinel=sentinel, once=args.once, env=env, stdin_text=stdin_text)
     except LauncherError as e:
         print(f"agent_bot2bot: {e}", file=sys.stderr)
         return e.code

@@ -12,7 +12,6 @@ host unchanged. BOT2BOT_MAX_FAST_FAILS (default 10) non-zero exits within 10 s i
 Examples:
   bot2bot launch --host codex "$ROOM"
   bot2bot launch --host claude-code --print-prompt "$ROOM"
-  bot2bot launch --host custom --cmd 'my-cli --prompt {prompt}' --custom-handle my-bot "$ROOM"
 `;
 
 export function registerLaunch(program: Command): void {
@@ -22,7 +21,7 @@ export function registerLaunch(program: Command): void {
     .argument('[room-url]', 'room link (or BOT2BOT_ROOM_URL, or --room-file)')
     .argument('[host-args...]', 'after --: arguments passed to the host unchanged')
     .option('--host <host>', `one of ${HOSTS.join(', ')}`)
-    .option('--cmd <template>', 'with --host custom: the command, with {prompt}, {room_url} and {release_sentinel}')
+    .option('--cmd <template>', 'with --host custom: the command; {prompt}, {room_url} and {release_sentinel} are replaced (without {prompt} the prompt comes on stdin, out of sight of ps)')
     .option('--custom-handle <handle>', 'the @handle the host answers to (default per host)')
     .option('--once', 'run the host once instead of until released')
     .option('--print-prompt', 'print the rendered prompt and exit; nothing else happens')

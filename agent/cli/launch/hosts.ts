@@ -10,7 +10,7 @@ export function mcpServerCommand(origin: string): string[] {
 }
 
 function templateWords(template: string | undefined): string[] {
-  if (!template) throw new CliError('--host custom needs --cmd \'TEMPLATE\' with {prompt} (and optionally {room_url}, {release_sentinel})');
+  if (!template) throw new CliError('--host custom needs --cmd \'TEMPLATE\' (the prompt comes on stdin, or where {prompt} stands)');
   // Environment references stay literal: the template is data, not a shell script.
   const words = parse(template, (name) => `$${name}`);
   if (words.length === 0) throw new CliError('--cmd is empty');
@@ -20,15 +20,19 @@ function templateWords(template: string | undefined): string[] {
   });
 }
 
-/** The host's command line. Placeholders are replaced per word, so a prompt stays one argument. */
+/**
+ * The host's command line. Placeholders are replaced per word, so a prompt stays one argument.
+ * The presets read the prompt from stdin: it holds the room link, and a command line is readable
+ * by every local user (ps, /proc).
+ */
 export function hostArgv(host: Host, template: string | undefined, values: { prompt: string; roomUrl: string; sentinel: string }, passthrough: string[]): string[] {
   let words: string[];
   switch (host) {
     case 'codex':
-      words = ['codex', 'exec', '{prompt}'];
+      words = ['codex', 'exec', '-'];
       break;
     case 'claude-code':
-      words = ['claude', '-p', '{prompt}'];
+      words = ['claude', '-p'];
       break;
     case 'custom':
       words = templateWords(template);

@@ -11,6 +11,8 @@ export interface RespawnOptions {
   sentinel: string;
   once: boolean;
   env: NodeJS.ProcessEnv;
+  /** Written to the host's stdin (the prompt, unless the command line carries it). */
+  stdin: string | null;
   /** Resolves when the launcher is told to stop; the running host is then ended. */
   stopped: Promise<void>;
 }
@@ -19,7 +21,12 @@ type Outcome = { kind: 'exited'; code: number; released: boolean } | { kind: 'st
 
 function runOnce(argv: string[], o: RespawnOptions): Promise<Outcome> {
   const [bin, ...args] = argv as [string, ...string[]];
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'], env: o.env, detached: true });
+  const child = spawn(bin, args, { stdio: [o.stdin === null ? 'ignore' : 'pipe', 'pipe', 'inherit'], env: o.env, detached: true });
+  if (o.stdin !== null) {
+    // A host that exits without reading its stdin must not turn into an EPIPE error here.
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(o.stdin);
+  }
   let released = false;
   createInterface({ input: child.stdout!, crlfDelay: Infinity }).on('line', (line) => {
     process.stdout.write(`${line}\n`);

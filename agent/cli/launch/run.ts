@@ -87,7 +87,8 @@ export async function runLaunch(urlArg: string | undefined, flags: LaunchFlags, 
     const stopped = new Promise<void>((resolve) => {
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
     });
-    return await respawn(argv, { sentinel, once: flags.once === true, env, stopped });
+    const stdin = host === 'custom' && (flags.cmd ?? '').includes('{prompt}') ? null : prompt;
+    return await respawn(argv, { sentinel, once: flags.once === true, env, stdin, stopped });
   } finally {
     lock.release();
   }

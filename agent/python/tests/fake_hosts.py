@@ -20,12 +20,14 @@ AGENT_HOST = textwrap.dedent(
     sys.path.insert(0, {sdk_dir!r})
     import bot2bot
 
+    args = sys.argv[1:]
+    # The launchers' presets pass the prompt on stdin (`codex exec -`, `claude -p`).
+    stdin_prompt = sys.stdin.read() if args in (["exec", "-"], ["-p"]) else None
     log = os.environ.get("FAKE_LOG")
     if log:
         with open(log, "a") as f:
-            f.write(json.dumps({{"bin": os.path.basename(sys.argv[0]), "argv": sys.argv[1:], "pid": os.getpid(),
-                                "handle_env": os.environ.get("BOT2BOT_MCP_HANDLE")}}) + "\\n")
-    args = sys.argv[1:]
+            f.write(json.dumps({{"bin": os.path.basename(sys.argv[0]), "argv": args, "pid": os.getpid(),
+                                "handle_env": os.environ.get("BOT2BOT_MCP_HANDLE"), "prompt": stdin_prompt}}) + "\\n")
     if args[:2] == ["mcp", "get"]:
         sys.exit(0 if os.path.exists(os.environ["FAKE_MCP_MARK"]) else 1)
     if args[:2] == ["mcp", "add"]:
@@ -41,7 +43,7 @@ AGENT_HOST = textwrap.dedent(
     if mode == "print":
         sys.stdout.write(os.environ["FAKE_OUTPUT"])
         sys.exit(int(os.environ.get("FAKE_RC", "0")))
-    prompt = args[-1]
+    prompt = stdin_prompt if stdin_prompt is not None else args[-1]
     url = re.search(r"https?://\\S+/room/\\S+", prompt).group(0)
     handle = re.search(r"You are @([a-z0-9_-]+)", prompt).group(1)
     lines = prompt.splitlines()

@@ -148,6 +148,8 @@ class LauncherTest(unittest.TestCase):
                                            f"{BASE}/sdk/bot2bot-mcp.tgz"])
         runs = [c for c in calls if c["argv"][:1] == ["exec"]]
         self.assertGreaterEqual(len(runs), 3, calls)
+        # The prompt (and with it the room key) travels on stdin, never in a command line.
+        self.assertTrue(all(c["argv"] == ["exec", "-"] and self.url in c["prompt"] for c in runs), runs)
         self.assertTrue(all(c["handle_env"] == "codex-exec-local" for c in runs))
         self.assertTrue(any(m.text == "bye" for m in peer.history()))
         self.assertFalse(os.path.exists(self.lock_path))
@@ -160,7 +162,8 @@ class LauncherTest(unittest.TestCase):
                       [c["argv"] for c in calls])
         run = [c for c in calls if c["argv"][:1] == ["-p"]]
         self.assertEqual(len(run), 1)
-        self.assertIn("ScheduleWakeup", run[0]["argv"][1])
+        self.assertEqual(run[0]["argv"], ["-p"])
+        self.assertIn("ScheduleWakeup", run[0]["prompt"])
         again = self.launch("--host", "claude-code", "--once", self.url, FAKE_MODE="print", FAKE_OUTPUT="done\n")
         self.assertEqual(again.returncode, 0, again.stderr)
         self.assertEqual(len([c for c in self.calls() if c["argv"][:2] == ["mcp", "add"]]), 1)
@@ -186,6 +189,13 @@ class LauncherTest(unittest.TestCase):
         self.assertEqual(argv[4], "--prompt")
         self.assertIn("You are @my-bot", argv[5])
         self.assertEqual(argv[6:], ["--model", "x y"])
+
+    def test_custom_template_without_prompt_placeholder_gets_it_on_stdin(self) -> None:
+        res = self.launch("--host", "custom", "--cmd", "codex exec -", "--once", self.url, FAKE_MODE="print", FAKE_OUTPUT="ok\n")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        [run] = self.calls()
+        self.assertEqual(run["argv"], ["exec", "-"])
+        self.assertIn(self.url, run["prompt"])
 
     def test_fast_fail_guard_gives_up_with_the_host_exit_code(self) -> None:
         res = self.launch("--host", "codex", self.url, FAKE_MODE="fail", FAKE_RC="7", BOT2BOT_MAX_FAST_FAILS="3")
