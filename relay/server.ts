@@ -24,7 +24,10 @@ import { Counter, RateLimiter, refillMs } from './limits/rateLimit.js';
 import { RouteBuckets } from './limits/routeBuckets.js';
 import { createStores } from './rooms/createBackend.js';
 import { Hub } from './rooms/hub.js';
+import { blobLimits, createBlobStore } from './blobs/createBlobStore.js';
+import type { BlobStore } from './blobs/types.js';
 import { agentRoutes } from './routes/agents.js';
+import { blobRoutes } from './routes/blobs.js';
 import { dmRoutes } from './routes/dm.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
@@ -39,6 +42,8 @@ export interface Relay {
   readonly server: Server;
   readonly deps: RelayDeps;
   readonly router: Router;
+  /** Attachment ciphertext (relay/blobs). */
+  readonly blobs: BlobStore;
   /** http://host:port once listening. */
   url: string;
   port: number;
@@ -59,6 +64,9 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const { backend, inboxes, rate } = stores;
   const now = options.clock ?? (() => Date.now());
   const hub = new Hub(backend, now, config.limits.renameIntervalMs);
+  // Attachment ciphertext lives no longer than its room.
+  const blobs = await createBlobStore(config);
+  hub.onEvicted = (roomId) => void blobs.dropRoom(roomId).catch(() => undefined);
   const nonces = new NonceCache(config.limits.nonceCacheMaxEntries);
   const sigFailures = new SigFailureBudget(config.limits.sigFailureBurst, config.limits.sigFailureRefillPerS);
   const deps: RelayDeps = {
@@ -86,6 +94,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const router = new Router(config.limits.bodyBytes, limits.bodyIdleTimeoutMs, (bucket, ip) => routeBuckets.take(bucket, ip, now()));
   router.add(
     ...roomRoutes(deps, answers),
+    ...blobRoutes(deps, blobs, blobLimits(config)),
     ...sseRoutes(deps, streams),
     ...identityRoutes(deps),
     ...dmRoutes(deps),
@@ -158,6 +167,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     requests.sweep(t, requestIdleMs);
     routeBuckets.sweep(t);
     deps.identities.sweep(t);
+    void blobs.sweep(t).catch(() => undefined);
   }, config.limits.janitorIntervalMs);
   janitor.unref();
 
@@ -165,6 +175,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     server,
     deps,
     router,
+    blobs,
     url: '',
     port: 0,
     listen: () =>
@@ -191,6 +202,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
         server.closeAllConnections();
       });
       await backend.close();
+      await blobs.close();
     },
   };
   return relay;
