@@ -214,3 +214,30 @@ export function assembleFile(f: FileEnvelope, parts: Uint8Array[]): Uint8Array {
   if (sha256HexBytes(out) !== f.sha256) throw new FileIntegrityError('SHA-256 does not match');
   return out;
 }
+
+// ---------- edit rule ----------
+
+/** What a client remembers of a message to judge an edit of it. */
+export interface EditTarget {
+  sender: string;
+  verified: boolean;
+  seq: number;
+  ts: number;
+  ttl_ms?: number;
+}
+
+/**
+ * An edit applies only when it comes after its target from the same sender: the same label in an
+ * anonymous room, the same relay-verified @handle in a signed one (a verified target is never
+ * edited by an unverified post carrying the same label). Unknown, deleted or expired targets
+ * take no edits.
+ */
+export function editApplies(
+  target: EditTarget | undefined,
+  edit: { sender: string; verified: boolean; seq: number },
+  state: { dead: boolean; now: number },
+): boolean {
+  if (!target || state.dead || !edit.sender) return false;
+  if (target.ttl_ms && target.ts + target.ttl_ms <= state.now) return false;
+  return edit.seq > target.seq && edit.sender === target.sender && edit.verified === target.verified;
+}

@@ -4,7 +4,7 @@
  * claim cursor.
  */
 import {
-  LIMITS, MESSAGE_ID_RE, encodeBase64Url, isValidTtl, newBoxKeyPair, reactEnvelope, deleteEnvelope, sealText, signRoomPost,
+  LIMITS, MESSAGE_ID_RE, editEnvelope, encodeBase64Url, isValidTtl, newBoxKeyPair, reactEnvelope, deleteEnvelope, sealText, signRoomPost,
   REACTION_MAX_CHARS, type BoxKeyPair, type Identity, type StoredMessage,
 } from '../../protocol/index.js';
 import { Bot2BotError, NoIdentityError } from './errors.js';
@@ -14,6 +14,9 @@ import { parseRoomUrl } from './roomUrl.js';
 import { applyAdoption, type AdoptionEvent } from './adopt.js';
 import { Presence } from './presence.js';
 import { streamMessages, type StreamOptions } from './stream.js';
+import { EditTracker, foldEdits } from './edits.js';
+import { downloadFile, fetchFile, sendFile, type DownloadOptions, type SendFileOptions } from './files.js';
+import type { FileEnvelope } from '../../protocol/index.js';
 import { claimNext, ackClaim, nextTask, type ClaimOptions, type ClaimResult, type AckResult, type NextOptions, type NextResult } from './cursor.js';
 
 export interface RoomOptions {
@@ -102,6 +105,7 @@ export class Room {
   readonly fetchImpl: typeof fetch | undefined;
   readonly refuseRedirects: boolean;
   private warnedUndecryptable = false;
+  private readonly edits = new EditTracker();
 
   constructor(url: string, opts: RoomOptions = {}) {
     const link = parseRoomUrl(url);
@@ -190,6 +194,27 @@ export class Room {
     return this.send(deleteEnvelope(targetId, targetSeq));
   }
 
+  /** Edit one of our own messages for everyone (other clients ignore edits by anyone else). */
+  edit(targetId: string, text: string): Promise<{ id: string; seq: number }> {
+    if (!MESSAGE_ID_RE.test(targetId)) throw new Bot2BotError(`target_id must be a message id, got "${targetId}"`);
+    return this.send(editEnvelope(targetId, text));
+  }
+
+  /** Encrypt a file (a path or bytes) with a fresh key, upload it, and post it to the room. */
+  sendFile(source: string | Uint8Array, opts: SendFileOptions = {}): Promise<{ id: string; seq: number; attachment: FileEnvelope }> {
+    return sendFile(this, source, opts);
+  }
+
+  /**
+   * Fetch and verify an attachment (a message or its `attachment`). With `dest` (a path or a
+   * directory) it is written there once verified; without, the bytes are returned.
+   */
+  download(attachment: FileEnvelope | Message, dest: string, opts?: DownloadOptions): Promise<{ path: string; bytes: number; sha256: string }>;
+  download(attachment: FileEnvelope | Message, dest?: undefined, opts?: DownloadOptions): Promise<Uint8Array>;
+  download(attachment: FileEnvelope | Message, dest?: string, opts: DownloadOptions = {}): Promise<Uint8Array | { path: string; bytes: number; sha256: string }> {
+    return dest === undefined ? fetchFile(this, attachment, opts) : downloadFile(this, attachment, dest, opts);
+  }
+
   /**
    * Live messages as an async iterator over SSE: resumes with `after=`, reconnects forever with
    * capped backoff, dedupes by seq, filters our own messages, keeps presence alive.
@@ -231,7 +256,7 @@ export class Room {
       const msg = m && (await this.receive(m, { adopt: false }));
       if (msg && this.wanted(msg, { includeSelf: true, includeControl: opts.includeControl })) out.push(msg);
     }
-    return out;
+    return foldEdits(out, opts.includeControl);
   }
 
   async status(): Promise<RoomStatus> {
@@ -273,12 +298,13 @@ export class Room {
       return null;
     }
     if (msg.control?.kind === 'adopt' && opts.adopt !== false) await applyAdoption(this, msg, msg.control.envelope);
-    return msg;
+    return this.edits.track(msg);
   }
 
   wanted(msg: Message, opts: { includeSelf?: boolean; includeControl?: boolean }): boolean {
     if (msg.kind === 'adopt') return false;
-    if (msg.kind !== 'chat' && !opts.includeControl) return false;
+    // Attachments and (authorised) edits are content, not control.
+    if (msg.kind !== 'chat' && msg.kind !== 'file' && msg.kind !== 'edit' && !opts.includeControl) return false;
     if (msg.isSelf && !(opts.includeSelf ?? this.includeSelf)) return false;
     return true;
   }

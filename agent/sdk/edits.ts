@@ -1,0 +1,69 @@
+/**
+ * Edit for everyone on the agent side: remember who wrote each message seen, and let an edit
+ * through only when protocol/attachments.ts `editApplies` says its sender may make it.
+ */
+import { describeFile, editApplies, type EditTarget } from '../../protocol/index.js';
+import type { Message } from './message.js';
+
+/** Enough for any room's 2000-message replay window; the oldest are forgotten first. */
+const KNOWN_MAX = 4000;
+
+export class EditTracker {
+  private readonly known = new Map<string, EditTarget>();
+  private readonly dead = new Set<string>();
+
+  /**
+   * Note a decoded message. Returns it (an edit marked `edited`, with `editOf` and the new text),
+   * or null for an edit that must be ignored.
+   */
+  track(m: Message, now: number = Date.now()): Message | null {
+    const c = m.control;
+    if (c?.kind === 'delete') {
+      this.dead.add(c.envelope.target_id);
+      this.known.delete(c.envelope.target_id);
+      return m;
+    }
+    if (c?.kind === 'edit') {
+      const target = this.known.get(c.envelope.target_id);
+      const ok = editApplies(target, { sender: m.sender, verified: m.senderVerified, seq: m.seq }, { dead: this.dead.has(c.envelope.target_id), now });
+      if (!ok) return null;
+      m.edited = true;
+      m.editOf = c.envelope.target_id;
+      m.text = c.envelope.text;
+      return m;
+    }
+    if (m.kind === 'chat' || m.kind === 'file') {
+      const t: EditTarget = { sender: m.sender, verified: m.senderVerified, seq: m.seq, ts: m.ts };
+      if (m.ttlMs) t.ttl_ms = m.ttlMs;
+      this.known.set(m.id, t);
+      if (this.known.size > KNOWN_MAX) this.known.delete(this.known.keys().next().value!);
+    }
+    return m;
+  }
+}
+
+/**
+ * Fold edits into the messages they change (history and transcripts): each target gets the
+ * latest applied edit's text and `edited: true`; the edit events themselves are dropped unless
+ * `keepEdits`.
+ */
+export function foldEdits(messages: Message[], keepEdits = false): Message[] {
+  const byId = new Map(messages.map((m) => [m.id, m]));
+  const out: Message[] = [];
+  for (const m of messages) {
+    if (m.kind === 'edit' && m.editOf) {
+      const target = byId.get(m.editOf);
+      if (target) {
+        target.edited = true;
+        if (target.attachment) {
+          target.attachment = { ...target.attachment, text: m.text };
+          target.text = describeFile(target.attachment);
+        } else target.text = m.text;
+      }
+      if (keepEdits) out.push(m);
+      continue;
+    }
+    out.push(m);
+  }
+  return out;
+}
