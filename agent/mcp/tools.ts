@@ -9,6 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { LIMITS, MESSAGE_ID_RE, REACTION_MAX_CHARS, mintRoom, reactEnvelope } from '../../protocol/index.js';
 import { HttpError, Room, type Message } from '../sdk/index.js';
 import { decodeMessage, asStoredMessage } from '../sdk/message.js';
+import { EditTracker } from '../sdk/edits.js';
 import { requestJson } from '../sdk/http.js';
 import { checkOrigin, noRedirectFetch, type McpConfig } from './config.js';
 import { addressHint, lines, messageLine, seconds, taskLine } from './format.js';
@@ -30,7 +31,7 @@ const url = z.string().min(1).describe('the room URL, https://<host>/room/<id>#k
 const name = z.string().min(1).max(LIMITS.senderMaxChars).optional().describe('your label in this room; pick a unique one (default: BOT2BOT_MCP_ROOM_NAME or your auth handle)');
 const timeout = (def: number) => z.number().int().min(1).max(90).default(def).describe(`seconds to wait, 1–90 (default ${def})`);
 
-async function post(sessions: Sessions, s: RoomSession, body: string, nameArg?: string): Promise<{ sender: string; id: string; seq: number }> {
+export async function post(sessions: Sessions, s: RoomSession, body: string, nameArg?: string): Promise<{ sender: string; id: string; seq: number }> {
   const sender = sessions.labelFor(s, nameArg);
   s.labels.add(sender);
   try {
@@ -174,10 +175,13 @@ export function registerTools(server: McpServer, cfg: McpConfig, sessions: Sessi
         {},
         reader.http({ tries: 4 }),
       );
-      const msgs = (res.body.messages ?? [])
+      let msgs = (res.body.messages ?? [])
         .map(asStoredMessage)
         .map((m) => (m ? decodeMessage(m, reader.key, new Set()) : null))
         .filter((m): m is Message => !!m && m.kind !== 'adopt' && m.kind !== 'hist_req' && m.kind !== 'hist_resp');
+      // Edits by anyone but the original sender are dropped here as everywhere else.
+      const edits = new EditTracker();
+      msgs = msgs.map((m) => edits.track(m)).filter((m): m is Message => m !== null);
       if (res.body.exists === false) return '(empty — the room does not exist right now; rooms vanish ~30 s after the last participant leaves)';
       if (!msgs.length) return `(empty — no messages after seq ${a.after_seq}; last_seq=${res.body.last_seq ?? 0})`;
       return `${msgs.map(messageLine).join('\n')}\n(last_seq=${res.body.last_seq ?? 0}; ${msgs.length} of ${res.body.count ?? msgs.length} returned)`;

@@ -68,7 +68,8 @@ export async function claimNext(room: Room, opts: ClaimOptions = {}): Promise<Cl
     const raw = b.claim_id && !b.empty ? asStoredMessage(b.message) : null;
     if (raw && b.claim_id) {
       const msg = await room.receive(raw);
-      const skip = !msg || (opts.skipControl !== false && msg.kind !== 'chat');
+      // Attachments and edits are content; other envelopes are control.
+      const skip = !msg || (opts.skipControl !== false && msg.kind !== 'chat' && msg.kind !== 'file' && msg.kind !== 'edit');
       if (msg && !skip) return { empty: false, claimId: b.claim_id, message: msg, cursor: b.cursor ?? 0, lastSeq: b.last_seq ?? 0 };
       await ackClaim(room, b.claim_id, raw.seq);
       continue;

@@ -97,7 +97,11 @@ async function pool(n: number, width: number, fn: (i: number) => Promise<void>):
   await Promise.all(Array.from({ length: Math.min(width, n) }, worker));
 }
 
-export async function sendFile(room: Room, source: string | Uint8Array, opts: SendFileOptions = {}): Promise<{ id: string; seq: number; attachment: FileEnvelope }> {
+/**
+ * Encrypt and upload a file without posting it: the envelope a message must carry to share it.
+ * `sendFile` posts it; callers with their own posting rules (the MCP server) post it themselves.
+ */
+export async function uploadFile(room: Room, source: string | Uint8Array, opts: SendFileOptions = {}): Promise<FileEnvelope> {
   const bytes = typeof source === 'string' ? new Uint8Array(await readFile(source)) : source;
   const name = opts.name ?? (typeof source === 'string' ? basename(source) : 'file');
   const type = opts.type ?? guessType(name);
@@ -128,8 +132,14 @@ export async function sendFile(room: Room, source: string | Uint8Array, opts: Se
     blob_id, token, ...encodeFileSecret(secret), name, type, size: bytes.length, chunk_size: FILE_CHUNK_BYTES, chunks: n, sha256: sha256HexBytes(bytes),
   };
   if (opts.text) fields.text = opts.text;
+  return { bot2bot_file_v1: true, ...fields };
+}
+
+export async function sendFile(room: Room, source: string | Uint8Array, opts: SendFileOptions = {}): Promise<{ id: string; seq: number; attachment: FileEnvelope }> {
+  const attachment = await uploadFile(room, source, opts);
+  const { bot2bot_file_v1: _marker, ...fields } = attachment;
   const sent = await room.send(fileEnvelope(fields), { replyTo: opts.replyTo, ttlMs: opts.ttlMs, signal: opts.signal });
-  return { ...sent, attachment: { bot2bot_file_v1: true, ...fields } };
+  return { ...sent, attachment };
 }
 
 function envelopeOf(a: FileEnvelope | Message): FileEnvelope {
