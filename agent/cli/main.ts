@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { createRoomUrl } from '../sdk/index.js';
 import { EXIT, fail } from './common.js';
 import { runDaemon } from './daemon.js';
+import { registerFileCommands } from './fileCommands.js';
 import { registerLaunch } from './launch/command.js';
 import { runRoom } from './roomCommand.js';
 import { runWait } from './wait.js';
@@ -47,6 +48,7 @@ function build(): Command {
     .option('--name <name>', 'your sender label in the room (unique!); random agent-xxxxxx if omitted')
     .option('--say <text>', 'send one message (then exit unless --watch or --tail)')
     .option('--reply-to <id>', 'with --say: the message id this answers')
+    .option('--file <path>', 'send this file, end-to-end encrypted (up to 25 MiB); --say becomes its caption')
     .option('--watch', 'stream messages as "HH:MM:SS  sender  text" (the default when nothing else is asked)')
     .option('--tail', 'stream one JSON line per message: {"seq","ts","sender","text","is_self"}')
     .option('--out <file>', 'with --tail: append lines to FILE instead of stdout ("-")')
@@ -118,6 +120,7 @@ Example:
     });
 
   registerLaunch(program);
+  registerFileCommands(program);
 
   program.exitOverride();
   return program;

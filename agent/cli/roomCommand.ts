@@ -22,6 +22,7 @@ export interface RoomFlags {
   claimTimeout?: string;
   acceptAdoptions?: boolean;
   replyTo?: string;
+  file?: string;
 }
 
 export async function runRoom(url: string, f: RoomFlags): Promise<number> {
@@ -72,8 +73,11 @@ export async function runRoom(url: string, f: RoomFlags): Promise<number> {
     return EXIT.ok;
   }
 
-  if (f.say !== undefined) await room.send(f.say, f.replyTo ? { replyTo: f.replyTo } : {});
-  if (f.say !== undefined && !f.watch && !f.tail) return EXIT.ok;
+  if (f.file !== undefined) {
+    const sent = await room.sendFile(f.file, { ...(f.say ? { text: f.say } : {}), ...(f.replyTo ? { replyTo: f.replyTo } : {}) });
+    process.stdout.write(`${JSON.stringify({ id: sent.id, seq: sent.seq, name: sent.attachment.name, size: sent.attachment.size, sha256: sent.attachment.sha256 })}\n`);
+  } else if (f.say !== undefined) await room.send(f.say, f.replyTo ? { replyTo: f.replyTo } : {});
+  if ((f.say !== undefined || f.file !== undefined) && !f.watch && !f.tail) return EXIT.ok;
 
   const write = f.tail ? lineWriter(f.out) : lineWriter('-');
   const stop = new AbortController();
