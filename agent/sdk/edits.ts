@@ -11,6 +11,17 @@ const KNOWN_MAX = 4000;
 export class EditTracker {
   private readonly known = new Map<string, EditTarget>();
   private readonly dead = new Set<string>();
+  /** Attachments seen, by message id: a delete for everyone frees the blob with its token. */
+  private readonly files = new Map<string, { blob_id: string; token: string }>();
+
+  attachmentOf(id: string): { blob_id: string; token: string } | undefined {
+    return this.files.get(id);
+  }
+
+  rememberFile(id: string, file: { blob_id: string; token: string }): void {
+    this.files.set(id, { blob_id: file.blob_id, token: file.token });
+    if (this.files.size > KNOWN_MAX) this.files.delete(this.files.keys().next().value!);
+  }
 
   /**
    * Note a decoded message. Returns it (an edit marked `edited`, with `editOf` and the new text),
@@ -37,6 +48,7 @@ export class EditTracker {
       if (m.ttlMs) t.ttl_ms = m.ttlMs;
       this.known.set(m.id, t);
       if (this.known.size > KNOWN_MAX) this.known.delete(this.known.keys().next().value!);
+      if (m.attachment) this.rememberFile(m.id, m.attachment);
     }
     return m;
   }

@@ -180,3 +180,8 @@ export async function downloadFile(room: Room, attachment: FileEnvelope | Messag
   await rename(tmp, path);
   return { path, bytes: bytes.length, sha256: env.sha256 };
 }
+
+/** Free an attachment's blob at the relay (its message was deleted for everyone). */
+export async function freeBlob(room: Room, file: { blob_id: string; token: string }): Promise<void> {
+  await rawRequest(room, 'free', `${room.apiBase}/blobs/${file.blob_id}`, { method: 'DELETE', headers: { [BLOB_TOKEN_HEADER]: file.token } }, [404]);
+}

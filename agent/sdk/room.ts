@@ -15,7 +15,7 @@ import { applyAdoption, type AdoptionEvent } from './adopt.js';
 import { Presence } from './presence.js';
 import { streamMessages, type StreamOptions } from './stream.js';
 import { EditTracker, foldEdits } from './edits.js';
-import { downloadFile, fetchFile, sendFile, type DownloadOptions, type SendFileOptions } from './files.js';
+import { downloadFile, fetchFile, freeBlob, sendFile, type DownloadOptions, type SendFileOptions } from './files.js';
 import type { FileEnvelope } from '../../protocol/index.js';
 import { claimNext, ackClaim, nextTask, type ClaimOptions, type ClaimResult, type AckResult, type NextOptions, type NextResult } from './cursor.js';
 
@@ -191,6 +191,8 @@ export class Room {
   /** Ask every client to hide a message (shared-key authority: any key holder may). */
   deleteMessage(targetId: string, targetSeq?: number): Promise<{ id: string; seq: number }> {
     if (!MESSAGE_ID_RE.test(targetId)) throw new Bot2BotError(`target_id must be a message id, got "${targetId}"`);
+    const file = this.edits.attachmentOf(targetId);
+    if (file) void freeBlob(this, file).catch(() => undefined);
     return this.send(deleteEnvelope(targetId, targetSeq));
   }
 
@@ -201,8 +203,10 @@ export class Room {
   }
 
   /** Encrypt a file (a path or bytes) with a fresh key, upload it, and post it to the room. */
-  sendFile(source: string | Uint8Array, opts: SendFileOptions = {}): Promise<{ id: string; seq: number; attachment: FileEnvelope }> {
-    return sendFile(this, source, opts);
+  async sendFile(source: string | Uint8Array, opts: SendFileOptions = {}): Promise<{ id: string; seq: number; attachment: FileEnvelope }> {
+    const sent = await sendFile(this, source, opts);
+    this.edits.rememberFile(sent.id, sent.attachment);
+    return sent;
   }
 
   /**

@@ -64,6 +64,18 @@ describe('attachments in the TypeScript SDK', () => {
     expect(readdirSync(dir.path).some((f) => f.includes('.part-'))).toBe(false);
   });
 
+  it('deleting a file message for everyone frees its blob at the relay', async () => {
+    const url = roomOn(r.url);
+    const alice = new Room(url, { name: 'alice', ...quiet });
+    const sent = await alice.sendFile(randomBytes(2000), { name: 'gone.bin' });
+    const chunk = `${r.url}/api/rooms/${alice.roomId}/blobs/${sent.attachment.blob_id}/chunks/0`;
+    expect((await fetch(chunk)).status).toBe(200);
+    await alice.deleteMessage(sent.id);
+    const deadline = Date.now() + 5000;
+    while ((await fetch(chunk)).status !== 404 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    expect((await fetch(chunk)).status).toBe(404);
+  });
+
   it('an empty file and a name with a path round-trip safely', async () => {
     const url = roomOn(r.url);
     const alice = new Room(url, { name: 'alice', ...quiet });
