@@ -24,6 +24,8 @@ export const ERR = {
   badSignature: 'bad or missing signature',
   sigFailuresExhausted: 'too many failed signature checks from this address; retry after Retry-After seconds',
   staleClaim: 'stale or unknown claim',
+  /** An optimistic post (`expected_last_seq`) lost the race: this relay's own string. */
+  roomMovedOn: 'room has moved on: last_seq differs from expected_last_seq',
 
   invalidHandleRegister: 'invalid handle (regex: ^[a-z0-9][a-z0-9_-]{1,31}$)',
   handleReserved: 'handle reserved',
@@ -77,6 +79,11 @@ export const ERR = {
   invalidJson: 'invalid JSON body',
   bodyTooLarge: 'request body too large',
   unsupportedMediaType: 'expected Content-Type: application/json',
+  // Per-address shares under the global fuses: one address's refusal, not everyone's.
+  roomQuota: 'too many rooms created from this address — try again later',
+  roomBufferQuota: 'room buffer share of this address used up — try again later',
+  dmBufferQuota: 'DM buffer share of this address used up — try again later',
+  identityQuota: 'too many new identities from this address — try again later',
 } as const;
 export type ErrorText = (typeof ERR)[keyof typeof ERR];
 

@@ -118,4 +118,7 @@ export const RETRY_AFTER_S = {
   roomCap: 60,
   byteFuse: 60,
   identityCap: 3600,
+  roomQuota: 30,
+  bufferQuota: 60,
+  identityQuota: 3600,
 } as const;

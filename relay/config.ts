@@ -78,6 +78,18 @@ export interface RelayLimits {
   /** Longest a blob lives (never past the 24 h replay window its message lives in). */
   blobTtlMs: number;
   blobsPerRoomMax: number;
+  /** Bytes one room may count against the room buffer fuse; over it, its oldest messages go. */
+  roomBytesPerRoom: number;
+  /** Bytes of buffered room messages one client address may have live; over it, 429. */
+  roomBytesPerIp: number;
+  /** Live rooms one address may have created, once the relay holds half its room cap; over it, 429. */
+  roomsPerIp: number;
+  /** Bytes of DM envelopes one client address may have in inboxes; over it, 429. */
+  dmBytesPerIp: number;
+  /** New identities one client address may register per rolling 24 hours; over it, 429. */
+  identitiesPerIpPerDay: number;
+  /** At the identity cap, identities never used since registration yield after this long. */
+  identityUnusedGcMs: number;
 }
 
 export interface RelayConfig {
@@ -104,6 +116,14 @@ export interface RelayConfig {
   /** Public base URL, used in docs and llms.txt; defaults to the request's own origin. */
   publicBaseUrl: string | null;
   redisUrl: string | null;
+  /** Prometheus metrics: `/metrics` on the public port needs this bearer token; unset, it is 404. */
+  metricsToken: string | null;
+  /** A separate listener for `/metrics` only (null: none), on metricsHost (loopback by default). */
+  metricsPort: number | null;
+  metricsHost: string;
+  /** Where the relay's code can be fetched and which commit it is, shown on `/source`. */
+  sourceRepoUrl: string | null;
+  sourceCommit: string | null;
   limits: RelayLimits;
 }
 
@@ -159,6 +179,12 @@ export function defaultLimits(): RelayLimits {
     blobGlobalMaxBytes: 256 * 1024 * 1024,
     blobTtlMs: LIMITS.replayMaxAgeMs,
     blobsPerRoomMax: 256,
+    roomBytesPerRoom: 32 * 1024 * 1024,
+    roomBytesPerIp: 64 * 1024 * 1024,
+    roomsPerIp: 16,
+    dmBytesPerIp: 64 * 1024 * 1024,
+    identitiesPerIpPerDay: 100,
+    identityUnusedGcMs: 7 * 24 * 60 * 60 * 1000,
   };
 }
 
@@ -177,6 +203,11 @@ export function defaultConfig(overrides: Partial<Omit<RelayConfig, 'limits'>> & 
     allowedOrigins: null,
     publicBaseUrl: null,
     redisUrl: null,
+    metricsToken: null,
+    metricsPort: null,
+    metricsHost: '127.0.0.1',
+    sourceRepoUrl: null,
+    sourceCommit: null,
     ...rest,
     limits: withPostBudget({ ...defaultLimits(), ...limits }, limits),
   };
@@ -237,6 +268,12 @@ const ENV_LIMITS: Record<string, keyof RelayLimits> = {
   BLOB_GLOBAL_MAX_BYTES: 'blobGlobalMaxBytes',
   BLOB_TTL_MS: 'blobTtlMs',
   BLOB_ROOM_MAX_COUNT: 'blobsPerRoomMax',
+  ROOM_MAX_BYTES: 'roomBytesPerRoom',
+  ROOM_IP_MAX_BYTES: 'roomBytesPerIp',
+  ROOMS_PER_IP: 'roomsPerIp',
+  DM_IP_MAX_BYTES: 'dmBytesPerIp',
+  IDENTITIES_PER_IP_PER_DAY: 'identitiesPerIpPerDay',
+  IDENTITY_UNUSED_GC_MS: 'identityUnusedGcMs',
 };
 
 /** Documented in the README's configuration table; unknown values fail loudly at start. */
@@ -259,6 +296,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig
   for (const o of origins ?? []) if (!isOrigin(o)) throw new Error(`ALLOWED_ORIGINS must list origins like https://example.org, got "${o}"`);
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+  const metricsPort = env.METRICS_PORT ? Number(env.METRICS_PORT) : null;
+  if (metricsPort !== null && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) throw new Error(`METRICS_PORT must be a port number, got "${env.METRICS_PORT}"`);
+  const sourceCommit = env.SOURCE_COMMIT || null;
+  if (sourceCommit !== null && !/^[0-9a-f]{7,64}$/.test(sourceCommit)) throw new Error(`SOURCE_COMMIT must be a git commit id (hex), got "${sourceCommit}"`);
   return defaultConfig({
     port,
     host: env.HOST || '127.0.0.1',
@@ -272,6 +313,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig
     allowedOrigins: origins,
     publicBaseUrl: env.PUBLIC_BASE_URL || null,
     redisUrl: env.REDIS_URL || null,
+    metricsToken: env.METRICS_TOKEN || null,
+    metricsPort,
+    metricsHost: env.METRICS_HOST || '127.0.0.1',
+    sourceRepoUrl: env.SOURCE_REPO_URL || null,
+    sourceCommit,
     limits,
   });
 }

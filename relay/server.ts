@@ -22,6 +22,7 @@ import { IdentityRegistry } from './identity/registry.js';
 import { SigFailureBudget } from './identity/sigFailureBudget.js';
 import { Counter, RateLimiter, refillMs } from './limits/rateLimit.js';
 import { RouteBuckets } from './limits/routeBuckets.js';
+import { startMetrics } from './metrics/setup.js';
 import { createStores } from './rooms/createBackend.js';
 import { Hub } from './rooms/hub.js';
 import { blobLimits, createBlobStore } from './blobs/createBlobStore.js';
@@ -31,6 +32,8 @@ import { blobRoutes } from './routes/blobs.js';
 import { dmRoutes } from './routes/dm.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { sourceRoutes } from './routes/source.js';
 import { identityRoutes } from './routes/identity.js';
 import { supportRoutes } from './routes/support.js';
 import { roomRoutes } from './routes/rooms.js';
@@ -44,6 +47,8 @@ export interface Relay {
   readonly router: Router;
   /** Attachment ciphertext (relay/blobs). */
   readonly blobs: BlobStore;
+  /** The separate metrics listener's URL once listening (METRICS_PORT), else ''. */
+  metricsUrl: string;
   /** http://host:port once listening. */
   url: string;
   port: number;
@@ -92,6 +97,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const conns = new ConnectionCap(limits.connectionsPerIp, ipRule);
   const streams = new StreamRegistry(config.limits);
   const router = new Router(config.limits.bodyBytes, limits.bodyIdleTimeoutMs, (bucket, ip) => routeBuckets.take(bucket, ip, now()));
+  const metrics = startMetrics(config, deps, router, streams);
   router.add(
     ...roomRoutes(deps, answers),
     ...blobRoutes(deps, blobs, blobLimits(config)),
@@ -101,6 +107,8 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     ...agentRoutes(deps),
     ...supportRoutes(deps),
     ...healthRoutes(deps, () => streams.count),
+    ...metricsRoutes(metrics?.metrics ?? null, config.metricsToken),
+    ...sourceRoutes(deps),
   );
   router.add(...docsRoutes(deps, router));
   // identityRoutes loaded DATA_DIR above; now merge with the identities the cluster knows.
@@ -125,12 +133,17 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     if (matched !== null && matched !== 405) {
       // The access log names the route pattern: never a room id, handle, query or body.
       accessLog?.line(method, matched.route.path);
+      if (metrics && !matched.route.raw) metrics.metrics.track(res, method, matched.route.path);
       router.dispatch(matched, req, res, q === -1 ? '' : raw.slice(q + 1), raw, ip);
       return;
     }
     accessLog?.line(method, matched === 405 ? '(method not allowed)' : '(unmatched)');
-    if (matched === 405) return sendError(res, 405, ERR.methodNotAllowed);
+    if (matched === 405) {
+      metrics?.metrics.reject('http', 405, ERR.methodNotAllowed);
+      return sendError(res, 405, ERR.methodNotAllowed);
+    }
     if ((method === 'GET' || method === 'HEAD') && !path.startsWith('/api/') && staticFiles?.serve(req, res, path)) return;
+    metrics?.metrics.reject('http', 404, ERR.notFound);
     sendError(res, 404, ERR.notFound);
   };
 
@@ -176,6 +189,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     deps,
     router,
     blobs,
+    metricsUrl: '',
     url: '',
     port: 0,
     listen: () =>
@@ -189,6 +203,8 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
           relay.url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${addr.port}`;
           resolve();
         });
+      }).then(async () => {
+        relay.metricsUrl = (await metrics?.listen()) ?? '';
       }),
     async close() {
       clearInterval(janitor);
@@ -197,6 +213,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
       hub.closeAll();
       deps.identities.flush();
       accessLog?.flush();
+      await metrics?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

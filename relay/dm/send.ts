@@ -69,8 +69,10 @@ export async function sendDm(deps: RelayDeps, ip: string, rawHandle: string | un
     ts: now,
   };
   // The byte fuse is checked inside add(), atomically with the store when inboxes are shared.
-  const env = await reg.inboxes.add(to, draft, Math.max(recipient.inbox_seq, now + 1), deps.config.limits.dmBufferBytesMax, now);
-  if (!env) throw new HttpError(503, ERR.dmBufferFull, RETRY_AFTER_S.byteFuse);
+  const { dmBufferBytesMax: maxBytes, dmBytesPerIp: perSenderBytes } = deps.config.limits;
+  const env = await reg.inboxes.add(to, draft, Math.max(recipient.inbox_seq, now + 1), { maxBytes, perSenderBytes, sender: ip }, now);
+  if (env === 'fuse') throw new HttpError(503, ERR.dmBufferFull, RETRY_AFTER_S.byteFuse);
+  if (env === 'quota') throw new HttpError(429, ERR.dmBufferQuota, RETRY_AFTER_S.bufferQuota);
   reg.inboxSeqUsed(recipient, env.seq);
   return { id: env.id, seq: env.seq };
 }

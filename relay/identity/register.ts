@@ -87,15 +87,19 @@ export function register(deps: RelayDeps, ip: string, authorization: string | un
     return { handle, registered_at: existing.registered_at };
   }
 
-  if (reg.size >= deps.config.limits.identitiesMax) {
-    reg.collectGarbage(now);
-    if (reg.size >= deps.config.limits.identitiesMax) throw new HttpError(503, ERR.identityCap, RETRY_AFTER_S.identityCap);
+  const { identitiesMax, identitiesPerIpPerDay, identityUnusedGcMs } = deps.config.limits;
+  // Checked before the cap: an address that used its share is told so, not that the relay is full.
+  if (!reg.registrations.allows(ip, now, identitiesPerIpPerDay)) throw new HttpError(429, ERR.identityQuota, RETRY_AFTER_S.identityQuota);
+  if (reg.size >= identitiesMax) {
+    reg.collectGarbage(now, identityUnusedGcMs, reg.size - identitiesMax + 1);
+    if (reg.size >= identitiesMax) throw new HttpError(503, ERR.identityCap, RETRY_AFTER_S.identityCap);
   }
   const sig = checkSignature(deps, ip, b, handle, boxPub, signPub, now);
   if (sig !== 'ok') {
     const [status, text] = SIG_ERRORS[sig];
     throw new HttpError(status, text);
   }
+  reg.registrations.record(ip, now);
   const record: IdentityRecord = { handle, box_pub: boxPub, sign_pub: signPub, registered_at: now, meta: bioOf(b.meta), last_seen_at: now, inbox_seq: 0 };
   reg.put(record);
   return { handle, registered_at: now };

@@ -10,6 +10,7 @@ import { MemoryInboxes } from '../dm/memoryInboxes.js';
 import { HttpError } from '../http/respond.js';
 import { NativeVerifier, sha256HexNative } from './nativeSig.js';
 import { NonceCache } from './nonceCache.js';
+import { RegistrationQuota } from './registrationQuota.js';
 import { JsonFile } from './persist.js';
 import type { IdentityMirror } from './sharedIdentities.js';
 import type { IdentityRecord, IdentityService, SenderFields } from './types.js';
@@ -28,6 +29,8 @@ export class IdentityRegistry implements IdentityService {
   readonly dmEnvelopes = new NonceCache(LIMITS.dmEnvelopeCacheMax);
   /** SHA-256 for the signed texts, natively. */
   readonly hash = sha256HexNative;
+  /** New identities per client address in the last 24 hours (node-local, RAM only). */
+  readonly registrations = new RegistrationQuota();
   /** Set in a cluster: registrations are written through to the other nodes (sharedIdentities.ts). */
   mirror: IdentityMirror | null = null;
   /**
@@ -157,18 +160,39 @@ export class IdentityRegistry implements IdentityService {
 
   /**
    * Free room under the identity cap: drop identities inactive for 180 days or more that have no
-   * live profile. Returns how many went.
+   * live profile. When that frees fewer than `want`, identities never used since they were
+   * registered, at least `unusedMs` ago and without a live profile, yield too, oldest first and
+   * in a batch (1% of the registry): handles taken in bulk and left unused must not keep every
+   * newcomer out for half a year. Returns how many went.
    */
-  collectGarbage(now: number): number {
+  collectGarbage(now: number, unusedMs = Infinity, want = 0): number {
     let n = 0;
     for (const [h, r] of this.records) {
       if (now - Math.max(r.last_seen_at, r.registered_at) < LIMITS.identityGcInactiveMs) continue;
       if (this.profiles.hasLive(h, now)) continue;
-      this.remove(h);
-      if (this.mirror) this.collected.add(h);
+      this.collect(h);
+      n++;
+    }
+    if (n >= want || !Number.isFinite(unusedMs)) return n;
+    const unused: IdentityRecord[] = [];
+    for (const [h, r] of this.records) {
+      // `touch` moves last_seen_at at most once a minute: within that, it was never used again.
+      if (r.last_seen_at - r.registered_at > 60_000 || now - r.registered_at < unusedMs) continue;
+      if (this.profiles.hasLive(h, now)) continue;
+      unused.push(r);
+    }
+    unused.sort((a, b) => a.registered_at - b.registered_at);
+    const batch = Math.max(want - n, Math.ceil(this.records.size / 100));
+    for (const r of unused.slice(0, batch)) {
+      this.collect(r.handle);
       n++;
     }
     return n;
+  }
+
+  private collect(handle: string): void {
+    this.remove(handle);
+    if (this.mirror) this.collected.add(handle);
   }
 
   /**

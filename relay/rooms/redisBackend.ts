@@ -18,7 +18,7 @@ import { checkPersistence, openRedis, parseRedisUrl } from './redis/connect.js';
 import { EventStream } from './redis/events.js';
 import { SCRIPTS, type ScriptName } from './redis/scripts.js';
 import type {
-  AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
+  AckOutcome, AppendOutcome, EnsureOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
 import { storedMessage } from './types.js';
 import { OutFrame } from './subscriber.js';
@@ -136,22 +136,24 @@ export class RedisBackend implements RoomBackend {
     return [this.prefix, this.channel, now, LIMITS.replayMaxAgeMs, LIMITS.replayMaxMessages, LIMITS.messageOverheadBytes, this.limits.roomsMax, HIGH_WATER_MS];
   }
 
-  async ensure(roomId: string, now: number): Promise<boolean> {
-    return (await this.run('ensure', now, roomId)) === 1;
+  async ensure(roomId: string, now: number): Promise<EnsureOutcome> {
+    return (await this.run('ensure', now, roomId)) === 1 ? 'ok' : 'room_cap';
   }
 
   async exists(roomId: string): Promise<boolean> {
     return (await this.cmd.exists(`${this.prefix}r:${roomId}:meta`)) === 1;
   }
 
-  async append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): Promise<AppendOutcome> {
+  async append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number, _owner?: string, expectedLastSeq?: number): Promise<AppendOutcome> {
     // The seq is Redis's to assign: everything else, in the same field order as in memory.
     const { seq: _unassigned, ...body } = storedMessage(0, draft, uuid(), now);
     const ttl = body.ttl_ms ?? 0;
     // The script prepends {"seq":N, so the stored JSON keeps the memory backend's field order.
     const rest = JSON.stringify(body).slice(1);
     const bytes = draft.ciphertext.length + LIMITS.messageOverheadBytes;
-    const out = (await this.run('append', now, roomId, bytes, signed ? 1 : 0, lock ? 1 : 0, rest, ttl, this.limits.roomBufferBytesMax)) as string[];
+    const expected = expectedLastSeq === undefined ? -1 : expectedLastSeq;
+    const out = (await this.run('append', now, roomId, bytes, signed ? 1 : 0, lock ? 1 : 0, rest, ttl, this.limits.roomBufferBytesMax, this.limits.roomBytesPerRoom, expected)) as string[];
+    if (out[0] === 'moved_on') return { ok: false, reason: 'moved_on', lastSeq: Number(out[1]) };
     if (out[0] !== 'ok') return { ok: false, reason: out[0] as 'room_cap' | 'byte_fuse' | 'needs_sig' | 'locked' };
     return { ok: true, message: JSON.parse(out[1]!) as StoredMessage, locked: out[2] === '1' };
   }

@@ -14,6 +14,7 @@
  * Layout, with P the prefix and <id> a room id:
  *   P rooms            zset  room id -> lastActive
  *   P bytes            int   buffered bytes across all rooms (the byte fuse)
+ *   P roombytes        zset  room id -> its buffered bytes (who yields first at the fuse)
  *   P r:<id>:meta      hash  createdAt, lastActive, signedOnly (0/1), bytes
  *   P r:<id>:seq       int   last seq issued; kept for a while after eviction (high-water mark)
  *   P r:<id>:buf       zset  seq -> message JSON (the replay buffer)
@@ -34,6 +35,7 @@ local ROOMSMAX = tonumber(ARGV[7])
 local HW = tonumber(ARGV[8])
 local ROOMS = P .. 'rooms'
 local BYTES = P .. 'bytes'
+local ROOMBYTES = P .. 'roombytes'
 
 local function rk(id, s) return P .. 'r:' .. id .. ':' .. s end
 local function fmt(n) return string.format('%.0f', n) end
@@ -48,7 +50,19 @@ local function dropEntries(id, entries)
   if total > 0 then
     redis.call('HINCRBY', rk(id, 'meta'), 'bytes', -total)
     redis.call('DECRBY', BYTES, total)
+    redis.call('ZINCRBY', ROOMBYTES, -total, id)
   end
+end
+
+-- Drop a room's oldest n messages; returns how many went.
+local function dropOldest(id, n)
+  local buf = rk(id, 'buf')
+  local head = redis.call('ZRANGE', buf, 0, n - 1)
+  if #head > 0 then
+    dropEntries(id, head)
+    redis.call('ZREMRANGEBYRANK', buf, 0, #head - 1)
+  end
+  return #head
 end
 
 -- The replay rules: older than MAXAGE, more than MAXMSG, or past their own ttl_ms.
@@ -112,6 +126,7 @@ local function evict(id)
   delPerNode(id, 'busyn', 'busy:')
   redis.call('DEL', meta, rk(id, 'buf'), rk(id, 'ttl'), rk(id, 'hb'), rk(id, 'hbk'))
   redis.call('ZREM', ROOMS, id)
+  redis.call('ZREM', ROOMBYTES, id)
   redis.call('PEXPIRE', rk(id, 'seq'), HW)
   redis.call('PUBLISH', CHAN, 'e' .. id)
 end
@@ -143,6 +158,7 @@ local function ensure(id, now)
   if last > start then start = last end
   redis.call('SET', rk(id, 'seq'), fmt(start))
   redis.call('ZADD', ROOMS, fmt(now), id)
+  redis.call('ZADD', ROOMBYTES, 0, id)
   return true
 end
 

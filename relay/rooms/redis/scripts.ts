@@ -4,7 +4,11 @@
  */
 import { LUA_COMMON } from './luaCommon.js';
 
-/** ARGV[9..]: room, bytes, signed, lock, message JSON after its opening brace, ttl_ms, byte cap. */
+/**
+ * ARGV[9..]: room, bytes, signed, lock, message JSON after its opening brace, ttl_ms, byte cap,
+ * one room's byte share, expected last_seq (-1: none). At the byte cap the rooms holding the
+ * most give up their oldest messages, down to 90 % of it, before a post is refused.
+ */
 const APPEND = `
 local id = ARGV[9]
 local nb = tonumber(ARGV[10])
@@ -13,24 +17,54 @@ local lock = ARGV[12] == '1'
 local rest = ARGV[13]
 local ttl = tonumber(ARGV[14])
 local bytesMax = tonumber(ARGV[15])
+local roomMax = tonumber(ARGV[16])
+local expected = tonumber(ARGV[17] or '-1')
+-- A conditional post to a missing room must not create it just to refuse.
+if expected > 0 and not exists(id) then return {'moved_on', '0'} end
 if not ensure(id, NOW) then return {'room_cap'} end
-if tonumber(redis.call('GET', BYTES) or '0') + nb > bytesMax then return {'byte_fuse'} end
+if nb > bytesMax then return {'byte_fuse'} end
 local meta = rk(id, 'meta')
 local so = redis.call('HGET', meta, 'signedOnly') == '1'
+if not so and lock and not signed then return {'needs_sig'} end
+if so and not signed then return {'locked'} end
+if expected >= 0 then
+  -- Checked and appended in one script: no other node's post can land in between.
+  prune(id, NOW)
+  local last = seqAt(rk(id, 'buf'), -1)
+  if tonumber(last) ~= expected then return {'moved_on', fmt(tonumber(last))} end
+end
+-- Only a post that will be stored makes other rooms yield.
+if tonumber(redis.call('GET', BYTES) or '0') + nb > bytesMax then
+  local goal = math.floor(bytesMax * 0.9) - nb
+  local function total() return tonumber(redis.call('GET', BYTES) or '0') end
+  while total() > goal do
+    -- The largest room gives up its oldest messages until it is no longer the largest.
+    local top = redis.call('ZREVRANGE', ROOMBYTES, 0, 1, 'WITHSCORES')
+    if #top == 0 or dropOldest(top[1], 1) == 0 then break end
+    local second = tonumber(top[4] or '0')
+    while total() > goal and tonumber(redis.call('ZSCORE', ROOMBYTES, top[1]) or '0') >= second do
+      if dropOldest(top[1], 1) == 0 then break end
+    end
+  end
+  if total() + nb > bytesMax then return {'byte_fuse'} end
+end
 local lockedNow = false
 if not so and lock then
-  if not signed then return {'needs_sig'} end
   so = true
   lockedNow = true
   redis.call('HSET', meta, 'signedOnly', '1')
 end
-if so and not signed then return {'locked'} end
+-- A room over its own share yields its oldest messages to the new one.
+while tonumber(redis.call('HGET', meta, 'bytes') or '0') + nb > roomMax do
+  if dropOldest(id, 1) == 0 then break end
+end
 local seq = redis.call('INCR', rk(id, 'seq'))
 local json = '{"seq":' .. fmt(seq) .. ',' .. rest
 redis.call('ZADD', rk(id, 'buf'), fmt(seq), json)
 if ttl > 0 then redis.call('ZADD', rk(id, 'ttl'), fmt(NOW + ttl), fmt(seq)) end
 redis.call('HINCRBY', meta, 'bytes', nb)
 redis.call('INCRBY', BYTES, nb)
+redis.call('ZINCRBY', ROOMBYTES, nb, id)
 bump(id, NOW)
 prune(id, NOW)
 -- Published from inside the script: every node's subscriber sees one room's events in exactly
