@@ -983,6 +983,9 @@ def _consume_rich(room: Room, marker: str, msg: Message) -> bool:
             return True
         t = room.__dict__.setdefault("_edit_known", {}).get(target_id)
         if t is None:
+            _prime_edits(room, msg.seq)
+            t = room.__dict__["_edit_known"].get(target_id)
+        if t is None or target_id in dead:
             return True
         sender, verified, seq, ts, ttl_ms = t
         # Same label (anonymous) or same relay-verified @handle (signed), after the target, still alive.
@@ -993,6 +996,37 @@ def _consume_rich(room: Room, marker: str, msg: Message) -> bool:
         msg.text, msg.edited, msg.edit_of = text, True, target_id
         return False
     return True
+
+
+def _prime_edits(room: Room, before_seq: int) -> None:
+    """Learn who wrote the retained messages before ``before_seq`` (a stream that started after
+    them can then judge their edits). Reads at most 4 transcript pages, at most once a minute."""
+    now = time.time()
+    if now - room.__dict__.get("_edit_primed_at", 0.0) < 60:
+        return
+    room.__dict__["_edit_primed_at"] = now
+    after = 0
+    for _ in range(4):
+        try:
+            raw = room._get("/transcript", {"after": after, "limit": 500}).get("messages") or []
+        except Exception:  # noqa: BLE001 - best effort: an unknown target just takes no edit
+            return
+        for obj in raw:
+            m = room._decode(obj)
+            if m.seq >= before_seq:
+                return
+            marker = control_marker(m.text)
+            if marker is None:
+                _note_target(room, m)
+            elif marker == FILE_MARKER and _parse_file(json.loads(m.text or "{}")) is not None:
+                _note_target(room, m)
+            elif marker == DELETE_MARKER:
+                target = json.loads(m.text or "{}").get("target_id")
+                if isinstance(target, str):
+                    room.__dict__.setdefault("_edit_dead", set()).add(target)
+        if len(raw) < 500:
+            return
+        after = int(raw[-1].get("seq") or 0)
 
 
 def _fold_edits(msgs: list[Message]) -> list[Message]:

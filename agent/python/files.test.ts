@@ -103,7 +103,7 @@ print(json.dumps({'id': mine['id']}))
     await ts.edit(first.id, 'version 2');
     const hist = await new Room(url, { name: 'ts-reader', ...quiet }).history();
     expect(hist.map((m) => [m.text, m.edited ?? false])).toEqual([['version 2', true], ['py version 2', true]]);
-    const stream = await take(new Room(url, { name: 'ts-reader2', ...quiet }).stream(), 4);
+    const stream = await take(new Room(url, { name: 'ts-reader2', ...quiet }).stream({ backlog: true }), 4);
     expect(stream.map((m) => m.text)).toEqual(['version 1', 'py version 1', 'py version 2', 'version 2']);
 
     const py2 = await py(

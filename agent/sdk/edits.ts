@@ -14,6 +14,12 @@ export class EditTracker {
   /** Attachments seen, by message id: a delete for everyone frees the blob with its token. */
   private readonly files = new Map<string, { blob_id: string; token: string }>();
 
+  /** An edit whose target this tracker has never seen (a stream that started after it). */
+  needsTarget(m: Message): boolean {
+    const c = m.control;
+    return c?.kind === 'edit' && !this.known.has(c.envelope.target_id) && !this.dead.has(c.envelope.target_id);
+  }
+
   attachmentOf(id: string): { blob_id: string; token: string } | undefined {
     return this.files.get(id);
   }
@@ -78,4 +84,32 @@ export function foldEdits(messages: Message[], keepEdits = false): Message[] {
     out.push(m);
   }
   return out;
+}
+
+/** Transcript pages read at most to learn the targets of edits: the relay keeps 2000 messages. */
+const PRIME_PAGES = 4;
+const PRIME_INTERVAL_MS = 60_000;
+
+/**
+ * Learn who wrote the retained messages before `beforeSeq`, so that an edit of a message sent
+ * before this Room started listening can be judged. At most once a minute.
+ */
+export async function primeEdits(
+  tracker: EditTracker & { primedAt?: number },
+  readPage: (after: number) => Promise<Message[]>,
+  beforeSeq: number,
+  now: number = Date.now(),
+): Promise<void> {
+  if (tracker.primedAt !== undefined && now - tracker.primedAt < PRIME_INTERVAL_MS) return;
+  tracker.primedAt = now;
+  let after = 0;
+  for (let page = 0; page < PRIME_PAGES; page++) {
+    const msgs = await readPage(after);
+    for (const m of msgs) {
+      if (m.seq >= beforeSeq) return;
+      tracker.track(m);
+    }
+    if (msgs.length < 500) return;
+    after = msgs[msgs.length - 1]!.seq;
+  }
 }

@@ -15,7 +15,7 @@ import { parseRoomUrl } from './roomUrl.js';
 import { applyAdoption, type AdoptionEvent } from './adopt.js';
 import { Presence } from './presence.js';
 import { streamMessages, type StreamOptions } from './stream.js';
-import { EditTracker, foldEdits } from './edits.js';
+import { EditTracker, foldEdits, primeEdits } from './edits.js';
 import { downloadFile, fetchFile, freeBlob, sendFile, type DownloadOptions, type SendFileOptions } from './files.js';
 import type { FileEnvelope } from '../../protocol/index.js';
 import { claimNext, ackClaim, nextTask, type ClaimOptions, type ClaimResult, type AckResult, type NextOptions, type NextResult } from './cursor.js';
@@ -348,7 +348,20 @@ export class Room {
     }
     if (msg.control?.kind === 'adopt' && opts.adopt !== false) await applyAdoption(this, msg, msg.control.envelope);
     if (opts.live !== false) this.budget.observe(msg);
+    if (this.edits.needsTarget(msg)) await primeEdits(this.edits, (after) => this.transcriptPage(after), msg.seq).catch(() => undefined);
     return this.edits.track(msg);
+  }
+
+  /** One raw transcript page, decoded without side effects (for judging edits). */
+  private async transcriptPage(after: number): Promise<Message[]> {
+    const res = await requestJson<{ messages?: unknown[] }>('history', `${this.apiBase}/transcript?after=${after}&limit=500`, {}, this.http({ tries: 2 }));
+    const out: Message[] = [];
+    for (const raw of res.body.messages ?? []) {
+      const m = asStoredMessage(raw);
+      const msg = m && decodeMessage(m, this.key, this.selfNames);
+      if (msg) out.push(msg);
+    }
+    return out;
   }
 
   wanted(msg: Message, opts: { includeSelf?: boolean; includeControl?: boolean }): boolean {

@@ -31,7 +31,7 @@ describe('bot2bot files from the shell', () => {
     expect(res.code, res.stderr).toBe(0);
     const printed = JSON.parse(res.stdout) as { id: string; name: string; size: number };
     expect(printed).toMatchObject({ name: 'screenshot.png', size: bytes.length });
-    const [m] = await take(new Room(url, { name: 'reader', ...quiet }).stream(), 1);
+    const [m] = await take(new Room(url, { name: 'reader', ...quiet }).stream({ backlog: true }), 1);
     expect(m).toMatchObject({ id: printed.id, sender: 'cli-sender', kind: 'file' });
     expect(m!.attachment).toMatchObject({ name: 'screenshot.png', type: 'image/png', text: 'see attached' });
     expect(Buffer.from(await new Room(url, { name: 'reader2', ...quiet }).download(m!)).equals(bytes)).toBe(true);
@@ -40,7 +40,7 @@ describe('bot2bot files from the shell', () => {
   it('--tail describes an attachment and the download command it prints fetches it', async () => {
     const url = roomOn(r.url);
     const out = join(dir.path, 'tail.jsonl');
-    const tail = startCli([url, '--name', 'tailer', '--tail', '--out', out], env);
+    const tail = startCli([url, '--name', 'tailer', '--tail', '--backlog', '--out', out], env);
     const peer = new Room(url, { name: 'peer', ...quiet });
     const bytes = randomBytes(1_500_000);
     const sent = await peer.sendFile(bytes, { name: 'data.bin' });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyPlaintext, editEnvelope, sealText, type StoredMessage } from '../../protocol/index.js';
 import { startRelay, type TestRelay } from '../../test-support/relay.js';
 import { FileIntegrityError, Room, type Message } from '../sdk/index.js';
-import { roomOn, take, tempDir } from './helpers.js';
+import { roomOn, take, tempDir, until } from './helpers.js';
 
 let r: TestRelay;
 const dir = tempDir();
@@ -32,7 +32,7 @@ describe('attachments in the TypeScript SDK', () => {
     expect(progress.at(-1)).toBe(bytes.length);
     expect(sent.attachment).toMatchObject({ name: 'build.log.gz', type: 'application/gzip', size: bytes.length, chunks: 3 });
 
-    const [m] = await take(bob.stream(), 1);
+    const [m] = await take(bob.stream({ backlog: true }), 1);
     expect(m!.kind).toBe('file');
     expect(m!.id).toBe(sent.id);
     expect(m!.text).toBe('[file] build.log.gz (application/gzip, 700.0 KiB) nightly build');
@@ -98,7 +98,7 @@ describe('edits in the TypeScript SDK', () => {
     const first = await alice.send('deploy at 5pm');
     await mallory.edit(first.id, 'deploy now, skip tests');
     await alice.edit(first.id, 'deploy at 6pm');
-    const stream = bob.stream();
+    const stream = bob.stream({ backlog: true });
     const got = await take(stream, 2);
     expect(got.map((m) => [m.kind, m.text, m.edited ?? false])).toEqual([
       ['chat', 'deploy at 5pm', false],
@@ -113,12 +113,29 @@ describe('edits in the TypeScript SDK', () => {
     await alice.send('done');
     const late = new Room(url, { name: 'late', ...quiet });
     const seen: Message[] = [];
-    const it2 = late.stream({ includeControl: true });
+    const it2 = late.stream({ includeControl: true, backlog: true });
     const all = await take(it2, 4);
     seen.push(...all);
     expect(seen.map((m) => [m.kind, m.kind === 'delete' ? '' : m.text])).toEqual([
       ['chat', 'deploy at 5pm'], ['edit', 'deploy at 6pm'], ['delete', ''], ['chat', 'done'],
     ]);
+  });
+
+  it('a stream that starts after a message still applies its sender\'s later edit', async () => {
+    const url = roomOn(r.url);
+    const alice = new Room(url, { name: 'alice', ...quiet });
+    const first = await alice.send('draft');
+    await alice.send('something else');
+    const bob = new Room(url, { name: 'bob', ...quiet });
+    const live = bob.stream();
+    const next = live.next();
+    // The stream starts from now; the edit arrives live and its target is learned from the transcript.
+    await until(async () => ((await alice.status()).participants ?? 0) >= 1, 10_000, 'bob connected');
+    await new Room(url, { name: 'mallory', ...quiet }).edit(first.id, 'forged');
+    await alice.edit(first.id, 'final');
+    const m = (await next).value!;
+    expect([m.kind, m.text, m.editOf, m.sender]).toEqual(['edit', 'final', first.id, 'alice']);
+    await live.return(undefined);
   });
 
   it('in a signed room, an unsigned post under the same label cannot edit a verified message', async () => {

@@ -49,7 +49,7 @@ describe('MCP attachments and edits', () => {
     writeFileSync(src, bytes);
     const sent = await call('send_file', { url, path: src, caption: 'the fix' });
     expect(sent.text).toMatch(/^file sent as "alice-mcp": diff\.patch \(300\.0 KiB, sha256 [0-9a-f]{64}\)\. message_id=\S+ seq=\d+$/);
-    const [m] = await take(bob.stream(), 1);
+    const [m] = await take(bob.stream({ backlog: true }), 1);
     expect(m!.attachment?.name).toBe('diff.patch');
     expect(Buffer.from(await bob.download(m!)).equals(bytes)).toBe(true);
 
