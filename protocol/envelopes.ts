@@ -47,6 +47,8 @@ export interface HistoryItem {
   ttl_ms?: number;
   reply_to?: string;
   reactions?: Record<string, string[]>;
+  /** The text is its sender's latest edit (this relay's clients). */
+  edited?: boolean;
 }
 
 export interface HistoryResponse {
