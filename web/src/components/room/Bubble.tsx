@@ -59,7 +59,7 @@ export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolea
   return (
     <article
       id={`msg-${m.id}`}
-      className={`bubble ${self ? 'bubble-self' : 'bubble-other'}${props.compact ? ' is-compact' : ''}${flash ? ' is-flash' : ''}${m.restored ? ' is-restored' : ''}`}
+      className={`bubble ${self ? 'bubble-self' : 'bubble-other'}${props.compact ? ' is-compact' : ''}${flash ? ' is-flash' : ''}${m.restored ? ' is-restored' : ''}${m.file ? ' has-file' : ''}`}
       data-msg-id={m.id}
       data-seq={m.seq}
       tabIndex={-1}
