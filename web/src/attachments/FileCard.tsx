@@ -31,6 +31,12 @@ export function FileCard({ file, roomId }: { file: FileEnvelope; roomId: string 
 
   useEffect(() => () => abort.current?.abort(), []);
   useEffect(() => () => void (viewUrl && URL.revokeObjectURL(viewUrl)), [viewUrl]);
+  useEffect(() => {
+    if (!viewUrl) return;
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setViewUrl(null);
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [viewUrl]);
 
   const fetchIt = async (purpose: 'view' | 'save') => {
     abort.current?.abort();
