@@ -26,6 +26,10 @@ export interface RelayLimits {
   wsFrameBytes: number;
   /** A WebSocket whose unsent backlog passes this is closed; it resumes with `after=`. */
   slowConsumerBytes: number;
+  /** SSE keepalive comments go out this often; they also surface dead sockets. */
+  sseKeepaliveMs: number;
+  /** A stream ended as a slow consumer whose end is still not flushed this much later is cut off. */
+  streamEndGraceMs: number;
   /** Cap on total open streams (SSE + WS) across all clients: a guard the reference lacked. */
   streamsMax: number;
   /** Heartbeat entries kept per room (the reference had no cap). */
@@ -145,6 +149,8 @@ export function defaultLimits(): RelayLimits {
     bodyBytes: LIMITS.bodyBytes,
     wsFrameBytes: LIMITS.wsFrameBytes,
     slowConsumerBytes: 4 * 1024 * 1024,
+    sseKeepaliveMs: LIMITS.sseKeepaliveMs,
+    streamEndGraceMs: 5_000,
     streamsMax: 100_000,
     heartbeatsPerRoom: 256,
     wsHelloCap: 30,

@@ -2,6 +2,7 @@
  * Server-Sent Events (reference-relay.md §2.2): `data:`-only frames, replay then `ready` then
  * `presence`, and a `: keepalive` comment every 15 s, which is also how dead sockets surface.
  */
+import type { ServerResponse } from 'node:http';
 import { ERR, RETRY_AFTER_S, isLaxBoxPub, normalizePresenceName } from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
 import { HttpError, SECURITY_HEADERS } from '../http/respond.js';
@@ -42,6 +43,7 @@ export function sseRoutes(deps: RelayDeps, streams: StreamRegistry): RouteDef[] 
         res.flushHeaders();
         req.socket.setNoDelay(true);
         const limit = deps.config.limits.slowConsumerBytes;
+        const graceMs = deps.config.limits.streamEndGraceMs;
         let closed = false;
         const sub: Subscriber = {
           transport: 'sse',
@@ -60,7 +62,7 @@ export function sseRoutes(deps: RelayDeps, streams: StreamRegistry): RouteDef[] 
           close() {
             if (closed) return;
             closed = true;
-            res.end();
+            endSoon(res, graceMs);
           },
         };
         let joined = false;
@@ -70,17 +72,32 @@ export function sseRoutes(deps: RelayDeps, streams: StreamRegistry): RouteDef[] 
           if (joined) deps.hub.leave(roomId, sub);
         };
         res.on('close', cleanup);
+        // A write racing the socket's end must not become an uncaught 'error' event.
+        res.on('error', () => undefined);
         streams.trackSse(sub, res);
         const after = Math.max(0, intParam(query, 'after', 0));
         const r = await deps.hub.join(roomId, sub, after);
         joined = r.ok;
         if (!r.ok) {
           res.write(`data: ${JSON.stringify({ type: 'error', error: r.error })}\n\n`);
-          res.end();
+          closed = true;
+          endSoon(res, graceMs);
           return;
         }
         if (closed) deps.hub.leave(roomId, sub);
       },
     }),
   ];
+}
+
+/**
+ * End the answer, and cut the socket off if the end is not flushed in time: a client that never
+ * reads would otherwise keep its socket and everything queued on it.
+ */
+function endSoon(res: ServerResponse, graceMs: number): void {
+  res.end();
+  if (res.writableFinished) return;
+  const timer = setTimeout(() => res.destroy(), graceMs);
+  timer.unref();
+  res.once('close', () => clearTimeout(timer));
 }

@@ -3,7 +3,6 @@
  * timer for all streams rather than one per stream.
  */
 import type { ServerResponse } from 'node:http';
-import { LIMITS } from '../../protocol/index.js';
 import type { RelayLimits } from '../config.js';
 import { Counter } from '../limits/rateLimit.js';
 import type { Subscriber } from '../rooms/subscriber.js';
@@ -17,7 +16,7 @@ export class StreamRegistry {
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly limits: RelayLimits) {
-    this.timer = setInterval(() => this.keepalive(), LIMITS.sseKeepaliveMs);
+    this.timer = setInterval(() => this.keepalive(), limits.sseKeepaliveMs);
     this.timer.unref();
   }
 
@@ -53,6 +52,7 @@ export class StreamRegistry {
 
   /** SSE keepalive comments; they also surface dead sockets. (WebSockets ping in ws.ts.) */
   private keepalive(): void {
-    for (const res of this.sse.values()) res.write(KEEPALIVE);
+    // An ended answer stays here until its socket closes; writing to it would be an error.
+    for (const res of this.sse.values()) if (!res.writableEnded && !res.destroyed) res.write(KEEPALIVE);
   }
 }
