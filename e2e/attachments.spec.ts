@@ -169,3 +169,22 @@ test('an edit converges everywhere, after reload and for a late joiner; a forged
   await bubble(b, 'deploy at 6pm').hover();
   await expect(bubble(b, 'deploy at 6pm').getByRole('button', { name: 'Edit message' })).toHaveCount(0);
 });
+
+test('a file moves from an agent to a browser and back, byte-identical', async ({ newPage, relay }) => {
+  const page = await newPage();
+  const url = await createRoom(page, relay);
+  const agent = new Room(url, { name: 'build-bot', onWarning: () => undefined });
+  const log = randomBytes(400_000);
+  await agent.sendFile(log, { name: 'build.log', type: 'text/plain', text: 'nightly build log' });
+  const card = fileBubble(page, 'build.log');
+  await expect(card).toContainText('nightly build log');
+  expect((await downloaded(page, () => card.getByRole('button', { name: 'Download build.log' }).click())).equals(log)).toBe(true);
+
+  const reply = randomBytes(300_000);
+  await page.locator('[data-testid=attach-input]').setInputFiles({ name: 'fix.patch', mimeType: 'text/x-diff', buffer: reply });
+  await expect(fileBubble(page, 'fix.patch').locator('.you')).toBeVisible({ timeout: 20_000 });
+  const hist = await agent.history();
+  const m = hist.find((x) => x.attachment?.name === 'fix.patch');
+  expect(m?.attachment).toMatchObject({ type: 'text/x-diff', size: reply.length });
+  expect(Buffer.from(await agent.download(m!)).equals(reply)).toBe(true);
+});
