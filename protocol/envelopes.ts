@@ -2,6 +2,7 @@
  * What rides inside the ciphertext (reference-client.md §2.2, §3). The relay never sees these;
  * every client classifies a decrypted plaintext with `classifyPlaintext` and nothing else.
  */
+import { EDIT_MARKER, FILE_MARKER, parseEditEnvelope, parseFileEnvelope, type EditEnvelope, type FileEnvelope } from './attachments.js';
 
 export const MARKER = {
   delete: 'bot2bot_delete_v1',
@@ -9,6 +10,8 @@ export const MARKER = {
   histReq: 'bot2bot_hist_req_v1',
   histResp: 'bot2bot_hist_resp_v1',
   adopt: 'bot2bot_adopt_v1',
+  file: FILE_MARKER,
+  edit: EDIT_MARKER,
 } as const;
 
 /** Any `bot2bot_*_v<n>` or legacy `safebot_*_v<n>` key set to `true` hides the object. */
@@ -44,6 +47,8 @@ export interface HistoryItem {
   ttl_ms?: number;
   reply_to?: string;
   reactions?: Record<string, string[]>;
+  /** The text is its sender's latest edit (this relay's clients). */
+  edited?: boolean;
 }
 
 export interface HistoryResponse {
@@ -79,6 +84,9 @@ export type Plaintext =
   | { kind: 'hist_req'; envelope: HistoryRequest }
   | { kind: 'hist_resp'; envelope: HistoryResponse }
   | { kind: 'adopt'; envelope: AdoptEnvelope }
+  /** An attachment: shown like a chat message, with its file fetched and checked on demand. */
+  | { kind: 'file'; envelope: FileEnvelope }
+  | { kind: 'edit'; envelope: EditEnvelope }
   /** A marker we recognise as control but cannot use (malformed, legacy or from the future). */
   | { kind: 'control'; marker: string };
 
@@ -119,6 +127,14 @@ export function classifyPlaintext(text: string): Plaintext {
       return { kind: 'react', envelope: { bot2bot_react_v1: true, target_id: o.target_id, emoji: o.emoji, op: o.op } };
     }
     return { kind: 'control', marker: MARKER.react };
+  }
+  if (markerOn(o, MARKER.file)) {
+    const env = parseFileEnvelope(o);
+    return env ? { kind: 'file', envelope: env } : { kind: 'control', marker: MARKER.file };
+  }
+  if (markerOn(o, MARKER.edit)) {
+    const env = parseEditEnvelope(o);
+    return env ? { kind: 'edit', envelope: env } : { kind: 'control', marker: MARKER.edit };
   }
   if (markerOn(o, MARKER.histResp)) {
     if (str(o.req_id) && Array.isArray(o.items)) {

@@ -23,3 +23,5 @@ export * from './schemas/agents.js';
 export * from './schemas/report.js';
 export * from './mentions.js';
 export * from './adopt.js';
+export * from './attachments.js';
+export * from './schemas/blobs.js';

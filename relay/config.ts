@@ -74,6 +74,14 @@ export interface RelayLimits {
   sigFailureRefillPerS: number;
   /** Parsed Ed25519 public keys kept, least recently used evicted. */
   sigKeyCacheMax: number;
+  /** Encrypted attachments (relay/blobs): one file's plaintext bytes, and what all blobs may hold. */
+  blobMaxBytes: number;
+  blobRoomMaxBytes: number;
+  blobIpMaxBytes: number;
+  blobGlobalMaxBytes: number;
+  /** Longest a blob lives (never past the 24 h replay window its message lives in). */
+  blobTtlMs: number;
+  blobsPerRoomMax: number;
   /** Bytes one room may count against the room buffer fuse; over it, its oldest messages go. */
   roomBytesPerRoom: number;
   /** Bytes of buffered room messages one client address may have live; over it, 429. */
@@ -171,6 +179,12 @@ export function defaultLimits(): RelayLimits {
     sigFailureBurst: 30,
     sigFailureRefillPerS: 1,
     sigKeyCacheMax: LIMITS.identitiesMax,
+    blobMaxBytes: 25 * 1024 * 1024,
+    blobRoomMaxBytes: 100 * 1024 * 1024,
+    blobIpMaxBytes: 100 * 1024 * 1024,
+    blobGlobalMaxBytes: 256 * 1024 * 1024,
+    blobTtlMs: LIMITS.replayMaxAgeMs,
+    blobsPerRoomMax: 256,
     roomBytesPerRoom: 32 * 1024 * 1024,
     roomBytesPerIp: 64 * 1024 * 1024,
     roomsPerIp: 16,
@@ -254,6 +268,12 @@ const ENV_LIMITS: Record<string, keyof RelayLimits> = {
   SIG_FAIL_BURST: 'sigFailureBurst',
   SIG_FAIL_REFILL_PER_SEC: 'sigFailureRefillPerS',
   SIG_KEY_CACHE_MAX: 'sigKeyCacheMax',
+  BLOB_MAX_BYTES: 'blobMaxBytes',
+  BLOB_ROOM_MAX_BYTES: 'blobRoomMaxBytes',
+  BLOB_IP_MAX_BYTES: 'blobIpMaxBytes',
+  BLOB_GLOBAL_MAX_BYTES: 'blobGlobalMaxBytes',
+  BLOB_TTL_MS: 'blobTtlMs',
+  BLOB_ROOM_MAX_COUNT: 'blobsPerRoomMax',
   ROOM_MAX_BYTES: 'roomBytesPerRoom',
   ROOM_IP_MAX_BYTES: 'roomBytesPerIp',
   ROOMS_PER_IP: 'roomsPerIp',

@@ -25,7 +25,10 @@ import { RouteBuckets } from './limits/routeBuckets.js';
 import { startMetrics } from './metrics/setup.js';
 import { createStores } from './rooms/createBackend.js';
 import { Hub } from './rooms/hub.js';
+import { blobLimits, createBlobStore } from './blobs/createBlobStore.js';
+import type { BlobStore } from './blobs/types.js';
 import { agentRoutes } from './routes/agents.js';
+import { blobRoutes } from './routes/blobs.js';
 import { dmRoutes } from './routes/dm.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
@@ -42,6 +45,8 @@ export interface Relay {
   readonly server: Server;
   readonly deps: RelayDeps;
   readonly router: Router;
+  /** Attachment ciphertext (relay/blobs). */
+  readonly blobs: BlobStore;
   /** The separate metrics listener's URL once listening (METRICS_PORT), else ''. */
   metricsUrl: string;
   /** http://host:port once listening. */
@@ -64,6 +69,9 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const { backend, inboxes, rate } = stores;
   const now = options.clock ?? (() => Date.now());
   const hub = new Hub(backend, now, config.limits.renameIntervalMs);
+  // Attachment ciphertext lives no longer than its room.
+  const blobs = await createBlobStore(config);
+  hub.onEvicted = (roomId) => void blobs.dropRoom(roomId).catch(() => undefined);
   const nonces = new NonceCache(config.limits.nonceCacheMaxEntries);
   const sigFailures = new SigFailureBudget(config.limits.sigFailureBurst, config.limits.sigFailureRefillPerS);
   const deps: RelayDeps = {
@@ -92,6 +100,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const metrics = startMetrics(config, deps, router, streams);
   router.add(
     ...roomRoutes(deps, answers),
+    ...blobRoutes(deps, blobs, blobLimits(config)),
     ...sseRoutes(deps, streams),
     ...identityRoutes(deps),
     ...dmRoutes(deps),
@@ -171,6 +180,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     requests.sweep(t, requestIdleMs);
     routeBuckets.sweep(t);
     deps.identities.sweep(t);
+    void blobs.sweep(t).catch(() => undefined);
   }, config.limits.janitorIntervalMs);
   janitor.unref();
 
@@ -178,6 +188,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     server,
     deps,
     router,
+    blobs,
     metricsUrl: '',
     url: '',
     port: 0,
@@ -208,6 +219,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
         server.closeAllConnections();
       });
       await backend.close();
+      await blobs.close();
     },
   };
   return relay;

@@ -2,6 +2,7 @@
 import { appendFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { tailExtras, watchExtra } from './fileLines.js';
 import { parseRoomUrl, ensureIdentity, type AdoptionEvent, type Identity, type Message } from '../sdk/index.js';
 
 export const EXIT = { ok: 0, empty: 1, error: 2 } as const;
@@ -87,9 +88,12 @@ export function clampInt(text: string | undefined, def: number, min: number, max
   return Math.min(Math.max(Math.round(n), min), max);
 }
 
-/** The --tail line: exactly the reference's five keys, ts in float seconds. */
+/**
+ * The --tail line: the reference's five keys, ts in float seconds; attachments and edits add
+ * keys saying what they are and how to fetch the file (fileCommands.ts).
+ */
 export function tailLine(m: Message): string {
-  return JSON.stringify({ seq: m.seq, ts: m.ts / 1000, sender: m.sender, text: m.text, is_self: m.isSelf });
+  return JSON.stringify({ seq: m.seq, ts: m.ts / 1000, sender: m.sender, text: m.text, is_self: m.isSelf, ...tailExtras(m) });
 }
 
 /** A fuller line for the daemon inbox and `wait`: adds what a reply needs. */
@@ -102,7 +106,7 @@ export function fullLine(m: Message): string {
 export function watchLine(m: Message): string {
   const d = new Date(m.ts);
   const hms = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  return `${hms}  ${m.sender}${m.senderVerified ? ' ✓' : ''}  ${m.text}`;
+  return `${hms}  ${m.sender}${m.senderVerified ? ' ✓' : ''}  ${m.text}${watchExtra(m)}`;
 }
 
 /** Write one line to stdout or append it to a file (`-` is stdout). */

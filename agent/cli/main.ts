@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { createRoomUrl } from '../sdk/index.js';
 import { CliError, EXIT, fail } from './common.js';
 import { runDaemon } from './daemon.js';
+import { registerFileCommands } from './fileCommands.js';
 import { registerLaunch } from './launch/command.js';
 import { addJoinOptions, runRoom } from './roomCommand.js';
 import { ROOM_ENV, resolveRoomUrl } from './roomSource.js';
@@ -58,6 +59,7 @@ function build(): Command {
     .option('--name <name>', 'your sender label in the room (unique!); random agent-xxxxxx if omitted')
     .option('--say <text>', 'send one message (then exit unless --watch or --tail)')
     .option('--reply-to <id>', 'with --say: the message id this answers')
+    .option('--file <path>', 'send this file, end-to-end encrypted (up to 25 MiB); --say becomes its caption')
     .option('--watch', 'stream messages as "HH:MM:SS  sender  text" (the default when nothing else is asked)')
     .option('--tail', 'stream one JSON line per message: {"seq","ts","sender","text","is_self"}')
     .option('--out <file>', 'with --tail: append lines to FILE instead of stdout ("-")')
@@ -173,6 +175,7 @@ Example:
     });
 
   registerLaunch(program);
+  registerFileCommands(program);
 
   return program;
 }

@@ -23,6 +23,7 @@ export interface RoomFlags {
   claimTimeout?: string;
   acceptAdoptions?: boolean;
   replyTo?: string;
+  file?: string;
   backlog?: boolean;
   expectedLastSeq?: string;
 }
@@ -96,7 +97,11 @@ export async function runRoom(url: string, f: RoomFlags): Promise<number> {
     expectedLastSeq = Number(f.expectedLastSeq);
     if (!Number.isSafeInteger(expectedLastSeq) || expectedLastSeq < 0) throw new CliError(`--expected-last-seq must be a seq (an integer), got "${f.expectedLastSeq}"`);
   }
-  if (f.say !== undefined) {
+  if (f.file !== undefined) {
+    if (expectedLastSeq !== undefined) throw new CliError('--expected-last-seq does not work with --file');
+    const sent = await room.sendFile(f.file, { ...(f.say ? { text: f.say } : {}), ...(f.replyTo ? { replyTo: f.replyTo } : {}) });
+    process.stdout.write(`${JSON.stringify({ id: sent.id, seq: sent.seq, name: sent.attachment.name, size: sent.attachment.size, sha256: sent.attachment.sha256 })}\n`);
+  } else if (f.say !== undefined) {
     try {
       await room.send(f.say, { ...(f.replyTo ? { replyTo: f.replyTo } : {}), expectedLastSeq });
     } catch (e) {
@@ -107,7 +112,7 @@ export async function runRoom(url: string, f: RoomFlags): Promise<number> {
       return EXIT.error;
     }
   }
-  if (f.say !== undefined && !f.watch && !f.tail) return EXIT.ok;
+  if ((f.say !== undefined || f.file !== undefined) && !f.watch && !f.tail) return EXIT.ok;
 
   const write = f.tail ? lineWriter(f.out) : lineWriter('-');
   const stop = new AbortController();

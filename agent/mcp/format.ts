@@ -3,11 +3,18 @@ import { addressedToOthersOnly } from '../../protocol/index.js';
 import type { Message } from '../sdk/index.js';
 
 export function messageLine(m: Message): string {
-  return `[seq=${m.seq}] ${m.sender}: ${m.text}`;
+  return `[seq=${m.seq}] ${m.sender}: ${m.text}${extras(m)}`;
 }
 
 export function taskLine(m: Message): string {
-  return `[seq=${m.seq} id=${m.id}] ${m.sender}${m.senderVerified ? ' ✓' : ''}: ${m.text}`;
+  return `[seq=${m.seq} id=${m.id}] ${m.sender}${m.senderVerified ? ' ✓' : ''}: ${m.text}${extras(m)}`;
+}
+
+/** How to fetch an attachment, and what an edit changed. */
+function extras(m: Message): string {
+  if (m.attachment) return ` (fetch_file with message_id=${m.id})`;
+  if (m.editOf) return ` (edited message ${m.editOf})`;
+  return '';
 }
 
 /** A nudge for the silent-skip rule when the message is addressed to other agents only. */

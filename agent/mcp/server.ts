@@ -1,9 +1,10 @@
-/** The bot2bot MCP server: ten tools over stdio, with instructions that keep hosts in the room. */
+/** The bot2bot MCP server: the ten reference tools plus send_file, fetch_file and edit_message over stdio, with instructions that keep hosts in the room. */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { loadConfig, type McpConfig } from './config.js';
 import { Identities } from './identities.js';
 import { Sessions } from './sessions.js';
-import { registerTools } from './tools.js';
+import { registerFileTools } from './fileTools.js';
+import { post, registerTools } from './tools.js';
 import { packageVersion } from './version.js';
 
 export const INSTRUCTIONS = `Bot2Bot rooms are end-to-end encrypted chat rooms shared by humans and AI agents.
@@ -30,5 +31,6 @@ export function createServer(cfg: McpConfig = loadConfig()): { server: McpServer
   const server = new McpServer({ name: 'bot2bot-mcp', version: packageVersion() }, { instructions: INSTRUCTIONS });
   const sessions = new Sessions(cfg, new Identities(cfg));
   registerTools(server, cfg, sessions);
+  registerFileTools(server, cfg, sessions, post);
   return { server, sessions };
 }

@@ -14,6 +14,7 @@ import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/
 import { LIMITS, MESSAGE_ID_RE, REACTION_MAX_CHARS, mintRoom, reactEnvelope } from '../../protocol/index.js';
 import { HttpError, Room, RoomMovedOnError, type Message } from '../sdk/index.js';
 import { decodeMessage, asStoredMessage } from '../sdk/message.js';
+import { EditTracker } from '../sdk/edits.js';
 import { requestJson } from '../sdk/http.js';
 import { checkOrigin, noRedirectFetch, type McpConfig } from './config.js';
 import { addressHint, historyBlock, lines, messageLine, seconds, taskLine } from './format.js';
@@ -90,7 +91,7 @@ interface SendArgs {
   notAReply?: boolean;
 }
 
-async function post(sessions: Sessions, s: RoomSession, body: string, nameArg?: string, extra: SendArgs = {}): Promise<{ sender: string; id: string; seq: number }> {
+export async function post(sessions: Sessions, s: RoomSession, body: string, nameArg?: string, extra: SendArgs = {}): Promise<{ sender: string; id: string; seq: number }> {
   const sender = sessions.labelFor(s, nameArg);
   s.labels.add(sender);
   try {
@@ -327,10 +328,13 @@ export function registerTools(server: McpServer, cfg: McpConfig, sessions: Sessi
         {},
         reader.http({ tries: 4 }),
       );
-      const msgs = (res.body.messages ?? [])
+      let msgs = (res.body.messages ?? [])
         .map(asStoredMessage)
         .map((m) => (m ? decodeMessage(m, reader.key, new Set()) : null))
         .filter((m): m is Message => !!m && m.kind !== 'adopt' && m.kind !== 'hist_req' && m.kind !== 'hist_resp');
+      // Edits by anyone but the original sender are dropped here as everywhere else.
+      const edits = new EditTracker();
+      msgs = msgs.map((m) => edits.track(m)).filter((m): m is Message => m !== null);
       const last = res.body.last_seq ?? 0;
       const data = { messages: msgs.map(messageOut), last_seq: last, exists: res.body.exists !== false, count: res.body.count ?? msgs.length };
       if (res.body.exists === false) return { text: '(empty — the room does not exist right now; rooms vanish ~30 s after the last participant leaves)', data };

@@ -62,7 +62,7 @@ __all__ = [
     "Room", "Message", "Identity", "Envelope", "Bot2BotError", "RoomMovedOnError", "ReplyBudget",
     "ReplyBudgetError", "dm", "report_bug",
     "make_unique_name", "parse_room_url", "create_room_url", "control_marker",
-    "get_identity", "search_agents", "get_agent_profile",
+    "get_identity", "search_agents", "get_agent_profile", "FileIntegrityError", "describe_file",
 ]
 
 DEFAULT_BASE = os.environ.get("BOT2BOT_BASE", "https://bot2bot.chat").rstrip("/")
@@ -336,10 +336,19 @@ class Message:
     is_self: bool = False
     reply_to: Optional[str] = None
     ttl_ms: Optional[int] = None
+    attachment: Optional[dict[str, Any]] = None   # a bot2bot_file_v1 envelope: pass to Room.download()
+    edited: bool = False                           # text is an edit by the original sender
+    edit_of: Optional[str] = None                  # on an edit event: the id of the message it changes
 
     def to_json(self) -> dict[str, Any]:
-        """The --tail JSONL record."""
-        return {"seq": self.seq, "ts": self.ts, "sender": self.sender, "text": self.text, "is_self": self.is_self}
+        """The --tail JSONL record (attachments and edits add keys saying what they are)."""
+        out: dict[str, Any] = {"seq": self.seq, "ts": self.ts, "sender": self.sender, "text": self.text, "is_self": self.is_self}
+        if self.attachment is not None:
+            a = self.attachment
+            out.update(id=self.id, file={"name": a["name"], "type": a["type"], "size": a["size"], "sha256": a["sha256"]})
+        if self.edit_of is not None:
+            out.update(id=self.id, edited=True, edit_of=self.edit_of)
+        return out
 
 
 @dataclass
@@ -536,13 +545,19 @@ class Room:
         )
 
     def _consume_control(self, msg: Message) -> bool:
-        """True if msg is a control envelope (never shown as chat); applies adopt offers."""
+        """True if msg is a control envelope (never shown as chat); applies adopt offers.
+
+        Attachments and the original sender's edits are content: they are returned (False)
+        with ``attachment`` or ``edited``/``edit_of`` set. Anyone else's edits are consumed.
+        """
         marker = control_marker(msg.text)
         if marker is None:
+            _note_target(self, msg)
             return False
         if marker == ADOPT_MARKER:
             self._try_adopt(json.loads(msg.text or "{}"), msg)
-        return True
+            return True
+        return _consume_rich(self, marker, msg)
 
     def _try_adopt(self, env: dict[str, Any], msg: Message) -> bool:
         """Apply an adopt offer aimed at this Room's name. Returns True if the identity switched."""
@@ -750,7 +765,8 @@ class Room:
         """Up to ``limit`` (1-500) buffered messages with seq > ``after``, oldest first; own included.
 
         ``last=N`` gives the room's most recent N seqs instead: the context a newly joined agent
-        reads before ``stream()``. History never counts toward the reply budget.
+        reads before ``stream()``. History never counts toward the reply budget. Edits are applied
+        to the messages they change.
         """
         lim = max(1, min(500, int(limit)))
         if last is not None:
@@ -758,7 +774,7 @@ class Room:
             # Seqs go up by one per message within a room's life, so the last N sit above last_seq - N.
             after = max(int(after), int(self.status().get("last_seq") or 0) - lim)
         data = self._get("/transcript", {"after": int(after), "limit": lim})
-        return self._chat(data.get("messages") or [])
+        return _fold_edits(self._chat(data.get("messages") or []))
 
     def status(self) -> dict[str, Any]:
         """The relay's room snapshot: exists, participants, recent_count, last_seq, signed_only..."""
@@ -776,6 +792,28 @@ class Room:
         t = threading.Thread(target=run, daemon=daemon, name="bot2bot-listen")
         t.start()
         return t
+
+    # ------------------------------------------------------------------ attachments and edits
+
+    def send_file(self, source: str | bytes, *, name: Optional[str] = None, type: Optional[str] = None,
+                  text: Optional[str] = None, reply_to: Optional[str] = None, ttl_ms: Optional[int] = None) -> dict[str, Any]:
+        """Encrypt a file (a path or bytes) with a fresh key, upload it, and post it.
+
+        Returns ``{"id", "seq", "attachment"}``. The relay stores only ciphertext chunks; the
+        key, name, type and SHA-256 travel inside the sealed message.
+        """
+        return _send_file(self, source, name=name, mime=type, text=text, reply_to=reply_to, ttl_ms=ttl_ms)
+
+    def download(self, attachment: Message | dict[str, Any], dest: Optional[str] = None) -> bytes | str:
+        """Fetch an attachment, verify every chunk and the SHA-256, then return the bytes, or
+        write them to ``dest`` (a path, or a directory for the sender's file name) and return
+        the path. Raises FileIntegrityError, writing nothing, if any check fails.
+        """
+        return _download(self, attachment, dest)
+
+    def edit(self, target_id: str, text: str) -> dict[str, Any]:
+        """Edit one of our own messages for everyone (others ignore edits by anyone else)."""
+        return self.send(json.dumps({EDIT_MARKER: True, "target_id": target_id, "text": text}, separators=(",", ":")))
 
     # ------------------------------------------------------------------ claim / ack (server cursor)
 
@@ -860,6 +898,230 @@ class Room:
                 return None
         self.ack_claim(ident, c["claim_id"], msg.seq)
         return msg
+
+
+# --------------------------------------------------------------------------- attachments and edits
+# The wire is docs/ATTACHMENTS.md: the file is sealed with a fresh key in 256 KiB chunks; chunk i
+# uses nonce = 16-byte prefix || u32be(i) || u32be(1 if last else 0), so chunks cannot be
+# reordered, repeated or cut off; the ciphertext goes to the relay's blob routes and the key
+# travels in a bot2bot_file_v1 envelope inside an ordinary sealed message.
+
+FILE_MARKER = "bot2bot_file_v1"
+EDIT_MARKER = "bot2bot_edit_v1"
+DELETE_MARKER = "bot2bot_delete_v1"
+FILE_CHUNK_BYTES = 256 * 1024
+FILE_TAG_BYTES = 16
+_BLOB_ID_RE = re.compile(r"^[A-Za-z0-9_-]{22}$")
+_KNOWN_MAX = 4000
+
+
+class FileIntegrityError(ValueError):
+    """An attachment did not decrypt or did not match its announced size or SHA-256."""
+
+
+def _chunk_nonce(prefix: bytes, index: int, final: bool) -> bytes:
+    return prefix + index.to_bytes(4, "big") + (1 if final else 0).to_bytes(4, "big")
+
+
+def _chunk_count(size: int, chunk_size: int = FILE_CHUNK_BYTES) -> int:
+    return max(1, -(-size // chunk_size))
+
+
+def _format_bytes(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / 1024 / 1024:.1f} MiB"
+
+
+def describe_file(a: dict[str, Any]) -> str:
+    """The one-line text an attachment shows in text-only places."""
+    caption = f" {a['text']}" if a.get("text") else ""
+    return f"[file] {a['name']} ({a.get('type') or 'application/octet-stream'}, {_format_bytes(int(a['size']))}){caption}"
+
+
+def _parse_file(obj: dict[str, Any]) -> Optional[dict[str, Any]]:
+    try:
+        ok = (isinstance(obj.get("blob_id"), str) and _BLOB_ID_RE.fullmatch(obj["blob_id"])
+              and isinstance(obj.get("token"), str) and isinstance(obj.get("name"), str) and isinstance(obj.get("type"), str)
+              and len(_b64_loose(obj["key"])) == 32 and len(_b64_loose(obj["nonce_prefix"])) == 16
+              and isinstance(obj.get("size"), int) and obj["size"] >= 0 and isinstance(obj.get("chunk_size"), int)
+              and 0 < obj["chunk_size"] <= FILE_CHUNK_BYTES and obj.get("chunks") == _chunk_count(obj["size"], obj["chunk_size"])
+              and isinstance(obj.get("sha256"), str) and re.fullmatch(r"[0-9a-f]{64}", obj["sha256"]))
+    except Exception:  # noqa: BLE001 - malformed base64 and the like
+        ok = False
+    return obj if ok else None
+
+
+def _note_target(room: Room, msg: Message) -> None:
+    """Remember who wrote a message, to judge edits of it later."""
+    known = room.__dict__.setdefault("_edit_known", {})
+    known[msg.id] = (msg.sender, msg.sender_verified, msg.seq, msg.ts, msg.ttl_ms)
+    if len(known) > _KNOWN_MAX:
+        known.pop(next(iter(known)))
+
+
+def _consume_rich(room: Room, marker: str, msg: Message) -> bool:
+    """Attachments and edits; True means the envelope is consumed (hidden)."""
+    obj = json.loads(msg.text or "{}")
+    dead = room.__dict__.setdefault("_edit_dead", set())
+    if marker == DELETE_MARKER and isinstance(obj.get("target_id"), str):
+        dead.add(obj["target_id"])
+        return True
+    if marker == FILE_MARKER:
+        env = _parse_file(obj)
+        if env is None:
+            return True
+        msg.attachment = env
+        msg.text = describe_file(env)
+        _note_target(room, msg)
+        return False
+    if marker == EDIT_MARKER:
+        target_id, text = obj.get("target_id"), obj.get("text")
+        if not isinstance(target_id, str) or not isinstance(text, str) or target_id in dead:
+            return True
+        t = room.__dict__.setdefault("_edit_known", {}).get(target_id)
+        if t is None:
+            _prime_edits(room, msg.seq)
+            t = room.__dict__["_edit_known"].get(target_id)
+        if t is None or target_id in dead:
+            return True
+        sender, verified, seq, ts, ttl_ms = t
+        # Same label (anonymous) or same relay-verified @handle (signed), after the target, still alive.
+        if msg.sender != sender or msg.sender_verified != verified or msg.seq <= seq:
+            return True
+        if ttl_ms and ts * 1000 + ttl_ms <= time.time() * 1000:
+            return True
+        msg.text, msg.edited, msg.edit_of = text, True, target_id
+        return False
+    return True
+
+
+def _prime_edits(room: Room, before_seq: int) -> None:
+    """Learn who wrote the retained messages before ``before_seq`` (a stream that started after
+    them can then judge their edits). Reads at most 4 transcript pages, at most once a minute."""
+    now = time.time()
+    if now - room.__dict__.get("_edit_primed_at", 0.0) < 60:
+        return
+    room.__dict__["_edit_primed_at"] = now
+    after = 0
+    for _ in range(4):
+        try:
+            raw = room._get("/transcript", {"after": after, "limit": 500}).get("messages") or []
+        except Exception:  # noqa: BLE001 - best effort: an unknown target just takes no edit
+            return
+        for obj in raw:
+            m = room._decode(obj)
+            if m.seq >= before_seq:
+                return
+            marker = control_marker(m.text)
+            if marker is None:
+                _note_target(room, m)
+            elif marker == FILE_MARKER and _parse_file(json.loads(m.text or "{}")) is not None:
+                _note_target(room, m)
+            elif marker == DELETE_MARKER:
+                target = json.loads(m.text or "{}").get("target_id")
+                if isinstance(target, str):
+                    room.__dict__.setdefault("_edit_dead", set()).add(target)
+        if len(raw) < 500:
+            return
+        after = int(raw[-1].get("seq") or 0)
+
+
+def _fold_edits(msgs: list[Message]) -> list[Message]:
+    """Apply edit events to the messages they change (latest wins) and drop the events."""
+    by_id = {m.id: m for m in msgs}
+    out = []
+    for m in msgs:
+        if m.edit_of is not None:
+            target = by_id.get(m.edit_of)
+            if target is not None:
+                target.edited = True
+                if target.attachment is not None:
+                    target.attachment = {**target.attachment, "text": m.text}
+                    target.text = describe_file(target.attachment)
+                else:
+                    target.text = m.text
+            continue
+        out.append(m)
+    return out
+
+
+_MIME = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp",
+         "txt": "text/plain", "md": "text/markdown", "log": "text/plain", "csv": "text/csv", "json": "application/json",
+         "pdf": "application/pdf", "zip": "application/zip", "gz": "application/gzip", "diff": "text/x-diff", "patch": "text/x-diff"}
+
+
+def _send_file(room: Room, source: str | bytes, *, name: Optional[str], mime: Optional[str], text: Optional[str],
+               reply_to: Optional[str], ttl_ms: Optional[int]) -> dict[str, Any]:
+    if isinstance(source, (bytes, bytearray)):
+        data, name = bytes(source), name or "file"
+    else:
+        with open(source, "rb") as fh:
+            data = fh.read()
+        name = name or os.path.basename(source)
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    mime = mime or _MIME.get(ext, "application/octet-stream")
+    key, prefix = nacl_random(32), nacl_random(16)
+    box = SecretBox(key)
+    n = _chunk_count(len(data))
+    chunks = []
+    for i in range(n):
+        part = data[i * FILE_CHUNK_BYTES:(i + 1) * FILE_CHUNK_BYTES]
+        chunks.append(box.encrypt(part, _chunk_nonce(prefix, i, i == n - 1)).ciphertext)
+    body: dict[str, Any] = {"size": sum(len(c) for c in chunks), "chunks": n}
+    if ttl_ms:
+        body["ttl_ms"] = int(ttl_ms)
+    created = _http(room._session, "POST", f"{room._base}/blobs", retries=3, timeout=room._timeout, json=body).json()
+    for i, c in enumerate(chunks):
+        # 409 on a retry: the earlier attempt stored the chunk before its answer was lost.
+        _http(room._session, "PUT", f"{room._base}/blobs/{created['blob_id']}/chunks/{i}", retries=3, timeout=room._timeout,
+              ok_statuses=(409,), data=c, headers={"Content-Type": "application/octet-stream", "X-Blob-Token": created["token"]})
+    env: dict[str, Any] = {FILE_MARKER: True, "blob_id": created["blob_id"], "token": created["token"],
+                           "key": _b64u(key), "nonce_prefix": _b64u(prefix), "name": name, "type": mime,
+                           "size": len(data), "chunk_size": FILE_CHUNK_BYTES, "chunks": n,
+                           "sha256": hashlib.sha256(data).hexdigest()}
+    if text:
+        env["text"] = text
+    sent = room.send(json.dumps(env, separators=(",", ":")), reply_to=reply_to, ttl_ms=ttl_ms)
+    return {"id": sent.get("id"), "seq": sent.get("seq"), "attachment": env}
+
+
+def _safe_name(name: str) -> str:
+    base = re.split(r"[\\/]", name)[-1]
+    base = re.sub(r"[\x00-\x1f\x7f]", "", base).strip()[:200]
+    return "file" if not base or set(base) == {"."} else base
+
+
+def _download(room: Room, attachment: Message | dict[str, Any], dest: Optional[str]) -> bytes | str:
+    env = attachment.attachment if isinstance(attachment, Message) else _parse_file(attachment)
+    if not env:
+        raise ValueError("no attachment to download")
+    box, prefix = SecretBox(_b64_loose(env["key"])), _b64_loose(env["nonce_prefix"])
+    n, size, cs = env["chunks"], env["size"], env["chunk_size"]
+    parts = []
+    for i in range(n):
+        resp = _http(room._session, "GET", f"{room._base}/blobs/{env['blob_id']}/chunks/{i}", retries=3, timeout=room._timeout)
+        final = i == n - 1
+        try:
+            plain = box.decrypt(resp.content, _chunk_nonce(prefix, i, final))
+        except Exception as e:  # noqa: BLE001 - nacl CryptoError
+            raise FileIntegrityError(f"chunk {i} does not decrypt") from e
+        if len(plain) != (size - i * cs if final else cs):
+            raise FileIntegrityError(f"chunk {i} has the wrong length")
+        parts.append(plain)
+    data = b"".join(parts)
+    if len(data) != size or hashlib.sha256(data).hexdigest() != env["sha256"]:
+        raise FileIntegrityError("SHA-256 does not match")
+    if dest is None:
+        return data
+    path = os.path.join(dest, _safe_name(env["name"])) if os.path.isdir(dest) else dest
+    tmp = f"{path}.part-{os.getpid()}"
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+    return path
 
 
 # --------------------------------------------------------------------------- Identity

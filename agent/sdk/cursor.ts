@@ -75,7 +75,8 @@ export async function claimNext(room: Room, opts: ClaimOptions = {}): Promise<Cl
       // History is not live: it is neither decrypted for adopt offers nor shown to the reply budget.
       const history = raw.seq <= (opts.historyUpTo ?? 0);
       const msg = history ? null : await room.receive(raw);
-      const skip = !msg || (opts.skipControl !== false && msg.kind !== 'chat');
+      // Attachments and edits are content; other envelopes are control.
+      const skip = !msg || (opts.skipControl !== false && msg.kind !== 'chat' && msg.kind !== 'file' && msg.kind !== 'edit');
       if (msg && !skip) return { empty: false, claimId: b.claim_id, message: msg, cursor: b.cursor ?? 0, lastSeq: b.last_seq ?? 0 };
       await ackClaim(room, b.claim_id, raw.seq);
       continue;

@@ -14,5 +14,7 @@ export { Agent, searchAgents, getAgent, type DirectMessage, type ProfileFields, 
 export { reportBug, type BugReport } from './report.js';
 export { Bot2BotError, HttpError, RoomUrlError, HandleTakenError, NoIdentityError, RoomMovedOnError } from './errors.js';
 export { createRoomUrl } from './create.js';
+export { uploadFile, guessType, safeFileName, FileIntegrityError, type SendFileOptions, type DownloadOptions } from './files.js';
+export type { FileEnvelope } from '../../protocol/index.js';
 export { JoinedRooms } from './joined.js';
 export { newIdentity, type Identity } from '../../protocol/index.js';

@@ -1,5 +1,5 @@
 /** Decrypted room messages as the SDK hands them out. */
-import { classifyPlaintext, openText, type Plaintext, type StoredMessage } from '../../protocol/index.js';
+import { classifyPlaintext, describeFile, openText, type FileEnvelope, type Plaintext, type StoredMessage } from '../../protocol/index.js';
 
 export interface Message {
   seq: number;
@@ -8,7 +8,10 @@ export interface Message {
   sender: string;
   /** True only when a registered @handle signed the post: the one trustworthy attribution. */
   senderVerified: boolean;
-  /** Decrypted plaintext (for control envelopes, the raw JSON). */
+  /**
+   * Decrypted plaintext (for control envelopes, the raw JSON). An attachment has a one-line
+   * description here and its details in `attachment`; an edit has the new text.
+   */
   text: string;
   /** Relay receive time, Unix epoch ms. */
   ts: number;
@@ -19,6 +22,12 @@ export interface Message {
   /** `chat` for ordinary text; otherwise the control envelope kind (react, delete, adopt, …). */
   kind: Plaintext['kind'];
   control?: Plaintext;
+  /** An encrypted file: pass the message (or this) to `room.download()`. */
+  attachment?: FileEnvelope;
+  /** The text is an edit by the original sender (an edit event, or a message folded with its edits). */
+  edited?: boolean;
+  /** On an edit event: the id of the message it changes. */
+  editOf?: string;
 }
 
 /** Decrypt one stored message; null when it does not open with this key. */
@@ -39,6 +48,10 @@ export function decodeMessage(raw: StoredMessage, key: Uint8Array, selfNames: Re
   if (raw.reply_to) m.replyTo = raw.reply_to;
   if (raw.ttl_ms) m.ttlMs = raw.ttl_ms;
   if (plain.kind !== 'chat') m.control = plain;
+  if (plain.kind === 'file') {
+    m.attachment = plain.envelope;
+    m.text = describeFile(plain.envelope);
+  }
   return m;
 }
 

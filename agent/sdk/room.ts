@@ -4,7 +4,7 @@
  * claim cursor.
  */
 import {
-  LIMITS, MESSAGE_ID_RE, classifyPlaintext, encodeBase64Url, isValidTtl, newBoxKeyPair, reactEnvelope, deleteEnvelope, sealText, signRoomPost,
+  LIMITS, MESSAGE_ID_RE, classifyPlaintext, editEnvelope, encodeBase64Url, isValidTtl, newBoxKeyPair, reactEnvelope, deleteEnvelope, sealText, signRoomPost,
   REACTION_MAX_CHARS, type BoxKeyPair, type Identity, type StoredMessage,
 } from '../../protocol/index.js';
 import { Bot2BotError, HttpError, NoIdentityError, RoomMovedOnError } from './errors.js';
@@ -15,6 +15,9 @@ import { parseRoomUrl } from './roomUrl.js';
 import { applyAdoption, type AdoptionEvent } from './adopt.js';
 import { Presence } from './presence.js';
 import { streamMessages, type StreamOptions } from './stream.js';
+import { EditTracker, foldEdits, primeEdits } from './edits.js';
+import { downloadFile, fetchFile, freeBlob, sendFile, type DownloadOptions, type SendFileOptions } from './files.js';
+import type { FileEnvelope } from '../../protocol/index.js';
 import { claimNext, ackClaim, nextTask, type ClaimOptions, type ClaimResult, type AckResult, type NextOptions, type NextResult } from './cursor.js';
 
 export interface RoomOptions {
@@ -116,6 +119,7 @@ export class Room {
   readonly fetchImpl: typeof fetch | undefined;
   readonly refuseRedirects: boolean;
   private warnedUndecryptable = false;
+  private readonly edits = new EditTracker();
   /** The loop guard every send() goes through. */
   readonly budget: ReplyBudget;
 
@@ -223,7 +227,32 @@ export class Room {
   /** Ask every client to hide a message (shared-key authority: any key holder may). */
   deleteMessage(targetId: string, targetSeq?: number): Promise<{ id: string; seq: number }> {
     if (!MESSAGE_ID_RE.test(targetId)) throw new Bot2BotError(`target_id must be a message id, got "${targetId}"`);
+    const file = this.edits.attachmentOf(targetId);
+    if (file) void freeBlob(this, file).catch(() => undefined);
     return this.send(deleteEnvelope(targetId, targetSeq), { notAReply: true });
+  }
+
+  /** Edit one of our own messages for everyone (other clients ignore edits by anyone else). */
+  edit(targetId: string, text: string): Promise<{ id: string; seq: number }> {
+    if (!MESSAGE_ID_RE.test(targetId)) throw new Bot2BotError(`target_id must be a message id, got "${targetId}"`);
+    return this.send(editEnvelope(targetId, text));
+  }
+
+  /** Encrypt a file (a path or bytes) with a fresh key, upload it, and post it to the room. */
+  async sendFile(source: string | Uint8Array, opts: SendFileOptions = {}): Promise<{ id: string; seq: number; attachment: FileEnvelope }> {
+    const sent = await sendFile(this, source, opts);
+    this.edits.rememberFile(sent.id, sent.attachment);
+    return sent;
+  }
+
+  /**
+   * Fetch and verify an attachment (a message or its `attachment`). With `dest` (a path or a
+   * directory) it is written there once verified; without, the bytes are returned.
+   */
+  download(attachment: FileEnvelope | Message, dest: string, opts?: DownloadOptions): Promise<{ path: string; bytes: number; sha256: string }>;
+  download(attachment: FileEnvelope | Message, dest?: undefined, opts?: DownloadOptions): Promise<Uint8Array>;
+  download(attachment: FileEnvelope | Message, dest?: string, opts: DownloadOptions = {}): Promise<Uint8Array | { path: string; bytes: number; sha256: string }> {
+    return dest === undefined ? fetchFile(this, attachment, opts) : downloadFile(this, attachment, dest, opts);
   }
 
   /**
@@ -276,7 +305,7 @@ export class Room {
       const msg = m && (await this.receive(m, { adopt: false, live: false }));
       if (msg && this.wanted(msg, { includeSelf: true, includeControl: opts.includeControl })) out.push(msg);
     }
-    return out;
+    return foldEdits(out, opts.includeControl);
   }
 
   async status(): Promise<RoomStatus> {
@@ -319,12 +348,26 @@ export class Room {
     }
     if (msg.control?.kind === 'adopt' && opts.adopt !== false) await applyAdoption(this, msg, msg.control.envelope);
     if (opts.live !== false) this.budget.observe(msg);
-    return msg;
+    if (this.edits.needsTarget(msg)) await primeEdits(this.edits, (after) => this.transcriptPage(after), msg.seq).catch(() => undefined);
+    return this.edits.track(msg);
+  }
+
+  /** One raw transcript page, decoded without side effects (for judging edits). */
+  private async transcriptPage(after: number): Promise<Message[]> {
+    const res = await requestJson<{ messages?: unknown[] }>('history', `${this.apiBase}/transcript?after=${after}&limit=500`, {}, this.http({ tries: 2 }));
+    const out: Message[] = [];
+    for (const raw of res.body.messages ?? []) {
+      const m = asStoredMessage(raw);
+      const msg = m && decodeMessage(m, this.key, this.selfNames);
+      if (msg) out.push(msg);
+    }
+    return out;
   }
 
   wanted(msg: Message, opts: { includeSelf?: boolean; includeControl?: boolean }): boolean {
     if (msg.kind === 'adopt') return false;
-    if (msg.kind !== 'chat' && !opts.includeControl) return false;
+    // Attachments and (authorised) edits are content, not control.
+    if (msg.kind !== 'chat' && msg.kind !== 'file' && msg.kind !== 'edit' && !opts.includeControl) return false;
     if (msg.isSelf && !(opts.includeSelf ?? this.includeSelf)) return false;
     return true;
   }

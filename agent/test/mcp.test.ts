@@ -58,11 +58,14 @@ afterAll(async () => {
 });
 
 describe('bot2bot-mcp over stdio', () => {
-  it('lists the ten tools with their schemas and instructions for the host', async () => {
+  it('lists the tools with their schemas and instructions for the host', async () => {
     const a = await agent('list');
     const { tools } = await a.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(
-      ['ack_task', 'add_reaction', 'claim_task', 'create_room', 'get_transcript', 'next_task', 'remove_reaction', 'room_status', 'send_message', 'wait_for_messages'].sort(),
+      [
+        'ack_task', 'add_reaction', 'claim_task', 'create_room', 'get_transcript', 'next_task', 'remove_reaction', 'room_status', 'send_message', 'wait_for_messages',
+        'send_file', 'fetch_file', 'edit_message',
+      ].sort(),
     );
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
     expect(byName.ack_task!.inputSchema.required).toEqual(expect.arrayContaining(['url', 'claim_id', 'seq']));

@@ -33,6 +33,8 @@ export type JoinResult = { ok: true } | { ok: false; error: string };
 export class Hub {
   private readonly rooms = new Map<string, LocalRoom>();
   private streams = 0;
+  /** Called for every evicted room, on every node (attachments go with their room). */
+  onEvicted: (roomId: string) => void = () => {};
   /** Message frames handed to local subscribers and waiters (read by metrics). */
   delivered = 0;
 
@@ -46,7 +48,7 @@ export class Hub {
         message: (roomId, m, frame) => this.fanOut(roomId, m, frame),
         locked: (roomId) => this.broadcast(roomId, '{"type":"locked"}'),
         presence: (roomId) => this.schedulePresence(roomId),
-        evicted: () => {},
+        evicted: (roomId) => this.onEvicted(roomId),
       },
       (roomId) => this.isBusy(roomId),
     );

@@ -17,6 +17,10 @@ const PATHS: Record<string, string> = {
   x: 'M6 6l12 12M18 6L6 18',
   copy: 'M9 9h10v11H9zM5 15V4h10',
   retry: 'M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4',
+  paperclip: 'M20 11.5l-8 8a5 5 0 0 1-7-7l8.5-8.5a3.5 3.5 0 0 1 5 5L10 17.5a2 2 0 0 1-3-3l7.5-7.5',
+  camera: 'M4 8h3l2-3h6l2 3h3v11H4zM12 10.5a3.5 3.5 0 1 1 0 7 3.5 3.5 0 0 1 0-7z',
+  file: 'M6 3h8l4 4v14H6zM14 3v4h4',
+  pencil: 'M4 20l4-1 11-11-3-3L5 16l-1 4zM14 7l3 3',
 };
 
 export function Icon({ name, size = 18 }: { name: keyof typeof PATHS | string; size?: number }) {

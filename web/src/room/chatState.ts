@@ -3,6 +3,7 @@
  * id, tombstones, and reaction aggregates. The zustand store wraps these, the tests drive them
  * directly, and the rules follow reference-client.md §3.1–§3.3 and §4.2.
  */
+import type { FileEnvelope } from '../../../protocol/attachments.js';
 import type { ReactEnvelope } from '../../../protocol/envelopes.js';
 
 export interface ChatMessage {
@@ -19,6 +20,11 @@ export interface ChatMessage {
   restored?: boolean;
   /** Sent from this browser; the only thing that makes a message "you". */
   own?: boolean;
+  /** An encrypted attachment (`text` then describes it; the caption is `file.text`). */
+  file?: FileEnvelope;
+  /** The text is its sender's edit; `editSeq` is the seq of the edit applied. */
+  edited?: boolean;
+  editSeq?: number;
 }
 
 export type Reactions = Record<string, Record<string, string[]>>;

@@ -26,6 +26,8 @@ import { HistorySync } from './historySync.js';
 import { Incoming } from './incoming.js';
 import { RoomSettings } from './settings.js';
 import { SentLog } from './sentLog.js';
+import { sendAttachment, sendEdit } from '../attachments/send.js';
+import { freeFile, type Progress } from '../attachments/transfer.js';
 
 export class RoomController {
   readonly store: RoomStore;
@@ -175,9 +177,21 @@ export class RoomController {
   async deleteForEveryone(id: string): Promise<void> {
     const s = this.store.getState();
     const seq = s.messages[id]?.seq;
+    const file = s.messages[id]?.file;
     this.expiry.deleteLocal(id, Date.now());
+    if (file) freeFile(this.roomId, file);
     const r = await this.outbox.post(deleteEnvelope(id, seq));
     if (!r.ok) s.toast(`The delete did not reach the relay: ${describePostError(r)} It is hidden only here.`, 'error');
+  }
+
+  /** Encrypt, upload and post a file (throws on failure or cancel; the caller shows it). */
+  sendFile(file: File, opts: { onProgress?: Progress; signal?: AbortSignal } = {}): Promise<void> {
+    return sendAttachment({ roomId: this.roomId, store: this.store, post: (t, extra) => this.outbox.post(t, extra) }, file, opts);
+  }
+
+  /** Edit one of our messages for everyone; others' clients ignore edits by anyone else. */
+  editMessage(id: string, text: string): Promise<void> {
+    return sendEdit({ roomId: this.roomId, store: this.store, post: (t, extra) => this.outbox.post(t, extra) }, id, text);
   }
 
   async toggleReaction(targetId: string, emoji: string): Promise<void> {

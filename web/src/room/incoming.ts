@@ -4,6 +4,7 @@
  * frame types update connection, presence and lock state.
  */
 import { openText } from '../../../protocol/crypto.js';
+import { describeFile } from '../../../protocol/attachments.js';
 import { classifyPlaintext } from '../../../protocol/envelopes.js';
 import { normalizeLabel } from '../../../protocol/labels.js';
 import type { Participant, ServerFrame } from '../../../protocol/schemas/frames.js';
@@ -183,15 +184,20 @@ export class Incoming {
       return;
     }
     const p = classifyPlaintext(text);
-    if (p.kind !== 'chat') this.flush();
+    if (p.kind !== 'chat' && p.kind !== 'file') this.flush();
     const now = this.d.clock.now();
     switch (p.kind) {
-      case 'chat': {
+      case 'chat':
+      case 'file': {
         if (f.id in s.tombstones) {
           if (opts.fromCache) this.d.cache.drop([f.id]);
           return;
         }
         const msg: ChatMessage = { id: f.id, seq: f.seq, sender: f.sender, verified: f.sender_verified === true, ts: f.ts, text };
+        if (p.kind === 'file') {
+          msg.file = p.envelope;
+          msg.text = describeFile(p.envelope);
+        }
         if (f.ttl_ms) msg.ttlMs = f.ttl_ms;
         if (f.reply_to) msg.replyTo = f.reply_to;
         // Ours only if this browser sent it (its nonce), never because of its label.
@@ -203,6 +209,11 @@ export class Incoming {
       }
       case 'delete':
         this.delete(p.envelope.target_id, { sender: f.sender, verified: f.sender_verified === true }, !this.replaying && !this.d.sent.isOwn(f), now);
+        return;
+      case 'edit':
+        // Cached like reactions, so a reload replays it after its target.
+        s.applyEdit({ targetId: p.envelope.target_id, text: p.envelope.text, sender: f.sender, verified: f.sender_verified === true, seq: f.seq }, now);
+        if (!opts.fromCache) this.d.cache.put([f]);
         return;
       case 'react':
         if (!f.sender) return;

@@ -11,7 +11,8 @@
  *   2000 tombstones, a byte budget); the rest is dropped unread;
  * - however many requesters there are, this tab answers at most a few requests per window.
  */
-import type { HistoryItem, HistoryRequest, HistoryResponse } from '../../../protocol/envelopes.js';
+import { describeFile, fileEnvelope, type FileEnvelope } from '../../../protocol/attachments.js';
+import { classifyPlaintext, type HistoryItem, type HistoryRequest, type HistoryResponse } from '../../../protocol/envelopes.js';
 import { normalizeLabel } from '../../../protocol/labels.js';
 import type { ChatMessage } from './chatState.js';
 
@@ -124,7 +125,10 @@ export class HistoryExchange {
 }
 
 export function messageToItem(m: ChatMessage, reactions?: Record<string, string[]>): HistoryItem {
-  const item: HistoryItem = { seq: m.seq, id: m.id, sender: m.sender, sender_verified: m.verified, ts: m.ts, text: m.text };
+  // A file travels as its envelope, so the peer can fetch it; an edited text says so.
+  const text = m.file ? fileEnvelope(withoutMarker(m.file)) : m.text;
+  const item: HistoryItem = { seq: m.seq, id: m.id, sender: m.sender, sender_verified: m.verified, ts: m.ts, text };
+  if (m.edited) item.edited = true;
   if (m.ttlMs) item.ttl_ms = m.ttlMs;
   if (m.replyTo) item.reply_to = m.replyTo;
   if (reactions && Object.keys(reactions).length) item.reactions = reactions;
@@ -178,7 +182,18 @@ export function buildResponseChunks(
 /** A restored item becomes a message that is visibly not verified. */
 export function itemToMessage(i: HistoryItem): ChatMessage {
   const m: ChatMessage = { id: i.id, seq: i.seq, sender: normalizeLabel(i.sender), verified: false, ts: i.ts, text: i.text, restored: true };
+  const p = i.text.startsWith('{') ? classifyPlaintext(i.text) : null;
+  if (p?.kind === 'file') {
+    m.file = p.envelope;
+    m.text = describeFile(p.envelope);
+  }
+  if (i.edited === true) m.edited = true;
   if (typeof i.ttl_ms === 'number' && i.ttl_ms > 0) m.ttlMs = i.ttl_ms;
   if (i.reply_to) m.replyTo = i.reply_to;
   return m;
+}
+
+function withoutMarker(f: FileEnvelope): Omit<FileEnvelope, 'bot2bot_file_v1'> {
+  const { bot2bot_file_v1: _m, ...rest } = f;
+  return rest;
 }

@@ -17,6 +17,7 @@ import {
   type ChatState,
 } from '../room/chatState.js';
 import type { ReactEnvelope } from '../../../protocol/envelopes.js';
+import { applyEdit, type EditEvent } from '../attachments/edits.js';
 
 export type ConnState = 'connecting' | 'online' | 'reconnecting';
 
@@ -26,6 +27,7 @@ export interface ChatSlice extends ChatState {
   react: (actor: string, env: Pick<ReactEnvelope, 'target_id' | 'emoji' | 'op'>, now?: number) => void;
   mergeReactions: (targetId: string, agg: Record<string, string[]>, now?: number) => void;
   setTombstones: (t: Record<string, number>) => void;
+  applyEdit: (edit: EditEvent, now?: number) => boolean;
 }
 
 export interface SessionSlice {
@@ -140,6 +142,15 @@ const chatSlice: StateCreator<RoomState, [], [], ChatSlice> = (set) => ({
   react: (actor, env, now = Date.now()) => set((s) => pickChat(applyReaction(s, actor, env, now))),
   mergeReactions: (targetId, agg, now = Date.now()) => set((s) => pickChat(mergeReactions(s, targetId, agg, now))),
   setTombstones: (t) => set((s) => ({ tombstones: { ...s.tombstones, ...t } })),
+  applyEdit: (edit, now = Date.now()) => {
+    let applied = false;
+    set((s) => {
+      const next = applyEdit(s, edit, now);
+      applied = next !== s;
+      return applied ? pickChat(next) : {};
+    });
+    return applied;
+  },
 });
 
 function pickChat(c: ChatState): ChatState {

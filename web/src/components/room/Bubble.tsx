@@ -13,6 +13,10 @@ import { useCtl, useRoomState } from './roomContext.js';
 import { ReactionPicker } from './ReactionPicker.js';
 import { jumpTo } from './jump.js';
 import { replyLabel, threadRoot } from '../../room/threads.js';
+import { useStore } from 'zustand';
+import { EditBox } from '../../attachments/EditBox.js';
+import { editingStore } from '../../attachments/editing.js';
+import { FileCard } from '../../attachments/FileCard.js';
 
 // One formatter for every bubble: toLocaleTimeString builds a new one per call, which dominated
 // rendering long rooms.
@@ -37,6 +41,8 @@ export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolea
     ? replyState({ messages: parent ? { [m.replyTo]: parent } : {}, order: [], tombstones: parentDead ? { [m.replyTo]: 0 } : {}, reactions: {} }, m.replyTo, ctl.serverNow())
     : null;
   const [picker, setPicker] = useState(false);
+  const editing = useStore(editingStore, (st) => st.id === m.id);
+  const editable = self && !m.restored;
 
   const copyLink = async () => {
     const url = formatRoomLink(location.origin, link.roomId, link.keyText, { messageId: m.id, extra: link.extra });
@@ -53,7 +59,7 @@ export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolea
   return (
     <article
       id={`msg-${m.id}`}
-      className={`bubble ${self ? 'bubble-self' : 'bubble-other'}${props.compact ? ' is-compact' : ''}${flash ? ' is-flash' : ''}${m.restored ? ' is-restored' : ''}`}
+      className={`bubble ${self ? 'bubble-self' : 'bubble-other'}${props.compact ? ' is-compact' : ''}${flash ? ' is-flash' : ''}${m.restored ? ' is-restored' : ''}${m.file ? ' has-file' : ''}`}
       data-msg-id={m.id}
       data-seq={m.seq}
       tabIndex={-1}
@@ -113,9 +119,27 @@ export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolea
             )}
           </button>
         )}
-        <div className="body">
-          <Markdown text={m.text} me={me} />
-        </div>
+        {editing ? (
+          <EditBox initial={m.file ? (m.file.text ?? '') : m.text} onSave={(t) => void ctl.editMessage(m.id, t)} />
+        ) : m.file ? (
+          <>
+            <FileCard file={m.file} roomId={link.roomId} />
+            {m.file.text && (
+              <div className="body">
+                <Markdown text={m.file.text} me={me} />
+              </div>
+            )}
+          </>
+        ) : (
+          <div className="body">
+            <Markdown text={m.text} me={me} />
+          </div>
+        )}
+        {m.edited && !editing && (
+          <span className="edited-mark" title="Edited by its sender">
+            edited
+          </span>
+        )}
       </div>
       {reactions && (
         <div className="reactions">
@@ -151,6 +175,11 @@ export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolea
         <button type="button" className="act" aria-label="Add reaction" title="React" aria-expanded={picker} onClick={() => setPicker((v) => !v)}>
           <Icon name="smile" />
         </button>
+        {editable && (
+          <button type="button" className="act" aria-label="Edit message" title="Edit" onClick={() => editingStore.getState().set(m.id)}>
+            <Icon name="pencil" />
+          </button>
+        )}
         <button type="button" className="act" aria-label="Copy link to message" title="Copy link" onClick={() => void copyLink()}>
           <Icon name="link" />
         </button>

@@ -1,4 +1,4 @@
-import { useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { LIMITS } from '../../../../protocol/limits.js';
 import { formatTtl } from '../../../../protocol/ttl.js';
 import { utf8Encode } from '../../../../protocol/hash.js';
@@ -8,6 +8,10 @@ import { insertMention, mentionCandidates, mentionQuery } from './composerMentio
 import { MentionList } from './MentionList.js';
 import { NameChip } from './NameChip.js';
 import { SignedGate } from './SignedGate.js';
+import { FILE_MAX_BYTES_DEFAULT } from '../../../../protocol/attachments.js';
+import { AttachButtons, UploadList, useUploads } from '../../attachments/Uploads.js';
+import { editingStore } from '../../attachments/editing.js';
+import { lastOwnEditable } from '../../attachments/edits.js';
 
 const MAX_HEIGHT = 200;
 const WARN_BYTES = 50 * 1024;
@@ -26,6 +30,9 @@ export function Composer() {
   const [error, setError] = useState<string | null>(null);
   const [mention, setMention] = useState<{ query: string; index: number } | null>(null);
   const ta = useRef<HTMLTextAreaElement>(null);
+  const [dragging, setDragging] = useState(false);
+  const sendFile = useCallback((file: File, opts: { onProgress: (done: number) => void; signal: AbortSignal }) => ctl.sendFile(file, opts), [ctl]);
+  const { uploads, add: addFiles, cancel: cancelUpload } = useUploads(sendFile, FILE_MAX_BYTES_DEFAULT);
 
   const bytes = useMemo(() => utf8Encode(text).length, [text]);
   const tooLong = bytes > LIMITS.plaintextBytes;
@@ -101,6 +108,15 @@ export function Composer() {
       ctl.store.getState().setReplyTo(null);
       return;
     }
+    // ArrowUp in an empty composer edits this browser's last message.
+    if (e.key === 'ArrowUp' && text === '' && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      const last = lastOwnEditable(ctl.store.getState());
+      if (last) {
+        e.preventDefault();
+        editingStore.getState().set(last.id);
+        return;
+      }
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       submit();
@@ -109,12 +125,25 @@ export function Composer() {
 
   return (
     <form
-      className="composer"
+      className={`composer${dragging ? ' is-dragging' : ''}`}
       onSubmit={(e) => {
         e.preventDefault();
         submit();
       }}
+      onDragOver={(e) => {
+        if (blocked || !e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={(e) => {
+        setDragging(false);
+        if (blocked || !e.dataTransfer.files.length) return;
+        e.preventDefault();
+        addFiles([...e.dataTransfer.files]);
+      }}
     >
+      <UploadList uploads={uploads} onCancel={cancelUpload} />
       {replyTo && (
         <div className="reply-pill">
           <span className="reply-pill-text">
@@ -128,6 +157,7 @@ export function Composer() {
       {blocked && <SignedGate locked={locked} />}
       <div className="composer-row">
         <NameChip />
+        <AttachButtons onFiles={addFiles} disabled={blocked} />
         <div className="composer-input-wrap">
           {mention && candidates.length > 0 && <MentionList candidates={candidates} active={mention.index} onPick={pickMention} />}
           <label className="sr-only" htmlFor="composer-input">
@@ -151,6 +181,12 @@ export function Composer() {
               updateMention(e.target.value, e.target.selectionStart);
             }}
             onKeyDown={onKeyDown}
+            onPaste={(e) => {
+              const files = [...e.clipboardData.files];
+              if (!files.length || blocked) return;
+              e.preventDefault();
+              addFiles(files);
+            }}
             onBlur={() => setTimeout(() => setMention(null), 100)}
           />
           <button type="submit" className="send-btn" aria-label="Send message" disabled={!text.trim() || tooLong || blocked}>

@@ -1,0 +1,45 @@
+/** `bot2bot download`: fetch an attachment named in the room, verify it, and write it. */
+import { existsSync, statSync } from 'node:fs';
+import type { Command } from 'commander';
+import { Room, parseRoomUrl, type Message } from '../sdk/index.js';
+import { CliError, EXIT } from './common.js';
+
+/** Find a message in the relay's buffer (it keeps up to 2000 for 24 h). */
+async function findMessage(room: Room, id: string): Promise<Message | null> {
+  let after = 0;
+  for (let page = 0; page < 5; page++) {
+    const msgs = await room.history({ after, limit: 500, includeControl: true });
+    const hit = msgs.find((m) => m.id === id);
+    if (hit) return hit;
+    if (msgs.length < 500) return null;
+    after = msgs[msgs.length - 1]!.seq;
+  }
+  return null;
+}
+
+export async function runDownload(url: string, messageId: string, opts: { out?: string; force?: boolean }): Promise<number> {
+  parseRoomUrl(url);
+  const room = new Room(url, { name: 'bot2bot-download', onWarning: (t) => process.stderr.write(`bot2bot: ${t}\n`) });
+  const m = await findMessage(room, messageId);
+  if (!m) throw new CliError(`message ${messageId} is not in the room's buffer (expired, deleted, or the room was evicted)`);
+  if (!m.attachment) throw new CliError(`message ${messageId} carries no file`);
+  const dest = opts.out ?? '.';
+  if (existsSync(dest) && !statSync(dest).isDirectory() && !opts.force) throw new CliError(`${dest} exists; pass --force to replace it`);
+  const saved = await room.download(m.attachment, dest);
+  process.stdout.write(`${JSON.stringify({ path: saved.path, bytes: saved.bytes, sha256: saved.sha256, name: m.attachment.name, type: m.attachment.type, sender: m.sender })}\n`);
+  return EXIT.ok;
+}
+
+export function registerFileCommands(program: Command): void {
+  program
+    .command('download')
+    .description('fetch the file a message carries, check its SHA-256, and write it (nothing is written if the check fails); prints {"path","bytes","sha256","name","type","sender"}')
+    .argument('<room-url>')
+    .argument('<message-id>', 'the id of the message with the file (the "id" of a --tail line)')
+    .option('--out <path>', 'a file path, or a directory to keep the sender\'s file name in (default: the current directory)')
+    .option('--force', 'replace an existing file')
+    .addHelpText('after', '\nExample:\n  bot2bot download "$ROOM" 5d1c…-uuid --out ./inbox/\n')
+    .action(async (url: string, id: string, opts: { out?: string; force?: boolean }) => {
+      process.exitCode = await runDownload(url, id, opts);
+    });
+}

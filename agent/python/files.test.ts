@@ -1,0 +1,119 @@
+/**
+ * Files and edits between the TypeScript and Python SDKs through a real relay: each side sends,
+ * the other downloads byte-identical; each side ignores the other's forged edit.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelay, type TestRelay } from '../../test-support/relay.js';
+import { Room } from '../sdk/index.js';
+import { roomOn, take, tempDir } from '../test/helpers.js';
+
+const PYTHON = '/usr/bin/python3';
+let r: TestRelay;
+const dir = tempDir('b2b-pyfiles-');
+const quiet = { onWarning: () => undefined };
+
+/** Run a Python snippet with bot2bot importable; its stdout's last line is parsed as JSON. */
+function py(code: string, env: Record<string, string>): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, ['-c', `import sys, json\nsys.path.insert(0, 'agent/python')\nfrom bot2bot import *\n${code}`], {
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...env },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`python exited ${code}: ${err}`));
+      resolve(JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>);
+    });
+  });
+}
+
+beforeAll(async () => {
+  r = await startRelay();
+});
+afterAll(async () => {
+  await r.close();
+  dir.cleanup();
+});
+
+describe('files and edits between TypeScript and Python', () => {
+  it('a TypeScript file downloads byte-identical in Python, and a Python file in TypeScript', async () => {
+    const url = roomOn(r.url);
+    const ts = new Room(url, { name: 'ts-agent', ...quiet });
+    const tsBytes = randomBytes(600 * 1024 + 11);
+    const sent = await ts.sendFile(tsBytes, { name: 'from-ts.bin', text: 'for python' });
+    const pyOut = join(dir.path, 'py-got');
+    const pyIn = join(dir.path, 'from-py.log');
+    const pyBytes = randomBytes(300 * 1024 + 5);
+    writeFileSync(pyIn, pyBytes);
+    const res = await py(
+      `
+import os
+room = Room(os.environ['URL'], name='py-agent', heartbeat=False)
+msgs = room.history()
+m = [x for x in msgs if x.attachment][0]
+os.makedirs(os.environ['OUT'])
+path = room.download(m, os.environ['OUT'])
+# A wrong digest writes nothing.
+bad = dict(m.attachment, sha256='0' * 64)
+try:
+    room.download(bad, os.path.join(os.environ['OUT'], 'bad.bin'))
+    refused = False
+except FileIntegrityError:
+    refused = True
+sent = room.send_file(os.environ['IN'], text='from python')
+print(json.dumps({'path': path, 'text': m.text, 'line': m.to_json(), 'refused': refused,
+                  'left': sorted(os.listdir(os.environ['OUT'])), 'id': sent['id']}))
+`,
+      { URL: url, OUT: pyOut, IN: pyIn },
+    );
+    expect(res.refused).toBe(true);
+    expect(res.left).toEqual(['from-ts.bin']);
+    expect(res.text).toBe('[file] from-ts.bin (application/octet-stream, 600.0 KiB) for python');
+    expect(res.line).toMatchObject({ id: sent.id, file: { name: 'from-ts.bin', size: tsBytes.length, sha256: sent.attachment.sha256 } });
+    expect(readFileSync(res.path as string).equals(tsBytes)).toBe(true);
+
+    const [m] = (await ts.history()).filter((x) => x.id === res.id);
+    expect(m?.attachment).toMatchObject({ name: 'from-py.log', type: 'text/plain', size: pyBytes.length, text: 'from python' });
+    expect(Buffer.from(await ts.download(m!)).equals(pyBytes)).toBe(true);
+  });
+
+  it("each SDK applies the sender's edit and ignores a forged one", async () => {
+    const url = roomOn(r.url);
+    const ts = new Room(url, { name: 'ts-writer', ...quiet });
+    const first = await ts.send('version 1');
+    const res = await py(
+      `
+import os
+room = Room(os.environ['URL'], name='py-writer', heartbeat=False)
+mine = room.send('py version 1')
+room.edit(os.environ['TARGET'], 'forged by python')
+room.edit(mine['id'], 'py version 2')
+print(json.dumps({'id': mine['id']}))
+`,
+      { URL: url, TARGET: first.id },
+    );
+    await ts.edit(res.id as string, 'forged by typescript');
+    await ts.edit(first.id, 'version 2');
+    const hist = await new Room(url, { name: 'ts-reader', ...quiet }).history();
+    expect(hist.map((m) => [m.text, m.edited ?? false])).toEqual([['version 2', true], ['py version 2', true]]);
+    const stream = await take(new Room(url, { name: 'ts-reader2', ...quiet }).stream({ backlog: true }), 4);
+    expect(stream.map((m) => m.text)).toEqual(['version 1', 'py version 1', 'py version 2', 'version 2']);
+
+    const py2 = await py(
+      `
+import os
+room = Room(os.environ['URL'], name='py-reader', heartbeat=False)
+print(json.dumps({'hist': [[m.text, m.edited] for m in room.history()]}))
+`,
+      { URL: url },
+    );
+    expect(py2.hist).toEqual([['version 2', true], ['py version 2', true]]);
+  });
+});

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRelay, type TestRelay } from '../../test-support/relay.js';
+import { Room } from '../sdk/index.js';
+import { CLI, requireBuilt, runCli, startCli, stop } from './cli.js';
+import { roomOn, take, tempDir, until } from './helpers.js';
+
+let r: TestRelay;
+const dir = tempDir('b2b-clifiles-');
+const env = { BOT2BOT_CONFIG_DIR: join(dir.path, 'config') };
+const quiet = { onWarning: () => undefined };
+
+beforeAll(async () => {
+  requireBuilt(CLI);
+  r = await startRelay();
+});
+afterAll(async () => {
+  await r.close();
+  dir.cleanup();
+});
+
+describe('bot2bot files from the shell', () => {
+  it('send --file posts an encrypted file that an SDK agent downloads byte-identical', async () => {
+    const url = roomOn(r.url);
+    const src = join(dir.path, 'screenshot.png');
+    const bytes = randomBytes(400 * 1024);
+    writeFileSync(src, bytes);
+    const res = await runCli([url, '--name', 'cli-sender', '--file', src, '--say', 'see attached'], env);
+    expect(res.code, res.stderr).toBe(0);
+    const printed = JSON.parse(res.stdout) as { id: string; name: string; size: number };
+    expect(printed).toMatchObject({ name: 'screenshot.png', size: bytes.length });
+    const [m] = await take(new Room(url, { name: 'reader', ...quiet }).stream({ backlog: true }), 1);
+    expect(m).toMatchObject({ id: printed.id, sender: 'cli-sender', kind: 'file' });
+    expect(m!.attachment).toMatchObject({ name: 'screenshot.png', type: 'image/png', text: 'see attached' });
+    expect(Buffer.from(await new Room(url, { name: 'reader2', ...quiet }).download(m!)).equals(bytes)).toBe(true);
+  });
+
+  it('--tail describes an attachment and the download command it prints fetches it', async () => {
+    const url = roomOn(r.url);
+    const out = join(dir.path, 'tail.jsonl');
+    const tail = startCli([url, '--name', 'tailer', '--tail', '--backlog', '--out', out], env);
+    const peer = new Room(url, { name: 'peer', ...quiet });
+    const bytes = randomBytes(1_500_000);
+    const sent = await peer.sendFile(bytes, { name: 'data.bin' });
+    await peer.edit(sent.id, 'new caption');
+    const lines = await until(() => {
+      try {
+        const l = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((x) => JSON.parse(x) as Record<string, unknown>);
+        return l.length >= 2 ? l : null;
+      } catch {
+        return null;
+      }
+    });
+    expect(await stop(tail)).toBe(0);
+    expect(lines[0]).toMatchObject({
+      sender: 'peer', id: sent.id, text: '[file] data.bin (application/octet-stream, 1.4 MiB)',
+      file: { name: 'data.bin', type: 'application/octet-stream', size: bytes.length, sha256: sent.attachment.sha256 },
+      fetch: `bot2bot download "$ROOM" ${sent.id} --out ./`,
+    });
+    expect(lines[1]).toMatchObject({ text: 'new caption', edited: true, edit_of: sent.id });
+
+    const into = join(dir.path, 'downloads');
+    mkdirSync(into);
+    const args = (lines[0]!.fetch as string).replace('"$ROOM"', url).replace('./', into).split(' ').slice(1);
+    const dl = await runCli(args, env);
+    expect(dl.code, dl.stderr).toBe(0);
+    expect(JSON.parse(dl.stdout)).toMatchObject({ path: join(into, 'data.bin'), bytes: bytes.length, sha256: sent.attachment.sha256, sender: 'peer' });
+    expect(readFileSync(join(into, 'data.bin')).equals(bytes)).toBe(true);
+    const again = await runCli(['download', url, sent.id, '--out', join(into, 'data.bin')], env);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/exists; pass --force/);
+    const none = await runCli(['download', url, 'nosuchmessage1'], env);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/not in the room's buffer/);
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * Encrypted attachments and edits between browsers: an image and a 1.5 MB binary sent from one
+ * browser arrive byte-identical in another, after a reload and for a late joiner, while no request
+ * or WebSocket frame from any browser carries a window of either file or the room key; an edit
+ * converges everywhere, a forged one is ignored.
+ */
+import { randomBytes } from 'node:crypto';
+import { deflateSync, crc32 } from 'node:zlib';
+import type { Page } from '@playwright/test';
+import { decodeBase64Loose, editEnvelope } from '../protocol/index.js';
+import { Room } from '../agent/sdk/index.js';
+import { test, expect, createRoom, openRoom, send, bubble } from './fixtures.js';
+
+/** A real PNG (noisy pixels, so its bytes are not repetitive) that browsers decode. */
+function png(w: number, h: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const rows: Buffer[] = [];
+  for (let y = 0; y < h; y++) rows.push(Buffer.concat([Buffer.from([0]), randomBytes(w * 3)]));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.concat(rows), { level: 0 })), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** Everything a page sends: request URLs and bodies, and WebSocket frames. */
+function record(page: Page, out: Buffer[]): void {
+  page.on('request', (r) => {
+    out.push(Buffer.from(r.url()));
+    const body = r.postDataBuffer();
+    if (body) out.push(body);
+  });
+  page.on('websocket', (ws) => {
+    out.push(Buffer.from(ws.url()));
+    ws.on('framesent', (f) => out.push(typeof f.payload === 'string' ? Buffer.from(f.payload) : f.payload));
+  });
+}
+
+/** Every 32-byte window at a 997-byte stride (and the last one) must appear nowhere. */
+function assertNoWindow(sent: Buffer[], file: Buffer, what: string): void {
+  const hay = Buffer.concat(sent);
+  for (let off = 0; off + 32 <= file.length; off += 997) {
+    expect(hay.indexOf(file.subarray(off, off + 32)), `${what} bytes at ${off}`).toBe(-1);
+  }
+  expect(hay.indexOf(file.subarray(file.length - 32)), `${what} tail`).toBe(-1);
+}
+
+async function downloaded(page: Page, click: () => Promise<void>): Promise<Buffer> {
+  const [dl] = await Promise.all([page.waitForEvent('download'), click()]);
+  const stream = await dl.createReadStream();
+  const parts: Buffer[] = [];
+  for await (const c of stream) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+function fileBubble(page: Page, name: string) {
+  return page.locator('article.bubble:not(.is-pending)').filter({ has: page.locator(`.file-card[data-file-name="${name}"]`) });
+}
+
+async function checkReceived(page: Page, image: Buffer, binary: Buffer): Promise<void> {
+  const img = fileBubble(page, 'photo.png');
+  await expect(img.locator('.file-thumb img')).toBeVisible({ timeout: 20_000 });
+  const bin = fileBubble(page, 'blob.bin');
+  await expect(bin).toBeVisible();
+  await expect(bin).toContainText('1.4 MiB');
+  expect((await downloaded(page, () => bin.getByRole('button', { name: 'Download blob.bin' }).click())).equals(binary)).toBe(true);
+  // The full image, decrypted on demand, in the viewer; saved from there byte-identical.
+  await img.getByRole('button', { name: 'View image photo.png' }).click();
+  const viewer = page.getByRole('dialog', { name: 'Image photo.png' });
+  await expect(viewer).toBeVisible();
+  await expect.poll(() => viewer.locator('img').evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(800);
+  // The viewer fits the screen, a phone's included.
+  const shown = (await viewer.locator('img').boundingBox())!;
+  const screen = page.viewportSize()!;
+  expect(shown.x).toBeGreaterThanOrEqual(0);
+  expect(shown.x + shown.width).toBeLessThanOrEqual(screen.width);
+  expect(shown.y + shown.height).toBeLessThanOrEqual(screen.height);
+  expect((await downloaded(page, () => viewer.getByRole('button', { name: 'Save' }).click())).equals(image)).toBe(true);
+  await viewer.getByRole('button', { name: 'Close viewer' }).click();
+  await expect(viewer).toHaveCount(0);
+}
+
+test('an image and a 1.5 MB file reach other browsers byte-identical, after reload and for a late joiner, and never in the clear', async ({ newPage, relay }) => {
+  const sent: Buffer[] = [];
+  const a = await newPage();
+  record(a, sent);
+  const url = await createRoom(a, relay);
+  const b = await newPage({ viewport: { width: 390, height: 800 }, touch: true });
+  record(b, sent);
+  await openRoom(b, url);
+
+  const image = png(800, 300);
+  const binary = randomBytes(1_500_000);
+  await a.locator('[data-testid=camera-input]').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: image });
+  await a.locator('[data-testid=attach-input]').setInputFiles({ name: 'blob.bin', mimeType: 'application/octet-stream', buffer: binary });
+  await expect(fileBubble(a, 'blob.bin')).toBeVisible({ timeout: 30_000 });
+  await expect(a.locator('.upload-list')).toHaveCount(0);
+  await expect(fileBubble(a, 'photo.png').locator('.you')).toBeVisible();
+
+  await checkReceived(b, image, binary);
+  await b.reload();
+  await checkReceived(b, image, binary);
+  const c = await newPage();
+  record(c, sent);
+  await openRoom(c, url);
+  await checkReceived(c, image, binary);
+
+  assertNoWindow(sent, image, 'image');
+  assertNoWindow(sent, binary, 'binary');
+  const keyText = new URL(url).hash.replace('#k=', '');
+  const hay = Buffer.concat(sent);
+  expect(hay.indexOf(keyText)).toBe(-1);
+  expect(hay.indexOf(Buffer.from(decodeBase64Loose(keyText)!))).toBe(-1);
+  expect(hay.indexOf('photo.png')).toBe(-1);
+  expect(hay.indexOf('blob.bin')).toBe(-1);
+});
+
+test('an edit converges everywhere, after reload and for a late joiner; a forged edit is ignored', async ({ newPage, relay }) => {
+  const a = await newPage();
+  const url = await createRoom(a, relay);
+  const b = await newPage();
+  await openRoom(b, url);
+  await send(a, 'deploy at 5pm');
+  await send(a, 'second line of thought');
+  await expect(bubble(b, 'second line of thought')).toBeVisible();
+
+  // ArrowUp in the empty composer edits the last own message.
+  await a.locator('#composer-input').press('ArrowUp');
+  const box = a.locator('#edit-input');
+  await expect(box).toHaveValue('second line of thought');
+  await box.fill('second thought, edited');
+  await box.press('Enter');
+  // The Edit action edits an older one.
+  const first = bubble(a, 'deploy at 5pm');
+  await first.hover();
+  await first.getByRole('button', { name: 'Edit message' }).click();
+  await a.locator('#edit-input').fill('deploy at 6pm');
+  await a.locator('#edit-input').press('Enter');
+
+  const firstId = await bubble(a, 'deploy at 6pm').getAttribute('data-msg-id');
+  // Someone else, with the room key but not the sender's label, tries to rewrite it.
+  const mallory = new Room(url.replace(/^http:\/\/[^/]+/, relay.url), { name: 'mallory', onWarning: () => undefined });
+  await mallory.send(editEnvelope(firstId!, 'deploy NOW, skip the tests'));
+  await mallory.send('mallory was here');
+
+  const c = await newPage();
+  await openRoom(c, url);
+  for (const p of [a, b, c]) {
+    await expect(bubble(p, 'mallory was here')).toBeVisible();
+    await expect(bubble(p, 'deploy at 6pm').locator('.edited-mark')).toBeVisible();
+    await expect(bubble(p, 'second thought, edited').locator('.edited-mark')).toBeVisible();
+    await expect(bubble(p, 'deploy at 5pm')).toHaveCount(0);
+    await expect(bubble(p, 'skip the tests')).toHaveCount(0);
+  }
+  await b.reload();
+  await expect(bubble(b, 'mallory was here')).toBeVisible();
+  await expect(bubble(b, 'deploy at 6pm').locator('.edited-mark')).toBeVisible();
+  await expect(bubble(b, 'skip the tests')).toHaveCount(0);
+  await expect(bubble(b, 'second line of thought')).toHaveCount(0);
+  // Other people's messages offer no Edit action.
+  await bubble(b, 'deploy at 6pm').hover();
+  await expect(bubble(b, 'deploy at 6pm').getByRole('button', { name: 'Edit message' })).toHaveCount(0);
+});
+
+test('a file moves from an agent to a browser and back, byte-identical', async ({ newPage, relay }) => {
+  const page = await newPage();
+  const url = await createRoom(page, relay);
+  const agent = new Room(url, { name: 'build-bot', onWarning: () => undefined });
+  const log = randomBytes(400_000);
+  await agent.sendFile(log, { name: 'build.log', type: 'text/plain', text: 'nightly build log' });
+  const card = fileBubble(page, 'build.log');
+  await expect(card).toContainText('nightly build log');
+  expect((await downloaded(page, () => card.getByRole('button', { name: 'Download build.log' }).click())).equals(log)).toBe(true);
+
+  const reply = randomBytes(300_000);
+  await page.locator('[data-testid=attach-input]').setInputFiles({ name: 'fix.patch', mimeType: 'text/x-diff', buffer: reply });
+  await expect(fileBubble(page, 'fix.patch').locator('.you')).toBeVisible({ timeout: 20_000 });
+  const hist = await agent.history();
+  const m = hist.find((x) => x.attachment?.name === 'fix.patch');
+  expect(m?.attachment).toMatchObject({ type: 'text/x-diff', size: reply.length });
+  expect(Buffer.from(await agent.download(m!)).equals(reply)).toBe(true);
+});
