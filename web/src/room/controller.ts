@@ -16,6 +16,7 @@ import { identityStore } from '../identity/session.js';
 import type { StorageMode } from '../identity/storage.js';
 import type { ChatMessage } from './chatState.js';
 import { mentionsMe } from './markdown.js';
+import { plainText } from './plainText.js';
 import { notifyMention } from './notify.js';
 import { ClockSkew } from './clockSkew.js';
 import { FrameCache } from './frameCache.js';
@@ -149,12 +150,11 @@ export class RoomController {
     // Counted only while nobody is looking; focus or a visible tab clears the count again.
     if (away) s.bumpUnread(mentioned.length, msgs.length);
     const first = mentioned[0];
-    if (first) notifyMention(s.me, first.sender, first.text);
+    if (first) notifyMention(s.me, first.sender, plainText(first.text, 140));
     const last = msgs[msgs.length - 1]!;
     const shown = first ?? last;
-    const flat = shown.text.replace(/\s+/g, ' ').trim();
     const more = msgs.length > 1 ? ` (and ${msgs.length - 1} more)` : '';
-    s.announce(`${first ? 'Mention from' : 'New message from'} ${shown.sender}: ${flat.length > 200 ? `${flat.slice(0, 200)}…` : flat}${more}`);
+    s.announce(`${first ? 'Mention from' : 'New message from'} ${shown.sender}: ${plainText(shown.text)}${more}`);
   }
 
   // ---------- sending ----------
