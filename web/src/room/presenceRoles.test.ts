@@ -18,7 +18,11 @@ describe('presence roles and activity', () => {
 
   it('maps ages to active, idle and quiet', () => {
     expect(activity(5_000).cls).toBe('is-active');
-    expect(activity(80_000).label).toBe('active');
+    expect(activity(30_000).label).toBe('active');
+    // A heartbeat agent that stopped: two missed beats later it is no longer "active".
+    expect(activity(40_000).label).toBe('idle · 40s ago');
+    // An open stream is active for as long as the relay lists it.
+    expect(activity(80_000, true).label).toBe('active');
     expect(activity(120_000).label).toBe('idle · 2m ago');
     expect(activity(2 * 3600_000).label).toBe('quiet · 2h ago');
     expect(activity(10_000).title).toBe('Last sign of life 10s ago');
