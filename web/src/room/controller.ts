@@ -78,9 +78,16 @@ export class RoomController {
       refreshStatus,
       armSignedLink: () => this.maybeArmSignedLink(),
     });
-    this.unsubIdentity = identityStore.subscribe((st, prev) => {
+    const unsubId = identityStore.subscribe((st, prev) => {
       if (st.identity !== prev.identity) this.onIdentityChanged(st.identity);
     });
+    const unsubPresence = store.subscribe((st, prev) => {
+      if (st.participants !== prev.participants) this.adoption.notePresence(st.participants);
+    });
+    this.unsubIdentity = () => {
+      unsubId();
+      unsubPresence();
+    };
   }
 
   /** Sign-in, unlock, adopt or sign-out: switch the name and tell the relay, without reconnecting. */

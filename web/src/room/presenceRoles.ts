@@ -46,3 +46,19 @@ export function activity(ageMs: number, live = false): { label: string; cls: 'is
   if (ageMs < IDLE_MS) return { label: `idle · ${ago}`, cls: 'is-idle', title };
   return { label: `quiet · ${ago}`, cls: 'is-quiet', title };
 }
+
+/**
+ * One row per person: a participant renamed (or promoted and adopted) keeps its presence key, and
+ * the relay may still list a heartbeat under the old name for a minute. Among entries sharing a
+ * key, an open stream wins over a heartbeat, then the freshest.
+ */
+export function dedupeByKey<P extends { name: string; box_pub?: string | undefined; last_seen_ms_ago: number }>(ps: readonly P[], live: ReadonlySet<string>): P[] {
+  const best = new Map<string, P>();
+  const better = (a: P, b: P) => (live.has(a.name) !== live.has(b.name) ? live.has(a.name) : a.last_seen_ms_ago < b.last_seen_ms_ago);
+  for (const p of ps) {
+    if (!p.box_pub) continue;
+    const cur = best.get(p.box_pub);
+    if (!cur || better(p, cur)) best.set(p.box_pub, p);
+  }
+  return ps.filter((p) => !p.box_pub || best.get(p.box_pub) === p);
+}
