@@ -11,12 +11,13 @@ import { LIMITS } from '../../../protocol/limits.js';
 import { createRoomStore, type RoomStore } from '../store/roomStore.js';
 import { RoomSocket } from '../transport/socket.js';
 import { describePostError } from '../transport/post.js';
-import { loadName, loadTtl } from '../storage/local.js';
+import { loadName, loadTtl, watchName } from '../storage/local.js';
 import { identityStore } from '../identity/session.js';
 import type { StorageMode } from '../identity/storage.js';
 import type { ChatMessage } from './chatState.js';
 import { mentionsMe } from './markdown.js';
 import { plainText } from './plainText.js';
+import { shareSentLog } from './sharedSentLog.js';
 import { notifyMention } from './notify.js';
 import { ClockSkew } from './clockSkew.js';
 import { FrameCache } from './frameCache.js';
@@ -44,6 +45,8 @@ export class RoomController {
   private readonly history: HistorySync;
   private readonly incoming: Incoming;
   private readonly settings: RoomSettings;
+  private readonly unshareSent: () => void;
+  private readonly unwatchName: () => void;
 
   constructor(
     readonly roomId: string,
@@ -59,6 +62,7 @@ export class RoomController {
     this.cache = new FrameCache(roomId);
     this.expiry = new Expiry(store, this.cache, serverNow);
     const sent = new SentLog();
+    this.unshareSent = shareSentLog(roomId, sent);
     this.outbox = new Outbox({ roomId, key, store, clock: this.clock, refreshStatus, sent });
     const post = (plaintext: string) => this.outbox.post(plaintext);
     this.adoption = new Adoption({ store, boxSecretKey: this.boxKeys.secretKey, post });
@@ -84,6 +88,7 @@ export class RoomController {
     const unsubPresence = store.subscribe((st, prev) => {
       if (st.participants !== prev.participants) this.adoption.notePresence(st.participants);
     });
+    this.unwatchName = watchName((name) => this.settings.follow(name));
     this.unsubIdentity = () => {
       unsubId();
       unsubPresence();
@@ -133,6 +138,8 @@ export class RoomController {
   dispose(): void {
     this.disposed = true;
     this.unsubIdentity();
+    this.unshareSent();
+    this.unwatchName();
     this.adoption.dispose();
     this.history.dispose();
     this.socket?.stop();
