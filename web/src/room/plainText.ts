@@ -5,9 +5,11 @@ function flatten(nodes: MdNode[], out: string[]): void {
   for (const n of nodes) {
     switch (n.t) {
       case 'text':
-      case 'mention':
       case 'code':
         out.push(n.v);
+        break;
+      case 'mention':
+        out.push(`@${n.v}`);
         break;
       case 'pre':
         out.push(` ${n.v} `);
