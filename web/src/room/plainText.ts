@@ -39,7 +39,9 @@ function flatten(nodes: MdNode[], out: string[]): void {
 }
 
 export function plainText(text: string, max = 200): string {
-  const r = renderMarkdown(cutPrefix(text, Math.max(max * 4, 1024)));
+  // Only a little more than what is shown is parsed: this runs for every live message, and hostile
+  // markdown costs more than linear time in its length.
+  const r = renderMarkdown(cutPrefix(text, max + Math.min(max, 120)));
   let flat: string;
   if (r.kind === 'md') {
     const out: string[] = [];
