@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { test, expect, createRoom, openRoom, send, bubble, waitOnline } from './fixtures.js';
 import type { Locator, Page } from '@playwright/test';
+import { contextWith, registered, uniq } from './identity.helpers.js';
 
 const SHOTS = '/tmp/shots/phone';
 mkdirSync(SHOTS, { recursive: true });
@@ -295,4 +296,22 @@ test('unknown paths answer 404 with the app, app routes 200', async ({ relay, re
   const p = await newPage();
   await p.goto(relay.url + '/nowhere');
   await expect(p.getByRole('heading', { level: 1 })).toBeVisible();
+});
+
+test('on a phone the DM page shows the inbox before the compose form', async ({ relay, browser }) => {
+  const me = await registered(relay.url, `ph-${uniq()}`);
+  const ctx = await contextWith(browser, me, { viewport: { width: 390, height: 844 } });
+  try {
+    const p = await ctx.newPage();
+    await p.goto(relay.url + '/dm');
+    const inbox = p.locator('.dm-inbox');
+    await expect(inbox).toBeVisible();
+    const ib = await box(inbox);
+    const cb = await box(p.locator('.dm-compose'));
+    expect(ib.y).toBeLessThan(cb.y);
+    expect(ib.y).toBeLessThan(844);
+    await p.screenshot({ path: `${SHOTS}/390-dm.png` });
+  } finally {
+    await ctx.close();
+  }
 });
