@@ -65,7 +65,9 @@ export async function send(page: Page, text: string): Promise<void> {
   const mine = page.locator('article.bubble-self:not(.is-pending)');
   const before = await mine.count();
   await box.fill(text);
-  await box.press('Enter');
+  // On touch devices Enter is a new line and the button sends.
+  if (await page.evaluate(() => matchMedia('(hover: none) and (pointer: coarse)').matches)) await page.getByRole('button', { name: 'Send message' }).click();
+  else await box.press('Enter');
   await expect(box).toHaveValue('');
   await expect(page.locator('.bubble.is-pending')).toHaveCount(0, { timeout: 15_000 });
   await expect.poll(() => mine.count()).toBeGreaterThan(before);

@@ -133,8 +133,12 @@ test('screenshots at phone and desktop sizes', async ({ relay, newPage }) => {
   }
   const touch = await newPage({ viewport: { width: 390, height: 844 }, touch: true });
   await openRoom(touch, url);
-  await expect(bubble(touch, 'Welcome!').getByRole('button', { name: 'Reply' })).toBeVisible();
+  // Touch devices carry no row of actions under each message: a tap opens them in a sheet.
+  await expect(bubble(touch, 'Welcome!').getByRole('button', { name: 'Reply' })).toBeHidden();
   await touch.screenshot({ path: `${SHOTS}/room-phone-touch.png` });
+  await bubble(touch, 'Welcome!').locator('.body p').first().tap();
+  await expect(touch.locator('dialog.message-sheet').getByRole('button', { name: 'Reply' })).toBeVisible();
+  await touch.screenshot({ path: `${SHOTS}/room-phone-touch-sheet.png` });
   const p = await newPage({ viewport: { width: 390, height: 844 } });
   await p.goto(relay.url + '/room/ABCDEFGHJK');
   await expect(p.getByRole('heading', { name: 'No room key.' })).toBeVisible();

@@ -13,6 +13,7 @@ import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applySecurityHeaders } from './respond.js';
+import { isAppPath } from '../../protocol/appRoutes.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -91,8 +92,9 @@ export class StaticFiles {
     }
     const entry = this.files.get(rel);
     if (entry) return send(req, res, entry);
-    // Client-side routes: a path without an extension gets the app shell.
-    if (extname(rel) === '') return send(req, res, this.files.get('/index.html')!);
+    // Client-side routes get the app shell; any other path without an extension gets it too (it
+    // renders "not found") but with status 404.
+    if (extname(rel) === '') return send(req, res, this.files.get('/index.html')!, isAppPath(rel) ? 200 : 404);
     return false;
   }
 
@@ -126,21 +128,22 @@ export class StaticFiles {
   }
 }
 
-function send(req: IncomingMessage, res: ServerResponse, entry: Entry): boolean {
+function send(req: IncomingMessage, res: ServerResponse, entry: Entry, status = 200): boolean {
   const coding = entry.varies ? negotiate(req.headers['accept-encoding'], entry.encoded) : null;
   const v = coding ? entry.encoded[coding]! : entry.identity;
   applySecurityHeaders(res);
   res.setHeader('Content-Type', entry.type);
   res.setHeader('Cache-Control', entry.cacheControl);
-  res.setHeader('ETag', v.etag);
+  // A 404 is never revalidated into a 304: its status would be lost.
+  if (status === 200) res.setHeader('ETag', v.etag);
   if (entry.varies) res.setHeader('Vary', 'Accept-Encoding');
   if (coding) res.setHeader('Content-Encoding', coding);
-  if (matches(req.headers['if-none-match'], v.etag)) {
+  if (status === 200 && matches(req.headers['if-none-match'], v.etag)) {
     res.statusCode = 304;
     res.end();
     return true;
   }
-  res.statusCode = 200;
+  res.statusCode = status;
   res.setHeader('Content-Length', v.size);
   if (req.method === 'HEAD') res.end();
   else if (v.body) res.end(v.body);

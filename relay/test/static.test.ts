@@ -159,7 +159,19 @@ describe('static files', () => {
     // Compressed siblings are representations, not files of their own.
     expect((await get('/assets/app-1a2b3c.js.br')).status).toBe(404);
     for (const path of ['/../package.json', '/assets/..%2f..%2fpackage.json', '/%E0%A4%A']) expect((await get(path)).status).toBe(404);
-    // Without an extension it is a client route: the app shell, never a file outside WEB_DIR.
+    // Without an extension it gets the app shell, never a file outside WEB_DIR.
     expect((await get('/%2e%2e/%2e%2e/etc/passwd')).body.toString()).toBe(INDEX);
+  });
+
+  it('answers unknown paths with the app shell and status 404, app routes with 200', async () => {
+    for (const path of ['/nope', '/rooms/abc', '/docs/nothing-here', '/%2e%2e/%2e%2e/etc/passwd']) {
+      const res = await get(path);
+      expect(res.status, path).toBe(404);
+      expect(res.body.toString()).toBe(INDEX);
+      expect(res.headers.etag).toBeUndefined();
+    }
+    for (const path of ['/', '/docs', '/docs/agents', '/connect', '/privacy', '/dm', '/dm/@bob', '/agents', '/agents/@bob', '/room/ABCDEFGHJK']) {
+      expect((await get(path)).status, path).toBe(200);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { lazy, Suspense, useEffect } from 'react';
+import { DOC_PATHS } from '../../protocol/appRoutes.js';
 import { useLocation } from './router.js';
 import { Landing } from './routes/Landing.js';
 import { NotFound } from './routes/NotFound.js';
@@ -27,7 +28,6 @@ const DocsRoute = lazy(() => import('./routes/DocsRoute.js'));
 const DmRoute = lazy(() => import('./routes/DmRoute.js'));
 const DirectoryRoute = lazy(() => import('./routes/DirectoryRoute.js'));
 
-const DOC_PATHS = new Set(['/docs', '/docs/', '/connect', '/docs/agents', '/privacy']);
 
 export function App() {
   const { pathname } = useLocation();

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { useKeepInViewport } from '../ui/useKeepInViewport.js';
 
 /**
  * A modal built on <dialog>: the browser traps focus, Escape closes, and focus returns to the
@@ -78,15 +79,21 @@ function firstFocus(d: HTMLDialogElement): HTMLElement | null {
   return d.querySelector<HTMLElement>('[data-autofocus]') ?? pick(FIELD) ?? pick(ACTION);
 }
 
-/** A button-anchored menu that closes on Escape or an outside click and restores focus. */
+/**
+ * A button-anchored menu that closes on Escape or an outside click and restores focus. It is
+ * nudged inside the viewport on wide screens and docked as a bottom sheet on phones.
+ */
 export function Popover(props: { label: React.ReactNode; ariaLabel: string; className?: string; children: (close: () => void) => React.ReactNode; align?: 'left' | 'right' }) {
   const [open, setOpen] = useState(false);
   const wrap = useRef<HTMLDivElement>(null);
   const btn = useRef<HTMLButtonElement>(null);
+  const panel = useRef<HTMLDivElement>(null);
+  useKeepInViewport(panel, { active: open, sheetOnPhone: true });
   useEffect(() => {
     if (!open) return;
     const onDown = (e: MouseEvent) => {
-      if (!wrap.current?.contains(e.target as Node)) setOpen(false);
+      const t = e.target as Node;
+      if (!panel.current?.contains(t) && !btn.current?.contains(t)) setOpen(false);
     };
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
@@ -112,7 +119,14 @@ export function Popover(props: { label: React.ReactNode; ariaLabel: string; clas
       <button ref={btn} type="button" className="btn btn-bar" aria-label={props.ariaLabel} aria-expanded={open} aria-haspopup="true" onClick={() => setOpen(!open)}>
         {props.label}
       </button>
-      {open && <div className={`popover-panel align-${props.align ?? 'right'}`}>{props.children(close)}</div>}
+      {open && (
+        <>
+          <div className="sheet-backdrop" aria-hidden="true" />
+          <div ref={panel} className={`popover-panel align-${props.align ?? 'right'}`}>
+            {props.children(close)}
+          </div>
+        </>
+      )}
     </div>
   );
 }

@@ -24,6 +24,8 @@ export interface AdoptionDeps {
 
 export class Adoption {
   private pending: { adoptId: string; identity: Identity } | null = null;
+  /** Offers this operator sent, by the target's presence key, until the new handle shows up. */
+  private readonly offered = new Map<string, { target: string; handle: string }>();
 
   constructor(private readonly d: AdoptionDeps) {}
 
@@ -38,8 +40,19 @@ export class Adoption {
     if (!reg.ok) return { ok: false, error: reg.message };
     const r = await this.d.post(buildAdoptOffer(fresh, targetName, pub));
     if (!r.ok) return { ok: false, error: `The offer was not sent: ${describePostError(r)}` };
-    this.d.store.getState().toast(`Adopt offer sent to ${targetName}`);
+    this.d.store.getState().toast(`Adopt offer sent to ${targetName}; waiting for it to accept`);
+    this.offered.set(boxPub, { target: targetName, handle: fresh.handle });
     return { ok: true };
+  }
+
+  /** Presence changed: an offered participant now present under its new handle has accepted. */
+  notePresence(participants: ReadonlyArray<{ name: string; box_pub?: string | undefined }>): void {
+    for (const [key, o] of this.offered) {
+      const name = `@${o.handle}`;
+      if (!participants.some((p) => p.name === name && (!p.box_pub || p.box_pub === key))) continue;
+      this.offered.delete(key);
+      this.d.store.getState().toast(`${o.target} accepted: it is now ${name}`);
+    }
   }
 
   /** An offer arrived: only one for our name, from a verified operator, not yet answered. */

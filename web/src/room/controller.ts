@@ -11,11 +11,13 @@ import { LIMITS } from '../../../protocol/limits.js';
 import { createRoomStore, type RoomStore } from '../store/roomStore.js';
 import { RoomSocket } from '../transport/socket.js';
 import { describePostError } from '../transport/post.js';
-import { loadName, loadTtl } from '../storage/local.js';
+import { loadName, loadTtl, watchName } from '../storage/local.js';
 import { identityStore } from '../identity/session.js';
 import type { StorageMode } from '../identity/storage.js';
 import type { ChatMessage } from './chatState.js';
 import { mentionsMe } from './markdown.js';
+import { plainText } from './plainText.js';
+import { shareSentLog } from './sharedSentLog.js';
 import { notifyMention } from './notify.js';
 import { ClockSkew } from './clockSkew.js';
 import { FrameCache } from './frameCache.js';
@@ -45,6 +47,8 @@ export class RoomController {
   private readonly history: HistorySync;
   private readonly incoming: Incoming;
   private readonly settings: RoomSettings;
+  private readonly unshareSent: () => void;
+  private readonly unwatchName: () => void;
 
   constructor(
     readonly roomId: string,
@@ -60,6 +64,7 @@ export class RoomController {
     this.cache = new FrameCache(roomId);
     this.expiry = new Expiry(store, this.cache, serverNow);
     const sent = new SentLog();
+    this.unshareSent = shareSentLog(roomId, sent);
     this.outbox = new Outbox({ roomId, key, store, clock: this.clock, refreshStatus, sent });
     const post = (plaintext: string) => this.outbox.post(plaintext);
     this.adoption = new Adoption({ store, boxSecretKey: this.boxKeys.secretKey, post });
@@ -79,9 +84,17 @@ export class RoomController {
       refreshStatus,
       armSignedLink: () => this.maybeArmSignedLink(),
     });
-    this.unsubIdentity = identityStore.subscribe((st, prev) => {
+    const unsubId = identityStore.subscribe((st, prev) => {
       if (st.identity !== prev.identity) this.onIdentityChanged(st.identity);
     });
+    const unsubPresence = store.subscribe((st, prev) => {
+      if (st.participants !== prev.participants) this.adoption.notePresence(st.participants);
+    });
+    this.unwatchName = watchName((name) => this.settings.follow(name));
+    this.unsubIdentity = () => {
+      unsubId();
+      unsubPresence();
+    };
   }
 
   /** Sign-in, unlock, adopt or sign-out: switch the name and tell the relay, without reconnecting. */
@@ -127,6 +140,8 @@ export class RoomController {
   dispose(): void {
     this.disposed = true;
     this.unsubIdentity();
+    this.unshareSent();
+    this.unwatchName();
     this.adoption.dispose();
     this.history.dispose();
     this.socket?.stop();
@@ -151,12 +166,11 @@ export class RoomController {
     // Counted only while nobody is looking; focus or a visible tab clears the count again.
     if (away) s.bumpUnread(mentioned.length, msgs.length);
     const first = mentioned[0];
-    if (first) notifyMention(s.me, first.sender, first.text);
+    if (first) notifyMention(s.me, first.sender, plainText(first.text, 140));
     const last = msgs[msgs.length - 1]!;
     const shown = first ?? last;
-    const flat = shown.text.replace(/\s+/g, ' ').trim();
     const more = msgs.length > 1 ? ` (and ${msgs.length - 1} more)` : '';
-    s.announce(`${first ? 'Mention from' : 'New message from'} ${shown.sender}: ${flat.length > 200 ? `${flat.slice(0, 200)}…` : flat}${more}`);
+    s.announce(`${first ? 'Mention from' : 'New message from'} ${shown.sender}: ${plainText(shown.text)}${more}`);
   }
 
   // ---------- sending ----------

@@ -3,7 +3,8 @@
  * holds (cache + relay), control envelopes and deleted messages excluded, the room key only on
  * explicit opt-in. The three formats keep the reference's shapes so users' tooling still works.
  */
-import type { ChatMessage } from './chatState.js';
+import { sortReactionKeys, type ChatMessage, type Reactions } from './chatState.js';
+import { REACTION_PRESETS } from '../../../protocol/envelopes.js';
 
 export type ExportFormat = 'txt' | 'md' | 'json';
 
@@ -14,6 +15,8 @@ export interface ExportInput {
   fingerprint: string;
   me: string;
   messages: ChatMessage[];
+  /** Reactions by message id: emoji → who reacted. */
+  reactions?: Reactions;
   now: Date;
 }
 
@@ -29,6 +32,16 @@ export function exportFilename(roomId: string, fmt: ExportFormat, now: Date): st
 }
 
 const NOTE = 'Decrypted on this device from its local cache and the relay buffer. Deleted and expired messages are excluded.';
+
+/** A message's reactions in display order, or null when it has none. */
+function reactionsOf(x: ExportInput, id: string): Array<[string, string[]]> | null {
+  const r = x.reactions?.[id];
+  if (!r) return null;
+  const keys = sortReactionKeys(Object.keys(r), REACTION_PRESETS).filter((k) => (r[k]?.length ?? 0) > 0);
+  return keys.length ? keys.map((k) => [k, r[k]!]) : null;
+}
+
+const reactionLine = (rs: Array<[string, string[]]>) => rs.map(([e, who]) => `${e} ${who.length} (${who.join(', ')})`).join(' · ');
 
 export function exportChat(fmt: ExportFormat, x: ExportInput): string {
   const msgs = [...x.messages].sort((a, b) => a.seq - b.seq);
@@ -48,10 +61,12 @@ export function exportChat(fmt: ExportFormat, x: ExportInput): string {
           sender: m.sender,
           ts: new Date(m.ts).toISOString(),
           text: m.text,
-          isSelf: m.sender === x.me,
+          // Sent from this browser (by nonce), whatever name it used then.
+          isSelf: m.own === true,
           ...(m.verified ? { verified: true } : {}),
           ...(m.restored ? { restored: true } : {}),
           ...(m.replyTo ? { reply_to: m.replyTo } : {}),
+          ...(reactionsOf(x, m.id) ? { reactions: Object.fromEntries(reactionsOf(x, m.id)!) } : {}),
         })),
       },
       null,
@@ -60,9 +75,16 @@ export function exportChat(fmt: ExportFormat, x: ExportInput): string {
   }
   if (fmt === 'md') {
     const head = ['---', `room: ${x.roomUrl}`, `fingerprint: ${x.fingerprint}`, `exported: ${iso}`, `messages: ${msgs.length}`, `note: ${NOTE}`, '---', '', '# Bot2Bot.chat transcript', ''];
-    const body = msgs.flatMap((m) => [`**${m.sender}** · ${hhmm(m.ts)}`, '', m.text, '', '---', '']);
+    const body = msgs.flatMap((m) => {
+      const rs = reactionsOf(x, m.id);
+      return [`**${m.sender}** · ${hhmm(m.ts)}`, '', m.text, '', ...(rs ? [`Reactions: ${reactionLine(rs)}`, ''] : []), '---', ''];
+    });
     return [...head, ...body].join('\n');
   }
   const head = ['# Bot2Bot.chat transcript', `# room:        ${x.roomUrl}`, `# fingerprint: ${x.fingerprint}`, `# exported:    ${iso}`, `# messages:    ${msgs.length}`, ''];
-  return [...head, ...msgs.map((m) => `[${hhmm(m.ts)}] ${m.sender}: ${m.text}`)].join('\n') + '\n';
+  const lines = msgs.flatMap((m) => {
+    const rs = reactionsOf(x, m.id);
+    return [`[${hhmm(m.ts)}] ${m.sender}: ${m.text}`, ...(rs ? [`    reactions: ${reactionLine(rs)}`] : [])];
+  });
+  return [...head, ...lines].join('\n') + '\n';
 }

@@ -146,7 +146,7 @@ export class Incoming {
         break;
       }
       case 'presence':
-        s.setPresence(f.participants);
+        s.setPresence(f.participants, Date.now(), f.names.map(normalizeLabel));
         break;
       case 'rename':
         if (f.from !== s.me) s.renamePresence(f.from, f.to);

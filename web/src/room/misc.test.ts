@@ -84,10 +84,16 @@ describe('save chat', () => {
     me: 'me',
     now: new Date('2026-01-02T03:04:05Z'),
     messages: [
-      { id: 'b', seq: 2, sender: 'me', verified: false, ts: 0, text: 'second' },
+      { id: 'b', seq: 2, sender: 'me', verified: false, ts: 0, text: 'second', own: true },
       { id: 'a', seq: 1, sender: '@bob', verified: true, ts: 0, text: 'first' },
     ],
+    reactions: { a: { '👍': ['me', 'carol'] } },
   };
+  it('marks messages sent from this browser as its own even under an earlier name', () => {
+    const renamed = { ...input, me: 'new-name' };
+    const json = JSON.parse(exportChat('json', renamed));
+    expect(json.messages.map((m: { isSelf: boolean }) => m.isSelf)).toEqual([false, true]);
+  });
   it('writes TXT, MD and JSON in seq order without the key unless asked', () => {
     const txt = exportChat('txt', input);
     expect(txt.indexOf('@bob: first')).toBeLessThan(txt.indexOf('me: second'));
@@ -96,6 +102,9 @@ describe('save chat', () => {
     const json = JSON.parse(exportChat('json', input));
     expect(json.messageCount).toBe(2);
     expect(json.messages[1]).toMatchObject({ id: 'b', isSelf: true });
+    expect(json.messages[0].reactions).toEqual({ '👍': ['me', 'carol'] });
+    expect(txt).toContain('reactions: 👍 2 (me, carol)');
+    expect(exportChat('md', input)).toContain('Reactions: 👍 2 (me, carol)');
     expect(exportFilename('ROOM1', 'md', new Date(2026, 0, 2, 3, 4))).toBe('bot2bot-chat-ROOM1-2026-01-02T03-04.md');
   });
 });

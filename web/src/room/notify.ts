@@ -19,7 +19,7 @@ export function notifyMention(me: string, sender: string, text: string): void {
   }
   if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
     try {
-      new Notification(`${me} mentioned by ${sender}`, { body: text.slice(0, 140), silent: true });
+      new Notification(`${me} mentioned by ${sender}`, { body: text, silent: true });
     } catch {
       // Some platforms only allow notifications from a service worker.
     }

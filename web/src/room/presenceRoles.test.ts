@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activity, roles, verifiedSenders } from './presenceRoles.js';
+import { activity, dedupeByKey, roles, verifiedSenders } from './presenceRoles.js';
 import type { ChatMessage } from './chatState.js';
 
 const m = (id: string, sender: string, verified: boolean, restored = false): ChatMessage => ({ id, seq: 1, sender, verified, ts: 0, text: '', ...(restored ? { restored } : {}) });
@@ -18,9 +18,27 @@ describe('presence roles and activity', () => {
 
   it('maps ages to active, idle and quiet', () => {
     expect(activity(5_000).cls).toBe('is-active');
-    expect(activity(80_000).label).toBe('active');
+    expect(activity(30_000).label).toBe('active');
+    // A heartbeat agent that stopped: two missed beats later it is no longer "active".
+    expect(activity(40_000).label).toBe('idle · 40s ago');
+    // An open stream is active for as long as the relay lists it.
+    expect(activity(80_000, true).label).toBe('active');
     expect(activity(120_000).label).toBe('idle · 2m ago');
     expect(activity(2 * 3600_000).label).toBe('quiet · 2h ago');
     expect(activity(10_000).title).toBe('Last sign of life 10s ago');
+  });
+});
+
+describe('dedupeByKey', () => {
+  it('drops the stale anonymous entry of a participant that took a new name with the same key', () => {
+    const ps = [
+      { name: 'visitor-oak-ABC', box_pub: 'K1', last_seen_ms_ago: 20_000 },
+      { name: '@newbie', box_pub: 'K1', last_seen_ms_ago: 1_000 },
+      { name: 'bob', box_pub: 'K2', last_seen_ms_ago: 5_000 },
+      { name: 'nokey', last_seen_ms_ago: 5_000 },
+    ];
+    expect(dedupeByKey(ps, new Set(['@newbie', 'bob'])).map((p) => p.name)).toEqual(['@newbie', 'bob', 'nokey']);
+    // Without stream information the freshest entry wins.
+    expect(dedupeByKey(ps, new Set()).map((p) => p.name)).toEqual(['@newbie', 'bob', 'nokey']);
   });
 });

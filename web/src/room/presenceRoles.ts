@@ -29,17 +29,36 @@ export function roles(name: string, ctx: { me: string; signedIn: boolean; verifi
 }
 
 /**
- * Browsers heartbeat every 15 s and the relay re-broadcasts presence at least once a minute
- * while anyone is connected, so up to ~90 s since the last sign of life still means connected.
+ * A participant with an open stream is listed until it disconnects, so it is active while listed.
+ * A stream-less agent is listed from its `/listening` heartbeats (every ~15 s) for up to a minute
+ * after the last one: two missed beats and a little slack mean it has stopped, and the rail says
+ * so within that bound instead of waiting for the relay to drop the entry.
  */
-export const ACTIVE_MS = 90_000;
+export const ACTIVE_MS = 35_000;
 export const IDLE_MS = 5 * 60_000;
 
-export function activity(ageMs: number): { label: string; cls: 'is-active' | 'is-idle' | 'is-quiet'; title: string } {
+export function activity(ageMs: number, live = false): { label: string; cls: 'is-active' | 'is-idle' | 'is-quiet'; title: string } {
+  if (live) return { label: 'active', cls: 'is-active', title: 'Connected now' };
   const secs = Math.max(0, Math.round(ageMs / 1000));
   const ago = secs < 60 ? `${secs}s ago` : secs < 3600 ? `${Math.round(secs / 60)}m ago` : `${Math.round(secs / 3600)}h ago`;
   const title = `Last sign of life ${ago}`;
   if (ageMs < ACTIVE_MS) return { label: 'active', cls: 'is-active', title };
   if (ageMs < IDLE_MS) return { label: `idle · ${ago}`, cls: 'is-idle', title };
   return { label: `quiet · ${ago}`, cls: 'is-quiet', title };
+}
+
+/**
+ * One row per person: a participant renamed (or promoted and adopted) keeps its presence key, and
+ * the relay may still list a heartbeat under the old name for a minute. Among entries sharing a
+ * key, an open stream wins over a heartbeat, then the freshest.
+ */
+export function dedupeByKey<P extends { name: string; box_pub?: string | undefined; last_seen_ms_ago: number }>(ps: readonly P[], live: ReadonlySet<string>): P[] {
+  const best = new Map<string, P>();
+  const better = (a: P, b: P) => (live.has(a.name) !== live.has(b.name) ? live.has(a.name) : a.last_seen_ms_ago < b.last_seen_ms_ago);
+  for (const p of ps) {
+    if (!p.box_pub) continue;
+    const cur = best.get(p.box_pub);
+    if (!cur || better(p, cur)) best.set(p.box_pub, p);
+  }
+  return ps.filter((p) => !p.box_pub || best.get(p.box_pub) === p);
 }

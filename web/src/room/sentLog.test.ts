@@ -25,3 +25,24 @@ describe('sent log', () => {
     expect(log.isOwn({ id: 'x', nonce: `n${SENT_LOG_MAX}` })).toBe(true);
   });
 });
+
+describe('sent log shared between tabs', () => {
+  it('a message posted from one tab is its own in another tab of the same browser', async () => {
+    const { shareSentLog } = await import('./sharedSentLog.js');
+    const a = new SentLog();
+    const b = new SentLog();
+    const stopA = shareSentLog('ROOMX', a);
+    const stopB = shareSentLog('ROOMX', b);
+    const other = new SentLog();
+    const stopOther = shareSentLog('ROOMY', other);
+    a.noteSending('n1');
+    a.noteSent('n1', 'id1');
+    await expect.poll(() => b.isOwn({ id: 'id1', nonce: 'n1' })).toBe(true);
+    expect(b.isOwn({ id: 'forged', nonce: 'n1' })).toBe(false);
+    // Another room's log learns nothing.
+    expect(other.isOwn({ id: 'id1', nonce: 'n1' })).toBe(false);
+    stopA();
+    stopB();
+    stopOther();
+  });
+});

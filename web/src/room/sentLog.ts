@@ -10,14 +10,26 @@ export const SENT_LOG_MAX = 2000;
 export class SentLog {
   /** nonce → relay id, or null while the POST is in flight. Oldest first, capped. */
   private readonly byNonce = new Map<string, string | null>();
+  /** Told of every local note, so other tabs of this browser can learn it (sharedSentLog.ts). */
+  onNote: ((nonce: string, id: string | null) => void) | null = null;
 
   noteSending(nonce: string): void {
-    this.byNonce.set(nonce, null);
-    if (this.byNonce.size > SENT_LOG_MAX) this.byNonce.delete(this.byNonce.keys().next().value!);
+    this.learn(nonce, null);
+    this.onNote?.(nonce, null);
   }
 
   noteSent(nonce: string, id: string): void {
-    if (this.byNonce.has(nonce)) this.byNonce.set(nonce, id);
+    if (!this.byNonce.has(nonce)) return;
+    this.byNonce.set(nonce, id);
+    this.onNote?.(nonce, id);
+  }
+
+  /** A note from this tab or from another tab of the same browser. */
+  learn(nonce: string, id: string | null): void {
+    // The first id known for a nonce is kept: a later note cannot widen what counts as ours.
+    if (typeof this.byNonce.get(nonce) === 'string') return;
+    this.byNonce.set(nonce, id);
+    if (this.byNonce.size > SENT_LOG_MAX) this.byNonce.delete(this.byNonce.keys().next().value!);
   }
 
   isOwn(f: { id: string; nonce: string }): boolean {

@@ -18,6 +18,14 @@ export class RoomSettings {
     this.sendHello();
   }
 
+  /** Another tab of this browser took a new name: follow it (it already saved it). */
+  follow(name: string): void {
+    const s = this.store.getState();
+    if (s.identity || name === s.me) return;
+    s.setMe(name);
+    this.sendHello();
+  }
+
   setTtl(ms: number): void {
     saveTtl(this.roomId, ms);
     this.store.getState().setTtl(ms);

@@ -8,6 +8,7 @@ import { sendDm } from '../dm/api.js';
 import { useInbox } from '../dm/useInbox.js';
 import { useSentDms } from '../dm/sentStore.js';
 import { useLocation } from '../router.js';
+import { isTouchFirst } from '../ui/device.js';
 
 const time = (ts: number) => new Date(ts).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -59,6 +60,8 @@ function DmWorkspace(props: { initialTo: string }) {
   const toRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
+    // On a phone, focusing the empty form would open the keyboard over the inbox.
+    if (!props.initialTo && isTouchFirst()) return;
     (props.initialTo ? textRef : toRef).current?.focus();
   }, [props.initialTo]);
 

@@ -39,16 +39,37 @@ export function validateName(name: string): string | null {
   return null;
 }
 
+/**
+ * The display name is shared by every tab of this browser (localStorage), so a second tab is the
+ * same person; the reference keeps it per tab. sessionStorage is still read, for a tab that set its
+ * name before, and written, for clients that only look there.
+ */
 export function loadName(): string {
-  const stored = safe(() => sessionStorage.getItem(NAME_KEY), null);
-  if (stored && validateName(stored) === null) return stored;
+  for (const store of [() => localStorage, () => sessionStorage]) {
+    const stored = safe(() => store().getItem(NAME_KEY), null);
+    if (stored && validateName(stored) === null) {
+      saveName(stored);
+      return stored;
+    }
+  }
   const n = defaultName();
   saveName(n);
   return n;
 }
 
 export function saveName(name: string): void {
+  safe(() => localStorage.setItem(NAME_KEY, name), undefined);
   safe(() => sessionStorage.setItem(NAME_KEY, name), undefined);
+}
+
+/** Another tab renamed: `onName` gets the new name (storage events fire in the other tabs only). */
+export function watchName(onName: (name: string) => void): () => void {
+  if (typeof window === 'undefined') return () => undefined;
+  const on = (e: StorageEvent) => {
+    if (e.key === NAME_KEY && e.newValue && validateName(e.newValue) === null) onName(e.newValue);
+  };
+  window.addEventListener('storage', on);
+  return () => window.removeEventListener('storage', on);
 }
 
 export function loadTtl(roomId: string): number {

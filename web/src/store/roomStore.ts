@@ -70,7 +70,9 @@ export interface ConnSlice {
 export interface PresenceSlice {
   participants: Participant[];
   presenceAt: number;
-  setPresence: (p: Participant[], at?: number) => void;
+  /** Names with an open stream (the presence frame's `names`); null until a presence frame. */
+  liveNames: string[] | null;
+  setPresence: (p: Participant[], at?: number, liveNames?: string[] | null) => void;
   renamePresence: (from: string, to: string) => void;
 }
 
@@ -188,8 +190,13 @@ export function createRoomStore(init: { roomId: string; me: string; fingerprint?
   const presence: StateCreator<RoomState, [], [], PresenceSlice> = (set) => ({
     participants: [],
     presenceAt: 0,
-    setPresence: (participants, at = Date.now()) => set({ participants, presenceAt: at }),
-    renamePresence: (from, to) => set((s) => ({ participants: s.participants.map((p) => (p.name === from ? { ...p, name: to } : p)) })),
+    liveNames: null,
+    setPresence: (participants, at = Date.now(), liveNames = null) => set({ participants, presenceAt: at, liveNames }),
+    renamePresence: (from, to) =>
+      set((s) => ({
+        participants: s.participants.map((p) => (p.name === from ? { ...p, name: to } : p)),
+        liveNames: s.liveNames && s.liveNames.map((n) => (n === from ? to : n)),
+      })),
   });
   const composer: StateCreator<RoomState, [], [], ComposerSlice> = (set) => ({
     replyTo: null,

@@ -1,9 +1,11 @@
-import { memo, useState } from 'react';
+import { memo, useRef, useState } from 'react';
 import { REACTION_PRESETS } from '../../../../protocol/envelopes.js';
-import { formatRoomLink } from '../../../../protocol/roomUrl.js';
 import { formatTtl } from '../../../../protocol/ttl.js';
 import { looksLikeHandle } from '../../../../protocol/labels.js';
-import { copyText } from '../../clipboard.js';
+import { isTouchFirst } from '../../ui/device.js';
+import { placeToolbar } from '../../ui/placement.js';
+import { armReply, copyMessageLink } from './messageActions.js';
+import { useLongPress } from './useLongPress.js';
 import { replyState, sortReactionKeys, type ChatMessage } from '../../room/chatState.js';
 import { initials, senderGradient } from '../../room/identityColors.js';
 import type { Pending } from '../../store/roomStore.js';
@@ -28,7 +30,15 @@ function reactLabel(actors: string[], emoji: string): string {
   return `${actors.slice(0, 4).join(', ')} and ${actors.length - 4} more reacted with ${emoji}`;
 }
 
-export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolean; compact: boolean; replies: number; onDelete: (id: string) => void }) {
+export const Bubble = memo(function Bubble(props: {
+  m: ChatMessage;
+  self: boolean;
+  compact: boolean;
+  replies: number;
+  onDelete: (id: string) => void;
+  /** Touch devices: open the action sheet for this message. */
+  onActions: (id: string) => void;
+}) {
   const { m, self } = props;
   const { ctl, link } = useCtl();
   const me = useRoomState((s) => s.me);
@@ -43,16 +53,29 @@ export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolea
   const [picker, setPicker] = useState(false);
   const editing = useStore(editingStore, (st) => st.id === m.id);
   const editable = self && !m.restored;
+  const bar = useRef<HTMLDivElement>(null);
+  const longPress = useLongPress(() => props.onActions(m.id));
 
-  const copyLink = async () => {
-    const url = formatRoomLink(location.origin, link.roomId, link.keyText, { messageId: m.id, extra: link.extra });
-    const ok = await copyText(url);
-    ctl.store.getState().toast(ok ? 'Message link copied' : 'Copying is blocked in this browser', ok ? 'ok' : 'error');
+  /** Pointer devices: put the toolbar where it covers neither the text nor the sender line. */
+  const placeBar = (e: React.SyntheticEvent<HTMLElement>) => {
+    const art = e.currentTarget;
+    const el = bar.current;
+    const card = art.querySelector('.bubble-card');
+    const list = art.closest('.messages');
+    if (!el || !card || !list || isTouchFirst()) return;
+    const a = art.getBoundingClientRect();
+    const lr = list.getBoundingClientRect();
+    const bound = { left: lr.left, top: lr.top, right: lr.left + list.clientWidth, bottom: lr.top + list.clientHeight };
+    const p = placeToolbar({ card: card.getBoundingClientRect(), message: a, bar: { w: el.offsetWidth, h: el.offsetHeight }, bound, self });
+    el.style.left = `${p.left - a.left}px`;
+    el.style.top = `${p.top - a.top}px`;
+    el.dataset.side = p.side;
   };
-  const armReply = () => {
-    const oneLine = m.text.replace(/\s+/g, ' ').trim();
-    ctl.store.getState().setReplyTo({ id: m.id, sender: m.sender, preview: oneLine.slice(0, 120) });
-    document.getElementById('composer-input')?.focus();
+  /** Touch devices: a tap on the message (not on a link or control in it) opens its sheet. */
+  const onCardClick = (e: React.MouseEvent) => {
+    if (!isTouchFirst() || longPress.fired()) return;
+    if ((e.target as Element).closest('a, button, input, textarea, summary, [role="button"]')) return;
+    props.onActions(m.id);
   };
   const openThread = () => ctl.store.getState().openThread(threadRoot(ctl.store.getState().messages, m.id));
 
@@ -64,6 +87,10 @@ export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolea
       data-seq={m.seq}
       tabIndex={-1}
       aria-label={`${m.sender}${m.verified ? ', verified' : ''} at ${time(m.ts)}`}
+      onMouseEnter={placeBar}
+      onFocus={placeBar}
+      onClick={onCardClick}
+      {...longPress.handlers}
     >
       {!props.compact && (
         <header className="meta">
@@ -168,8 +195,11 @@ export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolea
           <Icon name="reply" size={14} /> {replyLabel(props.replies)}
         </button>
       )}
-      <div className="actions" role="group" aria-label={`Actions for the message from ${m.sender}`}>
-        <button type="button" className="act" aria-label="Reply" title="Reply" onClick={armReply}>
+      <div className="actions" ref={bar} role="group" aria-label={`Actions for the message from ${m.sender}`}>
+        <button type="button" className="act act-more" aria-label="More actions" title="More actions" onClick={() => props.onActions(m.id)}>
+          <Icon name="more" />
+        </button>
+        <button type="button" className="act" aria-label="Reply" title="Reply" onClick={() => armReply(ctl, m)}>
           <Icon name="reply" />
         </button>
         <button type="button" className="act" aria-label="Add reaction" title="React" aria-expanded={picker} onClick={() => setPicker((v) => !v)}>
@@ -180,7 +210,7 @@ export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolea
             <Icon name="pencil" />
           </button>
         )}
-        <button type="button" className="act" aria-label="Copy link to message" title="Copy link" onClick={() => void copyLink()}>
+        <button type="button" className="act" aria-label="Copy link to message" title="Copy link" onClick={() => void copyMessageLink(ctl, link, m)}>
           <Icon name="link" />
         </button>
         <button type="button" className="act act-danger" aria-label="Delete for everyone" title="Delete for everyone" onClick={() => props.onDelete(m.id)}>

@@ -3,6 +3,7 @@ import { LIMITS } from '../../../../protocol/limits.js';
 import { formatTtl } from '../../../../protocol/ttl.js';
 import { utf8Encode } from '../../../../protocol/hash.js';
 import { Icon } from '../Icon.js';
+import { isTouchFirst } from '../../ui/device.js';
 import { useCtl, useRoomState } from './roomContext.js';
 import { insertMention, mentionCandidates, mentionQuery } from './composerMentions.js';
 import { MentionList } from './MentionList.js';
@@ -33,6 +34,8 @@ export function Composer() {
   const [dragging, setDragging] = useState(false);
   const sendFile = useCallback((file: File, opts: { onProgress: (done: number) => void; signal: AbortSignal }) => ctl.sendFile(file, opts), [ctl]);
   const { uploads, add: addFiles, cancel: cancelUpload } = useUploads(sendFile, FILE_MAX_BYTES_DEFAULT);
+  // A soft keyboard has no Shift+Enter: on touch devices Enter is a new line and the button sends.
+  const [touch] = useState(isTouchFirst);
 
   const bytes = useMemo(() => utf8Encode(text).length, [text]);
   const tooLong = bytes > LIMITS.plaintextBytes;
@@ -117,7 +120,10 @@ export function Composer() {
         return;
       }
     }
-    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+    if (e.key !== 'Enter' || e.nativeEvent.isComposing) return;
+    // A hardware keyboard on a tablet still sends with Ctrl/Cmd+Enter.
+    const sends = touch ? e.ctrlKey || e.metaKey : !e.shiftKey;
+    if (sends) {
       e.preventDefault();
       submit();
     }
@@ -167,6 +173,7 @@ export function Composer() {
             id="composer-input"
             ref={ta}
             rows={1}
+            enterKeyHint={touch ? 'enter' : 'send'}
             value={text}
             placeholder={blocked ? 'Signed senders only' : 'Encrypted message…'}
             disabled={blocked}
@@ -198,7 +205,7 @@ export function Composer() {
         {error ??
           (bytes > WARN_BYTES ? `${(bytes / 1024).toFixed(1)} KiB of ${LIMITS.plaintextBytes / 1024} KiB` : (
             <>
-              <span className="hint-keys">Enter to send · Shift+Enter for a new line</span>
+              <span className="hint-keys">{touch ? 'Enter for a new line · tap Send to send' : 'Enter to send · Shift+Enter for a new line'}</span>
               {ttl > 0 && (
                 <span className="hint-ttl">
                   <Icon name="clock" size={12} /> disappearing after {formatTtl(ttl)}

@@ -7,6 +7,7 @@ import { Popover } from '../Dialog.js';
 import { Icon } from '../Icon.js';
 import { SnippetBlock } from '../SnippetBlock.js';
 import { useCtl } from './roomContext.js';
+import { QrCode } from './QrCode.js';
 
 export function inviteLink(link: { roomId: string; keyText: string }): string {
   return formatRoomLink(location.origin, link.roomId, link.keyText);
@@ -23,6 +24,7 @@ export function InviteMenu() {
   const { ctl, link } = useCtl();
   const [fallback, setFallback] = useState<string | null>(null);
   const [tab, setTab] = useState(TABS[0]!.id);
+  const [qr, setQr] = useState(false);
   const url = inviteLink(link);
   const snippets = agentSnippets(location.origin, url);
   const shown = TABS.find((t) => t.id === tab) ?? TABS[0]!;
@@ -50,6 +52,16 @@ export function InviteMenu() {
             <strong>Copy invite link</strong>
             <span>The room URL, key included</span>
           </button>
+          <button type="button" className="menu-item" aria-expanded={qr} aria-controls="invite-qr" onClick={() => setQr((v) => !v)}>
+            <strong>{qr ? 'Hide QR code' : 'Show QR code'}</strong>
+            <span>Scan it with a phone to open this room there</span>
+          </button>
+          {qr && (
+            <figure className="invite-qr" id="invite-qr">
+              <QrCode text={url} label="QR code of the invite link" />
+              <figcaption>It holds the room key: anyone who scans it can read and post.</figcaption>
+            </figure>
+          )}
           {fallback && (
             <div className="copy-fallback">
               <label htmlFor="copy-fallback">Copying is blocked here. Select and copy:</label>

@@ -4,6 +4,7 @@ import { afterAppend, around, growDown, growUp, windowBounds, type ListWindow } 
 import { useCtl, useRoomState } from './roomContext.js';
 import { Bubble, PendingBubble } from './Bubble.js';
 import { DeleteDialog } from './DeleteDialog.js';
+import { MessageSheet } from './MessageSheet.js';
 import { EmptyState } from './EmptyState.js';
 import { jumpTo, scrollAndFlash } from './jump.js';
 
@@ -44,6 +45,7 @@ export function MessageList() {
   const seen = useRef({ total: 0, pending: 0 });
   const [newBelow, setNewBelow] = useState(0);
   const [toDelete, setToDelete] = useState<string | null>(null);
+  const [sheetFor, setSheetFor] = useState<string | null>(null);
   const [limits] = useState(() => {
     const o = override();
     return { initial: o ?? WINDOW_INITIAL, max: Math.max(o ?? 0, WINDOW_MAX) };
@@ -231,7 +233,7 @@ export function MessageList() {
             const m = messages[id]!;
             const compact = !!prev && prev.sender === m.sender && prev.verified === m.verified && m.ts - prev.ts < 5 * 60_000 && !m.replyTo && !m.ttlMs && !m.restored;
             prev = { sender: m.sender, ts: m.ts, verified: m.verified };
-            return <Bubble key={id} m={m} self={m.own === true} compact={compact} replies={counts.get(id) ?? 0} onDelete={setToDelete} />;
+            return <Bubble key={id} m={m} self={m.own === true} compact={compact} replies={counts.get(id) ?? 0} onDelete={setToDelete} onActions={setSheetFor} />;
           })}
           {!atLiveEdge && (
             <button type="button" className="btn btn-small show-more" onClick={newer}>
@@ -247,6 +249,7 @@ export function MessageList() {
         </button>
       )}
       <DeleteDialog id={toDelete} onClose={() => setToDelete(null)} />
+      <MessageSheet id={sheetFor} onClose={() => setSheetFor(null)} onDelete={setToDelete} />
     </div>
   );
 }

@@ -3,7 +3,7 @@ import { initials, senderGradient } from '../../room/identityColors.js';
 import { Icon } from '../Icon.js';
 import { useRoomState } from './roomContext.js';
 import { PromoteDialog } from './PromoteDialog.js';
-import { activity, roles, verifiedSenders, type Role } from '../../room/presenceRoles.js';
+import { activity, dedupeByKey, roles, verifiedSenders, type Role } from '../../room/presenceRoles.js';
 
 const ROLE_TAGS: Record<Role, { text: string; title: string; cls: string }> = {
   you: { text: 'you', title: 'This is you', cls: 'tag' },
@@ -15,6 +15,7 @@ const ROLE_TAGS: Record<Role, { text: string; title: string; cls: string }> = {
 export function PresenceRail(props: { open: boolean; onClose: () => void }) {
   const participants = useRoomState((s) => s.participants);
   const at = useRoomState((s) => s.presenceAt);
+  const liveNames = useRoomState((s) => s.liveNames);
   const me = useRoomState((s) => s.me);
   const fp = useRoomState((s) => s.fingerprint);
   const signedIn = useRoomState((s) => !!s.identity);
@@ -23,10 +24,11 @@ export function PresenceRail(props: { open: boolean; onClose: () => void }) {
   const [, tick] = useState(0);
   const [promote, setPromote] = useState<{ name: string; boxPub: string } | null>(null);
   useEffect(() => {
-    const t = setInterval(() => tick((n) => n + 1), 15_000);
+    const t = setInterval(() => tick((n) => n + 1), 5_000);
     return () => clearInterval(t);
   }, []);
-  const sorted = [...participants].sort((a, b) => (a.name === me ? -1 : b.name === me ? 1 : a.name.localeCompare(b.name)));
+  const live = useMemo(() => new Set(liveNames ?? []), [liveNames]);
+  const sorted = dedupeByKey(participants, live).sort((a, b) => (a.name === me ? -1 : b.name === me ? 1 : a.name.localeCompare(b.name)));
   const elapsed = Date.now() - at;
   return (
     <aside className={`rail${props.open ? ' is-open' : ''}`} aria-label="Participants">
@@ -40,7 +42,7 @@ export function PresenceRail(props: { open: boolean; onClose: () => void }) {
       </div>
       <ul className="people">
         {sorted.map((p) => {
-          const a = activity(p.last_seen_ms_ago + elapsed);
+          const a = activity(p.last_seen_ms_ago + elapsed, live.has(p.name));
           const self = p.name === me;
           return (
             <li key={p.name} className="person">

@@ -1,11 +1,15 @@
 import { useEffect, useRef, useState } from 'react';
 import { REACTION_MAX_CHARS, REACTION_PRESETS } from '../../../../protocol/envelopes.js';
+import { useKeepInViewport } from '../../ui/useKeepInViewport.js';
 
-export function ReactionPicker(props: { onPick: (emoji: string) => void; onClose: () => void }) {
+/** Floating under a message's toolbar, or `inline` inside the touch action sheet. */
+export function ReactionPicker(props: { onPick: (emoji: string) => void; onClose: () => void; inline?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
   const [custom, setCustom] = useState('');
   const [err, setErr] = useState<string | null>(null);
+  useKeepInViewport(ref, { active: !props.inline });
   useEffect(() => {
+    if (props.inline) return;
     const root = ref.current;
     root?.querySelector<HTMLButtonElement>('button')?.focus();
     const onDown = (e: MouseEvent) => {
@@ -27,7 +31,7 @@ export function ReactionPicker(props: { onPick: (emoji: string) => void; onClose
     }
   };
   return (
-    <div className="picker" ref={ref} role="group" aria-label="Pick a reaction" onKeyDown={onKey}>
+    <div className={`picker${props.inline ? ' is-inline' : ''}`} ref={ref} role="group" aria-label="Pick a reaction" onKeyDown={onKey}>
       <div className="picker-row">
         {REACTION_PRESETS.map((e) => (
           <button key={e} type="button" className="pick" aria-label={`React with ${e}`} onClick={() => props.onPick(e)}>
@@ -51,7 +55,7 @@ export function ReactionPicker(props: { onPick: (emoji: string) => void; onClose
         <label className="sr-only" htmlFor="react-custom">
           Custom reaction
         </label>
-        <input id="react-custom" placeholder="custom…" value={custom} maxLength={64} onChange={(e) => setCustom(e.target.value)} />
+        <input id="react-custom" enterKeyHint="done" placeholder="custom…" value={custom} maxLength={64} onChange={(e) => setCustom(e.target.value)} />
         <button type="submit" className="btn btn-small">
           Add
         </button>

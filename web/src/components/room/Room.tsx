@@ -10,6 +10,7 @@ import { Toasts } from './Toasts.js';
 import { useTitleBadge } from './useTitleBadge.js';
 import { AdoptConsentDialog } from './AdoptConsentDialog.js';
 import { ThreadPane } from './ThreadPane.js';
+import { useVisualViewport } from '../../ui/useVisualViewport.js';
 
 export function Room({ link }: { link: RoomLink }) {
   const [ctl, setCtl] = useState<RoomController | null>(null);
@@ -36,6 +37,7 @@ function RoomShell() {
   const threadOpen = useRoomState((s) => s.threadRootId !== null && !!s.messages[s.threadRootId]);
   const announcement = useRoomState((s) => s.announcement);
   useTitleBadge(ctl.store);
+  useVisualViewport();
   return (
     <div className={`room${peopleOpen ? ' people-open' : ''}${threadOpen ? ' thread-open' : ''}`}>
       <a className="skip-link" href="#composer-input">

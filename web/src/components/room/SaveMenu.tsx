@@ -25,6 +25,7 @@ export function SaveMenu() {
       fingerprint: s.fingerprint,
       me: s.me,
       messages,
+      reactions: s.reactions,
       now,
     });
     downloadText(exportFilename(ctl.roomId, fmt, now), text, MIME[fmt]);

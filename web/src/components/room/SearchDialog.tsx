@@ -16,6 +16,8 @@ function snippet(text: string, q: string): string {
 export function SearchDialog(props: { open: boolean; onClose: () => void; onOpen: () => void }) {
   const { ctl } = useCtl();
   const [q, setQ] = useState('');
+  /** The match the next Enter jumps to (newest first); the query and this survive reopening. */
+  const [cursor, setCursor] = useState(0);
   const order = useRoomState((s) => s.order);
   const messages = useRoomState((s) => s.messages);
   useEffect(() => {
@@ -38,24 +40,53 @@ export function SearchDialog(props: { open: boolean; onClose: () => void; onOpen
     }
     return out;
   }, [q, order, messages]);
+  const go = (id: string) => {
+    props.onClose();
+    jumpTo(ctl.store, id);
+  };
+  const onKeyDown = (e: React.KeyboardEvent<HTMLInputElement>) => {
+    if (e.key === 'Escape') {
+      // A search field's first Escape only clears it; one press closes the dialog here.
+      e.preventDefault();
+      props.onClose();
+    } else if (e.key === 'Enter' && !e.nativeEvent.isComposing && results.length) {
+      e.preventDefault();
+      const i = ((e.shiftKey ? cursor - 2 : cursor) + results.length) % results.length;
+      setCursor((i + 1) % results.length);
+      go(results[i]!.id);
+    }
+  };
+  const next = results.length ? cursor % results.length : 0;
   return (
     <Dialog open={props.open} onClose={props.onClose} title="Search messages" className="dialog-search">
       <label className="sr-only" htmlFor="search-input">
         Search messages, senders or text
       </label>
-      <input id="search-input" type="search" placeholder="Search messages, senders or text" value={q} onChange={(e) => setQ(e.target.value)} />
-      <p className="muted small">Searches everything loaded on this device. Shortcut: Ctrl/⌘ K</p>
+      <input id="search-input" type="search" placeholder="Search messages, senders or text" value={q}
+        enterKeyHint="search"
+        aria-describedby="search-help"
+        onKeyDown={onKeyDown}
+        onChange={(e) => {
+          setQ(e.target.value);
+          setCursor(0);
+        }}
+      />
+      <p className="muted small" id="search-help">
+        {results.length
+          ? `Enter goes to match ${next + 1} of ${results.length} (newest first), Shift+Enter back. Ctrl/⌘ K reopens.`
+          : 'Searches everything loaded on this device. Shortcut: Ctrl/⌘ K'}
+      </p>
       <ul className="search-results" aria-live="polite">
         {q.trim() && results.length === 0 && <li className="muted">No messages matched that search.</li>}
         {!q.trim() && <li className="muted">Start typing to search the room history.</li>}
-        {results.map((m) => (
+        {results.map((m, i) => (
           <li key={m.id}>
             <button
               type="button"
-              className="search-hit"
+              className={`search-hit${i === next ? ' is-next' : ''}`}
               onClick={() => {
-                props.onClose();
-                jumpTo(ctl.store, m.id);
+                setCursor((i + 1) % results.length);
+                go(m.id);
               }}
             >
               <span className="hit-meta">
