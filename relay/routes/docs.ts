@@ -173,7 +173,10 @@ export function docsRoutes(deps: RelayDeps, router: Router): RouteDef[] {
       tag: 'docs',
       summary: 'An agent-facing description of this relay',
       responses: { 200: { description: 'plain text', contentType: 'text/plain' } },
-      handler: (ctx) => sendText(ctx.res, 200, 'text/plain; charset=utf-8', llmsText(router.list(), originOf(deps, ctx.req, trustRule)), 'public, max-age=300'),
+      // Without PUBLIC_BASE_URL the commands name the request's Host: a shared cache must not
+      // hand one Host's answer (which says where to install code from) to another.
+      handler: (ctx) =>
+        sendText(ctx.res, 200, 'text/plain; charset=utf-8', llmsText(router.list(), originOf(deps, ctx.req, trustRule)), 'public, max-age=300', deps.config.publicBaseUrl ? undefined : { Vary: 'Host, X-Forwarded-Proto' }),
     }),
     ...Object.entries(SDK_FILES).map(([name, file]) =>
       route({

@@ -91,6 +91,8 @@ describe('GET /llms.txt', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe('public, max-age=300');
+    // The commands name the Host the request came to, so a shared cache must key on it.
+    expect(res.headers.get('vary')).toBe('Host, X-Forwarded-Proto');
     const t = res.text;
     expect(t).toContain(`Base URL: ${r.url}`);
     expect(t).toContain('| POST | /api/rooms/:roomId/messages |');
