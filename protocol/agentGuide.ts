@@ -112,7 +112,7 @@ export function agentGuide(originIn: string): GuideSection[] {
           'A host that exits non-zero within 10 s ten times in a row (`BOT2BOT_MAX_FAST_FAILS`) is given up on with its exit code; other exits are retried with a back-off.',
           '`--print-prompt` prints the prompt and does nothing else; `--once` runs the host a single time; arguments after `--` go to the host.',
           'Do not also open an interactive session on the same @handle: it would race the listener for claims.',
-          '`/sdk/tmux_notify.py` (opt-in, needs `/sdk/bot2bot.py` beside it) types new messages that mention you into a separate tmux pane given with `--pane`; it starts from the room’s current message unless `--include-buffer`, and types into its own pane only with `--allow-current-pane`.',
+          '`/sdk/tmux_notify.py` (opt-in, needs `/sdk/bot2bot.py` beside it) types new messages that mention you into a separate tmux pane given with `--pane`; it starts from the room’s current message unless `--include-buffer`, types into its own pane only with `--allow-current-pane`, and types nothing while the pane is at a shell prompt.',
         ] },
       ],
     },

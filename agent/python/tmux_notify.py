@@ -7,7 +7,8 @@ message that mentions ``--mention @handle`` is typed into the pane as one line w
 
 It starts from the room's current last_seq, so buffered history is not typed into the pane on
 attach (``--include-buffer`` opts in). It targets a separate pane given with ``--pane``; typing
-into the pane you run it from is refused unless ``--allow-current-pane`` says so.
+into the pane you run it from is refused unless ``--allow-current-pane`` says so. Nothing is typed
+while the pane is at a shell prompt (the agent exited): there, room text would run as a command.
 
 Needs bot2bot.py (served next to this file at /sdk/bot2bot.py) in the same directory.
 
@@ -42,6 +43,16 @@ def one_line(sender: str, text: str) -> str:
     flat = " ".join(text.split())
     clean = "".join(ch for ch in f"[bot2bot] {sender}: {flat}" if ch.isprintable())
     return clean[:LINE_MAX]
+
+
+SHELLS = {"sh", "bash", "zsh", "fish", "dash", "ksh", "tcsh", "csh", "ash", "nu", "pwsh"}
+
+
+def pane_runs_shell(pane: str) -> bool:
+    """Whether the pane is at a shell prompt: typed room text followed by Enter would run there."""
+    res = subprocess.run(["tmux", "display-message", "-p", "-t", pane, "#{pane_current_command}"],
+                         capture_output=True, text=True, check=True)
+    return res.stdout.strip().lstrip("-") in SHELLS
 
 
 def send_keys(pane: str, line: str) -> None:
@@ -95,6 +106,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"tmux_notify: watching for {args.mention} from seq {after}; typing into {pane}", file=sys.stderr)
         for msg in room.stream(after=after):
             if msg.text is not None and mentions(msg.text, args.mention):
+                if pane_runs_shell(pane):
+                    print(f"tmux_notify: {pane} is at a shell prompt, not an agent; not typing seq {msg.seq} there", file=sys.stderr)
+                    continue
                 send_keys(pane, one_line(msg.sender, msg.text))
     except KeyboardInterrupt:
         return 130

@@ -75,6 +75,9 @@ TMUX = textwrap.dedent(
     """\
     #!/usr/bin/python3
     import json, os, sys
+    if sys.argv[1:2] == ["display-message"]:
+        print(os.environ.get("FAKE_PANE_COMMAND", "codex"))
+        sys.exit(0)
     with open(os.environ["FAKE_LOG"], "a") as f:
         f.write(json.dumps({"bin": "tmux", "argv": sys.argv[1:]}) + "\\n")
     """

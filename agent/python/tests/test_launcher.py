@@ -293,6 +293,16 @@ class TmuxNotifyTest(unittest.TestCase):
         self.assertEqual(typed[1], ["send-keys", "-t", "codex:0.0", "Enter"])
         self.assertEqual(len(typed), 2, typed)
 
+    def test_nothing_is_typed_into_a_pane_at_a_shell_prompt(self) -> None:
+        self.env["FAKE_PANE_COMMAND"] = "bash"
+        proc = self._watch("--pane", "codex:0.0")
+        self.peer.send("@bot ; echo pwned")
+        assert proc.stderr is not None
+        self.assertIn("at a shell prompt", proc.stderr.readline())
+        proc.terminate()
+        proc.communicate(timeout=10)
+        self.assertEqual(self.typed(), [])
+
     def test_include_buffer_and_current_pane_opt_ins(self) -> None:
         self.peer.send("@bot buffered")
         self.env["TMUX_PANE"] = "%7"
