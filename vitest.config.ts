@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit and integration tests: every *.test.ts beside the code it tests. Relay tests start a real
-// relay on a free port; nothing below the socket layer is mocked.
+// Where tests live: the Node packages (protocol/, relay/, agent/) keep theirs in the package's
+// test/ folder, which their build excludes and whose tests mostly drive a real relay on a free
+// port; web/ and bench/ keep each unit test beside the module it tests, where the bundler never
+// picks it up. Nothing below the socket layer is mocked.
 export default defineConfig({
   test: {
     include: ['protocol/**/*.test.ts', 'relay/**/*.test.ts', 'agent/**/*.test.ts', 'web/**/*.test.ts', 'web/**/*.test.tsx', 'bench/**/*.test.ts'],
