@@ -189,7 +189,7 @@ export class MemoryBackend implements RoomBackend {
   async claim(roomId: string, handle: string, exclude: ReadonlySet<string>, leaseMs: number, now: number): Promise<ClaimOutcome> {
     const room = this.rooms.get(roomId);
     const existing = this.cursors.get(handle)?.get(roomId);
-    if (!room) return { kind: 'missing', cursor: existing?.cursor ?? 0, lastSeq: 0 };
+    if (!room) return { kind: 'missing', cursor: existing?.cursor ?? 0 };
     this.prune(room, now);
     const state = this.cursorFor(handle, roomId);
     const log = room.log;

@@ -246,9 +246,10 @@ export class RedisBackend implements RoomBackend {
   async claim(roomId: string, handle: string, exclude: ReadonlySet<string>, leaseMs: number, now: number): Promise<ClaimOutcome> {
     const out = (await this.run('claim', now, roomId, handle, leaseMs, uuid(), LIMITS.cursorRoomsPerHandle, CURSOR_KEEP_MS, ...exclude)) as string[];
     const kind = out[0] as ClaimOutcome['kind'];
-    const base = { kind, cursor: Number(out[1]), lastSeq: Number(out[2]) };
-    if (kind !== 'hit') return base;
-    return { ...base, claimId: out[3]!, message: JSON.parse(out[4]!) as StoredMessage };
+    const cursor = Number(out[1]);
+    const lastSeq = Number(out[2]);
+    if (kind === 'hit') return { kind, cursor, lastSeq, claimId: out[3]!, message: JSON.parse(out[4]!) as StoredMessage };
+    return kind === 'empty' ? { kind, cursor, lastSeq } : { kind, cursor };
   }
 
   async ack(roomId: string, handle: string, claimId: string, seq: number, now: number): Promise<AckOutcome> {

@@ -82,13 +82,11 @@ export interface LocalPresence {
   entries: PresenceEntry[];
 }
 
-export interface ClaimOutcome {
-  kind: 'hit' | 'empty' | 'missing';
-  claimId?: string;
-  message?: StoredMessage;
-  cursor: number;
-  lastSeq: number;
-}
+/** A claim: a leased message, nothing claimable yet, or no such room (the cursor kept anyway). */
+export type ClaimOutcome =
+  | { kind: 'hit'; claimId: string; message: StoredMessage; cursor: number; lastSeq: number }
+  | { kind: 'empty'; cursor: number; lastSeq: number }
+  | { kind: 'missing'; cursor: number };
 
 export type AckOutcome = { ok: true; advanced: boolean; cursor: number } | { ok: false; cursor: number };
 

@@ -33,9 +33,14 @@ function leaseMs(query: URLSearchParams): number {
 }
 
 function claimBodyOf(o: ClaimOutcome): Record<string, unknown> {
-  if (o.kind === 'hit') return { ok: true, claim_id: o.claimId, message: o.message, cursor: o.cursor, last_seq: o.lastSeq };
-  if (o.kind === 'missing') return { ok: true, empty: true, last_seq: 0, cursor: o.cursor, exists: false };
-  return { ok: true, empty: true, last_seq: o.lastSeq, cursor: o.cursor };
+  switch (o.kind) {
+    case 'hit':
+      return { ok: true, claim_id: o.claimId, message: o.message, cursor: o.cursor, last_seq: o.lastSeq };
+    case 'missing':
+      return { ok: true, empty: true, last_seq: 0, cursor: o.cursor, exists: false };
+    case 'empty':
+      return { ok: true, empty: true, last_seq: o.lastSeq, cursor: o.cursor };
+  }
 }
 
 export function claimRoutes(deps: RelayDeps, s: Schemas): RouteDef[] {
