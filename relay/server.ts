@@ -167,7 +167,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
 
   const janitor = setInterval(() => {
     const t = now();
-    void backend.janitor(t, hub.busyRooms());
+    void backend.janitor(t);
     // Buckets that have refilled are dropped at once: kept for minutes, every client's bucket in
     // every room it posted to stayed on the heap for each GC to trace.
     deps.rate.sweep(t, bucketIdleMs);

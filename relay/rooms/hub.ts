@@ -48,7 +48,7 @@ export class Hub {
         presence: (roomId) => this.schedulePresence(roomId),
         evicted: () => {},
       },
-      (roomId) => this.isBusy(roomId),
+      { has: (roomId) => this.isBusy(roomId), list: () => this.busyRooms() },
     );
   }
 
@@ -61,7 +61,7 @@ export class Hub {
     return !!r && (r.subs.size > 0 || r.waiters.size > 0);
   }
 
-  busyRooms(): Set<string> {
+  private busyRooms(): Set<string> {
     const out = new Set<string>();
     for (const [id, r] of this.rooms) if (r.subs.size > 0 || r.waiters.size > 0) out.add(id);
     return out;

@@ -18,7 +18,7 @@ import { checkPersistence, openRedis, parseRedisUrl } from './redis/connect.js';
 import { EventStream } from './redis/events.js';
 import { SCRIPTS, type ScriptName } from './redis/scripts.js';
 import type {
-  AckOutcome, AppendOutcome, EnsureOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
+  AckOutcome, AppendOutcome, EnsureOutcome, BackendEvents, BusyRooms, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
 import { storedMessage } from './types.js';
 import { OutFrame } from './subscriber.js';
@@ -44,6 +44,7 @@ export interface RedisBackendOptions {
 export class RedisBackend implements RoomBackend {
   private events: BackendEvents = NO_EVENTS;
   private isBusy: (roomId: string) => boolean = () => false;
+  private busyList: () => Iterable<string> = () => [];
   /** Rooms this node has marked busy in Redis; the janitor clears marks it no longer needs. */
   private readonly marked = new Set<string>();
   /** Rooms where this node has published presence entries, refreshed so they do not expire. */
@@ -93,9 +94,10 @@ export class RedisBackend implements RoomBackend {
     return backend;
   }
 
-  attach(events: BackendEvents, isBusy: (roomId: string) => boolean): void {
+  attach(events: BackendEvents, busy: BusyRooms): void {
     this.events = events;
-    this.isBusy = isBusy;
+    this.isBusy = (roomId) => busy.has(roomId);
+    this.busyList = () => busy.list();
   }
 
   private run(name: ScriptName, now: number, ...args: Arg[]): Promise<unknown> {
@@ -258,21 +260,21 @@ export class RedisBackend implements RoomBackend {
     return out[0] === 1 ? { ok: true, advanced: out[1] === 1, cursor: Number(out[2]) } : { ok: false, cursor: Number(out[2]) };
   }
 
-  async janitor(now: number, busy: ReadonlySet<string>): Promise<void> {
+  async janitor(now: number): Promise<void> {
     if (this.closed) return;
     try {
-      await this.sweep(now, busy);
+      await this.sweep(now);
     } catch (e) {
       this.background(e);
     }
   }
 
-  private async sweep(now: number, busy: ReadonlySet<string>): Promise<void> {
+  private async sweep(now: number): Promise<void> {
     // First renew this node's claims on rooms, so no other node's sweep evicts them.
     const pipe = this.cmd.pipeline();
     const queue = pipe as unknown as Record<string, (...a: Arg[]) => unknown>;
-    for (const id of new Set([...busy, ...this.marked])) {
-      const isBusy = busy.has(id) || this.isBusy(id);
+    for (const id of new Set([...this.busyList(), ...this.marked])) {
+      const isBusy = this.isBusy(id);
       if (isBusy) this.marked.add(id);
       else this.marked.delete(id);
       queue.b2b_touch!(...this.common(now), id, this.nodeId, isBusy ? 1 : 0, this.markTtlMs, 0);
