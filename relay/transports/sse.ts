@@ -2,7 +2,7 @@
  * Server-Sent Events (reference-relay.md §2.2): `data:`-only frames, replay then `ready` then
  * `presence`, and a `: keepalive` comment every 15 s, which is also how dead sockets surface.
  */
-import { ERR, RETRY_AFTER_S, isLaxBoxPub, normalizePresenceName } from '../../protocol/index.js';
+import { ERR, RETRY_AFTER_S, isLaxBoxPub, normalizePresenceName, type ErrorFrame } from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
 import { HttpError, SECURITY_HEADERS } from '../http/respond.js';
 import { intParam, route, type RouteDef } from '../http/router.js';
@@ -75,7 +75,7 @@ export function sseRoutes(deps: RelayDeps, streams: StreamRegistry): RouteDef[] 
         const r = await deps.hub.join(roomId, sub, after);
         joined = r.ok;
         if (!r.ok) {
-          res.write(`data: ${JSON.stringify({ type: 'error', error: r.error })}\n\n`);
+          res.write(`data: ${JSON.stringify({ type: 'error', error: r.error } satisfies ErrorFrame)}\n\n`);
           res.end();
           return;
         }
