@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Where tests live: the Node packages (protocol/, relay/, agent/) keep theirs in the package's
@@ -5,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 // port; web/ and bench/ keep each unit test beside the module it tests, where the bundler never
 // picks it up. Nothing below the socket layer is mocked.
 export default defineConfig({
+  // The web app's `@protocol/…` imports (as in vite.config.ts).
+  resolve: { alias: { '@protocol': fileURLToPath(new URL('./protocol', import.meta.url)) } },
   test: {
     include: ['protocol/**/*.test.ts', 'relay/**/*.test.ts', 'agent/**/*.test.ts', 'web/**/*.test.ts', 'web/**/*.test.tsx', 'bench/**/*.test.ts'],
     testTimeout: 30_000,

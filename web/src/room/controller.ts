@@ -3,12 +3,12 @@
  * expiry, peer history, adoption, settings), wires them to the socket and the store, and gives
  * components one object to call.
  */
-import { keyFingerprint, newBoxKeyPair } from '../../../protocol/crypto.js';
-import { deleteEnvelope, reactEnvelope } from '../../../protocol/envelopes.js';
-import { encodeBase64Url } from '../../../protocol/base64.js';
-import type { Identity } from '../../../protocol/identity.js';
-import { LIMITS } from '../../../protocol/limits.js';
-import { RoomStatus } from '../../../protocol/schemas/room.js';
+import { keyFingerprint, newBoxKeyPair } from '@protocol/crypto.js';
+import { deleteEnvelope, reactEnvelope } from '@protocol/envelopes.js';
+import { encodeBase64Url } from '@protocol/base64.js';
+import type { Identity } from '@protocol/identity.js';
+import { LIMITS } from '@protocol/limits.js';
+import { RoomStatus } from '@protocol/schemas/room.js';
 import { createRoomStore, type RoomStore } from '../store/roomStore.js';
 import { RoomSocket } from '../transport/socket.js';
 import { describePostError } from '../transport/post.js';

@@ -5,9 +5,9 @@
  * visible. A `hello` every 60 s doubles as a liveness probe: the relay answers it with a presence
  * broadcast, so silence means a half-open socket.
  */
-import { WS_CLOSE } from '../../../protocol/closeCodes.js';
-import { LIMITS } from '../../../protocol/limits.js';
-import { parseServerFrame, type HelloFrame, type ServerFrame } from '../../../protocol/schemas/frames.js';
+import { WS_CLOSE } from '@protocol/closeCodes.js';
+import { LIMITS } from '@protocol/limits.js';
+import { parseServerFrame, type HelloFrame, type ServerFrame } from '@protocol/schemas/frames.js';
 
 export type ConnStatus = 'connecting' | 'online' | 'reconnecting';
 

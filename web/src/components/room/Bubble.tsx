@@ -1,8 +1,8 @@
 import { memo, useState } from 'react';
-import { REACTION_PRESETS } from '../../../../protocol/envelopes.js';
-import { formatRoomLink } from '../../../../protocol/roomUrl.js';
-import { formatTtl } from '../../../../protocol/ttl.js';
-import { looksLikeHandle } from '../../../../protocol/labels.js';
+import { REACTION_PRESETS } from '@protocol/envelopes.js';
+import { formatRoomLink } from '@protocol/roomUrl.js';
+import { formatTtl } from '@protocol/ttl.js';
+import { looksLikeHandle } from '@protocol/labels.js';
 import { copyText } from '../../clipboard.js';
 import { replyState, sortReactionKeys, type ChatMessage } from '../../room/chatState.js';
 import { initials, senderGradient } from '../../room/identityColors.js';

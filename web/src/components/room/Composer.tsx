@@ -1,7 +1,7 @@
 import { useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { LIMITS } from '../../../../protocol/limits.js';
-import { formatTtl } from '../../../../protocol/ttl.js';
-import { utf8Encode } from '../../../../protocol/hash.js';
+import { LIMITS } from '@protocol/limits.js';
+import { formatTtl } from '@protocol/ttl.js';
+import { utf8Encode } from '@protocol/hash.js';
 import { Icon } from '../Icon.js';
 import { useCtl, useRoomState } from './roomContext.js';
 import { insertMention, mentionCandidates, mentionQuery } from './composerMentions.js';

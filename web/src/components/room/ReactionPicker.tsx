@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { REACTION_MAX_CHARS, REACTION_PRESETS } from '../../../../protocol/envelopes.js';
+import { REACTION_MAX_CHARS, REACTION_PRESETS } from '@protocol/envelopes.js';
 
 export function ReactionPicker(props: { onPick: (emoji: string) => void; onClose: () => void }) {
   const ref = useRef<HTMLDivElement>(null);
