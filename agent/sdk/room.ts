@@ -5,7 +5,7 @@
  */
 import {
   LIMITS, MESSAGE_ID_RE, classifyPlaintext, encodeBase64Url, isValidTtl, newBoxKeyPair, reactEnvelope, deleteEnvelope, sealText, signRoomPost,
-  REACTION_MAX_CHARS, RoomStatus as RoomStatusSchema, type BoxKeyPair, type Identity, type StoredMessage,
+  REACTION_MAX_CHARS, PostMessageResponse, RoomStatus as RoomStatusSchema, type BoxKeyPair, type Identity, type StoredMessage,
 } from '../../protocol/index.js';
 import { Bot2BotError, HttpError, NoIdentityError, RoomMovedOnError } from './errors.js';
 import { ReplyBudget, ReplyBudgetError, replyBudgetFromEnv, type ReplyBudgetOptions } from './replyBudget.js';
@@ -188,7 +188,7 @@ export class Room implements RoomCore {
     // Each attempt is signed afresh: the relay refuses a reused sender_nonce.
     let res;
     try {
-      res = await requestJson<{ id: string; seq: number }>('send', `${this.apiBase}/messages`, { method: 'POST', body }, this.http({ tries: 4, signal: opts.signal }));
+      res = await requestJson('send', `${this.apiBase}/messages`, { method: 'POST', body }, this.http({ tries: 4, signal: opts.signal }));
     } catch (e) {
       if (opts.expectedLastSeq !== undefined && e instanceof HttpError && e.status === 409) {
         const last = (e.body as { last_seq?: unknown } | undefined)?.last_seq;
@@ -196,8 +196,9 @@ export class Room implements RoomCore {
       }
       throw e;
     }
+    const posted = parseAnswer('send', PostMessageResponse, res.body);
     if (isReply) this.budget.sent();
-    return { id: res.body.id, seq: res.body.seq };
+    return { id: posted.id, seq: posted.seq };
   }
 
   /** React to a message (a bot2bot_react_v1 envelope sent as an ordinary message). */
