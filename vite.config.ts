@@ -2,12 +2,15 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { compression, defineAlgorithm } from 'vite-plugin-compression2';
 import { constants } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
 
 // The relay serves dist/web at `/` with a strict CSP (script-src 'self', no inline, no eval),
 // so nothing here may emit inline scripts or pull from other origins.
 export default defineConfig({
   root: '.',
   publicDir: 'public',
+  // `@protocol/…` in the web app is protocol/ (also in tsconfig.web.json and vitest.config.ts).
+  resolve: { alias: { '@protocol': fileURLToPath(new URL('./protocol', import.meta.url)) } },
   plugins: [
     react(),
     // Brotli and gzip siblings (`app.js.br`, `app.js.gz`) made once here, so the relay serves

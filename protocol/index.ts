@@ -16,6 +16,7 @@ export * from './ttl.js';
 export * from './schemas/common.js';
 export * from './schemas/room.js';
 export * from './schemas/frames.js';
+export * from './closeCodes.js';
 export * from './agentProfile.js';
 export * from './schemas/identity.js';
 export * from './schemas/dm.js';

@@ -197,9 +197,3 @@ export function agentSnippets(originIn: string, roomLink: string = ROOM_PLACEHOL
     },
   ];
 }
-
-export function snippet(id: SnippetId, origin: string, roomLink?: string): Snippet {
-  const s = agentSnippets(origin, roomLink).find((x) => x.id === id);
-  if (!s) throw new Error(`unknown snippet ${id}`);
-  return s;
-}

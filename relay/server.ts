@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { ERR } from '../protocol/index.js';
 import type { RelayConfig } from './config.js';
 import type { RelayDeps } from './deps.js';
+import { repoRoot } from './repoRoot.js';
 import { AccessLog } from './http/accessLog.js';
 import { clientIp, compileTrust } from './http/clientIp.js';
 import { ConnectionCap, endAndClose, guardRequest, guardUpgrade } from './http/edge.js';
@@ -18,6 +19,7 @@ import { Router } from './http/router.js';
 import { StaticFiles } from './http/static.js';
 import { NonceCache } from './identity/nonceCache.js';
 import { NativeVerifier } from './identity/nativeSig.js';
+import { ownerCheck } from './identity/ownerAuth.js';
 import { IdentityRegistry } from './identity/registry.js';
 import { SigFailureBudget } from './identity/sigFailureBudget.js';
 import { Counter, RateLimiter, refillMs } from './limits/rateLimit.js';
@@ -33,7 +35,7 @@ import { dmRoutes } from './routes/dm.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
-import { sourceRoutes } from './routes/source.js';
+import { hashSourcesOnce, sourceRoutes } from './routes/source.js';
 import { identityRoutes } from './routes/identity.js';
 import { supportRoutes } from './routes/support.js';
 import { roomRoutes } from './routes/rooms.js';
@@ -96,7 +98,10 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const origins = new OriginPolicy(config);
   const conns = new ConnectionCap(limits.connectionsPerIp, ipRule);
   const streams = new StreamRegistry(config.limits);
-  const router = new Router(config.limits.bodyBytes, limits.bodyIdleTimeoutMs, (bucket, ip) => routeBuckets.take(bucket, ip, now()));
+  const router = new Router(config.limits.bodyBytes, limits.bodyIdleTimeoutMs, (bucket, ip) => routeBuckets.take(bucket, ip, now()), ownerCheck(deps));
+  // Identities and profiles from DATA_DIR, then those the cluster knows, before the first request.
+  deps.identities.open(config.dataDir, now());
+  await stores.shareIdentities(deps.identities);
   const metrics = startMetrics(config, deps, router, streams);
   router.add(
     ...roomRoutes(deps, answers),
@@ -108,11 +113,9 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     ...supportRoutes(deps),
     ...healthRoutes(deps, () => streams.count),
     ...metricsRoutes(metrics?.metrics ?? null, config.metricsToken),
-    ...sourceRoutes(deps),
+    ...sourceRoutes(deps, hashSourcesOnce(repoRoot(), config.webDir)),
   );
   router.add(...docsRoutes(deps, router));
-  // identityRoutes loaded DATA_DIR above; now merge with the identities the cluster knows.
-  await stores.shareIdentities(deps.identities);
   const staticFiles = config.webDir ? new StaticFiles(config.webDir) : null;
   const ws = new WsTransport(deps, streams);
   const accessLog = config.accessLog ? new AccessLog() : null;
@@ -173,7 +176,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
 
   const janitor = setInterval(() => {
     const t = now();
-    void backend.janitor(t, hub.busyRooms());
+    void backend.janitor(t);
     // Buckets that have refilled are dropped at once: kept for minutes, every client's bucket in
     // every room it posted to stayed on the heap for each GC to trace.
     deps.rate.sweep(t, bucketIdleMs);

@@ -7,17 +7,11 @@
 import { openAdoptOffer, type AdoptEnvelope, type Identity } from '../../protocol/index.js';
 import { saveIdentityFile } from './identity.js';
 import type { Message } from './message.js';
-import type { Room } from './room.js';
+import type { AdoptionEvent, RoomCore } from './roomCore.js';
 
-export interface AdoptionEvent {
-  handle: string;
-  identity: Identity;
-  offeredBy: string;
-  adoptId: string;
-  savedTo?: string;
-}
+export type { AdoptionEvent };
 
-export async function applyAdoption(room: Room, msg: Message, env: AdoptEnvelope): Promise<AdoptionEvent | null> {
+export async function applyAdoption(room: RoomCore, msg: Message, env: AdoptEnvelope): Promise<AdoptionEvent | null> {
   if (!room.acceptAdoptions) return null;
   if (env.target_name !== room.name || room.appliedAdoptions.has(env.adopt_id)) return null;
   if (!msg.senderVerified) {

@@ -5,9 +5,10 @@
 import {
   authorizationHeader, decodeStrictBase64, dmEnvelopeHash, dmText, normalizeAgentProfile, normalizeHandle, openDm, profileSigningText,
   sealDm, signText, LIMITS, type AgentProfile, type Identity,
+  DmDeleteResponse, DmSendResponse, HeartbeatResponse,
 } from '../../protocol/index.js';
 import { Bot2BotError } from './errors.js';
-import { requestJson, type HttpOptions } from './http.js';
+import { parseAnswer, requestJson, type HttpOptions } from './http.js';
 import { lookupIdentity, registerIdentity, type RegisterOutcome } from './identity.js';
 
 export interface DirectMessage {
@@ -66,8 +67,9 @@ export class Agent {
       body.from_ts = ts;
       body.from_sig = signText(dmText(toHandle, this.identity.handle, ts, dmEnvelopeHash(sealed.ciphertext, sealed.nonce, sealed.sender_eph_pub)), this.identity.signSecretKey);
     }
-    const res = await requestJson<{ id: string; seq: number }>('dm', `${this.base}/api/dm/${toHandle}`, { method: 'POST', body }, { ...this.opts, tries: 3 });
-    return { id: res.body.id, seq: res.body.seq };
+    const res = await requestJson('dm', `${this.base}/api/dm/${toHandle}`, { method: 'POST', body }, { ...this.opts, tries: 3 });
+    const sent = parseAnswer('dm', DmSendResponse, res.body);
+    return { id: sent.id, seq: sent.seq };
   }
 
   /** One signed long-poll of our inbox: DMs with seq > after (reading does not remove them). */
@@ -107,8 +109,8 @@ export class Agent {
   async deleteDm(id: string): Promise<number> {
     if (!/^[A-Za-z0-9-]{1,64}$/.test(id)) throw new Bot2BotError(`bad DM id "${id}"`);
     const path = `/api/dm/${this.handle}/inbox/${id}`;
-    const res = await requestJson<{ removed?: number }>('dm delete', `${this.base}${path}`, { method: 'DELETE' }, { ...this.opts, headers: this.signed('DELETE', path) });
-    return res.body.removed ?? 0;
+    const res = await requestJson('dm delete', `${this.base}${path}`, { method: 'DELETE' }, { ...this.opts, headers: this.signed('DELETE', path) });
+    return parseAnswer('dm delete', DmDeleteResponse, res.body).removed;
   }
 
   /**
@@ -134,8 +136,8 @@ export class Agent {
   /** Refresh the profile's last_seen_at (not its expiry). */
   async profileHeartbeat(): Promise<{ expires_at?: number }> {
     const path = `/api/agents/${this.handle}/heartbeat`;
-    const res = await requestJson<{ expires_at?: number }>('profile heartbeat', `${this.base}${path}`, { method: 'POST' }, { ...this.opts, headers: this.signed('POST', path) });
-    return res.body;
+    const res = await requestJson('profile heartbeat', `${this.base}${path}`, { method: 'POST' }, { ...this.opts, headers: this.signed('POST', path) });
+    return parseAnswer('profile heartbeat', HeartbeatResponse.loose(), res.body);
   }
 }
 

@@ -3,11 +3,11 @@
  * ack advances the cursor. An un-acked claim is re-delivered after its lease (at least once).
  * The Authorization header signs the exact path and query each request uses.
  */
-import { authorizationHeader, LIMITS } from '../../protocol/index.js';
+import { AckResponse, ClaimResponse, authorizationHeader, LIMITS } from '../../protocol/index.js';
 import { HttpError } from './errors.js';
-import { requestJson, sleep } from './http.js';
+import { parseAnswer, requestJson, sleep } from './http.js';
 import { asStoredMessage, type Message } from './message.js';
-import type { Room } from './room.js';
+import type { RoomCore } from './roomCore.js';
 
 export interface ClaimOptions {
   /** Seconds to wait for a message, 1–90 (default 30). */
@@ -39,16 +39,6 @@ export interface AckResult {
   cursor: number;
 }
 
-interface ClaimBody {
-  ok?: boolean;
-  empty?: boolean;
-  claim_id?: string;
-  message?: unknown;
-  cursor?: number;
-  last_seq?: number;
-  exists?: boolean;
-}
-
 function clampTimeout(t: number | undefined): number {
   return Math.min(Math.max(Math.round(t ?? LIMITS.waitTimeoutDefaultS), LIMITS.waitTimeoutMinS), LIMITS.waitTimeoutMaxS);
 }
@@ -57,19 +47,19 @@ function clampTimeout(t: number | undefined): number {
  * Claim the next message for our handle. The relay answers "empty" early when it is woken by a
  * message we may not take (our own, an excluded sender); we keep asking until the deadline.
  */
-export async function claimNext(room: Room, opts: ClaimOptions = {}): Promise<ClaimResult> {
+export async function claimNext(room: RoomCore, opts: ClaimOptions = {}): Promise<ClaimResult> {
   const id = room.requireIdentity('claim');
   const deadline = Date.now() + clampTimeout(opts.timeout) * 1000;
   const exclude = [...new Set([...room.selfNames, ...(opts.excludeSenders ?? [])])].filter((s) => s.length >= 1 && s.length <= LIMITS.excludeSenderMaxChars);
   for (;;) {
     const remaining = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
     const path = `/api/rooms/${room.roomId}/claim?timeout=${Math.min(remaining, LIMITS.waitTimeoutMaxS)}${opts.ttlMs ? `&ttl_ms=${Math.round(opts.ttlMs)}` : ''}`;
-    const res = await requestJson<ClaimBody>('claim', `${room.origin}${path}`, { method: 'POST', body: { handle: id.handle, exclude_senders: exclude } }, room.http({
+    const res = await requestJson('claim', `${room.origin}${path}`, { method: 'POST', body: { handle: id.handle, exclude_senders: exclude } }, room.http({
       timeoutMs: (remaining + 10) * 1000,
       signal: opts.signal,
       headers: () => ({ Authorization: authorizationHeader(id, 'POST', path) }),
     }));
-    const b = res.body;
+    const b = parseAnswer('claim', ClaimResponse, res.body);
     const raw = b.claim_id && !b.empty ? asStoredMessage(b.message) : null;
     if (raw && b.claim_id) {
       // History is not live: it is neither decrypted for adopt offers nor shown to the reply budget.
@@ -90,13 +80,14 @@ export async function claimNext(room: Room, opts: ClaimOptions = {}): Promise<Cl
 }
 
 /** Acknowledge a claim. A stale or unknown claim throws an HttpError with status 409. */
-export async function ackClaim(room: Room, claimId: string, seq: number): Promise<AckResult> {
+export async function ackClaim(room: RoomCore, claimId: string, seq: number): Promise<AckResult> {
   const id = room.requireIdentity('ack');
   const path = `/api/rooms/${room.roomId}/ack`;
-  const res = await requestJson<AckResult>('ack', `${room.origin}${path}`, { method: 'POST', body: { handle: id.handle, claim_id: claimId, seq } }, room.http({
+  const res = await requestJson('ack', `${room.origin}${path}`, { method: 'POST', body: { handle: id.handle, claim_id: claimId, seq } }, room.http({
     headers: () => ({ Authorization: authorizationHeader(id, 'POST', path) }),
   }));
-  return { ok: res.body.ok === true, advanced: res.body.advanced === true, cursor: res.body.cursor };
+  const b = parseAnswer('ack', AckResponse, res.body);
+  return { ok: b.ok, advanced: b.advanced, cursor: b.cursor };
 }
 
 export interface NextOptions extends ClaimOptions {
@@ -108,7 +99,7 @@ export type NextResult =
   | { empty: true; cursor: number }
   | { empty: false; message: Message; claimId: string; cursor: number; acked: boolean; ackError?: string };
 
-export async function nextTask(room: Room, opts: NextOptions = {}): Promise<NextResult> {
+export async function nextTask(room: RoomCore, opts: NextOptions = {}): Promise<NextResult> {
   const c = await claimNext(room, opts);
   if (c.empty) return { empty: true, cursor: c.cursor };
   if (opts.onClaim) {

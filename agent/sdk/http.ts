@@ -3,7 +3,8 @@
  * retried with ~0.3/0.6/1.1/1.9 s backoff, or after the server's Retry-After when it sends one.
  * Other 4xx answers are final.
  */
-import { HttpError } from './errors.js';
+import type { z } from 'zod';
+import { Bot2BotError, HttpError } from './errors.js';
 
 export interface HttpOptions {
   /** Total attempts, 1 = no retry. */
@@ -112,4 +113,15 @@ export async function requestJson<T = unknown>(
   if (lastError instanceof HttpError) throw lastError;
   const reason = lastError instanceof Error ? (lastError.cause instanceof Error ? lastError.cause.message : lastError.message) : String(lastError);
   throw new Error(`${what} failed: cannot reach ${new URL(url).origin} (${reason})`);
+}
+
+/**
+ * A relay answer checked against the protocol's schema: a relay that answers something else is
+ * an error here, not a wrong value deep inside the caller.
+ */
+export function parseAnswer<T>(what: string, schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  throw new Bot2BotError(`${what}: unexpected answer from the relay${issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : ''}`);
 }

@@ -4,9 +4,10 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { encodeBase64, identityFromSdkFile, identityToSdkFile, newIdentity, normalizeHandle, registerBody, type Identity } from '../../protocol/index.js';
+import type { z } from 'zod';
+import { IdentityResponse, encodeBase64, identityFromSdkFile, identityToSdkFile, newIdentity, normalizeHandle, registerBody, type Identity } from '../../protocol/index.js';
 import { Bot2BotError, HandleTakenError, HttpError } from './errors.js';
-import { requestJson, type HttpOptions } from './http.js';
+import { parseAnswer, requestJson, type HttpOptions } from './http.js';
 
 export type { Identity };
 
@@ -51,20 +52,15 @@ export async function registerIdentity(base: string, id: Identity, opts: { bio?:
   throw new HandleTakenError(`@${id.handle} is already registered with a different key; pick another handle or use the identity file that owns it`);
 }
 
-export interface PublishedIdentity {
-  handle: string;
-  box_pub: string;
-  sign_pub: string;
-  registered_at: number;
-  meta?: { bio?: string };
-}
+/** `GET /api/identity/:handle`, parsed with the protocol's schema. */
+export type PublishedIdentity = z.infer<typeof IdentityResponse>;
 
 /** `GET /api/identity/:handle`; null when the handle is not registered. */
 export async function lookupIdentity(base: string, handle: string, opts: HttpOptions = {}): Promise<PublishedIdentity | null> {
   const h = normalizeHandle(handle);
   if (!h) throw new Bot2BotError(`Invalid handle "${handle}": 2–32 characters of a–z, 0–9, _ or -, starting with a letter or digit`);
-  const res = await requestJson<PublishedIdentity>('identity lookup', `${base.replace(/\/+$/, '')}/api/identity/${h}`, {}, { ...opts, tries: opts.tries ?? 3, accept: [404] });
-  return res.status === 404 ? null : res.body;
+  const res = await requestJson('identity lookup', `${base.replace(/\/+$/, '')}/api/identity/${h}`, {}, { ...opts, tries: opts.tries ?? 3, accept: [404] });
+  return res.status === 404 ? null : parseAnswer('identity lookup', IdentityResponse, res.body);
 }
 
 /**

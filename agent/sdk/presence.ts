@@ -4,7 +4,7 @@
  * an operator can offer an adoption.
  */
 import { requestJson } from './http.js';
-import type { Room } from './room.js';
+import type { RoomCore } from './roomCore.js';
 
 const INTERVAL_MS = 15_000;
 
@@ -12,7 +12,7 @@ export class Presence {
   private users = 0;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly room: Room) {}
+  constructor(private readonly room: RoomCore) {}
 
   async beat(): Promise<boolean> {
     try {

@@ -1,7 +1,7 @@
 /** `POST /api/report`: tell the relay operator about a bug. Never include room links or keys. */
-import { LIMITS } from '../../protocol/index.js';
+import { LIMITS, ReportResponse } from '../../protocol/index.js';
 import { Bot2BotError } from './errors.js';
-import { requestJson, type HttpOptions } from './http.js';
+import { parseAnswer, requestJson, type HttpOptions } from './http.js';
 
 export interface BugReport {
   what: string;
@@ -17,6 +17,6 @@ export async function reportBug(base: string, report: BugReport, opts: HttpOptio
   const what = report.what?.trim() ?? '';
   if (what.length < LIMITS.reportWhatMin) throw new Bot2BotError(`report "what" needs at least ${LIMITS.reportWhatMin} characters`);
   if (/#k=/.test(JSON.stringify(report))) throw new Bot2BotError('the report contains a room key (#k=…); remove it before sending');
-  const res = await requestJson<{ id: string }>('report', `${base.replace(/\/+$/, '')}/api/report`, { method: 'POST', body: { ...report, what } }, { ...opts, tries: 2 });
-  return res.body.id;
+  const res = await requestJson('report', `${base.replace(/\/+$/, '')}/api/report`, { method: 'POST', body: { ...report, what } }, { ...opts, tries: 2 });
+  return parseAnswer('report', ReportResponse, res.body).id;
 }

@@ -5,13 +5,14 @@
  */
 import {
   LIMITS, MESSAGE_ID_RE, classifyPlaintext, editEnvelope, encodeBase64Url, isValidTtl, newBoxKeyPair, reactEnvelope, deleteEnvelope, sealText, signRoomPost,
-  REACTION_MAX_CHARS, type BoxKeyPair, type Identity, type StoredMessage,
+  REACTION_MAX_CHARS, PostMessageResponse, RoomStatus as RoomStatusSchema, type BoxKeyPair, type Identity, type StoredMessage,
 } from '../../protocol/index.js';
 import { Bot2BotError, HttpError, NoIdentityError, RoomMovedOnError } from './errors.js';
 import { ReplyBudget, ReplyBudgetError, replyBudgetFromEnv, type ReplyBudgetOptions } from './replyBudget.js';
-import { requestJson, type HttpOptions } from './http.js';
+import { parseAnswer, requestJson, type HttpOptions } from './http.js';
 import { decodeMessage, asStoredMessage, type Message } from './message.js';
 import { parseRoomUrl } from './roomUrl.js';
+import type { RoomCore, RoomStatusAnswer } from './roomCore.js';
 import { applyAdoption, type AdoptionEvent } from './adopt.js';
 import { Presence } from './presence.js';
 import { streamMessages, type StreamOptions } from './stream.js';
@@ -70,23 +71,14 @@ export interface SendOptions {
   notAReply?: boolean;
 }
 
-export interface RoomStatus {
-  exists: boolean;
-  roomId: string;
-  participants?: number;
-  recent_count?: number;
-  last_seq?: number;
-  age_seconds?: number;
-  idle_seconds?: number;
-  signed_only?: boolean;
-  [extra: string]: unknown;
-}
+/** `GET /status`, parsed with the protocol's schema. */
+export type RoomStatus = RoomStatusAnswer;
 
 function randomName(): string {
   return `agent-${[...globalThis.crypto.getRandomValues(new Uint8Array(3))].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
-export class Room {
+export class Room implements RoomCore {
   readonly url: string;
   readonly origin: string;
   readonly roomId: string;
@@ -200,7 +192,7 @@ export class Room {
     // Each attempt is signed afresh: the relay refuses a reused sender_nonce.
     let res;
     try {
-      res = await requestJson<{ id: string; seq: number }>('send', `${this.apiBase}/messages`, { method: 'POST', body }, this.http({ tries: 4, signal: opts.signal }));
+      res = await requestJson('send', `${this.apiBase}/messages`, { method: 'POST', body }, this.http({ tries: 4, signal: opts.signal }));
     } catch (e) {
       if (opts.expectedLastSeq !== undefined && e instanceof HttpError && e.status === 409) {
         const last = (e.body as { last_seq?: unknown } | undefined)?.last_seq;
@@ -208,8 +200,9 @@ export class Room {
       }
       throw e;
     }
+    const posted = parseAnswer('send', PostMessageResponse, res.body);
     if (isReply) this.budget.sent();
-    return { id: res.body.id, seq: res.body.seq };
+    return { id: posted.id, seq: posted.seq };
   }
 
   /** React to a message (a bot2bot_react_v1 envelope sent as an ordinary message). */
@@ -309,8 +302,8 @@ export class Room {
   }
 
   async status(): Promise<RoomStatus> {
-    const res = await requestJson<RoomStatus>('status', `${this.apiBase}/status`, {}, this.http({ tries: 4 }));
-    return res.body;
+    const res = await requestJson('status', `${this.apiBase}/status`, {}, this.http({ tries: 4 }));
+    return parseAnswer('status', RoomStatusSchema.loose(), res.body);
   }
 
   /** One presence heartbeat (`POST /listening`); false when the room does not exist yet. */

@@ -10,7 +10,7 @@ import { parseServerFrame } from '../../protocol/index.js';
 import { HttpError } from './errors.js';
 import { sleep } from './http.js';
 import type { Message } from './message.js';
-import type { Room } from './room.js';
+import type { RoomCore } from './roomCore.js';
 import { sseData } from './sse.js';
 
 export interface StreamOptions {
@@ -46,7 +46,7 @@ export function reconnectDelayMs(n: number): number {
   return Math.min(15_000, (0.5 * 2 ** Math.min(n, 5) + 0.1 * n) * 1000);
 }
 
-export async function* streamMessages(room: Room, opts: StreamOptions = {}): AsyncGenerator<Message> {
+export async function* streamMessages(room: RoomCore, opts: StreamOptions = {}): AsyncGenerator<Message> {
   let floor = 0;
   const start = opts.after ?? (opts.backlog ? 'start' : 'now');
   if (start === 'now') floor = (await room.status()).last_seq ?? 0;

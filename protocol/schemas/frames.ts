@@ -46,6 +46,8 @@ export type MessageFrame = z.infer<typeof MessageFrame>;
 export type ReadyFrame = z.infer<typeof ReadyFrame>;
 export type PresenceFrame = z.infer<typeof PresenceFrame>;
 export type ErrorFrame = z.infer<typeof ErrorFrame>;
+export type LockedFrame = z.infer<typeof LockedFrame>;
+export type RenameFrame = z.infer<typeof RenameFrame>;
 
 /** Parse one frame's text; null for anything that is not a known, well-formed frame. */
 export function parseServerFrame(text: string): ServerFrame | null {

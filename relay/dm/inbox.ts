@@ -22,12 +22,6 @@ interface Stored {
 const FUSE_LOW_WATER = 0.9;
 
 
-export interface DmWaiter {
-  after: number;
-  /** Called with the new envelopes (seq > after); the waiter answers and is removed. */
-  wake(messages: DmEnvelope[]): void;
-}
-
 /** How often a DM operation may trigger a full TTL sweep (the store has no timers of its own). */
 const SWEEP_INTERVAL_MS = 60_000;
 

@@ -4,8 +4,7 @@
  * through one node reaches a long-poll parked on another. Parked waiters are always node-local.
  */
 import type { DmEnvelope } from '../../protocol/index.js';
-import type { DmWaiter } from './inbox.js';
-import type { DmWaiters } from './waiters.js';
+import type { DmWaiter, DmWaiters } from './waiters.js';
 
 export type { DmWaiter };
 

@@ -1,5 +1,10 @@
 import type { DmEnvelope } from '../../protocol/index.js';
-import type { DmWaiter } from './inbox.js';
+
+export interface DmWaiter {
+  after: number;
+  /** Called with the new envelopes (seq > after); the waiter answers and is removed. */
+  wake(messages: DmEnvelope[]): void;
+}
 
 /**
  * Parked inbox long-polls on this node, per handle. Shared by the in-memory and the Redis inbox

@@ -1,11 +1,13 @@
 /**
  * A small router whose route table is also the API description: each route names its body and
  * query schemas and its responses, the router validates with them, and openapi.ts renders the
- * same table. A schema cannot be documented one way and enforced another.
+ * same table. A schema cannot be documented one way and enforced another; nor can `auth`: a
+ * `signed` route's handler runs only after the router has verified its owner, and receives it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { ERR, RETRY_AFTER_S, ROOM_ID_RE } from '../../protocol/index.js';
+import type { IdentityRecord } from '../identity/types.js';
 import type { RouteBucket } from '../limits/routeBuckets.js';
 import { readJsonBody } from './body.js';
 import { HttpError, sendError } from './respond.js';
@@ -23,6 +25,17 @@ export interface RouteContext<B> {
   body: B;
 }
 
+/** A `signed` route's context: the owner whose signature the router verified. */
+export interface SignedContext<B> extends RouteContext<B> {
+  owner: IdentityRecord;
+}
+
+/**
+ * Verifies that `handle` signed this request (registration, rate limit, signature) and returns
+ * its record, or throws the HttpError to answer.
+ */
+export type OwnerCheck = (handle: string, ctx: RouteContext<unknown>) => Promise<IdentityRecord>;
+
 export interface QueryParamDoc {
   name: string;
   description: string;
@@ -35,7 +48,7 @@ export interface ResponseDoc {
   contentType?: string;
 }
 
-export interface RouteDef<B = unknown> {
+interface RouteBase<B> {
   method: Method;
   /** `/api/rooms/:roomId/messages`; `:roomId` is checked against the room-id rule. */
   path: string;
@@ -46,8 +59,6 @@ export interface RouteDef<B = unknown> {
   /** The 400 text when the body fails its schema (e.g. `bad message`). Default: the first issue. */
   badBody?: string;
   query?: QueryParamDoc[];
-  /** `signed`: owner routes with the `Authorization: Bot2Bot` header. */
-  auth?: 'signed' | 'admin';
   responses: Record<number, ResponseDoc>;
   /** Left out of the OpenAPI document (pages, assets). */
   hidden?: boolean;
@@ -55,8 +66,23 @@ export interface RouteDef<B = unknown> {
   raw?: boolean;
   /** An expensive answer: a token from this per-address bucket first, or 429. */
   bucket?: RouteBucket;
+}
+
+/** A route anyone may call; `admin` routes check their bearer token themselves. */
+export interface OpenRoute<B> extends RouteBase<B> {
+  auth?: 'admin';
   handler: (ctx: RouteContext<B>) => void | Promise<void>;
 }
+
+/** An owner route with the `Authorization: Bot2Bot` header: the router verifies before the handler. */
+export interface SignedRoute<B> extends RouteBase<B> {
+  auth: 'signed';
+  /** The handle that must have signed: from the path or the body, checked by its rule (400). */
+  signer: (ctx: RouteContext<B>) => string;
+  handler: (ctx: SignedContext<B>) => void | Promise<void>;
+}
+
+export type RouteDef<B = unknown> = OpenRoute<B> | SignedRoute<B>;
 
 /** Keeps B inferred at each definition site. */
 export function route<B>(def: RouteDef<B>): RouteDef<unknown> {
@@ -83,7 +109,8 @@ export class Router {
     private readonly bodyLimit: number,
     private readonly bodyIdleMs = 0,
     /** Takes a token from a route's bucket (routes that name one); none given: never refuses. */
-    private readonly takeBucket: (bucket: RouteBucket, ip: string) => boolean = () => true,
+    private readonly takeBucket: (bucket: RouteBucket, ip: string) => boolean,
+    private readonly checkOwner: OwnerCheck,
   ) {}
 
   add(...defs: RouteDef<unknown>[]): void {
@@ -127,7 +154,7 @@ export class Router {
    */
   dispatch(matched: Matched, req: IncomingMessage, res: ServerResponse, rawQuery: string, originalUrl: string, ip: string): void {
     const def = matched.route;
-    const call = new RouteCall(def, req, res, matched.params, rawQuery, originalUrl, ip, this.onReject);
+    const call = new RouteCall(def, req, res, matched.params, rawQuery, originalUrl, ip, this.checkOwner, this.onReject);
     if (call.params.roomId !== undefined && !ROOM_ID_RE.test(call.params.roomId)) return call.fail(new HttpError(400, ERR.badRoomId));
     if (def.bucket && !this.takeBucket(def.bucket, ip)) {
       req.resume();
@@ -145,6 +172,7 @@ export class Router {
 /** One request on its way through a route: the handler's context, and where its errors go. */
 class RouteCall implements RouteContext<unknown> {
   body: unknown = undefined;
+  owner: IdentityRecord | undefined;
   private parsedQuery: URLSearchParams | undefined;
 
   constructor(
@@ -155,6 +183,7 @@ class RouteCall implements RouteContext<unknown> {
     private readonly rawQuery: string,
     readonly originalUrl: string,
     readonly ip: string,
+    private readonly checkOwner: OwnerCheck,
     private readonly onReject: Router['onReject'] = null,
   ) {}
 
@@ -173,9 +202,18 @@ class RouteCall implements RouteContext<unknown> {
   }
 
   run(): void {
+    const def = this.def;
     let pending: void | Promise<void>;
     try {
-      pending = this.def.handler(this);
+      if (def.auth === 'signed') {
+        const handle = def.signer(this);
+        pending = this.checkOwner(handle, this).then((owner) => {
+          this.owner = owner;
+          return def.handler(this as SignedContext<unknown>);
+        });
+      } else {
+        pending = def.handler(this);
+      }
     } catch (e) {
       return this.fail(e);
     }

@@ -10,7 +10,7 @@
  * idea that a handle is inactive must not delete it from the others.
  */
 import type { Redis } from 'ioredis';
-import { loadIdentities } from './registry.js';
+import { loadIdentities } from './records.js';
 import type { IdentityRecord } from './types.js';
 
 export const IDENTITY_TAG = 'i';

@@ -24,7 +24,3 @@ export async function createStores(config: RelayConfig): Promise<SharedStores> {
   }
   return { backend: new MemoryBackend(config.limits), inboxes: new MemoryInboxes(), rate: new RateLimiter(bucketSpecs(config)), shareIdentities: async () => {} };
 }
-
-export async function createBackend(config: RelayConfig): Promise<RoomBackend> {
-  return (await createStores(config)).backend;
-}

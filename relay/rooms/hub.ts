@@ -2,7 +2,7 @@
  * The node-local side of rooms: open streams and parked long-polls, and the fan-out to them.
  * Shared state (sequence, buffer, lock, cursors) is the backend's; the hub only listens to it.
  */
-import { ERR, type StoredMessage } from '../../protocol/index.js';
+import { ERR, type LockedFrame, type PresenceFrame, type ReadyFrame, type RenameFrame, type StoredMessage } from '../../protocol/index.js';
 import { messageFrame } from './messageFrame.js';
 import { OutFrame, type Subscriber, type Waiter } from './subscriber.js';
 import type { PresenceEntry, RoomBackend } from './types.js';
@@ -28,6 +28,8 @@ interface HelloState {
 /** Presence changes within this window go out as one frame: a join storm stays linear. */
 const PRESENCE_COALESCE_MS = 10;
 
+const LOCKED_FRAME = JSON.stringify({ type: 'locked' } satisfies LockedFrame);
+
 export type JoinResult = { ok: true } | { ok: false; error: string };
 
 export class Hub {
@@ -46,11 +48,11 @@ export class Hub {
     backend.attach(
       {
         message: (roomId, m, frame) => this.fanOut(roomId, m, frame),
-        locked: (roomId) => this.broadcast(roomId, '{"type":"locked"}'),
+        locked: (roomId) => this.broadcast(roomId, LOCKED_FRAME),
         presence: (roomId) => this.schedulePresence(roomId),
         evicted: (roomId) => this.onEvicted(roomId),
       },
-      (roomId) => this.isBusy(roomId),
+      { has: (roomId) => this.isBusy(roomId), list: () => this.busyRooms() },
     );
   }
 
@@ -63,7 +65,7 @@ export class Hub {
     return !!r && (r.subs.size > 0 || r.waiters.size > 0);
   }
 
-  busyRooms(): Set<string> {
+  private busyRooms(): Set<string> {
     const out = new Set<string>();
     for (const [id, r] of this.rooms) if (r.subs.size > 0 || r.waiters.size > 0) out.add(id);
     return out;
@@ -78,7 +80,7 @@ export class Hub {
    * subscriber is registered before the replay is read, and live messages that race the read
    * are held in `pending` and deduplicated by seq, so nothing is lost or sent twice.
    */
-  async join(roomId: string, sub: Subscriber, after: number, readyExtra: Record<string, unknown> = {}): Promise<JoinResult> {
+  async join(roomId: string, sub: Subscriber, after: number): Promise<JoinResult> {
     const now = this.now();
     const made = await this.backend.ensure(roomId, now, sub.ip);
     if (made !== 'ok') return { ok: false, error: made === 'room_cap' ? ERR.roomCap : ERR.roomQuota };
@@ -101,14 +103,13 @@ export class Hub {
     const lastSeq = read?.lastSeq ?? 0;
     const oldest = read?.oldestSeq ?? 0;
     const info = await this.backend.info(roomId, now);
-    const ready: Record<string, unknown> = {
+    const ready: ReadyFrame = {
       type: 'ready',
       roomId,
       size: before.size + 1,
       participants: before.participants,
       last_seq: lastSeq,
       signed_only: info?.signedOnly ?? false,
-      ...readyExtra,
     };
     // A gap: the client resumes from a point older than anything retained, so messages between
     // its `after` and the oldest retained one are gone from this relay.
@@ -282,7 +283,7 @@ export class Hub {
     }
     const now = this.now();
     const p = await this.backend.presence(roomId, now, localPresence(room));
-    const frame = new OutFrame(JSON.stringify({ type: 'presence', size: p.size, names: p.names, participants: p.participants }));
+    const frame = new OutFrame(JSON.stringify({ type: 'presence', size: p.size, names: p.names, participants: p.participants } satisfies PresenceFrame));
     for (const s of room.subs) {
       if (s.transport === 'sse') s.lastSeen = now;
       s.send(frame);
@@ -304,7 +305,7 @@ export class Hub {
 }
 
 function renameFrame(from: string, to: string): string {
-  return JSON.stringify({ type: 'rename', from, to });
+  return JSON.stringify({ type: 'rename', from, to } satisfies RenameFrame);
 }
 
 /** Live subscribers that declared a name, deduplicated by name (the first one wins). */

@@ -5,7 +5,7 @@ import { LIMITS, type Participant } from '../../protocol/index.js';
 import type { RelayLimits } from '../config.js';
 import { AddressLedger } from '../limits/addressLedger.js';
 import type {
-  AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, EnsureOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
+  AckOutcome, AppendOutcome, BackendEvents, BusyRooms, ClaimOutcome, EnsureOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
 import { MessageLog } from './messageLog.js';
 import { messageFrame } from './messageFrame.js';
@@ -56,13 +56,13 @@ export class MemoryBackend implements RoomBackend {
    */
   private readonly highWater = new Map<string, number>();
   private events: BackendEvents = NO_EVENTS;
-  private isBusy: (roomId: string) => boolean = () => false;
+  private busy: BusyRooms = { has: () => false, list: () => [] };
 
   constructor(private readonly limits: RelayLimits) {}
 
-  attach(events: BackendEvents, isBusy: (roomId: string) => boolean): void {
+  attach(events: BackendEvents, busy: BusyRooms): void {
     this.events = events;
-    this.isBusy = isBusy;
+    this.busy = busy;
   }
 
   async ensure(roomId: string, now: number, owner?: string): Promise<EnsureOutcome> {
@@ -189,7 +189,7 @@ export class MemoryBackend implements RoomBackend {
   async claim(roomId: string, handle: string, exclude: ReadonlySet<string>, leaseMs: number, now: number): Promise<ClaimOutcome> {
     const room = this.rooms.get(roomId);
     const existing = this.cursors.get(handle)?.get(roomId);
-    if (!room) return { kind: 'missing', cursor: existing?.cursor ?? 0, lastSeq: 0 };
+    if (!room) return { kind: 'missing', cursor: existing?.cursor ?? 0 };
     this.prune(room, now);
     const state = this.cursorFor(handle, roomId);
     const log = room.log;
@@ -225,11 +225,11 @@ export class MemoryBackend implements RoomBackend {
     return { ok: true, advanced: true, cursor: seq };
   }
 
-  async janitor(now: number, busy: ReadonlySet<string>): Promise<void> {
+  async janitor(now: number): Promise<void> {
     for (const [id, room] of this.rooms) {
       this.prune(room, now);
       for (const [name, hb] of room.heartbeats) if (now - hb.lastSeen > LIMITS.heartbeatFreshMs) room.heartbeats.delete(name);
-      if (!busy.has(id) && !this.isBusy(id) && now - room.lastActive > this.limits.roomGraceMs) this.evict(id, room);
+      if (!this.busy.has(id) && now - room.lastActive > this.limits.roomGraceMs) this.evict(id, room);
     }
   }
 
@@ -269,7 +269,7 @@ export class MemoryBackend implements RoomBackend {
   private evictOldestIdle(): boolean {
     let victim: [string, RoomState] | null = null;
     for (const entry of this.rooms) {
-      if (this.isBusy(entry[0])) continue;
+      if (this.busy.has(entry[0])) continue;
       if (!victim || entry[1].lastActive < victim[1].lastActive) victim = entry;
     }
     if (!victim) return false;

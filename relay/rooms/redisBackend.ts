@@ -18,7 +18,7 @@ import { checkPersistence, openRedis, parseRedisUrl } from './redis/connect.js';
 import { EventStream } from './redis/events.js';
 import { SCRIPTS, type ScriptName } from './redis/scripts.js';
 import type {
-  AckOutcome, AppendOutcome, EnsureOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
+  AckOutcome, AppendOutcome, EnsureOutcome, BackendEvents, BusyRooms, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
 import { storedMessage } from './types.js';
 import { OutFrame } from './subscriber.js';
@@ -44,6 +44,7 @@ export interface RedisBackendOptions {
 export class RedisBackend implements RoomBackend {
   private events: BackendEvents = NO_EVENTS;
   private isBusy: (roomId: string) => boolean = () => false;
+  private busyList: () => Iterable<string> = () => [];
   /** Rooms this node has marked busy in Redis; the janitor clears marks it no longer needs. */
   private readonly marked = new Set<string>();
   /** Rooms where this node has published presence entries, refreshed so they do not expire. */
@@ -93,9 +94,10 @@ export class RedisBackend implements RoomBackend {
     return backend;
   }
 
-  attach(events: BackendEvents, isBusy: (roomId: string) => boolean): void {
+  attach(events: BackendEvents, busy: BusyRooms): void {
     this.events = events;
-    this.isBusy = isBusy;
+    this.isBusy = (roomId) => busy.has(roomId);
+    this.busyList = () => busy.list();
   }
 
   private run(name: ScriptName, now: number, ...args: Arg[]): Promise<unknown> {
@@ -246,9 +248,10 @@ export class RedisBackend implements RoomBackend {
   async claim(roomId: string, handle: string, exclude: ReadonlySet<string>, leaseMs: number, now: number): Promise<ClaimOutcome> {
     const out = (await this.run('claim', now, roomId, handle, leaseMs, uuid(), LIMITS.cursorRoomsPerHandle, CURSOR_KEEP_MS, ...exclude)) as string[];
     const kind = out[0] as ClaimOutcome['kind'];
-    const base = { kind, cursor: Number(out[1]), lastSeq: Number(out[2]) };
-    if (kind !== 'hit') return base;
-    return { ...base, claimId: out[3]!, message: JSON.parse(out[4]!) as StoredMessage };
+    const cursor = Number(out[1]);
+    const lastSeq = Number(out[2]);
+    if (kind === 'hit') return { kind, cursor, lastSeq, claimId: out[3]!, message: JSON.parse(out[4]!) as StoredMessage };
+    return kind === 'empty' ? { kind, cursor, lastSeq } : { kind, cursor };
   }
 
   async ack(roomId: string, handle: string, claimId: string, seq: number, now: number): Promise<AckOutcome> {
@@ -257,21 +260,21 @@ export class RedisBackend implements RoomBackend {
     return out[0] === 1 ? { ok: true, advanced: out[1] === 1, cursor: Number(out[2]) } : { ok: false, cursor: Number(out[2]) };
   }
 
-  async janitor(now: number, busy: ReadonlySet<string>): Promise<void> {
+  async janitor(now: number): Promise<void> {
     if (this.closed) return;
     try {
-      await this.sweep(now, busy);
+      await this.sweep(now);
     } catch (e) {
       this.background(e);
     }
   }
 
-  private async sweep(now: number, busy: ReadonlySet<string>): Promise<void> {
+  private async sweep(now: number): Promise<void> {
     // First renew this node's claims on rooms, so no other node's sweep evicts them.
     const pipe = this.cmd.pipeline();
     const queue = pipe as unknown as Record<string, (...a: Arg[]) => unknown>;
-    for (const id of new Set([...busy, ...this.marked])) {
-      const isBusy = busy.has(id) || this.isBusy(id);
+    for (const id of new Set([...this.busyList(), ...this.marked])) {
+      const isBusy = this.isBusy(id);
       if (isBusy) this.marked.add(id);
       else this.marked.delete(id);
       queue.b2b_touch!(...this.common(now), id, this.nodeId, isBusy ? 1 : 0, this.markTtlMs, 0);

@@ -82,15 +82,20 @@ export interface LocalPresence {
   entries: PresenceEntry[];
 }
 
-export interface ClaimOutcome {
-  kind: 'hit' | 'empty' | 'missing';
-  claimId?: string;
-  message?: StoredMessage;
-  cursor: number;
-  lastSeq: number;
-}
+/** A claim: a leased message, nothing claimable yet, or no such room (the cursor kept anyway). */
+export type ClaimOutcome =
+  | { kind: 'hit'; claimId: string; message: StoredMessage; cursor: number; lastSeq: number }
+  | { kind: 'empty'; cursor: number; lastSeq: number }
+  | { kind: 'missing'; cursor: number };
 
 export type AckOutcome = { ok: true; advanced: boolean; cursor: number } | { ok: false; cursor: number };
+
+/** The rooms this node must keep (open streams, parked waiters): the hub answers, backends ask. */
+export interface BusyRooms {
+  has(roomId: string): boolean;
+  /** Every busy room, for refreshing this node's marks. */
+  list(): Iterable<string>;
+}
 
 /** Events a backend raises for every node, including the one that caused them. */
 export interface BackendEvents {
@@ -132,10 +137,10 @@ export interface RoomBackend {
   presence(roomId: string, now: number, local: LocalPresence): Promise<{ size: number; names: string[]; participants: Participant[] }>;
   claim(roomId: string, handle: string, exclude: ReadonlySet<string>, leaseMs: number, now: number): Promise<ClaimOutcome>;
   ack(roomId: string, handle: string, claimId: string, seq: number, now: number): Promise<AckOutcome>;
-  /** Periodic pruning and eviction. `busy` holds rooms this node must keep (open streams, waiters). */
-  janitor(now: number, busy: ReadonlySet<string>): Promise<void>;
+  /** Periodic pruning and eviction; busy rooms (see attach) are kept. */
+  janitor(now: number): Promise<void>;
   roomCount(): Promise<number>;
   /** Wire the node's hub in: where events go, and which rooms must not be evicted. */
-  attach(events: BackendEvents, isBusy: (roomId: string) => boolean): void;
+  attach(events: BackendEvents, busy: BusyRooms): void;
   close(): Promise<void>;
 }

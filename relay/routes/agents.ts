@@ -12,7 +12,7 @@ import { filtersFrom, matchesFor, search } from '../directory/search.js';
 import { publicProfile } from '../directory/store.js';
 import { HttpError, sendJson } from '../http/respond.js';
 import { intParam, route, type RouteContext, type RouteDef } from '../http/router.js';
-import { SIGNED_AUTH_NOTE, authenticateOwner, pathHandle } from '../identity/ownerAuth.js';
+import { SIGNED_AUTH_NOTE, pathHandle, pathSigner } from '../identity/ownerAuth.js';
 
 const err = (description: string) => ({ description, schema: ErrorBodySchema });
 const PUBLIC_CACHE = { 'Cache-Control': 'public, max-age=30' };
@@ -101,9 +101,10 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
       summary: 'Withdraw the owner’s profile',
       description: SIGNED_AUTH_NOTE,
       auth: 'signed',
+      signer: pathSigner,
       responses: { 200: { description: 'withdrawn (also when there was none)', schema: ProfileDeleteResponse }, ...ownerErrors },
       handler: async (ctx) => {
-        const owner = await authenticateOwner(deps, ctx);
+        const owner = ctx.owner;
         if (deps.identities.profiles.delete(owner.handle)) deps.identities.profilesChanged();
         sendJson(ctx.res, 200, { ok: true, handle: owner.handle });
       },
@@ -115,9 +116,10 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
       summary: 'Mark the owner’s agent as alive',
       description: `${SIGNED_AUTH_NOTE} Refreshes last_seen_at and extends listed_until by the profile’s own signed TTL (expires_at − updated_at), so a live agent stays listed without re-signing; the signed expires_at is not rewritten.`,
       auth: 'signed',
+      signer: pathSigner,
       responses: { 200: { description: 'refreshed', schema: HeartbeatResponse }, ...ownerErrors, 404: err('no such handle, or profile not found') },
       handler: async (ctx) => {
-        const owner = await authenticateOwner(deps, ctx);
+        const owner = ctx.owner;
         const now = deps.now();
         const entry = deps.identities.profiles.get(owner.handle, now);
         if (!entry) throw new HttpError(404, ERR.profileNotFound);

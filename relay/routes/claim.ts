@@ -2,9 +2,9 @@
  * The server-side cursor (reference-relay.md §2.8): claim a message under a lease, ack it to
  * advance. Turn-based agent hosts (MCP claim_task/ack_task, CLI --claim/--ack) stand on this.
  */
-import { ERR, LIMITS, LOOSE_HANDLE_RE, RETRY_AFTER_S, type AckBody, type AckResponse, type ClaimBody, type ClaimResponse } from '../../protocol/index.js';
+import { ERR, LIMITS, LOOSE_HANDLE_RE, type AckBody, type AckResponse, type ClaimBody, type ClaimResponse } from '../../protocol/index.js';
 import { ErrorBodySchema } from '../../protocol/index.js';
-import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
+import type { RelayDeps } from '../deps.js';
 import { HttpError, sendJson } from '../http/respond.js';
 import { clampTimeout, intParam, route, type RouteContext, type RouteDef } from '../http/router.js';
 import { parkUntil } from '../rooms/park.js';
@@ -19,15 +19,10 @@ interface Schemas {
 
 const err = (description: string) => ({ description, schema: ErrorBodySchema });
 
-/** Handle rule, registration and signature, in the reference's order (429 before the verify). */
-async function authenticate(deps: RelayDeps, ctx: RouteContext<{ handle: string }>): Promise<string> {
+/** The signer named in the body, lowercased; the reference's looser handle rule. */
+function bodySigner(ctx: RouteContext<{ handle: string }>): string {
   const handle = ctx.body.handle.toLowerCase();
   if (!LOOSE_HANDLE_RE.test(handle)) throw new HttpError(400, ERR.badHandle);
-  if (!(await deps.identities.resolve(handle))) throw new HttpError(404, ERR.noSuchHandle);
-  rateLimitOrThrow(deps, ctx.ip, `auth:${handle}`, RETRY_AFTER_S.authRoute);
-  if (!deps.identities.verifyRequest(handle, ctx.req.method ?? 'POST', ctx.originalUrl, ctx.req.headers.authorization, deps.now(), ctx.ip)) {
-    throw new HttpError(401, ERR.badSignature);
-  }
   return handle;
 }
 
@@ -38,9 +33,14 @@ function leaseMs(query: URLSearchParams): number {
 }
 
 function claimBodyOf(o: ClaimOutcome): Record<string, unknown> {
-  if (o.kind === 'hit') return { ok: true, claim_id: o.claimId, message: o.message, cursor: o.cursor, last_seq: o.lastSeq };
-  if (o.kind === 'missing') return { ok: true, empty: true, last_seq: 0, cursor: o.cursor, exists: false };
-  return { ok: true, empty: true, last_seq: o.lastSeq, cursor: o.cursor };
+  switch (o.kind) {
+    case 'hit':
+      return { ok: true, claim_id: o.claimId, message: o.message, cursor: o.cursor, last_seq: o.lastSeq };
+    case 'missing':
+      return { ok: true, empty: true, last_seq: 0, cursor: o.cursor, exists: false };
+    case 'empty':
+      return { ok: true, empty: true, last_seq: o.lastSeq, cursor: o.cursor };
+  }
 }
 
 export function claimRoutes(deps: RelayDeps, s: Schemas): RouteDef[] {
@@ -59,6 +59,7 @@ export function claimRoutes(deps: RelayDeps, s: Schemas): RouteDef[] {
       body: s.ClaimBody,
       badBody: ERR.badHandle,
       auth: 'signed',
+      signer: bodySigner,
       query: [
         { name: 'timeout', description: 'seconds to hold when empty (1–90)', schema: { type: 'integer', default: 30, minimum: 1, maximum: 90 } },
         { name: 'ttl_ms', description: 'lease length, clamped to 60000–300000', schema: { type: 'integer', default: 60000 } },
@@ -71,7 +72,7 @@ export function claimRoutes(deps: RelayDeps, s: Schemas): RouteDef[] {
         429: err('rate limited or too many waiters'),
       },
       async handler(ctx) {
-        const handle = await authenticate(deps, ctx);
+        const handle = ctx.owner.handle;
         const roomId = ctx.params.roomId!;
         const exclude = new Set<string>([handle, `@${handle}`]);
         const extra = (ctx.body as { exclude_senders?: unknown }).exclude_senders;
@@ -105,6 +106,7 @@ export function claimRoutes(deps: RelayDeps, s: Schemas): RouteDef[] {
       body: s.AckBody,
       badBody: ERR.badHandle,
       auth: 'signed',
+      signer: bodySigner,
       responses: {
         200: { description: 'acknowledged (advanced or already past)', schema: s.AckResponse },
         400: err('bad roomId or bad handle'),
@@ -114,7 +116,7 @@ export function claimRoutes(deps: RelayDeps, s: Schemas): RouteDef[] {
         429: err('rate limited'),
       },
       async handler(ctx) {
-        const handle = await authenticate(deps, ctx);
+        const handle = ctx.owner.handle;
         const seq = Number.parseInt(String(ctx.body.seq ?? ''), 10);
         const claimId = typeof ctx.body.claim_id === 'string' ? ctx.body.claim_id : '';
         const out = await deps.backend.ack(ctx.params.roomId!, handle, claimId, seq, deps.now());

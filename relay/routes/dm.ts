@@ -7,9 +7,9 @@ import {
 } from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
 import { HttpError, sendJson } from '../http/respond.js';
-import { clampTimeout, intParam, route, type RouteContext, type RouteDef } from '../http/router.js';
+import { clampTimeout, intParam, route, type RouteDef, type SignedContext } from '../http/router.js';
 import { sendDm, type DmInput } from '../dm/send.js';
-import { SIGNED_AUTH_NOTE, authenticateOwner } from '../identity/ownerAuth.js';
+import { SIGNED_AUTH_NOTE, pathSigner } from '../identity/ownerAuth.js';
 
 const err = (description: string) => ({ description, schema: ErrorBodySchema });
 const ownerErrors = {
@@ -19,9 +19,8 @@ const ownerErrors = {
   429: err('rate limited (Retry-After: 5) or too many concurrent waiters'),
 };
 
-async function waitInbox(deps: RelayDeps, ctx: RouteContext<unknown>): Promise<void> {
-  const owner = await authenticateOwner(deps, ctx);
-  const handle = owner.handle;
+async function waitInbox(deps: RelayDeps, ctx: SignedContext<unknown>): Promise<void> {
+  const handle = ctx.owner.handle;
   const inboxes = deps.identities.inboxes;
   const after = Math.max(0, intParam(ctx.query, 'after', 0));
   const timeoutS = clampTimeout(ctx.query, 'timeout', LIMITS.waitTimeoutDefaultS, LIMITS.waitTimeoutMinS, LIMITS.waitTimeoutMaxS);
@@ -97,6 +96,7 @@ export function dmRoutes(deps: RelayDeps): RouteDef[] {
       summary: 'Long-poll the owner’s inbox',
       description: `${SIGNED_AUTH_NOTE} Answers at once with up to ${LIMITS.dmWaitBatch} envelopes with seq > after (and has_more); otherwise parks until a DM arrives or the timeout passes. Reading does not delete.`,
       auth: 'signed',
+      signer: pathSigner,
       query: [
         { name: 'after', description: 'return envelopes with seq greater than this', schema: { type: 'integer', default: 0, minimum: 0 } },
         {
@@ -115,10 +115,10 @@ export function dmRoutes(deps: RelayDeps): RouteDef[] {
       summary: 'Delete an envelope from the owner’s inbox',
       description: SIGNED_AUTH_NOTE,
       auth: 'signed',
+      signer: pathSigner,
       responses: { 200: { description: 'how many envelopes were removed', schema: DmDeleteResponse }, ...ownerErrors },
       handler: async (ctx) => {
-        const owner = await authenticateOwner(deps, ctx);
-        const removed = await deps.identities.inboxes.remove(owner.handle, ctx.params.id ?? '');
+        const removed = await deps.identities.inboxes.remove(ctx.owner.handle, ctx.params.id ?? '');
         sendJson(ctx.res, 200, { ok: true, removed });
       },
     }),

@@ -1,7 +1,4 @@
-/**
- * Identity routes (reference-relay.md §5.1): register a handle, look one up. Also attaches the
- * data directory, so identities and profiles are loaded before the first request.
- */
+/** Identity routes (reference-relay.md §5.1): register a handle, look one up. */
 import { ERR, ErrorBodySchema, IdentityResponse, RegisterRequest, RegisterResponse } from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
 import { HttpError, sendJson } from '../http/respond.js';
@@ -11,7 +8,6 @@ import { register, type RegisterInput } from '../identity/register.js';
 const err = (description: string) => ({ description, schema: ErrorBodySchema });
 
 export function identityRoutes(deps: RelayDeps): RouteDef[] {
-  deps.identities.open(deps.config.dataDir, deps.now());
   return [
     route<RegisterInput>({
       method: 'POST',

@@ -55,11 +55,11 @@ function page(files: readonly SourceFile[], v: VerifyInstructions, repo: string 
 }
 
 /**
- * Started when the routes are made, awaited by requests: startup does not wait for it. One
+ * Started by the server at start-up, awaited by requests: startup does not wait for it. One
  * hashing per process and layout: several relays in one process (tests) share it.
  */
 const hashings = new Map<string, Promise<SourceFile[]>>();
-function hashedOnce(root: string, webDir: string | null): Promise<SourceFile[]> {
+export function hashSourcesOnce(root: string, webDir: string | null): Promise<SourceFile[]> {
   const key = JSON.stringify([root, webDir]);
   let p = hashings.get(key);
   if (!p) {
@@ -73,11 +73,9 @@ function hashedOnce(root: string, webDir: string | null): Promise<SourceFile[]> 
   return p;
 }
 
-export function sourceRoutes(deps: RelayDeps): RouteDef[] {
-  const root = repoRoot();
+export function sourceRoutes(deps: RelayDeps, hashed: Promise<SourceFile[]>): RouteDef[] {
   const { sourceRepoUrl: repo, sourceCommit: commit } = deps.config;
   const runsDist = import.meta.url.includes('/dist/node/');
-  const hashed = hashedOnce(root, deps.config.webDir);
   const files = async () => {
     try {
       return await hashed;

@@ -3,7 +3,7 @@
  * `presence`, and a `: keepalive` comment every 15 s, which is also how dead sockets surface.
  */
 import type { ServerResponse } from 'node:http';
-import { ERR, RETRY_AFTER_S, isLaxBoxPub, normalizePresenceName } from '../../protocol/index.js';
+import { ERR, RETRY_AFTER_S, isLaxBoxPub, normalizePresenceName, type ErrorFrame } from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
 import { HttpError, SECURITY_HEADERS } from '../http/respond.js';
 import { intParam, route, type RouteDef } from '../http/router.js';
@@ -79,7 +79,7 @@ export function sseRoutes(deps: RelayDeps, streams: StreamRegistry): RouteDef[] 
         const r = await deps.hub.join(roomId, sub, after);
         joined = r.ok;
         if (!r.ok) {
-          res.write(`data: ${JSON.stringify({ type: 'error', error: r.error })}\n\n`);
+          res.write(`data: ${JSON.stringify({ type: 'error', error: r.error } satisfies ErrorFrame)}\n\n`);
           closed = true;
           endSoon(res, graceMs);
           return;

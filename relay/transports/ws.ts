@@ -10,7 +10,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ERR, LIMITS, PostMessageBody, ROOM_ID_RE, isLaxBoxPub, normalizePresenceName } from '../../protocol/index.js';
+import { ERR, LIMITS, PostMessageBody, ROOM_ID_RE, WS_CLOSE, isLaxBoxPub, normalizePresenceName, type ErrorFrame, type WsCloseCode } from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
 import { endAndClose, logEdgeError } from '../http/edge.js';
 import { HttpError, rawJsonError } from '../http/respond.js';
@@ -74,17 +74,17 @@ class WsSubscriber implements Subscriber {
   deliver(data: Buffer | string): void {
     const ws = this.ws;
     if (ws.readyState !== 1) return;
-    if (ws.bufferedAmount > this.owner.slowConsumerBytes) return this.shut(1013, 'slow consumer: reconnect with ?after=');
+    if (ws.bufferedAmount > this.owner.slowConsumerBytes) return this.shut(WS_CLOSE.tryAgainLater, 'slow consumer: reconnect with ?after=');
     ws.send(data, TEXT_FRAME);
   }
 
-  error(code: number, error: string, extra?: Record<string, unknown>): void {
+  error(code: number, error: string, extra?: Pick<ErrorFrame, 'last_seq'>): void {
     this.owner.metrics?.reject('ws', code, error);
-    this.deliver(JSON.stringify(extra ? { type: 'error', code, error, ...extra } : { type: 'error', code, error }));
+    this.deliver(JSON.stringify((extra ? { type: 'error', code, error, ...extra } : { type: 'error', code, error }) satisfies ErrorFrame));
   }
 
   /** Close with a code the client can act on, and cut the socket off if it does not answer. */
-  shut(code: number, reason: string): void {
+  shut(code: WsCloseCode, reason: string): void {
     const ws = this.ws;
     if (ws.readyState !== 1) return;
     ws.close(code, reason);
@@ -92,7 +92,7 @@ class WsSubscriber implements Subscriber {
   }
 
   close(reason?: string): void {
-    this.ws.close(1001, reason ?? '');
+    this.ws.close(WS_CLOSE.goingAway, reason ?? '');
   }
 }
 
@@ -102,7 +102,7 @@ function onMessage(this: Socket, data: RawData): void {
   if (!sub || this.readyState !== 1) return;
   if (sub.joined) return guardedFrame(sub, data);
   sub.earlyBytes += rawLength(data);
-  if ((sub.early?.length ?? 0) >= EARLY_FRAMES_MAX || sub.earlyBytes > EARLY_BYTES_MAX) return sub.shut(1008, 'too many frames before ready');
+  if ((sub.early?.length ?? 0) >= EARLY_FRAMES_MAX || sub.earlyBytes > EARLY_BYTES_MAX) return sub.shut(WS_CLOSE.policyViolation, 'too many frames before ready');
   (sub.early ??= []).push(data);
 }
 
@@ -112,7 +112,7 @@ function guardedFrame(sub: WsSubscriber, data: RawData): void {
     sub.owner.onFrame(sub, data);
   } catch (e) {
     logEdgeError('ws frame', e);
-    sub.ws.close(1011, 'internal error');
+    sub.ws.close(WS_CLOSE.internalError, 'internal error');
   }
 }
 
@@ -178,8 +178,8 @@ export class WsTransport {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (!this.streams.acquire(ip)) {
         this.metrics?.reject('ws', 429, ERR.tooManyStreams);
-        ws.send(JSON.stringify({ type: 'error', code: 429, error: ERR.tooManyStreams }));
-        ws.close(1008, 'too many streams');
+        ws.send(JSON.stringify({ type: 'error', code: 429, error: ERR.tooManyStreams } satisfies ErrorFrame));
+        ws.close(WS_CLOSE.policyViolation, 'too many streams');
         return;
       }
       this.attach(ws as Socket, roomId, ip, after);
@@ -206,8 +206,8 @@ export class WsTransport {
     ws.on('error', onError);
     void this.deps.hub.join(roomId, sub, after).then((r) => {
       if (!r.ok) {
-        sub.deliver(JSON.stringify({ type: 'error', error: r.error }));
-        sub.shut(1013, r.error);
+        sub.deliver(JSON.stringify({ type: 'error', error: r.error } satisfies ErrorFrame));
+        sub.shut(WS_CLOSE.tryAgainLater, r.error);
         return;
       }
       sub.joined = true;
@@ -220,7 +220,7 @@ export class WsTransport {
       if (early) for (const d of early) guardedFrame(sub, d);
     }).catch((e: unknown) => {
       logEdgeError('ws join', e);
-      ws.close(1011, 'internal error');
+      ws.close(WS_CLOSE.internalError, 'internal error');
     });
   }
 
@@ -292,7 +292,7 @@ export class WsTransport {
  * rate limit); a socket that keeps on after its strikes are spent is closed as a policy violation.
  */
 function overBudget(sub: WsSubscriber, verdict: Exclude<Verdict, 'ok'>): void {
-  if (verdict === 'abuse') sub.shut(1008, 'frame budget exceeded');
+  if (verdict === 'abuse') sub.shut(WS_CLOSE.policyViolation, 'frame budget exceeded');
   else sub.error(429, ERR.rateLimited);
 }
 

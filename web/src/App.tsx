@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect } from 'react';
-import { DOC_PATHS } from '../../protocol/appRoutes.js';
+import { DOC_PATHS } from '@protocol/appRoutes.js';
 import { useLocation } from './router.js';
 import { Landing } from './routes/Landing.js';
 import { NotFound } from './routes/NotFound.js';

@@ -4,7 +4,7 @@
  * Nothing is shown or saved before every chunk and the SHA-256 are verified.
  */
 import { useEffect, useRef, useState } from 'react';
-import { formatBytes, type FileEnvelope } from '../../../protocol/attachments.js';
+import { formatBytes, type FileEnvelope } from '@protocol/attachments.js';
 import { Icon } from '../components/Icon.js';
 import { isPreviewable } from './thumbnail.js';
 import { downloadFile, FileIntegrityError } from './transfer.js';

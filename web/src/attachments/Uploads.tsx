@@ -4,7 +4,7 @@
  * progress and a Cancel button.
  */
 import { useCallback, useRef, useState } from 'react';
-import { formatBytes } from '../../../protocol/attachments.js';
+import { formatBytes } from '@protocol/attachments.js';
 import { Icon } from '../components/Icon.js';
 
 export interface Upload {

@@ -2,7 +2,7 @@
  * Edit for everyone in the web app: a pure step on the chat state. Only the original sender's
  * edits apply (protocol/attachments.ts `editApplies`); the latest edit wins, replays are no-ops.
  */
-import { describeFile, editApplies } from '../../../protocol/attachments.js';
+import { describeFile, editApplies } from '@protocol/attachments.js';
 import type { ChatMessage, ChatState } from '../room/chatState.js';
 
 export interface EditEvent {

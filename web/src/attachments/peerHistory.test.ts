@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeFile, type FileEnvelope } from '../../../protocol/attachments.js';
-import { classifyPlaintext, historyResponse } from '../../../protocol/envelopes.js';
+import { describeFile, type FileEnvelope } from '@protocol/attachments.js';
+import { classifyPlaintext, historyResponse } from '@protocol/envelopes.js';
 import { itemToMessage, messageToItem } from '../room/peerHistory.js';
 import type { ChatMessage } from '../room/chatState.js';
 

@@ -1,5 +1,5 @@
 /** Posting attachments and edits through the room's outbox (sealed, signed when signed in). */
-import { editEnvelope, fileEnvelope } from '../../../protocol/attachments.js';
+import { editEnvelope, fileEnvelope } from '@protocol/attachments.js';
 import type { PostExtra } from '../room/outbox.js';
 import type { RoomStore } from '../store/roomStore.js';
 import { describePostError, type PostResult } from '../transport/post.js';

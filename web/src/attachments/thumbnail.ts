@@ -2,7 +2,7 @@
  * The small preview an image message carries inside its sealed envelope: a JPEG of at most
  * 160 px, small enough (≤ 24 KiB of base64) to keep the message far under the relay's cap.
  */
-import { THUMB_MAX_B64_CHARS, type FileThumb } from '../../../protocol/attachments.js';
+import { THUMB_MAX_B64_CHARS, type FileThumb } from '@protocol/attachments.js';
 
 const EDGE = 160;
 const PREVIEWABLE = /^image\/(png|jpeg|gif|webp|bmp|avif)$/;

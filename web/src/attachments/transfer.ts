@@ -3,11 +3,11 @@
  * ciphertext; fetch a file's chunks, open and verify them. Plaintext never leaves this module
  * except as the verified result. Both take an AbortSignal and report progress.
  */
-import { BLOB_TOKEN_HEADER } from '../../../protocol/schemas/blobs.js';
+import { BLOB_TOKEN_HEADER } from '@protocol/schemas/blobs.js';
 import {
   FILE_CHUNK_BYTES, FileIntegrityError, assembleFile, chunkCount, encodeFileSecret, fileSecretOf, newFileSecret, openFileChunk, sealChunk,
   type FileEnvelope,
-} from '../../../protocol/attachments.js';
+} from '@protocol/attachments.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { makeThumb } from './thumbnail.js';

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Snippet } from '../../../protocol/snippets.js';
+import type { Snippet } from '@protocol/snippets.js';
 import { copyText } from '../clipboard.js';
 
 /**

@@ -1,6 +1,6 @@
 /** The agent directory (reference-relay.md §5.6): search and one profile, validated on arrival. */
-import { AgentListResponse, AgentResponse, type PublicAgentProfile } from '../../../protocol/schemas/agents.js';
-import { normalizeHandle } from '../../../protocol/ids.js';
+import { AgentListResponse, AgentResponse, type PublicAgentProfile } from '@protocol/schemas/agents.js';
+import { normalizeHandle } from '@protocol/ids.js';
 
 export interface AgentQuery {
   q?: string;

@@ -2,13 +2,13 @@
  * DMs from the browser (reference-relay.md §5.5): sealed to the recipient's box key with a fresh
  * ephemeral key per message, signed as the sender, read through the owner-signed long-poll.
  */
-import { decodeStrictBase64 } from '../../../protocol/base64.js';
-import { openDm, sealDm } from '../../../protocol/crypto.js';
-import { authorizationHeader, type Identity } from '../../../protocol/identity.js';
-import { normalizeHandle } from '../../../protocol/ids.js';
-import { LIMITS } from '../../../protocol/limits.js';
-import { dmEnvelopeHash, dmText, signText } from '../../../protocol/signing.js';
-import { DmInboxResponse, type DmEnvelope } from '../../../protocol/schemas/dm.js';
+import { decodeStrictBase64 } from '@protocol/base64.js';
+import { openDm, sealDm } from '@protocol/crypto.js';
+import { authorizationHeader, type Identity } from '@protocol/identity.js';
+import { normalizeHandle } from '@protocol/ids.js';
+import { LIMITS } from '@protocol/limits.js';
+import { dmEnvelopeHash, dmText, signText } from '@protocol/signing.js';
+import { DmInboxResponse, type DmEnvelope } from '@protocol/schemas/dm.js';
 import { lookupHandle } from '../identity/api.js';
 import { errorText } from '../transport/errorText.js';
 

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { newIdentity } from '../../../protocol/identity.js';
+import { newIdentity } from '@protocol/identity.js';
 import { DB_NAME, MIGRATIONS, clearAll, deleteSentDm, forgetSentDms, loadFrames, loadSentDms, openChatDB, putSentDm, resetChatDBForTests, type ChatDB } from '../storage/db.js';
 import { discardSentDms, openSentDm, sealSentDm } from './sentStore.js';
 

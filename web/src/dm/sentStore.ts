@@ -8,8 +8,8 @@
  * BroadcastChannel, so every open DM page shows the same list.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { openDm, sealDm } from '../../../protocol/crypto.js';
-import type { Identity } from '../../../protocol/identity.js';
+import { openDm, sealDm } from '@protocol/crypto.js';
+import type { Identity } from '@protocol/identity.js';
 import { deleteSentDm, forgetSentDms, loadSentDms, putSentDm, type SentDmRecord } from '../storage/db.js';
 
 export interface SentDm {

@@ -3,7 +3,7 @@
  * `has_more` at once, and backs off (capped) on errors without ever giving up.
  */
 import { useCallback, useEffect, useState } from 'react';
-import type { Identity } from '../../../protocol/identity.js';
+import type { Identity } from '@protocol/identity.js';
 import { deleteDm, waitInbox, type InboxItem } from './api.js';
 
 export type InboxStatus = 'connecting' | 'live' | 'retrying';

@@ -3,10 +3,10 @@
  * registration distinguishes taken, reserved, invalid and clock skew, and the ownership check at
  * load never deletes anything (reference-client.md §6.3 "Recommend").
  */
-import { encodeBase64 } from '../../../protocol/base64.js';
-import { ERR } from '../../../protocol/errors.js';
-import { registerBody, type Identity } from '../../../protocol/identity.js';
-import { IdentityResponse } from '../../../protocol/schemas/identity.js';
+import { encodeBase64 } from '@protocol/base64.js';
+import { ERR } from '@protocol/errors.js';
+import { registerBody, type Identity } from '@protocol/identity.js';
+import { IdentityResponse } from '@protocol/schemas/identity.js';
 import { errorText } from '../transport/errorText.js';
 
 export type ApiResult = { ok: true } | { ok: false; status: number; message: string };

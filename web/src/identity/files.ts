@@ -1,5 +1,5 @@
 /** Export as a downloaded file (reference format), and read an imported file. */
-import { exportIdentityJson, type Identity } from '../../../protocol/identity.js';
+import { exportIdentityJson, type Identity } from '@protocol/identity.js';
 
 export function exportFileName(handle: string): string {
   return `bot2bot-identity-${handle}.json`;

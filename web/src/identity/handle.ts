@@ -1,5 +1,5 @@
 /** Handle fields: normalising, checking with specific messages, suggesting. */
-import { HANDLE_RE, RESERVED_HANDLES } from '../../../protocol/ids.js';
+import { HANDLE_RE, RESERVED_HANDLES } from '@protocol/ids.js';
 
 /** `bot-` plus the name's letters, digits and dashes, cut to 12, lowercased (reference §3.9). */
 export function suggestHandle(name: string): string {

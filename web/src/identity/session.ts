@@ -6,7 +6,7 @@
  */
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import type { Identity } from '../../../protocol/identity.js';
+import type { Identity } from '@protocol/identity.js';
 import { eraseIdentity, readStored, unlockStored, writeIdentity, type KV, type StorageMode, defaultKV } from './storage.js';
 import type { Vault } from './vault.js';
 

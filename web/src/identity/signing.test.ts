@@ -3,10 +3,10 @@
  * same set the relay's tests check: registration, room posts, DMs and owner-signed requests.
  */
 import { describe, expect, it } from 'vitest';
-import { encodeBase64, encodeBase64Url } from '../../../protocol/base64.js';
-import { authorizationHeader, registerBody, signRoomPost } from '../../../protocol/identity.js';
-import { formatAuthHeader } from '../../../protocol/signing.js';
-import { PYNACL_BOX_PUB, PYNACL_BOX_SK, PYNACL_SEED, PYNACL_SIGN_PUB, PYNACL_VECTORS as V } from '../../../protocol/test/vectors.js';
+import { encodeBase64, encodeBase64Url } from '@protocol/base64.js';
+import { authorizationHeader, registerBody, signRoomPost } from '@protocol/identity.js';
+import { formatAuthHeader } from '@protocol/signing.js';
+import { PYNACL_BOX_PUB, PYNACL_BOX_SK, PYNACL_SEED, PYNACL_SIGN_PUB, PYNACL_VECTORS as V } from '@protocol/test/vectors.js';
 import { inboxWaitPath, signDmFields } from '../dm/api.js';
 import { parseImport } from './storage.js';
 

@@ -6,7 +6,7 @@
  * Everything is validated completely before it is written (the reference saved first, and a bad
  * blob then broke every later page load), and nothing here deletes keys unless asked to.
  */
-import { identityFromRecord, identityToRecord, parseIdentityExport, type Identity, type ParseResult } from '../../../protocol/identity.js';
+import { identityFromRecord, identityToRecord, parseIdentityExport, type Identity, type ParseResult } from '@protocol/identity.js';
 import { openVault, parseVault, sealIdentity, DEFAULT_ITERATIONS, type Vault } from './vault.js';
 
 export const PLAIN_KEY = 'bot2bot-identity';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeBase64Url } from '../../../protocol/base64.js';
-import { newIdentity } from '../../../protocol/identity.js';
+import { encodeBase64Url } from '@protocol/base64.js';
+import { newIdentity } from '@protocol/identity.js';
 import { openVault, parseVault, passphraseProblem, sealIdentity, WrongPassphraseError } from './vault.js';
 
 const FAST = 1000;

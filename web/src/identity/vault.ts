@@ -4,10 +4,10 @@
  * stays readable so the unlock prompt can name it, and it is bound in as additional data, so a
  * vault cannot be relabelled under someone else's handle.
  */
-import { decodeBase64Loose, encodeBase64Url } from '../../../protocol/base64.js';
-import { utf8Decode, utf8Encode } from '../../../protocol/hash.js';
-import { identityFromRecord, identityToRecord, type Identity } from '../../../protocol/identity.js';
-import { HANDLE_RE, randomBytes } from '../../../protocol/ids.js';
+import { decodeBase64Loose, encodeBase64Url } from '@protocol/base64.js';
+import { utf8Decode, utf8Encode } from '@protocol/hash.js';
+import { identityFromRecord, identityToRecord, type Identity } from '@protocol/identity.js';
+import { HANDLE_RE, randomBytes } from '@protocol/ids.js';
 
 export const VAULT_MARKER = 'bot2bot_identity_sealed_v1';
 /** OWASP's 2023 figure for PBKDF2-HMAC-SHA256; a fraction of a second in current browsers. */

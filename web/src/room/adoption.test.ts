@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { newBoxKeyPair } from '../../../protocol/crypto.js';
-import { buildAdoptOffer } from '../../../protocol/adopt.js';
-import { classifyPlaintext, type AdoptEnvelope } from '../../../protocol/envelopes.js';
-import { newIdentity } from '../../../protocol/identity.js';
+import { newBoxKeyPair } from '@protocol/crypto.js';
+import { buildAdoptOffer } from '@protocol/adopt.js';
+import { classifyPlaintext, type AdoptEnvelope } from '@protocol/envelopes.js';
+import { newIdentity } from '@protocol/identity.js';
 import { Adoption } from './adoption.js';
 import { newStore } from './testRoom.js';
 

@@ -3,10 +3,10 @@
  * anonymous participant and seals it to their presence key; the target sees a consent dialog.
  * The opened keys stay in this object until accepted; they never reach the store.
  */
-import { decodeBase64Loose } from '../../../protocol/base64.js';
-import { buildAdoptOffer, openAdoptOffer } from '../../../protocol/adopt.js';
-import type { AdoptEnvelope } from '../../../protocol/envelopes.js';
-import { newIdentity, type Identity } from '../../../protocol/identity.js';
+import { decodeBase64Loose } from '@protocol/base64.js';
+import { buildAdoptOffer, openAdoptOffer } from '@protocol/adopt.js';
+import type { AdoptEnvelope } from '@protocol/envelopes.js';
+import { newIdentity, type Identity } from '@protocol/identity.js';
 import { registerIdentity } from '../identity/api.js';
 import { adoptAnswered, recordAdoptAnswer } from '../identity/adoptLog.js';
 import { adoptIdentity } from '../identity/session.js';

@@ -3,8 +3,8 @@
  * id, tombstones, and reaction aggregates. The zustand store wraps these, the tests drive them
  * directly, and the rules follow reference-client.md §3.1–§3.3 and §4.2.
  */
-import type { FileEnvelope } from '../../../protocol/attachments.js';
-import type { ReactEnvelope } from '../../../protocol/envelopes.js';
+import type { FileEnvelope } from '@protocol/attachments.js';
+import type { ReactEnvelope } from '@protocol/envelopes.js';
 
 export interface ChatMessage {
   id: string;

@@ -3,11 +3,12 @@
  * expiry, peer history, adoption, settings), wires them to the socket and the store, and gives
  * components one object to call.
  */
-import { keyFingerprint, newBoxKeyPair } from '../../../protocol/crypto.js';
-import { deleteEnvelope, reactEnvelope } from '../../../protocol/envelopes.js';
-import { encodeBase64Url } from '../../../protocol/base64.js';
-import type { Identity } from '../../../protocol/identity.js';
-import { LIMITS } from '../../../protocol/limits.js';
+import { keyFingerprint, newBoxKeyPair } from '@protocol/crypto.js';
+import { deleteEnvelope, reactEnvelope } from '@protocol/envelopes.js';
+import { encodeBase64Url } from '@protocol/base64.js';
+import type { Identity } from '@protocol/identity.js';
+import { LIMITS } from '@protocol/limits.js';
+import { RoomStatus } from '@protocol/schemas/room.js';
 import { createRoomStore, type RoomStore } from '../store/roomStore.js';
 import { RoomSocket } from '../transport/socket.js';
 import { describePostError } from '../transport/post.js';
@@ -226,8 +227,8 @@ export class RoomController {
   async refreshStatus(): Promise<void> {
     try {
       const res = await fetch(`/api/rooms/${encodeURIComponent(this.roomId)}/status`, { cache: 'no-store', credentials: 'omit' });
-      const body = (await res.json()) as { signed_only?: unknown };
-      if (body.signed_only === true) this.store.getState().setLocked(true);
+      const status = RoomStatus.safeParse(await res.json());
+      if (status.success && status.data.signed_only === true) this.store.getState().setLocked(true);
     } catch {
       // Offline: the next `ready` brings the state anyway.
     }

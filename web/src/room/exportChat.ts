@@ -4,7 +4,7 @@
  * explicit opt-in. The three formats keep the reference's shapes so users' tooling still works.
  */
 import { sortReactionKeys, type ChatMessage, type Reactions } from './chatState.js';
-import { REACTION_PRESETS } from '../../../protocol/envelopes.js';
+import { REACTION_PRESETS } from '@protocol/envelopes.js';
 
 export type ExportFormat = 'txt' | 'md' | 'json';
 

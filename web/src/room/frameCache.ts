@@ -3,7 +3,7 @@
  * tombstones written as they arrive, and the resume cursor written at most twice a second.
  * Every write is fire-and-forget: a browser without storage still chats.
  */
-import type { MessageFrame } from '../../../protocol/schemas/frames.js';
+import type { MessageFrame } from '@protocol/schemas/frames.js';
 import * as db from '../storage/db.js';
 import { pruneTombstones } from './chatState.js';
 

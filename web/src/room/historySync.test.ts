@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { classifyPlaintext, type HistoryResponse } from '../../../protocol/envelopes.js';
-import { newIdentity } from '../../../protocol/identity.js';
+import { classifyPlaintext, type HistoryResponse } from '@protocol/envelopes.js';
+import { newIdentity } from '@protocol/identity.js';
 import { HistorySync } from './historySync.js';
 import { KEY, newStore, recordingCache } from './testRoom.js';
 

@@ -2,8 +2,8 @@
  * Peer history in the room: ask verified peers for what the relay no longer holds, answer their
  * requests, and apply answers to our own request. The rules themselves live in peerHistory.ts.
  */
-import { sealText } from '../../../protocol/crypto.js';
-import { historyRequest, historyResponse, type HistoryItem, type HistoryResponse } from '../../../protocol/envelopes.js';
+import { sealText } from '@protocol/crypto.js';
+import { historyRequest, historyResponse, type HistoryItem, type HistoryResponse } from '@protocol/envelopes.js';
 import type { RoomStore } from '../store/roomStore.js';
 import type { PostResult } from '../transport/post.js';
 import type { ChatMessage } from './chatState.js';

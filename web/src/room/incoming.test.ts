@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deleteEnvelope, reactEnvelope } from '../../../protocol/envelopes.js';
+import { deleteEnvelope, reactEnvelope } from '@protocol/envelopes.js';
 import type { ChatMessage } from './chatState.js';
 import { Incoming } from './incoming.js';
 import { SentLog } from './sentLog.js';

@@ -3,11 +3,11 @@
  * chat bubble, a delete, a reaction, a history request or answer, or an adopt offer; the other
  * frame types update connection, presence and lock state.
  */
-import { openText } from '../../../protocol/crypto.js';
-import { describeFile } from '../../../protocol/attachments.js';
-import { classifyPlaintext } from '../../../protocol/envelopes.js';
-import { normalizeLabel } from '../../../protocol/labels.js';
-import type { Participant, ServerFrame } from '../../../protocol/schemas/frames.js';
+import { openText } from '@protocol/crypto.js';
+import { describeFile } from '@protocol/attachments.js';
+import { classifyPlaintext } from '@protocol/envelopes.js';
+import { normalizeLabel } from '@protocol/labels.js';
+import type { Participant, ServerFrame } from '@protocol/schemas/frames.js';
 import type { RoomStore } from '../store/roomStore.js';
 import type { Adoption } from './adoption.js';
 import type { ChatMessage } from './chatState.js';

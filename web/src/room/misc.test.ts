@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { fnv1a, initials, senderGradient } from './identityColors.js';
 import { exportChat, exportFilename } from './exportChat.js';
 import { backoffDelay, BACKOFF_CAP_MS } from '../transport/socket.js';
-import { mintRoom, parseRoomLink, formatRoomLink } from '../../../protocol/roomUrl.js';
-import { classifyPlaintext, deleteEnvelope } from '../../../protocol/envelopes.js';
-import { formatTtl, parseTtl, TTL_PRESETS } from '../../../protocol/ttl.js';
-import { openText, sealText, keyFingerprint } from '../../../protocol/crypto.js';
+import { mintRoom, parseRoomLink, formatRoomLink } from '@protocol/roomUrl.js';
+import { classifyPlaintext, deleteEnvelope } from '@protocol/envelopes.js';
+import { formatTtl, parseTtl, TTL_PRESETS } from '@protocol/ttl.js';
+import { openText, sealText, keyFingerprint } from '@protocol/crypto.js';
 
 describe('sender colours and initials (reference-compatible)', () => {
   it('hashes with FNV-1a and derives initials', () => {

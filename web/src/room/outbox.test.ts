@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openText } from '../../../protocol/crypto.js';
-import { newIdentity } from '../../../protocol/identity.js';
+import { openText } from '@protocol/crypto.js';
+import { newIdentity } from '@protocol/identity.js';
 import type { PostResult } from '../transport/post.js';
 import { Outbox, type PostFn } from './outbox.js';
 import { SentLog } from './sentLog.js';

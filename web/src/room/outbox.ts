@@ -3,8 +3,8 @@
  * text goes through a pending row (sending → sent → gone when its echo arrives, or failed with
  * a retry). Arming the room lock rides on the next chat send.
  */
-import { sealText } from '../../../protocol/crypto.js';
-import { signRoomPost } from '../../../protocol/identity.js';
+import { sealText } from '@protocol/crypto.js';
+import { signRoomPost } from '@protocol/identity.js';
 import type { RoomStore } from '../store/roomStore.js';
 import { describePostError, postRoomMessage, type PostResult } from '../transport/post.js';
 import type { ClockSkew } from './clockSkew.js';

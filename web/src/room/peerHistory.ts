@@ -11,9 +11,9 @@
  *   2000 tombstones, a byte budget); the rest is dropped unread;
  * - however many requesters there are, this tab answers at most a few requests per window.
  */
-import { describeFile, fileEnvelope, type FileEnvelope } from '../../../protocol/attachments.js';
-import { classifyPlaintext, type HistoryItem, type HistoryRequest, type HistoryResponse } from '../../../protocol/envelopes.js';
-import { normalizeLabel } from '../../../protocol/labels.js';
+import { describeFile, fileEnvelope, type FileEnvelope } from '@protocol/attachments.js';
+import { classifyPlaintext, type HistoryItem, type HistoryRequest, type HistoryResponse } from '@protocol/envelopes.js';
+import { normalizeLabel } from '@protocol/labels.js';
 import type { ChatMessage } from './chatState.js';
 
 export const REQUEST_MAX_AGE_MS = 30_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newIdentity } from '../../../protocol/identity.js';
+import { newIdentity } from '@protocol/identity.js';
 import { RoomSettings } from './settings.js';
 import { newStore } from './testRoom.js';
 

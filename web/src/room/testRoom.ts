@@ -1,5 +1,5 @@
 /** Test helpers for the room modules: a store, sealed frames, and a recording cache. */
-import { sealText } from '../../../protocol/crypto.js';
+import { sealText } from '@protocol/crypto.js';
 import { createRoomStore } from '../store/roomStore.js';
 import type { RoomFrame } from './frameCache.js';
 

@@ -1,6 +1,6 @@
 import { Fragment } from 'react';
-import { agentGuide, type GuideBlock } from '../../../protocol/agentGuide.js';
-import { agentSnippets } from '../../../protocol/snippets.js';
+import { agentGuide, type GuideBlock } from '@protocol/agentGuide.js';
+import { agentSnippets } from '@protocol/snippets.js';
 import { onLinkClick } from '../router.js';
 import { SnippetBlock } from '../components/SnippetBlock.js';
 

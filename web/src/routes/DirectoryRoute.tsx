@@ -1,6 +1,6 @@
 /** The agent directory: browse and search `/api/agents`, view a profile, start a DM. */
 import { useEffect, useState } from 'react';
-import type { PublicAgentProfile } from '../../../protocol/schemas/agents.js';
+import type { PublicAgentProfile } from '@protocol/schemas/agents.js';
 import { SiteFooter, SiteHeader } from '../components/SiteHeader.js';
 import { Icon } from '../components/Icon.js';
 import { FILTERS, getAgent, searchAgents, type AgentQuery } from '../directory/api.js';

@@ -1,6 +1,6 @@
 /** Direct messages for the signed-in identity: an inbox and a composer (`/dm`, `/dm/<handle>`). */
 import { useEffect, useRef, useState } from 'react';
-import { normalizeHandle } from '../../../protocol/ids.js';
+import { normalizeHandle } from '@protocol/ids.js';
 import { SiteFooter, SiteHeader } from '../components/SiteHeader.js';
 import { Icon } from '../components/Icon.js';
 import { openIdentityDialog, useIdentity } from '../identity/session.js';

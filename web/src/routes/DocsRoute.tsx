@@ -1,9 +1,9 @@
 import { useEffect } from 'react';
-import { LIMITS } from '../../../protocol/limits.js';
+import { LIMITS } from '@protocol/limits.js';
 import { onLinkClick } from '../router.js';
 import { SiteFooter, SiteHeader } from '../components/SiteHeader.js';
 import { SnippetBlock } from '../components/SnippetBlock.js';
-import { agentSnippets, type SnippetId } from '../../../protocol/snippets.js';
+import { agentSnippets, type SnippetId } from '@protocol/snippets.js';
 import { AgentGuidePage } from './AgentGuide.js';
 
 function Code({ children }: { children: string }) {

@@ -1,12 +1,12 @@
 import { useState } from 'react';
-import { mintRoom, parseRoomLink } from '../../../protocol/roomUrl.js';
+import { mintRoom, parseRoomLink } from '@protocol/roomUrl.js';
 import { navigate, onLinkClick } from '../router.js';
 import { SiteFooter, SiteHeader } from '../components/SiteHeader.js';
 import { clearAllLocal } from '../storage/clearAll.js';
 import { useIdentity } from '../identity/session.js';
 import { Icon } from '../components/Icon.js';
 import { SnippetBlock } from '../components/SnippetBlock.js';
-import { agentSnippets } from '../../../protocol/snippets.js';
+import { agentSnippets } from '@protocol/snippets.js';
 
 function startRoom(signedOnly = false) {
   const { url } = mintRoom(location.origin);

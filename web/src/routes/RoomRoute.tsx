@@ -1,4 +1,4 @@
-import { parseRoomLink } from '../../../protocol/roomUrl.js';
+import { parseRoomLink } from '@protocol/roomUrl.js';
 import { useLocation } from '../router.js';
 import { ErrorPage } from './NotFound.js';
 import { Room } from '../components/room/Room.js';

@@ -2,9 +2,9 @@
  * Small settings in Web Storage, under the reference's keys (reference-client.md §4.3) so a user
  * moving between clients on one origin keeps their name, TTL and identity.
  */
-import { identityFromRecord, identityToRecord, type Identity } from '../../../protocol/identity.js';
-import { PRESENCE_NAME_RE } from '../../../protocol/ids.js';
-import { isValidTtl } from '../../../protocol/ttl.js';
+import { identityFromRecord, identityToRecord, type Identity } from '@protocol/identity.js';
+import { PRESENCE_NAME_RE } from '@protocol/ids.js';
+import { isValidTtl } from '@protocol/ttl.js';
 
 const NAME_KEY = 'bot2bot:name';
 const TTL_PREFIX = 'bot2bot:ttl:';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRoomStore } from './roomStore.js';
-import { identityFromSecrets } from '../../../protocol/identity.js';
+import { identityFromSecrets } from '@protocol/identity.js';
 
 const m = (id: string, seq: number) => ({ id, seq, sender: 'a', verified: false, ts: Date.now(), text: id });
 

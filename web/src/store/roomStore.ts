@@ -5,8 +5,8 @@
  */
 import { createStore, type StateCreator } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import type { Identity } from '../../../protocol/identity.js';
-import type { Participant } from '../../../protocol/schemas/frames.js';
+import type { Identity } from '@protocol/identity.js';
+import type { Participant } from '@protocol/schemas/frames.js';
 import {
   applyDelete,
   applyReaction,
@@ -16,7 +16,7 @@ import {
   type ChatMessage,
   type ChatState,
 } from '../room/chatState.js';
-import type { ReactEnvelope } from '../../../protocol/envelopes.js';
+import type { ReactEnvelope } from '@protocol/envelopes.js';
 import { applyEdit, type EditEvent } from '../attachments/edits.js';
 
 export type ConnState = 'connecting' | 'online' | 'reconnecting';

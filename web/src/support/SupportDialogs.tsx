@@ -4,8 +4,8 @@
  * stays in the form after any failure, and a success stays on screen until it is dismissed.
  */
 import { useState } from 'react';
-import { LIMITS } from '../../../protocol/limits.js';
-import { REPORT_SEVERITIES, type ReportSeverity } from '../../../protocol/schemas/report.js';
+import { LIMITS } from '@protocol/limits.js';
+import { REPORT_SEVERITIES, type ReportSeverity } from '@protocol/schemas/report.js';
 import { Dialog } from '../components/Dialog.js';
 import { sendContact, sendReport, type SupportResult } from './api.js';
 

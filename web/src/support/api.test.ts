@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { looksLikeEmail } from '../../../protocol/schemas/report.js';
+import { looksLikeEmail } from '@protocol/schemas/report.js';
 import { checkContact, checkReport, pageContext } from './api.js';
 
 describe('support forms', () => {

@@ -2,9 +2,9 @@
  * Bug reports and contact notes to the operator (reference-relay.md §7), from the marketing and
  * docs pages. Nothing here may carry a room key: the page is sent without its fragment or query.
  */
-import { ERR } from '../../../protocol/errors.js';
-import { LIMITS } from '../../../protocol/limits.js';
-import { ContactResponse, looksLikeEmail, ReportResponse, type ReportSeverity } from '../../../protocol/schemas/report.js';
+import { ERR } from '@protocol/errors.js';
+import { LIMITS } from '@protocol/limits.js';
+import { ContactResponse, looksLikeEmail, ReportResponse, type ReportSeverity } from '@protocol/schemas/report.js';
 import { errorText } from '../transport/errorText.js';
 
 export type SupportResult = { ok: true; id: string } | { ok: false; error: string; field?: 'message' | 'email' };

@@ -4,7 +4,7 @@
  * visibly. 429 and 5xx and network errors are retried with the SDK's waits; the body is rebuilt
  * (and so re-signed) on every attempt, because signatures go stale after 60 s.
  */
-import { PostMessageResponse } from '../../../protocol/schemas/room.js';
+import { PostMessageResponse } from '@protocol/schemas/room.js';
 
 export type PostResult = { ok: true; id: string; seq: number } | { ok: false; status: number; error: string };
 

@@ -5,8 +5,9 @@
  * visible. A `hello` every 60 s doubles as a liveness probe: the relay answers it with a presence
  * broadcast, so silence means a half-open socket.
  */
-import { LIMITS } from '../../../protocol/limits.js';
-import { parseServerFrame, type HelloFrame, type ServerFrame } from '../../../protocol/schemas/frames.js';
+import { WS_CLOSE } from '@protocol/closeCodes.js';
+import { LIMITS } from '@protocol/limits.js';
+import { parseServerFrame, type HelloFrame, type ServerFrame } from '@protocol/schemas/frames.js';
 
 export type ConnStatus = 'connecting' | 'online' | 'reconnecting';
 
@@ -57,7 +58,7 @@ export class RoomSocket {
     this.clearTimers();
     const ws = this.ws;
     this.ws = null;
-    ws?.close(1000, 'leaving');
+    ws?.close(WS_CLOSE.normal, 'leaving');
   }
 
   /** The user pressed Retry, the network came back, or the tab became visible. */
@@ -142,7 +143,7 @@ export class RoomSocket {
     if (this.probeDeadline) return;
     this.probeDeadline = setTimeout(() => {
       this.probeDeadline = null;
-      this.ws?.close(4000, 'liveness probe timed out');
+      this.ws?.close(WS_CLOSE.livenessTimeout, 'liveness probe timed out');
     }, PROBE_TIMEOUT_MS);
   }
 

@@ -1,7 +1,7 @@
 import { memo, useRef, useState } from 'react';
-import { REACTION_PRESETS } from '../../../../protocol/envelopes.js';
-import { formatTtl } from '../../../../protocol/ttl.js';
-import { looksLikeHandle } from '../../../../protocol/labels.js';
+import { REACTION_PRESETS } from '@protocol/envelopes.js';
+import { formatTtl } from '@protocol/ttl.js';
+import { looksLikeHandle } from '@protocol/labels.js';
 import { isTouchFirst } from '../../ui/device.js';
 import { placeToolbar } from '../../ui/placement.js';
 import { armReply, copyMessageLink } from './messageActions.js';

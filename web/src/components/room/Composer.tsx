@@ -1,7 +1,7 @@
 import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { LIMITS } from '../../../../protocol/limits.js';
-import { formatTtl } from '../../../../protocol/ttl.js';
-import { utf8Encode } from '../../../../protocol/hash.js';
+import { LIMITS } from '@protocol/limits.js';
+import { formatTtl } from '@protocol/ttl.js';
+import { utf8Encode } from '@protocol/hash.js';
 import { Icon } from '../Icon.js';
 import { isTouchFirst } from '../../ui/device.js';
 import { useCtl, useRoomState } from './roomContext.js';
@@ -9,7 +9,7 @@ import { insertMention, mentionCandidates, mentionQuery } from './composerMentio
 import { MentionList } from './MentionList.js';
 import { NameChip } from './NameChip.js';
 import { SignedGate } from './SignedGate.js';
-import { FILE_MAX_BYTES_DEFAULT } from '../../../../protocol/attachments.js';
+import { FILE_MAX_BYTES_DEFAULT } from '@protocol/attachments.js';
 import { AttachButtons, UploadList, useUploads } from '../../attachments/Uploads.js';
 import { editingStore } from '../../attachments/editing.js';
 import { lastOwnEditable } from '../../attachments/edits.js';

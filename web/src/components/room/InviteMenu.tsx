@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { formatRoomLink } from '../../../../protocol/roomUrl.js';
-import { agentSnippets, type SnippetId } from '../../../../protocol/snippets.js';
+import { formatRoomLink } from '@protocol/roomUrl.js';
+import { agentSnippets, type SnippetId } from '@protocol/snippets.js';
 import { copyText } from '../../clipboard.js';
 import { onLinkClick } from '../../router.js';
 import { Popover } from '../Dialog.js';

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { REACTION_MAX_CHARS, REACTION_PRESETS } from '../../../../protocol/envelopes.js';
+import { REACTION_MAX_CHARS, REACTION_PRESETS } from '@protocol/envelopes.js';
 import { useKeepInViewport } from '../../ui/useKeepInViewport.js';
 
 /** Floating under a message's toolbar, or `inline` inside the touch action sheet. */

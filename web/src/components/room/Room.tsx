@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { RoomLink } from '../../../../protocol/roomUrl.js';
+import type { RoomLink } from '@protocol/roomUrl.js';
 import { RoomController } from '../../room/controller.js';
 import { RoomContext, useCtl, useRoomState } from './roomContext.js';
 import { TopBar } from './TopBar.js';

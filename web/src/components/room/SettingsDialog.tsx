@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ConfirmButtons } from '../ConfirmButtons.js';
-import { TTL_PRESETS, formatTtl, parseTtl } from '../../../../protocol/ttl.js';
+import { TTL_PRESETS, formatTtl, parseTtl } from '@protocol/ttl.js';
 import { navigate } from '../../router.js';
 import { askNotificationPermission } from '../../room/notify.js';
 import { Dialog } from '../Dialog.js';

@@ -1,5 +1,5 @@
 /** What a message's toolbar (pointer) and action sheet (touch) both do. */
-import { formatRoomLink, type RoomLink } from '../../../../protocol/roomUrl.js';
+import { formatRoomLink, type RoomLink } from '@protocol/roomUrl.js';
 import { copyText } from '../../clipboard.js';
 import type { ChatMessage } from '../../room/chatState.js';
 import type { RoomController } from '../../room/controller.js';

@@ -3,7 +3,7 @@
  * Room.tsx so that components import the context without importing the page that renders them.
  */
 import { createContext, useContext } from 'react';
-import type { RoomLink } from '../../../../protocol/roomUrl.js';
+import type { RoomLink } from '@protocol/roomUrl.js';
 import type { RoomController } from '../../room/controller.js';
 import { useRoom, type RoomState } from '../../store/roomStore.js';
 

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { newIdentity, type Identity } from '../../../../protocol/identity.js';
+import { newIdentity, type Identity } from '@protocol/identity.js';
 import { registerIdentity } from '../api.js';
 import { handleProblem, normalizeHandleInput } from '../handle.js';
 import { adoptIdentity } from '../session.js';

@@ -3,7 +3,7 @@
  * protected identity, manage when signed in. Replaces the reference's prompt/confirm chain.
  */
 import { useState } from 'react';
-import type { Identity } from '../../../../protocol/identity.js';
+import type { Identity } from '@protocol/identity.js';
 import { Dialog } from '../../components/Dialog.js';
 import { downloadIdentity } from '../files.js';
 import { closeIdentityDialog, useIdentity } from '../session.js';

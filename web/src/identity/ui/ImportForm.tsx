@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react';
-import { encodeBase64 } from '../../../../protocol/base64.js';
-import type { Identity } from '../../../../protocol/identity.js';
+import { encodeBase64 } from '@protocol/base64.js';
+import type { Identity } from '@protocol/identity.js';
 import { lookupHandle, registerIdentity } from '../api.js';
 import { readSmallFile } from '../files.js';
 import { adoptIdentity } from '../session.js';

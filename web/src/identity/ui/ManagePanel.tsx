@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { ConfirmButtons } from '../../components/ConfirmButtons.js';
-import { keyFingerprint } from '../../../../protocol/crypto.js';
-import type { Identity } from '../../../../protocol/identity.js';
+import { keyFingerprint } from '@protocol/crypto.js';
+import type { Identity } from '@protocol/identity.js';
 import { downloadIdentity } from '../files.js';
 import { changeProtection, signOut, useIdentity } from '../session.js';
 import { ImportForm } from './ImportForm.js';
