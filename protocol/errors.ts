@@ -23,6 +23,8 @@ export const ERR = {
   noSuchHandle: 'no such handle',
   badSignature: 'bad or missing signature',
   staleClaim: 'stale or unknown claim',
+  /** Ours: the Redis shard holding this room or inbox is unreachable (a cluster only). */
+  storageUnavailable: 'storage unavailable — try again shortly',
 
   invalidHandleRegister: 'invalid handle (regex: ^[a-z0-9][a-z0-9_-]{1,31}$)',
   handleReserved: 'handle reserved',

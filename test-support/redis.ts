@@ -127,20 +127,36 @@ export async function sharedRedisUrl(): Promise<string> {
   return (await shared).url;
 }
 
+/** How many redis-servers the cluster test run shards over (RELAY_TEST_REDIS_SHARDS, default 3). */
+export const TEST_SHARDS = Math.max(1, Number(process.env.RELAY_TEST_REDIS_SHARDS ?? 3) || 3);
+
+/** `n` redis-servers, for a sharded cluster: their URLs joined with commas are one REDIS_URL. */
+export async function startRedisShards(n: number): Promise<TestRedis[]> {
+  const started = await Promise.allSettled(Array.from({ length: n }, () => startRedis()));
+  const ok = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(ok.map((r) => r.close()));
+    throw failed.reason;
+  }
+  return ok;
+}
+
 /**
  * A URL on a logical database no other relay in this run uses, so that relays started one after
  * another (or in parallel test files) never see each other's rooms. Numbers come from a counter
- * in database 0, shared by every test process.
+ * in database 0 of the first server, shared by every test process. `base` may list several
+ * servers (shards), comma-separated: each gets the same database number.
  */
 export async function freshRedisUrl(base?: string): Promise<string> {
-  const url = base ?? (await sharedRedisUrl());
+  const urls = (base ?? (await sharedRedisUrl())).split(',');
   const { Redis } = await import('ioredis');
-  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const c = new Redis(urls[0]!, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await c.connect();
     const n = await c.incr('b2b-test:next-db');
     if (n >= TEST_DATABASES) throw new Error(`test redis ran out of databases (${TEST_DATABASES}); start fewer relays per run`);
-    return `${url}/${n}`;
+    return urls.map((u) => `${u}/${n}`).join(',');
   } finally {
     c.disconnect();
   }

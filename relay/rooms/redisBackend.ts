@@ -1,8 +1,9 @@
 /**
- * The shared backend (issue 7): room state in Redis, so several relay nodes behind a load
- * balancer behave as one. Every mutation is one Lua script (redis/scripts.ts), events reach all
- * nodes through one pub/sub channel (redis/events.ts), and time always comes from the caller.
- * Redis must run without persistence; connect() warns when it does not.
+ * The shared backend: room state in Redis, so several relay nodes behind a load balancer behave
+ * as one. Rooms and DM inboxes are spread over one or more Redis servers (shards.ts); every
+ * mutation of a room is one Lua script on its shard (redis/scripts.ts), and a node subscribes to
+ * a room's channel only while it has clients in the room (redis/events.ts). Time always comes
+ * from the caller. Redis must run without persistence; connect() warns when it does not.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -14,9 +15,10 @@ import type { BucketSpecs } from '../limits/rateLimit.js';
 import { RATE_TAG, SharedRateLimiter } from '../limits/sharedRateLimit.js';
 import { mergePresence } from './memoryBackend.js';
 import { messageFrame } from './messageFrame.js';
-import { checkPersistence, openRedis, parseRedisUrl } from './redis/connect.js';
+import { checkPersistence, openRedis } from './redis/connect.js';
 import { EventStream } from './redis/events.js';
 import { SCRIPTS, type ScriptName } from './redis/scripts.js';
+import { assertUp, isConnectionError, parseShardUrls, pickShard, shardSeeds, ShardUnavailableError, type Shard } from './redis/shards.js';
 import type {
   AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
@@ -41,6 +43,11 @@ export interface RedisBackendOptions {
   nodeId?: string;
 }
 
+/** A shard with its event stream. */
+interface LiveShard extends Shard {
+  stream: EventStream;
+}
+
 export class RedisBackend implements RoomBackend {
   private events: BackendEvents = NO_EVENTS;
   private isBusy: (roomId: string) => boolean = () => false;
@@ -48,10 +55,9 @@ export class RedisBackend implements RoomBackend {
   private readonly marked = new Set<string>();
   /** Rooms where this node has published presence entries, refreshed so they do not expire. */
   private readonly published = new Map<string, string>();
-  private readonly stream: EventStream;
-  private readonly channel: string;
   readonly nodeId: string;
   private readonly prefix: string;
+  private readonly seeds: number[];
   /** How long a node's busy marks and presence entries live without a refresh. */
   private readonly markTtlMs: number;
   private closed = false;
@@ -61,35 +67,44 @@ export class RedisBackend implements RoomBackend {
   private rate: SharedRateLimiter | null = null;
 
   private constructor(
-    private readonly cmd: Redis,
-    private readonly sub: Redis,
-    db: number,
+    private readonly shards: LiveShard[],
     private readonly limits: RelayLimits,
     options: RedisBackendOptions,
   ) {
     this.prefix = options.prefix ?? 'b2b:';
     this.nodeId = options.nodeId ?? randomUUID().slice(0, 12);
-    this.channel = `${this.prefix}${db}:events`;
     this.markTtlMs = Math.max(4 * limits.janitorIntervalMs, 5_000);
-    for (const [name, lua] of Object.entries(SCRIPTS)) cmd.defineCommand(`b2b_${name}`, { numberOfKeys: 0, lua });
-    this.stream = new EventStream(sub, this.channel, () => this.events, () => this.isBusy, {
-      readSince: async (roomId, after) => (await this.read(roomId, after, -1, this.lastNow))?.messages ?? null,
-    });
+    this.seeds = shardSeeds(shards.map((s) => s.spec));
+    for (const sh of shards) {
+      for (const [name, lua] of Object.entries(SCRIPTS)) sh.cmd.defineCommand(`b2b_${name}`, { numberOfKeys: 0, lua });
+    }
   }
 
+  /** `url` is one Redis URL or several, comma-separated: each is an independent shard. */
   static async connect(url: string, limits: RelayLimits, options: RedisBackendOptions = {}): Promise<RedisBackend> {
-    const target = parseRedisUrl(url);
-    const cmd = await openRedis(url, target, 'cmd');
-    let sub: Redis;
+    const specs = parseShardUrls(url);
+    const opened: Redis[] = [];
+    const shards: LiveShard[] = [];
     try {
-      sub = await openRedis(url, target, 'sub');
+      for (const [index, spec] of specs.entries()) {
+        const cmd = await openRedis(spec.url, spec.target, 'cmd');
+        opened.push(cmd);
+        const sub = await openRedis(spec.url, spec.target, 'sub');
+        opened.push(sub);
+        await checkPersistence(cmd, spec.target);
+        shards.push({ index, spec, cmd, sub, root: `${options.prefix ?? 'b2b:'}${spec.target.db}:`, stream: null as unknown as EventStream });
+      }
     } catch (e) {
-      cmd.disconnect();
+      for (const c of opened) c.disconnect();
       throw e;
     }
-    await checkPersistence(cmd, target);
-    const backend = new RedisBackend(cmd, sub, target.db, limits, options);
-    await backend.stream.start();
+    const backend = new RedisBackend(shards, limits, options);
+    for (const sh of shards) {
+      sh.stream = new EventStream(sh.sub, sh.root, () => backend.events, {
+        readSince: async (roomId, after) => (await backend.read(roomId, after, -1, backend.lastNow))?.messages ?? null,
+      });
+      await sh.stream.start();
+    }
     return backend;
   }
 
@@ -98,33 +113,64 @@ export class RedisBackend implements RoomBackend {
     this.isBusy = isBusy;
   }
 
-  private run(name: ScriptName, now: number, ...args: Arg[]): Promise<unknown> {
-    this.lastNow = now;
-    const fn = (this.cmd as unknown as Record<string, ScriptFn>)[`b2b_${name}`]!;
-    return fn.call(this.cmd, ...this.common(now), ...args);
+  private shardOf(key: string): LiveShard {
+    return this.shards[pickShard(this.seeds, key)]!;
   }
 
-  /** DM inboxes on the same connections and event channel (relay/dm/redisInboxes.ts). */
+  /** Run a script on a shard; an unreachable shard is a 503 for this request only. */
+  private async on(sh: Shard, name: ScriptName, now: number, ...args: Arg[]): Promise<unknown> {
+    assertUp(sh);
+    const fn = (sh.cmd as unknown as Record<string, ScriptFn>)[`b2b_${name}`]!;
+    try {
+      return await fn.call(sh.cmd, ...this.common(sh, now), ...args);
+    } catch (e) {
+      if (isConnectionError(e)) throw new ShardUnavailableError(sh.spec.name);
+      throw e;
+    }
+  }
+
+  private run(name: ScriptName, now: number, roomId: string, ...args: Arg[]): Promise<unknown> {
+    this.lastNow = now;
+    return this.on(this.shardOf(roomId), name, now, roomId, ...args);
+  }
+
+  /** DM inboxes, each on the shard its handle hashes to (relay/dm/redisInboxes.ts). */
   inboxes(): RedisInboxes {
-    return new RedisInboxes({ cmd: this.cmd, common: (now) => this.common(now), on: (tag, fn) => this.stream.on(tag, fn) });
+    return new RedisInboxes({
+      shardFor: (handle) => {
+        const sh = this.shardOf(`dm:${handle}`);
+        assertUp(sh);
+        return { cmd: sh.cmd, common: (now) => this.common(sh, now), name: sh.spec.name };
+      },
+      on: (tag, fn) => {
+        for (const sh of this.shards) sh.stream.on(tag, fn);
+      },
+    });
+  }
+
+  /** The first shard also carries what is cluster-wide: identities and rate-limit announcements. */
+  private get home(): LiveShard {
+    return this.shards[0]!;
   }
 
   /** Registrations shared with the other nodes (identity/sharedIdentities.ts); call after the registry loaded DATA_DIR. */
   async shareIdentities(registry: MirroredRegistry): Promise<void> {
+    const h = this.home;
     const mirror = new RedisIdentityMirror(
-      { cmd: this.cmd, key: `${this.prefix}identities`, channel: this.channel, nodeId: this.nodeId, on: (tag, fn) => this.stream.on(tag, fn) },
+      { cmd: h.cmd, key: `${this.prefix}identities`, channel: h.stream.control, nodeId: this.nodeId, on: (tag, fn) => h.stream.on(tag, fn) },
       registry,
     );
     await mirror.start();
   }
 
-  /** Token buckets shared with the other nodes over the event channel (sharedRateLimit.ts). */
+  /** Token buckets shared with the other nodes over the first shard's control channel (sharedRateLimit.ts). */
   rateLimiter(specs: BucketSpecs): SharedRateLimiter {
+    const h = this.home;
     this.rate ??= new SharedRateLimiter(
       specs,
       {
-        publish: (payload) => void this.cmd.publish(this.channel, `${RATE_TAG}${payload}`).catch((e: unknown) => this.background(e)),
-        on: (tag, fn) => this.stream.on(tag, fn),
+        publish: (payload) => void h.cmd.publish(h.stream.control, `${RATE_TAG}${payload}`).catch((e: unknown) => this.background(e)),
+        on: (tag, fn) => h.stream.on(tag, fn),
       },
       this.nodeId,
     );
@@ -132,28 +178,58 @@ export class RedisBackend implements RoomBackend {
   }
 
   /** The leading arguments every script takes (luaCommon.ts). */
-  private common(now: number): Arg[] {
-    return [this.prefix, this.channel, now, LIMITS.replayMaxAgeMs, LIMITS.replayMaxMessages, LIMITS.messageOverheadBytes, this.limits.roomsMax, HIGH_WATER_MS];
+  private common(sh: Shard, now: number): Arg[] {
+    // With one shard its script enforces the room cap atomically; with several, makeRoom() does.
+    const cap = this.shards.length === 1 ? this.limits.roomsMax : Number.MAX_SAFE_INTEGER;
+    return [this.prefix, sh.root, now, LIMITS.replayMaxAgeMs, LIMITS.replayMaxMessages, LIMITS.messageOverheadBytes, cap, HIGH_WATER_MS];
   }
 
   async ensure(roomId: string, now: number): Promise<boolean> {
+    if (this.shards.length > 1 && !(await this.exists(roomId)) && !(await this.makeRoom(roomId, now))) return false;
     return (await this.run('ensure', now, roomId)) === 1;
   }
 
+  /**
+   * The room cap across shards, checked when a room is about to be created (rare next to posts):
+   * count every reachable shard's rooms and, at the cap, evict the least recently active room no
+   * node is using, wherever it lives. Two creations racing on different nodes can pass the cap
+   * by one each; the next creation brings it back.
+   */
+  private async makeRoom(roomId: string, now: number): Promise<boolean> {
+    const up = this.shards.filter((sh) => sh.cmd.status === 'ready');
+    const counts = await Promise.all(up.map((sh) => sh.cmd.zcard(`${this.prefix}rooms`).catch(() => 0)));
+    if (counts.reduce((a, b) => a + b, 0) < this.limits.roomsMax) return true;
+    const found = await Promise.all(up.map(async (sh) => ({ sh, v: (await this.on(sh, 'victim', now).catch(() => [])) as string[] })));
+    const candidates = found.filter((c) => c.v[0] !== undefined && c.v[0] !== roomId).sort((a, b) => Number(a.v[1]) - Number(b.v[1]));
+    for (const c of candidates) {
+      if ((await this.on(c.sh, 'evict', now, c.v[0]!)) === 1) return true;
+    }
+    return false;
+  }
+
   async exists(roomId: string): Promise<boolean> {
-    return (await this.cmd.exists(`${this.prefix}r:${roomId}:meta`)) === 1;
+    const sh = this.shardOf(roomId);
+    assertUp(sh);
+    return (await sh.cmd.exists(`${this.prefix}r:${roomId}:meta`)) === 1;
   }
 
   async append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): Promise<AppendOutcome> {
     // The seq is Redis's to assign: everything else, in the same field order as in memory.
-    const { seq: _unassigned, ...body } = storedMessage(0, draft, uuid(), now);
+    const stamped = storedMessage(0, draft, uuid(), now);
+    const { seq: _unassigned, ...body } = stamped;
     const ttl = body.ttl_ms ?? 0;
     // The script prepends {"seq":N, so the stored JSON keeps the memory backend's field order.
     const rest = JSON.stringify(body).slice(1);
     const bytes = draft.ciphertext.length + LIMITS.messageOverheadBytes;
-    const out = (await this.run('append', now, roomId, bytes, signed ? 1 : 0, lock ? 1 : 0, rest, ttl, this.limits.roomBufferBytesMax)) as string[];
+    const create = this.shards.length === 1 ? 1 : 0;
+    let out = (await this.run('append', now, roomId, bytes, signed ? 1 : 0, lock ? 1 : 0, rest, ttl, this.limits.roomBufferBytesMax, create)) as string[];
+    if (out[0] === 'missing') {
+      if (!(await this.makeRoom(roomId, now))) return { ok: false, reason: 'room_cap' };
+      out = (await this.run('append', now, roomId, bytes, signed ? 1 : 0, lock ? 1 : 0, rest, ttl, this.limits.roomBufferBytesMax, 1)) as string[];
+    }
     if (out[0] !== 'ok') return { ok: false, reason: out[0] as 'room_cap' | 'byte_fuse' | 'needs_sig' | 'locked' };
-    return { ok: true, message: JSON.parse(out[1]!) as StoredMessage, locked: out[2] === '1' };
+    stamped.seq = Number(out[1]);
+    return { ok: true, message: stamped, locked: out[2] === '1' };
   }
 
   async read(roomId: string, after: number, limit: number, now: number): Promise<ReadResult | null> {
@@ -184,9 +260,23 @@ export class RedisBackend implements RoomBackend {
   }
 
   async touch(roomId: string, now: number): Promise<void> {
+    // Subscribing is part of a join: once this resolves, every later message of the room reaches
+    // this node, so the replay read that follows cannot miss one. Its failure fails the join.
+    await this.follow(roomId);
     // The hub fires this and setLocalPresence without awaiting: a Redis hiccup (or a node
     // shutting down) must not become an unhandled rejection. The next janitor pass re-marks.
     await this.mark(roomId, now, true).catch((e: unknown) => this.background(e));
+  }
+
+  /** Subscribe to the room's channel while this node has clients in it; leave it when not. */
+  private async follow(roomId: string): Promise<void> {
+    const sh = this.shardOf(roomId);
+    if (this.isBusy(roomId)) {
+      if (!sh.stream.isWanted(roomId)) assertUp(sh);
+      await sh.stream.want(roomId);
+    } else {
+      sh.stream.drop(roomId);
+    }
   }
 
   /** Errors of fire-and-forget work: reported at most once a minute, never thrown. */
@@ -216,6 +306,7 @@ export class RedisBackend implements RoomBackend {
     else this.published.delete(roomId);
     try {
       // Joins and leaves are also when this node starts or stops needing the room.
+      await this.follow(roomId);
       await this.mark(roomId, now, false);
       await this.run('setPresence', now, roomId, this.nodeId, json, this.markTtlMs);
     } catch (e) {
@@ -257,44 +348,57 @@ export class RedisBackend implements RoomBackend {
 
   async janitor(now: number, busy: ReadonlySet<string>): Promise<void> {
     if (this.closed) return;
-    try {
-      await this.sweep(now, busy);
-    } catch (e) {
-      this.background(e);
-    }
+    await Promise.all(
+      this.shards.map(async (sh) => {
+        if (sh.cmd.status !== 'ready') return;
+        try {
+          await this.sweep(sh, now, busy);
+        } catch (e) {
+          this.background(e);
+        }
+      }),
+    );
   }
 
-  private async sweep(now: number, busy: ReadonlySet<string>): Promise<void> {
-    // First renew this node's claims on rooms, so no other node's sweep evicts them.
-    const pipe = this.cmd.pipeline();
+  private async sweep(sh: LiveShard, now: number, busy: ReadonlySet<string>): Promise<void> {
+    // First renew this node's claims on its rooms of this shard, so no other node's sweep evicts them.
+    const pipe = sh.cmd.pipeline();
     const queue = pipe as unknown as Record<string, (...a: Arg[]) => unknown>;
-    for (const id of new Set([...busy, ...this.marked])) {
+    const mine = (id: string) => this.shardOf(id) === sh;
+    for (const id of new Set([...busy, ...this.marked, ...sh.stream.subscribedRooms()])) {
+      if (!mine(id)) continue;
       const isBusy = busy.has(id) || this.isBusy(id);
       if (isBusy) this.marked.add(id);
-      else this.marked.delete(id);
-      queue.b2b_touch!(...this.common(now), id, this.nodeId, isBusy ? 1 : 0, this.markTtlMs, 0);
+      else {
+        this.marked.delete(id);
+        sh.stream.drop(id);
+      }
+      queue.b2b_touch!(...this.common(sh, now), id, this.nodeId, isBusy ? 1 : 0, this.markTtlMs, 0);
     }
     // Refresh (not republish) this node's presence entries: nothing changed, so no event.
     for (const [id, json] of this.published) {
+      if (!mine(id)) continue;
       pipe.set(`${this.prefix}r:${id}:pres:${this.nodeId}`, json, 'PX', this.markTtlMs);
       pipe.sadd(`${this.prefix}r:${id}:presn`, this.nodeId);
       pipe.pexpire(`${this.prefix}r:${id}:presn`, this.markTtlMs);
     }
     await pipe.exec();
-    this.stream.forgetIdle();
-    // One node sweeps per interval; the others would only repeat its work.
-    const lock = await this.cmd.set(`${this.prefix}janitor`, this.nodeId, 'PX', Math.max(1, Math.floor(this.limits.janitorIntervalMs * 0.8)), 'NX');
+    // One node sweeps each shard per interval; the others would only repeat its work.
+    const lock = await sh.cmd.set(`${this.prefix}janitor`, this.nodeId, 'PX', Math.max(1, Math.floor(this.limits.janitorIntervalMs * 0.8)), 'NX');
     if (lock !== 'OK') return;
     let offset = 0;
     for (;;) {
-      const [scanned, evicted] = (await this.run('sweep', now, this.limits.roomGraceMs, LIMITS.heartbeatFreshMs, offset, SWEEP_BATCH)) as [number, number];
+      const [scanned, evicted] = (await this.on(sh, 'sweep', now, this.limits.roomGraceMs, LIMITS.heartbeatFreshMs, offset, SWEEP_BATCH)) as [number, number];
       if (scanned < SWEEP_BATCH) break;
       offset += scanned - evicted;
     }
   }
 
+  /** Rooms across the reachable shards. */
   async roomCount(): Promise<number> {
-    return this.cmd.zcard(`${this.prefix}rooms`);
+    const up = this.shards.filter((sh) => sh.cmd.status === 'ready');
+    const counts = await Promise.all(up.map((sh) => sh.cmd.zcard(`${this.prefix}rooms`).catch(() => 0)));
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   async close(): Promise<void> {
@@ -303,23 +407,25 @@ export class RedisBackend implements RoomBackend {
     this.closed = true;
     // A node shutting down cleanly withdraws its presence and busy marks at once instead of
     // letting them expire; a node that dies leaves them to their TTL.
-    try {
-      const pipe = this.cmd.pipeline();
-      for (const id of this.marked) {
-        pipe.del(`${this.prefix}r:${id}:busy:${this.nodeId}`);
-        pipe.srem(`${this.prefix}r:${id}:busyn`, this.nodeId);
-      }
-      for (const id of this.published.keys()) {
-        pipe.del(`${this.prefix}r:${id}:pres:${this.nodeId}`);
-        pipe.srem(`${this.prefix}r:${id}:presn`, this.nodeId);
-        pipe.publish(this.channel, `p${id}`);
-      }
-      await pipe.exec();
-    } catch {
-      // Redis is already gone: the TTLs clean up.
-    }
+    await Promise.allSettled(
+      this.shards.map(async (sh) => {
+        const pipe = sh.cmd.pipeline();
+        for (const id of this.marked) {
+          if (this.shardOf(id) !== sh) continue;
+          pipe.del(`${this.prefix}r:${id}:busy:${this.nodeId}`);
+          pipe.srem(`${this.prefix}r:${id}:busyn`, this.nodeId);
+        }
+        for (const id of this.published.keys()) {
+          if (this.shardOf(id) !== sh) continue;
+          pipe.del(`${this.prefix}r:${id}:pres:${this.nodeId}`);
+          pipe.srem(`${this.prefix}r:${id}:presn`, this.nodeId);
+          pipe.publish(`${sh.root}r:${id}`, 'p');
+        }
+        if (sh.cmd.status === 'ready') await pipe.exec();
+      }),
+    );
     this.marked.clear();
     this.published.clear();
-    await Promise.allSettled([this.sub.quit(), this.cmd.quit()]);
+    await Promise.allSettled(this.shards.flatMap((sh) => [sh.sub, sh.cmd].map((c) => (c.status === 'ready' ? c.quit() : c.disconnect()))));
   }
 }

@@ -4,40 +4,52 @@
  */
 import { LUA_COMMON } from './luaCommon.js';
 
-/** ARGV[9..]: room, bytes, signed, lock, message JSON after its opening brace, ttl_ms, byte cap. */
+/**
+ * ARGV[9..]: room, bytes, signed, lock, message JSON after its opening brace, ttl_ms, byte cap,
+ * create (0/1: whether a missing room may be created here, or the caller must first make room
+ * across shards). The hot path: about ten commands, the JSON stored and published as it came.
+ */
 const APPEND = `
 local id = ARGV[9]
 local nb = tonumber(ARGV[10])
 local signed = ARGV[11] == '1'
 local lock = ARGV[12] == '1'
-local rest = ARGV[13]
 local ttl = tonumber(ARGV[14])
-local bytesMax = tonumber(ARGV[15])
-if not ensure(id, NOW) then return {'room_cap'} end
-if tonumber(redis.call('GET', BYTES) or '0') + nb > bytesMax then return {'byte_fuse'} end
 local meta = rk(id, 'meta')
-local so = redis.call('HGET', meta, 'signedOnly') == '1'
+local so = redis.call('HGET', meta, 'signedOnly')
+if not so then
+  if ARGV[16] ~= '1' then return {'missing'} end
+  if not ensure(id, NOW) then return {'room_cap'} end
+  so = '0'
+end
+so = so == '1'
+if redis.call('INCRBY', BYTES, nb) > tonumber(ARGV[15]) then
+  redis.call('DECRBY', BYTES, nb)
+  return {'byte_fuse'}
+end
 local lockedNow = false
-if not so and lock then
-  if not signed then return {'needs_sig'} end
+if not so and lock and signed then
   so = true
   lockedNow = true
   redis.call('HSET', meta, 'signedOnly', '1')
 end
-if so and not signed then return {'locked'} end
+if (not so and lock) or (so and not signed) then
+  redis.call('DECRBY', BYTES, nb)
+  return {so and 'locked' or 'needs_sig'}
+end
 local seq = redis.call('INCR', rk(id, 'seq'))
-local json = '{"seq":' .. fmt(seq) .. ',' .. rest
-redis.call('ZADD', rk(id, 'buf'), fmt(seq), json)
-if ttl > 0 then redis.call('ZADD', rk(id, 'ttl'), fmt(NOW + ttl), fmt(seq)) end
-redis.call('HINCRBY', meta, 'bytes', nb)
-redis.call('INCRBY', BYTES, nb)
+local json = '{"seq":' .. fmt(seq) .. ',' .. ARGV[13]
+local s = fmt(seq)
+redis.call('ZADD', rk(id, 'buf'), s, json)
+if ttl > 0 then redis.call('ZADD', rk(id, 'ttl'), fmt(NOW + ttl), s) end
 bump(id, NOW)
 prune(id, NOW)
--- Published from inside the script: every node's subscriber sees one room's events in exactly
--- the order the script ran, which is seq order.
-if lockedNow then redis.call('PUBLISH', CHAN, 'l' .. id) end
-redis.call('PUBLISH', CHAN, 'm' .. id .. '\\n' .. json)
-return {'ok', json, so and '1' or '0'}
+-- Published from inside the script: a room's subscribers see its events in exactly the order
+-- the script ran, which is seq order.
+local ch = rch(id)
+if lockedNow then redis.call('PUBLISH', ch, 'l') end
+redis.call('PUBLISH', ch, 'm' .. json)
+return {'ok', s, so and '1' or '0'}
 `;
 
 /** ARGV[9..]: room, after, limit (negative: all). */
@@ -62,12 +74,27 @@ local id = ARGV[9]
 if not exists(id) then return {0} end
 prune(id, NOW)
 local buf = rk(id, 'buf')
-local m = redis.call('HMGET', rk(id, 'meta'), 'createdAt', 'lastActive', 'signedOnly')
-return {1, m[1], m[2], m[3], redis.call('ZCARD', buf), seqAt(buf, -1), seqAt(buf, 0)}
+local m = redis.call('HMGET', rk(id, 'meta'), 'createdAt', 'signedOnly')
+return {1, m[1], redis.call('ZSCORE', ROOMS, id), m[2], redis.call('ZCARD', buf), seqAt(buf, -1), seqAt(buf, 0)}
 `;
 
 const ENSURE = `
 return ensure(ARGV[9], NOW) and 1 or 0
+`;
+
+/** This shard's least recently active room no node is using, with its lastActive; {} if none. */
+const VICTIM = `
+local v = victim()
+if not v then return {} end
+return {v, redis.call('ZSCORE', ROOMS, v)}
+`;
+
+/** ARGV[9..]: room. Evict it if it still exists and no node is using it. */
+const EVICT = `
+local id = ARGV[9]
+if not exists(id) or busy(id) then return 0 end
+evict(id)
+return 1
 `;
 
 /**
@@ -115,7 +142,7 @@ if n > max then
     redis.call('HDEL', hbk, old)
   end
 end
-redis.call('PUBLISH', CHAN, 'p' .. id)
+redis.call('PUBLISH', rch(id), 'p')
 return 1
 `;
 
@@ -134,7 +161,7 @@ elseif exists(id) then
   redis.call('SADD', setk, node)
   redis.call('PEXPIRE', setk, ttl)
 end
-redis.call('PUBLISH', CHAN, 'p' .. id)
+redis.call('PUBLISH', rch(id), 'p')
 return 1
 `;
 
@@ -292,6 +319,8 @@ const BODIES = {
   read: READ,
   info: INFO,
   ensure: ENSURE,
+  victim: VICTIM,
+  evict: EVICT,
   touch: TOUCH,
   heartbeat: HEARTBEAT,
   setPresence: SET_PRESENCE,
