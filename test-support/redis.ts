@@ -66,13 +66,13 @@ async function waitForPong(port: number, child: ChildProcess, ms: number): Promi
 
 /**
  * Start `redis-server` with no RDB snapshots and no AOF. Retries on a port race (another process
- * took the port between our probe and redis's bind).
+ * took the port between our probe and redis's bind); `onPort` restarts a stopped one where it was.
  */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(onPort?: number): Promise<TestRedis> {
   checkBinary();
   let lastError: unknown = null;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
+  for (let attempt = 0; attempt < (onPort ? 1 : 5); attempt++) {
+    const port = onPort ?? (await freePort());
     const args = ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', '--databases', String(TEST_DATABASES), '--loglevel', 'warning'];
     // A small shell stays between us and redis-server: when our stdin pipe to it closes (close()
     // or this process dying, however abruptly), it stops redis. No orphan outlives a test run.

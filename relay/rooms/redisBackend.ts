@@ -260,9 +260,12 @@ export class RedisBackend implements RoomBackend {
   }
 
   async touch(roomId: string, now: number): Promise<void> {
-    // Subscribing is part of a join: once this resolves, every later message of the room reaches
-    // this node, so the replay read that follows cannot miss one. Its failure fails the join.
-    await this.follow(roomId);
+    // Streams and long-polls touch the room before they read it: once this resolves, every later
+    // message of the room reaches this node, so the read that follows cannot miss one. Its
+    // failure fails the join or the wait. Leaving is settled by setLocalPresence and the janitor.
+    const sh = this.shardOf(roomId);
+    if (!sh.stream.isWanted(roomId)) assertUp(sh);
+    await sh.stream.want(roomId);
     // The hub fires this and setLocalPresence without awaiting: a Redis hiccup (or a node
     // shutting down) must not become an unhandled rejection. The next janitor pass re-marks.
     await this.mark(roomId, now, true).catch((e: unknown) => this.background(e));
