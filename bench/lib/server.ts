@@ -21,7 +21,7 @@ export interface Probe {
 }
 
 export interface RedisUsec {
-  /** Microseconds Redis spent executing commands, all kinds. */
+  /** Microseconds over every command kind; commands run by scripts count here a second time. */
   usec: number;
   /** EVALSHA/EVAL calls and their microseconds (every room operation is one script). */
   scriptCalls: number;

@@ -55,7 +55,10 @@ export interface StepResult {
   serverCpuParts?: Record<string, number | null>;
   /** CPU µs per post of each process of a cluster, counted like serverCpuUsPerPost. */
   serverCpuUsPerPostParts?: Record<string, number | null>;
-  /** Redis µs per post (INFO commandstats, every command on every shard) and per script call. */
+  /**
+   * Redis µs per post: script time on every shard (INFO commandstats; commands a script issues
+   * are inside its time, so they are not added again), and per script call.
+   */
   redisUsPerPost?: number | null;
   redisScriptUsPerCall?: number | null;
   /** Server CPU per post (µs): robust to other load on the machine, comparable across servers. */
@@ -311,7 +314,7 @@ async function runStep(
     ...(parts0 && partsDrained && step.sent ? { serverCpuUsPerPostParts: usPerPost(parts0, partsDrained, step.sent) } : {}),
     ...(redis0 && redis1 && step.sent
       ? {
-          redisUsPerPost: round((redis1.usec - redis0.usec) / step.sent, 1),
+          redisUsPerPost: round((redis1.scriptUsec - redis0.scriptUsec) / step.sent, 1),
           redisScriptUsPerCall: redis1.scriptCalls > redis0.scriptCalls ? round((redis1.scriptUsec - redis0.scriptUsec) / (redis1.scriptCalls - redis0.scriptCalls), 1) : null,
         }
       : {}),

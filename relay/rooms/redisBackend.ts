@@ -221,12 +221,15 @@ export class RedisBackend implements RoomBackend {
     // The script prepends {"seq":N, so the stored JSON keeps the memory backend's field order.
     const rest = JSON.stringify(body).slice(1);
     const bytes = draft.ciphertext.length + LIMITS.messageOverheadBytes;
-    const create = this.shards.length === 1 ? 1 : 0;
-    let out = (await this.run('append', now, roomId, bytes, signed ? 1 : 0, lock ? 1 : 0, rest, ttl, this.limits.roomBufferBytesMax, create)) as string[];
-    if (out[0] === 'missing') {
-      if (!(await this.makeRoom(roomId, now))) return { ok: false, reason: 'room_cap' };
-      out = (await this.run('append', now, roomId, bytes, signed ? 1 : 0, lock ? 1 : 0, rest, ttl, this.limits.roomBufferBytesMax, 1)) as string[];
+    const args = [bytes, signed ? 1 : 0, lock ? 1 : 0, rest, ttl, this.limits.roomBufferBytesMax];
+    let out = (await this.run('append', now, roomId, ...args)) as string[];
+    // A new room (rare next to posts): create it under the room cap, then post again. A room
+    // evicted between the two is created again, as a post to a missing room would.
+    for (let i = 0; out[0] === 'missing' && i < 3; i++) {
+      if (!(await this.ensure(roomId, now))) return { ok: false, reason: 'room_cap' };
+      out = (await this.run('append', now, roomId, ...args)) as string[];
     }
+    if (out[0] === 'missing') return { ok: false, reason: 'room_cap' };
     if (out[0] !== 'ok') return { ok: false, reason: out[0] as 'room_cap' | 'byte_fuse' | 'needs_sig' | 'locked' };
     stamped.seq = Number(out[1]);
     return { ok: true, message: stamped, locked: out[2] === '1' };

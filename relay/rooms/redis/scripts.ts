@@ -5,51 +5,93 @@
 import { LUA_COMMON } from './luaCommon.js';
 
 /**
- * ARGV[9..]: room, bytes, signed, lock, message JSON after its opening brace, ttl_ms, byte cap,
- * create (0/1: whether a missing room may be created here, or the caller must first make room
- * across shards). The hot path: about ten commands, the JSON stored and published as it came.
+ * ARGV[9..]: room, bytes, signed, lock, message JSON after its opening brace, ttl_ms, byte cap.
+ * The hot path, so it stands alone without luaCommon.ts (whose dozen functions cost more to set
+ * up than the commands below cost to run): it never creates a room (the caller runs ensure and
+ * retries on 'missing'), stores and publishes the JSON exactly as it came, and does the full
+ * age and ttl_ms pruning only on every PRUNE_EVERY-th seq. Reads, claims and the janitor always
+ * prune first, so an expired message is never served; until then it only counts against the fuse.
  */
+const PRUNE_EVERY = 32;
 const APPEND = `
+local P = ARGV[1]
 local id = ARGV[9]
-local nb = tonumber(ARGV[10])
-local signed = ARGV[11] == '1'
-local lock = ARGV[12] == '1'
-local ttl = tonumber(ARGV[14])
-local meta = rk(id, 'meta')
+local base = P .. 'r:' .. id .. ':'
+local meta = base .. 'meta'
 local so = redis.call('HGET', meta, 'signedOnly')
-if not so then
-  if ARGV[16] ~= '1' then return {'missing'} end
-  if not ensure(id, NOW) then return {'room_cap'} end
-  so = '0'
-end
-so = so == '1'
+if not so then return {'missing'} end
+local nb = tonumber(ARGV[10])
+local BYTES = P .. 'bytes'
 if redis.call('INCRBY', BYTES, nb) > tonumber(ARGV[15]) then
   redis.call('DECRBY', BYTES, nb)
   return {'byte_fuse'}
 end
+local signed = ARGV[11] == '1'
 local lockedNow = false
-if not so and lock and signed then
-  so = true
+if so == '0' and ARGV[12] == '1' then
+  if not signed then
+    redis.call('DECRBY', BYTES, nb)
+    return {'needs_sig'}
+  end
+  so = '1'
   lockedNow = true
   redis.call('HSET', meta, 'signedOnly', '1')
-end
-if (not so and lock) or (so and not signed) then
+elseif so == '1' and not signed then
   redis.call('DECRBY', BYTES, nb)
-  return {so and 'locked' or 'needs_sig'}
+  return {'locked'}
 end
-local seq = redis.call('INCR', rk(id, 'seq'))
-local json = '{"seq":' .. fmt(seq) .. ',' .. ARGV[13]
-local s = fmt(seq)
-redis.call('ZADD', rk(id, 'buf'), s, json)
-if ttl > 0 then redis.call('ZADD', rk(id, 'ttl'), fmt(NOW + ttl), s) end
-bump(id, NOW)
-prune(id, NOW)
+local seq = redis.call('INCR', base .. 'seq')
+local s = string.format('%.0f', seq)
+local json = '{"seq":' .. s .. ',' .. ARGV[13]
+local buf = base .. 'buf'
+redis.call('ZADD', buf, s, json)
+local ttl = tonumber(ARGV[14])
+if ttl > 0 then redis.call('ZADD', base .. 'ttl', string.format('%.0f', tonumber(ARGV[3]) + ttl), s) end
+redis.call('ZADD', P .. 'rooms', 'XX', ARGV[3], id)
+local function cost(j)
+  local a = string.find(j, '"ciphertext":"', 1, true)
+  if not a then return tonumber(ARGV[6]) end
+  local b = string.find(j, '"', a + 14, true)
+  return (b or a + 14) - a - 14 + tonumber(ARGV[6])
+end
+if seq % ${PRUNE_EVERY} == 0 then
+  -- The age and ttl_ms rules, as prune() in luaCommon.ts does them.
+  local now = tonumber(ARGV[3])
+  local cutoff = now - tonumber(ARGV[4])
+  local ttlk = base .. 'ttl'
+  local freed = 0
+  while true do
+    local head = redis.call('ZRANGE', buf, 0, 0)
+    if not head[1] or tonumber(string.match(head[1], '"ts":(%d+)') or '0') > cutoff then break end
+    freed = freed + cost(head[1])
+    redis.call('ZREMRANGEBYRANK', buf, 0, 0)
+  end
+  local nowS = string.format('%.0f', now)
+  for _, e in ipairs(redis.call('ZRANGEBYSCORE', ttlk, '-inf', nowS)) do
+    local m = redis.call('ZRANGEBYSCORE', buf, e, e)
+    if m[1] then
+      freed = freed + cost(m[1])
+      redis.call('ZREMRANGEBYSCORE', buf, e, e)
+    end
+  end
+  redis.call('ZREMRANGEBYSCORE', ttlk, '-inf', nowS)
+  if freed > 0 then redis.call('DECRBY', BYTES, freed) end
+end
+-- The replay cap: one message in, one out once the room is full. A trimmed message's ttl entry
+-- stays until its own expiry sweeps it; it then matches nothing.
+local over = redis.call('ZCARD', buf) - tonumber(ARGV[5])
+if over > 0 then
+  local freed = 0
+  local old = redis.call('ZPOPMIN', buf, over)
+  for i = 1, #old, 2 do freed = freed + cost(old[i]) end
+  redis.call('DECRBY', BYTES, freed)
+end
 -- Published from inside the script: a room's subscribers see its events in exactly the order
 -- the script ran, which is seq order.
-local ch = rch(id)
+local ch = ARGV[2] .. 'r:' .. id
 if lockedNow then redis.call('PUBLISH', ch, 'l') end
 redis.call('PUBLISH', ch, 'm' .. json)
-return {'ok', s, so and '1' or '0'}
+return {'ok', s, so}
 `;
 
 /** ARGV[9..]: room, after, limit (negative: all). */
@@ -332,6 +374,9 @@ const BODIES = {
 
 export type ScriptName = keyof typeof BODIES;
 
+/** Standalone scripts, which take the common arguments but not the common functions. */
+const STANDALONE: ReadonlySet<ScriptName> = new Set(['append']);
+
 export const SCRIPTS: Record<ScriptName, string> = Object.fromEntries(
-  Object.entries(BODIES).map(([name, body]) => [name, `${LUA_COMMON}\n${body}`]),
+  Object.entries(BODIES).map(([name, body]) => [name, STANDALONE.has(name as ScriptName) ? body : `${LUA_COMMON}\n${body}`]),
 ) as Record<ScriptName, string>;
