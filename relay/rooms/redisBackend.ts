@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import { LIMITS, type Participant } from '../../protocol/index.js';
 import type { RelayLimits } from '../config.js';
 import { RedisInboxes } from '../dm/redisInboxes.js';
+import { RedisDirectoryMirror, type SharedDirectoryRegistry } from '../identity/sharedDirectory.js';
 import { RedisIdentityMirror, type MirroredRegistry } from '../identity/sharedIdentities.js';
 import type { BucketSpecs } from '../limits/rateLimit.js';
 import { RATE_TAG, SharedRateLimiter } from '../limits/sharedRateLimit.js';
@@ -153,14 +154,16 @@ export class RedisBackend implements RoomBackend {
     return this.shards[0]!;
   }
 
-  /** Registrations shared with the other nodes (identity/sharedIdentities.ts); call after the registry loaded DATA_DIR. */
-  async shareIdentities(registry: MirroredRegistry): Promise<void> {
+  /**
+   * Registrations, agent profiles and signature nonces shared with the other nodes
+   * (identity/sharedIdentities.ts, sharedDirectory.ts); call after the registry loaded DATA_DIR.
+   */
+  async shareIdentities(registry: MirroredRegistry & SharedDirectoryRegistry): Promise<void> {
     const h = this.home;
-    const mirror = new RedisIdentityMirror(
-      { cmd: h.cmd, key: `${this.prefix}identities`, channel: h.stream.control, nodeId: this.nodeId, on: (tag, fn) => h.stream.on(tag, fn) },
-      registry,
-    );
-    await mirror.start();
+    const link = { cmd: h.cmd, channel: h.stream.control, nodeId: this.nodeId, on: (tag: string, fn: (rest: string) => void) => h.stream.on(tag, fn) };
+    await new RedisIdentityMirror({ ...link, key: `${this.prefix}identities` }, registry).start();
+    // After the identities: profiles are checked against the keys of their owners.
+    await new RedisDirectoryMirror({ ...link, key: `${this.prefix}profiles` }, registry).start(this.lastNow || Date.now());
   }
 
   /** Token buckets shared with the other nodes over the first shard's control channel (sharedRateLimit.ts). */
