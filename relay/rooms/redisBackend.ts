@@ -248,6 +248,7 @@ export class RedisBackend implements RoomBackend {
   async replay(roomId: string, after: number, now: number): Promise<ReplayResult | null> {
     const read = await this.read(roomId, after, Number.MAX_SAFE_INTEGER, now);
     if (!read) return null;
+    this.shardOf(roomId).stream.noteRead(roomId, read.lastSeq);
     const frames = read.messages.map((m) => ({ seq: m.seq, frame: new OutFrame(messageFrame(m)) }));
     return { frames, lastSeq: read.lastSeq, oldestSeq: read.oldestSeq };
   }

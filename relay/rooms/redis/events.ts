@@ -27,6 +27,11 @@ export interface CatchUpSource {
 export class EventStream {
   /** The highest seq handed to the hub per subscribed room: the dedupe line for catch-up. */
   private readonly delivered = new Map<string, number>();
+  /**
+   * The last seq a join's replay read in a room that has had no live message yet: where a
+   * catch-up starts when the connection drops before the first live message.
+   */
+  private readonly floor = new Map<string, number>();
   /** Rooms being caught up: live messages wait here until the read is done. */
   private readonly holding = new Map<string, StoredMessage[]>();
   /** Subscribed rooms, with the SUBSCRIBE's answer: once it resolves, every later event reaches us. */
@@ -82,10 +87,16 @@ export class EventStream {
     return p;
   }
 
+  /** A stream joined after reading the room up to `lastSeq` (see `floor`). */
+  noteRead(roomId: string, lastSeq: number): void {
+    if (this.rooms.has(roomId) && !this.delivered.has(roomId) && !this.floor.has(roomId)) this.floor.set(roomId, lastSeq);
+  }
+
   /** Stop receiving the room's events (no client of this node is in it any more). */
   drop(roomId: string): void {
     if (!this.rooms.delete(roomId)) return;
     this.delivered.delete(roomId);
+    this.floor.delete(roomId);
     this.sub.unsubscribe(this.roomPrefix + roomId).catch(() => {
       // Disconnected: ioredis forgets the channel too, since we asked to leave it.
     });
@@ -133,6 +144,7 @@ export class EventStream {
     const last = this.delivered.get(roomId) ?? 0;
     if (m.seq <= last) return;
     this.delivered.set(roomId, m.seq);
+    this.floor.delete(roomId);
     const frame = payload === undefined ? undefined : new OutFrame(MESSAGE_FRAME_PREFIX + payload.slice(2));
     this.events().message(roomId, m, frame);
   }
@@ -151,7 +163,7 @@ export class EventStream {
     await Promise.all(
       rooms.map(async (id) => {
         try {
-          const after = this.delivered.get(id);
+          const after = this.delivered.get(id) ?? this.floor.get(id);
           if (after !== undefined) {
             const missed = await this.source.readSince(id, after);
             for (const m of missed ?? []) this.deliver(id, m);
