@@ -89,6 +89,8 @@ export interface RelayConfig {
   /** Public base URL, used in docs and llms.txt; defaults to the request's own origin. */
   publicBaseUrl: string | null;
   redisUrl: string | null;
+  /** REDIS_URL names seed nodes of one Redis Cluster rather than independent servers. */
+  redisCluster: boolean;
   limits: RelayLimits;
 }
 
@@ -152,6 +154,7 @@ export function defaultConfig(overrides: Partial<Omit<RelayConfig, 'limits'>> & 
     allowedOrigins: null,
     publicBaseUrl: null,
     redisUrl: null,
+    redisCluster: false,
     ...rest,
     limits: withPostBudget({ ...defaultLimits(), ...limits }, limits),
   };
@@ -237,6 +240,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig
     allowedOrigins: origins,
     publicBaseUrl: env.PUBLIC_BASE_URL || null,
     redisUrl: env.REDIS_URL || null,
+    redisCluster: env.REDIS_CLUSTER === '1',
     limits,
   });
 }

@@ -15,6 +15,8 @@ type ScriptFn = (...args: Arg[]) => Promise<unknown>;
 /** The shard an inbox lives on: its connection and the leading script arguments (luaCommon.ts). */
 export interface InboxShard {
   cmd: Redis;
+  /** A key under the shard's prefix, which routes the script on a Redis Cluster. */
+  key: string;
   common(now: number): Arg[];
   name: string;
 }
@@ -42,12 +44,12 @@ export class RedisInboxes implements DmInboxes {
   private async run(name: DmScriptName, now: number, handle: string, ...args: Arg[]): Promise<unknown> {
     const sh = this.link.shardFor(handle);
     if (!this.defined.has(sh.cmd)) {
-      for (const [n, lua] of Object.entries(DM_SCRIPTS)) sh.cmd.defineCommand(`b2b_${n}`, { numberOfKeys: 0, lua });
+      for (const [n, lua] of Object.entries(DM_SCRIPTS)) sh.cmd.defineCommand(`b2b_${n}`, { numberOfKeys: 1, lua });
       this.defined.add(sh.cmd);
     }
     const fn = (sh.cmd as unknown as Record<string, ScriptFn>)[`b2b_${name}`]!;
     try {
-      return await fn.call(sh.cmd, ...sh.common(now), handle, ...args);
+      return await fn.call(sh.cmd, sh.key, ...sh.common(now), handle, ...args);
     } catch (e) {
       if (isConnectionError(e)) throw new ShardUnavailableError(sh.name);
       throw e;

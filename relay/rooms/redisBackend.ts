@@ -16,7 +16,7 @@ import type { BucketSpecs } from '../limits/rateLimit.js';
 import { RATE_TAG, SharedRateLimiter } from '../limits/sharedRateLimit.js';
 import { mergePresence } from './memoryBackend.js';
 import { messageFrame } from './messageFrame.js';
-import { checkPersistence, openRedis } from './redis/connect.js';
+import { checkPersistence, openCluster, openRedis } from './redis/connect.js';
 import { EventStream } from './redis/events.js';
 import { SCRIPTS, type ScriptName } from './redis/scripts.js';
 import { assertUp, isConnectionError, parseShardUrls, pickShard, shardSeeds, ShardUnavailableError, type Shard } from './redis/shards.js';
@@ -42,7 +42,12 @@ export interface RedisBackendOptions {
   prefix?: string;
   /** Stable id for this node's presence and busy marks; random by default. */
   nodeId?: string;
+  /** The URLs are seed nodes of a Redis Cluster rather than independent servers. */
+  cluster?: boolean;
 }
+
+/** Hash tags rooms are spread over on a Redis Cluster: enough to spread over a few dozen primaries. */
+export const CLUSTER_SLOT_GROUPS = 64;
 
 /** A shard with its event stream. */
 interface LiveShard extends Shard {
@@ -77,12 +82,17 @@ export class RedisBackend implements RoomBackend {
     this.markTtlMs = Math.max(4 * limits.janitorIntervalMs, 5_000);
     this.seeds = shardSeeds(shards.map((s) => s.spec));
     for (const sh of shards) {
-      for (const [name, lua] of Object.entries(SCRIPTS)) sh.cmd.defineCommand(`b2b_${name}`, { numberOfKeys: 0, lua });
+      for (const [name, lua] of Object.entries(SCRIPTS)) if (!(`b2b_${name}` in sh.cmd)) sh.cmd.defineCommand(`b2b_${name}`, { numberOfKeys: 1, lua });
     }
   }
 
-  /** `url` is one Redis URL or several, comma-separated: each is an independent shard. */
+  /**
+   * `url` is one Redis URL or several, comma-separated: each is an independent shard. With
+   * `cluster`, they are seed nodes of one Redis Cluster instead (see connectCluster).
+   */
   static async connect(url: string, limits: RelayLimits, options: RedisBackendOptions = {}): Promise<RedisBackend> {
+    if (options.cluster) return RedisBackend.connectCluster(url, limits, options);
+    const prefix = options.prefix ?? 'b2b:';
     const specs = parseShardUrls(url);
     const opened: Redis[] = [];
     const shards: LiveShard[] = [];
@@ -93,17 +103,50 @@ export class RedisBackend implements RoomBackend {
         const sub = await openRedis(spec.url, spec.target, 'sub');
         opened.push(sub);
         await checkPersistence(cmd, spec.target);
-        shards.push({ index, spec, cmd, sub, root: `${options.prefix ?? 'b2b:'}${spec.target.db}:`, stream: null as unknown as EventStream });
+        shards.push({ index, spec, cmd, sub, prefix, root: `${prefix}${spec.target.db}:`, stream: null as unknown as EventStream });
       }
     } catch (e) {
       for (const c of opened) c.disconnect();
       throw e;
     }
+    return RedisBackend.start(shards, limits, options, false);
+  }
+
+  /**
+   * A Redis Cluster: rooms and inboxes are spread over CLUSTER_SLOT_GROUPS hash tags, each a
+   * shard of its own (its keys and room channels in one slot, so every script stays on one
+   * node), and room channels are sharded pub/sub (SSUBSCRIBE/SPUBLISH). The URL's database
+   * number becomes a key namespace, since a Redis Cluster has only database 0.
+   */
+  private static async connectCluster(url: string, limits: RelayLimits, options: RedisBackendOptions): Promise<RedisBackend> {
+    const prefix = options.prefix ?? 'b2b:';
+    const specs = parseShardUrls(url);
+    const first = specs[0]!;
+    const cmd = await openCluster(specs, 'cmd', false);
+    let sub: Redis;
+    try {
+      sub = await openCluster(specs, 'sub', true);
+      await checkPersistence(cmd, first.target);
+    } catch (e) {
+      cmd.disconnect();
+      throw e;
+    }
+    const ns = first.target.db;
+    const shards: LiveShard[] = [];
+    for (let index = 0; index < CLUSTER_SLOT_GROUPS; index++) {
+      const tag = `{${ns}.${index}}`;
+      const root = `${prefix}${tag}:`;
+      shards.push({ index, spec: { ...first, name: tag }, cmd, sub, prefix: root, root, stream: null as unknown as EventStream });
+    }
+    return RedisBackend.start(shards, limits, options, true);
+  }
+
+  private static async start(shards: LiveShard[], limits: RelayLimits, options: RedisBackendOptions, sharded: boolean): Promise<RedisBackend> {
     const backend = new RedisBackend(shards, limits, options);
     for (const sh of shards) {
       sh.stream = new EventStream(sh.sub, sh.root, () => backend.events, {
         readSince: async (roomId, after) => (await backend.read(roomId, after, -1, backend.lastNow))?.messages ?? null,
-      });
+      }, sharded);
       await sh.stream.start();
     }
     return backend;
@@ -123,7 +166,7 @@ export class RedisBackend implements RoomBackend {
     assertUp(sh);
     const fn = (sh.cmd as unknown as Record<string, ScriptFn>)[`b2b_${name}`]!;
     try {
-      return await fn.call(sh.cmd, ...this.common(sh, now), ...args);
+      return await fn.call(sh.cmd, `${sh.prefix}rooms`, ...this.common(sh, now), ...args);
     } catch (e) {
       if (isConnectionError(e)) throw new ShardUnavailableError(sh.spec.name);
       throw e;
@@ -141,7 +184,7 @@ export class RedisBackend implements RoomBackend {
       shardFor: (handle) => {
         const sh = this.shardOf(`dm:${handle}`);
         assertUp(sh);
-        return { cmd: sh.cmd, common: (now) => this.common(sh, now), name: sh.spec.name };
+        return { cmd: sh.cmd, key: `${sh.prefix}rooms`, common: (now) => this.common(sh, now), name: sh.spec.name };
       },
       on: (tag, fn) => {
         for (const sh of this.shards) sh.stream.on(tag, fn);
@@ -184,7 +227,7 @@ export class RedisBackend implements RoomBackend {
   private common(sh: Shard, now: number): Arg[] {
     // With one shard its script enforces the room cap atomically; with several, makeRoom() does.
     const cap = this.shards.length === 1 ? this.limits.roomsMax : Number.MAX_SAFE_INTEGER;
-    return [this.prefix, sh.root, now, LIMITS.replayMaxAgeMs, LIMITS.replayMaxMessages, LIMITS.messageOverheadBytes, cap, HIGH_WATER_MS];
+    return [sh.prefix, sh.root, now, LIMITS.replayMaxAgeMs, LIMITS.replayMaxMessages, LIMITS.messageOverheadBytes, cap, HIGH_WATER_MS];
   }
 
   async ensure(roomId: string, now: number): Promise<boolean> {
@@ -200,7 +243,7 @@ export class RedisBackend implements RoomBackend {
    */
   private async makeRoom(roomId: string, now: number): Promise<boolean> {
     const up = this.shards.filter((sh) => sh.cmd.status === 'ready');
-    const counts = await Promise.all(up.map((sh) => sh.cmd.zcard(`${this.prefix}rooms`).catch(() => 0)));
+    const counts = await Promise.all(up.map((sh) => sh.cmd.zcard(`${sh.prefix}rooms`).catch(() => 0)));
     if (counts.reduce((a, b) => a + b, 0) < this.limits.roomsMax) return true;
     const found = await Promise.all(up.map(async (sh) => ({ sh, v: (await this.on(sh, 'victim', now).catch(() => [])) as string[] })));
     const candidates = found.filter((c) => c.v[0] !== undefined && c.v[0] !== roomId).sort((a, b) => Number(a.v[1]) - Number(b.v[1]));
@@ -213,7 +256,7 @@ export class RedisBackend implements RoomBackend {
   async exists(roomId: string): Promise<boolean> {
     const sh = this.shardOf(roomId);
     assertUp(sh);
-    return (await sh.cmd.exists(`${this.prefix}r:${roomId}:meta`)) === 1;
+    return (await sh.cmd.exists(`${sh.prefix}r:${roomId}:meta`)) === 1;
   }
 
   async append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): Promise<AppendOutcome> {
@@ -383,18 +426,18 @@ export class RedisBackend implements RoomBackend {
         this.marked.delete(id);
         sh.stream.drop(id);
       }
-      queue.b2b_touch!(...this.common(sh, now), id, this.nodeId, isBusy ? 1 : 0, this.markTtlMs, 0);
+      queue.b2b_touch!(`${sh.prefix}rooms`, ...this.common(sh, now), id, this.nodeId, isBusy ? 1 : 0, this.markTtlMs, 0);
     }
     // Refresh (not republish) this node's presence entries: nothing changed, so no event.
     for (const [id, json] of this.published) {
       if (!mine(id)) continue;
-      pipe.set(`${this.prefix}r:${id}:pres:${this.nodeId}`, json, 'PX', this.markTtlMs);
-      pipe.sadd(`${this.prefix}r:${id}:presn`, this.nodeId);
-      pipe.pexpire(`${this.prefix}r:${id}:presn`, this.markTtlMs);
+      pipe.set(`${sh.prefix}r:${id}:pres:${this.nodeId}`, json, 'PX', this.markTtlMs);
+      pipe.sadd(`${sh.prefix}r:${id}:presn`, this.nodeId);
+      pipe.pexpire(`${sh.prefix}r:${id}:presn`, this.markTtlMs);
     }
     await pipe.exec();
     // One node sweeps each shard per interval; the others would only repeat its work.
-    const lock = await sh.cmd.set(`${this.prefix}janitor`, this.nodeId, 'PX', Math.max(1, Math.floor(this.limits.janitorIntervalMs * 0.8)), 'NX');
+    const lock = await sh.cmd.set(`${sh.prefix}janitor`, this.nodeId, 'PX', Math.max(1, Math.floor(this.limits.janitorIntervalMs * 0.8)), 'NX');
     if (lock !== 'OK') return;
     let offset = 0;
     for (;;) {
@@ -407,7 +450,7 @@ export class RedisBackend implements RoomBackend {
   /** Rooms across the reachable shards. */
   async roomCount(): Promise<number> {
     const up = this.shards.filter((sh) => sh.cmd.status === 'ready');
-    const counts = await Promise.all(up.map((sh) => sh.cmd.zcard(`${this.prefix}rooms`).catch(() => 0)));
+    const counts = await Promise.all(up.map((sh) => sh.cmd.zcard(`${sh.prefix}rooms`).catch(() => 0)));
     return counts.reduce((a, b) => a + b, 0);
   }
 
@@ -422,13 +465,13 @@ export class RedisBackend implements RoomBackend {
         const pipe = sh.cmd.pipeline();
         for (const id of this.marked) {
           if (this.shardOf(id) !== sh) continue;
-          pipe.del(`${this.prefix}r:${id}:busy:${this.nodeId}`);
-          pipe.srem(`${this.prefix}r:${id}:busyn`, this.nodeId);
+          pipe.del(`${sh.prefix}r:${id}:busy:${this.nodeId}`);
+          pipe.srem(`${sh.prefix}r:${id}:busyn`, this.nodeId);
         }
         for (const id of this.published.keys()) {
           if (this.shardOf(id) !== sh) continue;
-          pipe.del(`${this.prefix}r:${id}:pres:${this.nodeId}`);
-          pipe.srem(`${this.prefix}r:${id}:presn`, this.nodeId);
+          pipe.del(`${sh.prefix}r:${id}:pres:${this.nodeId}`);
+          pipe.srem(`${sh.prefix}r:${id}:presn`, this.nodeId);
           pipe.publish(`${sh.root}r:${id}`, 'p');
         }
         if (sh.cmd.status === 'ready') await pipe.exec();
@@ -436,6 +479,7 @@ export class RedisBackend implements RoomBackend {
     );
     this.marked.clear();
     this.published.clear();
-    await Promise.allSettled(this.shards.flatMap((sh) => [sh.sub, sh.cmd].map((c) => (c.status === 'ready' ? c.quit() : c.disconnect()))));
+    const clients = new Set(this.shards.flatMap((sh) => [sh.sub, sh.cmd]));
+    await Promise.allSettled([...clients].map((c) => (c.status === 'ready' ? c.quit() : c.disconnect())));
   }
 }

@@ -47,6 +47,8 @@ export class EventStream {
     root: string,
     private readonly events: () => BackendEvents,
     private readonly source: CatchUpSource,
+    /** Room channels are sharded pub/sub (a Redis Cluster): SSUBSCRIBE and `smessage`. */
+    private readonly sharded = false,
   ) {
     this.control = `${root}events`;
     this.roomPrefix = `${root}r:`;
@@ -55,8 +57,13 @@ export class EventStream {
   async start(): Promise<void> {
     this.sub.on('message', (channel: string, payload: string) => {
       if (channel === this.control) this.onControl(payload);
-      else if (channel.startsWith(this.roomPrefix)) this.onRoom(channel.slice(this.roomPrefix.length), payload);
+      else if (!this.sharded && channel.startsWith(this.roomPrefix)) this.onRoom(channel.slice(this.roomPrefix.length), payload);
     });
+    if (this.sharded) {
+      this.sub.on('smessage', (channel: string, payload: string) => {
+        if (channel.startsWith(this.roomPrefix)) this.onRoom(channel.slice(this.roomPrefix.length), payload);
+      });
+    }
     // ioredis resubscribes by itself after a reconnect; `ready` then means we may have missed some.
     this.sub.on('ready', () => {
       if (this.subscribedOnce) void this.catchUp();
@@ -74,7 +81,8 @@ export class EventStream {
   want(roomId: string): Promise<void> {
     let p = this.rooms.get(roomId);
     if (!p) {
-      p = this.sub.subscribe(this.roomPrefix + roomId).then(
+      const channel = this.roomPrefix + roomId;
+      p = (this.sharded ? this.sub.ssubscribe(channel) : this.sub.subscribe(channel)).then(
         () => {},
         (e: unknown) => {
           // Not subscribed after all: the next want() tries again.
@@ -97,7 +105,8 @@ export class EventStream {
     if (!this.rooms.delete(roomId)) return;
     this.delivered.delete(roomId);
     this.floor.delete(roomId);
-    this.sub.unsubscribe(this.roomPrefix + roomId).catch(() => {
+    const channel = this.roomPrefix + roomId;
+    (this.sharded ? this.sub.sunsubscribe(channel) : this.sub.unsubscribe(channel)).catch(() => {
       // Disconnected: ioredis forgets the channel too, since we asked to leave it.
     });
   }

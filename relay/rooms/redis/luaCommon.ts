@@ -9,8 +9,9 @@
  *   ARGV[7] room cap (of this shard's atomic check), ARGV[8] how long a room's last seq outlives
  *   the room (ms). Script-specific arguments start at ARGV[9].
  *
- * Keys are built inside the scripts, which a single Redis (or a primary with replicas) allows;
- * Redis Cluster, which needs declared keys in one slot, is not supported.
+ * Keys are built inside the scripts from the prefix. Every script also declares one key under
+ * that prefix (KEYS[1]), which is how a Redis Cluster client routes it: on a Redis Cluster the
+ * prefix carries a hash tag, so all keys a script touches share that key's slot.
  *
  * Layout of one shard, with P the prefix and <id> a room id:
  *   P rooms            zset  room id -> lastActive
@@ -41,6 +42,8 @@ local BYTES = P .. 'bytes'
 
 local function rk(id, s) return P .. 'r:' .. id .. ':' .. s end
 local function rch(id) return ROOT .. 'r:' .. id end
+-- A hash-tagged root is a Redis Cluster slot (shards.ts): its room channels are sharded ones.
+local RPUB = string.find(ROOT, '{', 1, true) and 'SPUBLISH' or 'PUBLISH'
 local function fmt(n) return string.format('%.0f', n) end
 
 -- What a stored message counts against the fuse: its ciphertext plus the fixed overhead. The
@@ -117,7 +120,7 @@ local function evict(id)
   redis.call('DEL', rk(id, 'meta'), rk(id, 'buf'), rk(id, 'ttl'), rk(id, 'hb'), rk(id, 'hbk'))
   redis.call('ZREM', ROOMS, id)
   redis.call('PEXPIRE', rk(id, 'seq'), HW)
-  redis.call('PUBLISH', rch(id), 'e')
+  redis.call(RPUB, rch(id), 'e')
 end
 
 local function exists(id) return redis.call('EXISTS', rk(id, 'meta')) == 1 end

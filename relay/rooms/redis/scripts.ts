@@ -89,8 +89,10 @@ end
 -- Published from inside the script: a room's subscribers see its events in exactly the order
 -- the script ran, which is seq order.
 local ch = ARGV[2] .. 'r:' .. id
-if lockedNow then redis.call('PUBLISH', ch, 'l') end
-redis.call('PUBLISH', ch, 'm' .. json)
+-- A hash-tagged root is a Redis Cluster slot: its room channels are sharded ones.
+local pub = string.find(ARGV[2], '{', 1, true) and 'SPUBLISH' or 'PUBLISH'
+if lockedNow then redis.call(pub, ch, 'l') end
+redis.call(pub, ch, 'm' .. json)
 return {'ok', s, so}
 `;
 
@@ -184,7 +186,7 @@ if n > max then
     redis.call('HDEL', hbk, old)
   end
 end
-redis.call('PUBLISH', rch(id), 'p')
+redis.call(RPUB, rch(id), 'p')
 return 1
 `;
 
@@ -203,7 +205,7 @@ elseif exists(id) then
   redis.call('SADD', setk, node)
   redis.call('PEXPIRE', setk, ttl)
 end
-redis.call('PUBLISH', rch(id), 'p')
+redis.call(RPUB, rch(id), 'p')
 return 1
 `;
 

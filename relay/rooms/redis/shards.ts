@@ -88,6 +88,8 @@ export interface Shard {
   spec: ShardSpec;
   cmd: Redis;
   sub: Redis;
+  /** Key prefix of this shard's rooms and inboxes (hash-tagged on a Redis Cluster). */
+  prefix: string;
   /** Channel names on this shard start with this (pub/sub ignores the database number). */
   root: string;
 }
