@@ -3,7 +3,10 @@
  * docs/SCALING.md tells operators to run it. Nothing is mocked: the relay talks RESP to it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 export interface TestRedis {
   url: string;
@@ -68,12 +71,12 @@ async function waitForPong(port: number, child: ChildProcess, ms: number): Promi
  * Start `redis-server` with no RDB snapshots and no AOF. Retries on a port race (another process
  * took the port between our probe and redis's bind); `onPort` restarts a stopped one where it was.
  */
-export async function startRedis(onPort?: number): Promise<TestRedis> {
+export async function startRedis(onPort?: number, extraArgs: string[] = []): Promise<TestRedis> {
   checkBinary();
   let lastError: unknown = null;
   for (let attempt = 0; attempt < (onPort ? 1 : 5); attempt++) {
     const port = onPort ?? (await freePort());
-    const args = ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', '--databases', String(TEST_DATABASES), '--loglevel', 'warning'];
+    const args = ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', '--databases', String(TEST_DATABASES), '--loglevel', 'warning', ...extraArgs];
     // A small shell stays between us and redis-server: when our stdin pipe to it closes (close()
     // or this process dying, however abruptly), it stops redis. No orphan outlives a test run.
     const child = spawn('sh', ['-c', WATCHDOG, 'sh', REDIS_BIN, ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
@@ -140,6 +143,41 @@ export async function startRedisShards(n: number): Promise<TestRedis[]> {
     throw failed.reason;
   }
   return ok;
+}
+
+/**
+ * A Redis Cluster of `n` primaries on loopback (no replicas): cluster-enabled servers whose node
+ * files go to a temporary directory, joined with `redis-cli --cluster create`. Resolves once
+ * every node reports cluster_state:ok. The URLs are the seed nodes.
+ */
+export async function startRedisCluster(n = 3): Promise<TestRedis[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'b2b-rcluster-'));
+  const nodes: TestRedis[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      nodes.push(await startRedis(undefined, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${i}.conf`, '--dir', dir, '--databases', '1']));
+    }
+    const create = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((r) => `127.0.0.1:${r.port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stderr || create.stdout}`);
+    const { Redis } = await import('ioredis');
+    const deadline = Date.now() + 15_000;
+    for (const r of nodes) {
+      const c = new Redis(r.url, { maxRetriesPerRequest: 1 });
+      try {
+        while (!/cluster_state:ok/.test(String(await c.call('CLUSTER', 'INFO')))) {
+          if (Date.now() > deadline) throw new Error('Redis Cluster did not reach cluster_state:ok within 15 s');
+          await new Promise((res) => setTimeout(res, 100));
+        }
+      } finally {
+        c.disconnect();
+      }
+    }
+    return nodes.map((r) => ({ ...r, close: async () => { await r.close(); rmSync(dir, { recursive: true, force: true }); } }));
+  } catch (e) {
+    await Promise.all(nodes.map((r) => r.close()));
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
 }
 
 /**
