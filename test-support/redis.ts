@@ -130,6 +130,9 @@ export async function sharedRedisUrl(): Promise<string> {
   return (await shared).url;
 }
 
+/** The cluster test run on a Redis Cluster instead of independent servers (RELAY_TEST_REDIS_CLUSTER=1). */
+export const TEST_REDIS_CLUSTER = process.env.RELAY_TEST_REDIS_CLUSTER === '1';
+
 /** How many redis-servers the cluster test run shards over (RELAY_TEST_REDIS_SHARDS, default 3). */
 export const TEST_SHARDS = Math.max(1, Number(process.env.RELAY_TEST_REDIS_SHARDS ?? 3) || 3);
 
@@ -188,8 +191,12 @@ export async function startRedisCluster(n = 3): Promise<TestRedis[]> {
  */
 export async function freshRedisUrl(base?: string): Promise<string> {
   const urls = (base ?? (await sharedRedisUrl())).split(',');
-  const { Redis } = await import('ioredis');
-  const c = new Redis(urls[0]!, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const { Cluster, Redis } = await import('ioredis');
+  // On a Redis Cluster the number is a key namespace (relay/rooms/redisBackend.ts), and the
+  // counter's key may live on any primary.
+  const c = TEST_REDIS_CLUSTER
+    ? new Cluster(urls.map((u) => ({ host: new URL(u).hostname, port: Number(new URL(u).port) })), { lazyConnect: true })
+    : new Redis(urls[0]!, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await c.connect();
     const n = await c.incr('b2b-test:next-db');
