@@ -62,7 +62,6 @@ export class RedisBackend implements RoomBackend {
   /** Rooms where this node has published presence entries, refreshed so they do not expire. */
   private readonly published = new Map<string, string>();
   readonly nodeId: string;
-  private readonly prefix: string;
   private readonly seeds: number[];
   /** How long a node's busy marks and presence entries live without a refresh. */
   private readonly markTtlMs: number;
@@ -77,7 +76,6 @@ export class RedisBackend implements RoomBackend {
     private readonly limits: RelayLimits,
     options: RedisBackendOptions,
   ) {
-    this.prefix = options.prefix ?? 'b2b:';
     this.nodeId = options.nodeId ?? randomUUID().slice(0, 12);
     this.markTtlMs = Math.max(4 * limits.janitorIntervalMs, 5_000);
     this.seeds = shardSeeds(shards.map((s) => s.spec));
@@ -147,8 +145,20 @@ export class RedisBackend implements RoomBackend {
       sh.stream = new EventStream(sh.sub, sh.root, () => backend.events, {
         readSince: async (roomId, after) => (await backend.read(roomId, after, -1, backend.lastNow))?.messages ?? null,
       }, sharded);
-      await sh.stream.start();
     }
+    if (sharded) {
+      // One client carries every slot group's channels: one set of listeners routes by the
+      // channel's hash-tagged root (`b2b:{ns.k}:`) instead of 64 listeners each testing it.
+      const sub = shards[0]!.sub;
+      const byRoot = new Map(shards.map((sh) => [sh.root, sh.stream]));
+      const streamOf = (channel: string) => byRoot.get(channel.slice(0, channel.indexOf('}:') + 2));
+      sub.on('message', (channel: string, payload: string) => streamOf(channel)?.onMessage(channel, payload));
+      sub.on('smessage', (channel: string, payload: string) => streamOf(channel)?.onShardMessage(channel, payload));
+      sub.on('ready', () => {
+        for (const st of byRoot.values()) st.onReady();
+      });
+    }
+    for (const sh of shards) await sh.stream.start(!sharded);
     return backend;
   }
 
@@ -204,9 +214,9 @@ export class RedisBackend implements RoomBackend {
   async shareIdentities(registry: MirroredRegistry & SharedDirectoryRegistry): Promise<void> {
     const h = this.home;
     const link = { cmd: h.cmd, channel: h.stream.control, nodeId: this.nodeId, on: (tag: string, fn: (rest: string) => void) => h.stream.on(tag, fn) };
-    await new RedisIdentityMirror({ ...link, key: `${this.prefix}identities` }, registry).start();
+    await new RedisIdentityMirror({ ...link, key: `${h.prefix}identities` }, registry).start();
     // After the identities: profiles are checked against the keys of their owners.
-    await new RedisDirectoryMirror({ ...link, key: `${this.prefix}profiles` }, registry).start(this.lastNow || Date.now());
+    await new RedisDirectoryMirror({ ...link, key: `${h.prefix}profiles` }, registry).start(this.lastNow || Date.now());
   }
 
   /** Token buckets shared with the other nodes over the first shard's control channel (sharedRateLimit.ts). */

@@ -54,22 +54,33 @@ export class EventStream {
     this.roomPrefix = `${root}r:`;
   }
 
-  async start(): Promise<void> {
-    this.sub.on('message', (channel: string, payload: string) => {
-      if (channel === this.control) this.onControl(payload);
-      else if (!this.sharded && channel.startsWith(this.roomPrefix)) this.onRoom(channel.slice(this.roomPrefix.length), payload);
-    });
-    if (this.sharded) {
-      this.sub.on('smessage', (channel: string, payload: string) => {
-        if (channel.startsWith(this.roomPrefix)) this.onRoom(channel.slice(this.roomPrefix.length), payload);
-      });
+  /**
+   * Subscribe to the control channel. With `listen`, this stream hooks itself to the client's
+   * events; streams sharing one client (a Redis Cluster's slot groups) are fed by a dispatcher
+   * calling onMessage/onShardMessage/onReady instead.
+   */
+  async start(listen = true): Promise<void> {
+    if (listen) {
+      this.sub.on('message', (channel: string, payload: string) => this.onMessage(channel, payload));
+      if (this.sharded) this.sub.on('smessage', (channel: string, payload: string) => this.onShardMessage(channel, payload));
+      this.sub.on('ready', () => this.onReady());
     }
-    // ioredis resubscribes by itself after a reconnect; `ready` then means we may have missed some.
-    this.sub.on('ready', () => {
-      if (this.subscribedOnce) void this.catchUp();
-    });
     await this.sub.subscribe(this.control);
     this.subscribedOnce = true;
+  }
+
+  onMessage(channel: string, payload: string): void {
+    if (channel === this.control) this.onControl(payload);
+    else if (!this.sharded && channel.startsWith(this.roomPrefix)) this.onRoom(channel.slice(this.roomPrefix.length), payload);
+  }
+
+  onShardMessage(channel: string, payload: string): void {
+    if (channel.startsWith(this.roomPrefix)) this.onRoom(channel.slice(this.roomPrefix.length), payload);
+  }
+
+  /** ioredis resubscribes by itself after a reconnect; `ready` then means we may have missed some. */
+  onReady(): void {
+    if (this.subscribedOnce) void this.catchUp();
   }
 
   /** Route control frames starting with `tag` (one character) to `fn`. */
