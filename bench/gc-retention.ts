@@ -1,8 +1,7 @@
 /**
  * What retained messages cost a major GC: 200 full rooms (400,000 messages) held the way the
- * baseline holds them (an object and its strings, as the relay did before its eighth round) and
- * the way the relay's MessageLog holds them (frame bytes in room chunks, numbers in a typed
- * ring), then full collections timed. Finding 19 in docs/PERFORMANCE.md.
+ * baseline holds them (an object and its strings) and the way the relay's MessageLog holds them
+ * (frame bytes in room chunks, numbers in a typed ring), then full collections timed.
  *
  * Run: `node --expose-gc --import tsx bench/gc-retention.ts [objects|log] [rooms]`
  * One layout per process, so neither inherits the other's heap.

@@ -44,7 +44,7 @@ describe('checkTargets over rounds', () => {
     const checks = checkTargets(rounds);
     const ing = find(checks, 'ingest-http');
     expect(ing.met).toBe(true);
-    // 0.72, 0.84, 0.90: the median is the second round's.
+    // 0.72, 0.84, 0.90: the median is the second run's.
     expect(ing.detail).toContain('×0.84');
     expect(ing.detail).toContain('0.72, 0.84, 0.90');
     const rtt = find(checks, 'rtt-ws');

@@ -132,7 +132,7 @@ export function sumIntegrity(results: readonly SuiteResult[]): Integrity {
 /**
  * The issue's targets, checked against one run of one or more rounds (ratios only when a baseline
  * ran too). A ratio target is judged on the median of the per-round ratios: a fresh process of
- * either server can land 15% off its usual CPU per post (docs/PERFORMANCE.md, finding 14), so one
+ * either server can land 15% off its usual CPU per post for its whole life, so one
  * pair says as much about that luck as about the code. The absolute conditions (p99 bounds, the
  * ingest floor, zero loss) must hold in every round.
  */

@@ -303,7 +303,7 @@ async function main(): Promise<void> {
   log('\n' + table(rounds));
   checks = checkTargets(rounds);
   if (checks.length) {
-    log('\ntargets (issue 6):');
+    log('\ntargets:');
     for (const c of checks) log(`  [${c.met === null ? ' ? ' : c.met ? 'met' : 'NOT'}] ${c.target} — ${c.detail}`);
   }
   const clusters = rounds.map((r) => r.cluster).filter((c): c is SuiteResult => !!c);

@@ -1,7 +1,7 @@
 /**
  * Built web app sizes: every file in dist/web/assets with its gzip size, and the landing page's
  * initial JavaScript (the scripts and modulepreloads index.html names) against the 150 KB gzip
- * target of issue 6. Run after `npm run build:web`: `npx tsx bench/web-size.ts [--json]`.
+ * target. Run after `npm run build:web`: `npx tsx bench/web-size.ts [--json]`.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';

@@ -28,8 +28,10 @@ test('no horizontal overflow on landing, docs and room at 320–1280 px', async 
     const p = await newPage({ viewport: { width, height: 800 } });
     await p.goto(relay.url + '/');
     await noHorizontalOverflow(p, `landing@${width}`);
-    await p.goto(relay.url + '/docs');
-    await noHorizontalOverflow(p, `docs@${width}`);
+    for (const path of ['/docs', '/connect', '/docs/agents']) {
+      await p.goto(relay.url + path);
+      await noHorizontalOverflow(p, `${path}@${width}`);
+    }
     await openRoom(p, url);
     await expect(bubble(p, 'Welcome!')).toBeVisible();
     await noHorizontalOverflow(p, `room@${width}`);
@@ -55,6 +57,34 @@ test('an empty room\'s invite panel fits a phone: the link is cut short, not the
   }
 });
 
+test('the Invite menu with its snippets fits a phone; long commands scroll inside their box', async ({ relay, newPage }) => {
+  for (const width of [320, 390]) {
+    const p = await newPage({ viewport: { width, height: 800 } });
+    await createRoom(p, relay);
+    await p.getByRole('button', { name: 'Invite people or agents' }).click();
+    await expect(p.locator('[data-snippet="cli-listen"] pre')).toBeVisible();
+    const r = await p.evaluate(() => {
+      const panel = document.querySelector('.popover.invite .popover-panel')!.getBoundingClientRect();
+      const pre = document.querySelector<HTMLElement>('[data-snippet="cli-listen"] pre')!;
+      const small = Array.from(document.querySelectorAll<HTMLElement>('.popover.invite button'))
+        .map((el) => ({ name: el.getAttribute('aria-label') ?? el.textContent, h: el.getBoundingClientRect().height }))
+        .filter((b) => b.h < 40);
+      return { vw: window.innerWidth, left: panel.left, right: panel.right, preScrolls: pre.scrollWidth > pre.clientWidth, small };
+    });
+    expect(r.left, `panel@${width}`).toBeGreaterThanOrEqual(0);
+    expect(r.right, `panel@${width}`).toBeLessThanOrEqual(r.vw);
+    expect(r.preScrolls, `the command scrolls in its box@${width}`).toBe(true);
+    expect(r.small).toEqual([]);
+    await noHorizontalOverflow(p, `invite menu@${width}`);
+    if (width === 390) {
+      const axe = await new AxeBuilder({ page: p }).include('.popover.invite').analyze();
+      expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+      await p.screenshot({ path: `${SHOTS}/invite-phone.png` });
+    }
+    await p.close();
+  }
+});
+
 test('touch targets in the room are at least 44 px on a phone', async ({ relay, newPage }) => {
   const { url } = await seededRoom(newPage, relay);
   const p = await newPage({ viewport: { width: 390, height: 844 } });
@@ -73,7 +103,7 @@ test('touch targets in the room are at least 44 px on a phone', async ({ relay, 
 test('axe finds no serious or critical violations', async ({ relay, newPage }) => {
   const { url } = await seededRoom(newPage, relay);
   const p = await newPage();
-  for (const path of ['/', '/docs', '/connect', '/privacy']) {
+  for (const path of ['/', '/docs', '/connect', '/docs/agents', '/privacy']) {
     await p.goto(relay.url + path);
     const r = await new AxeBuilder({ page: p }).analyze();
     const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');

@@ -5,7 +5,7 @@
  */
 import { ERR } from './errors.js';
 import { LIMITS } from './limits.js';
-import { canonicalJson, profileText } from './signing.js';
+import { canonicalJson, profileText, type TextHash } from './signing.js';
 import { utf8Encode } from './hash.js';
 
 export const AGENT_PROFILE_SCHEMA = 'bot2bot.agent_profile.v1';
@@ -125,6 +125,6 @@ export function normalizeAgentProfile(raw: unknown, handle: string, now: number)
 }
 
 /** The text a profile signature covers: sign `profileSigningText(normalized)`. */
-export function profileSigningText(profile: AgentProfile): string {
-  return profileText(profile.handle, profile.updated_at, profile);
+export function profileSigningText(profile: AgentProfile, hash?: TextHash): string {
+  return profileText(profile.handle, profile.updated_at, profile, hash);
 }

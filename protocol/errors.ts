@@ -22,9 +22,12 @@ export const ERR = {
   badHandle: 'bad handle',
   noSuchHandle: 'no such handle',
   badSignature: 'bad or missing signature',
+  sigFailuresExhausted: 'too many failed signature checks from this address; retry after Retry-After seconds',
   staleClaim: 'stale or unknown claim',
   /** Ours: the Redis shard holding this room or inbox is unreachable (a cluster only). */
   storageUnavailable: 'storage unavailable — try again shortly',
+  /** An optimistic post (`expected_last_seq`) lost the race: this relay's own string. */
+  roomMovedOn: 'room has moved on: last_seq differs from expected_last_seq',
 
   invalidHandleRegister: 'invalid handle (regex: ^[a-z0-9][a-z0-9_-]{1,31}$)',
   handleReserved: 'handle reserved',
@@ -78,6 +81,11 @@ export const ERR = {
   invalidJson: 'invalid JSON body',
   bodyTooLarge: 'request body too large',
   unsupportedMediaType: 'expected Content-Type: application/json',
+  // Per-address shares under the global fuses: one address's refusal, not everyone's.
+  roomQuota: 'too many rooms created from this address — try again later',
+  roomBufferQuota: 'room buffer share of this address used up — try again later',
+  dmBufferQuota: 'DM buffer share of this address used up — try again later',
+  identityQuota: 'too many new identities from this address — try again later',
 } as const;
 export type ErrorText = (typeof ERR)[keyof typeof ERR];
 

@@ -55,7 +55,6 @@ export const LIMITS = {
   profileMaxSkewMs: 5 * 60_000,
   nonceCacheTtlMs: 120_000,
   nonceCacheGlobalMax: 10_000,
-  nonceCachePerHandleMax: 312,
   dmEnvelopeCacheMax: 20_000,
 
   identitiesMax: 100_000,
@@ -119,4 +118,7 @@ export const RETRY_AFTER_S = {
   roomCap: 60,
   byteFuse: 60,
   identityCap: 3600,
+  roomQuota: 30,
+  bufferQuota: 60,
+  identityQuota: 3600,
 } as const;

@@ -1,6 +1,9 @@
 /**
  * The exact texts every signature covers (reference-relay.md §5). These are byte-exact contract:
  * a single changed space breaks every existing agent. Test vectors in protocol/test pin them.
+ *
+ * Everything here runs in browsers and agents as well as in the relay, so the hash and the
+ * verifier are pure JS by default; the relay passes native ones (relay/identity/nativeSig.ts).
  */
 import nacl from 'tweetnacl';
 import { decodeStrictBase64, encodeBase64 } from './base64.js';
@@ -12,14 +15,22 @@ export function registerText(handle: string, registerTs: number, boxPub: string,
   return `register ${handle} ${registerTs} ${boxPub} ${signPub}`;
 }
 
+/** Lowercase hex SHA-256 of a string's UTF-8 bytes. */
+export type TextHash = (text: string) => string;
+
+/** Checks a detached Ed25519 signature; strict base64 for both; never throws. */
+export interface SignatureVerifier {
+  verify(text: string, sigB64: string, signPubB64: string): boolean;
+}
+
 /** `room-msg <roomId> <sender_ts> <sender_nonce> <sha256 hex of the base64 ciphertext text>`. */
-export function roomMessageText(roomId: string, senderTs: number | string, senderNonce: string, ciphertext: string): string {
-  return `room-msg ${roomId} ${senderTs} ${senderNonce} ${sha256Hex(ciphertext)}`;
+export function roomMessageText(roomId: string, senderTs: number | string, senderNonce: string, ciphertext: string, hash: TextHash = sha256Hex): string {
+  return `room-msg ${roomId} ${senderTs} ${senderNonce} ${hash(ciphertext)}`;
 }
 
 /** The DM envelope hash joins the three base64 strings with `|`. */
-export function dmEnvelopeHash(ciphertext: string, nonce: string, senderEphPub: string): string {
-  return sha256Hex(`${ciphertext}|${nonce}|${senderEphPub}`);
+export function dmEnvelopeHash(ciphertext: string, nonce: string, senderEphPub: string, hash: TextHash = sha256Hex): string {
+  return hash(`${ciphertext}|${nonce}|${senderEphPub}`);
 }
 
 /** `dm <to_handle> <from_handle> <from_ts> <envHash>`. */
@@ -49,8 +60,8 @@ export function canonicalJson(value: unknown): string {
 export const PROFILE_SIG_PREFIX = 'bot2bot-agent-profile-v1';
 
 /** `bot2bot-agent-profile-v1\n<handle>\n<updated_at>\n<sha256 hex of canonical JSON>`. */
-export function profileText(handle: string, updatedAt: number, profile: unknown): string {
-  return `${PROFILE_SIG_PREFIX}\n${handle}\n${updatedAt}\n${sha256Hex(canonicalJson(profile))}`;
+export function profileText(handle: string, updatedAt: number, profile: unknown, hash: TextHash = sha256Hex): string {
+  return `${PROFILE_SIG_PREFIX}\n${handle}\n${updatedAt}\n${hash(canonicalJson(profile))}`;
 }
 
 /** Detached Ed25519 signature of a UTF-8 text, as standard padded base64. */
@@ -69,6 +80,9 @@ export function verifyText(text: string, sigB64: string, signPubB64: string): bo
     return false;
   }
 }
+
+/** The pure-JS verifier browsers and agents use. */
+export const naclVerifier: SignatureVerifier = { verify: verifyText };
 
 /** The Authorization header of owner-signed routes: `Bot2Bot ts=<ms>,n=<nonce>,sig=<b64>`. */
 export const AUTH_SCHEME = 'Bot2Bot';

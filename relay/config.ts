@@ -63,6 +63,25 @@ export interface RelayLimits {
   largeAnswersPerIp: number;
   /** A streamed answer whose reader takes nothing for this long is cut off. */
   answerStallMs: number;
+  /** Room-post and owner-request nonces kept for replay checks; past it the oldest go first. */
+  nonceCacheMaxEntries: number;
+  /** Failed signature checks one address may make in a burst before 429; 0 turns it off. */
+  sigFailureBurst: number;
+  sigFailureRefillPerS: number;
+  /** Parsed Ed25519 public keys kept, least recently used evicted. */
+  sigKeyCacheMax: number;
+  /** Bytes one room may count against the room buffer fuse; over it, its oldest messages go. */
+  roomBytesPerRoom: number;
+  /** Bytes of buffered room messages one client address may have live; over it, 429. */
+  roomBytesPerIp: number;
+  /** Live rooms one address may have created, once the relay holds half its room cap; over it, 429. */
+  roomsPerIp: number;
+  /** Bytes of DM envelopes one client address may have in inboxes; over it, 429. */
+  dmBytesPerIp: number;
+  /** New identities one client address may register per rolling 24 hours; over it, 429. */
+  identitiesPerIpPerDay: number;
+  /** At the identity cap, identities never used since registration yield after this long. */
+  identityUnusedGcMs: number;
 }
 
 export interface RelayConfig {
@@ -91,6 +110,14 @@ export interface RelayConfig {
   redisUrl: string | null;
   /** REDIS_URL names seed nodes of one Redis Cluster rather than independent servers. */
   redisCluster: boolean;
+  /** Prometheus metrics: `/metrics` on the public port needs this bearer token; unset, it is 404. */
+  metricsToken: string | null;
+  /** A separate listener for `/metrics` only (null: none), on metricsHost (loopback by default). */
+  metricsPort: number | null;
+  metricsHost: string;
+  /** Where the relay's code can be fetched and which commit it is, shown on `/source`. */
+  sourceRepoUrl: string | null;
+  sourceCommit: string | null;
   limits: RelayLimits;
 }
 
@@ -136,6 +163,16 @@ export function defaultLimits(): RelayLimits {
     directoryBucketRefillPerS: 5,
     largeAnswersPerIp: 4,
     answerStallMs: 30_000,
+    nonceCacheMaxEntries: 100_000,
+    sigFailureBurst: 30,
+    sigFailureRefillPerS: 1,
+    sigKeyCacheMax: LIMITS.identitiesMax,
+    roomBytesPerRoom: 32 * 1024 * 1024,
+    roomBytesPerIp: 64 * 1024 * 1024,
+    roomsPerIp: 16,
+    dmBytesPerIp: 64 * 1024 * 1024,
+    identitiesPerIpPerDay: 100,
+    identityUnusedGcMs: 7 * 24 * 60 * 60 * 1000,
   };
 }
 
@@ -155,6 +192,11 @@ export function defaultConfig(overrides: Partial<Omit<RelayConfig, 'limits'>> & 
     publicBaseUrl: null,
     redisUrl: null,
     redisCluster: false,
+    metricsToken: null,
+    metricsPort: null,
+    metricsHost: '127.0.0.1',
+    sourceRepoUrl: null,
+    sourceCommit: null,
     ...rest,
     limits: withPostBudget({ ...defaultLimits(), ...limits }, limits),
   };
@@ -205,6 +247,16 @@ const ENV_LIMITS: Record<string, keyof RelayLimits> = {
   DIRECTORY_RL_REFILL_PER_SEC: 'directoryBucketRefillPerS',
   LARGE_ANSWERS_PER_IP: 'largeAnswersPerIp',
   ANSWER_STALL_MS: 'answerStallMs',
+  NONCE_CACHE_MAX_ENTRIES: 'nonceCacheMaxEntries',
+  SIG_FAIL_BURST: 'sigFailureBurst',
+  SIG_FAIL_REFILL_PER_SEC: 'sigFailureRefillPerS',
+  SIG_KEY_CACHE_MAX: 'sigKeyCacheMax',
+  ROOM_MAX_BYTES: 'roomBytesPerRoom',
+  ROOM_IP_MAX_BYTES: 'roomBytesPerIp',
+  ROOMS_PER_IP: 'roomsPerIp',
+  DM_IP_MAX_BYTES: 'dmBytesPerIp',
+  IDENTITIES_PER_IP_PER_DAY: 'identitiesPerIpPerDay',
+  IDENTITY_UNUSED_GC_MS: 'identityUnusedGcMs',
 };
 
 /** Documented in the README's configuration table; unknown values fail loudly at start. */
@@ -227,6 +279,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig
   for (const o of origins ?? []) if (!isOrigin(o)) throw new Error(`ALLOWED_ORIGINS must list origins like https://example.org, got "${o}"`);
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+  const metricsPort = env.METRICS_PORT ? Number(env.METRICS_PORT) : null;
+  if (metricsPort !== null && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) throw new Error(`METRICS_PORT must be a port number, got "${env.METRICS_PORT}"`);
+  const sourceCommit = env.SOURCE_COMMIT || null;
+  if (sourceCommit !== null && !/^[0-9a-f]{7,64}$/.test(sourceCommit)) throw new Error(`SOURCE_COMMIT must be a git commit id (hex), got "${sourceCommit}"`);
   return defaultConfig({
     port,
     host: env.HOST || '127.0.0.1',
@@ -241,6 +297,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig
     publicBaseUrl: env.PUBLIC_BASE_URL || null,
     redisUrl: env.REDIS_URL || null,
     redisCluster: env.REDIS_CLUSTER === '1',
+    metricsToken: env.METRICS_TOKEN || null,
+    metricsPort,
+    metricsHost: env.METRICS_HOST || '127.0.0.1',
+    sourceRepoUrl: env.SOURCE_REPO_URL || null,
+    sourceCommit,
     limits,
   });
 }

@@ -7,6 +7,7 @@ import type { RelayConfig } from './config.js';
 import { HttpError } from './http/respond.js';
 import type { IdentityRegistry } from './identity/registry.js';
 import type { Counter, RateLimiter } from './limits/rateLimit.js';
+import type { RelayMetrics } from './metrics/metrics.js';
 import type { Hub } from './rooms/hub.js';
 import type { RoomBackend } from './rooms/types.js';
 
@@ -19,6 +20,8 @@ export interface RelayDeps {
   /** Parked long-polls per IP: room wait, claim and DM wait share this cap. */
   waitersPerIp: Counter;
   now(): number;
+  /** Prometheus counters; null unless the operator turned metrics on. */
+  metrics?: RelayMetrics | null;
 }
 
 /**

@@ -17,15 +17,20 @@ import { rawJsonError, sendError } from './http/respond.js';
 import { Router } from './http/router.js';
 import { StaticFiles } from './http/static.js';
 import { NonceCache } from './identity/nonceCache.js';
+import { NativeVerifier } from './identity/nativeSig.js';
 import { IdentityRegistry } from './identity/registry.js';
+import { SigFailureBudget } from './identity/sigFailureBudget.js';
 import { Counter, RateLimiter, refillMs } from './limits/rateLimit.js';
 import { RouteBuckets } from './limits/routeBuckets.js';
+import { startMetrics } from './metrics/setup.js';
 import { createStores } from './rooms/createBackend.js';
 import { Hub } from './rooms/hub.js';
 import { agentRoutes } from './routes/agents.js';
 import { dmRoutes } from './routes/dm.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { sourceRoutes } from './routes/source.js';
 import { identityRoutes } from './routes/identity.js';
 import { supportRoutes } from './routes/support.js';
 import { roomRoutes } from './routes/rooms.js';
@@ -37,6 +42,8 @@ export interface Relay {
   readonly server: Server;
   readonly deps: RelayDeps;
   readonly router: Router;
+  /** The separate metrics listener's URL once listening (METRICS_PORT), else ''. */
+  metricsUrl: string;
   /** http://host:port once listening. */
   url: string;
   port: number;
@@ -57,12 +64,13 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const { backend, inboxes, rate } = stores;
   const now = options.clock ?? (() => Date.now());
   const hub = new Hub(backend, now, config.limits.renameIntervalMs);
-  const nonces = new NonceCache();
+  const nonces = new NonceCache(config.limits.nonceCacheMaxEntries);
+  const sigFailures = new SigFailureBudget(config.limits.sigFailureBurst, config.limits.sigFailureRefillPerS);
   const deps: RelayDeps = {
     config,
     backend,
     hub,
-    identities: new IdentityRegistry(nonces, inboxes),
+    identities: new IdentityRegistry(nonces, inboxes, sigFailures, new NativeVerifier(config.limits.sigKeyCacheMax)),
     rate,
     waitersPerIp: new Counter(),
     now,
@@ -81,6 +89,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const conns = new ConnectionCap(limits.connectionsPerIp, ipRule);
   const streams = new StreamRegistry(config.limits);
   const router = new Router(config.limits.bodyBytes, limits.bodyIdleTimeoutMs, (bucket, ip) => routeBuckets.take(bucket, ip, now()));
+  const metrics = startMetrics(config, deps, router, streams);
   router.add(
     ...roomRoutes(deps, answers),
     ...sseRoutes(deps, streams),
@@ -89,6 +98,8 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     ...agentRoutes(deps),
     ...supportRoutes(deps),
     ...healthRoutes(deps, () => streams.count),
+    ...metricsRoutes(metrics?.metrics ?? null, config.metricsToken),
+    ...sourceRoutes(deps),
   );
   router.add(...docsRoutes(deps, router));
   // identityRoutes loaded DATA_DIR above; now merge with the identities the cluster knows.
@@ -113,12 +124,17 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     if (matched !== null && matched !== 405) {
       // The access log names the route pattern: never a room id, handle, query or body.
       accessLog?.line(method, matched.route.path);
+      if (metrics && !matched.route.raw) metrics.metrics.track(res, method, matched.route.path);
       router.dispatch(matched, req, res, q === -1 ? '' : raw.slice(q + 1), raw, ip);
       return;
     }
     accessLog?.line(method, matched === 405 ? '(method not allowed)' : '(unmatched)');
-    if (matched === 405) return sendError(res, 405, ERR.methodNotAllowed);
+    if (matched === 405) {
+      metrics?.metrics.reject('http', 405, ERR.methodNotAllowed);
+      return sendError(res, 405, ERR.methodNotAllowed);
+    }
     if ((method === 'GET' || method === 'HEAD') && !path.startsWith('/api/') && staticFiles?.serve(req, res, path)) return;
+    metrics?.metrics.reject('http', 404, ERR.notFound);
     sendError(res, 404, ERR.notFound);
   };
 
@@ -150,11 +166,11 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     const t = now();
     void backend.janitor(t, hub.busyRooms());
     // Buckets that have refilled are dropped at once: kept for minutes, every client's bucket in
-    // every room it posted to stayed on the heap for each GC to trace (docs/PERFORMANCE.md).
+    // every room it posted to stayed on the heap for each GC to trace.
     deps.rate.sweep(t, bucketIdleMs);
     requests.sweep(t, requestIdleMs);
     routeBuckets.sweep(t);
-    nonces.sweep(t);
+    deps.identities.sweep(t);
   }, config.limits.janitorIntervalMs);
   janitor.unref();
 
@@ -162,6 +178,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     server,
     deps,
     router,
+    metricsUrl: '',
     url: '',
     port: 0,
     listen: () =>
@@ -175,6 +192,8 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
           relay.url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${addr.port}`;
           resolve();
         });
+      }).then(async () => {
+        relay.metricsUrl = (await metrics?.listen()) ?? '';
       }),
     async close() {
       clearInterval(janitor);
@@ -183,6 +202,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
       hub.closeAll();
       deps.identities.flush();
       accessLog?.flush();
+      await metrics?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -3,7 +3,7 @@
  * concatenated pieces. Every message, claim and DM keeps its id for as long as it is retained,
  * so each id cost the garbage collector 16 objects to copy and mark instead of one. Under HTTP
  * ingest that tree was 630,000 objects and 37% of the heap, and scavenges took three times as
- * long as the baseline's (docs/PERFORMANCE.md, finding 11). Here the hex is written into a
+ * long as the baseline's. Here the hex is written into a
  * scratch buffer and read back once, which yields a single sequential string.
  */
 import { randomFillSync } from 'node:crypto';

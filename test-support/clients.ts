@@ -77,9 +77,9 @@ export class SseClient extends FrameLog {
   readonly status: Promise<number>;
   readonly comments: string[] = [];
 
-  constructor(url: string) {
+  constructor(url: string, headers: Record<string, string> = {}) {
     super();
-    this.status = fetch(url, { signal: this.abort.signal, headers: { Accept: 'text/event-stream' } }).then((res) => {
+    this.status = fetch(url, { signal: this.abort.signal, headers: { Accept: 'text/event-stream', ...headers } }).then((res) => {
       void this.read(res);
       return res.status;
     });

@@ -2,8 +2,9 @@
  * `bot2bot <room-url> [flags]`: the reference CLI (reference-relay.md §9): say, watch, tail,
  * and the claim/ack/next one-shots with exit codes 0 = message, 1 = empty, 2 = error.
  */
-import { HttpError, Room } from '../sdk/index.js';
-import { CliError, EXIT, adoptionLine, clampInt, lineWriter, onSignals, resolveRoomIdentity, tailLine, watchLine } from './common.js';
+import type { Command } from 'commander';
+import { HttpError, JoinedRooms, Room, RoomMovedOnError } from '../sdk/index.js';
+import { CliError, EXIT, adoptionLine, clampInt, configDir, lineWriter, onSignals, resolveRoomIdentity, tailLine, watchLine } from './common.js';
 import { parseRoomUrl } from '../sdk/index.js';
 
 export interface RoomFlags {
@@ -22,6 +23,15 @@ export interface RoomFlags {
   claimTimeout?: string;
   acceptAdoptions?: boolean;
   replyTo?: string;
+  backlog?: boolean;
+  expectedLastSeq?: string;
+}
+
+/** The options for what counts as new (--backlog) and optimistic posting (--expected-last-seq). */
+export function addJoinOptions(cmd: Command): Command {
+  return cmd
+    .option('--backlog', 'with --watch/--tail: first replay what the room already holds; with a first --claim/--next in a room: treat it as tasks (default: only what arrives from now on)')
+    .option('--expected-last-seq <seq>', 'with --say: post only if the room\'s last seq is still SEQ (0 = empty room); else exit 2 with {"error","last_seq"} on stdout');
 }
 
 export async function runRoom(url: string, f: RoomFlags): Promise<number> {
@@ -51,7 +61,15 @@ export async function runRoom(url: string, f: RoomFlags): Promise<number> {
     return EXIT.ok;
   }
   if (f.claim || f.next) {
-    const c = await room.claim({ timeout });
+    // The first claim of this handle in this room marks where work starts; later runs keep it.
+    const joined = new JoinedRooms(configDir(), 'cli_joined.json');
+    const key = JoinedRooms.key(identity!.handle, room.origin, room.roomId);
+    let mark = joined.get(key);
+    if (mark === undefined || (f.backlog && mark !== 0)) {
+      mark = f.backlog ? 0 : ((await room.status()).last_seq ?? 0);
+      joined.set(key, mark);
+    }
+    const c = await room.claim({ timeout, historyUpTo: mark });
     if (c.empty) {
       process.stdout.write(`${JSON.stringify({ empty: true })}\n`);
       return EXIT.empty;
@@ -72,14 +90,31 @@ export async function runRoom(url: string, f: RoomFlags): Promise<number> {
     return EXIT.ok;
   }
 
-  if (f.say !== undefined) await room.send(f.say, f.replyTo ? { replyTo: f.replyTo } : {});
+  let expectedLastSeq: number | undefined;
+  if (f.expectedLastSeq !== undefined) {
+    if (f.say === undefined) throw new CliError('--expected-last-seq only works with --say');
+    expectedLastSeq = Number(f.expectedLastSeq);
+    if (!Number.isSafeInteger(expectedLastSeq) || expectedLastSeq < 0) throw new CliError(`--expected-last-seq must be a seq (an integer), got "${f.expectedLastSeq}"`);
+  }
+  if (f.say !== undefined) {
+    try {
+      await room.send(f.say, { ...(f.replyTo ? { replyTo: f.replyTo } : {}), expectedLastSeq });
+    } catch (e) {
+      if (!(e instanceof RoomMovedOnError)) throw e;
+      // Machine-readable, so a script can read the room from last_seq and decide again.
+      process.stdout.write(`${JSON.stringify({ error: 'room has moved on', last_seq: e.lastSeq })}\n`);
+      process.stderr.write(`bot2bot: not sent: the room has moved on (last_seq=${e.lastSeq}, expected ${expectedLastSeq})\n`);
+      return EXIT.error;
+    }
+  }
   if (f.say !== undefined && !f.watch && !f.tail) return EXIT.ok;
 
   const write = f.tail ? lineWriter(f.out) : lineWriter('-');
   const stop = new AbortController();
   onSignals(() => stop.abort());
   try {
-    for await (const m of room.stream({ signal: stop.signal })) write(f.tail ? tailLine(m) : watchLine(m));
+    // Gaps on resume are reported on stderr by the Room's default warning.
+    for await (const m of room.stream({ signal: stop.signal, backlog: f.backlog === true })) write(f.tail ? tailLine(m) : watchLine(m));
   } finally {
     room.close();
   }

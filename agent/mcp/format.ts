@@ -22,3 +22,12 @@ export function seconds(ms: number): string {
 }
 
 export const lines = (...parts: Array<string | null | undefined>): string => parts.filter((p): p is string => !!p).join('\n');
+
+/** History shown as context on a first claim: clearly not new work. */
+export function historyBlock(messageLines: string[]): string {
+  return lines(
+    `(context — the room's last ${messageLines.length} message${messageLines.length === 1 ? '' : 's'} from before you joined. They are history, not tasks: do not answer them as new. If one is clearly addressed to you and nobody has answered it, it may be why you were invited; answer it once.)`,
+    ...messageLines,
+    '(end of context)',
+  );
+}

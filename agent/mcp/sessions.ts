@@ -7,6 +7,7 @@
 import { Room, parseRoomUrl, type Message } from '../sdk/index.js';
 import { checkOrigin, noRedirectFetch, type McpConfig } from './config.js';
 import type { Identities } from './identities.js';
+import { JoinedRooms } from '../sdk/joined.js';
 
 const log = (text: string) => process.stderr.write(`bot2bot-mcp: ${text}\n`);
 
@@ -20,15 +21,23 @@ export interface RoomSession {
   /** Every label used in this room this session, plus the current one. */
   labels: Set<string>;
   presence: AbortController | null;
+  roomId: string;
+  /** The room's last_seq when this session first touched it: what came before is history. */
+  joinSeq: number;
+  /** Claimed messages up to this seq are history, acked without being shown; null until the first claim. */
+  skipUpTo: number | null;
 }
 
 export class Sessions {
   private readonly byUrl = new Map<string, RoomSession>();
+  readonly joined: JoinedRooms;
 
   constructor(
     private readonly cfg: McpConfig,
     private readonly ids: Identities,
-  ) {}
+  ) {
+    this.joined = new JoinedRooms(cfg.configDir, 'mcp_joined.json');
+  }
 
   /** Parse and allow-check a room URL without touching the network. */
   check(url: string): { origin: string; roomId: string } {
@@ -65,8 +74,10 @@ export class Sessions {
           s?.labels.add(`@${e.handle}`);
         },
       });
-      const cursorRoom = new Room(url, { ...common, name: label, identity: auth });
-      s = { url, origin, room, cursorRoom, labels: new Set([label]), presence: null };
+      // Only `room` posts chat, so only its reply budget counts; claims feed it too (tools.ts).
+      const cursorRoom = new Room(url, { ...common, name: label, identity: auth, replyBudget: false });
+      const joinSeq = (await room.status()).last_seq ?? 0;
+      s = { url, origin, room, cursorRoom, labels: new Set([label]), presence: null, roomId, joinSeq, skipUpTo: null };
       this.byUrl.set(key, s);
       this.startPresence(s);
     }
@@ -85,6 +96,11 @@ export class Sessions {
     const out = new Set([...s.labels, s.room.name]);
     if (s.room.identity) out.add(`@${s.room.identity.handle}`);
     return [...out];
+  }
+
+  /** The key of this session's join mark (per auth handle and room). */
+  joinKey(s: RoomSession): string {
+    return JoinedRooms.key(s.cursorRoom.identity!.handle, s.origin, s.roomId);
   }
 
   private startPresence(s: RoomSession): void {

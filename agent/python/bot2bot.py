@@ -8,9 +8,15 @@ Quick start::
     from bot2bot import Room
 
     room = Room("https://bot2bot.chat/room/<ID>#k=<KEY>", name="my-agent")
+    context = room.history(last=20)    # what was said before you joined: context, not tasks
     room.send("Hi, I'm on.")
-    for msg in room.stream():          # reconnects forever, dedupes by seq
+    for msg in room.stream():          # from now on; reconnects forever, dedupes by seq
         print(msg.sender, msg.text)
+
+``stream(backlog=True)`` replays the room's buffer first. ``send()`` raises ReplyBudgetError
+after 8 replies in a row with no human in between (the loop guard; BOT2BOT_REPLY_BUDGET,
+BOT2BOT_HUMANS, BOT2BOT_AGENTS), and takes ``expected_last_seq=`` to post only if nobody
+spoke since (else RoomMovedOnError).
 
 Listener rules for LLM agents: a room is a two-way channel. After every send,
 keep a listener armed (``stream()``, ``poll()``, ``next_task()`` or the CLI's
@@ -53,7 +59,8 @@ from nacl.utils import random as nacl_random
 
 __version__ = "0.1.0"
 __all__ = [
-    "Room", "Message", "Identity", "Envelope", "Bot2BotError", "dm", "report_bug",
+    "Room", "Message", "Identity", "Envelope", "Bot2BotError", "RoomMovedOnError", "ReplyBudget",
+    "ReplyBudgetError", "dm", "report_bug",
     "make_unique_name", "parse_room_url", "create_room_url", "control_marker",
     "get_identity", "search_agents", "get_agent_profile",
 ]
@@ -132,6 +139,85 @@ class Bot2BotError(requests.HTTPError):
         except ValueError:
             self.error = (response.text or "").strip()[:200]
         super().__init__(f"{method} {path} failed: HTTP {self.status} {self.error}".rstrip(), response=response)
+
+
+class RoomMovedOnError(Bot2BotError):
+    """A send with ``expected_last_seq`` was refused (409): the room moved on to ``last_seq``. Nothing was stored."""
+
+    def __init__(self, method: str, path: str, response: requests.Response):
+        super().__init__(method, path, response)
+        try:
+            self.last_seq = int(response.json().get("last_seq") or 0)
+        except (ValueError, AttributeError, TypeError):
+            self.last_seq = 0
+
+
+class ReplyBudgetError(RuntimeError):
+    """The loop guard refused a send: too many replies in a row with no human in between."""
+
+
+DEFAULT_REPLY_BUDGET = 8
+# Labels this product's SDKs, CLIs and MCP server pick when none is given.
+_DEFAULT_AGENT_LABEL = re.compile(r"^@?(agent|mcp)-[0-9a-f]{6}$", re.IGNORECASE)
+
+
+def _env_list(name: str) -> list[str]:
+    return [x for x in re.split(r"[\s,]+", os.environ.get(name, "")) if x]
+
+
+class ReplyBudget:
+    """The loop guard: at most ``limit`` replies in a row while no human speaks.
+
+    A turn is a post made after someone else spoke (posts in a row with nobody in between are one
+    turn). Who counts as human: with ``humans`` set, exactly those senders; otherwise anyone not in
+    ``agents`` and not wearing a default agent label (``agent-xxxxxx``, ``mcp-xxxxxx``): the relay
+    carries no client kind, so the label is all there is. Defaults come from BOT2BOT_REPLY_BUDGET
+    (0 = off), BOT2BOT_HUMANS and BOT2BOT_AGENTS, as in the TypeScript SDK and the MCP server.
+    """
+
+    def __init__(self, limit: Optional[int] = None, humans: Optional[Iterable[str]] = None,
+                 agents: Optional[Iterable[str]] = None):
+        if limit is None:
+            raw = os.environ.get("BOT2BOT_REPLY_BUDGET", "").strip()
+            limit = int(raw) if raw.isdigit() else DEFAULT_REPLY_BUDGET
+        norm = lambda x: str(x).lower().lstrip("@")  # noqa: E731
+        humans = list(humans) if humans is not None else _env_list("BOT2BOT_HUMANS")
+        agents = list(agents) if agents is not None else _env_list("BOT2BOT_AGENTS")
+        self.limit = max(0, int(limit))
+        self._humans = {norm(h) for h in humans} or None
+        self._agents = {norm(a) for a in agents}
+        self._norm = norm
+        self.turns = 0
+        self._pending = False
+        self._seen: dict[int, None] = {}
+
+    def is_human(self, sender: str) -> bool:
+        if self._humans is not None:
+            return self._norm(sender) in self._humans
+        return self._norm(sender) not in self._agents and not _DEFAULT_AGENT_LABEL.match(sender)
+
+    def observe(self, msg: "Message") -> None:
+        """Feed each live message received; own ones and control envelopes do not count."""
+        if msg.is_self or msg.text is None or msg.seq in self._seen or control_marker(msg.text) is not None:
+            return
+        self._seen[msg.seq] = None
+        if len(self._seen) > 4096:
+            del self._seen[next(iter(self._seen))]
+        if self.is_human(msg.sender):
+            self.turns = 0
+        self._pending = True
+
+    def refusal(self) -> Optional[str]:
+        if self.limit == 0 or not self._pending or self.turns < self.limit:
+            return None
+        return (f"loop guard: this agent has replied {self.turns} times in a row with no human in between, so it "
+                f"stays silent until a human speaks (budget {self.limit}; set BOT2BOT_REPLY_BUDGET to change it, "
+                "0 turns it off; BOT2BOT_HUMANS / BOT2BOT_AGENTS say who counts as human)")
+
+    def sent(self) -> None:
+        if self._pending:
+            self.turns += 1
+            self._pending = False
 
 
 def _transient(resp: requests.Response) -> bool:
@@ -348,12 +434,15 @@ class Room:
         accept_adoptions: apply adopt offers ("Promote") from verified senders aimed at ``name``.
         adopt_save_path: where an adopted identity is saved (mode 0600); None keeps it in memory.
         heartbeat: post ``/listening`` every 14-16 s so the agent shows as present.
+        reply_budget: the loop guard (see ReplyBudget): an int limit, False/0 to turn it off, or a
+            ReplyBudget; default 8 or BOT2BOT_REPLY_BUDGET. ``send()`` raises ReplyBudgetError
+            after that many replies in a row with no human in between.
     """
 
     def __init__(self, url: str, name: Optional[str] = None, timeout: float = 30.0,
                  identity: Optional[Identity] = None, signed_only: bool = False,
                  accept_adoptions: bool = False, adopt_save_path: Optional[str] = None,
-                 heartbeat: bool = True):
+                 heartbeat: bool = True, reply_budget: Any = None):
         self.origin, self.room_id, key, params = parse_room_url(url)
         if not name:
             name = f"agent-{secrets.token_hex(3)}"
@@ -379,6 +468,10 @@ class Room:
         # Per-Room ephemeral X25519 key: adopt offers are sealed to it, so it never leaves RAM.
         self._box_sk = PrivateKey.generate()
         self.box_pub_b64u = _b64u(bytes(self._box_sk.public_key))
+        if isinstance(reply_budget, ReplyBudget):
+            self.budget = reply_budget
+        else:
+            self.budget = ReplyBudget(limit=0 if reply_budget is False else reply_budget)
         self._closed = threading.Event()  # ends the heartbeat and any stream()
         self._live: set[requests.Response] = set()
         self._hb_thread: Optional[threading.Thread] = None
@@ -487,14 +580,24 @@ class Room:
     # ------------------------------------------------------------------ sending
 
     def send(self, text: str, retries: int = 4, *, reply_to: Optional[str] = None,
-             ttl_ms: Optional[int] = None) -> dict[str, Any]:
+             ttl_ms: Optional[int] = None, expected_last_seq: Optional[int] = None) -> dict[str, Any]:
         """Encrypt and post ``text``. Returns the relay's ``{"ok", "id", "seq"}``.
 
         Retries up to ``retries`` times on 5xx, 429 and network errors (honouring
-        Retry-After); any other 4xx raises Bot2BotError at once.
+        Retry-After); any other 4xx raises Bot2BotError at once. With ``expected_last_seq``
+        the post is stored only if the room's last seq is still that (0 = empty room);
+        otherwise RoomMovedOnError carries the room's ``last_seq`` and nothing is stored.
+        Raises ReplyBudgetError when the loop guard says to stay silent (control envelopes
+        such as reactions are exempt).
         """
         if not isinstance(text, str):
             raise TypeError("text must be str")
+        if expected_last_seq is not None and (not isinstance(expected_last_seq, int) or expected_last_seq < 0):
+            raise ValueError("expected_last_seq must be a seq (an int >= 0)")
+        is_reply = control_marker(text) is None
+        refusal = self.budget.refusal() if is_reply else None
+        if refusal:
+            raise ReplyBudgetError(refusal)
         nonce = nacl_random(SecretBox.NONCE_SIZE)
         ct_b64 = _b64(self._box.encrypt(text.encode("utf-8"), nonce).ciphertext)
         body: dict[str, Any] = {"sender": self.name, "ciphertext": ct_b64, "nonce": _b64(nonce)}
@@ -502,6 +605,8 @@ class Room:
             body["reply_to"] = reply_to
         if ttl_ms:
             body["ttl_ms"] = int(ttl_ms)
+        if expected_last_seq is not None:
+            body["expected_last_seq"] = expected_last_seq
         if self.identity is not None:
             ts, sig_nonce = _now_ms(), secrets.token_urlsafe(18)
             digest = hashlib.sha256(ct_b64.encode("ascii")).hexdigest()
@@ -509,7 +614,12 @@ class Room:
                         sender_sig=self.identity.sign(f"room-msg {self.room_id} {ts} {sig_nonce} {digest}"))
             if self._signed_only:
                 body["signed_only"] = True
-        resp = _http(self._session, "POST", f"{self._base}/messages", retries=retries, timeout=self._timeout, json=body)
+        resp = _http(self._session, "POST", f"{self._base}/messages", retries=retries, timeout=self._timeout, json=body,
+                     ok_statuses=(409,) if expected_last_seq is not None else ())
+        if resp.status_code == 409:
+            raise RoomMovedOnError("POST", f"{self._api_path}/messages", resp)
+        if is_reply:
+            self.budget.sent()
         try:
             return resp.json()
         except ValueError:
@@ -518,23 +628,36 @@ class Room:
     # ------------------------------------------------------------------ reading
 
     def stream(self, include_self: bool = False, auto_reconnect: bool = True, max_idle_sec: float = 60.0,
-               mention_only: bool = False, after: int = 0) -> Iterator[Message]:
+               mention_only: bool = False, after: Optional[int] = None, backlog: bool = False,
+               on_gap: Optional[Callable[[dict[str, int]], None]] = None) -> Iterator[Message]:
         """Yield messages from the room's SSE stream, oldest first, forever.
 
-        Replays what the relay still buffers past ``after`` (pass a persisted seq to avoid
-        re-reading the backlog after a restart), then follows live. Reconnects on any error
+        Starts from now: what the room said before is history (read it with ``history(last=N)``),
+        not new work, so a restarted bot does not answer old messages again. ``backlog=True``
+        (or ``after=0``) replays the buffered messages first; ``after=<seq>`` resumes past a
+        persisted seq. When the relay no longer has messages after that seq (``gap`` in its
+        ``ready``), ``on_gap({"after", "oldest_seq", "last_seq"})`` is called; by default a
+        warning goes to stderr. Reconnects on any error
         with backoff, resuming with ``?after=<last seq>``; duplicates are dropped by seq.
         ``close()`` ends the iteration. Own messages are skipped unless ``include_self``. Control envelopes (reactions,
         deletes, history sync, adopt offers) are never yielded; adopt offers are applied.
         ``max_idle_sec`` is the read timeout that forces a reconnect (the relay sends a
         keepalive every 15 s). With ``mention_only`` only texts containing ``@<name>`` pass.
         """
-        last_seq = max(0, int(after or 0))
+        if after is None and not backlog:
+            last_seq = int(self.status().get("last_seq") or 0)
+        else:
+            last_seq = max(0, int(after or 0))
+        if on_gap is None:
+            def on_gap(g: dict[str, int]) -> None:
+                sys.stderr.write(f"[bot2bot] WARNING: messages after seq {g['after']} up to {g['oldest_seq']} are gone from "
+                                 f"the relay (missed while away); continuing from {g['oldest_seq']}\n")
         attempt = 0
         while not self._closed.is_set():
             resp: Optional[requests.Response] = None
             renamed = False
             try:
+                conn_after = last_seq
                 qs = f"name={quote(self.name, safe='')}&box_pub={quote(self.box_pub_b64u, safe='')}"
                 if last_seq > 0:
                     qs += f"&after={last_seq}"
@@ -552,6 +675,9 @@ class Room:
                     if not isinstance(obj, dict):
                         continue
                     if obj.get("type") == "ready":
+                        if obj.get("gap") is True:
+                            on_gap({"after": conn_after, "oldest_seq": int(obj.get("oldest_seq") or 0),
+                                    "last_seq": int(obj.get("last_seq") or 0)})
                         last_seq = max(last_seq, int(obj.get("last_seq") or 0))
                         continue
                     if obj.get("type") != "message":
@@ -567,6 +693,7 @@ class Room:
                             renamed = True  # reconnect so presence shows the new @handle
                             break
                         continue
+                    self.budget.observe(msg)
                     if msg.is_self and not include_self:
                         continue
                     if mention_only and not self._mentions_me(msg.text or ""):
@@ -596,11 +723,15 @@ class Room:
         resp = _http(self._session, "GET", f"{self._base}{path}", retries=3, timeout=timeout or self._timeout, params=params)
         return resp.json()
 
-    def _chat(self, raw: Iterable[dict[str, Any]], include_self: bool = True) -> list[Message]:
+    def _chat(self, raw: Iterable[dict[str, Any]], include_self: bool = True, live: bool = False) -> list[Message]:
         out = []
         for obj in raw:
             msg = self._decode(obj)
-            if not self._consume_control(msg) and (include_self or not msg.is_self):
+            if self._consume_control(msg):
+                continue
+            if live:
+                self.budget.observe(msg)
+            if include_self or not msg.is_self:
                 out.append(msg)
         return out
 
@@ -613,11 +744,20 @@ class Room:
         """
         t = max(1, min(90, int(timeout)))
         data = self._get("/wait", {"after": int(after), "timeout": t}, timeout=t + 5)
-        return self._chat(data.get("messages") or [], include_self)
+        return self._chat(data.get("messages") or [], include_self, live=True)
 
-    def history(self, after: int = 0, limit: int = 100) -> list[Message]:
-        """Up to ``limit`` (1-500) buffered messages with seq > ``after``, oldest first; own included."""
-        data = self._get("/transcript", {"after": int(after), "limit": max(1, min(500, int(limit)))})
+    def history(self, after: int = 0, limit: int = 100, last: Optional[int] = None) -> list[Message]:
+        """Up to ``limit`` (1-500) buffered messages with seq > ``after``, oldest first; own included.
+
+        ``last=N`` gives the room's most recent N seqs instead: the context a newly joined agent
+        reads before ``stream()``. History never counts toward the reply budget.
+        """
+        lim = max(1, min(500, int(limit)))
+        if last is not None:
+            lim = max(1, min(500, int(last)))
+            # Seqs go up by one per message within a room's life, so the last N sit above last_seq - N.
+            after = max(int(after), int(self.status().get("last_seq") or 0) - lim)
+        data = self._get("/transcript", {"after": int(after), "limit": lim})
         return self._chat(data.get("messages") or [])
 
     def status(self) -> dict[str, Any]:
@@ -653,7 +793,7 @@ class Room:
         return resp.json()
 
     def claim(self, identity: Optional[Identity] = None, timeout: int = 30,
-              ttl_ms: Optional[int] = None) -> Optional[dict[str, Any]]:
+              ttl_ms: Optional[int] = None, history_up_to: int = 0) -> Optional[dict[str, Any]]:
         """Claim the next message past this identity's server cursor.
 
         Returns ``{"claim_id", "message": Message, "cursor"}`` or None when nothing arrived
@@ -661,7 +801,8 @@ class Room:
         again before the lease (``ttl_ms``, 60-300 s, default 60 s) ends returns the same
         claim_id, and after it ends the same message is re-delivered under a new claim_id.
         Own messages (``@handle`` and this Room's name) are excluded by the relay. Control
-        envelopes are acked and skipped (adopt offers are applied).
+        envelopes are acked and skipped (adopt offers are applied), and so are messages with
+        seq <= ``history_up_to``: history from before the agent joined, not tasks.
         """
         ident = self._identity(identity)
         t = max(1, min(90, int(timeout)))
@@ -673,9 +814,13 @@ class Room:
             if data.get("empty") or "message" not in data:
                 return None
             msg = self._decode(data["message"])
-            if not self._consume_control(msg):
+            if msg.seq <= history_up_to:
+                self.ack_claim(ident, data["claim_id"], msg.seq)
+            elif not self._consume_control(msg):
+                self.budget.observe(msg)
                 return {"claim_id": data["claim_id"], "message": msg, "cursor": int(data.get("cursor") or 0)}
-            self.ack_claim(ident, data["claim_id"], msg.seq)
+            else:
+                self.ack_claim(ident, data["claim_id"], msg.seq)
             t = int(deadline - time.monotonic())
             if t < 1:
                 return None
@@ -1040,6 +1185,11 @@ def _cli_parser() -> argparse.ArgumentParser:
     ap.add_argument("--tail", action="store_true", help='stream JSONL {"seq","ts","sender","text","is_self"}')
     ap.add_argument("--out", default="-", help="with --tail: append to this file (default - = stdout)")
     ap.add_argument("--include-self", action="store_true", help="also show own messages")
+    ap.add_argument("--backlog", action="store_true",
+                    help="with --watch/--tail: first replay what the room already holds; with a handle's first "
+                         "--claim/--next in a room: treat it as tasks (default: only what arrives from now on)")
+    ap.add_argument("--expected-last-seq", type=int, metavar="SEQ",
+                    help='with --say: post only if the room\'s last seq is still SEQ; else exit 2 with {"error","last_seq"}')
     ap.add_argument("--max-idle", type=float, default=60.0, metavar="SEC",
                     help="reconnect the stream after SEC seconds without data (default 60)")
     ap.add_argument("--accept-adoptions", action="store_true",
@@ -1082,6 +1232,34 @@ def _claim_json(c: dict[str, Any]) -> dict[str, Any]:
             "sender_verified": m.sender_verified, "cursor": c.get("cursor")}
 
 
+def _joined_mark(room: Room, handle: str, backlog: bool) -> int:
+    """Where work starts for this handle in this room: set by its first claim, kept across runs.
+
+    Shares cli_joined.json with the TypeScript CLI (same keys), beside the identity files.
+    """
+    cfg = os.environ.get("BOT2BOT_CONFIG_DIR") or os.path.expanduser("~/.config/bot2bot")
+    path = os.path.join(cfg, "cli_joined.json")
+    key = f"{handle} {room.origin}/{room.room_id}"
+    try:
+        with open(path, encoding="utf-8") as f:
+            marks = {k: v for k, v in json.load(f).items() if isinstance(v, int)}
+    except (OSError, ValueError, AttributeError):
+        marks = {}
+    mark = marks.get(key)
+    if mark is None or (backlog and mark != 0):
+        mark = 0 if backlog else int(room.status().get("last_seq") or 0)
+        marks.pop(key, None)
+        marks[key] = mark
+        while len(marks) > 1000:
+            del marks[next(iter(marks))]
+        os.makedirs(cfg, mode=0o700, exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+            json.dump(marks, f)
+        os.replace(tmp, path)
+    return mark
+
+
 def _cli_claim_ack(args: argparse.Namespace, origin: str) -> int:
     ident = _cli_identity(args, origin)
     room = Room(args.url, name=args.name or ident.handle, identity=ident)
@@ -1094,7 +1272,9 @@ def _cli_claim_ack(args: argparse.Namespace, origin: str) -> int:
                 raise ValueError(f"--ack SEQ must be an integer, got {seq!r}") from None
             print(json.dumps(room.ack_claim(ident, claim_id, seq_n), ensure_ascii=False))
             return 0
-        c = room.claim(ident, timeout=max(1, min(90, args.claim_timeout)))
+        # A handle's first claim in a room leaves what was said before as history (--backlog: tasks).
+        c = room.claim(ident, timeout=max(1, min(90, args.claim_timeout)),
+                       history_up_to=_joined_mark(room, ident.handle, args.backlog))
         if c is None:
             print('{"empty": true}')
             return 1
@@ -1113,7 +1293,7 @@ def _cli_claim_ack(args: argparse.Namespace, origin: str) -> int:
 def _cli_stream(room: Room, args: argparse.Namespace) -> int:
     fh = sys.stdout if args.out == "-" or not args.tail else open(args.out, "a", buffering=1, encoding="utf-8")
     try:
-        for m in room.stream(include_self=args.include_self, max_idle_sec=args.max_idle):
+        for m in room.stream(include_self=args.include_self, max_idle_sec=args.max_idle, backlog=args.backlog):
             if args.tail:
                 fh.write(json.dumps(m.to_json(), ensure_ascii=False) + "\n")
             else:
@@ -1155,7 +1335,12 @@ def main(argv: Optional[list[str]] = None) -> int:
                     accept_adoptions=args.accept_adoptions, adopt_save_path=id_path if args.accept_adoptions else None)
         try:
             if args.say is not None:
-                room.send(args.say)
+                try:
+                    room.send(args.say, expected_last_seq=args.expected_last_seq)
+                except RoomMovedOnError as e:
+                    print(json.dumps({"error": "room has moved on", "last_seq": e.last_seq}))
+                    sys.stderr.write(f"bot2bot: not sent: the room has moved on (last_seq={e.last_seq})\n")
+                    return 2
             return _cli_stream(room, args) if (args.watch or args.tail) else 0
         finally:
             room.close()

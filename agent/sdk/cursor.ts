@@ -21,6 +21,11 @@ export interface ClaimOptions {
    * not tasks: by default they are acked and skipped. Set false to receive them.
    */
   skipControl?: boolean;
+  /**
+   * Messages up to this seq are history from before the agent joined: acked and skipped like
+   * control envelopes, never returned as tasks (see JoinedRooms). Default: none.
+   */
+  historyUpTo?: number;
   signal?: AbortSignal;
 }
 
@@ -67,7 +72,9 @@ export async function claimNext(room: Room, opts: ClaimOptions = {}): Promise<Cl
     const b = res.body;
     const raw = b.claim_id && !b.empty ? asStoredMessage(b.message) : null;
     if (raw && b.claim_id) {
-      const msg = await room.receive(raw);
+      // History is not live: it is neither decrypted for adopt offers nor shown to the reply budget.
+      const history = raw.seq <= (opts.historyUpTo ?? 0);
+      const msg = history ? null : await room.receive(raw);
       const skip = !msg || (opts.skipControl !== false && msg.kind !== 'chat');
       if (msg && !skip) return { empty: false, claimId: b.claim_id, message: msg, cursor: b.cursor ?? 0, lastSeq: b.last_seq ?? 0 };
       await ackClaim(room, b.claim_id, raw.seq);

@@ -32,6 +32,17 @@ export class HttpError extends Bot2BotError {
   }
 }
 
+/** A post with `expectedLastSeq` was refused: the room moved on to `lastSeq`. Nothing was stored. */
+export class RoomMovedOnError extends HttpError {
+  override name = 'RoomMovedOnError';
+  constructor(
+    body: unknown,
+    readonly lastSeq: number,
+  ) {
+    super(409, body, 'send');
+  }
+}
+
 /** Registration refused because another key owns the handle, or it is reserved. */
 export class HandleTakenError extends Bot2BotError {
   override name = 'HandleTakenError';

@@ -4,10 +4,11 @@
  * claim cursor.
  */
 import {
-  LIMITS, MESSAGE_ID_RE, encodeBase64Url, isValidTtl, newBoxKeyPair, reactEnvelope, deleteEnvelope, sealText, signRoomPost,
+  LIMITS, MESSAGE_ID_RE, classifyPlaintext, encodeBase64Url, isValidTtl, newBoxKeyPair, reactEnvelope, deleteEnvelope, sealText, signRoomPost,
   REACTION_MAX_CHARS, type BoxKeyPair, type Identity, type StoredMessage,
 } from '../../protocol/index.js';
-import { Bot2BotError, NoIdentityError } from './errors.js';
+import { Bot2BotError, HttpError, NoIdentityError, RoomMovedOnError } from './errors.js';
+import { ReplyBudget, ReplyBudgetError, replyBudgetFromEnv, type ReplyBudgetOptions } from './replyBudget.js';
 import { requestJson, type HttpOptions } from './http.js';
 import { decodeMessage, asStoredMessage, type Message } from './message.js';
 import { parseRoomUrl } from './roomUrl.js';
@@ -41,6 +42,12 @@ export interface RoomOptions {
   /** Refuse HTTP redirects instead of following them. */
   refuseRedirects?: boolean;
   fetch?: typeof fetch;
+  /**
+   * The loop guard (see replyBudget.ts): at most this many replies in a row with no human in
+   * between, then send() throws ReplyBudgetError. Default: 8, or BOT2BOT_REPLY_BUDGET /
+   * BOT2BOT_HUMANS / BOT2BOT_AGENTS from the environment; 0 or false turns it off.
+   */
+  replyBudget?: ReplyBudgetOptions | number | false;
 }
 
 export interface SendOptions {
@@ -51,6 +58,13 @@ export interface SendOptions {
   sender?: string;
   /** Sign with this identity instead of the Room's (null: send unsigned). */
   identity?: Identity | null;
+  /**
+   * Optimistic posting: store the message only if the room's last_seq is still this (0 for an
+   * empty room); otherwise RoomMovedOnError with the room's last_seq, and nothing is stored.
+   */
+  expectedLastSeq?: number;
+  /** Does not count against the reply budget (control envelopes never do). */
+  notAReply?: boolean;
 }
 
 export interface RoomStatus {
@@ -102,6 +116,8 @@ export class Room {
   readonly fetchImpl: typeof fetch | undefined;
   readonly refuseRedirects: boolean;
   private warnedUndecryptable = false;
+  /** The loop guard every send() goes through. */
+  readonly budget: ReplyBudget;
 
   constructor(url: string, opts: RoomOptions = {}) {
     const link = parseRoomUrl(url);
@@ -138,6 +154,8 @@ export class Room {
     this.boxKeyPair = newBoxKeyPair();
     this.boxPub = encodeBase64Url(this.boxKeyPair.publicKey);
     this.presence = new Presence(this);
+    const rb = opts.replyBudget;
+    this.budget = new ReplyBudget(rb === false ? { limit: 0 } : typeof rb === 'number' ? { ...replyBudgetFromEnv(), limit: rb } : rb ?? replyBudgetFromEnv());
   }
 
   http(extra: HttpOptions = {}): HttpOptions {
@@ -149,6 +167,13 @@ export class Room {
     if (typeof text !== 'string') throw new Bot2BotError('send() needs a string');
     if (opts.replyTo !== undefined && !MESSAGE_ID_RE.test(opts.replyTo)) throw new Bot2BotError(`replyTo must be a message id (8–64 characters of A–Z a–z 0–9 _ -), got "${opts.replyTo}"`);
     if (opts.ttlMs !== undefined && opts.ttlMs !== 0 && !isValidTtl(opts.ttlMs)) throw new Bot2BotError('ttlMs must be 0 or between 30000 ms and 366 days');
+    if (opts.expectedLastSeq !== undefined && !(Number.isSafeInteger(opts.expectedLastSeq) && opts.expectedLastSeq >= 0)) {
+      throw new Bot2BotError('expectedLastSeq must be a seq (an integer ≥ 0)');
+    }
+    // Control envelopes (reactions, deletes, adopt offers) are not replies, whoever sends them.
+    const isReply = !opts.notAReply && classifyPlaintext(text).kind === 'chat';
+    const refusal = isReply ? this.budget.refusal() : null;
+    if (refusal) throw new ReplyBudgetError(refusal);
     const sealed = sealText(text, this.key);
     if (sealed.ciphertext.length > LIMITS.ciphertextChars) throw new Bot2BotError(`message too long: the relay takes about ${Math.floor((LIMITS.ciphertextChars * 3) / 4) - 16} bytes of UTF-8`);
     const sender = opts.sender ?? this.name;
@@ -158,6 +183,7 @@ export class Room {
     const base: Record<string, unknown> = { sender, ...sealed };
     if (opts.replyTo) base.reply_to = opts.replyTo;
     if (opts.ttlMs) base.ttl_ms = opts.ttlMs;
+    if (opts.expectedLastSeq !== undefined) base.expected_last_seq = opts.expectedLastSeq;
     const body = () => {
       const b = { ...base };
       if (signer) {
@@ -168,7 +194,17 @@ export class Room {
       return b;
     };
     // Each attempt is signed afresh: the relay refuses a reused sender_nonce.
-    const res = await requestJson<{ id: string; seq: number }>('send', `${this.apiBase}/messages`, { method: 'POST', body }, this.http({ tries: 4, signal: opts.signal }));
+    let res;
+    try {
+      res = await requestJson<{ id: string; seq: number }>('send', `${this.apiBase}/messages`, { method: 'POST', body }, this.http({ tries: 4, signal: opts.signal }));
+    } catch (e) {
+      if (opts.expectedLastSeq !== undefined && e instanceof HttpError && e.status === 409) {
+        const last = (e.body as { last_seq?: unknown } | undefined)?.last_seq;
+        throw new RoomMovedOnError(e.body, typeof last === 'number' ? last : 0);
+      }
+      throw e;
+    }
+    if (isReply) this.budget.sent();
     return { id: res.body.id, seq: res.body.seq };
   }
 
@@ -177,7 +213,7 @@ export class Room {
     if (!MESSAGE_ID_RE.test(targetId)) throw new Bot2BotError(`target_id must be a message id, got "${targetId}"`);
     const e = emoji.trim();
     if (e.length < 1 || e.length > REACTION_MAX_CHARS) throw new Bot2BotError(`emoji must be 1–${REACTION_MAX_CHARS} characters`);
-    return this.send(reactEnvelope(targetId, e, op));
+    return this.send(reactEnvelope(targetId, e, op), { notAReply: true });
   }
 
   unreact(targetId: string, emoji: string): Promise<{ id: string; seq: number }> {
@@ -187,7 +223,7 @@ export class Room {
   /** Ask every client to hide a message (shared-key authority: any key holder may). */
   deleteMessage(targetId: string, targetSeq?: number): Promise<{ id: string; seq: number }> {
     if (!MESSAGE_ID_RE.test(targetId)) throw new Bot2BotError(`target_id must be a message id, got "${targetId}"`);
-    return this.send(deleteEnvelope(targetId, targetSeq));
+    return this.send(deleteEnvelope(targetId, targetSeq), { notAReply: true });
   }
 
   /**
@@ -221,14 +257,23 @@ export class Room {
     return out;
   }
 
-  /** Buffered messages (`/transcript`), oldest first, our own included and marked. */
-  async history(opts: { after?: number; limit?: number; includeControl?: boolean } = {}): Promise<Message[]> {
-    const limit = Math.min(Math.max(Math.round(opts.limit ?? 100), 1), 500);
-    const res = await requestJson<{ messages?: unknown[] }>('history', `${this.apiBase}/transcript?after=${opts.after ?? 0}&limit=${limit}`, {}, this.http({ tries: 4 }));
+  /**
+   * Buffered messages (`/transcript`), oldest first, our own included and marked: context, never
+   * fed to the reply budget. `last: N` gives the room's most recent N seqs instead of the oldest.
+   */
+  async history(opts: { after?: number; limit?: number; last?: number; includeControl?: boolean } = {}): Promise<Message[]> {
+    let after = opts.after ?? 0;
+    let limit = Math.min(Math.max(Math.round(opts.limit ?? 100), 1), 500);
+    if (opts.last !== undefined) {
+      limit = Math.min(Math.max(Math.round(opts.last), 1), 500);
+      // Seqs go up by one per message within a room's life, so the last N sit above last_seq - N.
+      after = Math.max(after, ((await this.status()).last_seq ?? 0) - limit);
+    }
+    const res = await requestJson<{ messages?: unknown[] }>('history', `${this.apiBase}/transcript?after=${after}&limit=${limit}`, {}, this.http({ tries: 4 }));
     const out: Message[] = [];
     for (const raw of res.body.messages ?? []) {
       const m = asStoredMessage(raw);
-      const msg = m && (await this.receive(m, { adopt: false }));
+      const msg = m && (await this.receive(m, { adopt: false, live: false }));
       if (msg && this.wanted(msg, { includeSelf: true, includeControl: opts.includeControl })) out.push(msg);
     }
     return out;
@@ -262,8 +307,8 @@ export class Room {
     return this.identity;
   }
 
-  /** Decrypt, count undecryptable ones, apply adopt offers. */
-  async receive(raw: StoredMessage, opts: { adopt?: boolean } = {}): Promise<Message | null> {
+  /** Decrypt, count undecryptable ones, apply adopt offers, and let the reply budget see live messages. */
+  async receive(raw: StoredMessage, opts: { adopt?: boolean; live?: boolean } = {}): Promise<Message | null> {
     const msg = decodeMessage(raw, this.key, this.selfNames);
     if (!msg) {
       if (!this.warnedUndecryptable) {
@@ -273,6 +318,7 @@ export class Room {
       return null;
     }
     if (msg.control?.kind === 'adopt' && opts.adopt !== false) await applyAdoption(this, msg, msg.control.envelope);
+    if (opts.live !== false) this.budget.observe(msg);
     return msg;
   }
 

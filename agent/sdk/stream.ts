@@ -2,6 +2,9 @@
  * The SSE listener loop (reference-relay.md §2.2, §9): `GET /events?name&box_pub[&after]`,
  * replay then live frames, reconnect forever with backoff min(15 s, 0.5·2^min(n,5) + 0.1n),
  * resume with the highest seq seen, and never yield a seq twice.
+ *
+ * A stream starts at "now": what was said before it started is history (see Room.history), not
+ * new work, or a restarted bot would answer old messages again. `backlog: true` replays it.
  */
 import { parseServerFrame } from '../../protocol/index.js';
 import { HttpError } from './errors.js';
@@ -11,8 +14,18 @@ import type { Room } from './room.js';
 import { sseData } from './sse.js';
 
 export interface StreamOptions {
-  /** Resume after this seq; 'now' skips the buffered history; default 0 replays the buffer. */
-  after?: number | 'now';
+  /**
+   * Where to start: a seq to resume after (0 = the whole buffer), 'start' for the whole buffer,
+   * 'now' (the default) for only what arrives from here on.
+   */
+  after?: number | 'now' | 'start';
+  /** Replay the retained backlog first (the same as `after: 'start'`). */
+  backlog?: boolean;
+  /**
+   * Called when the relay says messages were lost between `after` and its oldest retained one
+   * (a resume after a long absence). Default: a warning through the Room's onWarning.
+   */
+  onGap?: (gap: GapEvent) => void;
   includeSelf?: boolean;
   /** Also yield reactions, deletes and other control envelopes (adopt offers never). */
   includeControl?: boolean;
@@ -21,14 +34,25 @@ export interface StreamOptions {
   signal?: AbortSignal;
 }
 
+export interface GapEvent {
+  /** The seq the stream resumed after. */
+  after: number;
+  /** The oldest message the relay still has; everything between was dropped. */
+  oldestSeq: number;
+  lastSeq: number;
+}
+
 export function reconnectDelayMs(n: number): number {
   return Math.min(15_000, (0.5 * 2 ** Math.min(n, 5) + 0.1 * n) * 1000);
 }
 
 export async function* streamMessages(room: Room, opts: StreamOptions = {}): AsyncGenerator<Message> {
   let floor = 0;
-  if (opts.after === 'now') floor = (await room.status()).last_seq ?? 0;
-  else if (typeof opts.after === 'number' && opts.after > 0) floor = Math.floor(opts.after);
+  const start = opts.after ?? (opts.backlog ? 'start' : 'now');
+  if (start === 'now') floor = (await room.status()).last_seq ?? 0;
+  else if (typeof start === 'number' && start > 0) floor = Math.floor(start);
+  const onGap = opts.onGap ?? ((g: GapEvent) =>
+    room.warn(`stream: messages after seq ${g.after} up to ${g.oldestSeq} are gone from the relay (missed while away); continuing from ${g.oldestSeq}`));
   const release = room.presence.acquire();
   let failures = 0;
   const fetchImpl = room.fetchImpl ?? fetch;
@@ -43,6 +67,7 @@ export async function* streamMessages(room: Room, opts: StreamOptions = {}): Asy
         idle = setTimeout(() => conn.abort(new Error('idle')), room.maxIdleSec * 1000);
       };
       try {
+        const connAfter = floor;
         const q = new URLSearchParams({ name: room.name, box_pub: room.boxPub });
         if (floor > 0) q.set('after', String(floor));
         const connectTimer = setTimeout(() => conn.abort(new Error('connect timeout')), 10_000);
@@ -68,6 +93,7 @@ export async function* streamMessages(room: Room, opts: StreamOptions = {}): Asy
           if (!frame) continue;
           if (frame.type === 'ready') {
             failures = 0;
+            if (frame.gap) onGap({ after: connAfter, oldestSeq: frame.oldest_seq ?? 0, lastSeq: frame.last_seq ?? 0 });
             if (typeof frame.last_seq === 'number') floor = Math.max(floor, frame.last_seq);
             if (frame.signed_only) room.locked = true;
           } else if (frame.type === 'locked') {

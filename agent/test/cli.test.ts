@@ -1,4 +1,5 @@
-import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock, startRelay, type TestRelay } from '../../test-support/relay.js';
@@ -40,7 +41,7 @@ describe('bot2bot <room-url>', () => {
     appendFileSync(out, '{"pre":"existing"}\n');
     const peer = new Room(url, { name: 'peer', ...quiet });
     await peer.send('before start');
-    const tail = startCli([url, '--name', 'tailer', '--tail', '--out', out], env);
+    const tail = startCli([url, '--name', 'tailer', '--tail', '--backlog', '--out', out], env);
     await until(() => existsSync(out) && readFileSync(out, 'utf8').includes('before start'), 10_000, 'replayed line');
     await new Room(url, { name: 'tailer', ...quiet }).send('my own words');
     await peer.send('after start');
@@ -55,6 +56,39 @@ describe('bot2bot <room-url>', () => {
     expect(got[1]).toMatchObject({ sender: 'peer', is_self: false });
     expect(typeof got[1]!.ts).toBe('number');
     expect(Math.abs((got[1]!.ts as number) - Date.now() / 1000)).toBeLessThan(60);
+  });
+
+  it('--tail starts from now unless --backlog; --expected-last-seq refuses a stale post', async () => {
+    const url = roomOn(r.url);
+    const peer = new Room(url, { name: 'peer', ...quiet });
+    const old = await peer.send('old news');
+    const tail = startCli([url, '--name', 'fresh', '--tail'], env);
+    await until(async () => (await peer.status()).participants === 1, 10_000, 'the tail to connect');
+    await peer.send('fresh news');
+    await until(() => tail.output.stdout.includes('fresh news'), 10_000, 'the live line');
+    expect(await stop(tail)).toBe(0);
+    expect(tail.output.stdout).not.toContain('old news');
+
+    const stale = await runCli([url, '--name', 'opt', '--say', 'late', '--expected-last-seq', String(old.seq)], env);
+    expect(stale.code).toBe(2);
+    expect(JSON.parse(stale.stdout)).toEqual({ error: 'room has moved on', last_seq: old.seq + 1 });
+    const ok = await runCli([url, '--name', 'opt', '--say', 'on time', '--expected-last-seq', String(old.seq + 1)], env);
+    expect(ok.code).toBe(0);
+    expect((await peer.history()).map((m) => m.text)).toEqual(['old news', 'fresh news', 'on time']);
+  });
+
+  it('a first --next in a room leaves the earlier messages as history unless --backlog', async () => {
+    const url = roomOn(r.url);
+    const boss = new Room(url, { name: 'boss', ...quiet });
+    await boss.send('said before the worker joined');
+    const args = (who: string) => [url, '--name', who, '--handle', who, '--identity-file', join(dir.path, `${who}.key`), '--next', '--claim-timeout', '1'];
+    const fresh = await runCli(args('joiner-a'), env);
+    expect(fresh.code).toBe(1);
+    await boss.send('after joining');
+    const next = await runCli(args('joiner-a'), env);
+    expect(JSON.parse(next.stdout)).toMatchObject({ text: 'after joining' });
+    const withBacklog = await runCli([...args('joiner-b'), '--backlog'], env);
+    expect(JSON.parse(withBacklog.stdout)).toMatchObject({ text: 'said before the worker joined' });
   });
 
   it('--claim / --ack / --next with exit codes 0, 1 and 2', async () => {
@@ -121,6 +155,77 @@ describe('bot2bot <room-url>', () => {
     const res = await runCli(['create', '--base', r.url], env);
     expect(res.code).toBe(0);
     expect(res.stdout.trim()).toMatch(new RegExp(`^${r.url}/room/[A-Z2-9]{10}#k=[A-Za-z0-9_-]{43}$`));
+  });
+});
+
+/** The CLI with `input` on stdin. */
+function runCliWithInput(args: string[], input: string, extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, ...extraEnv } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', rej);
+    child.on('close', (code) => res({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+describe('bot2bot listen / send, and where the room link comes from', () => {
+  it('--version prints the package version', async () => {
+    const res = await runCli(['--version'], env);
+    expect(res.code).toBe(0);
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+    expect(res.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('send takes the link from $BOT2BOT_ROOM_URL, --room-file or stdin, and the text from stdin with -', async () => {
+    const url = roomOn(r.url);
+    expect(await runCli(['send', '--name', 'env-sender', 'via env'], { ...env, BOT2BOT_ROOM_URL: url })).toMatchObject({ code: 0 });
+    const file = join(dir.path, 'room-link.txt');
+    writeFileSync(file, `${url}\n`, { mode: 0o600 });
+    expect(await runCli(['send', '--room-file', file, '--name', 'file-sender', 'via file'], env)).toMatchObject({ code: 0 });
+    expect(await runCliWithInput(['send', '--room-file', '-', '--name', 'stdin-sender', 'via stdin'], `${url}\n`)).toMatchObject({ code: 0 });
+    expect(await runCliWithInput(['send', url, '--name', 'pipe-sender', '-'], 'text from a pipe\n')).toMatchObject({ code: 0 });
+    const got = await new Room(url, { name: 'reader', ...quiet }).history();
+    expect(got.map((m) => [m.sender, m.text])).toEqual([
+      ['env-sender', 'via env'],
+      ['file-sender', 'via file'],
+      ['stdin-sender', 'via stdin'],
+      ['pipe-sender', 'text from a pipe'],
+    ]);
+  });
+
+  it('listen prints one JSON line per message from others', async () => {
+    const url = roomOn(r.url);
+    const listener = startCli(['listen', '--name', 'listener'], { ...env, BOT2BOT_ROOM_URL: url });
+    const peer = new Room(url, { name: 'peer', ...quiet });
+    await until(async () => {
+      await peer.send('are you there?');
+      await new Promise((res) => setTimeout(res, 300));
+      return listener.output.stdout.includes('are you there?');
+    }, 10_000, 'the listener to print');
+    expect(await stop(listener)).toBe(0);
+    const first = lines(listener.output.stdout)[0]!;
+    expect(first).toMatchObject({ sender: 'peer', text: 'are you there?', is_self: false });
+  });
+
+  it('a missing or bad link exits 2 with a one-line reason, before any network call', async () => {
+    for (const [args, extra, reason] of [
+      [['listen'], {}, /no room link.*BOT2BOT_ROOM_URL/],
+      [['send', 'hi'], { BOT2BOT_ROOM_URL: 'https://example.invalid/room/AB#k=x' }, /Bad room URL/],
+      [['listen', '--room-file', join(dir.path, 'missing.txt')], {}, /cannot read the room link/],
+      [['send', 'nonsense', 'hi'], {}, /not a URL/],
+      [['listen', `${r.url}/room/ABCDEF#k=short`], {}, /32 bytes/],
+    ] as Array<[string[], Record<string, string>, RegExp]>) {
+      const res = await runCli(args, { ...env, ...extra });
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(res.stderr.trim().split('\n'), res.stderr).toHaveLength(1);
+      expect(res.stderr).toMatch(reason);
+    }
+    const usage = await runCli(['send'], env);
+    expect(usage.code).toBe(2);
   });
 });
 

@@ -92,7 +92,8 @@ describe('bot2bot-mcp over stdio', () => {
     expect(sent.text).toMatch(/^sent as "alice-mcp"\. message_id=\S+ seq=\d+$/);
     await alice.call('send_message', { url, text: 'note from another alias', name: 'alice-alias' });
 
-    const c1 = await bob.call('claim_task', { url, timeout_seconds: 5 });
+    // Bob joins after alice asked: include_backlog makes her messages tasks, not history.
+    const c1 = await bob.call('claim_task', { url, timeout_seconds: 5, include_backlog: true });
     expect(c1.text).toMatch(/\] alice-mcp: @bob-mcp what is 2\+2\?/);
     await bob.call('send_message', { url, text: '4' });
     const ack = await bob.call('ack_task', { url, ...claimOf(c1.text) });
@@ -132,7 +133,7 @@ describe('bot2bot-mcp over stdio', () => {
     // Claim "58 s ago" (inside the ±60 s signature window), then come back 3 s "later".
     clock.advance(-58_000);
     const first = await agent('crashy', { BOT2BOT_MCP_ROOM_NAME: 'crashy' });
-    const c1 = await first.call('claim_task', { url, timeout_seconds: 5 });
+    const c1 = await first.call('claim_task', { url, timeout_seconds: 5, include_backlog: true });
     expect(c1.text).toMatch(/boss: survive a crash/);
     const pid = first.transport.pid!;
     process.kill(pid, 'SIGKILL');

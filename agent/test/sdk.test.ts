@@ -35,9 +35,9 @@ describe('send, stream, poll, history, status', () => {
     const url = roomOn(r.url);
     const alice = new Room(url, { name: 'alice', ...quiet });
     const bob = new Room(url, { name: 'bob', ...quiet });
-    const bobStream = bob.stream();
-    const aliceStream = alice.stream();
-    // The first message is sent once bob's stream is connected (it also replays, so no race).
+    const bobStream = bob.stream({ backlog: true });
+    const aliceStream = alice.stream({ backlog: true });
+    // The first message may go out before bob's stream connects: backlog replays it, so no race.
     await alice.send('hello bob');
     const sent = await bob.send('hi alice');
     await alice.send('line1\nline2', { replyTo: sent.id });
@@ -82,7 +82,7 @@ describe('send, stream, poll, history, status', () => {
     const got = await take(s, 1);
     expect(got.map((m) => m.text)).toEqual(['two']);
     await s.return(undefined);
-    const withControl = b.stream({ includeControl: true });
+    const withControl = b.stream({ includeControl: true, backlog: true });
     const all = await take(withControl, 3);
     expect(all.map((m) => m.kind)).toEqual(['chat', 'react', 'chat']);
     await withControl.return(undefined);
@@ -186,7 +186,7 @@ describe('adoption', () => {
     const other = new Room(url, { name: 'other', ...quiet });
     const fresh = newIdentity('adopted-one');
     await registerIdentity(r.url, fresh);
-    const stream = agent.stream();
+    const stream = agent.stream({ backlog: true });
     // An unverified sender's offer is ignored.
     const spoof = newIdentity('spoofed-one');
     await registerIdentity(r.url, spoof);

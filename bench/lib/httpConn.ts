@@ -62,7 +62,8 @@ export class HttpConn {
     return this.busy ? Promise.resolve() : this.connect();
   }
 
-  async request(method: string, path: string, body?: string): Promise<HttpResponse> {
+  /** `headers`: extra header lines, each ending in CRLF (e.g. an Authorization line). */
+  async request(method: string, path: string, body?: string, headers = ''): Promise<HttpResponse> {
     if (this.busy) throw new Error('HttpConn: one request at a time');
     this.busy = true;
     try {
@@ -73,7 +74,7 @@ export class HttpConn {
     }
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
-      let head = `${method} ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n`;
+      let head = `${method} ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n${headers}`;
       if (body !== undefined) head += `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
       else head += '\r\n';
       this.sock!.write(head);

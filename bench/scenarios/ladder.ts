@@ -116,7 +116,7 @@ export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<La
     ctx.log(`  ${spec.name}: ${all.length} subscribers ready in ${spec.rooms} room(s)`);
 
     // Unrecorded seconds at the first rate: JIT warm-up on either side is not its sustained speed.
-    // One second was not enough for the relay's longer path (docs/PERFORMANCE.md, finding 17).
+    // One second left the relay's longer path still compiling at the second rate.
     if (ctx.warmupSeconds > 0) {
       await runStep({ ...ctx, stepSeconds: ctx.warmupSeconds }, spec, spec.rates[0]!, rooms, paths, members, all, pools, addMember);
       await sleep(ctx.restMs);

@@ -32,7 +32,13 @@ export const PresenceFrame = z.object({
 });
 export const LockedFrame = z.object({ type: z.literal('locked') });
 export const RenameFrame = z.object({ type: z.literal('rename'), from: z.string(), to: z.string() });
-export const ErrorFrame = z.object({ type: z.literal('error'), code: z.number().int().optional(), error: z.string() });
+export const ErrorFrame = z.object({
+  type: z.literal('error'),
+  code: z.number().int().optional(),
+  error: z.string(),
+  /** On a 409 to a post with `expected_last_seq`: the room's last_seq now. */
+  last_seq: seq.optional(),
+});
 
 export const ServerFrame = z.discriminatedUnion('type', [MessageFrame, ReadyFrame, PresenceFrame, LockedFrame, RenameFrame, ErrorFrame]);
 export type ServerFrame = z.infer<typeof ServerFrame>;

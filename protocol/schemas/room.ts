@@ -45,6 +45,9 @@ export const PostMessageBody = z
     sender_nonce: z.unknown().optional().meta({ description: '16–64 characters of [A-Za-z0-9+/=_-], unique per handle' }),
     sender_sig: z.unknown().optional().meta({ description: 'base64 Ed25519 signature of "room-msg <roomId> <sender_ts> <sender_nonce> <sha256hex(ciphertext)>"' }),
     signed_only: z.unknown().optional().meta({ description: 'literal true (on a signed post) locks the room to signed senders for its lifetime' }),
+    expected_last_seq: z.number().int().min(0).nullish().meta({
+      description: 'optimistic posting: append only if the room\'s last_seq (0 for an empty or missing room) is exactly this, else 409 {error, last_seq} and nothing is stored',
+    }),
   })
   .meta({ id: 'PostMessage' });
 export type PostMessageBody = z.infer<typeof PostMessageBody>;
@@ -64,6 +67,11 @@ export const StoredMessage = z
   })
   .meta({ id: 'Message' });
 export type StoredMessage = z.infer<typeof StoredMessage>;
+
+/** The 409 answer to a post whose `expected_last_seq` no longer holds. */
+export const PostConflictBody = z
+  .object({ error: z.string(), last_seq: seq.meta({ description: 'the room\'s last_seq now; read from there and try again' }) })
+  .meta({ id: 'PostConflict' });
 
 export const PostMessageResponse = z.object({ ok: z.literal(true), id: z.string(), seq }).meta({ id: 'PostMessageResult' });
 

@@ -3,7 +3,9 @@
  * signed it; the relay's own freshness bookkeeping (`last_seen_at`, `listed_until`) lives beside
  * it, so a heartbeat can extend a listing without touching signed bytes.
  */
-import { LIMITS, isStrictBase64Of, profileSigningText, verifyText, type AgentProfile, type PublicAgentProfile } from '../../protocol/index.js';
+import {
+  LIMITS, isStrictBase64Of, profileSigningText, verifyText, type AgentProfile, type PublicAgentProfile, type SignatureVerifier, type TextHash,
+} from '../../protocol/index.js';
 import { AGENT_CONTACT_POLICY, AGENT_PROFILE_SCHEMA, HANDLE_RE } from '../../protocol/index.js';
 import type { IdentityRecord } from '../identity/types.js';
 
@@ -71,7 +73,10 @@ export class ProfileStore {
   }
 
   /** Reload from disk: each entry is rebuilt field by field and its signature re-verified. */
-  load(raw: unknown, lookup: (h: string) => IdentityRecord | undefined, now: number): { loaded: number; dropped: number } {
+  load(
+    raw: unknown, lookup: (h: string) => IdentityRecord | undefined, now: number,
+    verifier: SignatureVerifier = { verify: verifyText }, hash?: TextHash,
+  ): { loaded: number; dropped: number } {
     let loaded = 0;
     let dropped = 0;
     const all = raw && typeof raw === 'object' ? (raw as { profiles?: unknown }).profiles : undefined;
@@ -79,7 +84,7 @@ export class ProfileStore {
     for (const [handle, v] of Object.entries(all as Record<string, unknown>)) {
       const entry = rebuild(handle, v);
       const id = lookup(handle);
-      if (!entry || !id || entry.listed_until <= now || !verifyText(profileSigningText(entry.profile), entry.profile_sig, id.sign_pub)) {
+      if (!entry || !id || entry.listed_until <= now || !verifier.verify(profileSigningText(entry.profile, hash), entry.profile_sig, id.sign_pub)) {
         dropped++;
         continue;
       }

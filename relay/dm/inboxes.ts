@@ -12,13 +12,21 @@ export type { DmWaiter };
 /** An envelope before the inbox gives it a seq. */
 export type DmDraft = Omit<DmEnvelope, 'seq'>;
 
+/** The global DM byte fuse, and the share of it one sending address may hold. */
+export interface DmFuse {
+  maxBytes: number;
+  perSenderBytes: number;
+  /** The sending client's address key. */
+  sender: string;
+}
+
 export interface DmInboxes {
   /**
    * Store an envelope under a seq that is at least `minSeq` and above every seq this inbox gave
-   * before, applying the per-inbox caps, and wake the handle's waiters on every node. Null when
-   * the global byte fuse (`maxBytes`) would blow.
+   * before, applying the per-inbox caps, and wake the handle's waiters on every node. `fuse`
+   * when the global byte fuse would blow, `quota` when the sender's address used its share.
    */
-  add(handle: string, draft: DmDraft, minSeq: number, maxBytes: number, now: number): Promise<DmEnvelope | null>;
+  add(handle: string, draft: DmDraft, minSeq: number, fuse: DmFuse, now: number): Promise<DmEnvelope | 'fuse' | 'quota'>;
   /** Envelopes with seq > after, oldest first, up to `limit`, and whether more remain. */
   since(handle: string, after: number, limit: number, now: number): Promise<{ messages: DmEnvelope[]; hasMore: boolean }>;
   remove(handle: string, id: string): Promise<number>;

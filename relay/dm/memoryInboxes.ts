@@ -3,17 +3,18 @@
  */
 import type { DmEnvelope } from '../../protocol/index.js';
 import { InboxStore } from './inbox.js';
-import type { DmDraft, DmInboxes } from './inboxes.js';
+import type { DmDraft, DmFuse, DmInboxes } from './inboxes.js';
 import type { DmWaiters } from './waiters.js';
 
 export class MemoryInboxes implements DmInboxes {
   readonly store = new InboxStore();
 
-  async add(handle: string, draft: DmDraft, minSeq: number, maxBytes: number, now: number): Promise<DmEnvelope | null> {
-    if (this.store.wouldOverflow(draft.ciphertext, maxBytes, now)) return null;
+  async add(handle: string, draft: DmDraft, minSeq: number, fuse: DmFuse, now: number): Promise<DmEnvelope | 'fuse' | 'quota'> {
+    const room = this.store.makeRoom(draft.ciphertext, fuse, now);
+    if (room !== 'ok') return room;
     // One node: the identity record's counter (minSeq) already stays above every earlier seq.
     const env: DmEnvelope = { seq: minSeq, ...draft };
-    this.store.add(handle, env, now);
+    this.store.add(handle, env, now, fuse.sender);
     return env;
   }
 

@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import { LIMITS, type DmEnvelope } from '../../protocol/index.js';
-import type { DmDraft, DmInboxes } from './inboxes.js';
+import type { DmDraft, DmFuse, DmInboxes } from './inboxes.js';
 import { DM_SCRIPTS, type DmScriptName } from './redisScripts.js';
 import { DmWaiters } from './waiters.js';
 import { isConnectionError, ShardUnavailableError } from '../rooms/redis/shards.js';
@@ -56,13 +56,14 @@ export class RedisInboxes implements DmInboxes {
     }
   }
 
-  async add(handle: string, draft: DmDraft, minSeq: number, maxBytes: number, now: number): Promise<DmEnvelope | null> {
+  async add(handle: string, draft: DmDraft, minSeq: number, fuse: DmFuse, now: number): Promise<DmEnvelope | 'fuse' | 'quota'> {
+    const maxBytes = fuse.maxBytes;
     const rest = JSON.stringify(draft).slice(1);
     const bytes = draft.ciphertext.length + LIMITS.messageOverheadBytes;
     const out = (await this.run(
       'dmAdd', now, handle, rest, bytes, minSeq, maxBytes, draft.from_verified ? 1 : 0, LIMITS.dmInboxAnonMax, LIMITS.dmInboxMax, LIMITS.dmTtlMs,
     )) as [number, string?];
-    return out[0] === 1 ? (JSON.parse(out[1]!) as DmEnvelope) : null;
+    return out[0] === 1 ? (JSON.parse(out[1]!) as DmEnvelope) : 'fuse';
   }
 
   async since(handle: string, after: number, limit: number, now: number): Promise<{ messages: DmEnvelope[]; hasMore: boolean }> {

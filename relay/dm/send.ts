@@ -4,7 +4,7 @@
  * `from_verified`, and a claimed sender without a valid signature is never passed on.
  */
 import {
-  ERR, LIMITS, RETRY_AFTER_S, dmEnvelopeHash, dmText, isStrictBase64Of, strictBase64Length, verifyText,
+  ERR, LIMITS, RETRY_AFTER_S, dmEnvelopeHash, dmText, isStrictBase64Of, strictBase64Length,
 } from '../../protocol/index.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
 import { HttpError } from '../http/respond.js';
@@ -50,9 +50,9 @@ export async function sendDm(deps: RelayDeps, ip: string, rawHandle: string | un
     const fromHandle = fh.replace(/@/g, '').toLowerCase().slice(0, 34);
     const sender = reg.records.get(fromHandle);
     if (!sender) throw new HttpError(400, ERR.dmFromNotRegistered);
-    const envHash = dmEnvelopeHash(ciphertext, nonce, eph);
-    if (!verifyText(dmText(to, fromHandle, ts, envHash), sig, sender.sign_pub)) throw new HttpError(401, ERR.dmFromSigBad);
-    const seen = reg.dmEnvelopes.record(to, envHash, now);
+    const envHash = dmEnvelopeHash(ciphertext, nonce, eph, reg.hash);
+    if (!reg.checkSignature(ip, now, dmText(to, fromHandle, ts, envHash), sig, sender.sign_pub)) throw new HttpError(401, ERR.dmFromSigBad);
+    const seen = reg.dmEnvelopes.record(to, envHash, ts, now);
     if (seen === 'seen') throw new HttpError(401, ERR.dmEnvelopeSeen);
     if (seen === 'full') throw new HttpError(429, ERR.dmReplayCacheFull, RETRY_AFTER_S.dmSend);
     reg.touch(fromHandle, now);
@@ -69,8 +69,10 @@ export async function sendDm(deps: RelayDeps, ip: string, rawHandle: string | un
     ts: now,
   };
   // The byte fuse is checked inside add(), atomically with the store when inboxes are shared.
-  const env = await reg.inboxes.add(to, draft, Math.max(recipient.inbox_seq, now + 1), deps.config.limits.dmBufferBytesMax, now);
-  if (!env) throw new HttpError(503, ERR.dmBufferFull, RETRY_AFTER_S.byteFuse);
+  const { dmBufferBytesMax: maxBytes, dmBytesPerIp: perSenderBytes } = deps.config.limits;
+  const env = await reg.inboxes.add(to, draft, Math.max(recipient.inbox_seq, now + 1), { maxBytes, perSenderBytes, sender: ip }, now);
+  if (env === 'fuse') throw new HttpError(503, ERR.dmBufferFull, RETRY_AFTER_S.byteFuse);
+  if (env === 'quota') throw new HttpError(429, ERR.dmBufferQuota, RETRY_AFTER_S.bufferQuota);
   reg.inboxSeqUsed(recipient, env.seq);
   return { id: env.id, seq: env.seq };
 }

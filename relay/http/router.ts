@@ -76,6 +76,8 @@ export interface Matched {
 
 export class Router {
   private readonly routes: Compiled[] = [];
+  /** Told of every refusal the router answers (metrics count them by status and reason). */
+  onReject: ((status: number, error: string) => void) | null = null;
 
   constructor(
     private readonly bodyLimit: number,
@@ -125,7 +127,7 @@ export class Router {
    */
   dispatch(matched: Matched, req: IncomingMessage, res: ServerResponse, rawQuery: string, originalUrl: string, ip: string): void {
     const def = matched.route;
-    const call = new RouteCall(def, req, res, matched.params, rawQuery, originalUrl, ip);
+    const call = new RouteCall(def, req, res, matched.params, rawQuery, originalUrl, ip, this.onReject);
     if (call.params.roomId !== undefined && !ROOM_ID_RE.test(call.params.roomId)) return call.fail(new HttpError(400, ERR.badRoomId));
     if (def.bucket && !this.takeBucket(def.bucket, ip)) {
       req.resume();
@@ -153,6 +155,7 @@ class RouteCall implements RouteContext<unknown> {
     private readonly rawQuery: string,
     readonly originalUrl: string,
     readonly ip: string,
+    private readonly onReject: Router['onReject'] = null,
   ) {}
 
   get query(): URLSearchParams {
@@ -189,11 +192,13 @@ class RouteCall implements RouteContext<unknown> {
       return;
     }
     if (e instanceof HttpError) {
+      this.onReject?.(e.status, e.error);
       sendError(res, e.status, e.error, e.extra, e.retryAfterS);
       return;
     }
     // Never echo the exception: it could carry request content. The operator sees the type.
     console.error(JSON.stringify({ level: 'error', at: this.def.path, error: e instanceof Error ? e.name : 'unknown', where: e instanceof Error ? (e.stack ?? '').split('\n')[1]?.trim() : undefined }));
+    this.onReject?.(500, 'internal error');
     sendError(res, 500, 'internal error');
   }
 }

@@ -21,7 +21,7 @@ export async function authenticateOwner(deps: RelayDeps, ctx: RouteContext<unkno
   const record = await deps.identities.resolve(handle);
   if (!record) throw new HttpError(404, ERR.noSuchHandle);
   rateLimitOrThrow(deps, ctx.ip, `auth:${handle}`, RETRY_AFTER_S.authRoute);
-  if (!deps.identities.verifyRequest(handle, ctx.req.method ?? 'GET', ctx.originalUrl, ctx.req.headers.authorization, deps.now())) {
+  if (!deps.identities.verifyRequest(handle, ctx.req.method ?? 'GET', ctx.originalUrl, ctx.req.headers.authorization, deps.now(), ctx.ip)) {
     throw new HttpError(401, ERR.badSignature);
   }
   return record;

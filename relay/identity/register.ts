@@ -4,7 +4,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
-  ERR, HANDLE_RE, LIMITS, RESERVED_HANDLES, RETRY_AFTER_S, isStrictBase64Of, registerText, strictBase64Length, verifyText,
+  ERR, HANDLE_RE, LIMITS, RESERVED_HANDLES, RETRY_AFTER_S, isStrictBase64Of, registerText, strictBase64Length,
 } from '../../protocol/index.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
 import { HttpError } from '../http/respond.js';
@@ -41,15 +41,17 @@ function bioOf(meta: unknown): { bio?: string } {
 type SigCheck = 'ok' | 'missing' | 'noncanonical' | 'skew' | 'used' | 'bad';
 
 /** Steps 8–12: the signature's presence, form, freshness, novelty and validity. */
-function checkSignature(deps: RelayDeps, b: RegisterInput, handle: string, boxPub: string, signPub: string, now: number): SigCheck {
+function checkSignature(deps: RelayDeps, ip: string, b: RegisterInput, handle: string, boxPub: string, signPub: string, now: number): SigCheck {
   const { register_ts: ts, register_sig: sig } = b;
   if (typeof sig !== 'string' || sig === '' || typeof ts !== 'number' || !Number.isFinite(ts)) return 'missing';
   if (!isStrictBase64Of(sig, LIMITS.signatureBytes)) return 'noncanonical';
   if (Math.abs(now - ts) > LIMITS.sigMaxSkewMs) return 'skew';
-  if (!verifyText(registerText(handle, ts, boxPub, signPub), sig, signPub)) return 'bad';
+  const reg = deps.identities;
+  // The key of a new handle is not kept in the key cache until the registration holds.
+  if (!reg.checkSignature(ip, now, registerText(handle, ts, boxPub, signPub), sig, signPub, !reg.records.has(handle))) return 'bad';
   // Only a valid signature is recorded, so a forger cannot burn the owner's fresh one; a
   // replay of a used valid signature is still refused as "already used".
-  if (deps.identities.registerSigs.record('register', sig, now) !== 'ok') return 'used';
+  if (reg.registerSigs.record(`register:${handle}`, sig, ts, now) !== 'ok') return 'used';
   return 'ok';
 }
 
@@ -77,7 +79,7 @@ export function register(deps: RelayDeps, ip: string, authorization: string | un
     // Idempotent re-registration by the key owner. Unlike the reference, a re-registration also
     // rotates box_pub (and bio, when meta is sent): the signature covers the new box_pub, so only
     // the holder of sign_sk can do it, and it lets an owner replace a lost DM key.
-    if (existing.sign_pub !== signPub || checkSignature(deps, b, handle, boxPub, signPub, now) !== 'ok') throw new HttpError(409, ERR.handleTaken);
+    if (existing.sign_pub !== signPub || checkSignature(deps, ip, b, handle, boxPub, signPub, now) !== 'ok') throw new HttpError(409, ERR.handleTaken);
     existing.box_pub = boxPub;
     if (b.meta !== undefined) existing.meta = bioOf(b.meta);
     existing.last_seen_at = now;
@@ -85,15 +87,19 @@ export function register(deps: RelayDeps, ip: string, authorization: string | un
     return { handle, registered_at: existing.registered_at };
   }
 
-  if (reg.size >= deps.config.limits.identitiesMax) {
-    reg.collectGarbage(now);
-    if (reg.size >= deps.config.limits.identitiesMax) throw new HttpError(503, ERR.identityCap, RETRY_AFTER_S.identityCap);
+  const { identitiesMax, identitiesPerIpPerDay, identityUnusedGcMs } = deps.config.limits;
+  // Checked before the cap: an address that used its share is told so, not that the relay is full.
+  if (!reg.registrations.allows(ip, now, identitiesPerIpPerDay)) throw new HttpError(429, ERR.identityQuota, RETRY_AFTER_S.identityQuota);
+  if (reg.size >= identitiesMax) {
+    reg.collectGarbage(now, identityUnusedGcMs, reg.size - identitiesMax + 1);
+    if (reg.size >= identitiesMax) throw new HttpError(503, ERR.identityCap, RETRY_AFTER_S.identityCap);
   }
-  const sig = checkSignature(deps, b, handle, boxPub, signPub, now);
+  const sig = checkSignature(deps, ip, b, handle, boxPub, signPub, now);
   if (sig !== 'ok') {
     const [status, text] = SIG_ERRORS[sig];
     throw new HttpError(status, text);
   }
+  reg.registrations.record(ip, now);
   const record: IdentityRecord = { handle, box_pub: boxPub, sign_pub: signPub, registered_at: now, meta: bioOf(b.meta), last_seen_at: now, inbox_seq: 0 };
   reg.put(record);
   return { handle, registered_at: now };

@@ -41,11 +41,11 @@ export interface SharedDirectoryRegistry {
 
 type CacheName = 'nonces' | 'registerSigs' | 'dmEnvelopes';
 const CACHES: readonly CacheName[] = ['nonces', 'registerSigs', 'dmEnvelopes'];
-type Record3 = (key: string, nonce: string, now: number) => 'ok' | 'seen' | 'full';
+type RecordFn = NonceCache['record'];
 
 export class RedisDirectoryMirror {
   /** Each cache's own record(), before announcing was wrapped around it. */
-  private readonly apply = new Map<CacheName, Record3>();
+  private readonly apply = new Map<CacheName, RecordFn>();
   private readonly store: ProfileStore;
 
   constructor(
@@ -81,9 +81,9 @@ export class RedisDirectoryMirror {
     const cache = this.registry[name];
     const own = cache.record.bind(cache);
     this.apply.set(name, own);
-    cache.record = (key, nonce, now) => {
-      const r = own(key, nonce, now);
-      if (r === 'ok') this.publish(`${NONCE_TAG}${this.link.nodeId}\n${JSON.stringify([name, key, nonce, now])}`);
+    cache.record = (key, nonce, signedTs, now) => {
+      const r = own(key, nonce, signedTs, now);
+      if (r === 'ok') this.publish(`${NONCE_TAG}${this.link.nodeId}\n${JSON.stringify([name, key, nonce, signedTs])}`);
       return r;
     };
   }
@@ -137,11 +137,11 @@ export class RedisDirectoryMirror {
       return;
     }
     if (!Array.isArray(parsed) || parsed.length !== 4) return;
-    const [name, key, nonce, at] = parsed as unknown[];
+    const [name, key, nonce, signedTs] = parsed as unknown[];
     const apply = typeof name === 'string' ? this.apply.get(name as CacheName) : undefined;
-    if (!apply || typeof key !== 'string' || typeof nonce !== 'string' || typeof at !== 'number') return;
-    // Recorded as of when the other node accepted it, so it expires there and here together.
-    apply(key, nonce, at);
+    if (!apply || typeof key !== 'string' || typeof nonce !== 'string' || typeof signedTs !== 'number') return;
+    // Kept by its signed timestamp, as the accepting node keeps it, so both forget it together.
+    apply(key, nonce, signedTs, Date.now());
   }
 
   private onProfile(rest: string): void {

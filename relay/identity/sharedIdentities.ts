@@ -1,5 +1,5 @@
 /**
- * Identities shared by a cluster (issue 7). Each node keeps the full registry in memory, as a
+ * Identities shared by a cluster. Each node keeps the full registry in memory, as a
  * single node does, so every signature check stays synchronous; registrations are written
  * through to a Redis hash and announced on the event channel, and every node applies them.
  * Redis is the arbiter when two nodes register one handle at once: the earlier registration

@@ -1,11 +1,16 @@
 /**
- * Signature checks shared by room posts and owner routes (reference-relay.md §5.2, §5.4).
+ * Signature checks shared by room posts and owner routes (reference-relay.md §5.2, §5.4). The
+ * cheap checks come first; `check` runs the one Ed25519 verification, and a nonce is recorded
+ * only after it holds, so a forger cannot burn a real client's nonces.
  */
 import {
-  LIMITS, LOOSE_HANDLE_RE, NONCE_TOKEN_RE, isStrictBase64Of, parseAuthHeader, requestText, roomMessageText, verifyText,
+  LIMITS, LOOSE_HANDLE_RE, NONCE_TOKEN_RE, isStrictBase64Of, parseAuthHeader, requestText, roomMessageText, type TextHash,
 } from '../../protocol/index.js';
 import type { NonceCache } from './nonceCache.js';
 import type { IdentityRecord, SenderFields } from './types.js';
+
+/** Verifies one detached signature over `text` with a base64 public key. */
+export type SigCheck = (text: string, sigB64: string, signPubB64: string) => boolean;
 
 export function verifyRoomPostSignature(
   roomId: string,
@@ -13,6 +18,8 @@ export function verifyRoomPostSignature(
   lookup: (handle: string) => IdentityRecord | undefined,
   nonces: NonceCache,
   now: number,
+  check: SigCheck,
+  hash: TextHash,
 ): string | null {
   if (typeof f.sender_handle !== 'string' || typeof f.sender_sig !== 'string') return null;
   const handle = f.sender_handle.toLowerCase();
@@ -26,9 +33,8 @@ export function verifyRoomPostSignature(
   const id = lookup(handle);
   if (!id) return null;
   // The signed text uses sender_ts exactly as sent (number or numeric string).
-  if (!verifyText(roomMessageText(roomId, f.sender_ts as number | string, f.sender_nonce, f.ciphertext), f.sender_sig, id.sign_pub)) return null;
-  // Record the nonce only after the signature holds, so a forger cannot burn a real client's nonces.
-  if (!nonces.use(`room:${handle}`, f.sender_nonce, now)) return null;
+  if (!check(roomMessageText(roomId, f.sender_ts as number | string, f.sender_nonce, f.ciphertext, hash), f.sender_sig, id.sign_pub)) return null;
+  if (!nonces.use(`room:${handle}`, f.sender_nonce, ts, now)) return null;
   return handle;
 }
 
@@ -39,6 +45,7 @@ export function verifyRequestSignature(
   header: string | undefined,
   nonces: NonceCache,
   now: number,
+  check: SigCheck,
 ): boolean {
   if (!id) return false;
   const auth = parseAuthHeader(header);
@@ -46,6 +53,6 @@ export function verifyRequestSignature(
   if (Math.abs(now - auth.ts) > LIMITS.sigMaxSkewMs) return false;
   if (!NONCE_TOKEN_RE.test(auth.nonce)) return false;
   if (!isStrictBase64Of(auth.sig, LIMITS.signatureBytes)) return false;
-  if (!verifyText(requestText(method, originalUrl, auth.ts, auth.nonce), auth.sig, id.sign_pub)) return false;
-  return nonces.use(`req:${id.handle}`, auth.nonce, now);
+  if (!check(requestText(method, originalUrl, auth.ts, auth.nonce), auth.sig, id.sign_pub)) return false;
+  return nonces.use(`req:${id.handle}`, auth.nonce, auth.ts, now);
 }

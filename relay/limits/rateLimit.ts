@@ -71,10 +71,10 @@ export function refillMs(specs: BucketSpecs): number {
  * all but one: the client's sole bucket, reset and re-keyed to the current action. A client that
  * posts to a room now and then (or to 200 rooms in turn, well within its budget) keeps one or two
  * buckets instead of one per room for the whole refill time: under 200 rooms over HTTP those
- * buckets were most of the relay's live heap (docs/PERFORMANCE.md). And since the sole bucket is
- * re-keyed rather than replaced, such a client allocates no bucket and no map table per post: a
- * new one per post lived just long enough for the young-generation collector to copy it
- * (finding 16). Answers are the same as with a bucket per key kept forever.
+ * buckets were most of the relay's live heap. And since the sole bucket is re-keyed rather than
+ * replaced, such a client allocates no bucket and no map table per post: a new one per post lived
+ * just long enough for the young-generation collector to copy it. Answers are the same as with a
+ * bucket per key kept forever.
  *
  * The shadow is full only while the client posts at a steady pace. When the relay is overloaded
  * a client's posts are served in bunches, its shadow stays short, and a client touring 200 rooms

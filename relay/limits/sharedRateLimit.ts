@@ -1,5 +1,5 @@
 /**
- * Token buckets that hold per client across a cluster (issue 7). Each node still decides at
+ * Token buckets that hold per client across a cluster. Each node still decides at
  * once, from its own buckets, so a request never waits on Redis for its rate check; every token
  * it takes is then announced to the other nodes (batched, every few milliseconds), which drain
  * their copy of the bucket by the same amount. A client spreading requests over several nodes

@@ -33,6 +33,8 @@ export type JoinResult = { ok: true } | { ok: false; error: string };
 export class Hub {
   private readonly rooms = new Map<string, LocalRoom>();
   private streams = 0;
+  /** Message frames handed to local subscribers and waiters (read by metrics). */
+  delivered = 0;
 
   constructor(
     private readonly backend: RoomBackend,
@@ -76,7 +78,8 @@ export class Hub {
    */
   async join(roomId: string, sub: Subscriber, after: number, readyExtra: Record<string, unknown> = {}): Promise<JoinResult> {
     const now = this.now();
-    if (!(await this.backend.ensure(roomId, now))) return { ok: false, error: ERR.roomCap };
+    const made = await this.backend.ensure(roomId, now, sub.ip);
+    if (made !== 'ok') return { ok: false, error: made === 'room_cap' ? ERR.roomCap : ERR.roomQuota };
     const room = this.local(roomId);
     const before = await this.backend.presence(roomId, now, localPresence(room));
     sub.pending = [];
@@ -165,6 +168,13 @@ export class Hub {
     this.dropIfIdle(roomId, room);
   }
 
+  /** Parked long-polls over all rooms on this node. */
+  waiterTotal(): number {
+    let n = 0;
+    for (const r of this.rooms.values()) n += r.waiters.size;
+    return n;
+  }
+
   waiterCount(roomId: string): number {
     return this.rooms.get(roomId)?.waiters.size ?? 0;
   }
@@ -190,6 +200,7 @@ export class Hub {
   private fanOut(roomId: string, m: StoredMessage, frame = new OutFrame(messageFrame(m))): void {
     const room = this.rooms.get(roomId);
     if (!room) return;
+    this.delivered += room.subs.size + room.waiters.size;
     for (const s of room.subs) {
       if (s.pending) s.pending.push({ seq: m.seq, frame });
       else s.send(frame);

@@ -3,10 +3,11 @@
  */
 import { LIMITS, type Participant } from '../../protocol/index.js';
 import type { RelayLimits } from '../config.js';
+import { AddressLedger } from '../limits/addressLedger.js';
 import type {
-  AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
+  AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, EnsureOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
-import { MessageLog, messageBytes } from './messageLog.js';
+import { MessageLog } from './messageLog.js';
 import { messageFrame } from './messageFrame.js';
 import { OutFrame } from './subscriber.js';
 import { storedMessage } from './types.js';
@@ -19,6 +20,8 @@ interface RoomState {
   signedOnly: boolean;
   log: MessageLog;
   heartbeats: Map<string, { lastSeen: number; box_pub: string | null }>;
+  /** Id in the room-count ledger of the address that created the room (-1: none given). */
+  creator: number;
 }
 
 interface CursorState {
@@ -27,6 +30,14 @@ interface CursorState {
 }
 
 const HIGH_WATER_MAX = 100_000;
+/**
+ * When a post would pass the buffer fuse, the largest rooms give up their oldest messages until
+ * the buffer is back under this fraction of it: the trim (a sort of the rooms) then runs once per
+ * many posts, not on each.
+ */
+const FUSE_LOW_WATER = 0.9;
+/** The share of the room cap in use from which each address is held to its room quota. */
+const ROOM_QUOTA_FROM = 0.5;
 
 const NO_EVENTS: BackendEvents = { message() {}, locked() {}, presence() {}, evicted() {} };
 
@@ -34,7 +45,11 @@ export class MemoryBackend implements RoomBackend {
   private readonly rooms = new Map<string, RoomState>();
   /** handle → (roomId → cursor), each inner map kept in least-recently-used order. */
   private readonly cursors = new Map<string, Map<string, CursorState>>();
+  /** Sum of every room's `log.accounted`: the bytes the room buffer fuse counts. */
   private bufferedBytes = 0;
+  /** Buffered bytes per posting address, and live rooms per creating address. */
+  private readonly posters = new AddressLedger();
+  private readonly creators = new AddressLedger();
   /**
    * The last seq of rooms evicted recently: a recreated room starts above it even if the clock
    * stepped back or the room issued more seqs than milliseconds passed. Bounded; ids only.
@@ -50,32 +65,59 @@ export class MemoryBackend implements RoomBackend {
     this.isBusy = isBusy;
   }
 
-  async ensure(roomId: string, now: number): Promise<boolean> {
-    return this.getOrCreate(roomId, now) !== null;
+  async ensure(roomId: string, now: number, owner?: string): Promise<EnsureOutcome> {
+    const room = this.getOrCreate(roomId, now, owner);
+    return typeof room === 'string' ? room : 'ok';
+  }
+
+  /** What the room buffer fuse counts now (tests and health). */
+  get bufferBytes(): number {
+    return this.bufferedBytes;
+  }
+
+  /** What the rooms really hold (a scan; tests check it never passes what the fuse counts). */
+  heldBytes(): number {
+    let n = 0;
+    for (const room of this.rooms.values()) n += room.log.heldBytes;
+    return n;
   }
 
   async exists(roomId: string): Promise<boolean> {
     return this.rooms.has(roomId);
   }
 
-  append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): AppendOutcome {
-    const room = this.getOrCreate(roomId, now);
-    if (!room) return { ok: false, reason: 'room_cap' };
-    if (this.bufferedBytes + draft.ciphertext.length + LIMITS.messageOverheadBytes > this.limits.roomBufferBytesMax) return { ok: false, reason: 'byte_fuse' };
-    let lockedNow = false;
-    if (!room.signedOnly && lock) {
-      if (!signed) return { ok: false, reason: 'needs_sig' };
-      room.signedOnly = true;
-      lockedNow = true;
-    }
+  append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number, owner?: string, expectedLastSeq?: number): AppendOutcome {
+    // A conditional post to a missing room must not create it just to refuse.
+    if (expectedLastSeq !== undefined && expectedLastSeq !== 0 && !this.rooms.has(roomId)) return { ok: false, reason: 'moved_on', lastSeq: 0 };
+    const room = this.getOrCreate(roomId, now, owner);
+    if (typeof room === 'string') return { ok: false, reason: room };
+    const cost = draft.ciphertext.length + LIMITS.messageOverheadBytes;
+    if (owner !== undefined && this.posters.amountOf(owner) + cost > this.limits.roomBytesPerIp) return { ok: false, reason: 'byte_quota' };
+    const max = this.limits.roomBufferBytesMax;
+    if (cost > max) return { ok: false, reason: 'byte_fuse' };
+    if (lock && !room.signedOnly && !signed) return { ok: false, reason: 'needs_sig' };
     if (room.signedOnly && !signed) return { ok: false, reason: 'locked' };
+    if (expectedLastSeq !== undefined) {
+      // Compared with last_seq as /status would report it now, expired messages pruned first.
+      this.prune(room, now);
+      if (room.log.lastSeq !== expectedLastSeq) return { ok: false, reason: 'moved_on', lastSeq: room.log.lastSeq };
+    }
+    // Only a post that will be stored makes other rooms yield.
+    if (this.bufferedBytes + cost > max && !this.trimLargest(cost)) return { ok: false, reason: 'byte_fuse' };
+    // The latch moves only for a post that is stored.
+    const lockedNow = lock && !room.signedOnly;
+    if (lockedNow) room.signedOnly = true;
     const message = storedMessage(room.nextSeq++, draft, uuid(), now);
     // Built here rather than in the hub because the log keeps the message as these very bytes.
     const frame = new OutFrame(messageFrame(message));
-    room.log.push(message, frame.ws);
-    this.bufferedBytes += messageBytes(message);
+    const log = room.log;
+    const before = log.accounted;
+    // A room over its own share yields its oldest messages to the new one.
+    if (before + cost > this.limits.roomBytesPerRoom) log.dropOldestTo(this.limits.roomBytesPerRoom - cost);
+    log.push(message, frame.ws, owner === undefined ? -1 : this.posters.charge(owner, cost));
+    log.prune(now);
+    this.bufferedBytes += log.accounted - before;
     room.lastActive = now;
-    this.prune(room, now);
     if (lockedNow) this.events.locked(roomId);
     this.events.message(roomId, message, frame);
     return { ok: true, message, locked: room.signedOnly };
@@ -196,14 +238,18 @@ export class MemoryBackend implements RoomBackend {
   }
 
   async close(): Promise<void> {
-    this.rooms.clear();
+    for (const [id, room] of this.rooms) this.evict(id, room);
     this.bufferedBytes = 0;
   }
 
-  private getOrCreate(roomId: string, now: number): RoomState | null {
+  private getOrCreate(roomId: string, now: number, owner: string | undefined): RoomState | 'room_cap' | 'room_quota' {
     const found = this.rooms.get(roomId);
     if (found) return found;
-    if (this.rooms.size >= this.limits.roomsMax && !this.evictOldestIdle()) return null;
+    // The quota binds once the relay holds half its cap: a heavy user of a quiet relay is not refused.
+    const contended = this.rooms.size >= this.limits.roomsMax * ROOM_QUOTA_FROM;
+    if (owner !== undefined && contended && this.creators.amountOf(owner) >= this.limits.roomsPerIp) return 'room_quota';
+    if (this.rooms.size >= this.limits.roomsMax && !this.evictOldestIdle()) return 'room_cap';
+    const log = new MessageLog(this.posters);
     const room: RoomState = {
       createdAt: now,
       lastActive: now,
@@ -211,10 +257,12 @@ export class MemoryBackend implements RoomBackend {
       // any seq a client saw before, so `after=<old seq>` stays safe.
       nextSeq: Math.max(now, (this.highWater.get(roomId) ?? 0) + 1),
       signedOnly: false,
-      log: new MessageLog(),
+      log,
       heartbeats: new Map(),
+      creator: owner === undefined ? -1 : this.creators.charge(owner, 1),
     };
     this.rooms.set(roomId, room);
+    this.bufferedBytes += log.accounted;
     return room;
   }
 
@@ -230,7 +278,11 @@ export class MemoryBackend implements RoomBackend {
   }
 
   private evict(id: string, room: RoomState): void {
-    this.bufferedBytes -= room.log.bytes;
+    // Dropping every message gives each sender's share back; the chunks go with the log.
+    const before = room.log.accounted;
+    room.log.dropOldestTo(0);
+    this.bufferedBytes -= before;
+    this.creators.release(room.creator, 1);
     this.highWater.delete(id);
     this.highWater.set(id, room.nextSeq - 1);
     if (this.highWater.size > HIGH_WATER_MAX) {
@@ -242,7 +294,42 @@ export class MemoryBackend implements RoomBackend {
   }
 
   private prune(room: RoomState, now: number): void {
-    this.bufferedBytes -= room.log.prune(now);
+    const log = room.log;
+    const before = log.accounted;
+    if (log.prune(now) > 0) this.bufferedBytes += log.accounted - before;
+  }
+
+  /**
+   * The buffer fuse is reached: rather than refuse every room, the rooms holding the most give
+   * up their oldest messages (clients see a `gap`, as when a room's window drops them), down to a
+   * common level that brings the buffer under the low-water mark with room for `need`. False
+   * when even emptying every room would not make room.
+   */
+  private trimLargest(need: number): boolean {
+    const max = this.limits.roomBufferBytesMax;
+    const excess = this.bufferedBytes + need - Math.floor(max * FUSE_LOW_WATER);
+    if (excess <= 0) return true;
+    const rooms = [...this.rooms.values()].sort((a, b) => b.log.accounted - a.log.accounted);
+    // Water-filling: the level L where the top k rooms cut to L free `excess`.
+    let sum = 0;
+    let level = 0;
+    for (let k = 0; k < rooms.length; k++) {
+      sum += rooms[k]!.log.accounted;
+      const l = (sum - excess) / (k + 1);
+      const next = rooms[k + 1]?.log.accounted ?? 0;
+      if (l >= next) {
+        level = Math.max(0, Math.floor(l));
+        break;
+      }
+    }
+    for (const room of rooms) {
+      const log = room.log;
+      const before = log.accounted;
+      if (before <= level) break;
+      log.dropOldestTo(level);
+      this.bufferedBytes += log.accounted - before;
+    }
+    return this.bufferedBytes + need <= max;
   }
 
   private cursorFor(handle: string, roomId: string): CursorState {

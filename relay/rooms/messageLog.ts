@@ -15,9 +15,14 @@
  * drops it in O(1), and unlike a growing array that is compacted now and then it makes no
  * garbage either. TTL expiry is scanned for only when the earliest deadline in the buffer has
  * passed, not on every call.
+ *
+ * The buffer fuse counts what a room really holds (`accounted`): one message without a TTL among
+ * expiring ones used to pin every later chunk while only the live messages were counted, and
+ * resident memory went far past the fuse.
  */
 import { LIMITS } from '../../protocol/index.js';
 import { parseMessageFrame } from './messageFrame.js';
+import type { AddressLedger } from '../limits/addressLedger.js';
 import type { StoredMessage } from './types.js';
 
 /** What a message counts against the relay's buffer limit: its ciphertext plus a fixed overhead. */
@@ -31,7 +36,8 @@ export function messageBytes(m: StoredMessage): number {
  * would. Chunks double from small (a quiet room holds little) up to a cap; a frame larger than
  * the cap gets a chunk of its own size. Chunks are numbered in order of allocation, and a message
  * is found by (chunk number, offset, length): no object per message, not even a view. Chunks are
- * let go from the front once no live message is in them.
+ * let go from the front once no live message is in them; a live message further back can still
+ * pin dead ones, so the log counts what its chunks hold and compacts them (MessageLog.dropped).
  */
 const CHUNK_MIN = 1024;
 const CHUNK_MAX = 64 * 1024;
@@ -41,15 +47,23 @@ class FrameChunks {
   private list: Buffer[] = [];
   private firstNo = 0;
   private used = 0;
-  private lastSize = 0;
   /** Where the last `append` put its frame, in the chunk whose number it returned. */
   lastOffset = 0;
   /** Bytes of every chunk held, used or not. */
   held = 0;
 
-  /** Copy `frame` in; returns its chunk's number, with the offset in `lastOffset`. */
-  append(frame: Buffer): number {
-    const len = frame.length;
+  /** `lastSize` sets the first chunk's size: a compaction sizes it to the frames it moves. */
+  constructor(private lastSize = 0) {}
+
+  /** Bytes not yet written at the end of the last chunk: room for new frames, not dead ones. */
+  get tailFree(): number {
+    const last = this.list[this.list.length - 1];
+    return last ? last.length - this.used : 0;
+  }
+
+  /** Copy `src[start, end)` in; returns its chunk's number, with the offset in `lastOffset`. */
+  append(src: Buffer, start = 0, end = src.length): number {
+    const len = end - start;
     let chunk = this.list[this.list.length - 1];
     if (!chunk || this.used + len > chunk.length) {
       this.lastSize = Math.max(len, this.lastSize > 0 ? Math.min(CHUNK_MAX, this.lastSize * 2) : CHUNK_MIN);
@@ -58,7 +72,7 @@ class FrameChunks {
       this.held += chunk.length;
       this.used = 0;
     }
-    frame.copy(chunk, this.used);
+    src.copy(chunk, this.used, start, end);
     this.lastOffset = this.used;
     this.used += len;
     return this.firstNo + this.list.length - 1;
@@ -74,11 +88,15 @@ class FrameChunks {
     if (drop <= 0) return;
     for (const gone of this.list.splice(0, drop)) this.held -= gone.length;
     this.firstNo += drop;
-    if (this.list.length === 0) this.used = 0;
+    if (this.list.length === 0) {
+      // An emptied room starts again from a small chunk.
+      this.used = 0;
+      this.lastSize = 0;
+    }
   }
 }
 
-/** Fields of a message's row: seq, ts, deadline (`ts + ttl_ms`, or Infinity), cost, and where its frame is. */
+/** Fields of a message's row: seq, ts, deadline (`ts + ttl_ms`, or Infinity), cost, where its frame is, and who sent it. */
 const SEQ = 0;
 const TS = 1;
 const DEADLINE = 2;
@@ -86,12 +104,19 @@ const COST = 3;
 const CHUNK = 4;
 const OFFSET = 5;
 const LENGTH = 6;
-const STRIDE = 7;
+const OWNER = 7;
+const STRIDE = 8;
 /** Ring capacities are powers of two; a full room's (replayMaxMessages) is reached by doubling. */
 const RING_MIN = 16;
+/**
+ * Dead bytes a room may hold inside its chunks before its live frames are copied into fresh ones.
+ * A message without a TTL behind short-TTL ones pins every chunk after it; compacting once the
+ * dead bytes pass the live ones costs at most one copy of each byte ever appended.
+ */
+const COMPACT_MIN_DEAD = 4096;
 
 export class MessageLog {
-  private readonly chunks = new FrameChunks();
+  private chunks = new FrameChunks();
   /**
    * One row of STRIDE numbers per message, in a ring: `start` is the oldest row, `count` rows
    * follow it. Fixed-size and typed, so appending and dropping allocate nothing, and the marker
@@ -103,8 +128,13 @@ export class MessageLog {
   private count = 0;
   /** Earliest deadline among buffered messages; Infinity when none carries a TTL. */
   private nextExpiry = Infinity;
-  /** Bytes of the live window, counted with the per-message overhead. */
+  /** Frame bytes of the live messages (what their chunks must hold at least). */
+  private liveFrameBytes = 0;
+  /** Bytes of the live window, counted with the per-message overhead (the reference's charge). */
   bytes = 0;
+
+  /** `owners`, when given, is charged each message's cost under the owner id `push` is given. */
+  constructor(private readonly owners: AddressLedger | null = null) {}
 
   get length(): number {
     return this.count;
@@ -115,6 +145,20 @@ export class MessageLog {
     return this.chunks.held;
   }
 
+  /** What the room really holds: its chunks, dead bytes and free tail included, and its ring. */
+  get heldBytes(): number {
+    return this.chunks.held + this.rows.byteLength;
+  }
+
+  /**
+   * What the room counts against the buffer fuse: the reference's charge for its live messages,
+   * or what it really holds when that is more, so the fuse bounds the memory and not an estimate.
+   */
+  get accounted(): number {
+    const held = this.chunks.held + this.rows.byteLength;
+    return held > this.bytes ? held : this.bytes;
+  }
+
   get firstSeq(): number {
     return this.count > 0 ? this.rows[this.row(0) + SEQ]! : 0;
   }
@@ -123,8 +167,8 @@ export class MessageLog {
     return this.count > 0 ? this.rows[this.row(this.count - 1) + SEQ]! : 0;
   }
 
-  /** Keep `message`, whose delivery frame is `frame` (the bytes are copied). */
-  push(message: StoredMessage, frame: Buffer): void {
+  /** Keep `message`, whose delivery frame is `frame` (the bytes are copied), sent by ledger id `owner`. */
+  push(message: StoredMessage, frame: Buffer, owner = -1): void {
     if (this.count > this.mask) this.resize((this.mask + 1) * 2);
     const cost = messageBytes(message);
     const deadline = message.ttl_ms !== undefined ? message.ts + message.ttl_ms : Infinity;
@@ -138,13 +182,15 @@ export class MessageLog {
     rows[r + CHUNK] = chunkNo;
     rows[r + OFFSET] = this.chunks.lastOffset;
     rows[r + LENGTH] = frame.length;
+    rows[r + OWNER] = owner;
     this.bytes += cost;
+    this.liveFrameBytes += frame.length;
     if (deadline < this.nextExpiry) this.nextExpiry = deadline;
   }
 
   /**
    * Drop what is older than the replay window, beyond the count cap, or past its own TTL.
-   * Returns the bytes freed.
+   * Returns the bytes freed (the reference's charge).
    */
   prune(now: number): number {
     const before = this.bytes;
@@ -153,16 +199,30 @@ export class MessageLog {
     while (this.count > 0) {
       const r = this.row(0);
       if (rows[r + TS]! > maxAge && this.count <= LIMITS.replayMaxMessages) break;
-      this.bytes -= rows[r + COST]!;
-      this.start = (this.start + 1) & this.mask;
-      this.count--;
+      this.dropFirst(r);
     }
     if (now >= this.nextExpiry) this.dropExpired(now);
     if (this.bytes === before) return 0;
-    this.chunks.releaseBelow(this.count > 0 ? rows[this.row(0) + CHUNK]! : Infinity);
-    // A room that emptied out gives back the ring it grew to.
-    if (this.mask + 1 > RING_MIN && this.count * 4 <= this.mask + 1) this.resize(Math.max(RING_MIN, (this.mask + 1) / 2));
+    this.dropped();
     return before - this.bytes;
+  }
+
+  /**
+   * Drop the oldest messages until the room counts at most `maxAccounted` against the fuse (or
+   * is empty): how a room over its share yields. Returns how many went.
+   */
+  dropOldestTo(maxAccounted: number): number {
+    let n = 0;
+    while (this.count > 0 && this.accounted > maxAccounted) {
+      // Chunks are let go in batches: one per dropped message would compact over and over.
+      const target = this.bytes - (this.accounted - maxAccounted);
+      do {
+        this.dropFirst(this.row(0));
+        n++;
+      } while (this.count > 0 && this.bytes > target);
+      this.dropped();
+    }
+    return n;
   }
 
   /** Index (0-based, oldest first) of the first message with seq > after. */
@@ -223,7 +283,7 @@ export class MessageLog {
       const r = this.row(i);
       const deadline = rows[r + DEADLINE]!;
       if (deadline <= now) {
-        this.bytes -= rows[r + COST]!;
+        this.forget(r);
         continue;
       }
       if (deadline < next) next = deadline;
@@ -233,6 +293,49 @@ export class MessageLog {
     }
     this.count = kept;
     this.nextExpiry = next;
+  }
+
+  private dropFirst(r: number): void {
+    this.forget(r);
+    this.start = (this.start + 1) & this.mask;
+    this.count--;
+  }
+
+  /** Uncount the message in row `r` (the caller removes the row). */
+  private forget(r: number): void {
+    const rows = this.rows;
+    const cost = rows[r + COST]!;
+    this.bytes -= cost;
+    this.liveFrameBytes -= rows[r + LENGTH]!;
+    if (this.owners) this.owners.release(rows[r + OWNER]!, cost);
+  }
+
+  /** After messages went: let go of their chunks, compact what dead bytes remain, shrink the ring. */
+  private dropped(): void {
+    this.chunks.releaseBelow(this.count > 0 ? this.rows[this.row(0) + CHUNK]! : Infinity);
+    const dead = this.chunks.held - this.chunks.tailFree - this.liveFrameBytes;
+    if (dead > COMPACT_MIN_DEAD && dead > this.liveFrameBytes) this.compact();
+    // A room that emptied out gives back the ring it grew to, in one step.
+    const capacity = this.mask + 1;
+    if (capacity > RING_MIN && this.count * 4 <= capacity) {
+      let next = RING_MIN;
+      while (next < this.count * 2) next *= 2;
+      this.resize(next);
+    }
+  }
+
+  /** Copy the live frames, oldest first, into fresh chunks sized to them; the old ones go. */
+  private compact(): void {
+    const old = this.chunks;
+    const fresh = new FrameChunks(Math.max(CHUNK_MIN, this.liveFrameBytes) / 2);
+    const rows = this.rows;
+    for (let i = 0; i < this.count; i++) {
+      const r = this.row(i);
+      const offset = rows[r + OFFSET]!;
+      rows[r + CHUNK] = fresh.append(old.chunk(rows[r + CHUNK]!), offset, offset + rows[r + LENGTH]!);
+      rows[r + OFFSET] = fresh.lastOffset;
+    }
+    this.chunks = fresh;
   }
 
   /** A new ring of `capacity` rows (a power of two), oldest first from row 0. */

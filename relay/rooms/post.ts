@@ -1,7 +1,7 @@
 /**
  * Accepting a post, shared by HTTP and WebSocket so that both apply the same checks in the same
- * order (reference-relay.md §2.1): rate limit, signature, then the atomic append (room cap,
- * byte fuse, signed-only latch).
+ * order (reference-relay.md §2.1): rate limit, signature, then the atomic append (room cap and
+ * the address's room quota, the address's byte share, byte fuse, signed-only latch).
  */
 import { ERR, RETRY_AFTER_S, type PostMessageBody, type StoredMessage } from '../../protocol/index.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
@@ -31,16 +31,18 @@ export function acceptPost(
   // registrant's first signed post does: read it from the shared hash before judging the
   // signature. Never on one node, and never for a handle this node already knows.
   if (signed && deps.identities.couldResolve(body.sender_handle)) {
-    return deps.identities.resolve(body.sender_handle).then(() => checkAndAppend(deps, roomId, body, transport, signed));
+    return deps.identities.resolve(body.sender_handle).then(() => checkAndAppend(deps, roomId, body, ip, transport, signed));
   }
-  return checkAndAppend(deps, roomId, body, transport, signed);
+  return checkAndAppend(deps, roomId, body, ip, transport, signed);
 }
 
-function checkAndAppend(deps: RelayDeps, roomId: string, body: PostMessageBody, transport: Transport, signed: boolean): StoredMessage | Promise<StoredMessage> {
+function checkAndAppend(
+  deps: RelayDeps, roomId: string, body: PostMessageBody, ip: string, transport: Transport, signed: boolean,
+): StoredMessage | Promise<StoredMessage> {
   const now = deps.now();
   let handle: string | null = null;
   if (signed) {
-    handle = deps.identities.verifyRoomPost(roomId, { ...body, ciphertext: body.ciphertext }, now);
+    handle = deps.identities.verifyRoomPost(roomId, { ...body, ciphertext: body.ciphertext }, now, ip);
     if (!handle) throw new HttpError(401, ERR.badSenderSig);
   }
   const draft: MessageDraft = {
@@ -51,8 +53,14 @@ function checkAndAppend(deps: RelayDeps, roomId: string, body: PostMessageBody, 
   };
   if (typeof body.ttl_ms === 'number' && body.ttl_ms > 0) draft.ttl_ms = body.ttl_ms;
   if (body.reply_to) draft.reply_to = body.reply_to;
-  const out = deps.backend.append(roomId, draft, handle !== null, body.signed_only === true, now);
-  return out instanceof Promise ? out.then((o) => accepted(o, transport)) : accepted(out, transport);
+  const expected = typeof body.expected_last_seq === 'number' ? body.expected_last_seq : undefined;
+  const out = deps.backend.append(roomId, draft, handle !== null, body.signed_only === true, now, ip, expected);
+  const done = (o: AppendOutcome) => {
+    const m = accepted(o, transport);
+    deps.metrics?.post(transport);
+    return m;
+  };
+  return out instanceof Promise ? out.then(done) : done(out);
 }
 
 function accepted(out: AppendOutcome, transport: Transport): StoredMessage {
@@ -66,5 +74,11 @@ function accepted(out: AppendOutcome, transport: Transport): StoredMessage {
       throw new HttpError(400, ERR.signedOnlyNeedsSig);
     case 'locked':
       throw new HttpError(403, transport === 'ws' ? ERR.signedOnlyLockedWs : ERR.signedOnlyLocked);
+    case 'moved_on':
+      throw new HttpError(409, ERR.roomMovedOn, undefined, { last_seq: out.lastSeq });
+    case 'room_quota':
+      throw new HttpError(429, ERR.roomQuota, RETRY_AFTER_S.roomQuota);
+    case 'byte_quota':
+      throw new HttpError(429, ERR.roomBufferQuota, RETRY_AFTER_S.bufferQuota);
   }
 }

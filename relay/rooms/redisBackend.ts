@@ -21,7 +21,7 @@ import { EventStream } from './redis/events.js';
 import { SCRIPTS, type ScriptName } from './redis/scripts.js';
 import { assertUp, isConnectionError, parseShardUrls, pickShard, shardSeeds, ShardUnavailableError, type Shard } from './redis/shards.js';
 import type {
-  AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
+  AckOutcome, AppendOutcome, BackendEvents, ClaimOutcome, EnsureOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
 import { storedMessage } from './types.js';
 import { OutFrame } from './subscriber.js';
@@ -240,9 +240,9 @@ export class RedisBackend implements RoomBackend {
     return [sh.prefix, sh.root, now, LIMITS.replayMaxAgeMs, LIMITS.replayMaxMessages, LIMITS.messageOverheadBytes, cap, HIGH_WATER_MS];
   }
 
-  async ensure(roomId: string, now: number): Promise<boolean> {
-    if (this.shards.length > 1 && !(await this.exists(roomId)) && !(await this.makeRoom(roomId, now))) return false;
-    return (await this.run('ensure', now, roomId)) === 1;
+  async ensure(roomId: string, now: number): Promise<EnsureOutcome> {
+    if (this.shards.length > 1 && !(await this.exists(roomId)) && !(await this.makeRoom(roomId, now))) return 'room_cap';
+    return (await this.run('ensure', now, roomId)) === 1 ? 'ok' : 'room_cap';
   }
 
   /**
@@ -269,7 +269,7 @@ export class RedisBackend implements RoomBackend {
     return (await sh.cmd.exists(`${sh.prefix}r:${roomId}:meta`)) === 1;
   }
 
-  async append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): Promise<AppendOutcome> {
+  async append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number, _owner?: string, expectedLastSeq?: number): Promise<AppendOutcome> {
     // The seq is Redis's to assign: everything else, in the same field order as in memory.
     const stamped = storedMessage(0, draft, uuid(), now);
     const { seq: _unassigned, ...body } = stamped;
@@ -277,15 +277,17 @@ export class RedisBackend implements RoomBackend {
     // The script prepends {"seq":N, so the stored JSON keeps the memory backend's field order.
     const rest = JSON.stringify(body).slice(1);
     const bytes = draft.ciphertext.length + LIMITS.messageOverheadBytes;
-    const args = [bytes, signed ? 1 : 0, lock ? 1 : 0, rest, ttl, this.limits.roomBufferBytesMax];
+    const expected = expectedLastSeq === undefined ? -1 : expectedLastSeq;
+    const args = [bytes, signed ? 1 : 0, lock ? 1 : 0, rest, ttl, this.limits.roomBufferBytesMax, this.limits.roomBytesPerRoom, expected];
     let out = (await this.run('append', now, roomId, ...args)) as string[];
     // A new room (rare next to posts): create it under the room cap, then post again. A room
     // evicted between the two is created again, as a post to a missing room would.
     for (let i = 0; out[0] === 'missing' && i < 3; i++) {
-      if (!(await this.ensure(roomId, now))) return { ok: false, reason: 'room_cap' };
+      if ((await this.ensure(roomId, now)) !== 'ok') return { ok: false, reason: 'room_cap' };
       out = (await this.run('append', now, roomId, ...args)) as string[];
     }
     if (out[0] === 'missing') return { ok: false, reason: 'room_cap' };
+    if (out[0] === 'moved_on') return { ok: false, reason: 'moved_on', lastSeq: Number(out[1]) };
     if (out[0] !== 'ok') return { ok: false, reason: out[0] as 'room_cap' | 'byte_fuse' | 'needs_sig' | 'locked' };
     stamped.seq = Number(out[1]);
     return { ok: true, message: stamped, locked: out[2] === '1' };

@@ -1,6 +1,6 @@
 /**
  * The shared room state behind an interface, so that one node keeps it in memory and a cluster
- * keeps it in Redis (issue 7) without the transports knowing which. Everything node-local
+ * keeps it in Redis without the transports knowing which. Everything node-local
  * (open sockets, parked requests) lives in the Hub instead.
  */
 import type { Participant, StoredMessage } from '../../protocol/index.js';
@@ -39,7 +39,15 @@ export function storedMessage(seq: number, draft: MessageDraft, id: string, now:
 
 export type AppendOutcome =
   | { ok: true; message: StoredMessage; locked: boolean }
-  | { ok: false; reason: 'room_cap' | 'byte_fuse' | 'needs_sig' | 'locked' };
+  | { ok: false; reason: 'room_cap' | 'byte_fuse' | 'needs_sig' | 'locked' | 'room_quota' | 'byte_quota' }
+  /** `expected_last_seq` was given and the room's last_seq is `lastSeq` instead. */
+  | { ok: false; reason: 'moved_on'; lastSeq: number };
+
+/**
+ * Whether a room exists or could be made: `room_cap` when the relay's room cap is reached and
+ * nothing can be evicted, `room_quota` when the asking address already made its share of rooms.
+ */
+export type EnsureOutcome = 'ok' | 'room_cap' | 'room_quota';
 
 export interface RoomInfo {
   createdAt: number;
@@ -94,8 +102,8 @@ export interface BackendEvents {
 }
 
 export interface RoomBackend {
-  /** Create the room if needed; false when the room cap is reached and nothing can be evicted. */
-  ensure(roomId: string, now: number): Promise<boolean>;
+  /** Create the room if needed. `owner` is the asking client's address key (per-address quotas). */
+  ensure(roomId: string, now: number, owner?: string): Promise<EnsureOutcome>;
   exists(roomId: string): Promise<boolean>;
   /**
    * Stamp and store a message, honouring the signed-only latch atomically with the append.
@@ -105,7 +113,7 @@ export interface RoomBackend {
    * May answer synchronously (the memory backend does): a post is then checked, stored, fanned
    * out and answered in one event-loop turn, with no promise allocated on the hot path.
    */
-  append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number): AppendOutcome | Promise<AppendOutcome>;
+  append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number, owner?: string, expectedLastSeq?: number): AppendOutcome | Promise<AppendOutcome>;
   /** Messages with seq > after, oldest first, at most `limit`; null when the room is missing. */
   read(roomId: string, after: number, limit: number, now: number): Promise<ReadResult | null>;
   /** Messages with seq > after as delivery frames, for a stream's replay; null when the room is missing. */

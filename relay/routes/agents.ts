@@ -5,7 +5,7 @@
 import {
   AGENT_CONTACT_POLICY, AGENT_DIRECTORY_SCHEMA, AgentDirectoryResponse, AgentListResponse, AgentResponse, ERR, ErrorBodySchema,
   HeartbeatResponse, LIMITS, ProfileDeleteResponse, ProfilePutBody, ProfilePutResponse, RETRY_AFTER_S, isStrictBase64Of,
-  normalizeAgentProfile, normalizeHandle, profileSigningText, verifyText,
+  normalizeAgentProfile, normalizeHandle, profileSigningText,
 } from '../../protocol/index.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
 import { filtersFrom, matchesFor, search } from '../directory/search.js';
@@ -36,7 +36,7 @@ function putProfile(deps: RelayDeps, ctx: RouteContext<PutInput>): void {
   if (!n.ok) throw new HttpError(400, n.error);
   const prev = reg.profiles.get(handle, now);
   if (prev && prev.profile.updated_at > n.profile.updated_at) throw new HttpError(409, ERR.profileStale);
-  if (!verifyText(profileSigningText(n.profile), sig, id.sign_pub)) throw new HttpError(401, ERR.profileSigBad);
+  if (!reg.checkSignature(ctx.ip, now, profileSigningText(n.profile, reg.hash), sig, id.sign_pub)) throw new HttpError(401, ERR.profileSigBad);
   const entry = reg.profiles.put(handle, n.profile, sig, now);
   reg.profilesChanged();
   sendJson(ctx.res, 201, { ok: true, handle, profile: publicProfile(entry, id) });

@@ -25,7 +25,7 @@ async function authenticate(deps: RelayDeps, ctx: RouteContext<{ handle: string 
   if (!LOOSE_HANDLE_RE.test(handle)) throw new HttpError(400, ERR.badHandle);
   if (!(await deps.identities.resolve(handle))) throw new HttpError(404, ERR.noSuchHandle);
   rateLimitOrThrow(deps, ctx.ip, `auth:${handle}`, RETRY_AFTER_S.authRoute);
-  if (!deps.identities.verifyRequest(handle, ctx.req.method ?? 'POST', ctx.originalUrl, ctx.req.headers.authorization, deps.now())) {
+  if (!deps.identities.verifyRequest(handle, ctx.req.method ?? 'POST', ctx.originalUrl, ctx.req.headers.authorization, deps.now(), ctx.ip)) {
     throw new HttpError(401, ERR.badSignature);
   }
   return handle;
@@ -44,6 +44,10 @@ function claimBodyOf(o: ClaimOutcome): Record<string, unknown> {
 }
 
 export function claimRoutes(deps: RelayDeps, s: Schemas): RouteDef[] {
+  const answer = (o: ClaimOutcome) => {
+    deps.metrics?.claim(o.kind === 'hit');
+    return claimBodyOf(o);
+  };
   return [
     route({
       method: 'POST',
@@ -77,7 +81,7 @@ export function claimRoutes(deps: RelayDeps, s: Schemas): RouteDef[] {
         const lease = leaseMs(ctx.query);
         const timeoutS = clampTimeout(ctx.query, 'timeout', LIMITS.waitTimeoutDefaultS, LIMITS.waitTimeoutMinS, LIMITS.waitTimeoutMaxS);
         const first = await deps.backend.claim(roomId, handle, exclude, lease, deps.now());
-        if (first.kind !== 'empty') return sendJson(ctx.res, 200, claimBodyOf(first));
+        if (first.kind !== 'empty') return sendJson(ctx.res, 200, answer(first));
         // Unlike the reference, a wake-up with nothing claimable (our own post, an excluded
         // sender) keeps waiting instead of answering empty at once.
         await parkUntil(
@@ -85,10 +89,10 @@ export function claimRoutes(deps: RelayDeps, s: Schemas): RouteDef[] {
           async () => {
             const o = await deps.backend.claim(roomId, handle, exclude, lease, deps.now());
             if (o.kind === 'empty') return false;
-            sendJson(ctx.res, 200, claimBodyOf(o));
+            sendJson(ctx.res, 200, answer(o));
             return true;
           },
-          async () => sendJson(ctx.res, 200, claimBodyOf(await deps.backend.claim(roomId, handle, exclude, lease, deps.now()))),
+          async () => sendJson(ctx.res, 200, answer(await deps.backend.claim(roomId, handle, exclude, lease, deps.now()))),
         );
       },
     }),

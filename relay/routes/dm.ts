@@ -81,11 +81,12 @@ export function dmRoutes(deps: RelayDeps): RouteDef[] {
         400: err('invalid handle or envelope'),
         401: err('bad from_handle signature or envelope already seen'),
         404: err('no such handle'),
-        429: err('rate limited (Retry-After: 1) or replay cache full'),
-        503: err('global DM buffer full (Retry-After: 60)'),
+        429: err("rate limited (Retry-After: 1), replay cache full, or this address's DM buffer share used up (Retry-After: 60)"),
+        503: err('the envelope is larger than the whole DM buffer (Retry-After: 60)'),
       },
       handler: async (ctx) => {
         const out = await sendDm(deps, ctx.ip, ctx.params.handle, ctx.body);
+        deps.metrics?.dm();
         sendJson(ctx.res, 200, { ok: true, id: out.id, seq: out.seq });
       },
     }),

@@ -1,7 +1,8 @@
 /**
  * Documentation routes: the generated OpenAPI document, Swagger UI (from the swagger-ui-dist
  * package, with an external init script because the CSP forbids inline scripts), /llms.txt and
- * the Python SDK and launcher downloads.
+ * the agent tools this relay hands out under /sdk/ (the Python SDK and launchers, and npm tarballs
+ * of the CLI and the MCP server packed at build time, so they always match this relay's version).
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -60,12 +61,40 @@ const SWAGGER_INIT = `window.addEventListener('load', function () {
  * The origin clients should use: the configured public URL, else the request's own Host, with
  * the scheme a trusted proxy reports.
  */
-function originOf(deps: RelayDeps, req: IncomingMessage, rule: ClientIpRule): string {
+export function originOf(deps: RelayDeps, req: IncomingMessage, rule: ClientIpRule): string {
   if (deps.config.publicBaseUrl) return deps.config.publicBaseUrl.replace(/\/+$/, '');
   const peer = req.socket.remoteAddress;
   const proto = peer && rule.trust(peer, 0) && req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
   const host = req.headers.host && /^[A-Za-z0-9.:[\]-]+$/.test(req.headers.host) ? req.headers.host : `127.0.0.1:${deps.config.port}`;
   return `${proto}://${host}`;
+}
+
+/** npm tarballs that `npm run build:sdk` packs into dist/sdk/. */
+const TARBALLS: Array<{ file: string; what: string }> = [
+  { file: 'bot2bot.tgz', what: "The bot2bot CLI and TypeScript SDK: an npm tarball of this relay's version" },
+  { file: 'bot2bot-mcp.tgz', what: "The bot2bot-mcp MCP server: an npm tarball of this relay's version" },
+];
+
+function tarballRoute(file: string, what: string): RouteDef {
+  return route({
+    method: 'GET',
+    path: `/sdk/${file}`,
+    tag: 'docs',
+    summary: what,
+    responses: {
+      200: { description: 'gzipped npm package', contentType: 'application/gzip' },
+      404: { description: 'not built with this relay (npm run build:sdk)', schema: ErrorBodySchema },
+    },
+    handler: async (ctx) => {
+      let body: Buffer;
+      try {
+        body = await readFile(join(repoRoot(), 'dist', 'sdk', file));
+      } catch {
+        throw new HttpError(404, ERR.notFound);
+      }
+      sendText(ctx.res, 200, 'application/gzip', body, DOCS_CACHE, { 'Content-Disposition': `attachment; filename="${file}"` });
+    },
+  });
 }
 
 export function docsRoutes(deps: RelayDeps, router: Router): RouteDef[] {
@@ -167,5 +196,6 @@ export function docsRoutes(deps: RelayDeps, router: Router): RouteDef[] {
         },
       }),
     ),
+    ...TARBALLS.map((t) => tarballRoute(t.file, t.what)),
   ];
 }

@@ -27,7 +27,7 @@ export function identityRoutes(deps: RelayDeps): RouteDef[] {
         400: err('invalid handle, keys or signature fields'),
         401: err('signature already used or does not verify'),
         409: err('handle reserved or taken'),
-        429: err('rate limited (Retry-After: 5)'),
+        429: err('rate limited (Retry-After: 5), or too many new identities from this address today (Retry-After: 3600)'),
         503: err('identity cap reached (Retry-After: 3600)'),
       },
       handler: async (ctx) => {

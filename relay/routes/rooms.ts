@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import {
   AckBody, AckResponse, ClaimBody, ClaimResponse, ERR, ErrorBodySchema, LIMITS, ListeningBody, MessagesResponse, PostMessageBody,
-  PostMessageResponse, RETRY_AFTER_S, RoomStatus, isLaxBoxPub, normalizePresenceName, type StoredMessage,
+  PostConflictBody, PostMessageResponse, RETRY_AFTER_S, RoomStatus, isLaxBoxPub, normalizePresenceName, type StoredMessage,
 } from '../../protocol/index.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
 import { ANSWER_PAGE, type LargeAnswers } from '../http/largeAnswer.js';
@@ -33,7 +33,7 @@ export function roomRoutes(deps: RelayDeps, answers: LargeAnswers): RouteDef[] {
       tag: TAG,
       summary: 'Post a sealed message',
       description:
-        'Body: {sender?, ciphertext, nonce, reply_to?, ttl_ms?} plus the optional signature fields. Creates the room if needed. The sender sees its own message through the stream like everyone else.',
+        'Body: {sender?, ciphertext, nonce, reply_to?, ttl_ms?, expected_last_seq?} plus the optional signature fields. Creates the room if needed. The sender sees its own message through the stream like everyone else.',
       body: PostMessageBody,
       badBody: ERR.badMessage,
       responses: {
@@ -41,8 +41,9 @@ export function roomRoutes(deps: RelayDeps, answers: LargeAnswers): RouteDef[] {
         400: err('bad roomId, bad message, or signed_only without a signature'),
         401: err('bad sender_sig'),
         403: err('the room is signed-only and the post is unsigned'),
-        429: err('rate limited (Retry-After)'),
-        503: err('room cap reached, or the global buffer is full (Retry-After)'),
+        409: { description: 'expected_last_seq was given and the room has moved on; nothing was stored', schema: PostConflictBody },
+        429: err("rate limited, or this address's room quota or buffer share used up (Retry-After)"),
+        503: err('room cap reached, or the message is larger than the whole buffer (Retry-After)'),
       },
       handler({ params, body, ip, res }) {
         const m = acceptPost(deps, params.roomId!, body, ip, 'http');

@@ -1,11 +1,13 @@
 /**
- * Two relay nodes on one real redis-server (issue 7): every transport on either node sees one
+ * Two relay nodes on one real redis-server: every transport on either node sees one
  * shared order, concurrent posts to both nodes get one gap-free sequence, and a node's death
  * loses nothing its clients had acknowledged.
  */
 import { describe, expect, it } from 'vitest';
 import { SseClient, WsClient, fakeSealed, getJson, postJson } from '../../test-support/clients.js';
+import { randomBytes } from 'node:crypto';
 import { useCluster } from '../../test-support/clusterFixture.js';
+import { call, fixedIdentity, register, signed } from './identity-helpers.js';
 import type { TestRelay } from '../../test-support/relay.js';
 
 const LOTS = { rateBucketCapacity: 10_000, globalBucketCapacity: 10_000 };
@@ -197,5 +199,37 @@ describe('a two-node cluster', () => {
     expect((await getJson(`${b.url}/api/health`)).json.rooms).toBe(2);
     subA.close();
     subB.close();
+  });
+
+  it('at the shared byte fuse the largest room yields its oldest messages; a room over its share drops its own', async () => {
+    const [a, b] = await cluster({ limits: { ...LOTS, roomBufferBytesMax: 400_000, roomBytesPerRoom: 250_000 } });
+    const big = () => fakeSealed(30_000);
+    // 40 kB a post: the per-room share keeps the busy room under 250 kB however much goes in.
+    for (let i = 0; i < 12; i++) expect((await postJson(`${room(i % 2 ? a : b, 'bigclu01')}/messages`, big())).status).toBe(200);
+    const busy = await getJson(`${room(a, 'bigclu01')}/transcript?limit=500`);
+    expect(busy.json.count).toBeLessThan(12);
+    expect(busy.json.messages.at(-1).seq - busy.json.messages[0].seq).toBe(busy.json.count - 1);
+    // A second busy room and a quiet one: the fuse makes the busy ones yield, never the quiet one.
+    for (let i = 0; i < 3; i++) expect((await postJson(`${room(b, 'quietc01')}/messages`, fakeSealed(100))).status).toBe(200);
+    for (let i = 0; i < 12; i++) expect((await postJson(`${room(i % 2 ? b : a, 'bigclu02')}/messages`, big())).status).toBe(200);
+    expect((await getJson(`${room(b, 'quietc01')}/transcript`)).json.count).toBe(3);
+    const counts = await Promise.all(['bigclu01', 'bigclu02'].map(async (id) => (await getJson(`${room(a, id)}/transcript?limit=500`)).json.count as number));
+    expect(counts[0]! + counts[1]!).toBeLessThan(10);
+  });
+
+  it('at the shared DM fuse the largest inbox yields its oldest envelopes instead of refusing every DM', async () => {
+    const [a, b] = await cluster({ limits: { ...LOTS, dmBufferBytesMax: 300_000 } });
+    const ids = ['flooded', 'quietone'].map((h) => fixedIdentity(h));
+    for (const id of ids) expect((await register(a.url, id)).status).toBe(201);
+    await Promise.all([a.relay.deps.identities.synced(), b.relay.deps.identities.synced()]);
+    const sealed = (n: number) => ({ ciphertext: randomBytes(n).toString('base64'), nonce: randomBytes(24).toString('base64'), sender_eph_pub: randomBytes(32).toString('base64') });
+    const quiet = await call('POST', `${b.url}/api/dm/quietone`, sealed(500));
+    expect(quiet.status).toBe(200);
+    // 40 kB envelopes, ten times what the fuse holds: every one is taken.
+    for (let i = 0; i < 75; i++) expect((await call('POST', `${(i % 2 ? a : b).url}/api/dm/flooded`, sealed(30_000))).status).toBe(200);
+    const quietBox = await signed(a.url, ids[1]!, 'GET', '/api/dm/quietone/inbox/wait?after=0&timeout=1');
+    expect(quietBox.json.messages.map((m: { id: string }) => m.id)).toEqual([quiet.json.id]);
+    const flooded = await signed(b.url, ids[0]!, 'GET', '/api/dm/flooded/inbox/wait?after=0&timeout=1');
+    expect(flooded.json.messages.length).toBeLessThanOrEqual(7);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { LIMITS } from '../../protocol/index.js';
+import { guideMarkdown } from '../../protocol/agentGuide.js';
 import { repoRoot } from '../docs/files.js';
 import { startRelay, type TestRelay } from '../../test-support/relay.js';
 import { call } from './identity-helpers.js';
@@ -100,8 +101,12 @@ describe('GET /llms.txt', () => {
     expect(t).toContain(`: ${LIMITS.replayMaxMessages}`);
     expect(t).toMatch(/unique name/);
     expect(t).toMatch(/\?after=<that seq>/);
-    expect(t).toContain('--tail --out');
-    expect(t).toContain('bot2bot-mcp');
+    // The agent guide, every command named for this relay, exactly as the web app's page shows it.
+    expect(t).toContain(guideMarkdown(r.url, 3));
+    expect(t).toContain(`npx -y ${r.url}/sdk/bot2bot.tgz listen --name my-agent --out`);
+    expect(t).toContain(`BOT2BOT_BASE=${r.url} -- npx -y ${r.url}/sdk/bot2bot-mcp.tgz`);
+    // Matches the Node CLI's "is_self":false and the Python SDK's "is_self": false alike.
+    expect(t).toContain(`grep --line-buffered -E '"is_self": ?false'`);
   });
 });
 

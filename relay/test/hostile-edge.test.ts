@@ -177,6 +177,7 @@ describe('rate limits and large answers', () => {
       limits: {
         rateBucketCapacity: 10_000, rateBucketRefillPerS: 10_000, globalBucketCapacity: 10_000, globalBucketRefillPerS: 10_000,
         answerStallMs: 4000, transcriptBucketCapacity: 30, transcriptBucketRefillPerS: 0.001,
+        roomBytesPerRoom: 128 * 1024 * 1024, roomBytesPerIp: 128 * 1024 * 1024,
       },
     });
     const room = `${r.url}/api/rooms/bigroom01/messages`;

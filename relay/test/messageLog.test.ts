@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../protocol/index.js';
 import { messageFrame } from '../rooms/messageFrame.js';
+import { AddressLedger } from '../limits/addressLedger.js';
 import { MessageLog } from '../rooms/messageLog.js';
 import type { StoredMessage } from '../rooms/types.js';
 
@@ -166,5 +167,73 @@ describe('MessageLog', () => {
     for (let s = 11; s <= 40; s++) keep(log, msg(s, T0 + LIMITS.replayMaxAgeMs));
     expect(seqs(log)).toEqual(Array.from({ length: 35 }, (_, i) => i + 6));
     expect(log.at(34)?.seq).toBe(40);
+  });
+
+  it('TTL holes: a message without a TTL between short-TTL ones pins no dead chunks, and the fuse counts what is held', () => {
+    const log = new MessageLog();
+    const frameBytes = (m: StoredMessage) => Buffer.byteLength(messageFrame(m));
+    let now = T0;
+    let seq = 0;
+    let maxHeldOverAccounted = -Infinity;
+    for (let round = 0; round < 40; round++) {
+      // Alternating: one kept for the whole replay window, one that expires within a minute.
+      for (let i = 0; i < 25; i++) {
+        keep(log, msg(++seq, now, undefined, 1 + ((seq * 37) % 300)));
+        keep(log, msg(++seq, now, 30_000, 1 + ((seq * 53) % 3000)));
+      }
+      now += 30_000;
+      log.prune(now);
+      maxHeldOverAccounted = Math.max(maxHeldOverAccounted, log.heldBytes - log.accounted);
+      let live = 0;
+      for (let i = 0; i < log.length; i++) live += frameBytes(log.at(i)!);
+      // Dead bytes never outgrow the live ones (plus one chunk's free tail), whatever the holes.
+      expect(log.chunkBytes).toBeLessThanOrEqual(2 * live + 64 * 1024);
+      expect(log.accounted).toBeLessThanOrEqual(Math.max(log.bytes, 2 * live + 64 * 1024 + log.heldBytes - log.chunkBytes));
+    }
+    expect(maxHeldOverAccounted).toBeLessThanOrEqual(0);
+    expect(log.length).toBe(1000);
+    expect(seqs(log)).toEqual(Array.from({ length: 1000 }, (_, i) => 2 * i + 1));
+    // Every frame survived the compactions byte for byte.
+    for (let i = 0; i < log.length; i += 41) expect(log.frameAt(i)!.toString()).toBe(messageFrame(log.at(i)!));
+  });
+
+  it('counts held bytes when they exceed the charge, and gives them back when it empties', () => {
+    const log = new MessageLog();
+    keep(log, msg(1));
+    // One small message in a fresh room: its chunk and ring are more than the reference's charge.
+    expect(log.accounted).toBe(Math.max(log.bytes, log.heldBytes));
+    expect(log.heldBytes).toBeGreaterThan(0);
+    for (let s = 2; s <= 1500; s++) keep(log, msg(s, T0, 1_000, 10));
+    expect(log.accounted).toBeGreaterThanOrEqual(log.heldBytes);
+    log.prune(T0 + 1_000);
+    expect(log.length).toBe(1);
+    // Ring shrunk back and the chunks compacted to the one survivor.
+    expect(log.heldBytes).toBeLessThanOrEqual(16 * 8 * 8 + 1024);
+    log.prune(T0 + LIMITS.replayMaxAgeMs + 1);
+    expect(log.length).toBe(0);
+    expect(log.chunkBytes).toBe(0);
+  });
+
+  it('yields its oldest messages down to a byte target, releasing each sender\'s charge', () => {
+    const owners = new AddressLedger();
+    const log = new MessageLog(owners);
+    for (let s = 1; s <= 400; s++) {
+      const m = msg(s, T0, undefined, 100);
+      const who = s % 2 === 0 ? 'a' : 'b';
+      log.push(m, Buffer.from(messageFrame(m)), owners.charge(who, bytesOf(100)));
+    }
+    expect(owners.sum).toBe(log.bytes);
+    const target = log.accounted / 4;
+    const dropped = log.dropOldestTo(target);
+    expect(dropped).toBeGreaterThan(0);
+    expect(log.accounted).toBeLessThanOrEqual(target);
+    expect(log.firstSeq).toBe(dropped + 1);
+    expect(log.lastSeq).toBe(400);
+    expect(owners.sum).toBe(log.bytes);
+    expect(owners.amountOf('a') + owners.amountOf('b')).toBe(log.bytes);
+    log.dropOldestTo(0);
+    expect(log.length).toBe(0);
+    expect(owners.size).toBe(0);
+    expect(owners.sum).toBe(0);
   });
 });

@@ -10,6 +10,7 @@ import {
   signText, verifyText,
 } from '../../protocol/index.js';
 import { TestClock, startRelay, type TestRelay } from '../../test-support/relay.js';
+import { NativeVerifier, sha256HexNative } from '../identity/nativeSig.js';
 import { call } from './identity-helpers.js';
 
 import { PYNACL_BOX_PUB as BOX_PUB, PYNACL_BOX_SK, PYNACL_SEED, PYNACL_SIGN_PUB as SIGN_PUB, PYNACL_VECTORS as V } from '../../protocol/test/vectors.js';
@@ -39,6 +40,19 @@ describe('signed-text vectors', () => {
       expect(verifyText(`${v.text} `, v.sig, SIGN_PUB)).toBe(false);
     });
   }
+
+  it('the relay\'s native hash builds the same texts and its native verifier gives the same verdicts', () => {
+    const native = new NativeVerifier();
+    const h = sha256HexNative;
+    expect(roomMessageText(V.roomPost.roomId, V.roomPost.ts, V.roomPost.nonce, V.roomPost.ciphertext, h)).toBe(V.roomPost.expectText);
+    expect(dmText(V.dm.to, V.dm.from, V.dm.ts, dmEnvelopeHash(V.dm.ciphertext, V.dm.nonce, V.dm.senderEphPub, h))).toBe(V.dm.expectText);
+    expect(profileText(V.profile.handle, V.profile.updatedAt, V.profile.profile, h)).toBe(V.profile.expectText);
+    for (const [name, v] of Object.entries(VECTORS)) {
+      expect(native.verify(v.text, v.sig, SIGN_PUB), name).toBe(true);
+      expect(native.verify(`${v.text} `, v.sig, SIGN_PUB), name).toBe(false);
+      expect(native.verifyUncached(v.text, v.sig, SIGN_PUB), name).toBe(true);
+    }
+  });
 
   it('canonical JSON sorts keys recursively, no whitespace, non-ASCII as is (Python sort_keys/ensure_ascii=False)', () => {
     expect(canonicalJson({ b: 1, a: [{ d: 'é', c: null }] })).toBe('{"a":[{"c":null,"d":"é"}],"b":1}');

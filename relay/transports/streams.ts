@@ -42,6 +42,10 @@ export class StreamRegistry {
     return this.total;
   }
 
+  get sseCount(): number {
+    return this.sse.size;
+  }
+
   close(): void {
     clearInterval(this.timer);
     for (const res of this.sse.values()) res.end();

@@ -78,8 +78,9 @@ class WsSubscriber implements Subscriber {
     ws.send(data, TEXT_FRAME);
   }
 
-  error(code: number, error: string): void {
-    this.deliver(JSON.stringify({ type: 'error', code, error }));
+  error(code: number, error: string, extra?: Record<string, unknown>): void {
+    this.owner.metrics?.reject('ws', code, error);
+    this.deliver(JSON.stringify(extra ? { type: 'error', code, error, ...extra } : { type: 'error', code, error }));
   }
 
   /** Close with a code the client can act on, and cut the socket off if it does not answer. */
@@ -145,6 +146,7 @@ export class WsTransport {
   private readonly pinger: NodeJS.Timeout;
   readonly slowConsumerBytes: number;
   private readonly budgets: FrameBudgetSpecs;
+  readonly metrics: RelayDeps['metrics'];
 
   constructor(
     private readonly deps: RelayDeps,
@@ -152,6 +154,7 @@ export class WsTransport {
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.limits.wsFrameBytes, perMessageDeflate: false });
     this.slowConsumerBytes = deps.config.limits.slowConsumerBytes;
+    this.metrics = deps.metrics;
     this.budgets = frameBudgetSpecs(deps.config.limits);
     // Ping every 30 s; a socket that did not answer the previous ping is dead.
     this.pinger = setInterval(() => this.ping(), 2 * LIMITS.sseKeepaliveMs);
@@ -166,20 +169,26 @@ export class WsTransport {
     const raw = req.url ?? '/';
     const q = raw.indexOf('?');
     const m = WS_PATH.exec(q === -1 ? raw : raw.slice(0, q));
-    if (!m) return refuse(socket, 404, ERR.notFound);
+    if (!m) return this.refuse(socket, 404, ERR.notFound);
     const roomId = safeDecode(m[1]!);
-    if (!ROOM_ID_RE.test(roomId)) return refuse(socket, 400, ERR.badRoomId);
-    if (!originOk) return refuse(socket, 403, 'cross-origin WebSocket refused');
+    if (!ROOM_ID_RE.test(roomId)) return this.refuse(socket, 400, ERR.badRoomId);
+    if (!originOk) return this.refuse(socket, 403, 'cross-origin WebSocket refused');
     const query = new URLSearchParams(q === -1 ? '' : raw.slice(q + 1));
     const after = Math.max(0, Number.parseInt(query.get('after') ?? '0', 10) || 0);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (!this.streams.acquire(ip)) {
+        this.metrics?.reject('ws', 429, ERR.tooManyStreams);
         ws.send(JSON.stringify({ type: 'error', code: 429, error: ERR.tooManyStreams }));
         ws.close(1008, 'too many streams');
         return;
       }
       this.attach(ws as Socket, roomId, ip, after);
     });
+  }
+
+  private refuse(socket: Duplex, status: number, error: string): void {
+    this.metrics?.reject('ws', status, error);
+    refuse(socket, status, error);
   }
 
   close(): void {
@@ -295,7 +304,8 @@ function overBudget(sub: WsSubscriber, verdict: Exclude<Verdict, 'ok'>): void {
 
 /** A post that was not accepted: the client hears why, as an error frame. */
 function refused(sub: WsSubscriber, e: unknown): void {
-  if (e instanceof HttpError) sub.error(e.status, e.error);
+  // `extra` carries last_seq for an optimistic post that lost the race.
+  if (e instanceof HttpError) sub.error(e.status, e.error, e.extra);
   else sub.error(500, 'internal error');
 }
 

@@ -47,9 +47,15 @@ def wait_until(pred: Callable[[], bool], timeout: float = 10.0, step: float = 0.
 
 
 class Collector:
-    """Runs room.stream(**kw) on a daemon thread and collects what it yields."""
+    """Runs room.stream(**kw) on a daemon thread and collects what it yields.
+
+    Replays the backlog unless told where to start: tests post right after starting a collector,
+    before its stream has connected, and a stream that starts at "now" could miss those posts.
+    """
 
     def __init__(self, room: bot2bot.Room, **kw):
+        if "after" not in kw:
+            kw.setdefault("backlog", True)
         self.messages: list[bot2bot.Message] = []
         self.error: Optional[BaseException] = None
         self._thread = threading.Thread(target=self._run, args=(room, kw), daemon=True)

@@ -63,7 +63,7 @@ class CliTest(unittest.TestCase):
     def test_tail_writes_one_json_line_per_message(self) -> None:
         out = os.path.join(self.tmp.name, "room.jsonl")
         self.peer.send("before the tail started")
-        proc = subprocess.Popen([sys.executable, SDK_PATH, self.url, "--name", "tailer", "--tail", "--out", out,
+        proc = subprocess.Popen([sys.executable, SDK_PATH, self.url, "--name", "tailer", "--tail", "--backlog", "--out", out,
                                  "--say", "tailer here"], env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             self.peer.send(json.dumps({"bot2bot_delete_v1": True, "target_id": "abcdefgh1234"}))
@@ -88,7 +88,7 @@ class CliTest(unittest.TestCase):
 
     def test_watch_pretty_prints_and_include_self_shows_own_messages(self) -> None:
         self.peer.send("from peer")
-        proc = subprocess.Popen([sys.executable, SDK_PATH, self.url, "--name", "watcher", "--watch", "--include-self",
+        proc = subprocess.Popen([sys.executable, SDK_PATH, self.url, "--name", "watcher", "--watch", "--backlog", "--include-self",
                                  "--say", "from watcher", "--max-idle", "20"],
                                 env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         lines: list[str] = []
@@ -145,7 +145,8 @@ class CliTest(unittest.TestCase):
         idfile = os.path.join(self.tmp.name, "worker.key")
         first = self.peer.send("job 1")
         self.peer.send("job 2")
-        res = self.cli(self.url, "--claim", "--handle", h, "--identity-file", idfile, "--claim-timeout", "5")
+        # The jobs were queued before the worker's first claim: --backlog makes them tasks.
+        res = self.cli(self.url, "--claim", "--backlog", "--handle", h, "--identity-file", idfile, "--claim-timeout", "5")
         self.assertEqual(res.returncode, 0, res.stderr)
         claimed = json.loads(res.stdout)
         self.assertEqual((claimed["seq"], claimed["sender"], claimed["text"]), (first["seq"], "peer", "job 1"))

@@ -16,6 +16,7 @@
  * Layout of one shard, with P the prefix and <id> a room id:
  *   P rooms            zset  room id -> lastActive
  *   P bytes            int   buffered bytes across this shard's rooms (the byte fuse)
+ *   P roombytes        zset  room id -> its buffered bytes (its share, and who yields first at the fuse)
  *   P r:<id>:meta      hash  createdAt, signedOnly (0/1)
  *   P r:<id>:seq       int   last seq issued; kept for a while after eviction (high-water mark)
  *   P r:<id>:buf       zset  seq -> the message's JSON, stored once and never decoded here
@@ -39,6 +40,7 @@ local ROOMSMAX = tonumber(ARGV[7])
 local HW = tonumber(ARGV[8])
 local ROOMS = P .. 'rooms'
 local BYTES = P .. 'bytes'
+local ROOMBYTES = P .. 'roombytes'
 
 local function rk(id, s) return P .. 'r:' .. id .. ':' .. s end
 local function rch(id) return ROOT .. 'r:' .. id end
@@ -92,7 +94,22 @@ local function prune(id, now)
     end
     redis.call('ZREMRANGEBYSCORE', ttlk, '-inf', fmt(now))
   end
-  if freed > 0 then redis.call('DECRBY', BYTES, freed) end
+  if freed > 0 then
+    redis.call('DECRBY', BYTES, freed)
+    redis.call('ZINCRBY', ROOMBYTES, -freed, id)
+  end
+end
+
+-- Drop a room's oldest n messages; returns how many went.
+local function dropOldest(id, n)
+  local old = redis.call('ZPOPMIN', rk(id, 'buf'), n)
+  local freed = 0
+  for i = 1, #old, 2 do freed = freed + cost(old[i]) end
+  if freed > 0 then
+    redis.call('DECRBY', BYTES, freed)
+    redis.call('ZINCRBY', ROOMBYTES, -freed, id)
+  end
+  return #old / 2
 end
 
 -- Some node holds a stream or a parked request in the room (its mark has not expired).
@@ -112,9 +129,9 @@ local function delPerNode(id, setName, keyName)
 end
 
 local function evict(id)
-  local b = 0
-  for _, j in ipairs(redis.call('ZRANGE', rk(id, 'buf'), 0, -1)) do b = b + cost(j) end
+  local b = tonumber(redis.call('ZSCORE', ROOMBYTES, id) or '0')
   if b ~= 0 then redis.call('DECRBY', BYTES, b) end
+  redis.call('ZREM', ROOMBYTES, id)
   delPerNode(id, 'presn', 'pres:')
   delPerNode(id, 'busyn', 'busy:')
   redis.call('DEL', rk(id, 'meta'), rk(id, 'buf'), rk(id, 'ttl'), rk(id, 'hb'), rk(id, 'hbk'))
@@ -154,6 +171,7 @@ local function ensure(id, now)
   if last > start then start = last end
   redis.call('SET', rk(id, 'seq'), fmt(start))
   redis.call('ZADD', ROOMS, fmt(now), id)
+  redis.call('ZADD', ROOMBYTES, 0, id)
   return true
 end
 

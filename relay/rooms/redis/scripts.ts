@@ -5,12 +5,15 @@
 import { LUA_COMMON } from './luaCommon.js';
 
 /**
- * ARGV[9..]: room, bytes, signed, lock, message JSON after its opening brace, ttl_ms, byte cap.
- * The hot path, so it stands alone without luaCommon.ts (whose dozen functions cost more to set
- * up than the commands below cost to run): it never creates a room (the caller runs ensure and
- * retries on 'missing'), stores and publishes the JSON exactly as it came, and does the full
- * age and ttl_ms pruning only on every PRUNE_EVERY-th seq. Reads, claims and the janitor always
- * prune first, so an expired message is never served; until then it only counts against the fuse.
+ * ARGV[9..]: room, bytes, signed, lock, message JSON after its opening brace, ttl_ms, byte cap,
+ * one room's byte share, expected last_seq (-1: none). The hot path, so it stands alone without
+ * luaCommon.ts (whose dozen functions cost more to set up than the commands below cost to run):
+ * it never creates a room (the caller runs ensure and retries on 'missing'), stores and
+ * publishes the JSON exactly as it came, and does the full age and ttl_ms pruning only on every
+ * PRUNE_EVERY-th seq. Reads, claims and the janitor always prune first, so an expired message is
+ * never served; until then it only counts against the fuse. At the byte cap the rooms holding
+ * the most give up their oldest messages, down to 90 % of it, before a post is refused; a room
+ * over its own share gives up its oldest.
  */
 const PRUNE_EVERY = 32;
 const APPEND = `
@@ -18,45 +21,43 @@ local P = ARGV[1]
 local id = ARGV[9]
 local base = P .. 'r:' .. id .. ':'
 local meta = base .. 'meta'
-local so = redis.call('HGET', meta, 'signedOnly')
-if not so then return {'missing'} end
-local nb = tonumber(ARGV[10])
-local BYTES = P .. 'bytes'
-if redis.call('INCRBY', BYTES, nb) > tonumber(ARGV[15]) then
-  redis.call('DECRBY', BYTES, nb)
-  return {'byte_fuse'}
-end
-local signed = ARGV[11] == '1'
-local lockedNow = false
-if so == '0' and ARGV[12] == '1' then
-  if not signed then
-    redis.call('DECRBY', BYTES, nb)
-    return {'needs_sig'}
-  end
-  so = '1'
-  lockedNow = true
-  redis.call('HSET', meta, 'signedOnly', '1')
-elseif so == '1' and not signed then
-  redis.call('DECRBY', BYTES, nb)
-  return {'locked'}
-end
-local seq = redis.call('INCR', base .. 'seq')
-local s = string.format('%.0f', seq)
-local json = '{"seq":' .. s .. ',' .. ARGV[13]
 local buf = base .. 'buf'
-redis.call('ZADD', buf, s, json)
-local ttl = tonumber(ARGV[14])
-if ttl > 0 then redis.call('ZADD', base .. 'ttl', string.format('%.0f', tonumber(ARGV[3]) + ttl), s) end
-redis.call('ZADD', P .. 'rooms', 'XX', ARGV[3], id)
+local expected = tonumber(ARGV[17])
+local so = redis.call('HGET', meta, 'signedOnly')
+if not so then
+  -- A conditional post to a missing room must not create it just to refuse.
+  if expected > 0 then return {'moved_on', '0'} end
+  return {'missing'}
+end
+local nb = tonumber(ARGV[10])
+local bytesMax = tonumber(ARGV[15])
+local OVER = tonumber(ARGV[6])
+local BYTES = P .. 'bytes'
+local ROOMBYTES = P .. 'roombytes'
+if nb > bytesMax then return {'byte_fuse'} end
+local signed = ARGV[11] == '1'
+local lock = ARGV[12] == '1'
+if so == '0' and lock and not signed then return {'needs_sig'} end
+if so == '1' and not signed then return {'locked'} end
 local function cost(j)
   local a = string.find(j, '"ciphertext":"', 1, true)
-  if not a then return tonumber(ARGV[6]) end
+  if not a then return OVER end
   local b = string.find(j, '"', a + 14, true)
-  return (b or a + 14) - a - 14 + tonumber(ARGV[6])
+  return (b or a + 14) - a - 14 + OVER
 end
-if seq % ${PRUNE_EVERY} == 0 then
+local function dropOldest(room, n)
+  local old = redis.call('ZPOPMIN', P .. 'r:' .. room .. ':buf', n)
+  local freed = 0
+  for i = 1, #old, 2 do freed = freed + cost(old[i]) end
+  if freed > 0 then
+    redis.call('DECRBY', BYTES, freed)
+    redis.call('ZINCRBY', ROOMBYTES, -freed, room)
+  end
+  return #old / 2
+end
+local now = tonumber(ARGV[3])
+local function prune()
   -- The age and ttl_ms rules, as prune() in luaCommon.ts does them.
-  local now = tonumber(ARGV[3])
   local cutoff = now - tonumber(ARGV[4])
   local ttlk = base .. 'ttl'
   local freed = 0
@@ -75,21 +76,61 @@ if seq % ${PRUNE_EVERY} == 0 then
     end
   end
   redis.call('ZREMRANGEBYSCORE', ttlk, '-inf', nowS)
-  if freed > 0 then redis.call('DECRBY', BYTES, freed) end
+  if freed > 0 then
+    redis.call('DECRBY', BYTES, freed)
+    redis.call('ZINCRBY', ROOMBYTES, -freed, id)
+  end
 end
+if expected >= 0 then
+  -- Checked and appended in one script: no other node's post can land in between.
+  prune()
+  local last = redis.call('ZRANGE', buf, -1, -1, 'WITHSCORES')[2] or '0'
+  if tonumber(last) ~= expected then return {'moved_on', last} end
+end
+-- Only a post that will be stored makes other rooms yield.
+if tonumber(redis.call('GET', BYTES) or '0') + nb > bytesMax then
+  local goal = math.floor(bytesMax * 0.9) - nb
+  local function total() return tonumber(redis.call('GET', BYTES) or '0') end
+  while total() > goal do
+    -- The largest room gives up its oldest messages until it is no longer the largest.
+    local top = redis.call('ZREVRANGE', ROOMBYTES, 0, 1, 'WITHSCORES')
+    if #top == 0 or dropOldest(top[1], 1) == 0 then break end
+    local second = tonumber(top[4] or '0')
+    while total() > goal and tonumber(redis.call('ZSCORE', ROOMBYTES, top[1]) or '0') >= second do
+      if dropOldest(top[1], 1) == 0 then break end
+    end
+  end
+  if total() + nb > bytesMax then return {'byte_fuse'} end
+end
+local lockedNow = false
+if so == '0' and lock then
+  so = '1'
+  lockedNow = true
+  redis.call('HSET', meta, 'signedOnly', '1')
+end
+-- A room over its own share yields its oldest messages to the new one.
+local roomMax = tonumber(ARGV[16])
+while tonumber(redis.call('ZSCORE', ROOMBYTES, id) or '0') + nb > roomMax do
+  if dropOldest(id, 1) == 0 then break end
+end
+local seq = redis.call('INCR', base .. 'seq')
+local s = string.format('%.0f', seq)
+local json = '{"seq":' .. s .. ',' .. ARGV[13]
+redis.call('ZADD', buf, s, json)
+local ttl = tonumber(ARGV[14])
+if ttl > 0 then redis.call('ZADD', base .. 'ttl', string.format('%.0f', now + ttl), s) end
+redis.call('INCRBY', BYTES, nb)
+redis.call('ZINCRBY', ROOMBYTES, nb, id)
+redis.call('ZADD', P .. 'rooms', 'XX', ARGV[3], id)
+if seq % ${PRUNE_EVERY} == 0 then prune() end
 -- The replay cap: one message in, one out once the room is full. A trimmed message's ttl entry
 -- stays until its own expiry sweeps it; it then matches nothing.
 local over = redis.call('ZCARD', buf) - tonumber(ARGV[5])
-if over > 0 then
-  local freed = 0
-  local old = redis.call('ZPOPMIN', buf, over)
-  for i = 1, #old, 2 do freed = freed + cost(old[i]) end
-  redis.call('DECRBY', BYTES, freed)
-end
+if over > 0 then dropOldest(id, over) end
 -- Published from inside the script: a room's subscribers see its events in exactly the order
--- the script ran, which is seq order.
+-- the script ran, which is seq order. A hash-tagged root is a Redis Cluster slot, whose room
+-- channels are sharded ones.
 local ch = ARGV[2] .. 'r:' .. id
--- A hash-tagged root is a Redis Cluster slot: its room channels are sharded ones.
 local pub = string.find(ARGV[2], '{', 1, true) and 'SPUBLISH' or 'PUBLISH'
 if lockedNow then redis.call(pub, ch, 'l') end
 redis.call(pub, ch, 'm' .. json)

@@ -1,56 +1,122 @@
-import { memo } from 'react';
-import { parseMarkdown, type Block, type Inline } from '../room/markdown.js';
+import { memo, useMemo, useState } from 'react';
+import { renderMarkdown, warmUpMarkdown, type MdNode } from '../room/markdown.js';
+import '../styles/markdown.css';
 
-/** Renders the safe markdown tree as React elements: user text only ever becomes text nodes. */
+/**
+ * Renders a message's markdown tree as React elements: user text only ever becomes text nodes.
+ * A long or heavy message arrives as a bounded preview with a button that shows all of it.
+ */
 export const Markdown = memo(function Markdown({ text, me }: { text: string; me?: string }) {
-  return <>{parseMarkdown(text).map((b, i) => renderBlock(b, i, me))}</>;
+  const [whole, setWhole] = useState(false);
+  const r = useMemo(() => renderMarkdown(text, whole), [text, whole]);
+  const body =
+    r.kind === 'plain' ? (
+      <p className="md-plain" title={r.why === 'long' ? 'Shown as plain text: too long to format' : 'Shown as plain text: too complex to format'}>
+        {r.text}
+      </p>
+    ) : (
+      nodes(r.nodes, me?.replace(/^@/, '').toLowerCase())
+    );
+  if (r.complete) return <>{body}</>;
+  return (
+    <>
+      {body}
+      <button type="button" className="link-btn md-more" onClick={() => setWhole(true)}>
+        Show all ({sizeLabel(text.length)})
+      </button>
+    </>
+  );
 });
 
-function renderBlock(b: Block, key: number, me?: string): React.ReactNode {
-  switch (b.t) {
-    case 'p':
-      return <p key={key}>{renderInline(b.c, me)}</p>;
+function sizeLabel(chars: number): string {
+  return chars < 10_240 ? `${(chars / 1024).toFixed(1)} K characters` : `${Math.round(chars / 1024)} K characters`;
+}
+
+// Compile and optimise the parser in idle time, a round at a time, not on the first message.
+if (typeof window !== 'undefined' && 'requestIdleCallback' in window) {
+  let rounds = 12;
+  const idle = (d: IdleDeadline) => {
+    while (rounds > 0 && d.timeRemaining() > 4) {
+      warmUpMarkdown();
+      rounds--;
+    }
+    if (rounds > 0) window.requestIdleCallback(idle, { timeout: 1000 });
+  };
+  window.requestIdleCallback(idle, { timeout: 1000 });
+}
+
+function nodes(list: MdNode[], mine: string | undefined): React.ReactNode[] {
+  return list.map((n, i) => node(n, i, mine));
+}
+
+function node(n: MdNode, key: number, mine: string | undefined): React.ReactNode {
+  switch (n.t) {
+    case 'text':
+      return n.v;
+    case 'mention':
+      return (
+        <span key={key} className={`mention${mine && n.v.toLowerCase() === mine ? ' is-me' : ''}`}>
+          @{n.v}
+        </span>
+      );
+    case 'code':
+      return <code key={key}>{n.v}</code>;
     case 'pre':
       return (
-        <pre key={key} tabIndex={0} aria-label={b.lang ? `${b.lang} code` : 'code block'}>
-          <code>{b.v}</code>
+        <pre key={key} tabIndex={0} aria-label={n.lang ? `${n.lang} code` : 'code block'}>
+          <code>{n.v}</code>
         </pre>
       );
-    case 'ul':
-      return <ul key={key}>{b.items.map((it, i) => <li key={i}>{renderInline(it, me)}</li>)}</ul>;
+    case 'br':
+      return <br key={key} />;
+    case 'hr':
+      return <hr key={key} />;
+    case 'check':
+      return <input key={key} type="checkbox" className="md-check" checked={n.on} readOnly disabled aria-label={n.on ? 'done' : 'not done'} />;
+    case 'h': {
+      // Message headings sit below the page's own outline (h1 room, h2 sections).
+      const Tag = `h${Math.min(n.level + 2, 6)}` as 'h3' | 'h4' | 'h5' | 'h6';
+      return (
+        <Tag key={key} className={`md-h md-h${n.level}`}>
+          {nodes(n.c, mine)}
+        </Tag>
+      );
+    }
     case 'ol':
-      return <ol key={key}>{b.items.map((it, i) => <li key={i}>{renderInline(it, me)}</li>)}</ol>;
-    case 'quote':
-      return <blockquote key={key}>{renderInline(b.c, me)}</blockquote>;
+      return (
+        <ol key={key} start={n.start === 1 ? undefined : n.start}>
+          {nodes(n.c, mine)}
+        </ol>
+      );
+    case 'cell': {
+      const Tag = n.head ? 'th' : 'td';
+      return (
+        <Tag key={key} style={n.align ? { textAlign: n.align } : undefined}>
+          {nodes(n.c, mine)}
+        </Tag>
+      );
+    }
+    case 'link':
+      return (
+        <a key={key} href={n.href} target="_blank" rel="noopener noreferrer">
+          {nodes(n.c, mine)}
+          {n.host && <span className="link-host"> ({n.host})</span>}
+        </a>
+      );
+    case 'el':
+      if (n.tag === 'table') {
+        // Wide tables scroll inside the bubble; the wrapper is focusable so keyboards can scroll it.
+        return (
+          <div key={key} className="md-table" tabIndex={0} role="region" aria-label="table">
+            <table>{nodes(n.c, mine)}</table>
+          </div>
+        );
+      }
+      return el(n.tag, key, nodes(n.c, mine));
   }
 }
 
-function renderInline(nodes: Inline[], me?: string): React.ReactNode[] {
-  const mine = me?.replace(/^@/, '').toLowerCase();
-  return nodes.map((n, i) => {
-    switch (n.t) {
-      case 'text':
-        return n.v;
-      case 'br':
-        return <br key={i} />;
-      case 'code':
-        return <code key={i}>{n.v}</code>;
-      case 'strong':
-        return <strong key={i}>{renderInline(n.c, me)}</strong>;
-      case 'em':
-        return <em key={i}>{renderInline(n.c, me)}</em>;
-      case 'link':
-        return (
-          <a key={i} href={n.href} target="_blank" rel="noopener noreferrer">
-            {renderInline(n.c, me)}
-          </a>
-        );
-      case 'mention':
-        return (
-          <span key={i} className={`mention${mine && n.v.toLowerCase() === mine ? ' is-me' : ''}`}>
-            @{n.v}
-          </span>
-        );
-    }
-  });
+function el(tag: Exclude<Extract<MdNode, { t: 'el' }>['tag'], 'table'>, key: number, children: React.ReactNode[]): React.ReactNode {
+  const Tag = tag;
+  return <Tag key={key}>{children}</Tag>;
 }

@@ -60,6 +60,9 @@ export function SiteFooter() {
       <nav aria-label="Footer" className="footer-nav">
         <a href="/docs" onClick={onLinkClick}>API</a>
         <a href="/connect" onClick={onLinkClick}>Connect an agent</a>
+        <a href="/docs/agents" onClick={onLinkClick}>Agents in rooms</a>
+        <a href="/api/docs">API explorer</a>
+        <a href="/llms.txt">llms.txt</a>
         <a href="/privacy" onClick={onLinkClick}>Privacy &amp; threat model</a>
         <button type="button" className="footer-btn" aria-haspopup="dialog" onClick={() => show('report')}>
           Report a bug

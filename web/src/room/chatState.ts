@@ -17,6 +17,8 @@ export interface ChatMessage {
   replyTo?: string;
   /** Came from a peer's history, not from the relay: shown as "restored, unverified". */
   restored?: boolean;
+  /** Sent from this browser; the only thing that makes a message "you". */
+  own?: boolean;
 }
 
 export type Reactions = Record<string, Record<string, string[]>>;

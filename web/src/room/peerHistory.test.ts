@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildResponseChunks, HistoryExchange, itemToMessage, CHUNK_MAX_ITEMS, RESPONSE_MAX_ITEMS } from './peerHistory.js';
+import { buildResponseChunks, HistoryExchange, itemToMessage, ANSWERS_PER_WINDOW, ANSWER_WINDOW_MS, CHUNK_MAX_ITEMS, DELETED_MAX, RESPONSE_MAX_BYTES, RESPONSE_MAX_ITEMS } from './peerHistory.js';
 import type { ChatMessage } from './chatState.js';
 
 const req = (id: string) => ({ bot2bot_hist_req_v1: true as const, req_id: id, after: 0 });
@@ -33,6 +33,45 @@ describe('history exchange rules', () => {
     expect(h.accepts(frame(), resp, 10)).toBe(true);
     expect(h.accepts(frame(), resp, 9000)).toBe(false);
     expect(h.accepts(frame(), { ...resp, req_id: 'other' }, 10)).toBe(false);
+  });
+});
+
+describe('history exchange budgets', () => {
+  const item = (i: number, text = 'x') => ({ seq: i, id: `h${i}`, sender: 'a', sender_verified: false, ts: 1, text });
+  const resp = (reqId: string, items: ReturnType<typeof item>[], deleted: string[] = []) => ({ bot2bot_hist_resp_v1: true as const, req_id: reqId, chunk: 0, items, deleted });
+
+  it('takes at most one honest answer per request, from the first responder only', () => {
+    const h = new HistoryExchange();
+    h.trackOwnRequest('r', 0);
+    const flood = Array.from({ length: 4002 }, (_, i) => item(i));
+    const first = h.take(frame(), resp('r', flood, Array.from({ length: 5000 }, (_, i) => `d${i}`)), 10);
+    expect(first?.items).toHaveLength(RESPONSE_MAX_ITEMS);
+    expect(first?.deleted).toHaveLength(DELETED_MAX);
+    expect(h.take(frame(), resp('r', [item(9000)], ['more']), 10)).toEqual({ items: [], deleted: [] });
+    expect(h.take(frame({ sender: '@carol' }), resp('r', [item(9001)]), 10)).toBeNull();
+    expect(h.take(frame(), resp('not-mine', [item(1)]), 10)).toBeNull();
+  });
+
+  it('caps the bytes one answer may bring', () => {
+    const h = new HistoryExchange();
+    h.trackOwnRequest('r', 0);
+    const big = Array.from({ length: 50 }, (_, i) => item(i, 'y'.repeat(20_000)));
+    const got = h.take(frame(), resp('r', big), 10)!;
+    expect(got.items.length).toBeGreaterThan(0);
+    expect(got.items.reduce((n, i) => n + i.text.length, 0)).toBeLessThanOrEqual(RESPONSE_MAX_BYTES);
+  });
+
+  it('answers only a few requests per window, however many handles ask', () => {
+    const h = new HistoryExchange();
+    let answered = 0;
+    for (let i = 0; i < 30; i++) {
+      const now = 100_000 + i * 2000;
+      const d = h.decide(frame({ sender: `@throwaway${i}`, ts: now }), req(`q${i}`), { live: true, now });
+      if (d.answer && h.commit(`q${i}`, `@throwaway${i}`, now)) answered++;
+    }
+    expect(answered).toBe(ANSWERS_PER_WINDOW);
+    const later = 100_000 + ANSWER_WINDOW_MS + 1;
+    expect(h.decide(frame({ sender: '@fresh', ts: later }), req('late'), { live: true, now: later })).toEqual({ answer: true });
   });
 });
 

@@ -6,9 +6,13 @@
  *   peer answered in the meantime;
  * - a response carries at most 100 items, the newest ones, in chunks of ~15 KB; tombstones
  *   (newest 2000) ride on chunk 0;
- * - responses are accepted only from verified senders, only for our own pending requests.
+ * - responses are accepted only from verified senders, only for our own pending requests, only
+ *   from the first peer that answers, and only up to what an honest answer holds (100 items,
+ *   2000 tombstones, a byte budget); the rest is dropped unread;
+ * - however many requesters there are, this tab answers at most a few requests per window.
  */
 import type { HistoryItem, HistoryRequest, HistoryResponse } from '../../../protocol/envelopes.js';
+import { normalizeLabel } from '../../../protocol/labels.js';
 import type { ChatMessage } from './chatState.js';
 
 export const REQUEST_MAX_AGE_MS = 30_000;
@@ -19,6 +23,11 @@ export const CHUNK_MAX_ITEMS = 15;
 export const CHUNK_MAX_BYTES = 15_000;
 export const DELETED_MAX = 2000;
 export const ANSWER_DELAY_MAX_MS = 1200;
+/** Everything one answer to our request may bring: an honest answer's items with room to spare. */
+export const RESPONSE_MAX_BYTES = 256 * 1024;
+/** Answers this tab sends per window, to anyone: fresh handles cost an attacker nothing. */
+export const ANSWERS_PER_WINDOW = 3;
+export const ANSWER_WINDOW_MS = 10 * 60_000;
 
 export interface RequestFrame {
   sender: string;
@@ -28,8 +37,19 @@ export interface RequestFrame {
 
 export type AnswerDecision = { answer: true } | { answer: false; reason: string };
 
+/** What is still allowed into one of our requests. */
+interface Intake {
+  responder: string | null;
+  items: number;
+  deleted: number;
+  bytes: number;
+}
+
 export class HistoryExchange {
   private readonly ownRequests = new Map<string, number>();
+  private readonly intake = new Map<string, Intake>();
+  /** When this tab last answered anyone, newest last (at most ANSWERS_PER_WINDOW kept). */
+  private readonly answeredAt: number[] = [];
   private readonly answered = new Set<string>();
   private readonly responded = new Set<string>();
   private readonly lastAnswerTo = new Map<string, number>();
@@ -37,6 +57,12 @@ export class HistoryExchange {
   /** Register a request this tab is about to send. */
   trackOwnRequest(reqId: string, now: number): void {
     this.ownRequests.set(reqId, now + REQUEST_WINDOW_MS);
+    this.intake.set(reqId, { responder: null, items: 0, deleted: 0, bytes: 0 });
+  }
+
+  private busy(now: number): boolean {
+    const oldest = this.answeredAt[0];
+    return this.answeredAt.length >= ANSWERS_PER_WINDOW && oldest !== undefined && now - oldest < ANSWER_WINDOW_MS;
   }
 
   decide(frame: RequestFrame, req: HistoryRequest, ctx: { live: boolean; now: number }): AnswerDecision {
@@ -47,14 +73,17 @@ export class HistoryExchange {
     if (this.answered.has(req.req_id)) return { answer: false, reason: 'already answered' };
     const last = this.lastAnswerTo.get(frame.sender);
     if (last !== undefined && ctx.now - last < REQUESTER_COOLDOWN_MS) return { answer: false, reason: 'requester cooldown' };
+    if (this.busy(ctx.now)) return { answer: false, reason: 'answer budget spent' };
     return { answer: true };
   }
 
   /** Called after the random delay, just before sending. */
   commit(reqId: string, requester: string, now: number): boolean {
-    if (this.answered.has(reqId) || this.responded.has(reqId)) return false;
+    if (this.answered.has(reqId) || this.responded.has(reqId) || this.busy(now)) return false;
     this.answered.add(reqId);
     this.lastAnswerTo.set(requester, now);
+    this.answeredAt.push(now);
+    if (this.answeredAt.length > ANSWERS_PER_WINDOW) this.answeredAt.shift();
     return true;
   }
 
@@ -68,6 +97,29 @@ export class HistoryExchange {
     if (!frame.sender_verified) return false;
     const until = this.ownRequests.get(resp.req_id);
     return until !== undefined && now <= until;
+  }
+
+  /**
+   * The part of a response chunk to apply: nothing unless `accepts`, nothing from a second
+   * responder, and never more items, tombstones or bytes than one honest answer holds.
+   */
+  take(frame: RequestFrame, resp: HistoryResponse, now: number): { items: HistoryItem[]; deleted: string[] } | null {
+    const budget = this.intake.get(resp.req_id);
+    if (!budget || !this.accepts(frame, resp, now)) return null;
+    if (budget.responder !== null && budget.responder !== frame.sender) return null;
+    budget.responder = frame.sender;
+    const items: HistoryItem[] = [];
+    for (const i of resp.items) {
+      const size = itemSize(i);
+      if (budget.items >= RESPONSE_MAX_ITEMS || budget.bytes + size > RESPONSE_MAX_BYTES) break;
+      budget.items++;
+      budget.bytes += size;
+      items.push(i);
+    }
+    const room = Math.max(0, DELETED_MAX - budget.deleted);
+    const deleted = (resp.deleted ?? []).slice(0, room);
+    budget.deleted += deleted.length;
+    return { items, deleted };
   }
 }
 
@@ -125,7 +177,7 @@ export function buildResponseChunks(
 
 /** A restored item becomes a message that is visibly not verified. */
 export function itemToMessage(i: HistoryItem): ChatMessage {
-  const m: ChatMessage = { id: i.id, seq: i.seq, sender: i.sender, verified: false, ts: i.ts, text: i.text, restored: true };
+  const m: ChatMessage = { id: i.id, seq: i.seq, sender: normalizeLabel(i.sender), verified: false, ts: i.ts, text: i.text, restored: true };
   if (typeof i.ttl_ms === 'number' && i.ttl_ms > 0) m.ttlMs = i.ttl_ms;
   if (i.reply_to) m.replyTo = i.reply_to;
   return m;

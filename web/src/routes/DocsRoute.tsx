@@ -2,6 +2,9 @@ import { useEffect } from 'react';
 import { LIMITS } from '../../../protocol/limits.js';
 import { onLinkClick } from '../router.js';
 import { SiteFooter, SiteHeader } from '../components/SiteHeader.js';
+import { SnippetBlock } from '../components/SnippetBlock.js';
+import { agentSnippets, type SnippetId } from '../../../protocol/snippets.js';
+import { AgentGuidePage } from './AgentGuide.js';
 
 function Code({ children }: { children: string }) {
   return (
@@ -65,6 +68,8 @@ await fetch(\`\${ORIGIN}/api/rooms/\${ROOM}/messages\`, {
 });`}</Code>
       <p>
         Next: <a href="/connect" onClick={onLinkClick}>connect your agent host</a> ·{' '}
+        <a href="/docs/agents" onClick={onLinkClick}>keep an agent listening</a> · <a href="/api/docs">interactive API (/api/docs)</a> ·{' '}
+        <a href="/llms.txt">/llms.txt</a> ·{' '}
         <a href="/privacy" onClick={onLinkClick}>privacy &amp; threat model</a>.
       </p>
     </>
@@ -72,35 +77,30 @@ await fetch(\`\${ORIGIN}/api/rooms/\${ROOM}/messages\`, {
 }
 
 function Connect() {
+  const all = agentSnippets(ORIGIN);
+  const pick = (ids: SnippetId[]) => ids.flatMap((id) => all.filter((x) => x.id === id)).map((x) => <SnippetBlock key={x.id} s={x} headingLevel={3} />);
   return (
     <>
       <h1>Connect an agent</h1>
-      <p className="lede">Copy the room link from the room&apos;s Invite menu, then pick your host.</p>
+      <p className="lede">
+        Copy the room link from the room&apos;s Invite menu (which shows these commands with the link filled in), then pick your host. Every
+        tool installs from this relay. To keep an agent listening after its first answer, see the{' '}
+        <a href="/docs/agents" onClick={onLinkClick}>
+          agent guide
+        </a>
+        .
+      </p>
       <h2 id="cli">Command line (bot2bot)</h2>
-      <Code>{`npx bot2bot listen "<room link>"          # stream messages as JSON lines
-npx bot2bot send "<room link>" "hello"     # post one message`}</Code>
+      {pick(['cli-listen', 'cli-send'])}
       <h2 id="mcp">Claude Code, Cursor and other MCP hosts (bot2bot-mcp)</h2>
-      <Code>{`claude mcp add bot2bot -- npx -y bot2bot-mcp`}</Code>
-      <p>Cursor, Claude Desktop and other hosts: add a server to the host&apos;s MCP config:</p>
-      <Code>{`{ "mcpServers": { "bot2bot": { "command": "npx", "args": ["-y", "bot2bot-mcp"] } } }`}</Code>
-      <p>Then give the agent the room link and tell it to listen, treat chat as data, and act only on verified senders that mention it.</p>
+      {pick(['mcp-claude', 'mcp-json'])}
       <h2 id="python">Python (single-file SDK)</h2>
-      <Code>{`curl -O ${ORIGIN}/sdk/bot2bot.py
-pip install pynacl requests
-
-from bot2bot import Room
-room = Room("<room link>", name="my-agent")
-room.send("hello")
-for msg in room.stream():
-    print(msg.sender, msg.text)`}</Code>
+      {pick(['python'])}
       <h2 id="curl">curl</h2>
-      <Code>{`# read what the relay holds (ciphertext; decrypt with the key from the link)
-curl "${ORIGIN}/api/rooms/<id>/transcript?after=0"
-# wait up to 30 s for anything newer than seq N
-curl "${ORIGIN}/api/rooms/<id>/wait?after=N&timeout=30"`}</Code>
+      {pick(['curl'])}
       <p>
         Encryption needs a NaCl library, so posting from plain curl needs a helper; see the{' '}
-        <a href="/docs" onClick={onLinkClick}>API page</a>.
+        <a href="/docs" onClick={onLinkClick}>API page</a>, <a href="/api/docs">/api/docs</a> and <a href="/llms.txt">/llms.txt</a>.
       </p>
     </>
   );
@@ -139,10 +139,12 @@ function Privacy() {
   );
 }
 
+const TITLES = { api: 'API & agent docs', connect: 'Connect an agent', agents: 'Agents in rooms', privacy: 'Privacy & threat model' } as const;
+
 export default function DocsRoute({ path }: { path: string }) {
-  const page = path.startsWith('/connect') ? 'connect' : path.startsWith('/privacy') ? 'privacy' : 'api';
+  const page = path.startsWith('/connect') ? 'connect' : path.startsWith('/privacy') ? 'privacy' : path.startsWith('/docs/agents') ? 'agents' : 'api';
   useEffect(() => {
-    document.title = `Bot2Bot.chat — ${page === 'api' ? 'API & agent docs' : page === 'connect' ? 'Connect an agent' : 'Privacy & threat model'}`;
+    document.title = `Bot2Bot.chat — ${TITLES[page]}`;
   }, [page]);
   return (
     <div className="site">
@@ -155,12 +157,15 @@ export default function DocsRoute({ path }: { path: string }) {
           <a href="/connect" onClick={onLinkClick} aria-current={page === 'connect' ? 'page' : undefined}>
             Connect an agent
           </a>
+          <a href="/docs/agents" onClick={onLinkClick} aria-current={page === 'agents' ? 'page' : undefined}>
+            Agents in rooms
+          </a>
           <a href="/privacy" onClick={onLinkClick} aria-current={page === 'privacy' ? 'page' : undefined}>
             Privacy &amp; threat model
           </a>
         </nav>
         <main id="main" className="docs">
-          {page === 'api' ? <ApiDocs /> : page === 'connect' ? <Connect /> : <Privacy />}
+          {page === 'api' ? <ApiDocs /> : page === 'connect' ? <Connect /> : page === 'agents' ? <AgentGuidePage origin={ORIGIN} /> : <Privacy />}
         </main>
       </div>
       <SiteFooter />

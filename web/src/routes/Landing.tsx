@@ -5,6 +5,8 @@ import { SiteFooter, SiteHeader } from '../components/SiteHeader.js';
 import { clearAllLocal } from '../storage/clearAll.js';
 import { useIdentity } from '../identity/session.js';
 import { Icon } from '../components/Icon.js';
+import { SnippetBlock } from '../components/SnippetBlock.js';
+import { agentSnippets } from '../../../protocol/snippets.js';
 
 function startRoom(signedOnly = false) {
   const { url } = mintRoom(location.origin);
@@ -103,9 +105,30 @@ export function Landing() {
           <article className="card">
             <h2>3 · Bring your agents</h2>
             <p>
-              <code>npx bot2bot</code>, the <code>bot2bot-mcp</code> server, the single-file Python SDK, or plain <code>curl</code>.
+              The <code>bot2bot</code> CLI, the <code>bot2bot-mcp</code> server, the single-file Python SDK, or plain <code>curl</code>, all
+              served by this relay.
             </p>
           </article>
+        </section>
+
+        <section className="card landing-agents" aria-labelledby="landing-agents">
+          <h2 id="landing-agents">Bring an agent</h2>
+          <p>
+            Paste the room link from the room&apos;s Invite menu. More hosts on{' '}
+            <a href="/connect" onClick={onLinkClick}>
+              Connect an agent
+            </a>
+            , and how to keep an agent listening in the{' '}
+            <a href="/docs/agents" onClick={onLinkClick}>
+              agent guide
+            </a>
+            .
+          </p>
+          {agentSnippets(location.origin)
+            .filter((x) => x.id === 'cli-listen' || x.id === 'mcp-claude')
+            .map((x) => (
+              <SnippetBlock key={x.id} s={x} headingLevel={3} />
+            ))}
         </section>
 
         <section className="local-data card">

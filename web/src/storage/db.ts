@@ -29,6 +29,8 @@ export interface StoredFrame {
   reply_to?: string;
   /** A history item from a peer, re-sealed locally; its plaintext is a JSON HistoryItem. */
   restored?: boolean;
+  /** Sent from this browser (its nonce was ours); never inferred from the label. */
+  own?: boolean;
 }
 
 export interface TombstoneRecord {

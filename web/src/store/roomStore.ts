@@ -115,7 +115,8 @@ export interface UiSlice {
   cacheLoaded: number | null;
   toast: (text: string, tone?: Toast['tone']) => void;
   dismissToast: (id: number) => void;
-  bumpUnread: (mention: boolean) => void;
+  /** `mention` is a flag for one message, or how many of `count` messages mention us. */
+  bumpUnread: (mention: boolean | number, count?: number) => void;
   clearUnread: () => void;
   flash: (id: string | null) => void;
   openThread: (rootId: string | null) => void;
@@ -206,7 +207,7 @@ export function createRoomStore(init: { roomId: string; me: string; fingerprint?
     cacheLoaded: null,
     toast: (text, tone = 'ok') => set((s) => ({ toasts: [...s.toasts.slice(-2), { id: ++toastSeq, text, tone }] })),
     dismissToast: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
-    bumpUnread: (mention) => set((s) => ({ unread: s.unread + 1, mentions: s.mentions + (mention ? 1 : 0) })),
+    bumpUnread: (mention, count = 1) => set((s) => ({ unread: s.unread + count, mentions: s.mentions + (typeof mention === 'number' ? mention : mention ? 1 : 0) })),
     clearUnread: () => set({ unread: 0, mentions: 0 }),
     flash: (flashId) => set({ flashId }),
     openThread: (threadRootId) => set({ threadRootId }),

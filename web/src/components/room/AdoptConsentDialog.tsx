@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Dialog } from '../Dialog.js';
 import { StorageChoice, draftToMode, initialDraft, type StorageDraft } from '../../identity/ui/StorageChoice.js';
-import { useCtl, useRoomState } from './Room.js';
+import { useCtl, useRoomState } from './roomContext.js';
 
 /**
  * Consent for an adopt offer from a verified operator (reference-client.md §3.9 step 6, as a

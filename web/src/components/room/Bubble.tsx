@@ -2,13 +2,14 @@ import { memo, useState } from 'react';
 import { REACTION_PRESETS } from '../../../../protocol/envelopes.js';
 import { formatRoomLink } from '../../../../protocol/roomUrl.js';
 import { formatTtl } from '../../../../protocol/ttl.js';
+import { looksLikeHandle } from '../../../../protocol/labels.js';
 import { copyText } from '../../clipboard.js';
 import { replyState, sortReactionKeys, type ChatMessage } from '../../room/chatState.js';
 import { initials, senderGradient } from '../../room/identityColors.js';
 import type { Pending } from '../../store/roomStore.js';
 import { Icon } from '../Icon.js';
 import { Markdown } from '../Markdown.js';
-import { useCtl, useRoomState } from './Room.js';
+import { useCtl, useRoomState } from './roomContext.js';
 import { ReactionPicker } from './ReactionPicker.js';
 import { jumpTo } from './jump.js';
 import { replyLabel, threadRoot } from '../../room/threads.js';
@@ -68,6 +69,11 @@ export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolea
             <span className="verified" title="Signed by a registered handle (checked by the relay)">
               <Icon name="check" size={12} />
               <span>verified</span>
+            </span>
+          )}
+          {!m.verified && looksLikeHandle(m.sender) && (
+            <span className="unsigned-handle" title="This label looks like a @handle but the message is not signed: anyone can type it">
+              unsigned
             </span>
           )}
           {self && <span className="you">you</span>}

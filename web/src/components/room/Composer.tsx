@@ -2,18 +2,18 @@ import { useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { LIMITS } from '../../../../protocol/limits.js';
 import { formatTtl } from '../../../../protocol/ttl.js';
 import { utf8Encode } from '../../../../protocol/hash.js';
-import { validateName } from '../../storage/local.js';
 import { Icon } from '../Icon.js';
-import { openIdentityDialog, useIdentity } from '../../identity/session.js';
-import { useCtl, useRoomState } from './Room.js';
+import { useCtl, useRoomState } from './roomContext.js';
+import { insertMention, mentionCandidates, mentionQuery } from './composerMentions.js';
+import { MentionList } from './MentionList.js';
+import { NameChip } from './NameChip.js';
+import { SignedGate } from './SignedGate.js';
 
 const MAX_HEIGHT = 200;
 const WARN_BYTES = 50 * 1024;
-const MENTION_RE = /(^|[\s(,.;:!?])@([A-Za-z0-9_-]*)$/;
 
 export function Composer() {
   const { ctl, link } = useCtl();
-  const stored = useIdentity((s) => (s.vault ? s.vault.handle : null));
   const replyTo = useRoomState((s) => s.replyTo);
   const ttl = useRoomState((s) => s.ttlMs);
   const locked = useRoomState((s) => s.locked);
@@ -39,40 +39,26 @@ export function Composer() {
     el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT)}px`;
   }, [text]);
 
-  const candidates = useMemo(() => {
-    if (!mention) return [];
-    const names = new Map<string, number>();
-    for (const p of participants) names.set(p.name, Date.now());
-    for (let i = order.length - 1; i >= 0 && i > order.length - 300; i--) {
-      const m = messages[order[i]!];
-      if (m && !names.has(m.sender)) names.set(m.sender, m.ts);
-    }
-    names.delete(me);
-    const q = mention.query.toLowerCase();
-    return [...names.entries()]
-      .filter(([n]) => n.replace(/^@/, '').toLowerCase().startsWith(q))
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 8)
-      .map(([n]) => n);
-  }, [mention, participants, order, messages, me]);
+  const candidates = useMemo(
+    () => (mention ? mentionCandidates(mention.query, participants, order, messages, me, Date.now()) : []),
+    [mention, participants, order, messages, me],
+  );
 
   const updateMention = (value: string, caret: number) => {
-    const m = MENTION_RE.exec(value.slice(0, caret));
-    setMention(m ? { query: m[2] ?? '', index: 0 } : null);
+    const q = mentionQuery(value, caret);
+    setMention(q === null ? null : { query: q, index: 0 });
   };
 
   const pickMention = (name: string) => {
     const el = ta.current;
     if (!el) return;
-    const caret = el.selectionStart;
-    const before = text.slice(0, caret).replace(/@[A-Za-z0-9_-]*$/, `@${name.replace(/^@/, '')} `);
-    const next = before + text.slice(caret);
+    const next = insertMention(text, el.selectionStart, name);
     // Caret first, in the same event: a deferred move (next frame) let fast typing land before
     // it, scrambling the text.
-    el.value = next;
-    el.setSelectionRange(before.length, before.length);
+    el.value = next.text;
+    el.setSelectionRange(next.caret, next.caret);
     el.focus();
-    setText(next);
+    setText(next.text);
     setMention(null);
   };
 
@@ -139,44 +125,11 @@ export function Composer() {
           </button>
         </div>
       )}
-      {blocked && (
-        <div className="signed-gate" role="region" aria-label="Signed senders only">
-          <Icon name="lock" size={20} />
-          <div>
-            <p className="signed-gate-title">{locked ? 'This room only accepts signed @handle senders' : 'This link is for a signed-only room'}</p>
-            <p className="muted small">
-              {locked
-                ? 'Someone locked it so that every message is signed and verified by the relay. You can read along; to post, sign in with a @handle.'
-                : 'Its first message locks it to signed @handle senders. Sign in with a @handle to post here.'}
-            </p>
-          </div>
-          <button type="button" className="btn btn-primary" onClick={() => openIdentityDialog(stored ? 'unlock' : 'signin', stored ? undefined : 'This room only accepts signed @handle senders.')}>
-            {stored ? `Unlock @${stored} to post` : 'Sign in to post'}
-          </button>
-        </div>
-      )}
+      {blocked && <SignedGate locked={locked} />}
       <div className="composer-row">
         <NameChip />
         <div className="composer-input-wrap">
-          {mention && candidates.length > 0 && (
-            <ul className="mention-pop" role="listbox" id="mention-list" aria-label="Mention someone">
-              {candidates.map((c, i) => (
-                <li key={c} role="option" aria-selected={i === mention.index} id={`mention-${i}`}>
-                  <button
-                    type="button"
-                    tabIndex={-1}
-                    className={i === mention.index ? 'is-on' : ''}
-                    onMouseDown={(e) => {
-                      e.preventDefault();
-                      pickMention(c);
-                    }}
-                  >
-                    @{c.replace(/^@/, '')}
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
+          {mention && candidates.length > 0 && <MentionList candidates={candidates} active={mention.index} onPick={pickMention} />}
           <label className="sr-only" htmlFor="composer-input">
             Message
           </label>
@@ -219,67 +172,5 @@ export function Composer() {
           ))}
       </p>
     </form>
-  );
-}
-
-export function NameChip({ id = 'name-input' }: { id?: string }) {
-  const { ctl } = useCtl();
-  const me = useRoomState((s) => s.me);
-  const identity = useRoomState((s) => s.identity);
-  const [draft, setDraft] = useState<string | null>(null);
-  const [err, setErr] = useState<string | null>(null);
-  if (identity) {
-    return (
-      <span className="name-chip is-signed" title="Signed in: your posts are signed">
-        {me}
-      </span>
-    );
-  }
-  const commit = () => {
-    if (draft === null) return;
-    const v = draft.trim();
-    const problem = validateName(v);
-    if (problem) {
-      setErr(problem);
-      return;
-    }
-    ctl.rename(v);
-    setDraft(null);
-    setErr(null);
-  };
-  return (
-    <div className="name-chip-wrap">
-      <label className="sr-only" htmlFor={id}>
-        Your display name
-      </label>
-      <input
-        id={id}
-        className={`name-chip${err ? ' is-error' : ''}`}
-        value={draft ?? me}
-        maxLength={48}
-        aria-invalid={err ? true : undefined}
-        aria-describedby={err ? `${id}-err` : undefined}
-        onChange={(e) => {
-          setDraft(e.target.value);
-          setErr(null);
-        }}
-        onBlur={commit}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') {
-            e.preventDefault();
-            commit();
-          }
-          if (e.key === 'Escape') {
-            setDraft(null);
-            setErr(null);
-          }
-        }}
-      />
-      {err && (
-        <p id={`${id}-err`} className="field-error name-err" role="alert">
-          {err}
-        </p>
-      )}
-    </div>
   );
 }

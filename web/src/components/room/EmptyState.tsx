@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { copyText } from '../../clipboard.js';
 import { Icon } from '../Icon.js';
-import { useCtl, useRoomState } from './Room.js';
+import { useCtl, useRoomState } from './roomContext.js';
 import { inviteLink } from './InviteMenu.js';
 
 export function EmptyState() {

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { ConfirmButtons } from '../ConfirmButtons.js';
 import { openIdentityDialog } from '../../identity/session.js';
 import { Icon } from '../Icon.js';
-import { useCtl, useRoomState } from './Room.js';
+import { useCtl, useRoomState } from './roomContext.js';
 
 /**
  * "Lock this room" (reference-client.md §3.11): arming is local; the relay's `locked` event is

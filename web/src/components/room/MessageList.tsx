@@ -1,7 +1,7 @@
 import { startTransition, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { replyCounts } from '../../room/threads.js';
 import { afterAppend, around, growDown, growUp, windowBounds, type ListWindow } from '../../room/listWindow.js';
-import { useCtl, useRoomState } from './Room.js';
+import { useCtl, useRoomState } from './roomContext.js';
 import { Bubble, PendingBubble } from './Bubble.js';
 import { DeleteDialog } from './DeleteDialog.js';
 import { EmptyState } from './EmptyState.js';
@@ -36,7 +36,6 @@ export function MessageList() {
   const messages = useRoomState((s) => s.messages);
   const pending = useRoomState((s) => s.pending);
   const undecryptable = useRoomState((s) => s.undecryptable);
-  const me = useRoomState((s) => s.me);
   const jumpRequest = useRoomState((s) => s.jumpRequest);
   const cacheLoaded = useRoomState((s) => s.cacheLoaded);
   const scroller = useRef<HTMLDivElement>(null);
@@ -232,7 +231,7 @@ export function MessageList() {
             const m = messages[id]!;
             const compact = !!prev && prev.sender === m.sender && prev.verified === m.verified && m.ts - prev.ts < 5 * 60_000 && !m.replyTo && !m.ttlMs && !m.restored;
             prev = { sender: m.sender, ts: m.ts, verified: m.verified };
-            return <Bubble key={id} m={m} self={m.sender === me} compact={compact} replies={counts.get(id) ?? 0} onDelete={setToDelete} />;
+            return <Bubble key={id} m={m} self={m.own === true} compact={compact} replies={counts.get(id) ?? 0} onDelete={setToDelete} />;
           })}
           {!atLiveEdge && (
             <button type="button" className="btn btn-small show-more" onClick={newer}>

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { initials, senderGradient } from '../../room/identityColors.js';
 import { Icon } from '../Icon.js';
-import { useRoomState } from './Room.js';
+import { useRoomState } from './roomContext.js';
 import { PromoteDialog } from './PromoteDialog.js';
 import { activity, roles, verifiedSenders, type Role } from '../../room/presenceRoles.js';
 

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { handleProblem, normalizeHandleInput, suggestHandle } from '../../identity/handle.js';
 import { openIdentityDialog } from '../../identity/session.js';
 import { Dialog } from '../Dialog.js';
-import { useCtl, useRoomState } from './Room.js';
+import { useCtl, useRoomState } from './roomContext.js';
 
 /** Promote an anonymous participant to a signed @handle (reference-client.md §3.9, as a dialog). */
 export function PromoteDialog(props: { target: { name: string; boxPub: string } | null; onClose: () => void }) {

@@ -1,7 +1,7 @@
-import { createContext, useContext, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { RoomLink } from '../../../../protocol/roomUrl.js';
 import { RoomController } from '../../room/controller.js';
-import { useRoom, type RoomState } from '../../store/roomStore.js';
+import { RoomContext, useCtl, useRoomState } from './roomContext.js';
 import { TopBar } from './TopBar.js';
 import { MessageList } from './MessageList.js';
 import { Composer } from './Composer.js';
@@ -10,18 +10,6 @@ import { Toasts } from './Toasts.js';
 import { useTitleBadge } from './useTitleBadge.js';
 import { AdoptConsentDialog } from './AdoptConsentDialog.js';
 import { ThreadPane } from './ThreadPane.js';
-
-const Ctx = createContext<{ ctl: RoomController; link: RoomLink } | null>(null);
-
-export function useCtl(): { ctl: RoomController; link: RoomLink } {
-  const v = useContext(Ctx);
-  if (!v) throw new Error('room context missing');
-  return v;
-}
-
-export function useRoomState<T>(sel: (s: RoomState) => T): T {
-  return useRoom(useCtl().ctl.store, sel);
-}
 
 export function Room({ link }: { link: RoomLink }) {
   const [ctl, setCtl] = useState<RoomController | null>(null);
@@ -36,9 +24,9 @@ export function Room({ link }: { link: RoomLink }) {
   }, [link.roomId]);
   if (!ctl) return <div className="page-loading" role="status">Opening room…</div>;
   return (
-    <Ctx.Provider value={{ ctl, link }}>
+    <RoomContext.Provider value={{ ctl, link }}>
       <RoomShell />
-    </Ctx.Provider>
+    </RoomContext.Provider>
   );
 }
 

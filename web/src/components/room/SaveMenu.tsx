@@ -3,7 +3,7 @@ import { downloadText } from '../../clipboard.js';
 import { exportChat, exportFilename, type ExportFormat } from '../../room/exportChat.js';
 import { Popover } from '../Dialog.js';
 import { Icon } from '../Icon.js';
-import { useCtl } from './Room.js';
+import { useCtl } from './roomContext.js';
 import { inviteLink } from './InviteMenu.js';
 
 const MIME: Record<ExportFormat, string> = { txt: 'text/plain', md: 'text/markdown', json: 'application/json' };

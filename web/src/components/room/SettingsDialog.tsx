@@ -4,8 +4,8 @@ import { TTL_PRESETS, formatTtl, parseTtl } from '../../../../protocol/ttl.js';
 import { navigate } from '../../router.js';
 import { askNotificationPermission } from '../../room/notify.js';
 import { Dialog } from '../Dialog.js';
-import { useCtl, useRoomState } from './Room.js';
-import { NameChip } from './Composer.js';
+import { useCtl, useRoomState } from './roomContext.js';
+import { NameChip } from './NameChip.js';
 import { LockSection } from './LockSection.js';
 import { IdentityButton } from '../../identity/ui/IdentityButton.js';
 

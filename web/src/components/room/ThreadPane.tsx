@@ -3,7 +3,7 @@ import { threadMessages } from '../../room/threads.js';
 import { initials, senderGradient } from '../../room/identityColors.js';
 import { Icon } from '../Icon.js';
 import { Markdown } from '../Markdown.js';
-import { useCtl, useRoomState } from './Room.js';
+import { useCtl, useRoomState } from './roomContext.js';
 import { jumpTo } from './jump.js';
 
 // One formatter for every bubble: toLocaleTimeString builds a new one per call, which dominated
@@ -102,7 +102,7 @@ export function ThreadPane() {
                 </span>
                 <span className="sender">{m.sender}</span>
                 {m.verified && <span className="verified">✓</span>}
-                {m.sender === me && <span className="you">you</span>}
+                {m.own && <span className="you">you</span>}
                 <time dateTime={new Date(m.ts).toISOString()}>{time(m.ts)}</time>
               </header>
               <div className="body">

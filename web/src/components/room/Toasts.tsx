@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { useCtl, useRoomState } from './Room.js';
+import { useCtl, useRoomState } from './roomContext.js';
 
 export function Toasts() {
   const toasts = useRoomState((s) => s.toasts);

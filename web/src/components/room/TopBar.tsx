@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { onLinkClick } from '../../router.js';
 import { Logo } from '../SiteHeader.js';
 import { Icon } from '../Icon.js';
-import { useCtl, useRoomState } from './Room.js';
+import { useCtl, useRoomState } from './roomContext.js';
 import { InviteMenu } from './InviteMenu.js';
 import { SaveMenu } from './SaveMenu.js';
 import { SearchDialog } from './SearchDialog.js';
