@@ -87,8 +87,10 @@ if expected >= 0 then
   local last = redis.call('ZRANGE', buf, -1, -1, 'WITHSCORES')[2] or '0'
   if tonumber(last) ~= expected then return {'moved_on', last} end
 end
+-- Counted first (its answer is the new total), taken back if over: one command when not over.
 -- Only a post that will be stored makes other rooms yield.
-if tonumber(redis.call('GET', BYTES) or '0') + nb > bytesMax then
+if redis.call('INCRBY', BYTES, nb) > bytesMax then
+  redis.call('DECRBY', BYTES, nb)
   local goal = math.floor(bytesMax * 0.9) - nb
   local function total() return tonumber(redis.call('GET', BYTES) or '0') end
   while total() > goal do
@@ -101,6 +103,7 @@ if tonumber(redis.call('GET', BYTES) or '0') + nb > bytesMax then
     end
   end
   if total() + nb > bytesMax then return {'byte_fuse'} end
+  redis.call('INCRBY', BYTES, nb)
 end
 local lockedNow = false
 if so == '0' and lock then
@@ -108,10 +111,16 @@ if so == '0' and lock then
   lockedNow = true
   redis.call('HSET', meta, 'signedOnly', '1')
 end
--- A room over its own share yields its oldest messages to the new one.
+-- A room over its own share yields its oldest messages to the new one (counted already, not
+-- yet in the buffer, so it is not among them).
 local roomMax = tonumber(ARGV[16])
-while tonumber(redis.call('ZSCORE', ROOMBYTES, id) or '0') + nb > roomMax do
-  if dropOldest(id, 1) == 0 then break end
+local mine = tonumber(redis.call('ZINCRBY', ROOMBYTES, nb, id))
+while mine > roomMax do
+  local old = redis.call('ZPOPMIN', buf, 1)
+  if not old[1] then break end
+  local c = cost(old[1])
+  redis.call('DECRBY', BYTES, c)
+  mine = tonumber(redis.call('ZINCRBY', ROOMBYTES, -c, id))
 end
 local seq = redis.call('INCR', base .. 'seq')
 local s = string.format('%.0f', seq)
@@ -119,8 +128,6 @@ local json = '{"seq":' .. s .. ',' .. ARGV[13]
 redis.call('ZADD', buf, s, json)
 local ttl = tonumber(ARGV[14])
 if ttl > 0 then redis.call('ZADD', base .. 'ttl', string.format('%.0f', now + ttl), s) end
-redis.call('INCRBY', BYTES, nb)
-redis.call('ZINCRBY', ROOMBYTES, nb, id)
 redis.call('ZADD', P .. 'rooms', 'XX', ARGV[3], id)
 if seq % ${PRUNE_EVERY} == 0 then prune() end
 -- The replay cap: one message in, one out once the room is full. A trimmed message's ttl entry
