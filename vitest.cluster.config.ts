@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// The relay's conformance tests again, each against one node of a two-node cluster sharing a
-// real redis-server (RELAY_BACKEND=redis, see test-support/relay.ts). `npm run test:cluster`.
+// The relay's conformance tests again, each against one node of a two-node cluster whose rooms
+// and inboxes are sharded over three real redis-servers (RELAY_BACKEND=redis, see
+// test-support/relay.ts and redisGlobalSetup.ts; RELAY_TEST_REDIS_SHARDS changes the count).
+// `npm run test:cluster`.
 export default defineConfig({
   test: {
     include: ['relay/test/*.test.ts'],

@@ -35,6 +35,8 @@ const HELP = `usage: npm run bench -- (--url http://127.0.0.1:PORT[,…] | --spa
   --server-env K=V     extra environment for spawned servers (repeatable)
   --no-pin             do not pin (default with --spawn: server on core 0, load on core 1)
   --cpu-prof           run spawned servers with --cpu-prof (profiles in bench/results/prof-*)
+  --shards N           with --spawn cluster: Redis servers the rooms are sharded over (default 1)
+  --nodes N            with --spawn cluster: relay nodes (default 2)
   --scenarios LIST     comma list of ${SCENARIOS.join(',')} (default: all)
   --fanout LIST        fan-out subscriber counts (default 10,100,500)
   --idle N             idle WebSockets (default 20000, capped by the open-file limit)
@@ -98,6 +100,8 @@ async function main(): Promise<void> {
         'step-seconds': { type: 'string' },
         'warmup-seconds': { type: 'string' },
         repeat: { type: 'string' },
+        shards: { type: 'string' },
+        nodes: { type: 'string' },
         quick: { type: 'boolean' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -147,6 +151,8 @@ async function main(): Promise<void> {
   if (!(warmupSeconds >= 0 && warmupSeconds <= 60)) fail('--warmup-seconds must be in [0, 60]');
   const rttSamples = positiveInt('--rtt-samples', args['rtt-samples'], quick ? 100 : 300);
   const repeat = positiveInt('--repeat', args.repeat, 1);
+  const shards = positiveInt('--shards', args.shards, 1);
+  const nodes = positiveInt('--nodes', args.nodes, 2);
   const outDir = path.resolve(args.out ?? path.join(ROOT, 'bench/results'));
 
   const pin = !!args.spawn && !args['no-pin'];
@@ -180,7 +186,7 @@ async function main(): Promise<void> {
         start: async (): Promise<Started> => {
           const prof = args['cpu-prof'] ? path.join(outDir, `prof-${t}`) : null;
           if (t === 'cluster') {
-            const c = await spawnCluster({ root: ROOT, pinCore: pin ? '0' : null, cpuProfDir: prof, env: serverEnv });
+            const c = await spawnCluster({ root: ROOT, pinCore: pin ? '0' : null, cpuProfDir: prof, env: serverEnv, shards, nodes });
             return { urls: c.urls.map((u) => new URL(u)), pids: c.pids, probe: c.probe, command: c.command, stop: () => c.stop() };
           }
           const s: Spawned = await spawnServer(t, { root: ROOT, pinCore: pin ? '0' : null, cpuProfDir: prof, env: serverEnv });
@@ -196,7 +202,7 @@ async function main(): Promise<void> {
   let checks: ReturnType<typeof checkTargets> = [];
   // Written after every target, so a run interrupted later keeps what it finished.
   const save = (complete: boolean) =>
-    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), command: `npm run bench -- ${argv}`, complete, machine: { ...m, loadAverageAtStart: load }, options: { scenarios, fanout, quick, stepSeconds, warmupSeconds, rttSamples, idle, repeat, pinned: pin, serverEnv }, servers, rounds, targets: checks }, null, 2) + '\n');
+    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), command: `npm run bench -- ${argv}`, complete, machine: { ...m, loadAverageAtStart: load }, options: { scenarios, fanout, quick, shards, nodes, stepSeconds, warmupSeconds, rttSamples, idle, repeat, pinned: pin, serverEnv }, servers, rounds, targets: checks }, null, 2) + '\n');
 
   // An interrupted run must not leave a pinned server behind.
   let current: (() => Promise<void>) | undefined;

@@ -24,6 +24,8 @@ export const ERR = {
   badSignature: 'bad or missing signature',
   sigFailuresExhausted: 'too many failed signature checks from this address; retry after Retry-After seconds',
   staleClaim: 'stale or unknown claim',
+  /** Ours: the Redis shard holding this room or inbox is unreachable (a cluster only). */
+  storageUnavailable: 'storage unavailable — try again shortly',
   /** An optimistic post (`expected_last_seq`) lost the race: this relay's own string. */
   roomMovedOn: 'room has moved on: last_seq differs from expected_last_seq',
 

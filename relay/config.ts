@@ -120,6 +120,8 @@ export interface RelayConfig {
   /** Public base URL, used in docs and llms.txt; defaults to the request's own origin. */
   publicBaseUrl: string | null;
   redisUrl: string | null;
+  /** REDIS_URL names seed nodes of one Redis Cluster rather than independent servers. */
+  redisCluster: boolean;
   /** Prometheus metrics: `/metrics` on the public port needs this bearer token; unset, it is 404. */
   metricsToken: string | null;
   /** A separate listener for `/metrics` only (null: none), on metricsHost (loopback by default). */
@@ -209,6 +211,7 @@ export function defaultConfig(overrides: Partial<Omit<RelayConfig, 'limits'>> & 
     allowedOrigins: null,
     publicBaseUrl: null,
     redisUrl: null,
+    redisCluster: false,
     metricsToken: null,
     metricsPort: null,
     metricsHost: '127.0.0.1',
@@ -319,6 +322,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig
     allowedOrigins: origins,
     publicBaseUrl: env.PUBLIC_BASE_URL || null,
     redisUrl: env.REDIS_URL || null,
+    redisCluster: env.REDIS_CLUSTER === '1',
     metricsToken: env.METRICS_TOKEN || null,
     metricsPort,
     metricsHost: env.METRICS_HOST || '127.0.0.1',

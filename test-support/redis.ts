@@ -3,7 +3,10 @@
  * docs/SCALING.md tells operators to run it. Nothing is mocked: the relay talks RESP to it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 export interface TestRedis {
   url: string;
@@ -66,14 +69,14 @@ async function waitForPong(port: number, child: ChildProcess, ms: number): Promi
 
 /**
  * Start `redis-server` with no RDB snapshots and no AOF. Retries on a port race (another process
- * took the port between our probe and redis's bind).
+ * took the port between our probe and redis's bind); `onPort` restarts a stopped one where it was.
  */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(onPort?: number, extraArgs: string[] = []): Promise<TestRedis> {
   checkBinary();
   let lastError: unknown = null;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const args = ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', '--databases', String(TEST_DATABASES), '--loglevel', 'warning'];
+  for (let attempt = 0; attempt < (onPort ? 1 : 5); attempt++) {
+    const port = onPort ?? (await freePort());
+    const args = ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', '--databases', String(TEST_DATABASES), '--loglevel', 'warning', ...extraArgs];
     // A small shell stays between us and redis-server: when our stdin pipe to it closes (close()
     // or this process dying, however abruptly), it stops redis. No orphan outlives a test run.
     const child = spawn('sh', ['-c', WATCHDOG, 'sh', REDIS_BIN, ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
@@ -127,20 +130,78 @@ export async function sharedRedisUrl(): Promise<string> {
   return (await shared).url;
 }
 
+/** The cluster test run on a Redis Cluster instead of independent servers (RELAY_TEST_REDIS_CLUSTER=1). */
+export const TEST_REDIS_CLUSTER = process.env.RELAY_TEST_REDIS_CLUSTER === '1';
+
+/** How many redis-servers the cluster test run shards over (RELAY_TEST_REDIS_SHARDS, default 3). */
+export const TEST_SHARDS = Math.max(1, Number(process.env.RELAY_TEST_REDIS_SHARDS ?? 3) || 3);
+
+/** `n` redis-servers, for a sharded cluster: their URLs joined with commas are one REDIS_URL. */
+export async function startRedisShards(n: number): Promise<TestRedis[]> {
+  const started = await Promise.allSettled(Array.from({ length: n }, () => startRedis()));
+  const ok = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(ok.map((r) => r.close()));
+    throw failed.reason;
+  }
+  return ok;
+}
+
+/**
+ * A Redis Cluster of `n` primaries on loopback (no replicas): cluster-enabled servers whose node
+ * files go to a temporary directory, joined with `redis-cli --cluster create`. Resolves once
+ * every node reports cluster_state:ok. The URLs are the seed nodes.
+ */
+export async function startRedisCluster(n = 3): Promise<TestRedis[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'b2b-rcluster-'));
+  const nodes: TestRedis[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      nodes.push(await startRedis(undefined, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${i}.conf`, '--dir', dir, '--databases', '1']));
+    }
+    const create = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((r) => `127.0.0.1:${r.port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stderr || create.stdout}`);
+    const { Redis } = await import('ioredis');
+    const deadline = Date.now() + 15_000;
+    for (const r of nodes) {
+      const c = new Redis(r.url, { maxRetriesPerRequest: 1 });
+      try {
+        while (!/cluster_state:ok/.test(String(await c.call('CLUSTER', 'INFO')))) {
+          if (Date.now() > deadline) throw new Error('Redis Cluster did not reach cluster_state:ok within 15 s');
+          await new Promise((res) => setTimeout(res, 100));
+        }
+      } finally {
+        c.disconnect();
+      }
+    }
+    return nodes.map((r) => ({ ...r, close: async () => { await r.close(); rmSync(dir, { recursive: true, force: true }); } }));
+  } catch (e) {
+    await Promise.all(nodes.map((r) => r.close()));
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
 /**
  * A URL on a logical database no other relay in this run uses, so that relays started one after
  * another (or in parallel test files) never see each other's rooms. Numbers come from a counter
- * in database 0, shared by every test process.
+ * in database 0 of the first server, shared by every test process. `base` may list several
+ * servers (shards), comma-separated: each gets the same database number.
  */
 export async function freshRedisUrl(base?: string): Promise<string> {
-  const url = base ?? (await sharedRedisUrl());
-  const { Redis } = await import('ioredis');
-  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const urls = (base ?? (await sharedRedisUrl())).split(',');
+  const { Cluster, Redis } = await import('ioredis');
+  // On a Redis Cluster the number is a key namespace (relay/rooms/redisBackend.ts), and the
+  // counter's key may live on any primary.
+  const c = TEST_REDIS_CLUSTER
+    ? new Cluster(urls.map((u) => ({ host: new URL(u).hostname, port: Number(new URL(u).port) })), { lazyConnect: true })
+    : new Redis(urls[0]!, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await c.connect();
     const n = await c.incr('b2b-test:next-db');
     if (n >= TEST_DATABASES) throw new Error(`test redis ran out of databases (${TEST_DATABASES}); start fewer relays per run`);
-    return `${url}/${n}`;
+    return urls.map((u) => `${u}/${n}`).join(',');
   } finally {
     c.disconnect();
   }

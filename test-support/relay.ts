@@ -7,7 +7,7 @@
  */
 import { defaultConfig, type RelayConfig, type RelayLimits } from '../relay/config.js';
 import { createRelay, type Relay } from '../relay/server.js';
-import { freshRedisUrl } from './redis.js';
+import { freshRedisUrl, TEST_REDIS_CLUSTER } from './redis.js';
 
 export type RelayOverrides = Partial<Omit<RelayConfig, 'limits'>> & { limits?: Partial<RelayLimits> };
 
@@ -42,8 +42,9 @@ async function startNode(overrides: RelayOverrides, clock?: TestClock): Promise<
 /** Two nodes on one fresh Redis database (one is started here unless redisUrl is given). */
 export async function startCluster(overrides: RelayOverrides = {}, clock?: TestClock): Promise<[TestRelay, TestRelay]> {
   const redisUrl = overrides.redisUrl ?? (await freshRedisUrl());
-  const a = await startNode({ ...overrides, redisUrl }, clock);
-  const b = await startNode({ ...overrides, redisUrl }, clock);
+  const redisCluster = overrides.redisCluster ?? (overrides.redisUrl === undefined && TEST_REDIS_CLUSTER);
+  const a = await startNode({ ...overrides, redisUrl, redisCluster }, clock);
+  const b = await startNode({ ...overrides, redisUrl, redisCluster }, clock);
   return [a, b];
 }
 

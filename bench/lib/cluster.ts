@@ -1,15 +1,18 @@
 /**
- * `--spawn cluster`: a redis-server (in memory only, loopback, free port) and two relay nodes
- * on it, as docs/SCALING.md runs them. With pinning, all three share core 0, the one core a
- * single relay gets: the cluster is measured on the same hardware, so its figures show what
- * the Redis round trip costs per message rather than what a second core buys.
+ * `--spawn cluster`: redis-servers (in memory only, loopback, free ports; `--shards`, default 1)
+ * and relay nodes sharding rooms over them (`--nodes`, default 2), as docs/SCALING.md runs them.
+ * With pinning, all share core 0, the one core a single relay gets: the cluster is measured on
+ * the same hardware, so its figures show what the Redis round trips cost per message rather
+ * than what more cores buy. The probe also reads every shard's INFO commandstats.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { sleep } from './stats.js';
-import { canConnect, freePort, GroupProbe, ServerProbe, spawnServer, spawnTracked, type Spawned } from './server.js';
+import { Redis } from 'ioredis';
+import { canConnect, freePort, GroupProbe, parseCommandStats, ServerProbe, spawnServer, spawnTracked, type RedisUsec, type Spawned } from './server.js';
 
 export const CLUSTER_NODES = 2;
+export const CLUSTER_SHARDS = 1;
 
 export interface SpawnedCluster {
   urls: string[];
@@ -26,6 +29,8 @@ export interface ClusterOptions {
   /** Profiles of the nodes go to <dir>-node1, <dir>-node2 (Redis is not profiled). */
   cpuProfDir: string | null;
   env: Record<string, string>;
+  nodes?: number;
+  shards?: number;
 }
 
 const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
@@ -67,36 +72,50 @@ async function spawnRedis(pinCore: string | null): Promise<{ url: string; pid: n
 }
 
 export async function spawnCluster(o: ClusterOptions): Promise<SpawnedCluster> {
-  const redis = await spawnRedis(o.pinCore);
+  const redis: Array<Awaited<ReturnType<typeof spawnRedis>>> = [];
   const nodes: Spawned[] = [];
+  const admins: Redis[] = [];
   const stop = async () => {
+    for (const a of admins) a.disconnect();
     // Nodes first: a node stopping cleanly withdraws its presence from Redis.
     await Promise.all(nodes.map((n) => n.stop()));
-    await redis.stop();
+    await Promise.all(redis.map((r) => r.stop()));
   };
   try {
-    for (let i = 1; i <= CLUSTER_NODES; i++) {
+    for (let i = 0; i < (o.shards ?? CLUSTER_SHARDS); i++) redis.push(await spawnRedis(o.pinCore));
+    const redisUrl = redis.map((r) => r.url).join(',');
+    for (let i = 1; i <= (o.nodes ?? CLUSTER_NODES); i++) {
       nodes.push(
         await spawnServer('relay', {
           root: o.root,
           pinCore: o.pinCore,
           cpuProfDir: o.cpuProfDir ? `${o.cpuProfDir}-node${i}` : null,
-          env: { ...o.env, REDIS_URL: redis.url },
+          env: { ...o.env, REDIS_URL: redisUrl },
         }),
       );
     }
+    for (const r of redis) admins.push(new Redis(r.url, { maxRetriesPerRequest: 1, connectionName: 'bench-stats' }));
   } catch (e) {
     await stop();
     throw e;
   }
-  const pids: Record<string, number> = { redis: redis.pid };
+  const pids: Record<string, number> = {};
+  redis.forEach((r, i) => (pids[redis.length === 1 ? 'redis' : `redis${i + 1}`] = r.pid));
   nodes.forEach((n, i) => (pids[`node${i + 1}`] = n.pid));
+  const redisUsec = async (): Promise<RedisUsec | null> => {
+    try {
+      const all = await Promise.all(admins.map(async (a) => parseCommandStats(await a.info('commandstats'))));
+      return all.reduce((x, y) => ({ usec: x.usec + y.usec, scriptCalls: x.scriptCalls + y.scriptCalls, scriptUsec: x.scriptUsec + y.scriptUsec }));
+    } catch {
+      return null;
+    }
+  };
   return {
     urls: nodes.map((n) => n.url),
-    redisUrl: redis.url,
+    redisUrl: redis.map((r) => r.url).join(','),
     pids,
-    probe: new GroupProbe(Object.entries(pids).map(([name, pid]) => ({ name, probe: new ServerProbe(pid) }))),
-    command: [redis.command, ...nodes.map((n) => n.command)].map((c) => c.replace(`${o.root}${path.sep}`, '')).join(' ; '),
+    probe: new GroupProbe(Object.entries(pids).map(([name, pid]) => ({ name, probe: new ServerProbe(pid) })), redisUsec),
+    command: [...redis.map((r) => r.command), ...nodes.map((n) => n.command)].map((c) => c.replace(`${o.root}${path.sep}`, '')).join(' ; '),
     stop,
   };
 }

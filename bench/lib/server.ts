@@ -16,6 +16,30 @@ export interface Probe {
   cpuMs(): number | null;
   /** CPU time (ms) per process, by name; only for a target made of several processes. */
   partsCpuMs?(): Record<string, number | null>;
+  /** Redis time (INFO commandstats) summed over the shards: all commands, and the scripts alone. */
+  redisUsec?(): Promise<RedisUsec | null>;
+}
+
+export interface RedisUsec {
+  /** Microseconds over every command kind; commands run by scripts count here a second time. */
+  usec: number;
+  /** EVALSHA/EVAL calls and their microseconds (every room operation is one script). */
+  scriptCalls: number;
+  scriptUsec: number;
+}
+
+/** Parse `INFO commandstats` into totals. */
+export function parseCommandStats(info: string): RedisUsec {
+  const out: RedisUsec = { usec: 0, scriptCalls: 0, scriptUsec: 0 };
+  for (const m of info.matchAll(/^cmdstat_([a-z|_-]+):calls=(\d+),usec=(\d+)/gm)) {
+    const usec = Number(m[3]);
+    out.usec += usec;
+    if (m[1] === 'evalsha' || m[1] === 'eval') {
+      out.scriptCalls += Number(m[2]);
+      out.scriptUsec += usec;
+    }
+  }
+  return out;
 }
 
 export class ServerProbe implements Probe {
@@ -50,7 +74,11 @@ export class ServerProbe implements Probe {
  * are sums, so CPU per post is what the whole cluster spends on one message.
  */
 export class GroupProbe implements Probe {
-  constructor(readonly parts: Array<{ name: string; probe: ServerProbe }>) {}
+  constructor(
+    readonly parts: Array<{ name: string; probe: ServerProbe }>,
+    /** Reads INFO commandstats of every Redis shard, when the group has any. */
+    readonly redisUsec?: () => Promise<RedisUsec | null>,
+  ) {}
 
   rssKiB(): number | null {
     return this.sum((p) => p.rssKiB());

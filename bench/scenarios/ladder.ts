@@ -53,6 +53,14 @@ export interface StepResult {
   serverCpuPct: number | null;
   /** For a cluster: each process's CPU over the step (% of one core), by name. */
   serverCpuParts?: Record<string, number | null>;
+  /** CPU µs per post of each process of a cluster, counted like serverCpuUsPerPost. */
+  serverCpuUsPerPostParts?: Record<string, number | null>;
+  /**
+   * Redis µs per post: script time on every shard (INFO commandstats; commands a script issues
+   * are inside its time, so they are not added again), and per script call.
+   */
+  redisUsPerPost?: number | null;
+  redisScriptUsPerCall?: number | null;
   /** Server CPU per post (µs): robust to other load on the machine, comparable across servers. */
   serverCpuUsPerPost: number | null;
   clientCpuPct: number;
@@ -208,6 +216,7 @@ async function runStep(
   loop.enable();
   const cpu0 = ctx.probe.cpuMs();
   const parts0 = ctx.probe.partsCpuMs?.();
+  const redis0 = (await ctx.probe.redisUsec?.()) ?? null;
   const busy0 = machineBusyMs();
   const client0 = process.cpuUsage();
   const t0 = now();
@@ -263,6 +272,8 @@ async function runStep(
   // Per post, CPU counts until the drain ends: at saturation the server is still working off
   // the offered window's backlog after it, and only busy time is counted anyway.
   const cpuDrained = ctx.probe.cpuMs();
+  const partsDrained = ctx.probe.partsCpuMs?.();
+  const redis1 = (await ctx.probe.redisUsec?.()) ?? null;
 
   const accepted = step.acceptedCount();
   const totals = step.totals();
@@ -300,6 +311,13 @@ async function runStep(
     response,
     serverCpuPct: cpu0 !== null && cpu1 !== null ? round(((cpu1 - cpu0) / (t1 - t0)) * 100, 0) : null,
     ...(parts0 && parts1 ? { serverCpuParts: cpuParts(parts0, parts1, t1 - t0) } : {}),
+    ...(parts0 && partsDrained && step.sent ? { serverCpuUsPerPostParts: usPerPost(parts0, partsDrained, step.sent) } : {}),
+    ...(redis0 && redis1 && step.sent
+      ? {
+          redisUsPerPost: round((redis1.scriptUsec - redis0.scriptUsec) / step.sent, 1),
+          redisScriptUsPerCall: redis1.scriptCalls > redis0.scriptCalls ? round((redis1.scriptUsec - redis0.scriptUsec) / (redis1.scriptCalls - redis0.scriptCalls), 1) : null,
+        }
+      : {}),
     serverCpuUsPerPost: cpu0 !== null && cpuDrained !== null && step.sent ? round(((cpuDrained - cpu0) * 1000) / step.sent, 1) : null,
     clientCpuPct: round(((client1.user + client1.system) / 1000 / (wall * 1000)) * 100, 0) ?? 0,
     clientLoopMaxMs: round(loop.max / 1e6, 1) ?? 0,
@@ -308,6 +326,16 @@ async function runStep(
     sustained: reasons.length === 0,
     why: reasons.join(', '),
   };
+}
+
+function usPerPost(a: Record<string, number | null>, b: Record<string, number | null>, posts: number): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const k of Object.keys(a)) {
+    const x = a[k];
+    const y = b[k];
+    out[k] = x != null && y != null ? round(((y - x) * 1000) / posts, 1) : null;
+  }
+  return out;
 }
 
 function cpuParts(a: Record<string, number | null>, b: Record<string, number | null>, ms: number): Record<string, number | null> {
@@ -326,7 +354,7 @@ export function fmtStep(s: StepResult): string {
     `p50 ${s.latency.p50} p99 ${s.latency.p99} ms`,
     s.response ? `resp p99 ${s.response.p99} ms, ${s.acceptedPerS.toLocaleString('en-US')} accepted/s` : '',
     `lost ${s.lost} dup ${s.duplicated} ooo ${s.outOfOrder}`,
-    `cpu server ${s.serverCpuPct ?? '?'}%${s.serverCpuParts ? ` [${Object.entries(s.serverCpuParts).map(([k, v]) => `${k} ${v ?? '?'}%`).join(', ')}]` : ''} (${s.serverCpuUsPerPost ?? '?'} µs/post) client ${s.clientCpuPct}% (loop max ${s.clientLoopMaxMs} ms) other ${s.otherCpuPct ?? '?'}%`,
+    `cpu server ${s.serverCpuPct ?? '?'}%${s.serverCpuParts ? ` [${Object.entries(s.serverCpuParts).map(([k, v]) => `${k} ${v ?? '?'}%`).join(', ')}]` : ''} (${s.serverCpuUsPerPost ?? '?'} µs/post${s.serverCpuUsPerPostParts ? ` = ${Object.entries(s.serverCpuUsPerPostParts).map(([k, v]) => `${k} ${v ?? '?'}`).join(' + ')}` : ''})${s.redisUsPerPost !== undefined ? ` redis ${s.redisUsPerPost} µs/post, script ${s.redisScriptUsPerCall ?? '?'} µs/call` : ''} client ${s.clientCpuPct}% (loop max ${s.clientLoopMaxMs} ms) other ${s.otherCpuPct ?? '?'}%`,
     s.sustained ? 'OK' : `NOT sustained (${s.why})`,
   ];
   return parts.filter(Boolean).join(' | ');

@@ -1,4 +1,5 @@
-import { openRedis, parseRedisUrl } from '../rooms/redis/connect.js';
+import { openRedis } from '../rooms/redis/connect.js';
+import { parseShardUrls } from '../rooms/redis/shards.js';
 import type { RelayConfig } from '../config.js';
 import { MemoryBlobs } from './memoryBlobs.js';
 import { RedisBlobs } from './redisBlobs.js';
@@ -16,10 +17,16 @@ export function blobLimits(config: RelayConfig): BlobLimits {
   };
 }
 
-/** In memory on a single node; in the cluster's Redis, on a connection of its own, with REDIS_URL. */
+/**
+ * In memory on a single node. In a cluster, on a connection of its own to the first Redis server
+ * REDIS_URL lists (blobs are not sharded: their scripts keep one global fuse and per-address
+ * quotas); a Redis Cluster keeps them in memory per node, which the README states.
+ */
 export async function createBlobStore(config: RelayConfig): Promise<BlobStore> {
   const limits = blobLimits(config);
-  if (!config.redisUrl) return new MemoryBlobs(limits);
-  const cmd = await openRedis(config.redisUrl, parseRedisUrl(config.redisUrl), 'blobs');
+  if (!config.redisUrl || config.redisCluster) return new MemoryBlobs(limits);
+  const [first] = parseShardUrls(config.redisUrl);
+  if (!first) return new MemoryBlobs(limits);
+  const cmd = await openRedis(first.url, first.target, 'blobs');
   return new RedisBlobs(cmd, limits);
 }

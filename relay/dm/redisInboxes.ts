@@ -1,22 +1,31 @@
 /**
- * DmInboxes in Redis: every node sees every inbox, seqs come from one counter per
- * inbox, and a DM stored through any node wakes the long-polls parked on every node.
+ * DmInboxes in Redis: each inbox lives on the shard its handle hashes to, seqs come from one
+ * counter per inbox, and a DM stored through any node wakes the long-polls parked on every node.
  */
 import type { Redis } from 'ioredis';
 import { LIMITS, type DmEnvelope } from '../../protocol/index.js';
 import type { DmDraft, DmFuse, DmInboxes } from './inboxes.js';
 import { DM_SCRIPTS, type DmScriptName } from './redisScripts.js';
 import { DmWaiters } from './waiters.js';
+import { isConnectionError, ShardUnavailableError } from '../rooms/redis/shards.js';
 
 type Arg = string | number;
 type ScriptFn = (...args: Arg[]) => Promise<unknown>;
 
-/** What the room backend shares with the inboxes: its connection, channel and event stream. */
-export interface RedisLink {
+/** The shard an inbox lives on: its connection and the leading script arguments (luaCommon.ts). */
+export interface InboxShard {
   cmd: Redis;
-  /** The leading script arguments (luaCommon.ts) for a given now. */
+  /** A key under the shard's prefix, which routes the script on a Redis Cluster. */
+  key: string;
   common(now: number): Arg[];
-  /** Subscribe to this channel's frames that start with `tag`. */
+  name: string;
+}
+
+/** What the room backend shares with the inboxes: the shard of a handle, and the control channels. */
+export interface RedisLink {
+  /** Throws ShardUnavailableError when that shard is unreachable. */
+  shardFor(handle: string): InboxShard;
+  /** Subscribe to control frames that start with `tag`, on every shard. */
   on(tag: string, fn: (rest: string) => void): void;
 }
 
@@ -26,13 +35,25 @@ export class RedisInboxes implements DmInboxes {
   readonly waiters = new DmWaiters();
 
   constructor(private readonly link: RedisLink) {
-    for (const [name, lua] of Object.entries(DM_SCRIPTS)) link.cmd.defineCommand(`b2b_${name}`, { numberOfKeys: 0, lua });
     link.on(DM_TAG, (rest) => this.onStored(rest));
   }
 
-  private run(name: DmScriptName, now: number, ...args: Arg[]): Promise<unknown> {
-    const fn = (this.link.cmd as unknown as Record<string, ScriptFn>)[`b2b_${name}`]!;
-    return fn.call(this.link.cmd, ...this.link.common(now), ...args);
+  private readonly defined = new WeakSet<Redis>();
+
+  /** Run on the handle's shard (every script's first argument after the common ones is the handle). */
+  private async run(name: DmScriptName, now: number, handle: string, ...args: Arg[]): Promise<unknown> {
+    const sh = this.link.shardFor(handle);
+    if (!this.defined.has(sh.cmd)) {
+      for (const [n, lua] of Object.entries(DM_SCRIPTS)) sh.cmd.defineCommand(`b2b_${n}`, { numberOfKeys: 1, lua });
+      this.defined.add(sh.cmd);
+    }
+    const fn = (sh.cmd as unknown as Record<string, ScriptFn>)[`b2b_${name}`]!;
+    try {
+      return await fn.call(sh.cmd, sh.key, ...sh.common(now), handle, ...args);
+    } catch (e) {
+      if (isConnectionError(e)) throw new ShardUnavailableError(sh.name);
+      throw e;
+    }
   }
 
   async add(handle: string, draft: DmDraft, minSeq: number, fuse: DmFuse, now: number): Promise<DmEnvelope | 'fuse' | 'quota'> {

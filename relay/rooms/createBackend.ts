@@ -1,6 +1,7 @@
 import type { RelayConfig } from '../config.js';
 import type { DmInboxes } from '../dm/inboxes.js';
 import { MemoryInboxes } from '../dm/memoryInboxes.js';
+import type { SharedDirectoryRegistry } from '../identity/sharedDirectory.js';
 import type { MirroredRegistry } from '../identity/sharedIdentities.js';
 import { bucketSpecs, RateLimiter } from '../limits/rateLimit.js';
 import { MemoryBackend } from './memoryBackend.js';
@@ -12,14 +13,14 @@ export interface SharedStores {
   backend: RoomBackend;
   inboxes: DmInboxes;
   rate: RateLimiter;
-  /** Share registrations with the other nodes; call once the registry has loaded DATA_DIR. */
-  shareIdentities(registry: MirroredRegistry): Promise<void>;
+  /** Share registrations, profiles and nonce caches with the other nodes; call once the registry has loaded DATA_DIR. */
+  shareIdentities(registry: MirroredRegistry & SharedDirectoryRegistry): Promise<void>;
 }
 
 /** The embedded in-memory stores, unless REDIS_URL asks for the shared ones (docs/SCALING.md). */
 export async function createStores(config: RelayConfig): Promise<SharedStores> {
   if (config.redisUrl) {
-    const backend = await RedisBackend.connect(config.redisUrl, config.limits);
+    const backend = await RedisBackend.connect(config.redisUrl, config.limits, { cluster: config.redisCluster });
     return { backend, inboxes: backend.inboxes(), rate: backend.rateLimiter(bucketSpecs(config)), shareIdentities: (r) => backend.shareIdentities(r) };
   }
   return { backend: new MemoryBackend(config.limits), inboxes: new MemoryInboxes(), rate: new RateLimiter(bucketSpecs(config)), shareIdentities: async () => {} };

@@ -130,7 +130,7 @@ export class Hub {
     if (!room || !room.subs.delete(sub)) return;
     this.streams--;
     if (room.hellos?.delete(sub) && room.hellos.size === 0) this.stopHellos(room);
-    void this.backend.touch(roomId, this.now());
+    this.backend.touch(roomId, this.now()).catch(() => {});
     this.presenceChanged(roomId);
     this.dropIfIdle(roomId, room);
   }

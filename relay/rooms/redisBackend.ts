@@ -1,24 +1,27 @@
 /**
- * The shared backend: room state in Redis, so several relay nodes behind a load
- * balancer behave as one. Every mutation is one Lua script (redis/scripts.ts), events reach all
- * nodes through one pub/sub channel (redis/events.ts), and time always comes from the caller.
- * Redis must run without persistence; connect() warns when it does not.
+ * The shared backend: room state in Redis, so several relay nodes behind a load balancer behave
+ * as one. Rooms and DM inboxes are spread over one or more Redis servers (shards.ts); every
+ * mutation of a room is one Lua script on its shard (redis/scripts.ts), and a node subscribes to
+ * a room's channel only while it has clients in the room (redis/events.ts). Time always comes
+ * from the caller. Redis must run without persistence; connect() warns when it does not.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LIMITS, type Participant } from '../../protocol/index.js';
 import type { RelayLimits } from '../config.js';
 import { RedisInboxes } from '../dm/redisInboxes.js';
+import { RedisDirectoryMirror, type SharedDirectoryRegistry } from '../identity/sharedDirectory.js';
 import { RedisIdentityMirror, type MirroredRegistry } from '../identity/sharedIdentities.js';
 import type { BucketSpecs } from '../limits/rateLimit.js';
 import { RATE_TAG, SharedRateLimiter } from '../limits/sharedRateLimit.js';
 import { mergePresence } from './memoryBackend.js';
 import { messageFrame } from './messageFrame.js';
-import { checkPersistence, openRedis, parseRedisUrl } from './redis/connect.js';
+import { checkPersistence, openCluster, openRedis } from './redis/connect.js';
 import { EventStream } from './redis/events.js';
 import { SCRIPTS, type ScriptName } from './redis/scripts.js';
+import { assertUp, isConnectionError, parseShardUrls, pickShard, shardSeeds, ShardUnavailableError, type Shard } from './redis/shards.js';
 import type {
-  AckOutcome, AppendOutcome, EnsureOutcome, BackendEvents, BusyRooms, ClaimOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
+  AckOutcome, AppendOutcome, BackendEvents, BusyRooms, ClaimOutcome, EnsureOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
 } from './types.js';
 import { storedMessage } from './types.js';
 import { OutFrame } from './subscriber.js';
@@ -39,6 +42,16 @@ export interface RedisBackendOptions {
   prefix?: string;
   /** Stable id for this node's presence and busy marks; random by default. */
   nodeId?: string;
+  /** The URLs are seed nodes of a Redis Cluster rather than independent servers. */
+  cluster?: boolean;
+}
+
+/** Hash tags rooms are spread over on a Redis Cluster: enough to spread over a few dozen primaries. */
+export const CLUSTER_SLOT_GROUPS = 64;
+
+/** A shard with its event stream. */
+interface LiveShard extends Shard {
+  stream: EventStream;
 }
 
 export class RedisBackend implements RoomBackend {
@@ -49,10 +62,8 @@ export class RedisBackend implements RoomBackend {
   private readonly marked = new Set<string>();
   /** Rooms where this node has published presence entries, refreshed so they do not expire. */
   private readonly published = new Map<string, string>();
-  private readonly stream: EventStream;
-  private readonly channel: string;
   readonly nodeId: string;
-  private readonly prefix: string;
+  private readonly seeds: number[];
   /** How long a node's busy marks and presence entries live without a refresh. */
   private readonly markTtlMs: number;
   private closed = false;
@@ -62,35 +73,93 @@ export class RedisBackend implements RoomBackend {
   private rate: SharedRateLimiter | null = null;
 
   private constructor(
-    private readonly cmd: Redis,
-    private readonly sub: Redis,
-    db: number,
+    private readonly shards: LiveShard[],
     private readonly limits: RelayLimits,
     options: RedisBackendOptions,
   ) {
-    this.prefix = options.prefix ?? 'b2b:';
     this.nodeId = options.nodeId ?? randomUUID().slice(0, 12);
-    this.channel = `${this.prefix}${db}:events`;
     this.markTtlMs = Math.max(4 * limits.janitorIntervalMs, 5_000);
-    for (const [name, lua] of Object.entries(SCRIPTS)) cmd.defineCommand(`b2b_${name}`, { numberOfKeys: 0, lua });
-    this.stream = new EventStream(sub, this.channel, () => this.events, () => this.isBusy, {
-      readSince: async (roomId, after) => (await this.read(roomId, after, -1, this.lastNow))?.messages ?? null,
-    });
+    this.seeds = shardSeeds(shards.map((s) => s.spec));
+    for (const sh of shards) {
+      for (const [name, lua] of Object.entries(SCRIPTS)) if (!(`b2b_${name}` in sh.cmd)) sh.cmd.defineCommand(`b2b_${name}`, { numberOfKeys: 1, lua });
+    }
   }
 
+  /**
+   * `url` is one Redis URL or several, comma-separated: each is an independent shard. With
+   * `cluster`, they are seed nodes of one Redis Cluster instead (see connectCluster).
+   */
   static async connect(url: string, limits: RelayLimits, options: RedisBackendOptions = {}): Promise<RedisBackend> {
-    const target = parseRedisUrl(url);
-    const cmd = await openRedis(url, target, 'cmd');
+    if (options.cluster) return RedisBackend.connectCluster(url, limits, options);
+    const prefix = options.prefix ?? 'b2b:';
+    const specs = parseShardUrls(url);
+    const opened: Redis[] = [];
+    const shards: LiveShard[] = [];
+    try {
+      for (const [index, spec] of specs.entries()) {
+        const cmd = await openRedis(spec.url, spec.target, 'cmd');
+        opened.push(cmd);
+        const sub = await openRedis(spec.url, spec.target, 'sub');
+        opened.push(sub);
+        await checkPersistence(cmd, spec.target);
+        shards.push({ index, spec, cmd, sub, prefix, root: `${prefix}${spec.target.db}:`, stream: null as unknown as EventStream });
+      }
+    } catch (e) {
+      for (const c of opened) c.disconnect();
+      throw e;
+    }
+    return RedisBackend.start(shards, limits, options, false);
+  }
+
+  /**
+   * A Redis Cluster: rooms and inboxes are spread over CLUSTER_SLOT_GROUPS hash tags, each a
+   * shard of its own (its keys and room channels in one slot, so every script stays on one
+   * node), and room channels are sharded pub/sub (SSUBSCRIBE/SPUBLISH). The URL's database
+   * number becomes a key namespace, since a Redis Cluster has only database 0.
+   */
+  private static async connectCluster(url: string, limits: RelayLimits, options: RedisBackendOptions): Promise<RedisBackend> {
+    const prefix = options.prefix ?? 'b2b:';
+    const specs = parseShardUrls(url);
+    const first = specs[0]!;
+    const cmd = await openCluster(specs, 'cmd', false);
     let sub: Redis;
     try {
-      sub = await openRedis(url, target, 'sub');
+      sub = await openCluster(specs, 'sub', true);
+      await checkPersistence(cmd, first.target);
     } catch (e) {
       cmd.disconnect();
       throw e;
     }
-    await checkPersistence(cmd, target);
-    const backend = new RedisBackend(cmd, sub, target.db, limits, options);
-    await backend.stream.start();
+    const ns = first.target.db;
+    const shards: LiveShard[] = [];
+    for (let index = 0; index < CLUSTER_SLOT_GROUPS; index++) {
+      const tag = `{${ns}.${index}}`;
+      const root = `${prefix}${tag}:`;
+      shards.push({ index, spec: { ...first, name: tag }, cmd, sub, prefix: root, root, stream: null as unknown as EventStream });
+    }
+    return RedisBackend.start(shards, limits, options, true);
+  }
+
+  private static async start(shards: LiveShard[], limits: RelayLimits, options: RedisBackendOptions, sharded: boolean): Promise<RedisBackend> {
+    const backend = new RedisBackend(shards, limits, options);
+    for (const sh of shards) {
+      sh.stream = new EventStream(sh.sub, sh.root, () => backend.events, {
+        readSince: async (roomId, after) => (await backend.read(roomId, after, -1, backend.lastNow))?.messages ?? null,
+      }, sharded);
+    }
+    if (sharded) {
+      // One client carries every slot group's channels: one set of listeners routes by the
+      // channel's hash-tagged root (`b2b:{ns.k}:`) instead of 64 listeners each testing it.
+      const sub = shards[0]!.sub;
+      const byRoot = new Map(shards.map((sh) => [sh.root, sh.stream]));
+      const streamOf = (channel: string) => byRoot.get(channel.slice(0, channel.indexOf('}:') + 2));
+      sub.on('message', (channel: string, payload: string) => streamOf(channel)?.onMessage(channel, payload));
+      sub.on('smessage', (channel: string, payload: string) => streamOf(channel)?.onShardMessage(channel, payload));
+      sub.on('ready', () => {
+        for (const st of byRoot.values()) st.onReady();
+      });
+    }
+    for (const sh of shards) await sh.stream.start(!sharded);
     return backend;
   }
 
@@ -100,33 +169,66 @@ export class RedisBackend implements RoomBackend {
     this.busyList = () => busy.list();
   }
 
-  private run(name: ScriptName, now: number, ...args: Arg[]): Promise<unknown> {
+  private shardOf(key: string): LiveShard {
+    return this.shards[pickShard(this.seeds, key)]!;
+  }
+
+  /** Run a script on a shard; an unreachable shard is a 503 for this request only. */
+  private async on(sh: Shard, name: ScriptName, now: number, ...args: Arg[]): Promise<unknown> {
+    assertUp(sh);
+    const fn = (sh.cmd as unknown as Record<string, ScriptFn>)[`b2b_${name}`]!;
+    try {
+      return await fn.call(sh.cmd, `${sh.prefix}rooms`, ...this.common(sh, now), ...args);
+    } catch (e) {
+      if (isConnectionError(e)) throw new ShardUnavailableError(sh.spec.name);
+      throw e;
+    }
+  }
+
+  private run(name: ScriptName, now: number, roomId: string, ...args: Arg[]): Promise<unknown> {
     this.lastNow = now;
-    const fn = (this.cmd as unknown as Record<string, ScriptFn>)[`b2b_${name}`]!;
-    return fn.call(this.cmd, ...this.common(now), ...args);
+    return this.on(this.shardOf(roomId), name, now, roomId, ...args);
   }
 
-  /** DM inboxes on the same connections and event channel (relay/dm/redisInboxes.ts). */
+  /** DM inboxes, each on the shard its handle hashes to (relay/dm/redisInboxes.ts). */
   inboxes(): RedisInboxes {
-    return new RedisInboxes({ cmd: this.cmd, common: (now) => this.common(now), on: (tag, fn) => this.stream.on(tag, fn) });
+    return new RedisInboxes({
+      shardFor: (handle) => {
+        const sh = this.shardOf(`dm:${handle}`);
+        assertUp(sh);
+        return { cmd: sh.cmd, key: `${sh.prefix}rooms`, common: (now) => this.common(sh, now), name: sh.spec.name };
+      },
+      on: (tag, fn) => {
+        for (const sh of this.shards) sh.stream.on(tag, fn);
+      },
+    });
   }
 
-  /** Registrations shared with the other nodes (identity/sharedIdentities.ts); call after the registry loaded DATA_DIR. */
-  async shareIdentities(registry: MirroredRegistry): Promise<void> {
-    const mirror = new RedisIdentityMirror(
-      { cmd: this.cmd, key: `${this.prefix}identities`, channel: this.channel, nodeId: this.nodeId, on: (tag, fn) => this.stream.on(tag, fn) },
-      registry,
-    );
-    await mirror.start();
+  /** The first shard also carries what is cluster-wide: identities and rate-limit announcements. */
+  private get home(): LiveShard {
+    return this.shards[0]!;
   }
 
-  /** Token buckets shared with the other nodes over the event channel (sharedRateLimit.ts). */
+  /**
+   * Registrations, agent profiles and signature nonces shared with the other nodes
+   * (identity/sharedIdentities.ts, sharedDirectory.ts); call after the registry loaded DATA_DIR.
+   */
+  async shareIdentities(registry: MirroredRegistry & SharedDirectoryRegistry): Promise<void> {
+    const h = this.home;
+    const link = { cmd: h.cmd, channel: h.stream.control, nodeId: this.nodeId, on: (tag: string, fn: (rest: string) => void) => h.stream.on(tag, fn) };
+    await new RedisIdentityMirror({ ...link, key: `${h.prefix}identities` }, registry).start();
+    // After the identities: profiles are checked against the keys of their owners.
+    await new RedisDirectoryMirror({ ...link, key: `${h.prefix}profiles` }, registry).start(this.lastNow || Date.now());
+  }
+
+  /** Token buckets shared with the other nodes over the first shard's control channel (sharedRateLimit.ts). */
   rateLimiter(specs: BucketSpecs): SharedRateLimiter {
+    const h = this.home;
     this.rate ??= new SharedRateLimiter(
       specs,
       {
-        publish: (payload) => void this.cmd.publish(this.channel, `${RATE_TAG}${payload}`).catch((e: unknown) => this.background(e)),
-        on: (tag, fn) => this.stream.on(tag, fn),
+        publish: (payload) => void h.cmd.publish(h.stream.control, `${RATE_TAG}${payload}`).catch((e: unknown) => this.background(e)),
+        on: (tag, fn) => h.stream.on(tag, fn),
       },
       this.nodeId,
     );
@@ -134,30 +236,63 @@ export class RedisBackend implements RoomBackend {
   }
 
   /** The leading arguments every script takes (luaCommon.ts). */
-  private common(now: number): Arg[] {
-    return [this.prefix, this.channel, now, LIMITS.replayMaxAgeMs, LIMITS.replayMaxMessages, LIMITS.messageOverheadBytes, this.limits.roomsMax, HIGH_WATER_MS];
+  private common(sh: Shard, now: number): Arg[] {
+    // With one shard its script enforces the room cap atomically; with several, makeRoom() does.
+    const cap = this.shards.length === 1 ? this.limits.roomsMax : Number.MAX_SAFE_INTEGER;
+    return [sh.prefix, sh.root, now, LIMITS.replayMaxAgeMs, LIMITS.replayMaxMessages, LIMITS.messageOverheadBytes, cap, HIGH_WATER_MS];
   }
 
   async ensure(roomId: string, now: number): Promise<EnsureOutcome> {
+    if (this.shards.length > 1 && !(await this.exists(roomId)) && !(await this.makeRoom(roomId, now))) return 'room_cap';
     return (await this.run('ensure', now, roomId)) === 1 ? 'ok' : 'room_cap';
   }
 
+  /**
+   * The room cap across shards, checked when a room is about to be created (rare next to posts):
+   * count every reachable shard's rooms and, at the cap, evict the least recently active room no
+   * node is using, wherever it lives. Two creations racing on different nodes can pass the cap
+   * by one each; the next creation brings it back.
+   */
+  private async makeRoom(roomId: string, now: number): Promise<boolean> {
+    const up = this.shards.filter((sh) => sh.cmd.status === 'ready');
+    const counts = await Promise.all(up.map((sh) => sh.cmd.zcard(`${sh.prefix}rooms`).catch(() => 0)));
+    if (counts.reduce((a, b) => a + b, 0) < this.limits.roomsMax) return true;
+    const found = await Promise.all(up.map(async (sh) => ({ sh, v: (await this.on(sh, 'victim', now).catch(() => [])) as string[] })));
+    const candidates = found.filter((c) => c.v[0] !== undefined && c.v[0] !== roomId).sort((a, b) => Number(a.v[1]) - Number(b.v[1]));
+    for (const c of candidates) {
+      if ((await this.on(c.sh, 'evict', now, c.v[0]!)) === 1) return true;
+    }
+    return false;
+  }
+
   async exists(roomId: string): Promise<boolean> {
-    return (await this.cmd.exists(`${this.prefix}r:${roomId}:meta`)) === 1;
+    const sh = this.shardOf(roomId);
+    assertUp(sh);
+    return (await sh.cmd.exists(`${sh.prefix}r:${roomId}:meta`)) === 1;
   }
 
   async append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number, _owner?: string, expectedLastSeq?: number): Promise<AppendOutcome> {
     // The seq is Redis's to assign: everything else, in the same field order as in memory.
-    const { seq: _unassigned, ...body } = storedMessage(0, draft, uuid(), now);
+    const stamped = storedMessage(0, draft, uuid(), now);
+    const { seq: _unassigned, ...body } = stamped;
     const ttl = body.ttl_ms ?? 0;
     // The script prepends {"seq":N, so the stored JSON keeps the memory backend's field order.
     const rest = JSON.stringify(body).slice(1);
     const bytes = draft.ciphertext.length + LIMITS.messageOverheadBytes;
     const expected = expectedLastSeq === undefined ? -1 : expectedLastSeq;
-    const out = (await this.run('append', now, roomId, bytes, signed ? 1 : 0, lock ? 1 : 0, rest, ttl, this.limits.roomBufferBytesMax, this.limits.roomBytesPerRoom, expected)) as string[];
+    const args = [bytes, signed ? 1 : 0, lock ? 1 : 0, rest, ttl, this.limits.roomBufferBytesMax, this.limits.roomBytesPerRoom, expected];
+    let out = (await this.run('append', now, roomId, ...args)) as string[];
+    // A new room (rare next to posts): create it under the room cap, then post again. A room
+    // evicted between the two is created again, as a post to a missing room would.
+    for (let i = 0; out[0] === 'missing' && i < 3; i++) {
+      if ((await this.ensure(roomId, now)) !== 'ok') return { ok: false, reason: 'room_cap' };
+      out = (await this.run('append', now, roomId, ...args)) as string[];
+    }
+    if (out[0] === 'missing') return { ok: false, reason: 'room_cap' };
     if (out[0] === 'moved_on') return { ok: false, reason: 'moved_on', lastSeq: Number(out[1]) };
     if (out[0] !== 'ok') return { ok: false, reason: out[0] as 'room_cap' | 'byte_fuse' | 'needs_sig' | 'locked' };
-    return { ok: true, message: JSON.parse(out[1]!) as StoredMessage, locked: out[2] === '1' };
+    stamped.seq = Number(out[1]);
+    return { ok: true, message: stamped, locked: out[2] === '1' };
   }
 
   async read(roomId: string, after: number, limit: number, now: number): Promise<ReadResult | null> {
@@ -170,6 +305,7 @@ export class RedisBackend implements RoomBackend {
   async replay(roomId: string, after: number, now: number): Promise<ReplayResult | null> {
     const read = await this.read(roomId, after, Number.MAX_SAFE_INTEGER, now);
     if (!read) return null;
+    this.shardOf(roomId).stream.noteRead(roomId, read.lastSeq);
     const frames = read.messages.map((m) => ({ seq: m.seq, frame: new OutFrame(messageFrame(m)) }));
     return { frames, lastSeq: read.lastSeq, oldestSeq: read.oldestSeq };
   }
@@ -188,9 +324,26 @@ export class RedisBackend implements RoomBackend {
   }
 
   async touch(roomId: string, now: number): Promise<void> {
+    // Streams and long-polls touch the room before they read it: once this resolves, every later
+    // message of the room reaches this node, so the read that follows cannot miss one. Its
+    // failure fails the join or the wait. Leaving is settled by setLocalPresence and the janitor.
+    const sh = this.shardOf(roomId);
+    if (!sh.stream.isWanted(roomId)) assertUp(sh);
+    await sh.stream.want(roomId);
     // The hub fires this and setLocalPresence without awaiting: a Redis hiccup (or a node
     // shutting down) must not become an unhandled rejection. The next janitor pass re-marks.
     await this.mark(roomId, now, true).catch((e: unknown) => this.background(e));
+  }
+
+  /** Subscribe to the room's channel while this node has clients in it; leave it when not. */
+  private async follow(roomId: string): Promise<void> {
+    const sh = this.shardOf(roomId);
+    if (this.isBusy(roomId)) {
+      if (!sh.stream.isWanted(roomId)) assertUp(sh);
+      await sh.stream.want(roomId);
+    } else {
+      sh.stream.drop(roomId);
+    }
   }
 
   /** Errors of fire-and-forget work: reported at most once a minute, never thrown. */
@@ -220,6 +373,7 @@ export class RedisBackend implements RoomBackend {
     else this.published.delete(roomId);
     try {
       // Joins and leaves are also when this node starts or stops needing the room.
+      await this.follow(roomId);
       await this.mark(roomId, now, false);
       await this.run('setPresence', now, roomId, this.nodeId, json, this.markTtlMs);
     } catch (e) {
@@ -262,44 +416,60 @@ export class RedisBackend implements RoomBackend {
 
   async janitor(now: number): Promise<void> {
     if (this.closed) return;
-    try {
-      await this.sweep(now);
-    } catch (e) {
-      this.background(e);
-    }
+    const busy = new Set(this.busyList());
+    await Promise.all(
+      this.shards.map(async (sh) => {
+        if (sh.cmd.status !== 'ready') return;
+        try {
+          await this.sweep(sh, now, busy);
+        } catch (e) {
+          this.background(e);
+        }
+      }),
+    );
   }
 
-  private async sweep(now: number): Promise<void> {
-    // First renew this node's claims on rooms, so no other node's sweep evicts them.
-    const pipe = this.cmd.pipeline();
+  private async sweep(sh: LiveShard, now: number, busy: ReadonlySet<string>): Promise<void> {
+    // First renew this node's claims on its rooms of this shard, so no other node's sweep evicts them.
+    const pipe = sh.cmd.pipeline();
     const queue = pipe as unknown as Record<string, (...a: Arg[]) => unknown>;
-    for (const id of new Set([...this.busyList(), ...this.marked])) {
+    const mine = (id: string) => this.shardOf(id) === sh;
+    for (const id of new Set([...busy, ...this.marked, ...sh.stream.subscribedRooms()])) {
+      if (!mine(id)) continue;
       const isBusy = this.isBusy(id);
       if (isBusy) this.marked.add(id);
-      else this.marked.delete(id);
-      queue.b2b_touch!(...this.common(now), id, this.nodeId, isBusy ? 1 : 0, this.markTtlMs, 0);
+      else {
+        this.marked.delete(id);
+        sh.stream.drop(id);
+      }
+      queue.b2b_touch!(`${sh.prefix}rooms`, ...this.common(sh, now), id, this.nodeId, isBusy ? 1 : 0, this.markTtlMs, 0);
     }
     // Refresh (not republish) this node's presence entries: nothing changed, so no event.
     for (const [id, json] of this.published) {
-      pipe.set(`${this.prefix}r:${id}:pres:${this.nodeId}`, json, 'PX', this.markTtlMs);
-      pipe.sadd(`${this.prefix}r:${id}:presn`, this.nodeId);
-      pipe.pexpire(`${this.prefix}r:${id}:presn`, this.markTtlMs);
+      if (!mine(id)) continue;
+      pipe.set(`${sh.prefix}r:${id}:pres:${this.nodeId}`, json, 'PX', this.markTtlMs);
+      pipe.sadd(`${sh.prefix}r:${id}:presn`, this.nodeId);
+      pipe.pexpire(`${sh.prefix}r:${id}:presn`, this.markTtlMs);
     }
     await pipe.exec();
-    this.stream.forgetIdle();
-    // One node sweeps per interval; the others would only repeat its work.
-    const lock = await this.cmd.set(`${this.prefix}janitor`, this.nodeId, 'PX', Math.max(1, Math.floor(this.limits.janitorIntervalMs * 0.8)), 'NX');
+    // One node sweeps each shard per interval; the others would only repeat its work.
+    const lock = await sh.cmd.set(`${sh.prefix}janitor`, this.nodeId, 'PX', Math.max(1, Math.floor(this.limits.janitorIntervalMs * 0.8)), 'NX');
     if (lock !== 'OK') return;
     let offset = 0;
     for (;;) {
-      const [scanned, evicted] = (await this.run('sweep', now, this.limits.roomGraceMs, LIMITS.heartbeatFreshMs, offset, SWEEP_BATCH)) as [number, number];
+      const [scanned, evictedIds] = (await this.on(sh, 'sweep', now, this.limits.roomGraceMs, LIMITS.heartbeatFreshMs, offset, SWEEP_BATCH)) as [number, string[]];
+      for (const id of evictedIds) this.events.evicted(id);
+      const evicted = evictedIds.length;
       if (scanned < SWEEP_BATCH) break;
       offset += scanned - evicted;
     }
   }
 
+  /** Rooms across the reachable shards. */
   async roomCount(): Promise<number> {
-    return this.cmd.zcard(`${this.prefix}rooms`);
+    const up = this.shards.filter((sh) => sh.cmd.status === 'ready');
+    const counts = await Promise.all(up.map((sh) => sh.cmd.zcard(`${sh.prefix}rooms`).catch(() => 0)));
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   async close(): Promise<void> {
@@ -308,23 +478,26 @@ export class RedisBackend implements RoomBackend {
     this.closed = true;
     // A node shutting down cleanly withdraws its presence and busy marks at once instead of
     // letting them expire; a node that dies leaves them to their TTL.
-    try {
-      const pipe = this.cmd.pipeline();
-      for (const id of this.marked) {
-        pipe.del(`${this.prefix}r:${id}:busy:${this.nodeId}`);
-        pipe.srem(`${this.prefix}r:${id}:busyn`, this.nodeId);
-      }
-      for (const id of this.published.keys()) {
-        pipe.del(`${this.prefix}r:${id}:pres:${this.nodeId}`);
-        pipe.srem(`${this.prefix}r:${id}:presn`, this.nodeId);
-        pipe.publish(this.channel, `p${id}`);
-      }
-      await pipe.exec();
-    } catch {
-      // Redis is already gone: the TTLs clean up.
-    }
+    await Promise.allSettled(
+      this.shards.map(async (sh) => {
+        const pipe = sh.cmd.pipeline();
+        for (const id of this.marked) {
+          if (this.shardOf(id) !== sh) continue;
+          pipe.del(`${sh.prefix}r:${id}:busy:${this.nodeId}`);
+          pipe.srem(`${sh.prefix}r:${id}:busyn`, this.nodeId);
+        }
+        for (const id of this.published.keys()) {
+          if (this.shardOf(id) !== sh) continue;
+          pipe.del(`${sh.prefix}r:${id}:pres:${this.nodeId}`);
+          pipe.srem(`${sh.prefix}r:${id}:presn`, this.nodeId);
+          pipe.publish(`${sh.root}r:${id}`, 'p');
+        }
+        if (sh.cmd.status === 'ready') await pipe.exec();
+      }),
+    );
     this.marked.clear();
     this.published.clear();
-    await Promise.allSettled([this.sub.quit(), this.cmd.quit()]);
+    const clients = new Set(this.shards.flatMap((sh) => [sh.sub, sh.cmd]));
+    await Promise.allSettled([...clients].map((c) => (c.status === 'ready' ? c.quit() : c.disconnect())));
   }
 }

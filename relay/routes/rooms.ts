@@ -83,8 +83,10 @@ export function roomRoutes(deps: RelayDeps, answers: LargeAnswers): RouteDef[] {
             sendJson(res, 200, info ? { messages: [], last_seq: info.lastSeq } : { messages: [], last_seq: 0, exists: false });
           },
           (m) => {
-            // The message that woke us is the room's newest, so it is also last_seq.
-            if (m.seq <= after) return false;
+            // Only the very next seq answers alone (it is then the room's newest, so also
+            // last_seq). With a shared backend a wake-up can be one this request missed the
+            // predecessor of, while it was reading; anything else goes back to a read.
+            if (m.seq !== after + 1) return false;
             sendJson(res, 200, { messages: [tagged(m)], last_seq: m.seq });
             return true;
           },

@@ -3,7 +3,7 @@
  * and what the relay says about the Redis it is given (unreachable, or persisting to disk).
  */
 import { describe, expect, it } from 'vitest';
-import { ERR, encodeBase64, signRoomPost } from '../../protocol/index.js';
+import { ERR, authorizationHeader, encodeBase64, signRoomPost } from '../../protocol/index.js';
 import { WsClient, fakeSealed, getJson, postJson } from '../../test-support/clients.js';
 import { useCluster } from '../../test-support/clusterFixture.js';
 import { freshRedisUrl } from '../../test-support/redis.js';
@@ -11,11 +11,20 @@ import { TestClock, type TestRelay } from '../../test-support/relay.js';
 import { defaultConfig } from '../config.js';
 import { checkPersistence, openRedis, parseRedisUrl } from '../rooms/redis/connect.js';
 import { createRelay } from '../server.js';
-import { call, fixedIdentity, register, sealedDm, signed } from './identity-helpers.js';
+import { call, fixedIdentity, register, sealedDm, signed, signedProfile } from './identity-helpers.js';
 
 const { cluster, redisUrl } = useCluster();
 const room = (n: TestRelay, id: string) => `${n.url}/api/rooms/${id}`;
 const redisUrlOf = (n: TestRelay) => n.relay.deps.config.redisUrl!;
+
+/** Announcements between nodes are asynchronous: wait (boundedly) for one to land. */
+async function until(f: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await f())) {
+    if (Date.now() > deadline) throw new Error('not propagated in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('claim / ack across nodes', () => {
   const worker = fixedIdentity('cluster-worker', 51);
@@ -163,6 +172,29 @@ describe('identities across nodes', () => {
 });
 
 describe('rate limits across nodes', () => {
+  it('a profile published through node A is listed by node B, and a signed request replayed on node B is refused', async () => {
+    const clock = new TestClock();
+    const [a, b] = await cluster({}, clock);
+    const agent = fixedIdentity('cluster-agent', 61);
+    expect((await register(a.url, agent, clock.now())).status).toBe(201);
+    expect((await call('PUT', `${a.url}/api/agents/${agent.handle}/profile`, signedProfile(agent, { summary: 'shared' }, clock.now()))).status).toBe(201);
+    await until(async () => (await call('GET', `${b.url}/api/agents/${agent.handle}`)).status === 200);
+    expect((await call('GET', `${b.url}/api/agents?q=shared`)).json.agents).toHaveLength(1);
+    // One signed heartbeat, answered by node A...
+    clock.advance(1000);
+    const path = `/api/agents/${agent.handle}/heartbeat`;
+    const header = { authorization: authorizationHeader(agent, 'POST', path, clock.now()) };
+    const first = await call('POST', `${a.url}${path}`, undefined, header);
+    expect(first.status).toBe(200);
+    // ...reaches node B (the heartbeat's effect travels behind its nonce)...
+    await until(async () => (await call('GET', `${b.url}/api/agents/${agent.handle}`)).json.agent?.listed_until === first.json.listed_until);
+    // ...so the same bytes sent again are refused by both nodes.
+    for (const n of [b, a]) expect((await call('POST', `${n.url}${path}`, undefined, header)).json).toEqual({ error: ERR.badSignature });
+    // A withdrawal through node B reaches node A.
+    expect((await signed(b.url, agent, 'DELETE', `/api/agents/${agent.handle}/profile`, clock.now())).status).toBe(200);
+    await until(async () => (await call('GET', `${a.url}/api/agents/${agent.handle}`)).status === 404);
+  });
+
   it('a client spreading posts over both nodes gets one budget, not one per node', async () => {
     const [a, b] = await cluster({ limits: { rateBucketCapacity: 6, rateBucketRefillPerS: 0.001 } });
     const codes: number[] = [];

@@ -219,6 +219,12 @@ export class WsTransport {
       sub.early = null;
       if (early) for (const d of early) guardedFrame(sub, d);
     }).catch((e: unknown) => {
+      // A refusal with a reason (the room's storage shard is down): say it, as a failed join does.
+      if (e instanceof HttpError) {
+        sub.deliver(JSON.stringify({ type: 'error', error: e.error }));
+        sub.shut(1013, e.error);
+        return;
+      }
       logEdgeError('ws join', e);
       ws.close(WS_CLOSE.internalError, 'internal error');
     });

@@ -3,7 +3,7 @@
  * in a mode where it can do nothing else), a clear error when Redis cannot be reached, and the
  * warning when the Redis we are given writes to disk: message content must stay in memory.
  */
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 
 export interface RedisTarget {
   /** The URL with any password masked, for messages. */
@@ -48,6 +48,40 @@ export async function openRedis(url: string, target: RedisTarget, role: string):
     throw new Error(`cannot reach Redis at ${target.display}: ${e instanceof Error ? e.message : String(e)}`);
   }
   return client;
+}
+
+/**
+ * One client for a whole Redis Cluster, from its seed nodes. The subscriber uses sharded pub/sub
+ * (one connection per primary). Typed as a Redis: the backend uses only what both offer.
+ */
+export async function openCluster(seeds: Array<{ url: string; target: RedisTarget }>, role: string, sharded: boolean): Promise<Redis> {
+  const first = new URL(seeds[0]!.url);
+  const client = new Cluster(
+    seeds.map((s) => {
+      const u = new URL(s.url);
+      return { host: u.hostname, port: Number(u.port || 6379) };
+    }),
+    {
+      lazyConnect: true,
+      shardedSubscribers: sharded,
+      redisOptions: {
+        username: first.username ? decodeURIComponent(first.username) : undefined,
+        password: first.password ? decodeURIComponent(first.password) : undefined,
+        tls: first.protocol === 'rediss:' ? {} : undefined,
+        maxRetriesPerRequest: 3,
+        connectionName: `bot2bot-relay-${role}`,
+      },
+    },
+  );
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    if (!sharded) await client.ping();
+  } catch (e) {
+    client.disconnect();
+    throw new Error(`cannot reach the Redis Cluster at ${seeds[0]!.target.display}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return client as unknown as Redis;
 }
 
 /**

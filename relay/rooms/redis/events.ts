@@ -1,15 +1,22 @@
 /**
- * The cluster's event stream: one Redis pub/sub channel that every node subscribes to. Scripts
- * publish from inside their atomic step, so one subscriber connection sees a room's messages in
- * seq order. Pub/sub is at-most-once, though: when the subscriber connection drops, messages
- * published meanwhile are gone. On reconnect this node reads what its busy rooms missed from the
- * replay buffer and delivers it, holding back live messages until the catch-up is done, so the
- * hub still gets every message exactly once and in order.
+ * One shard's event stream as this node sees it: a control channel every node subscribes to (DM
+ * wake-ups, identities, rate limits) and one channel per room, subscribed only while this node
+ * has clients in the room. Scripts publish from inside their atomic step, so one subscriber
+ * connection sees a room's messages in seq order.
+ *
+ * Pub/sub is at-most-once: when the subscriber connection drops, messages published meanwhile
+ * are gone. On reconnect this node reads what its rooms missed from the replay buffer and
+ * delivers it, holding back live messages until the catch-up is done, so the hub still gets
+ * every message exactly once and in order. The same holds when a room is first subscribed:
+ * the caller awaits `want()` before reading the buffer.
  */
 import type { Redis } from 'ioredis';
-import type { BackendEvents, StoredMessage } from '../types.js';
+import type { StoredMessage } from '../types.js';
+import type { BackendEvents } from '../types.js';
+import { MESSAGE_FRAME_PREFIX } from '../messageFrame.js';
+import { OutFrame } from '../subscriber.js';
 
-/** Frame tags: m<room>\n<message json>, l<room>, p<room>, e<room>. */
+/** Room channel payloads: m<message json>, l, p, e. */
 export const EV = { message: 'm', locked: 'l', presence: 'p', evicted: 'e' } as const;
 
 export interface CatchUpSource {
@@ -18,66 +25,132 @@ export interface CatchUpSource {
 }
 
 export class EventStream {
-  /** The highest seq handed to the hub per room: the dedupe line for catch-up. */
+  /** The highest seq handed to the hub per subscribed room: the dedupe line for catch-up. */
   private readonly delivered = new Map<string, number>();
+  /**
+   * The last seq a join's replay read in a room that has had no live message yet: where a
+   * catch-up starts when the connection drops before the first live message.
+   */
+  private readonly floor = new Map<string, number>();
   /** Rooms being caught up: live messages wait here until the read is done. */
   private readonly holding = new Map<string, StoredMessage[]>();
+  /** Subscribed rooms, with the SUBSCRIBE's answer: once it resolves, every later event reaches us. */
+  private readonly rooms = new Map<string, Promise<void>>();
   private subscribedOnce = false;
-  /** Other kinds of frames on the same channel (DM wake-ups), by tag. */
+  /** Other kinds of frames on the control channel, by tag. */
   private readonly handlers = new Map<string, (rest: string) => void>();
+  private readonly roomPrefix: string;
+  readonly control: string;
 
   constructor(
     private readonly sub: Redis,
-    private readonly channel: string,
+    root: string,
     private readonly events: () => BackendEvents,
-    private readonly isBusy: () => (roomId: string) => boolean,
     private readonly source: CatchUpSource,
-  ) {}
+    /** Room channels are sharded pub/sub (a Redis Cluster): SSUBSCRIBE and `smessage`. */
+    private readonly sharded = false,
+  ) {
+    this.control = `${root}events`;
+    this.roomPrefix = `${root}r:`;
+  }
 
-  async start(): Promise<void> {
-    this.sub.on('message', (channel: string, payload: string) => {
-      if (channel === this.channel) this.onFrame(payload);
-    });
-    // ioredis resubscribes by itself after a reconnect; `ready` then means we may have missed some.
-    this.sub.on('ready', () => {
-      if (this.subscribedOnce) void this.catchUp();
-    });
-    await this.sub.subscribe(this.channel);
+  /**
+   * Subscribe to the control channel. With `listen`, this stream hooks itself to the client's
+   * events; streams sharing one client (a Redis Cluster's slot groups) are fed by a dispatcher
+   * calling onMessage/onShardMessage/onReady instead.
+   */
+  async start(listen = true): Promise<void> {
+    if (listen) {
+      this.sub.on('message', (channel: string, payload: string) => this.onMessage(channel, payload));
+      if (this.sharded) this.sub.on('smessage', (channel: string, payload: string) => this.onShardMessage(channel, payload));
+      this.sub.on('ready', () => this.onReady());
+    }
+    await this.sub.subscribe(this.control);
     this.subscribedOnce = true;
   }
 
-  /** Route frames starting with `tag` (one character, not a room tag) to `fn`. */
+  onMessage(channel: string, payload: string): void {
+    if (channel === this.control) this.onControl(payload);
+    else if (!this.sharded && channel.startsWith(this.roomPrefix)) this.onRoom(channel.slice(this.roomPrefix.length), payload);
+  }
+
+  onShardMessage(channel: string, payload: string): void {
+    if (channel.startsWith(this.roomPrefix)) this.onRoom(channel.slice(this.roomPrefix.length), payload);
+  }
+
+  /** ioredis resubscribes by itself after a reconnect; `ready` then means we may have missed some. */
+  onReady(): void {
+    if (this.subscribedOnce) void this.catchUp();
+  }
+
+  /** Route control frames starting with `tag` (one character) to `fn`. */
   on(tag: string, fn: (rest: string) => void): void {
     this.handlers.set(tag, fn);
   }
 
-  /** Forget rooms this node no longer serves (called by the janitor). */
-  forgetIdle(): void {
-    const busy = this.isBusy();
-    for (const id of this.delivered.keys()) if (!busy(id) && !this.holding.has(id)) this.delivered.delete(id);
+  /** Receive the room's events from now on; resolves once Redis confirmed the subscription. */
+  want(roomId: string): Promise<void> {
+    let p = this.rooms.get(roomId);
+    if (!p) {
+      const channel = this.roomPrefix + roomId;
+      p = (this.sharded ? this.sub.ssubscribe(channel) : this.sub.subscribe(channel)).then(
+        () => {},
+        (e: unknown) => {
+          // Not subscribed after all: the next want() tries again.
+          if (this.rooms.get(roomId) === p) this.rooms.delete(roomId);
+          throw e;
+        },
+      );
+      this.rooms.set(roomId, p);
+    }
+    return p;
   }
 
-  private onFrame(payload: string): void {
+  /** A stream joined after reading the room up to `lastSeq` (see `floor`). */
+  noteRead(roomId: string, lastSeq: number): void {
+    if (this.rooms.has(roomId) && !this.delivered.has(roomId) && !this.floor.has(roomId)) this.floor.set(roomId, lastSeq);
+  }
+
+  /** Stop receiving the room's events (no client of this node is in it any more). */
+  drop(roomId: string): void {
+    if (!this.rooms.delete(roomId)) return;
+    this.delivered.delete(roomId);
+    this.floor.delete(roomId);
+    const channel = this.roomPrefix + roomId;
+    (this.sharded ? this.sub.sunsubscribe(channel) : this.sub.unsubscribe(channel)).catch(() => {
+      // Disconnected: ioredis forgets the channel too, since we asked to leave it.
+    });
+  }
+
+  isWanted(roomId: string): boolean {
+    return this.rooms.has(roomId);
+  }
+
+  subscribedRooms(): IterableIterator<string> {
+    return this.rooms.keys();
+  }
+
+  private onControl(payload: string): void {
     const tag = payload[0];
-    const other = tag === undefined ? undefined : this.handlers.get(tag);
-    if (other) return other(payload.slice(1));
-    const ev = this.events();
+    const fn = tag === undefined ? undefined : this.handlers.get(tag);
+    if (fn) fn(payload.slice(1));
+  }
+
+  private onRoom(roomId: string, payload: string): void {
+    const tag = payload[0];
     if (tag === EV.message) {
-      const nl = payload.indexOf('\n');
-      if (nl < 0) return;
-      const roomId = payload.slice(1, nl);
       let m: StoredMessage;
       try {
-        m = JSON.parse(payload.slice(nl + 1)) as StoredMessage;
+        m = JSON.parse(payload.slice(1)) as StoredMessage;
       } catch {
         return;
       }
       const held = this.holding.get(roomId);
       if (held) held.push(m);
-      else this.deliver(roomId, m);
+      else this.deliver(roomId, m, payload);
       return;
     }
-    const roomId = payload.slice(1);
+    const ev = this.events();
     if (tag === EV.locked) ev.locked(roomId);
     else if (tag === EV.presence) ev.presence(roomId);
     else if (tag === EV.evicted) {
@@ -86,30 +159,35 @@ export class EventStream {
     }
   }
 
-  private deliver(roomId: string, m: StoredMessage): void {
+  /** `payload`, when given, is 'm' plus the stored JSON: the frame is that JSON behind the type. */
+  private deliver(roomId: string, m: StoredMessage, payload?: string): void {
     const last = this.delivered.get(roomId) ?? 0;
     if (m.seq <= last) return;
     this.delivered.set(roomId, m.seq);
-    this.events().message(roomId, m);
+    this.floor.delete(roomId);
+    const frame = payload === undefined ? undefined : new OutFrame(MESSAGE_FRAME_PREFIX + payload.slice(2));
+    this.events().message(roomId, m, frame);
   }
 
   private async catchUp(): Promise<void> {
-    const busy = this.isBusy();
-    const rooms = [...this.delivered.entries()].filter(([id]) => busy(id) && !this.holding.has(id));
-    for (const [id] of rooms) this.holding.set(id, []);
+    const rooms = [...this.rooms.keys()].filter((id) => !this.holding.has(id));
+    for (const id of rooms) this.holding.set(id, []);
     // ioredis says `ready` before it resubscribes. Our own SUBSCRIBE answers after its one (one
     // connection, in order), so once it resolves every later message reaches us: only then is
     // the buffer read, and nothing can fall between the read and the live stream.
     try {
-      await this.sub.subscribe(this.channel);
+      await this.sub.subscribe(this.control);
     } catch {
       // Gone again; the next `ready` retries. Fall through and release what was held.
     }
     await Promise.all(
-      rooms.map(async ([id, after]) => {
+      rooms.map(async (id) => {
         try {
-          const missed = await this.source.readSince(id, after);
-          for (const m of missed ?? []) this.deliver(id, m);
+          const after = this.delivered.get(id) ?? this.floor.get(id);
+          if (after !== undefined) {
+            const missed = await this.source.readSince(id, after);
+            for (const m of missed ?? []) this.deliver(id, m);
+          }
         } catch {
           // Redis went away again: the next `ready` retries; live messages below still flow.
         } finally {

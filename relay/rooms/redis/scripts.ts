@@ -6,35 +6,91 @@ import { LUA_COMMON } from './luaCommon.js';
 
 /**
  * ARGV[9..]: room, bytes, signed, lock, message JSON after its opening brace, ttl_ms, byte cap,
- * one room's byte share, expected last_seq (-1: none). At the byte cap the rooms holding the
- * most give up their oldest messages, down to 90 % of it, before a post is refused.
+ * one room's byte share, expected last_seq (-1: none). The hot path, so it stands alone without
+ * luaCommon.ts (whose dozen functions cost more to set up than the commands below cost to run):
+ * it never creates a room (the caller runs ensure and retries on 'missing'), stores and
+ * publishes the JSON exactly as it came, and does the full age and ttl_ms pruning only on every
+ * PRUNE_EVERY-th seq. Reads, claims and the janitor always prune first, so an expired message is
+ * never served; until then it only counts against the fuse. At the byte cap the rooms holding
+ * the most give up their oldest messages, down to 90 % of it, before a post is refused; a room
+ * over its own share gives up its oldest.
  */
+const PRUNE_EVERY = 32;
 const APPEND = `
+local P = ARGV[1]
 local id = ARGV[9]
+local base = P .. 'r:' .. id .. ':'
+local meta = base .. 'meta'
+local buf = base .. 'buf'
+local expected = tonumber(ARGV[17])
+local so = redis.call('HGET', meta, 'signedOnly')
+if not so then
+  -- A conditional post to a missing room must not create it just to refuse.
+  if expected > 0 then return {'moved_on', '0'} end
+  return {'missing'}
+end
 local nb = tonumber(ARGV[10])
+local bytesMax = tonumber(ARGV[15])
+local OVER = tonumber(ARGV[6])
+local BYTES = P .. 'bytes'
+local ROOMBYTES = P .. 'roombytes'
+if nb > bytesMax then return {'byte_fuse'} end
 local signed = ARGV[11] == '1'
 local lock = ARGV[12] == '1'
-local rest = ARGV[13]
-local ttl = tonumber(ARGV[14])
-local bytesMax = tonumber(ARGV[15])
-local roomMax = tonumber(ARGV[16])
-local expected = tonumber(ARGV[17] or '-1')
--- A conditional post to a missing room must not create it just to refuse.
-if expected > 0 and not exists(id) then return {'moved_on', '0'} end
-if not ensure(id, NOW) then return {'room_cap'} end
-if nb > bytesMax then return {'byte_fuse'} end
-local meta = rk(id, 'meta')
-local so = redis.call('HGET', meta, 'signedOnly') == '1'
-if not so and lock and not signed then return {'needs_sig'} end
-if so and not signed then return {'locked'} end
+if so == '0' and lock and not signed then return {'needs_sig'} end
+if so == '1' and not signed then return {'locked'} end
+local function cost(j)
+  local a = string.find(j, '"ciphertext":"', 1, true)
+  if not a then return OVER end
+  local b = string.find(j, '"', a + 14, true)
+  return (b or a + 14) - a - 14 + OVER
+end
+local function dropOldest(room, n)
+  local old = redis.call('ZPOPMIN', P .. 'r:' .. room .. ':buf', n)
+  local freed = 0
+  for i = 1, #old, 2 do freed = freed + cost(old[i]) end
+  if freed > 0 then
+    redis.call('DECRBY', BYTES, freed)
+    redis.call('ZINCRBY', ROOMBYTES, -freed, room)
+  end
+  return #old / 2
+end
+local now = tonumber(ARGV[3])
+local function prune()
+  -- The age and ttl_ms rules, as prune() in luaCommon.ts does them.
+  local cutoff = now - tonumber(ARGV[4])
+  local ttlk = base .. 'ttl'
+  local freed = 0
+  while true do
+    local head = redis.call('ZRANGE', buf, 0, 0)
+    if not head[1] or tonumber(string.match(head[1], '"ts":(%d+)') or '0') > cutoff then break end
+    freed = freed + cost(head[1])
+    redis.call('ZREMRANGEBYRANK', buf, 0, 0)
+  end
+  local nowS = string.format('%.0f', now)
+  for _, e in ipairs(redis.call('ZRANGEBYSCORE', ttlk, '-inf', nowS)) do
+    local m = redis.call('ZRANGEBYSCORE', buf, e, e)
+    if m[1] then
+      freed = freed + cost(m[1])
+      redis.call('ZREMRANGEBYSCORE', buf, e, e)
+    end
+  end
+  redis.call('ZREMRANGEBYSCORE', ttlk, '-inf', nowS)
+  if freed > 0 then
+    redis.call('DECRBY', BYTES, freed)
+    redis.call('ZINCRBY', ROOMBYTES, -freed, id)
+  end
+end
 if expected >= 0 then
   -- Checked and appended in one script: no other node's post can land in between.
-  prune(id, NOW)
-  local last = seqAt(rk(id, 'buf'), -1)
-  if tonumber(last) ~= expected then return {'moved_on', fmt(tonumber(last))} end
+  prune()
+  local last = redis.call('ZRANGE', buf, -1, -1, 'WITHSCORES')[2] or '0'
+  if tonumber(last) ~= expected then return {'moved_on', last} end
 end
+-- Counted first (its answer is the new total), taken back if over: one command when not over.
 -- Only a post that will be stored makes other rooms yield.
-if tonumber(redis.call('GET', BYTES) or '0') + nb > bytesMax then
+if redis.call('INCRBY', BYTES, nb) > bytesMax then
+  redis.call('DECRBY', BYTES, nb)
   local goal = math.floor(bytesMax * 0.9) - nb
   local function total() return tonumber(redis.call('GET', BYTES) or '0') end
   while total() > goal do
@@ -47,31 +103,45 @@ if tonumber(redis.call('GET', BYTES) or '0') + nb > bytesMax then
     end
   end
   if total() + nb > bytesMax then return {'byte_fuse'} end
+  redis.call('INCRBY', BYTES, nb)
 end
 local lockedNow = false
-if not so and lock then
-  so = true
+if so == '0' and lock then
+  so = '1'
   lockedNow = true
   redis.call('HSET', meta, 'signedOnly', '1')
 end
--- A room over its own share yields its oldest messages to the new one.
-while tonumber(redis.call('HGET', meta, 'bytes') or '0') + nb > roomMax do
-  if dropOldest(id, 1) == 0 then break end
+-- A room over its own share yields its oldest messages to the new one (counted already, not
+-- yet in the buffer, so it is not among them).
+local roomMax = tonumber(ARGV[16])
+local mine = tonumber(redis.call('ZINCRBY', ROOMBYTES, nb, id))
+while mine > roomMax do
+  local old = redis.call('ZPOPMIN', buf, 1)
+  if not old[1] then break end
+  local c = cost(old[1])
+  redis.call('DECRBY', BYTES, c)
+  mine = tonumber(redis.call('ZINCRBY', ROOMBYTES, -c, id))
 end
-local seq = redis.call('INCR', rk(id, 'seq'))
-local json = '{"seq":' .. fmt(seq) .. ',' .. rest
-redis.call('ZADD', rk(id, 'buf'), fmt(seq), json)
-if ttl > 0 then redis.call('ZADD', rk(id, 'ttl'), fmt(NOW + ttl), fmt(seq)) end
-redis.call('HINCRBY', meta, 'bytes', nb)
-redis.call('INCRBY', BYTES, nb)
-redis.call('ZINCRBY', ROOMBYTES, nb, id)
-bump(id, NOW)
-prune(id, NOW)
--- Published from inside the script: every node's subscriber sees one room's events in exactly
--- the order the script ran, which is seq order.
-if lockedNow then redis.call('PUBLISH', CHAN, 'l' .. id) end
-redis.call('PUBLISH', CHAN, 'm' .. id .. '\\n' .. json)
-return {'ok', json, so and '1' or '0'}
+local seq = redis.call('INCR', base .. 'seq')
+local s = string.format('%.0f', seq)
+local json = '{"seq":' .. s .. ',' .. ARGV[13]
+redis.call('ZADD', buf, s, json)
+local ttl = tonumber(ARGV[14])
+if ttl > 0 then redis.call('ZADD', base .. 'ttl', string.format('%.0f', now + ttl), s) end
+redis.call('ZADD', P .. 'rooms', 'XX', ARGV[3], id)
+if seq % ${PRUNE_EVERY} == 0 then prune() end
+-- The replay cap: one message in, one out once the room is full. A trimmed message's ttl entry
+-- stays until its own expiry sweeps it; it then matches nothing.
+local over = redis.call('ZCARD', buf) - tonumber(ARGV[5])
+if over > 0 then dropOldest(id, over) end
+-- Published from inside the script: a room's subscribers see its events in exactly the order
+-- the script ran, which is seq order. A hash-tagged root is a Redis Cluster slot, whose room
+-- channels are sharded ones.
+local ch = ARGV[2] .. 'r:' .. id
+local pub = string.find(ARGV[2], '{', 1, true) and 'SPUBLISH' or 'PUBLISH'
+if lockedNow then redis.call(pub, ch, 'l') end
+redis.call(pub, ch, 'm' .. json)
+return {'ok', s, so}
 `;
 
 /** ARGV[9..]: room, after, limit (negative: all). */
@@ -96,12 +166,27 @@ local id = ARGV[9]
 if not exists(id) then return {0} end
 prune(id, NOW)
 local buf = rk(id, 'buf')
-local m = redis.call('HMGET', rk(id, 'meta'), 'createdAt', 'lastActive', 'signedOnly')
-return {1, m[1], m[2], m[3], redis.call('ZCARD', buf), seqAt(buf, -1), seqAt(buf, 0)}
+local m = redis.call('HMGET', rk(id, 'meta'), 'createdAt', 'signedOnly')
+return {1, m[1], redis.call('ZSCORE', ROOMS, id), m[2], redis.call('ZCARD', buf), seqAt(buf, -1), seqAt(buf, 0)}
 `;
 
 const ENSURE = `
 return ensure(ARGV[9], NOW) and 1 or 0
+`;
+
+/** This shard's least recently active room no node is using, with its lastActive; {} if none. */
+const VICTIM = `
+local v = victim()
+if not v then return {} end
+return {v, redis.call('ZSCORE', ROOMS, v)}
+`;
+
+/** ARGV[9..]: room. Evict it if it still exists and no node is using it. */
+const EVICT = `
+local id = ARGV[9]
+if not exists(id) or busy(id) then return 0 end
+evict(id)
+return 1
 `;
 
 /**
@@ -149,7 +234,7 @@ if n > max then
     redis.call('HDEL', hbk, old)
   end
 end
-redis.call('PUBLISH', CHAN, 'p' .. id)
+redis.call(RPUB, rch(id), 'p')
 return 1
 `;
 
@@ -168,7 +253,7 @@ elseif exists(id) then
   redis.call('SADD', setk, node)
   redis.call('PEXPIRE', setk, ttl)
 end
-redis.call('PUBLISH', CHAN, 'p' .. id)
+redis.call(RPUB, rch(id), 'p')
 return 1
 `;
 
@@ -308,16 +393,17 @@ const SWEEP = `
 local grace = tonumber(ARGV[9])
 local fresh = tonumber(ARGV[10])
 local ids = redis.call('ZRANGE', ROOMS, tonumber(ARGV[11]), tonumber(ARGV[11]) + tonumber(ARGV[12]) - 1, 'WITHSCORES')
-local evicted = 0
+local evicted = {}
 for i = 1, #ids, 2 do
   local id = ids[i]
   prune(id, NOW)
   redis.call('ZREMRANGEBYSCORE', rk(id, 'hb'), '-inf', '(' .. fmt(NOW - fresh))
   if NOW - tonumber(ids[i + 1]) > grace and not busy(id) then
     evict(id)
-    evicted = evicted + 1
+    evicted[#evicted + 1] = id
   end
 end
+-- The evicted ids go back to the sweeping node: no node may be subscribed to a room nobody is in.
 return {#ids / 2, evicted}
 `;
 
@@ -326,6 +412,8 @@ const BODIES = {
   read: READ,
   info: INFO,
   ensure: ENSURE,
+  victim: VICTIM,
+  evict: EVICT,
   touch: TOUCH,
   heartbeat: HEARTBEAT,
   setPresence: SET_PRESENCE,
@@ -337,6 +425,9 @@ const BODIES = {
 
 export type ScriptName = keyof typeof BODIES;
 
+/** Standalone scripts, which take the common arguments but not the common functions. */
+const STANDALONE: ReadonlySet<ScriptName> = new Set(['append']);
+
 export const SCRIPTS: Record<ScriptName, string> = Object.fromEntries(
-  Object.entries(BODIES).map(([name, body]) => [name, `${LUA_COMMON}\n${body}`]),
+  Object.entries(BODIES).map(([name, body]) => [name, STANDALONE.has(name as ScriptName) ? body : `${LUA_COMMON}\n${body}`]),
 ) as Record<ScriptName, string>;
