@@ -74,7 +74,7 @@ redis.call('PUBLISH', CHAN, 'm' .. id .. '\\n' .. json)
 return {'ok', json, so and '1' or '0'}
 `;
 
-/** ARGV[9..]: room, after, limit (negative: all). */
+/** ARGV[9..]: room, after, limit (negative: all), byte budget (negative: none; the first message always goes). */
 const READ = `
 local id = ARGV[9]
 if not exists(id) then return {0} end
@@ -86,6 +86,16 @@ if limit < 0 then
   msgs = redis.call('ZRANGEBYSCORE', buf, '(' .. ARGV[10], '+inf')
 else
   msgs = redis.call('ZRANGEBYSCORE', buf, '(' .. ARGV[10], '+inf', 'LIMIT', 0, limit)
+end
+local budget = tonumber(ARGV[12] or '-1')
+if budget >= 0 then
+  local kept, bytes = {}, 0
+  for i, j in ipairs(msgs) do
+    bytes = bytes + #j
+    if i > 1 and bytes > budget then break end
+    kept[i] = j
+  end
+  msgs = kept
 end
 return {1, seqAt(buf, -1), seqAt(buf, 0), msgs}
 `;
