@@ -81,21 +81,30 @@ if not exists(id) then return {0} end
 prune(id, NOW)
 local buf = rk(id, 'buf')
 local limit = tonumber(ARGV[11])
-local msgs
-if limit < 0 then
-  msgs = redis.call('ZRANGEBYSCORE', buf, '(' .. ARGV[10], '+inf')
-else
-  msgs = redis.call('ZRANGEBYSCORE', buf, '(' .. ARGV[10], '+inf', 'LIMIT', 0, limit)
-end
 local budget = tonumber(ARGV[12] or '-1')
+local from = '(' .. ARGV[10]
+local msgs
 if budget >= 0 then
-  local kept, bytes = {}, 0
-  for i, j in ipairs(msgs) do
-    bytes = bytes + #j
-    if i > 1 and bytes > budget then break end
-    kept[i] = j
+  -- A few at a time, so that large messages past the budget are never copied out.
+  msgs = {}
+  local bytes, offset, full = 0, 0, false
+  while not full do
+    local n = 8
+    if limit >= 0 then n = math.min(n, limit - #msgs) end
+    if n <= 0 then break end
+    local part = redis.call('ZRANGEBYSCORE', buf, from, '+inf', 'LIMIT', offset, n)
+    for _, j in ipairs(part) do
+      bytes = bytes + #j
+      if #msgs > 0 and bytes > budget then full = true break end
+      msgs[#msgs + 1] = j
+    end
+    if #part < n then break end
+    offset = offset + n
   end
-  msgs = kept
+elseif limit < 0 then
+  msgs = redis.call('ZRANGEBYSCORE', buf, from, '+inf')
+else
+  msgs = redis.call('ZRANGEBYSCORE', buf, from, '+inf', 'LIMIT', 0, limit)
 end
 return {1, seqAt(buf, -1), seqAt(buf, 0), msgs}
 `;
