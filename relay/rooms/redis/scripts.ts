@@ -85,11 +85,13 @@ local budget = tonumber(ARGV[12] or '-1')
 local from = '(' .. ARGV[10]
 local msgs
 if budget >= 0 then
-  -- A few at a time, so that large messages past the budget are never copied out.
+  -- A few at a time, as many as the budget left is likely to hold, so that large messages past
+  -- the budget are not copied out.
   msgs = {}
-  local bytes, offset, full = 0, 0, false
+  local bytes, offset, full, largest = 0, 0, false, 0
   while not full do
     local n = 8
+    if largest > 0 then n = math.max(1, math.min(64, math.floor((budget - bytes) / largest))) end
     if limit >= 0 then n = math.min(n, limit - #msgs) end
     if n <= 0 then break end
     local part = redis.call('ZRANGEBYSCORE', buf, from, '+inf', 'LIMIT', offset, n)
@@ -97,6 +99,7 @@ if budget >= 0 then
       bytes = bytes + #j
       if #msgs > 0 and bytes > budget then full = true break end
       msgs[#msgs + 1] = j
+      if #j > largest then largest = #j end
     end
     if #part < n then break end
     offset = offset + n
