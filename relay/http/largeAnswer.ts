@@ -11,8 +11,12 @@ import { Counter } from '../limits/rateLimit.js';
 import type { ReadResult } from '../rooms/types.js';
 import { HttpError, writeJsonHead } from './respond.js';
 
-/** Messages read and serialized per step: at most ~1.3 MB held for a reader that stalls. */
-export const ANSWER_PAGE = 8;
+/**
+ * Stored bytes read and serialized per step: about eight messages at the ciphertext cap (~1.3 MB
+ * held for a reader that stalls), but hundreds of small ones. Each page is a backend round trip
+ * (Redis, in a cluster): counted in messages, a busy room outran its long-poll readers.
+ */
+export const ANSWER_PAGE_BYTES = 1_100_000;
 
 export class LargeAnswers {
   private readonly inFlight = new Counter();
@@ -20,10 +24,10 @@ export class LargeAnswers {
   constructor(private readonly limits: RelayLimits) {}
 
   /**
-   * Stream `{"messages":[…], …tail}`: the messages of `first` (read with a limit of
-   * min(limit, ANSWER_PAGE)), then further pages from `readPage`
-   * until `limit` messages are sent or a page comes back short. `tail` names the fields after the
-   * list (it sees the last page's `lastSeq` and the count sent).
+   * Stream `{"messages":[…], …tail}`: the messages of `first`, then further pages from
+   * `readPage` (each read with a limit of what is left to send and ANSWER_PAGE_BYTES) until `limit`
+   * messages are sent or a page is empty. `tail` names the fields after the list (it sees the last
+   * page's `lastSeq` and the count sent).
    */
   async stream(
     res: ServerResponse,
@@ -39,8 +43,6 @@ export class LargeAnswers {
       writeJsonHead(res, 200);
       res.write('{"messages":[');
       let page = first;
-      // `first` was read with this limit, as every later page is.
-      let asked = Math.min(limit, ANSWER_PAGE);
       let count = 0;
       let lastSeq = first.lastSeq;
       for (;;) {
@@ -52,13 +54,18 @@ export class LargeAnswers {
           cursor = m.seq;
         }
         lastSeq = page.lastSeq;
-        if (count >= limit || page.messages.length < asked || cursor === 0) break;
+        if (count >= limit || cursor === 0 || cursor >= page.lastSeq) break;
         if (res.writableNeedDrain && !(await drained(res))) return;
-        asked = Math.min(ANSWER_PAGE, limit - count);
-        const next = await readPage(cursor, asked);
+        const next = await readPage(cursor, limit - count);
         if (res.destroyed) return;
         // The room went away mid-answer: what was sent stands.
         if (!next) break;
+        // Retention moved past the cursor while this answer was written: end it here rather than
+        // list messages with a hole between pages that one read could never show.
+        if (next.oldestSeq > cursor + 1) {
+          lastSeq = next.lastSeq;
+          break;
+        }
         page = next;
       }
       res.end('],' + JSON.stringify(tail(lastSeq, count)).slice(1));

@@ -123,12 +123,12 @@ export class MemoryBackend implements RoomBackend {
     return { ok: true, message, locked: room.signedOnly };
   }
 
-  async read(roomId: string, after: number, limit: number, now: number): Promise<ReadResult | null> {
+  async read(roomId: string, after: number, limit: number, now: number, maxBytes?: number): Promise<ReadResult | null> {
     const room = this.rooms.get(roomId);
     if (!room) return null;
     this.prune(room, now);
     const log = room.log;
-    return { messages: log.after(after, limit), lastSeq: log.lastSeq, oldestSeq: log.firstSeq };
+    return { messages: log.after(after, limit, maxBytes), lastSeq: log.lastSeq, oldestSeq: log.firstSeq };
   }
 
   async replay(roomId: string, after: number, now: number): Promise<ReplayResult | null> {

@@ -257,10 +257,15 @@ export class MessageLog {
     return i >= 0 && i < this.count ? this.rows[this.row(i) + SEQ] : undefined;
   }
 
-  /** Up to `limit` messages with seq > after, oldest first. */
-  after(after: number, limit: number): StoredMessage[] {
+  /** Up to `limit` messages with seq > after, oldest first, whose frames total at most `maxBytes` (at least one). */
+  after(after: number, limit: number, maxBytes = Infinity): StoredMessage[] {
     const out: StoredMessage[] = [];
-    for (let i = this.firstAfter(after); i < this.count && out.length < limit; i++) out.push(this.at(i)!);
+    let bytes = 0;
+    for (let i = this.firstAfter(after); i < this.count && out.length < limit; i++) {
+      bytes += this.rows[this.row(i) + LENGTH]!;
+      if (out.length > 0 && bytes > maxBytes) break;
+      out.push(this.at(i)!);
+    }
     return out;
   }
 

@@ -295,9 +295,10 @@ export class RedisBackend implements RoomBackend {
     return { ok: true, message: stamped, locked: out[2] === '1' };
   }
 
-  async read(roomId: string, after: number, limit: number, now: number): Promise<ReadResult | null> {
+  async read(roomId: string, after: number, limit: number, now: number, maxBytes?: number): Promise<ReadResult | null> {
     const lim = limit >= 1e9 ? -1 : Math.floor(limit);
-    const out = (await this.run('read', now, roomId, String(Math.floor(after)), lim)) as [number, string?, string?, string[]?];
+    const budget = maxBytes === undefined || !Number.isFinite(maxBytes) ? -1 : Math.floor(maxBytes);
+    const out = (await this.run('read', now, roomId, String(Math.floor(after)), lim, budget)) as [number, string?, string?, string[]?];
     if (out[0] !== 1) return null;
     return { lastSeq: Number(out[1]), oldestSeq: Number(out[2]), messages: (out[3] ?? []).map((j) => JSON.parse(j) as StoredMessage) };
   }

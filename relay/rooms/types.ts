@@ -119,8 +119,12 @@ export interface RoomBackend {
    * out and answered in one event-loop turn, with no promise allocated on the hot path.
    */
   append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number, owner?: string, expectedLastSeq?: number): AppendOutcome | Promise<AppendOutcome>;
-  /** Messages with seq > after, oldest first, at most `limit`; null when the room is missing. */
-  read(roomId: string, after: number, limit: number, now: number): Promise<ReadResult | null>;
+  /**
+   * Messages with seq > after, oldest first, at most `limit`; null when the room is missing.
+   * With `maxBytes`, the list stops before the message that would take its stored size past it
+   * (the first message is always included).
+   */
+  read(roomId: string, after: number, limit: number, now: number, maxBytes?: number): Promise<ReadResult | null>;
   /** Messages with seq > after as delivery frames, for a stream's replay; null when the room is missing. */
   replay(roomId: string, after: number, now: number): Promise<ReplayResult | null>;
   info(roomId: string, now: number): Promise<RoomInfo | null>;

@@ -8,7 +8,7 @@ import {
   PostConflictBody, PostMessageResponse, RETRY_AFTER_S, RoomStatus, isLaxBoxPub, normalizePresenceName, type StoredMessage,
 } from '../../protocol/index.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
-import { ANSWER_PAGE, type LargeAnswers } from '../http/largeAnswer.js';
+import { ANSWER_PAGE_BYTES, type LargeAnswers } from '../http/largeAnswer.js';
 import { HttpError, sendJson, sendJsonText } from '../http/respond.js';
 import { clampTimeout, intParam, route, type RouteDef } from '../http/router.js';
 import { parkUntil } from '../rooms/park.js';
@@ -64,9 +64,9 @@ export function roomRoutes(deps: RelayDeps, answers: LargeAnswers): RouteDef[] {
         const roomId = params.roomId!;
         const after = Math.max(0, intParam(query, 'after', 0));
         const timeoutS = clampTimeout(query, 'timeout', LIMITS.waitTimeoutDefaultS, LIMITS.waitTimeoutMinS, LIMITS.waitTimeoutMaxS);
-        const first = await deps.backend.read(roomId, after, ANSWER_PAGE, deps.now());
+        const first = await deps.backend.read(roomId, after, LIMITS.waitMaxMessages, deps.now(), ANSWER_PAGE_BYTES);
         if (first && first.messages.length > 0) {
-          return answers.stream(res, ip, first, LIMITS.waitMaxMessages, (a, n) => deps.backend.read(roomId, a, n, deps.now()), (lastSeq) => ({ last_seq: lastSeq }));
+          return answers.stream(res, ip, first, LIMITS.waitMaxMessages, (a, n) => deps.backend.read(roomId, a, n, deps.now(), ANSWER_PAGE_BYTES), (lastSeq) => ({ last_seq: lastSeq }));
         }
         // A missing room is waited on too, without creating it: the reference answered at once,
         // and a naive `while true: wait()` loop then spun as fast as it could.
@@ -110,9 +110,9 @@ export function roomRoutes(deps: RelayDeps, answers: LargeAnswers): RouteDef[] {
         const roomId = params.roomId!;
         const after = Math.max(0, intParam(query, 'after', 0));
         const limit = Math.min(LIMITS.transcriptLimitMax, Math.max(1, intParam(query, 'limit', LIMITS.transcriptLimitDefault)));
-        const first = await deps.backend.read(roomId, after, Math.min(limit, ANSWER_PAGE), deps.now());
+        const first = await deps.backend.read(roomId, after, limit, deps.now(), ANSWER_PAGE_BYTES);
         if (!first) return sendJson(res, 200, { messages: [], last_seq: 0, exists: false });
-        await answers.stream(res, ip, first, limit, (a, n) => deps.backend.read(roomId, a, n, deps.now()), (lastSeq, count) => ({ last_seq: lastSeq, count, exists: true }));
+        await answers.stream(res, ip, first, limit, (a, n) => deps.backend.read(roomId, a, n, deps.now(), ANSWER_PAGE_BYTES), (lastSeq, count) => ({ last_seq: lastSeq, count, exists: true }));
       },
     }),
     route({

@@ -144,18 +144,40 @@ redis.call(pub, ch, 'm' .. json)
 return {'ok', s, so}
 `;
 
-/** ARGV[9..]: room, after, limit (negative: all). */
+/** ARGV[9..]: room, after, limit (negative: all), byte budget (negative: none; the first message always goes). */
 const READ = `
 local id = ARGV[9]
 if not exists(id) then return {0} end
 prune(id, NOW)
 local buf = rk(id, 'buf')
 local limit = tonumber(ARGV[11])
+local budget = tonumber(ARGV[12] or '-1')
+local from = '(' .. ARGV[10]
 local msgs
-if limit < 0 then
-  msgs = redis.call('ZRANGEBYSCORE', buf, '(' .. ARGV[10], '+inf')
+if budget >= 0 then
+  -- A few at a time, as many as the budget left is likely to hold, so that large messages past
+  -- the budget are not copied out.
+  msgs = {}
+  local bytes, offset, full, largest = 0, 0, false, 0
+  while not full do
+    local n = 8
+    if largest > 0 then n = math.max(1, math.min(64, math.floor((budget - bytes) / largest))) end
+    if limit >= 0 then n = math.min(n, limit - #msgs) end
+    if n <= 0 then break end
+    local part = redis.call('ZRANGEBYSCORE', buf, from, '+inf', 'LIMIT', offset, n)
+    for _, j in ipairs(part) do
+      bytes = bytes + #j
+      if #msgs > 0 and bytes > budget then full = true break end
+      msgs[#msgs + 1] = j
+      if #j > largest then largest = #j end
+    end
+    if #part < n then break end
+    offset = offset + n
+  end
+elseif limit < 0 then
+  msgs = redis.call('ZRANGEBYSCORE', buf, from, '+inf')
 else
-  msgs = redis.call('ZRANGEBYSCORE', buf, '(' .. ARGV[10], '+inf', 'LIMIT', 0, limit)
+  msgs = redis.call('ZRANGEBYSCORE', buf, from, '+inf', 'LIMIT', 0, limit)
 end
 return {1, seqAt(buf, -1), seqAt(buf, 0), msgs}
 `;
