@@ -47,6 +47,7 @@ import socket
 import sys
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Optional
 from urllib.parse import quote, urlparse, urlunparse
@@ -1290,6 +1291,45 @@ def _cli_claim_ack(args: argparse.Namespace, origin: str) -> int:
         room.close()
 
 
+# Display rules shared with protocol/labels.ts: what a label or text may show in a terminal.
+_LABEL_HIDDEN = re.compile("[\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F"
+                           "\u200B-\u200F\u2028-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]")
+_LABEL_BREAKS = re.compile("[\t\n\v\f\r\u0085\u2028\u2029]+")
+_TEXT_BREAKS = re.compile("\r\n?|[\u000B\u000C\u0085\u2028\u2029]")
+_TEXT_CONTROLS = re.compile("[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]")
+_WATCH_INDENT = " " * 10
+_SENDER_MAX_CHARS = 64
+
+
+def normalize_label(raw: str, max_chars: int = _SENDER_MAX_CHARS) -> str:
+    """A label as it may be shown: hidden characters removed, spaces collapsed, trimmed, capped."""
+    visible = _LABEL_BREAKS.sub(" ", unicodedata.normalize("NFC", raw))
+    visible = re.sub(r"\s+", " ", _LABEL_HIDDEN.sub("", visible)).strip()
+    return visible[:max_chars].rstrip() if len(visible) > max_chars else visible
+
+
+def display_label(raw: str, verified: bool) -> str:
+    """The label for a terminal: normalised, and marked when it looks signed but the relay did not say so."""
+    label = normalize_label(raw) or "?"
+    if verified:
+        return label
+    return f"{label} (unsigned)" if label.startswith("@") or "\u2713" in label else label
+
+
+def display_text(text: str, indent: str) -> str:
+    """Text for a terminal: no controls or bidi overrides, later lines indented under the header."""
+    text = _TEXT_CONTROLS.sub("", _TEXT_BREAKS.sub("\n", text).replace("\t", " "))
+    return text.replace("\n", "\n" + indent)
+
+
+def watch_line(m: "Message") -> str:
+    """The --watch line: ``HH:MM:SS  label [✓]  text``, safe to print to a terminal."""
+    stamp = time.strftime("%H:%M:%S", time.localtime(m.ts)) if m.ts else "--:--:--"
+    text = display_text(m.text, _WATCH_INDENT) if m.text is not None else "[undecryptable]"
+    mark = " \u2713" if m.sender_verified else ""
+    return f"{stamp}  {display_label(m.sender, m.sender_verified)}{mark}  {text}"
+
+
 def _cli_stream(room: Room, args: argparse.Namespace) -> int:
     fh = sys.stdout if args.out == "-" or not args.tail else open(args.out, "a", buffering=1, encoding="utf-8")
     try:
@@ -1297,8 +1337,7 @@ def _cli_stream(room: Room, args: argparse.Namespace) -> int:
             if args.tail:
                 fh.write(json.dumps(m.to_json(), ensure_ascii=False) + "\n")
             else:
-                stamp = time.strftime("%H:%M:%S", time.localtime(m.ts)) if m.ts else ""
-                fh.write(f"{stamp}  {m.sender:>20}  {m.text if m.text is not None else '[undecryptable]'}\n")
+                fh.write(watch_line(m) + "\n")
             fh.flush()
     except KeyboardInterrupt:
         pass
