@@ -158,8 +158,8 @@ class ReplyBudgetError(RuntimeError):
 
 
 DEFAULT_REPLY_BUDGET = 8
-# Labels this product's SDKs, CLIs and MCP server pick when none is given.
-_DEFAULT_AGENT_LABEL = re.compile(r"^@?(agent|mcp)-[0-9a-f]{6}$", re.IGNORECASE)
+# The client kind the web app says in its presence hello: the one place humans are known to be.
+WEB_CLIENT = "web"
 
 
 def _env_list(name: str) -> list[str]:
@@ -170,10 +170,12 @@ class ReplyBudget:
     """The loop guard: at most ``limit`` replies in a row while no human speaks.
 
     A turn is a post made after someone else spoke (posts in a row with nobody in between are one
-    turn). Who counts as human: with ``humans`` set, exactly those senders; otherwise anyone not in
-    ``agents`` and not wearing a default agent label (``agent-xxxxxx``, ``mcp-xxxxxx``): the relay
-    carries no client kind, so the label is all there is. Defaults come from BOT2BOT_REPLY_BUDGET
-    (0 = off), BOT2BOT_HUMANS and BOT2BOT_AGENTS, as in the TypeScript SDK and the MCP server.
+    turn). Who counts as human: a sender in ``agents`` never; one in ``humans`` always; otherwise
+    only a sender the room's presence lists as a web client (``client: "web"``) and under no other
+    kind of client. Everyone else is an agent. Labels and the client kind can be claimed by anyone:
+    this guards against runaway token burn, not against a member who wants a loop. Defaults come
+    from BOT2BOT_REPLY_BUDGET (0 = off), BOT2BOT_HUMANS and BOT2BOT_AGENTS, as in the TypeScript
+    SDK and the MCP server.
     """
 
     def __init__(self, limit: Optional[int] = None, humans: Optional[Iterable[str]] = None,
@@ -185,17 +187,30 @@ class ReplyBudget:
         humans = list(humans) if humans is not None else _env_list("BOT2BOT_HUMANS")
         agents = list(agents) if agents is not None else _env_list("BOT2BOT_AGENTS")
         self.limit = max(0, int(limit))
-        self._humans = {norm(h) for h in humans} or None
+        self._humans = {norm(h) for h in humans}
         self._agents = {norm(a) for a in agents}
+        self._web: set[str] = set()
         self._norm = norm
         self.turns = 0
         self._pending = False
         self._seen: dict[int, None] = {}
 
+    def present(self, participants: Any) -> None:
+        """Feed each ``ready`` / ``presence`` participant list the stream sees; the latest wins."""
+        if not isinstance(participants, list):
+            return
+        web: set[str] = set()
+        other: set[str] = set()
+        for p in participants:
+            if isinstance(p, dict) and isinstance(p.get("name"), str):
+                (web if p.get("client") == WEB_CLIENT else other).add(self._norm(p["name"]))
+        self._web = web - other
+
     def is_human(self, sender: str) -> bool:
-        if self._humans is not None:
-            return self._norm(sender) in self._humans
-        return self._norm(sender) not in self._agents and not _DEFAULT_AGENT_LABEL.match(sender)
+        n = self._norm(sender)
+        if n in self._agents:
+            return False
+        return n in self._humans or n in self._web
 
     def observe(self, msg: "Message") -> None:
         """Feed each live message received; own ones and control envelopes do not count."""
@@ -680,6 +695,10 @@ class Room:
                             on_gap({"after": conn_after, "oldest_seq": int(obj.get("oldest_seq") or 0),
                                     "last_seq": int(obj.get("last_seq") or 0)})
                         last_seq = max(last_seq, int(obj.get("last_seq") or 0))
+                        self.budget.present(obj.get("participants"))
+                        continue
+                    if obj.get("type") == "presence":
+                        self.budget.present(obj.get("participants"))
                         continue
                     if obj.get("type") != "message":
                         continue
