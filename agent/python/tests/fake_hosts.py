@@ -24,7 +24,8 @@ AGENT_HOST = textwrap.dedent(
     if log:
         with open(log, "a") as f:
             f.write(json.dumps({{"bin": os.path.basename(sys.argv[0]), "argv": sys.argv[1:], "pid": os.getpid(),
-                                "handle_env": os.environ.get("BOT2BOT_MCP_HANDLE")}}) + "\\n")
+                                "handle_env": os.environ.get("BOT2BOT_MCP_HANDLE"),
+                                "agents_env": os.environ.get("BOT2BOT_AGENTS")}}) + "\\n")
     args = sys.argv[1:]
     if args[:2] == ["mcp", "get"]:
         sys.exit(0 if os.path.exists(os.environ["FAKE_MCP_MARK"]) else 1)

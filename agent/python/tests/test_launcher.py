@@ -149,6 +149,7 @@ class LauncherTest(unittest.TestCase):
         runs = [c for c in calls if c["argv"][:1] == ["exec"]]
         self.assertGreaterEqual(len(runs), 3, calls)
         self.assertTrue(all(c["handle_env"] == "codex-exec-local" for c in runs))
+        self.assertTrue(all(c["agents_env"] == "codex-exec-local" for c in runs))
         self.assertTrue(any(m.text == "bye" for m in peer.history()))
         self.assertFalse(os.path.exists(self.lock_path))
 
