@@ -7,7 +7,7 @@ import { parseRoomLink, sealText } from '../../protocol/index.js';
 import { WsClient, postJson, fakeSealed } from '../../test-support/clients.js';
 import { TestClock, startRelay, type TestRelay } from '../../test-support/relay.js';
 import { ReplyBudget, ReplyBudgetError, Room, RoomMovedOnError, type GapEvent, type Message } from '../sdk/index.js';
-import { roomOn, take, until } from './helpers.js';
+import { roomOn, take, until, webHuman } from './helpers.js';
 
 let r: TestRelay;
 const quiet = { onWarning: () => undefined };
@@ -103,19 +103,6 @@ describe('loop guard', () => {
     })();
   }
 
-  /** A browser-like WebSocket client: says hello as the web app does, then posts sealed text. */
-  async function webHuman(url: string, name: string) {
-    const link = parseRoomLink(url);
-    if (!link.ok) throw new Error(link.message);
-    const browser = new WsClient(`${r.url.replace('http', 'ws')}/api/rooms/${link.link.roomId}/ws`);
-    await browser.opened;
-    browser.send({ type: 'hello', name, client: 'web' });
-    const isWeb = (f: { type?: unknown; participants?: unknown }) =>
-      f.type === 'presence' && (f.participants as Array<{ name: string; client?: string }>).some((p) => p.name === name && p.client === 'web');
-    await until(() => browser.frames.some(isWeb), 10_000, 'web presence');
-    return { browser, say: (text: string) => browser.send({ ...sealText(text, link.link.key), sender: name }) };
-  }
-
   it('two agents with their own names echoing each other stop at the budget; only a web client lifts it', async () => {
     const url = roomOn(r.url);
     // The launcher's default names: nothing in the label says "agent".
@@ -144,7 +131,7 @@ describe('loop guard', () => {
     human.say('a human says: carry on');
     await until(async () => (await a.history({ limit: 500 })).some((m, i) => i > 19 && m.sender === b.name), 10_000, 'b to speak again');
     stop.abort();
-    await human.browser.close();
+    await human.close();
     await Promise.allSettled(loops);
   });
 
