@@ -26,3 +26,30 @@ export function normalizeLabel(raw: string, maxChars: number = LIMITS.senderMaxC
 export function looksLikeHandle(label: string): boolean {
   return label.startsWith('@');
 }
+
+/**
+ * A sender label as a line-oriented display (terminal, model prompt) shows it: normalised, and
+ * marked when it looks like a signature the relay did not confirm (an `@handle` or a ✓).
+ */
+export function displayLabel(raw: string, verified: boolean): string {
+  const label = normalizeLabel(raw) || '?';
+  if (verified) return label;
+  return looksLikeHandle(label) || label.includes('✓') ? `${label} (unsigned)` : label;
+}
+
+// C0 controls but the newline, DEL, C1 controls, bidi marks, embeddings, overrides and isolates.
+const TEXT_CONTROLS_RE = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/**
+ * Message text for a line-oriented display: CRLF and the Unicode line separators become newlines,
+ * tabs spaces, other controls and bidi overrides vanish (so no escape sequence reaches a
+ * terminal), and every line after the first starts with `indent`, so text can never put a line
+ * of its own where the next message's header would be.
+ */
+export function displayText(text: string, indent: string): string {
+  return text
+    .replace(/\r\n?|[\u000B\u000C\u0085\u2028\u2029]/g, '\n')
+    .replace(/\t/g, ' ')
+    .replace(TEXT_CONTROLS_RE, '')
+    .replace(/\n/g, `\n${indent}`);
+}

@@ -2,6 +2,7 @@
 import { appendFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { displayLabel, displayText } from '../../protocol/labels.js';
 import { tailExtras, watchExtra } from './fileLines.js';
 import { parseRoomUrl, ensureIdentity, type AdoptionEvent, type Identity, type Message } from '../sdk/index.js';
 
@@ -103,10 +104,17 @@ export function fullLine(m: Message): string {
   return JSON.stringify(o);
 }
 
+/** Continuation lines of a --watch message start here, under the text, never at a header's place. */
+export const WATCH_INDENT = ' '.repeat(10);
+
+/**
+ * The --watch line, meant for a terminal: the label normalised and marked unless the relay
+ * verified it, the text without controls, its later lines indented.
+ */
 export function watchLine(m: Message): string {
   const d = new Date(m.ts);
   const hms = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  return `${hms}  ${m.sender}${m.senderVerified ? ' ✓' : ''}  ${m.text}${watchExtra(m)}`;
+  return `${hms}  ${displayLabel(m.sender, m.senderVerified)}${m.senderVerified ? ' ✓' : ''}  ${displayText(m.text, WATCH_INDENT)}${watchExtra(m)}`;
 }
 
 /** Write one line to stdout or append it to a file (`-` is stdout). */

@@ -1,13 +1,20 @@
 /** The texts the MCP tools return (reference-relay.md §10), in one place. */
 import { addressedToOthersOnly } from '../../protocol/index.js';
+import { displayLabel, displayText } from '../../protocol/labels.js';
 import type { Message } from '../sdk/index.js';
 
+/**
+ * Later lines of a message's text are indented, so a text cannot forge a `[seq=…]` line; labels
+ * are normalised and an unverified `@name` is marked, so it cannot pass for the verified one.
+ */
+const CONTINUATION = '    ';
+
 export function messageLine(m: Message): string {
-  return `[seq=${m.seq}] ${m.sender}: ${m.text}${extras(m)}`;
+  return `[seq=${m.seq}] ${displayLabel(m.sender, m.senderVerified)}: ${displayText(m.text, CONTINUATION)}${extras(m)}`;
 }
 
 export function taskLine(m: Message): string {
-  return `[seq=${m.seq} id=${m.id}] ${m.sender}${m.senderVerified ? ' ✓' : ''}: ${m.text}${extras(m)}`;
+  return `[seq=${m.seq} id=${m.id}] ${displayLabel(m.sender, m.senderVerified)}${m.senderVerified ? ' ✓' : ''}: ${displayText(m.text, CONTINUATION)}${extras(m)}`;
 }
 
 /** How to fetch an attachment, and what an edit changed. */

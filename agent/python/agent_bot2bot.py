@@ -369,6 +369,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             raise LauncherError(f"host binary {command[0]!r} not found on PATH", EXIT_NO_HOST)
         env = dict(os.environ)
         env["BOT2BOT_MCP_HANDLE"] = handle
+        # The handle joins BOT2BOT_AGENTS, so this agent's own name never counts as a human to the loop guard.
+        env["BOT2BOT_AGENTS"] = ",".join(x for x in (env.get("BOT2BOT_AGENTS", "").strip(), handle) if x)
         lock = RoomLock(room_id)
         lock.acquire()
         if args.host != "custom":

@@ -47,6 +47,7 @@ import socket
 import sys
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Optional
 from urllib.parse import quote, urlparse, urlunparse
@@ -157,8 +158,8 @@ class ReplyBudgetError(RuntimeError):
 
 
 DEFAULT_REPLY_BUDGET = 8
-# Labels this product's SDKs, CLIs and MCP server pick when none is given.
-_DEFAULT_AGENT_LABEL = re.compile(r"^@?(agent|mcp)-[0-9a-f]{6}$", re.IGNORECASE)
+# The client kind the web app says in its presence hello: the one place humans are known to be.
+WEB_CLIENT = "web"
 
 
 def _env_list(name: str) -> list[str]:
@@ -169,10 +170,12 @@ class ReplyBudget:
     """The loop guard: at most ``limit`` replies in a row while no human speaks.
 
     A turn is a post made after someone else spoke (posts in a row with nobody in between are one
-    turn). Who counts as human: with ``humans`` set, exactly those senders; otherwise anyone not in
-    ``agents`` and not wearing a default agent label (``agent-xxxxxx``, ``mcp-xxxxxx``): the relay
-    carries no client kind, so the label is all there is. Defaults come from BOT2BOT_REPLY_BUDGET
-    (0 = off), BOT2BOT_HUMANS and BOT2BOT_AGENTS, as in the TypeScript SDK and the MCP server.
+    turn). Who counts as human: a sender in ``agents`` never; one in ``humans`` always; otherwise
+    only a sender the room's presence lists as a web client (``client: "web"``) and under no other
+    kind of client. Everyone else is an agent. Labels and the client kind can be claimed by anyone:
+    this guards against runaway token burn, not against a member who wants a loop. Defaults come
+    from BOT2BOT_REPLY_BUDGET (0 = off), BOT2BOT_HUMANS and BOT2BOT_AGENTS, as in the TypeScript
+    SDK and the MCP server.
     """
 
     def __init__(self, limit: Optional[int] = None, humans: Optional[Iterable[str]] = None,
@@ -184,17 +187,30 @@ class ReplyBudget:
         humans = list(humans) if humans is not None else _env_list("BOT2BOT_HUMANS")
         agents = list(agents) if agents is not None else _env_list("BOT2BOT_AGENTS")
         self.limit = max(0, int(limit))
-        self._humans = {norm(h) for h in humans} or None
+        self._humans = {norm(h) for h in humans}
         self._agents = {norm(a) for a in agents}
+        self._web: set[str] = set()
         self._norm = norm
         self.turns = 0
         self._pending = False
         self._seen: dict[int, None] = {}
 
+    def present(self, participants: Any) -> None:
+        """Feed each ``ready`` / ``presence`` participant list the stream sees; the latest wins."""
+        if not isinstance(participants, list):
+            return
+        web: set[str] = set()
+        other: set[str] = set()
+        for p in participants:
+            if isinstance(p, dict) and isinstance(p.get("name"), str):
+                (web if p.get("client") == WEB_CLIENT else other).add(self._norm(p["name"]))
+        self._web = web - other
+
     def is_human(self, sender: str) -> bool:
-        if self._humans is not None:
-            return self._norm(sender) in self._humans
-        return self._norm(sender) not in self._agents and not _DEFAULT_AGENT_LABEL.match(sender)
+        n = self._norm(sender)
+        if n in self._agents:
+            return False
+        return n in self._humans or n in self._web
 
     def observe(self, msg: "Message") -> None:
         """Feed each live message received; own ones and control envelopes do not count."""
@@ -694,6 +710,10 @@ class Room:
                             on_gap({"after": conn_after, "oldest_seq": int(obj.get("oldest_seq") or 0),
                                     "last_seq": int(obj.get("last_seq") or 0)})
                         last_seq = max(last_seq, int(obj.get("last_seq") or 0))
+                        self.budget.present(obj.get("participants"))
+                        continue
+                    if obj.get("type") == "presence":
+                        self.budget.present(obj.get("participants"))
                         continue
                     if obj.get("type") != "message":
                         continue
@@ -1552,6 +1572,45 @@ def _cli_claim_ack(args: argparse.Namespace, origin: str) -> int:
         room.close()
 
 
+# Display rules shared with protocol/labels.ts: what a label or text may show in a terminal.
+_LABEL_HIDDEN = re.compile("[\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F"
+                           "\u200B-\u200F\u2028-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]")
+_LABEL_BREAKS = re.compile("[\t\n\v\f\r\u0085\u2028\u2029]+")
+_TEXT_BREAKS = re.compile("\r\n?|[\u000B\u000C\u0085\u2028\u2029]")
+_TEXT_CONTROLS = re.compile("[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]")
+_WATCH_INDENT = " " * 10
+_SENDER_MAX_CHARS = 64
+
+
+def normalize_label(raw: str, max_chars: int = _SENDER_MAX_CHARS) -> str:
+    """A label as it may be shown: hidden characters removed, spaces collapsed, trimmed, capped."""
+    visible = _LABEL_BREAKS.sub(" ", unicodedata.normalize("NFC", raw))
+    visible = re.sub(r"\s+", " ", _LABEL_HIDDEN.sub("", visible)).strip()
+    return visible[:max_chars].rstrip() if len(visible) > max_chars else visible
+
+
+def display_label(raw: str, verified: bool) -> str:
+    """The label for a terminal: normalised, and marked when it looks signed but the relay did not say so."""
+    label = normalize_label(raw) or "?"
+    if verified:
+        return label
+    return f"{label} (unsigned)" if label.startswith("@") or "\u2713" in label else label
+
+
+def display_text(text: str, indent: str) -> str:
+    """Text for a terminal: no controls or bidi overrides, later lines indented under the header."""
+    text = _TEXT_CONTROLS.sub("", _TEXT_BREAKS.sub("\n", text).replace("\t", " "))
+    return text.replace("\n", "\n" + indent)
+
+
+def watch_line(m: "Message") -> str:
+    """The --watch line: ``HH:MM:SS  label [✓]  text``, safe to print to a terminal."""
+    stamp = time.strftime("%H:%M:%S", time.localtime(m.ts)) if m.ts else "--:--:--"
+    text = display_text(m.text, _WATCH_INDENT) if m.text is not None else "[undecryptable]"
+    mark = " \u2713" if m.sender_verified else ""
+    return f"{stamp}  {display_label(m.sender, m.sender_verified)}{mark}  {text}"
+
+
 def _cli_stream(room: Room, args: argparse.Namespace) -> int:
     fh = sys.stdout if args.out == "-" or not args.tail else open(args.out, "a", buffering=1, encoding="utf-8")
     try:
@@ -1559,8 +1618,7 @@ def _cli_stream(room: Room, args: argparse.Namespace) -> int:
             if args.tail:
                 fh.write(json.dumps(m.to_json(), ensure_ascii=False) + "\n")
             else:
-                stamp = time.strftime("%H:%M:%S", time.localtime(m.ts)) if m.ts else ""
-                fh.write(f"{stamp}  {m.sender:>20}  {m.text if m.text is not None else '[undecryptable]'}\n")
+                fh.write(watch_line(m) + "\n")
             fh.flush()
     except KeyboardInterrupt:
         pass

@@ -3,25 +3,24 @@
  * most `limit` replies in a row while no human speaks; then it stays silent until one does.
  *
  * A turn is a post made after someone else spoke (several posts in a row with nobody in between
- * are one turn). Who counts as human: with a `humans` allowlist, exactly those senders; without
- * one, anyone who is neither in `agents` nor wears the label an SDK, CLI or MCP server picks by
- * default (`agent-xxxxxx`, `mcp-xxxxxx`). The relay carries no client kind, so the label is all
- * there is to go on; name your agents in `agents` (or list your humans) when they use other names.
+ * are one turn). Who counts as human: a sender in `agents` never; one in `humans` always;
+ * otherwise only a sender the room's presence lists as a web client (the web app says
+ * `client: "web"` in its hello) and under no other kind of client. Everyone else is an agent.
+ * Labels and the client kind can be claimed by anyone: this guards against runaway token burn
+ * between well-meaning agents, not against a room member who wants to keep a loop going.
  */
 
+import { WEB_CLIENT } from '../../protocol/schemas/frames.js';
 import { Bot2BotError } from './errors.js';
 
 export const DEFAULT_REPLY_BUDGET = 8;
 
-/** Labels this product's tools choose when none is given. */
-const DEFAULT_AGENT_LABEL = /^@?(agent|mcp)-[0-9a-f]{6}$/i;
-
 export interface ReplyBudgetOptions {
   /** Replies allowed in a row with no human in between; 0 turns the guard off (default 8). */
   limit?: number;
-  /** If set, only these senders (labels or @handles) count as human. */
+  /** Senders (labels or @handles) that count as human even when not present as web clients. */
   humans?: readonly string[];
-  /** Senders that are agents whatever their label (ignored when `humans` is set). */
+  /** Senders that are agents whatever presence says; wins over `humans`. */
   agents?: readonly string[];
 }
 
@@ -62,8 +61,10 @@ export interface Observed {
 
 export class ReplyBudget {
   readonly limit: number;
-  private readonly humans: Set<string> | null;
+  private readonly humans: Set<string>;
   private readonly agents: Set<string>;
+  /** Names the room's presence lists as web clients only (normalised). */
+  private web = new Set<string>();
   /** Replies made since a human last spoke. */
   turns = 0;
   /** Someone else spoke since our last post, so our next post is a new turn. */
@@ -73,13 +74,23 @@ export class ReplyBudget {
 
   constructor(opts: ReplyBudgetOptions = {}) {
     this.limit = Math.max(0, Math.floor(opts.limit ?? DEFAULT_REPLY_BUDGET));
-    this.humans = opts.humans?.length ? new Set(opts.humans.map(norm)) : null;
+    this.humans = new Set((opts.humans ?? []).map(norm));
     this.agents = new Set((opts.agents ?? []).map(norm));
   }
 
+  /** Feed every `ready` / `presence` participant list the stream sees; the latest one wins. */
+  present(participants: ReadonlyArray<{ name: string; client?: string }>): void {
+    const web = new Set<string>();
+    const other = new Set<string>();
+    for (const p of participants) (p.client === WEB_CLIENT ? web : other).add(norm(p.name));
+    for (const n of other) web.delete(n);
+    this.web = web;
+  }
+
   isHuman(sender: string): boolean {
-    if (this.humans) return this.humans.has(norm(sender));
-    return !this.agents.has(norm(sender)) && !DEFAULT_AGENT_LABEL.test(sender);
+    const n = norm(sender);
+    if (this.agents.has(n)) return false;
+    return this.humans.has(n) || this.web.has(n);
   }
 
   /** Feed every message the agent receives; our own and control envelopes do not count. */

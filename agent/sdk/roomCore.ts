@@ -6,6 +6,7 @@ import type { BoxKeyPair, Identity, RoomStatus, StoredMessage } from '../../prot
 import type { HttpOptions } from './http.js';
 import type { Message } from './message.js';
 import type { z } from 'zod';
+import type { ReplyBudget } from './replyBudget.js';
 
 export interface AdoptionEvent {
   handle: string;
@@ -37,6 +38,8 @@ export interface RoomCore {
   readonly fetchImpl: typeof fetch | undefined;
   readonly refuseRedirects: boolean;
   maxIdleSec: number;
+  /** The loop guard: stream.ts feeds it who is present. */
+  readonly budget: ReplyBudget;
   readonly presence: { acquire(): () => void; beat(): Promise<boolean> };
   http(extra?: HttpOptions): HttpOptions;
   status(): Promise<RoomStatusAnswer>;

@@ -96,6 +96,9 @@ export async function* streamMessages(room: RoomCore, opts: StreamOptions = {}):
             if (frame.gap) onGap({ after: connAfter, oldestSeq: frame.oldest_seq ?? 0, lastSeq: frame.last_seq ?? 0 });
             if (typeof frame.last_seq === 'number') floor = Math.max(floor, frame.last_seq);
             if (frame.signed_only) room.locked = true;
+            room.budget.present(frame.participants);
+          } else if (frame.type === 'presence') {
+            room.budget.present(frame.participants);
           } else if (frame.type === 'locked') {
             room.locked = true;
           } else if (frame.type === 'message') {

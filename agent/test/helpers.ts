@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mintRoom } from '../../protocol/index.js';
+import { WEB_CLIENT, mintRoom, parseRoomLink, sealText } from '../../protocol/index.js';
+import { WsClient } from '../../test-support/clients.js';
 
 export function tempDir(prefix = 'b2b-agent-'): { path: string; cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
@@ -35,4 +36,19 @@ export async function take<T>(it: AsyncIterator<T>, n: number, timeoutMs = 10_00
     out.push(r.value);
   }
   return out;
+}
+
+/**
+ * A person in the web app, as the relay sees one: a WebSocket that says hello with
+ * `client: "web"` (resolved once the room's presence lists it so) and posts sealed text.
+ */
+export async function webHuman(url: string, name: string): Promise<{ say(text: string): void; close(): Promise<void> }> {
+  const link = parseRoomLink(url);
+  if (!link.ok) throw new Error(link.message);
+  const u = new URL(url);
+  const browser = new WsClient(`${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}/api/rooms/${link.link.roomId}/ws`);
+  await browser.opened;
+  browser.send({ type: 'hello', name, client: WEB_CLIENT });
+  await browser.next((f) => f.type === 'presence' && (f.participants as Array<{ name: string; client?: string }>).some((p) => p.name === name && p.client === WEB_CLIENT));
+  return { say: (text) => browser.send({ ...sealText(text, link.link.key), sender: name }), close: () => browser.close() };
 }

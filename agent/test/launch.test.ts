@@ -34,7 +34,7 @@ function envFor(name: string, extra: Record<string, string> = {}): Record<string
   };
 }
 
-function calls(env: Record<string, string>): { argv: string[]; pid: number; handle_env: string | null }[] {
+function calls(env: Record<string, string>): { argv: string[]; pid: number; handle_env: string | null; agents_env: string | null }[] {
   const log = env.FAKE_LOG!;
   if (!existsSync(log)) return [];
   return readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -128,6 +128,7 @@ describe('bot2bot launch', () => {
     const runs = calls(env).filter((c) => c.argv[0] === 'exec');
     expect(runs.length).toBeGreaterThanOrEqual(2);
     expect(runs.every((c) => c.handle_env === 'codex-exec-local')).toBe(true);
+    expect(runs.every((c) => c.agents_env === 'codex-exec-local')).toBe(true);
     expect(existsSync(lockOf(env, url))).toBe(false);
   }, 60_000);
 

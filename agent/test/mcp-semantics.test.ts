@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type TestRelay } from '../../test-support/relay.js';
 import { Room } from '../sdk/index.js';
 import { MCP, ROOT, requireBuilt } from './cli.js';
-import { roomOn, tempDir } from './helpers.js';
+import { roomOn, tempDir, webHuman } from './helpers.js';
 
 let r: TestRelay;
 const dir = tempDir('b2b-mcpsem-');
@@ -121,8 +121,13 @@ describe('loop guard', () => {
     const refused = await turn();
     expect(refused.isError).toBe(true);
     expect(refused.text).toMatch(/^send_message failed: loop guard: this agent has replied 2 times in a row with no human in between/);
-    await new Room(url, { name: 'alice', ...quiet }).send('a human: go on');
+    // Another SDK client is an agent whatever its name; a person in the web app is human.
+    await new Room(url, { name: 'carol', ...quiet }).send('not a human: go on');
+    expect((await turn()).isError).toBe(true);
+    const human = await webHuman(url, 'alice');
+    human.say('a human: go on');
     expect((await turn()).isError).toBe(false);
+    await human.close();
     const mine = (await other.history()).filter((m) => m.sender === 'looper').map((m) => m.text);
     expect(mine).toEqual(['reply to ping 1', 'reply to ping 2', 'reply to a human: go on']);
   });

@@ -3,10 +3,11 @@
  * the loop guard, and optimistic posting, against a real relay.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, fakeSealed } from '../../test-support/clients.js';
+import { parseRoomLink, sealText } from '../../protocol/index.js';
+import { WsClient, postJson, fakeSealed } from '../../test-support/clients.js';
 import { TestClock, startRelay, type TestRelay } from '../../test-support/relay.js';
 import { ReplyBudget, ReplyBudgetError, Room, RoomMovedOnError, type GapEvent, type Message } from '../sdk/index.js';
-import { roomOn, take, until } from './helpers.js';
+import { roomOn, take, until, webHuman } from './helpers.js';
 
 let r: TestRelay;
 const quiet = { onWarning: () => undefined };
@@ -102,11 +103,11 @@ describe('loop guard', () => {
     })();
   }
 
-  it('two agents echoing each other stop at the budget, and a human speaking lifts it', async () => {
+  it('two agents with their own names echoing each other stop at the budget; only a web client lifts it', async () => {
     const url = roomOn(r.url);
-    // No names: the SDK's own agent-xxxxxx labels, which the guard knows are agents.
-    const a = new Room(url, quiet);
-    const b = new Room(url, quiet);
+    // The launcher's default names: nothing in the label says "agent".
+    const a = new Room(url, { name: 'codex-exec-local', ...quiet });
+    const b = new Room(url, { name: 'claude-code-local', ...quiet });
     const stop = new AbortController();
     const refusedA: string[] = [];
     const refusedB: string[] = [];
@@ -122,15 +123,46 @@ describe('loop guard', () => {
     expect(refusedB[0]).toMatch(/loop guard: this agent has replied 8 times in a row with no human in between/);
     expect(refusedA).toEqual([]);
 
-    await new Room(url, { name: 'alice', ...quiet }).send('a human says: carry on');
-    await until(async () => (await a.history({ limit: 500 })).some((m, i) => i > 17 && m.sender === b.name), 10_000, 'b to speak again');
+    // Another SDK client is not a human, whatever its name.
+    await new Room(url, { name: 'alice', ...quiet }).send('not a human: carry on');
+    await until(() => refusedA.length === 1 && refusedB.length === 2, 10_000, 'both to stay silent');
+
+    const human = await webHuman(url, 'alice');
+    human.say('a human says: carry on');
+    await until(async () => (await a.history({ limit: 500 })).some((m, i) => i > 19 && m.sender === b.name), 10_000, 'b to speak again');
     stop.abort();
+    await human.close();
+    await Promise.allSettled(loops);
+  });
+
+  it('default-labelled agents stop too, and a web client under an agent\'s name does not count', async () => {
+    const url = roomOn(r.url);
+    const a = new Room(url, quiet);
+    const b = new Room(url, quiet);
+    const stop = new AbortController();
+    const refusedA: string[] = [];
+    const refusedB: string[] = [];
+    const loops = [echo(a, stop.signal, refusedA), echo(b, stop.signal, refusedB)];
+    await until(async () => (await a.status()).participants === 2, 10_000, 'both streams');
+    await a.send('ping');
+    await until(() => refusedB.length > 0, 20_000, 'the budget to stop the exchange');
+    // A "web" hello under a name an agent streams as is not a human: the relay drops the claim.
+    const link = parseRoomLink(url);
+    if (!link.ok) throw new Error(link.message);
+    const fake = new WsClient(`${r.url.replace('http', 'ws')}/api/rooms/${link.link.roomId}/ws`);
+    await fake.opened;
+    fake.send({ type: 'hello', name: a.name, client: 'web' });
+    fake.send({ ...sealText('pretending to be human', link.link.key), sender: a.name });
+    await until(() => refusedB.length >= 2, 10_000, 'b to stay silent');
+    stop.abort();
+    await fake.close();
     await Promise.allSettled(loops);
   });
 
   it('counts turns, not posts, and honours the humans and agents lists', () => {
     const msg = (seq: number, sender: string) => ({ seq, sender, isSelf: false, kind: 'chat' });
     const g = new ReplyBudget({ limit: 2, agents: ['helper-bot'] });
+    g.present([{ name: 'carol', client: 'web' }, { name: 'helper-bot', client: 'web' }, { name: 'dave' }]);
     g.observe(msg(1, 'helper-bot'));
     g.sent();
     g.sent(); // a second post with nobody in between is the same turn
@@ -143,6 +175,7 @@ describe('loop guard', () => {
     g.observe(msg(4, 'carol'));
     expect(g.refusal()).toBeNull();
 
+    // Not present as a web client, but listed in humans.
     const strict = new ReplyBudget({ limit: 1, humans: ['@carol'] });
     strict.observe(msg(1, 'dave'));
     strict.sent();
@@ -151,6 +184,14 @@ describe('loop guard', () => {
     strict.observe(msg(3, 'carol'));
     expect(strict.refusal()).toBeNull();
     expect(new ReplyBudget({ limit: 0 }).refusal()).toBeNull();
+
+    // A name present both as a web client and as something else counts as an agent.
+    const mixed = new ReplyBudget({ limit: 1 });
+    mixed.present([{ name: 'erin', client: 'web' }, { name: 'erin' }]);
+    expect(mixed.isHuman('erin')).toBe(false);
+    mixed.present([{ name: 'erin', client: 'web' }]);
+    expect(mixed.isHuman('@Erin')).toBe(true);
+    expect(new ReplyBudget({ agents: ['erin'] }).isHuman('erin')).toBe(false);
   });
 });
 

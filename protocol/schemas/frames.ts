@@ -6,8 +6,12 @@ import { z } from 'zod';
 import { StoredMessage } from './room.js';
 import { seq } from './common.js';
 
+/**
+ * `client` is what the participant said it is in its hello (`web` for the web app); absent when it
+ * said nothing or when the same name is also present as another kind of client.
+ */
 export const Participant = z
-  .object({ name: z.string(), box_pub: z.string().optional(), last_seen_ms_ago: z.number() })
+  .object({ name: z.string(), box_pub: z.string().optional(), last_seen_ms_ago: z.number(), client: z.string().optional() })
   .meta({ id: 'Participant' });
 export type Participant = z.infer<typeof Participant>;
 
@@ -67,7 +71,17 @@ export interface HelloFrame {
   type: 'hello';
   name: string;
   box_pub?: string | null;
+  /** Additive: the kind of client saying hello (`web` for the web app, where humans are). */
+  client?: string;
 }
+
+/** A hello's `client`: a short lowercase word; anything else is ignored. */
+export function parseClientKind(v: unknown): string | null {
+  return typeof v === 'string' && /^[a-z][a-z0-9-]{0,15}$/.test(v) ? v : null;
+}
+
+/** The web app's client kind: the one place humans are known to be. */
+export const WEB_CLIENT = 'web';
 export interface ListeningFrame {
   type: 'listening';
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { looksLikeHandle, normalizeLabel } from '../labels.js';
+import { displayLabel, displayText, looksLikeHandle, normalizeLabel } from '../labels.js';
 
 describe('sender label normalisation', () => {
   it('removes controls, NULs, bidi overrides, isolates and marks', () => {
@@ -29,5 +29,19 @@ describe('sender label normalisation', () => {
   it('tells handle-looking labels apart', () => {
     expect(looksLikeHandle('@x')).toBe(true);
     expect(looksLikeHandle('x@y')).toBe(false);
+  });
+});
+
+describe('line-oriented display', () => {
+  it('marks unverified @names and ✓, and leaves verified and plain labels alone', () => {
+    expect(displayLabel('@owner ✓\u202e\u001b[2J', false)).toBe('@owner ✓[2J (unsigned)');
+    expect(displayLabel('bob ✓', false)).toBe('bob ✓ (unsigned)');
+    expect(displayLabel('@owner', true)).toBe('@owner');
+    expect(displayLabel('bob', false)).toBe('bob');
+    expect(displayLabel('\u200b', false)).toBe('?');
+  });
+
+  it('strips controls and bidi overrides from text and indents every later line', () => {
+    expect(displayText('a\u001b]52;c;x\u0007\u009b1m\tb\r\nc\u2028d\u202ee', '  ')).toBe('a]52;c;x1m b\n  c\n  de');
   });
 });

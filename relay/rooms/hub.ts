@@ -311,12 +311,19 @@ function renameFrame(from: string, to: string): string {
 /** Live subscribers that declared a name, deduplicated by name (the first one wins). */
 function localPresence(room: LocalRoom): { size: number; entries: PresenceEntry[] } {
   const entries: PresenceEntry[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, PresenceEntry>();
   for (const s of room.subs) {
-    if (!s.name || seen.has(s.name)) continue;
-    seen.add(s.name);
+    if (!s.name) continue;
+    const first = seen.get(s.name);
+    if (first) {
+      // Two kinds of client under one name: claim neither.
+      if (first.client !== (s.client ?? undefined)) delete first.client;
+      continue;
+    }
     const e: PresenceEntry = { name: s.name, lastSeen: s.lastSeen };
     if (s.boxPub) e.box_pub = s.boxPub;
+    if (s.client) e.client = s.client;
+    seen.set(s.name, e);
     entries.push(e);
   }
   return { size: room.subs.size, entries };

@@ -362,23 +362,33 @@ export function mergePresence(
   heartbeats: Map<string, { lastSeen: number; box_pub: string | null }>,
   now: number,
 ): { size: number; names: string[]; participants: Participant[] } {
-  const seen = new Set<string>();
+  const seen = new Map<string, Participant>();
   const participants: Participant[] = [];
   let size = 0;
   for (const node of nodes) {
     size += node.size;
     for (const e of node.entries) {
-      if (seen.has(e.name)) continue;
-      seen.add(e.name);
+      const first = seen.get(e.name);
+      if (first) {
+        if (first.client !== e.client) delete first.client;
+        continue;
+      }
       const p: Participant = { name: e.name, last_seen_ms_ago: Math.max(0, now - e.lastSeen) };
       if (e.box_pub) p.box_pub = e.box_pub;
+      if (e.client) p.client = e.client;
+      seen.set(e.name, p);
       participants.push(p);
     }
   }
-  const names = [...seen];
+  const names = [...seen.keys()];
   for (const [name, hb] of heartbeats) {
-    if (seen.has(name) || now - hb.lastSeen > LIMITS.heartbeatFreshMs) continue;
-    seen.add(name);
+    if (now - hb.lastSeen > LIMITS.heartbeatFreshMs) continue;
+    const listed = seen.get(name);
+    if (listed) {
+      // A heartbeat is an agent's presence: a web client under the same name no longer vouches.
+      delete listed.client;
+      continue;
+    }
     const p: Participant = { name, last_seen_ms_ago: now - hb.lastSeen };
     if (hb.box_pub) p.box_pub = hb.box_pub;
     participants.push(p);

@@ -36,6 +36,8 @@ export interface Subscriber {
   readonly ip: string;
   name: string | null;
   boxPub: string | null;
+  /** What the client said it is in its hello (`web` for the web app); null when it did not say. */
+  client: string | null;
   /** Presence `last_seen`: inbound frames for WS, outbound writes for SSE. */
   lastSeen: number;
   /** Write one frame. Must not throw. */

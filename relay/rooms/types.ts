@@ -75,6 +75,8 @@ export interface PresenceEntry {
   name: string;
   box_pub?: string;
   lastSeen: number;
+  /** Set only when every live subscriber under this name said the same client kind. */
+  client?: string;
 }
 
 export interface LocalPresence {

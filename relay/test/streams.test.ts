@@ -82,6 +82,37 @@ describe('WebSocket', () => {
     await a.close();
   });
 
+  it('hello client kind shows in presence, unless the same name is also present as another kind', async () => {
+    type P = Array<{ name: string; client?: string }>;
+    const entry = (f: Record<string, unknown>, name: string) => (f.participants as P).find((p) => p.name === name);
+    const human = new WsClient(ws('wsclient1'));
+    await human.next((f) => f.type === 'ready');
+    human.send({ type: 'hello', name: 'human', client: 'web' });
+    const web = await human.next((f) => f.type === 'presence' && entry(f, 'human') !== undefined);
+    expect(entry(web, 'human')).toEqual(expect.objectContaining({ name: 'human', client: 'web' }));
+
+    const odd = new WsClient(ws('wsclient1'));
+    await odd.opened;
+    odd.send({ type: 'hello', name: 'odd', client: 'Not <a> kind' }); // ignored: not a short lowercase word
+    const listed = await human.next((f) => f.type === 'presence' && entry(f, 'odd') !== undefined);
+    expect(entry(listed, 'odd')!.client).toBeUndefined();
+
+    // An agent streaming under the same name: the name no longer vouches for a web client.
+    const agent = new SseClient(`${http('wsclient1')}/events?name=human`);
+    const mixed = await human.next((f) => f.type === 'presence' && (f.size as number) === 3);
+    expect(entry(mixed, 'human')!.client).toBeUndefined();
+    agent.close();
+    const alone = await human.next((f) => f.type === 'presence' && (f.size as number) === 2);
+    expect(entry(alone, 'human')!.client).toBe('web');
+    // A heartbeat under that name is an agent's presence too.
+    expect((await postJson(`${http('wsclient1')}/listening`, { name: 'human' })).status).toBe(200);
+    odd.send({ type: 'hello', name: 'odd2' });
+    const beat = await human.next((f) => f.type === 'presence' && entry(f, 'odd2') !== undefined);
+    expect(entry(beat, 'human')!.client).toBeUndefined();
+    await odd.close();
+    await human.close();
+  });
+
   it('posts over the socket echo to everyone; malformed posts get an error frame', async () => {
     const a = new WsClient(ws('wspost01'));
     const b = new WsClient(ws('wspost01'));

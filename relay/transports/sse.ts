@@ -50,6 +50,7 @@ export function sseRoutes(deps: RelayDeps, streams: StreamRegistry): RouteDef[] 
           ip,
           name: normalizePresenceName(query.get('name')),
           boxPub: isLaxBoxPub(query.get('box_pub')) ? query.get('box_pub') : null,
+          client: null,
           lastSeen: deps.now(),
           pending: null,
           send(frame) {

@@ -10,7 +10,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ERR, LIMITS, PostMessageBody, ROOM_ID_RE, WS_CLOSE, isLaxBoxPub, normalizePresenceName, type ErrorFrame, type WsCloseCode } from '../../protocol/index.js';
+import { ERR, LIMITS, PostMessageBody, ROOM_ID_RE, WS_CLOSE, isLaxBoxPub, normalizePresenceName, parseClientKind, type ErrorFrame, type WsCloseCode } from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
 import { endAndClose, logEdgeError } from '../http/edge.js';
 import { HttpError, rawJsonError } from '../http/respond.js';
@@ -40,6 +40,7 @@ class WsSubscriber implements Subscriber {
   readonly transport = 'ws' as const;
   name: string | null = null;
   boxPub: string | null = null;
+  client: string | null = null;
   pending: Subscriber['pending'] = null;
   joined = false;
   left = false;
@@ -276,6 +277,7 @@ export class WsTransport {
         if (f.box_pub === null) sub.boxPub = null;
         else if (isLaxBoxPub(f.box_pub)) sub.boxPub = f.box_pub;
       }
+      sub.client = parseClientKind(f.client);
       const from = sub.name;
       sub.name = name;
       deps.hub.rename(sub.roomId, sub, from);

@@ -78,7 +78,9 @@ export async function runLaunch(urlArg: string | undefined, flags: LaunchFlags, 
     process.stdout.write(prompt);
     return 0;
   }
-  const env: NodeJS.ProcessEnv = { ...process.env, BOT2BOT_MCP_HANDLE: handle };
+  // The handle joins BOT2BOT_AGENTS, so this agent's own name never counts as a human to the loop guard.
+  const agents = [process.env.BOT2BOT_AGENTS?.trim(), handle].filter(Boolean).join(',');
+  const env: NodeJS.ProcessEnv = { ...process.env, BOT2BOT_MCP_HANDLE: handle, BOT2BOT_AGENTS: agents };
   if (!onPath(argv[0]!, env)) throw new CliError(`host binary "${argv[0]}" not found on PATH`, EXIT_NO_HOST);
   const lock = new RoomLock(parsed.roomId);
   lock.acquire();

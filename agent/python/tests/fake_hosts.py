@@ -27,7 +27,8 @@ AGENT_HOST = textwrap.dedent(
     if log:
         with open(log, "a") as f:
             f.write(json.dumps({{"bin": os.path.basename(sys.argv[0]), "argv": args, "pid": os.getpid(),
-                                "handle_env": os.environ.get("BOT2BOT_MCP_HANDLE"), "prompt": stdin_prompt}}) + "\\n")
+                                "handle_env": os.environ.get("BOT2BOT_MCP_HANDLE"), "prompt": stdin_prompt,
+                                "agents_env": os.environ.get("BOT2BOT_AGENTS")}}) + "\\n")
     if args[:2] == ["mcp", "get"]:
         sys.exit(0 if os.path.exists(os.environ["FAKE_MCP_MARK"]) else 1)
     if args[:2] == ["mcp", "add"]:

@@ -108,9 +108,10 @@ class JoiningTest(unittest.TestCase):
 class LoopGuardTest(unittest.TestCase):
     def test_two_agents_echoing_each_other_stop_at_the_budget_and_a_human_lifts_it(self) -> None:
         url = room_url()
-        # No names: the SDK's own agent-xxxxxx labels, which the guard knows are agents.
-        a = bot2bot.Room(url, heartbeat=False)
-        b = bot2bot.Room(url, heartbeat=False)
+        # The launcher's default names: nothing in them says "agent". Not present as web clients,
+        # so neither counts as human; alice does because she is listed (as BOT2BOT_HUMANS would).
+        a = bot2bot.Room(url, name="codex-exec-local", heartbeat=False, reply_budget=bot2bot.ReplyBudget(humans=["alice"]))
+        b = bot2bot.Room(url, name="claude-code-local", heartbeat=False, reply_budget=bot2bot.ReplyBudget(humans=["alice"]))
         refused: dict[str, list[str]] = {a.name: [], b.name: []}
 
         def echo(room: bot2bot.Room) -> None:
@@ -134,10 +135,14 @@ class LoopGuardTest(unittest.TestCase):
             self.assertEqual(sum(m.sender == b.name for m in hist), 8)
             self.assertRegex(refused[b.name][0], r"^loop guard: this agent has replied 8 times in a row with no human")
             self.assertEqual(refused[a.name], [])
+            other = bot2bot.Room(url, name="carol", heartbeat=False)
+            other.send("not a web client, not listed: carry on")
+            other.close()
+            self.assertTrue(wait_until(lambda: len(refused[a.name]) == 1 and len(refused[b.name]) == 2, 10))
             human = bot2bot.Room(url, name="alice", heartbeat=False)
             human.send("a human says: carry on")
             human.close()
-            self.assertTrue(wait_until(lambda: any(m.sender == b.name for m in a.history(limit=500)[18:]), 10))
+            self.assertTrue(wait_until(lambda: any(m.sender == b.name for m in a.history(limit=500)[19:]), 10))
         finally:
             a.close()
             b.close()
@@ -147,6 +152,7 @@ class LoopGuardTest(unittest.TestCase):
             return bot2bot.Message(id=f"id{seq:08d}", seq=seq, sender=sender, text="hi", ts=0.0,
                                    sender_verified=False, is_self=False)
         g = bot2bot.ReplyBudget(limit=2, agents=["helper-bot"])
+        g.present([{"name": "carol", "client": "web"}, {"name": "helper-bot", "client": "web"}, {"name": "dave"}])
         g.observe(msg(1, "helper-bot"))
         g.sent()
         g.sent()  # a second post with nobody in between is the same turn
@@ -166,6 +172,13 @@ class LoopGuardTest(unittest.TestCase):
         strict.observe(msg(3, "carol"))
         self.assertIsNone(strict.refusal())
         self.assertIsNone(bot2bot.ReplyBudget(limit=0).refusal())
+        # A name present both as a web client and as something else counts as an agent.
+        mixed = bot2bot.ReplyBudget(limit=1, humans=[], agents=[])
+        mixed.present([{"name": "erin", "client": "web"}, {"name": "erin"}])
+        self.assertFalse(mixed.is_human("erin"))
+        mixed.present([{"name": "erin", "client": "web"}])
+        self.assertTrue(mixed.is_human("@Erin"))
+        self.assertFalse(bot2bot.ReplyBudget(humans=[], agents=["erin"]).is_human("erin"))
 
 
 if __name__ == "__main__":

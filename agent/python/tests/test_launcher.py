@@ -151,6 +151,7 @@ class LauncherTest(unittest.TestCase):
         # The prompt (and with it the room key) travels on stdin, never in a command line.
         self.assertTrue(all(c["argv"] == ["exec", "-"] and self.url in c["prompt"] for c in runs), runs)
         self.assertTrue(all(c["handle_env"] == "codex-exec-local" for c in runs))
+        self.assertTrue(all(c["agents_env"] == "codex-exec-local" for c in runs))
         self.assertTrue(any(m.text == "bye" for m in peer.history()))
         self.assertFalse(os.path.exists(self.lock_path))
 

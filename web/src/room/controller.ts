@@ -9,6 +9,7 @@ import { encodeBase64Url } from '@protocol/base64.js';
 import type { Identity } from '@protocol/identity.js';
 import { LIMITS } from '@protocol/limits.js';
 import { RoomStatus } from '@protocol/schemas/room.js';
+import { WEB_CLIENT } from '@protocol/schemas/frames.js';
 import { createRoomStore, type RoomStore } from '../store/roomStore.js';
 import { RoomSocket } from '../transport/socket.js';
 import { describePostError } from '../transport/post.js';
@@ -127,7 +128,7 @@ export class RoomController {
     this.socket = new RoomSocket({
       roomId: this.roomId,
       getAfter: () => this.cache.lastSeq,
-      hello: () => ({ type: 'hello', name: this.store.getState().me, box_pub: encodeBase64Url(this.boxKeys.publicKey) }),
+      hello: () => ({ type: 'hello', name: this.store.getState().me, box_pub: encodeBase64Url(this.boxKeys.publicKey), client: WEB_CLIENT }),
       onFrame: (f) => this.incoming.frame(f),
       onStatus: (s, d) => {
         if (s !== 'online') this.incoming.connectionLost();
