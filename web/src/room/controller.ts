@@ -26,6 +26,7 @@ import { HistorySync } from './historySync.js';
 import { Incoming } from './incoming.js';
 import { RoomSettings } from './settings.js';
 import { SentLog } from './sentLog.js';
+import { OWN_REACTOR } from './reactors.js';
 
 export class RoomController {
   readonly store: RoomStore;
@@ -182,12 +183,12 @@ export class RoomController {
 
   async toggleReaction(targetId: string, emoji: string): Promise<void> {
     const s = this.store.getState();
-    const mine = s.reactions[targetId]?.[emoji]?.includes(s.me) ?? false;
+    const mine = s.reactions[targetId]?.[emoji]?.includes(OWN_REACTOR) ?? false;
     const op = mine ? 'remove' : 'add';
-    s.react(s.me, { target_id: targetId, emoji, op });
+    s.react(OWN_REACTOR, { target_id: targetId, emoji, op });
     const r = await this.outbox.post(reactEnvelope(targetId, emoji, op));
     if (!r.ok) {
-      s.react(s.me, { target_id: targetId, emoji, op: mine ? 'add' : 'remove' });
+      s.react(OWN_REACTOR, { target_id: targetId, emoji, op: mine ? 'add' : 'remove' });
       s.toast(`Reaction not sent: ${describePostError(r)}`, 'error');
     }
   }

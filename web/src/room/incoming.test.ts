@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { deleteEnvelope, reactEnvelope } from '../../../protocol/envelopes.js';
 import type { ChatMessage } from './chatState.js';
 import { Incoming } from './incoming.js';
+import { OWN_REACTOR } from './reactors.js';
 import { SentLog } from './sentLog.js';
 import { newStore, recordingCache, sealedFrame } from './testRoom.js';
 import { KEY } from './testRoom.js';
@@ -58,6 +59,23 @@ describe('incoming frames', () => {
     expect(cache.rec.put.map((x) => x.id)).toEqual([early.id, f.id]);
     expect(cache.rec.cursor).toBe(f.seq);
     expect(noticed.map((m) => m.id)).toEqual([f.id]);
+  });
+
+  it('keys reactors like messages: unsigned handles marked, labels normalised, ours by nonce', () => {
+    const { store, incoming, ready, sent } = setup('alice');
+    ready();
+    const m = sealedFrame('target');
+    live(incoming, m);
+    live(incoming, sealedFrame(reactEnvelope(m.id, '👍', 'add'), { sender: '@alice' }));
+    live(incoming, sealedFrame(reactEnvelope(m.id, '👍', 'add'), { sender: '@bob', sender_verified: true }));
+    live(incoming, sealedFrame(reactEnvelope(m.id, '👍', 'add'), { sender: 'ca\u200brol\u202e' }));
+    // Someone posting under our display name is not us.
+    live(incoming, sealedFrame(reactEnvelope(m.id, '👍', 'add'), { sender: 'alice' }));
+    const mine = sealedFrame(reactEnvelope(m.id, '🔥', 'add'), { sender: 'renamed' });
+    sent.noteSending(mine.nonce);
+    live(incoming, mine);
+    live(incoming, sealedFrame(reactEnvelope(m.id, 'x'.repeat(90_000), 'add'), { sender: 'dave' }));
+    expect(store.getState().reactions[m.id]).toEqual({ '👍': ['@alice (unsigned)', '@bob', 'carol', 'alice'], '🔥': [OWN_REACTOR] });
   });
 
   it('counts frames that do not open under the room key', () => {

@@ -16,6 +16,7 @@ import type { Expiry } from './expiry.js';
 import type { FrameCache, RoomFrame } from './frameCache.js';
 import { parseRestored, type HistorySync } from './historySync.js';
 import type { Outbox } from './outbox.js';
+import { OWN_REACTOR, peerAggregates, reactorKey } from './reactors.js';
 import type { SentLog } from './sentLog.js';
 
 const FIRST_FLUSH_MS = 16;
@@ -204,11 +205,15 @@ export class Incoming {
       case 'delete':
         this.delete(p.envelope.target_id, { sender: f.sender, verified: f.sender_verified === true }, !this.replaying && !this.d.sent.isOwn(f), now);
         return;
-      case 'react':
-        if (!f.sender) return;
-        s.react(f.sender, p.envelope, now);
-        if (!opts.fromCache) this.d.cache.put([f]);
+      case 'react': {
+        // Ours only by nonce (as for messages); otherwise keyed by label, a handle only if verified.
+        const own = opts.fromCache ? f.own === true : this.d.sent.isOwn(f);
+        const actor = own ? OWN_REACTOR : reactorKey(f.sender, f.sender_verified === true);
+        if (!actor) return;
+        s.react(actor, p.envelope, now);
+        if (!opts.fromCache) this.d.cache.put([own ? { ...f, own: true } : f]);
         return;
+      }
       case 'hist_req':
         if (!opts.fromCache) this.d.history.onRequest(f, p.envelope.req_id, { live: !this.replaying, now });
         return;
@@ -243,7 +248,7 @@ export class Incoming {
     if (!r) return;
     // Only the cache holds restored frames; its replay flushes once at the end.
     this.enqueue({ msg: r.msg }, false);
-    if (r.reactions) this.d.store.getState().mergeReactions(r.msg.id, r.reactions);
+    if (r.reactions) this.d.store.getState().mergeReactions(r.msg.id, peerAggregates(r.reactions));
   }
 }
 

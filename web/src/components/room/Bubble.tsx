@@ -13,13 +13,15 @@ import { useCtl, useRoomState } from './roomContext.js';
 import { ReactionPicker } from './ReactionPicker.js';
 import { jumpTo } from './jump.js';
 import { replyLabel, threadRoot } from '../../room/threads.js';
+import { OWN_REACTOR } from '../../room/reactors.js';
 
 // One formatter for every bubble: toLocaleTimeString builds a new one per call, which dominated
 // rendering long rooms.
 const TIME = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
 const time = (ts: number) => TIME.format(ts);
 
-function reactLabel(actors: string[], emoji: string): string {
+function reactLabel(keys: string[], emoji: string): string {
+  const actors = keys.map((k) => (k === OWN_REACTOR ? 'you' : k));
   if (actors.length <= 5) return `${actors.join(', ')} reacted with ${emoji}`;
   return `${actors.slice(0, 4).join(', ')} and ${actors.length - 4} more reacted with ${emoji}`;
 }
@@ -121,7 +123,7 @@ export const Bubble = memo(function Bubble(props: { m: ChatMessage; self: boolea
         <div className="reactions">
           {sortReactionKeys(Object.keys(reactions), REACTION_PRESETS).map((emoji) => {
             const actors = reactions[emoji]!;
-            const mine = actors.includes(me);
+            const mine = actors.includes(OWN_REACTOR);
             return (
               <button
                 key={emoji}
