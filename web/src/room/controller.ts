@@ -101,7 +101,7 @@ export class RoomController {
       const opened = await this.cache.open(this.clock.now(), Date.now());
       this.store.getState().setTombstones(opened.tombstones);
       this.cacheLoaded = opened.frames.length;
-      this.incoming.replayCache(opened.frames);
+      await this.incoming.replayCache(opened.frames, () => this.disposed);
       performance.mark('room-cache-decrypted', { detail: opened.frames.length });
     } catch {
       this.store.getState().toast('Local history is unavailable in this browser mode; the room still works.', 'info');

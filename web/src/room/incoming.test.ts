@@ -98,17 +98,19 @@ describe('incoming frames', () => {
     expect(store.getState().order).toEqual([]);
   });
 
-  it('replays the cache in one store update and drops tombstoned frames from it', () => {
+  it('replays the cache in seq order, dropping tombstoned frames and keeping reaction order', async () => {
     const { store, cache, incoming } = setup();
     const a = sealedFrame('a');
     const b = sealedFrame('b');
+    const c = sealedFrame('c');
+    const add = sealedFrame(reactEnvelope(a.id, '👍', 'add'), { sender: 'carol' });
+    const remove = sealedFrame(reactEnvelope(a.id, '👍', 'remove'), { sender: 'carol' });
+    const mine = sealedFrame(reactEnvelope(c.id, '🔥', 'add'), { sender: 'whoever', own: true });
     store.getState().setTombstones({ [b.id]: 1 });
-    let updates = 0;
-    store.subscribe(() => void updates++);
-    incoming.replayCache([a, b]);
-    expect(updates).toBe(1);
-    expect(store.getState().order).toEqual([a.id]);
+    await incoming.replayCache([a, b, add, c, remove, mine]);
+    expect(store.getState().order).toEqual([a.id, c.id]);
     expect(cache.rec.dropped).toEqual([b.id]);
+    expect(store.getState().reactions).toEqual({ [c.id]: { '🔥': [OWN_REACTOR] } });
   });
 
   it('applies a burst of live messages in one store update per frame', () => {

@@ -4,7 +4,7 @@
  * frame types update connection, presence and lock state.
  */
 import { openText } from '../../../protocol/crypto.js';
-import { classifyPlaintext } from '../../../protocol/envelopes.js';
+import { classifyPlaintext, type ReactEnvelope } from '../../../protocol/envelopes.js';
 import { normalizeLabel } from '../../../protocol/labels.js';
 import type { Participant, ServerFrame } from '../../../protocol/schemas/frames.js';
 import type { RoomStore } from '../store/roomStore.js';
@@ -20,6 +20,8 @@ import { OWN_REACTOR, peerAggregates, reactorKey } from './reactors.js';
 import type { SentLog } from './sentLog.js';
 
 const FIRST_FLUSH_MS = 16;
+/** Work per task while the cache replays, leaving room for the render it causes within 50 ms. */
+const REPLAY_SLICE_MS = 8;
 const FLUSH_GAP_MS = 100;
 
 export interface IncomingDeps {
@@ -54,6 +56,8 @@ export class Incoming {
   private batch: Pending[] = [];
   private scheduled = false;
   private lastFlush = Number.NEGATIVE_INFINITY;
+  /** Reactions met while the cache replays newest first; applied oldest first once it is done. */
+  private replayReactions: Array<{ actor: string; envelope: ReactEnvelope }> | null = null;
   private readonly schedule: (flush: () => void, ms: number) => void;
 
   constructor(private readonly d: IncomingDeps) {
@@ -65,11 +69,36 @@ export class Incoming {
     this.replaying = true;
   }
 
-  /** Replay the cache's frames with one store update. */
-  replayCache(frames: RoomFrame[]): void {
+  /**
+   * Replay the cache's frames, newest first, in slices of about REPLAY_SLICE_MS of work with a
+   * yield between them, so a room full of heavy messages never holds the page for one long task
+   * and the messages on screen come first. Cached reactions wait and apply in seq order at the end.
+   */
+  async replayCache(frames: RoomFrame[], cancelled: () => boolean = () => false): Promise<void> {
+    this.replayReactions = [];
     try {
-      for (const f of frames) this.message(f, { fromCache: true });
+      let i = frames.length;
+      while (i > 0 && !cancelled()) {
+        const t0 = performance.now();
+        do this.message(frames[--i]!, { fromCache: true });
+        while (i > 0 && performance.now() - t0 < REPLAY_SLICE_MS);
+        this.flush();
+        if (i > 0) await nextTask();
+      }
+      const reactions = this.replayReactions.reverse();
+      this.replayReactions = null;
+      for (let j = 0; j < reactions.length && !cancelled(); ) {
+        const t0 = performance.now();
+        const s = this.d.store.getState();
+        const now = this.d.clock.now();
+        do {
+          const r = reactions[j++]!;
+          s.react(r.actor, r.envelope, now);
+        } while (j < reactions.length && performance.now() - t0 < REPLAY_SLICE_MS);
+        if (j < reactions.length) await nextTask();
+      }
     } finally {
+      this.replayReactions = null;
       this.flush();
     }
   }
@@ -210,7 +239,8 @@ export class Incoming {
         const own = opts.fromCache ? f.own === true : this.d.sent.isOwn(f);
         const actor = own ? OWN_REACTOR : reactorKey(f.sender, f.sender_verified === true);
         if (!actor) return;
-        s.react(actor, p.envelope, now);
+        if (opts.fromCache && this.replayReactions) this.replayReactions.push({ actor, envelope: p.envelope });
+        else s.react(actor, p.envelope, now);
         if (!opts.fromCache) this.d.cache.put([own ? { ...f, own: true } : f]);
         return;
       }
@@ -250,6 +280,18 @@ export class Incoming {
     this.enqueue({ msg: r.msg }, false);
     if (r.reactions) this.d.store.getState().mergeReactions(r.msg.id, peerAggregates(r.reactions));
   }
+}
+
+/** Resolve in a fresh task (after rendering and input), without setTimeout's nesting clamp. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
 }
 
 function normalizeParticipants(ps: Participant[]): Participant[] {
