@@ -34,7 +34,7 @@ export const Markdown = memo(function Markdown({ text, me }: { text: string; me?
 });
 
 /** What a message not yet formatted shows: enough to read, little to lay out. */
-const PENDING_CHARS = 600;
+const PENDING_CHARS = 280;
 
 function sizeLabel(chars: number): string {
   return chars < 10_240 ? `${(chars / 1024).toFixed(1)} K characters` : `${Math.round(chars / 1024)} K characters`;

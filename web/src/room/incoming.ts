@@ -22,6 +22,8 @@ import type { SentLog } from './sentLog.js';
 const FIRST_FLUSH_MS = 16;
 /** Work per task while the cache replays, leaving room for the render it causes within 50 ms. */
 const REPLAY_SLICE_MS = 8;
+/** And at most this many frames, since each new bubble costs a render and a layout too. */
+const REPLAY_SLICE_FRAMES = 24;
 const FLUSH_GAP_MS = 100;
 
 export interface IncomingDeps {
@@ -80,8 +82,9 @@ export class Incoming {
       let i = frames.length;
       while (i > 0 && !cancelled()) {
         const t0 = performance.now();
+        const stop = i - REPLAY_SLICE_FRAMES;
         do this.message(frames[--i]!, { fromCache: true });
-        while (i > 0 && performance.now() - t0 < REPLAY_SLICE_MS);
+        while (i > 0 && i > stop && performance.now() - t0 < REPLAY_SLICE_MS);
         this.flush();
         if (i > 0) await nextTask();
       }

@@ -4,7 +4,7 @@
  * show plain text first and are formatted a few per task afterwards, newest first.
  */
 const TASK_BUDGET_MS = 6;
-const WAKE_PER_TASK = 2;
+const WAKE_PER_TASK = 1;
 
 let spent = 0;
 let resetQueued = false;
