@@ -24,6 +24,8 @@ const FIRST_FLUSH_MS = 16;
 const REPLAY_SLICE_MS = 8;
 /** And at most this many frames, since each new bubble costs a render and a layout too. */
 const REPLAY_SLICE_FRAMES = 24;
+/** Slices are shown as they go until the list's first window (120) is well filled. */
+const REPLAY_EAGER_MESSAGES = 200;
 const FLUSH_GAP_MS = 100;
 
 export interface IncomingDeps {
@@ -85,7 +87,9 @@ export class Incoming {
         const stop = i - REPLAY_SLICE_FRAMES;
         do this.message(frames[--i]!, { fromCache: true });
         while (i > 0 && i > stop && performance.now() - t0 < REPLAY_SLICE_MS);
-        this.flush();
+        // Once the newest screenfuls are shown, older history lands in one update at the end
+        // rather than re-rendering the list after every slice.
+        if (this.d.store.getState().order.length < REPLAY_EAGER_MESSAGES) this.flush();
         if (i > 0) await nextTask();
       }
       const reactions = this.replayReactions.reverse();
