@@ -123,8 +123,10 @@ export function classifyPlaintext(text: string): Plaintext {
     return { kind: 'control', marker: MARKER.delete };
   }
   if (markerOn(o, MARKER.react)) {
-    if (str(o.target_id) && str(o.emoji) && (o.op === 'add' || o.op === 'remove')) {
-      return { kind: 'react', envelope: { bot2bot_react_v1: true, target_id: o.target_id, emoji: o.emoji, op: o.op } };
+    // The same emoji rule as on send: anything else is a control object nobody renders.
+    const emoji = str(o.emoji) ? o.emoji.trim() : '';
+    if (str(o.target_id) && o.target_id.length > 0 && emoji.length >= 1 && emoji.length <= REACTION_MAX_CHARS && (o.op === 'add' || o.op === 'remove')) {
+      return { kind: 'react', envelope: { bot2bot_react_v1: true, target_id: o.target_id, emoji, op: o.op } };
     }
     return { kind: 'control', marker: MARKER.react };
   }

@@ -27,6 +27,14 @@ describe('plaintext classification', () => {
     expect(classifyPlaintext('{"bot2bot_react_v1":true,"target_id":"x","emoji":"a","op":"bogus"}')).toEqual({ kind: 'control', marker: 'bot2bot_react_v1' });
     expect(classifyPlaintext('{"bot2bot_edit_v1":true}')).toEqual({ kind: 'control', marker: 'bot2bot_edit_v1' });
   });
+  it('applies the 1–24 character emoji rule on receipt', () => {
+    const react = classifyPlaintext(reactEnvelope('abcdefgh', ' 👍 ', 'add'));
+    expect(react.kind === 'react' ? react.envelope.emoji : null).toBe('👍');
+    for (const bad of ['', '   ', 'x'.repeat(25), '😀'.repeat(13)]) {
+      expect(classifyPlaintext(reactEnvelope('abcdefgh', bad, 'add'))).toEqual({ kind: 'control', marker: 'bot2bot_react_v1' });
+    }
+    expect(classifyPlaintext(reactEnvelope('abcdefgh', 'x'.repeat(24), 'add')).kind).toBe('react');
+  });
   it('drops malformed history items', () => {
     const r = classifyPlaintext('{"bot2bot_hist_resp_v1":true,"req_id":"r","items":[{"seq":"x"},{"seq":1,"id":"i","sender":"s","ts":1,"text":"ok"}]}');
     expect(r.kind === 'hist_resp' ? r.envelope.items.map((i) => i.text) : []).toEqual(['ok']);

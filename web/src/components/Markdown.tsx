@@ -1,5 +1,6 @@
-import { memo, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
 import { renderMarkdown, warmUpMarkdown, type MdNode } from '../room/markdown.js';
+import { charged, formatLater, mayFormatNow } from '../room/markdownLane.js';
 import '../styles/markdown.css';
 
 /**
@@ -8,7 +9,11 @@ import '../styles/markdown.css';
  */
 export const Markdown = memo(function Markdown({ text, me }: { text: string; me?: string }) {
   const [whole, setWhole] = useState(false);
-  const r = useMemo(() => renderMarkdown(text, whole), [text, whole]);
+  // Past this task's formatting budget, plain text now and the formatted message a little later.
+  const [ready, setReady] = useState(mayFormatNow);
+  useEffect(() => (ready ? undefined : formatLater(() => setReady(true))), [ready]);
+  const r = useMemo(() => (ready ? charged(() => renderMarkdown(text, whole)) : null), [text, whole, ready]);
+  if (!r) return <p className="md-plain md-pending">{text.length > PENDING_CHARS ? `${text.slice(0, PENDING_CHARS)}…` : text}</p>;
   const body =
     r.kind === 'plain' ? (
       <p className="md-plain" title={r.why === 'long' ? 'Shown as plain text: too long to format' : 'Shown as plain text: too complex to format'}>
@@ -27,6 +32,9 @@ export const Markdown = memo(function Markdown({ text, me }: { text: string; me?
     </>
   );
 });
+
+/** What a message not yet formatted shows: enough to read, little to lay out. */
+const PENDING_CHARS = 280;
 
 function sizeLabel(chars: number): string {
   return chars < 10_240 ? `${(chars / 1024).toFixed(1)} K characters` : `${Math.round(chars / 1024)} K characters`;

@@ -32,6 +32,7 @@ import { RoomSettings } from './settings.js';
 import { SentLog } from './sentLog.js';
 import { sendAttachment, sendEdit } from '../attachments/send.js';
 import { freeFile, type Progress } from '../attachments/transfer.js';
+import { OWN_REACTOR } from './reactors.js';
 
 export class RoomController {
   readonly store: RoomStore;
@@ -117,7 +118,7 @@ export class RoomController {
       const opened = await this.cache.open(this.clock.now(), Date.now());
       this.store.getState().setTombstones(opened.tombstones);
       this.cacheLoaded = opened.frames.length;
-      this.incoming.replayCache(opened.frames);
+      await this.incoming.replayCache(opened.frames, () => this.disposed);
       performance.mark('room-cache-decrypted', { detail: opened.frames.length });
     } catch {
       this.store.getState().toast('Local history is unavailable in this browser mode; the room still works.', 'info');
@@ -212,12 +213,12 @@ export class RoomController {
 
   async toggleReaction(targetId: string, emoji: string): Promise<void> {
     const s = this.store.getState();
-    const mine = s.reactions[targetId]?.[emoji]?.includes(s.me) ?? false;
+    const mine = s.reactions[targetId]?.[emoji]?.includes(OWN_REACTOR) ?? false;
     const op = mine ? 'remove' : 'add';
-    s.react(s.me, { target_id: targetId, emoji, op });
+    s.react(OWN_REACTOR, { target_id: targetId, emoji, op });
     const r = await this.outbox.post(reactEnvelope(targetId, emoji, op));
     if (!r.ok) {
-      s.react(s.me, { target_id: targetId, emoji, op: mine ? 'add' : 'remove' });
+      s.react(OWN_REACTOR, { target_id: targetId, emoji, op: mine ? 'add' : 'remove' });
       s.toast(`Reaction not sent: ${describePostError(r)}`, 'error');
     }
   }

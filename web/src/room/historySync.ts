@@ -7,6 +7,7 @@ import { historyRequest, historyResponse, type HistoryItem, type HistoryResponse
 import type { RoomStore } from '../store/roomStore.js';
 import type { PostResult } from '../transport/post.js';
 import type { ChatMessage } from './chatState.js';
+import { ownAggregatesAs, peerAggregates } from './reactors.js';
 import { mayDelete } from './deletePolicy.js';
 import type { Expiry } from './expiry.js';
 import type { FrameCache, RoomFrame } from './frameCache.js';
@@ -54,7 +55,7 @@ export class HistorySync {
     if (this.disposed || !this.rules.commit(reqId, requester, this.d.serverNow())) return;
     const s = this.d.store.getState();
     const msgs = s.order.map((id) => s.messages[id]!).filter(Boolean);
-    const chunks = buildResponseChunks(reqId, msgs, s.reactions, s.tombstones, this.d.serverNow());
+    const chunks = buildResponseChunks(reqId, msgs, ownAggregatesAs(s.reactions, s.me), s.tombstones, this.d.serverNow());
     for (const c of chunks) {
       await this.d.post(historyResponse(c));
       await new Promise((r) => setTimeout(r, CHUNK_GAP_MS));
@@ -94,7 +95,7 @@ export class HistorySync {
       return itemToMessage(i);
     });
     s.addMessages(msgs, now);
-    for (const i of fresh) if (i.reactions) st.getState().mergeReactions(i.id, i.reactions, now);
+    for (const i of fresh) if (i.reactions) st.getState().mergeReactions(i.id, peerAggregates(i.reactions), now);
     for (const m of msgs) this.d.expiry.arm(m);
     this.d.cache.put(
       fresh.map((i) => ({ id: i.id, seq: i.seq, sender: i.sender, sender_verified: false, ts: i.ts, ...sealText(JSON.stringify(i), this.d.key), ...(i.ttl_ms ? { ttl_ms: i.ttl_ms } : {}), ...(i.reply_to ? { reply_to: i.reply_to } : {}), restored: true })),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { deleteEnvelope, reactEnvelope } from '@protocol/envelopes.js';
 import type { ChatMessage } from './chatState.js';
 import { Incoming } from './incoming.js';
+import { OWN_REACTOR } from './reactors.js';
 import { SentLog } from './sentLog.js';
 import { newStore, recordingCache, sealedFrame } from './testRoom.js';
 import { KEY } from './testRoom.js';
@@ -60,6 +61,23 @@ describe('incoming frames', () => {
     expect(noticed.map((m) => m.id)).toEqual([f.id]);
   });
 
+  it('keys reactors like messages: unsigned handles marked, labels normalised, ours by nonce', () => {
+    const { store, incoming, ready, sent } = setup('alice');
+    ready();
+    const m = sealedFrame('target');
+    live(incoming, m);
+    live(incoming, sealedFrame(reactEnvelope(m.id, '👍', 'add'), { sender: '@alice' }));
+    live(incoming, sealedFrame(reactEnvelope(m.id, '👍', 'add'), { sender: '@bob', sender_verified: true }));
+    live(incoming, sealedFrame(reactEnvelope(m.id, '👍', 'add'), { sender: 'ca\u200brol\u202e' }));
+    // Someone posting under our display name is not us.
+    live(incoming, sealedFrame(reactEnvelope(m.id, '👍', 'add'), { sender: 'alice' }));
+    const mine = sealedFrame(reactEnvelope(m.id, '🔥', 'add'), { sender: 'renamed' });
+    sent.noteSending(mine.nonce);
+    live(incoming, mine);
+    live(incoming, sealedFrame(reactEnvelope(m.id, 'x'.repeat(90_000), 'add'), { sender: 'dave' }));
+    expect(store.getState().reactions[m.id]).toEqual({ '👍': ['@alice (unsigned)', '@bob', 'carol', 'alice'], '🔥': [OWN_REACTOR] });
+  });
+
   it('counts frames that do not open under the room key', () => {
     const { store, incoming } = setup();
     live(incoming, { ...sealedFrame('x'), ciphertext: 'AAAA' });
@@ -80,17 +98,19 @@ describe('incoming frames', () => {
     expect(store.getState().order).toEqual([]);
   });
 
-  it('replays the cache in one store update and drops tombstoned frames from it', () => {
+  it('replays the cache in seq order, dropping tombstoned frames and keeping reaction order', async () => {
     const { store, cache, incoming } = setup();
     const a = sealedFrame('a');
     const b = sealedFrame('b');
+    const c = sealedFrame('c');
+    const add = sealedFrame(reactEnvelope(a.id, '👍', 'add'), { sender: 'carol' });
+    const remove = sealedFrame(reactEnvelope(a.id, '👍', 'remove'), { sender: 'carol' });
+    const mine = sealedFrame(reactEnvelope(c.id, '🔥', 'add'), { sender: 'whoever', own: true });
     store.getState().setTombstones({ [b.id]: 1 });
-    let updates = 0;
-    store.subscribe(() => void updates++);
-    incoming.replayCache([a, b]);
-    expect(updates).toBe(1);
-    expect(store.getState().order).toEqual([a.id]);
+    await incoming.replayCache([a, b, add, c, remove, mine]);
+    expect(store.getState().order).toEqual([a.id, c.id]);
     expect(cache.rec.dropped).toEqual([b.id]);
+    expect(store.getState().reactions).toEqual({ [c.id]: { '🔥': [OWN_REACTOR] } });
   });
 
   it('applies a burst of live messages in one store update per frame', () => {

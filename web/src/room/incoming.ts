@@ -8,7 +8,7 @@ import { describeFile } from '@protocol/attachments.js';
 import { classifyPlaintext } from '@protocol/envelopes.js';
 import { normalizeLabel } from '@protocol/labels.js';
 import type { Participant, ServerFrame } from '@protocol/schemas/frames.js';
-import type { RoomStore } from '../store/roomStore.js';
+import type { RoomState, RoomStore } from '../store/roomStore.js';
 import type { Adoption } from './adoption.js';
 import type { ChatMessage } from './chatState.js';
 import type { ClockSkew } from './clockSkew.js';
@@ -17,9 +17,16 @@ import type { Expiry } from './expiry.js';
 import type { FrameCache, RoomFrame } from './frameCache.js';
 import { parseRestored, type HistorySync } from './historySync.js';
 import type { Outbox } from './outbox.js';
+import { OWN_REACTOR, peerAggregates, reactorKey } from './reactors.js';
 import type { SentLog } from './sentLog.js';
 
 const FIRST_FLUSH_MS = 16;
+/** Work per task while the cache replays, leaving room for the render it causes within 50 ms. */
+const REPLAY_SLICE_MS = 8;
+/** And at most this many frames, since each new bubble costs a render and a layout too. */
+const REPLAY_SLICE_FRAMES = 24;
+/** Slices are shown as they go until the list's first window (120) is well filled. */
+const REPLAY_EAGER_MESSAGES = 200;
 const FLUSH_GAP_MS = 100;
 
 export interface IncomingDeps {
@@ -54,6 +61,9 @@ export class Incoming {
   private batch: Pending[] = [];
   private scheduled = false;
   private lastFlush = Number.NEGATIVE_INFINITY;
+  /** Reactions met while the cache replays newest first; applied oldest first once it is done. */
+  /** During a cache replay: reactions and edits, applied in seq order once their targets are shown. */
+  private replayLater: Array<(s: RoomState, now: number) => void> | null = null;
   private readonly schedule: (flush: () => void, ms: number) => void;
 
   constructor(private readonly d: IncomingDeps) {
@@ -65,11 +75,39 @@ export class Incoming {
     this.replaying = true;
   }
 
-  /** Replay the cache's frames with one store update. */
-  replayCache(frames: RoomFrame[]): void {
+  /**
+   * Replay the cache's frames, newest first, in slices of about REPLAY_SLICE_MS of work with a
+   * yield between them, so a room full of heavy messages never holds the page for one long task
+   * and the messages on screen come first. Cached reactions and edits wait and apply in seq order
+   * at the end, once their targets are in.
+   */
+  async replayCache(frames: RoomFrame[], cancelled: () => boolean = () => false): Promise<void> {
+    this.replayLater = [];
     try {
-      for (const f of frames) this.message(f, { fromCache: true });
+      let i = frames.length;
+      while (i > 0 && !cancelled()) {
+        const t0 = performance.now();
+        const stop = i - REPLAY_SLICE_FRAMES;
+        do this.message(frames[--i]!, { fromCache: true });
+        while (i > 0 && i > stop && performance.now() - t0 < REPLAY_SLICE_MS);
+        // Once the newest screenfuls are shown, older history lands in one update at the end
+        // rather than re-rendering the list after every slice.
+        if (this.d.store.getState().order.length < REPLAY_EAGER_MESSAGES) this.flush();
+        if (i > 0) await nextTask();
+      }
+      const later = this.replayLater.reverse();
+      this.replayLater = null;
+      this.flush();
+      for (let j = 0; j < later.length && !cancelled(); ) {
+        const t0 = performance.now();
+        const s = this.d.store.getState();
+        const now = this.d.clock.now();
+        do later[j++]!(s, now);
+        while (j < later.length && performance.now() - t0 < REPLAY_SLICE_MS);
+        if (j < later.length) await nextTask();
+      }
     } finally {
+      this.replayLater = null;
       this.flush();
     }
   }
@@ -210,16 +248,24 @@ export class Incoming {
       case 'delete':
         this.delete(p.envelope.target_id, { sender: f.sender, verified: f.sender_verified === true }, !this.replaying && !this.d.sent.isOwn(f), now);
         return;
-      case 'edit':
-        // Cached like reactions, so a reload replays it after its target.
-        s.applyEdit({ targetId: p.envelope.target_id, text: p.envelope.text, sender: f.sender, verified: f.sender_verified === true, seq: f.seq }, now);
+      case 'edit': {
+        const edit = { targetId: p.envelope.target_id, text: p.envelope.text, sender: f.sender, verified: f.sender_verified === true, seq: f.seq };
+        // A cached edit waits until the replay has shown its (older) target.
+        if (opts.fromCache && this.replayLater) this.replayLater.push((st, t) => void st.applyEdit(edit, t));
+        else s.applyEdit(edit, now);
         if (!opts.fromCache) this.d.cache.put([f]);
         return;
-      case 'react':
-        if (!f.sender) return;
-        s.react(f.sender, p.envelope, now);
-        if (!opts.fromCache) this.d.cache.put([f]);
+      }
+      case 'react': {
+        // Ours only by nonce (as for messages); otherwise keyed by label, a handle only if verified.
+        const own = opts.fromCache ? f.own === true : this.d.sent.isOwn(f);
+        const actor = own ? OWN_REACTOR : reactorKey(f.sender, f.sender_verified === true);
+        if (!actor) return;
+        if (opts.fromCache && this.replayLater) this.replayLater.push((st, t) => st.react(actor, p.envelope, t));
+        else s.react(actor, p.envelope, now);
+        if (!opts.fromCache) this.d.cache.put([own ? { ...f, own: true } : f]);
         return;
+      }
       case 'hist_req':
         if (!opts.fromCache) this.d.history.onRequest(f, p.envelope.req_id, { live: !this.replaying, now });
         return;
@@ -254,8 +300,20 @@ export class Incoming {
     if (!r) return;
     // Only the cache holds restored frames; its replay flushes once at the end.
     this.enqueue({ msg: r.msg }, false);
-    if (r.reactions) this.d.store.getState().mergeReactions(r.msg.id, r.reactions);
+    if (r.reactions) this.d.store.getState().mergeReactions(r.msg.id, peerAggregates(r.reactions));
   }
+}
+
+/** Resolve in a fresh task (after rendering and input), without setTimeout's nesting clamp. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
 }
 
 function normalizeParticipants(ps: Participant[]): Participant[] {

@@ -19,13 +19,15 @@ import { useStore } from 'zustand';
 import { EditBox } from '../../attachments/EditBox.js';
 import { editingStore } from '../../attachments/editing.js';
 import { FileCard } from '../../attachments/FileCard.js';
+import { OWN_REACTOR } from '../../room/reactors.js';
 
 // One formatter for every bubble: toLocaleTimeString builds a new one per call, which dominated
 // rendering long rooms.
 const TIME = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
 const time = (ts: number) => TIME.format(ts);
 
-function reactLabel(actors: string[], emoji: string): string {
+function reactLabel(keys: string[], emoji: string): string {
+  const actors = keys.map((k) => (k === OWN_REACTOR ? 'you' : k));
   if (actors.length <= 5) return `${actors.join(', ')} reacted with ${emoji}`;
   return `${actors.slice(0, 4).join(', ')} and ${actors.length - 4} more reacted with ${emoji}`;
 }
@@ -172,7 +174,7 @@ export const Bubble = memo(function Bubble(props: {
         <div className="reactions">
           {sortReactionKeys(Object.keys(reactions), REACTION_PRESETS).map((emoji) => {
             const actors = reactions[emoji]!;
-            const mine = actors.includes(me);
+            const mine = actors.includes(OWN_REACTOR);
             return (
               <button
                 key={emoji}
