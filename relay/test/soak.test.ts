@@ -4,7 +4,10 @@ import { startRelay, type TestRelay } from '../../test-support/relay.js';
 
 let r: TestRelay;
 beforeAll(async () => {
-  r = await startRelay({ limits: { rateBucketCapacity: 100_000, globalBucketCapacity: 100_000 } });
+  // Throughput, not limits: every bucket a poster or reader takes from is lifted.
+  r = await startRelay({
+    limits: { rateBucketCapacity: 100_000, globalBucketCapacity: 100_000, requestBucketCapacity: 100_000, wsPostCap: 100_000, wsPostRefillPerS: 100_000 },
+  });
 });
 afterAll(() => r.close());
 
