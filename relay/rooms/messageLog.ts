@@ -6,7 +6,7 @@
  * byte chunks, with its seq, time, deadline, cost and place in a row of a typed ring. A message
  * held as an object with four strings was five objects on the JS heap; 200 busy rooms hold
  * 400,000 messages, and every major GC marked two million objects on the one core the relay has
- * (docs/PERFORMANCE.md, finding 19). Held this way a message is no object at all: its bytes are
+ * (bench/gc-retention.ts measures it). Held this way a message is no object at all: its bytes are
  * outside the heap and its numbers are unboxed, so the marker has nothing to visit. Reads decode
  * the few messages they return; a WebSocket or SSE replay sends the bytes as they are.
  *

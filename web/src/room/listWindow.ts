@@ -1,5 +1,5 @@
 /**
- * Which slice of a long room the message list renders (issue 6: 2,000 cached messages must open
+ * Which slice of a long room the message list renders (2,000 cached messages must open
  * and scroll smoothly). The window is counted from the newest message, so live messages at the
  * bottom do not move it: `endOffset` newest messages are left out below, `size` are rendered.
  * It grows by steps as the reader scrolls towards either end and never holds more than `max`,

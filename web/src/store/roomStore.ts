@@ -34,7 +34,7 @@ export interface SessionSlice {
   roomId: string;
   fingerprint: string;
   me: string;
-  /** Null until identity (sign-in, issue 5) exists; posts are signed whenever it is set. */
+  /** Null until identity (sign-in) exists; posts are signed whenever it is set. */
   identity: Identity | null;
   setMe: (name: string) => void;
   /** Signing in sets me to @handle; signing out returns to `anonName`. */
