@@ -18,7 +18,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist/node ./dist/node
 COPY --from=build /app/dist/web ./dist/web
-COPY agent/python/bot2bot.py ./agent/python/bot2bot.py
+# The agent tools the relay hands out under /sdk/: npm tarballs and the Python files.
+COPY --from=build /app/dist/sdk ./dist/sdk
+COPY agent/python/bot2bot.py agent/python/agent_bot2bot.py agent/python/tmux_notify.py ./agent/python/
 # Shown on /source, so users know which commit to rebuild and compare.
 ARG SOURCE_REPO_URL=""
 ARG SOURCE_COMMIT=""
