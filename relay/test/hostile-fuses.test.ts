@@ -126,8 +126,9 @@ describe('hostile clients against the room buffer fuse', () => {
     for (let a = 0; a < 8; a++) {
       for (let i = 0; i < 30; i++) expect((await post(`fill${a}r${i % 3}`, big(), attacker(a))).status).toBe(200);
     }
-    const full = await settled();
-    expect(full - before).toBeGreaterThan(20 * MiB);
+    // The fill is really held (the relay's count of its chunks); the process-wide figure moves
+    // with whatever else the test process frees meanwhile, so it is not asserted here.
+    expect(rooms().heldBytes()).toBeGreaterThan(20 * MiB);
     expectRoomsWithin(64 * MiB);
     clock.advance(60_001);
     for (let i = 0; i < 250 && (await rooms().roomCount()) > 0; i++) await new Promise((res) => setTimeout(res, 20));
