@@ -152,7 +152,8 @@ export class RedisBackend implements RoomBackend {
     const rest = JSON.stringify(body).slice(1);
     const bytes = draft.ciphertext.length + LIMITS.messageOverheadBytes;
     const expected = expectedLastSeq === undefined ? -1 : expectedLastSeq;
-    const out = (await this.run('append', now, roomId, bytes, signed ? 1 : 0, lock ? 1 : 0, rest, ttl, this.limits.roomBufferBytesMax, this.limits.roomBytesPerRoom, expected)) as string[];
+    const out = (await this.run('append', now, roomId, bytes, signed ? 1 : 0, lock ? 1 : 0, rest, ttl, this.limits.roomBufferBytesMax, this.limits.roomBytesPerRoom, expected, draft.nonce)) as string[];
+    if (out[0] === 'repeated') return { ok: true, message: JSON.parse(out[1]!) as StoredMessage, locked: out[2] === '1', repeated: true };
     if (out[0] === 'moved_on') return { ok: false, reason: 'moved_on', lastSeq: Number(out[1]) };
     if (out[0] !== 'ok') return { ok: false, reason: out[0] as 'room_cap' | 'byte_fuse' | 'needs_sig' | 'locked' };
     return { ok: true, message: JSON.parse(out[1]!) as StoredMessage, locked: out[2] === '1' };

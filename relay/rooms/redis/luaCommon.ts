@@ -19,6 +19,7 @@
  *   P r:<id>:seq       int   last seq issued; kept for a while after eviction (high-water mark)
  *   P r:<id>:buf       zset  seq -> message JSON (the replay buffer)
  *   P r:<id>:ttl       zset  seq -> expiry, for messages that carry ttl_ms
+ *   P r:<id>:nonce     hash  nonce -> seq of each buffered message (a repeated post is answered, not stored)
  *   P r:<id>:hb        zset  heartbeat name -> lastSeen;  P r:<id>:hbk  hash name -> box_pub
  *   P r:<id>:pres:<node>  string  that node's subscribers (JSON), with a TTL; P r:<id>:presn set of nodes
  *   P r:<id>:busy:<node>  string  that node holds streams or waiters, with a TTL; P r:<id>:busyn set
@@ -45,6 +46,7 @@ local function dropEntries(id, entries)
   for _, j in ipairs(entries) do
     local m = cjson.decode(j)
     total = total + #m.ciphertext + OVER
+    redis.call('HDEL', rk(id, 'nonce'), m.nonce)
     if m.ttl_ms then redis.call('ZREM', rk(id, 'ttl'), fmt(m.seq)) end
   end
   if total > 0 then
@@ -124,7 +126,7 @@ local function evict(id)
   if b ~= 0 then redis.call('DECRBY', BYTES, b) end
   delPerNode(id, 'presn', 'pres:')
   delPerNode(id, 'busyn', 'busy:')
-  redis.call('DEL', meta, rk(id, 'buf'), rk(id, 'ttl'), rk(id, 'hb'), rk(id, 'hbk'))
+  redis.call('DEL', meta, rk(id, 'buf'), rk(id, 'nonce'), rk(id, 'ttl'), rk(id, 'hb'), rk(id, 'hbk'))
   redis.call('ZREM', ROOMS, id)
   redis.call('ZREM', ROOMBYTES, id)
   redis.call('PEXPIRE', rk(id, 'seq'), HW)

@@ -6,7 +6,7 @@ import { LUA_COMMON } from './luaCommon.js';
 
 /**
  * ARGV[9..]: room, bytes, signed, lock, message JSON after its opening brace, ttl_ms, byte cap,
- * one room's byte share, expected last_seq (-1: none). At the byte cap the rooms holding the
+ * one room's byte share, expected last_seq (-1: none), nonce. At the byte cap the rooms holding the
  * most give up their oldest messages, down to 90 % of it, before a post is refused.
  */
 const APPEND = `
@@ -19,6 +19,16 @@ local ttl = tonumber(ARGV[14])
 local bytesMax = tonumber(ARGV[15])
 local roomMax = tonumber(ARGV[16])
 local expected = tonumber(ARGV[17] or '-1')
+local nonce = ARGV[18]
+-- A retry whose first attempt was stored is answered with that message, before any other check.
+if exists(id) then
+  local seen = redis.call('HGET', rk(id, 'nonce'), nonce)
+  if seen then
+    local hit = redis.call('ZRANGEBYSCORE', rk(id, 'buf'), seen, seen)
+    if #hit > 0 then return {'repeated', hit[1], redis.call('HGET', rk(id, 'meta'), 'signedOnly') == '1' and '1' or '0'} end
+    redis.call('HDEL', rk(id, 'nonce'), nonce)
+  end
+end
 -- A conditional post to a missing room must not create it just to refuse.
 if expected > 0 and not exists(id) then return {'moved_on', '0'} end
 if not ensure(id, NOW) then return {'room_cap'} end
@@ -61,6 +71,7 @@ end
 local seq = redis.call('INCR', rk(id, 'seq'))
 local json = '{"seq":' .. fmt(seq) .. ',' .. rest
 redis.call('ZADD', rk(id, 'buf'), fmt(seq), json)
+redis.call('HSET', rk(id, 'nonce'), nonce, fmt(seq))
 if ttl > 0 then redis.call('ZADD', rk(id, 'ttl'), fmt(NOW + ttl), fmt(seq)) end
 redis.call('HINCRBY', meta, 'bytes', nb)
 redis.call('INCRBY', BYTES, nb)
