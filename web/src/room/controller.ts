@@ -107,7 +107,9 @@ export class RoomController {
     }
     // Marks for the 2,000-message benchmark (e2e/perf.spec.ts); cheap enough to keep.
     this.store.getState().setCacheLoaded(this.cacheLoaded);
+    await this.outbox.restore();
     if (this.disposed) return;
+    window.addEventListener('online', this.onOnline);
     this.socket = new RoomSocket({
       roomId: this.roomId,
       getAfter: () => this.cache.lastSeq,
@@ -116,6 +118,8 @@ export class RoomController {
       onStatus: (s, d) => {
         if (s !== 'online') this.incoming.connectionLost();
         this.store.getState().setConn(s, d?.retryInMs ?? null);
+        // The relay is reachable again: what waited to be sent goes now.
+        if (s === 'online') this.outbox.flush();
       },
     });
     this.socket.start();
@@ -124,6 +128,8 @@ export class RoomController {
 
   dispose(): void {
     this.disposed = true;
+    window.removeEventListener('online', this.onOnline);
+    this.outbox.dispose();
     this.unsubIdentity();
     this.adoption.dispose();
     this.history.dispose();
@@ -193,6 +199,10 @@ export class RoomController {
   }
 
   // ---------- identity: lock, promote, adopt ----------
+
+  private readonly onOnline = (): void => {
+    this.outbox.flush();
+  };
 
   /** Re-read the lock from the relay (after a refused lock, for instance). */
   async refreshStatus(): Promise<void> {
