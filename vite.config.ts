@@ -2,6 +2,7 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { compression, defineAlgorithm } from 'vite-plugin-compression2';
 import { constants } from 'node:zlib';
+import { serviceWorker } from './deploy/serviceWorkerPlugin.js';
 
 // The relay serves dist/web at `/` with a strict CSP (script-src 'self', no inline, no eval),
 // so nothing here may emit inline scripts or pull from other origins.
@@ -10,6 +11,7 @@ export default defineConfig({
   publicDir: 'public',
   plugins: [
     react(),
+    serviceWorker(),
     // Brotli and gzip siblings (`app.js.br`, `app.js.gz`) made once here, so the relay serves
     // compressed files without compressing per request. Only text; a sibling that is not smaller
     // is not written.

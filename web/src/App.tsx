@@ -3,6 +3,7 @@ import { useLocation } from './router.js';
 import { Landing } from './routes/Landing.js';
 import { NotFound } from './routes/NotFound.js';
 import { IdentityBoot } from './identity/ui/IdentityBoot.js';
+import { AppNotices } from './pwa/AppNotices.js';
 
 // The room and the docs load on demand so the landing page stays small.
 type RoomModule = typeof import('./routes/RoomRoute.js');
@@ -45,6 +46,7 @@ export function App() {
     <>
       <Suspense fallback={<div className="page-loading" role="status">Loading…</div>}>{page}</Suspense>
       <IdentityBoot />
+      <AppNotices />
     </>
   );
 }
