@@ -17,6 +17,8 @@ const PATHS: Record<string, string> = {
   x: 'M6 6l12 12M18 6L6 18',
   copy: 'M9 9h10v11H9zM5 15V4h10',
   retry: 'M4 12a8 8 0 1 0 2.3-5.7M4 4v4h4',
+  mail: 'M3 6h18v12H3zM3 7l9 6 9-6',
+  bell: 'M6 16V11a6 6 0 0 1 12 0v5l2 2H4l2-2zM10 20a2 2 0 0 0 4 0',
 };
 
 export function Icon({ name, size = 18 }: { name: keyof typeof PATHS | string; size?: number }) {

@@ -6,6 +6,7 @@ import { Icon } from '../components/Icon.js';
 import { openIdentityDialog, useIdentity } from '../identity/session.js';
 import { sendDm } from '../dm/api.js';
 import { useInbox } from '../dm/useInbox.js';
+import { useMarkDmsRead } from '../dm/DmNavLink.js';
 import { useSentDms } from '../dm/sentStore.js';
 import { useLocation } from '../router.js';
 
@@ -48,6 +49,7 @@ export default function DmRoute() {
 function DmWorkspace(props: { initialTo: string }) {
   const identity = useIdentity((s) => s.identity)!;
   const { items, status, error, remove } = useInbox(identity);
+  useMarkDmsRead();
   const keepsCopies = useIdentity((s) => s.protection === 'plain' || s.protection === 'sealed');
   const sent = useSentDms(identity, keepsCopies);
   const [to, setTo] = useState(props.initialTo);
