@@ -23,3 +23,4 @@ export * from './schemas/agents.js';
 export * from './schemas/report.js';
 export * from './mentions.js';
 export * from './adopt.js';
+export * from './schemas/push.js';

@@ -15,6 +15,8 @@ import { LargeAnswers } from './http/largeAnswer.js';
 import { OriginPolicy } from './http/origin.js';
 import { rawJsonError, sendError } from './http/respond.js';
 import { Router } from './http/router.js';
+import { PushService } from './push/sender.js';
+import { pushRoutes } from './routes/push.js';
 import { StaticFiles } from './http/static.js';
 import { NonceCache } from './identity/nonceCache.js';
 import { NativeVerifier } from './identity/nativeSig.js';
@@ -90,6 +92,11 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const streams = new StreamRegistry(config.limits);
   const router = new Router(config.limits.bodyBytes, limits.bodyIdleTimeoutMs, (bucket, ip) => routeBuckets.take(bucket, ip, now()));
   const metrics = startMetrics(config, deps, router, streams);
+  const push = config.push ? new PushService(config.push, now) : null;
+  if (push) {
+    hub.onMessage = (roomId) => push.roomMessage(roomId);
+    inboxes.waiters.onStored = (handle) => push.dmStored(handle);
+  }
   router.add(
     ...roomRoutes(deps, answers),
     ...sseRoutes(deps, streams),
@@ -100,6 +107,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     ...healthRoutes(deps, () => streams.count),
     ...metricsRoutes(metrics?.metrics ?? null, config.metricsToken),
     ...sourceRoutes(deps),
+    ...pushRoutes(deps, push),
   );
   router.add(...docsRoutes(deps, router));
   // identityRoutes loaded DATA_DIR above; now merge with the identities the cluster knows.

@@ -33,6 +33,8 @@ export type JoinResult = { ok: true } | { ok: false; error: string };
 export class Hub {
   private readonly rooms = new Map<string, LocalRoom>();
   private streams = 0;
+  /** Told of every stored message, on every node (Web Push nudges); never of its content. */
+  onMessage: ((roomId: string) => void) | null = null;
   /** Message frames handed to local subscribers and waiters (read by metrics). */
   delivered = 0;
 
@@ -43,7 +45,10 @@ export class Hub {
   ) {
     backend.attach(
       {
-        message: (roomId, m, frame) => this.fanOut(roomId, m, frame),
+        message: (roomId, m, frame) => {
+          this.fanOut(roomId, m, frame);
+          this.onMessage?.(roomId);
+        },
         locked: (roomId) => this.broadcast(roomId, '{"type":"locked"}'),
         presence: (roomId) => this.schedulePresence(roomId),
         evicted: () => {},
