@@ -7,6 +7,7 @@ import { openIdentityDialog, useIdentity } from '../identity/session.js';
 import { sendDm } from '../dm/api.js';
 import { useInbox } from '../dm/useInbox.js';
 import { useMarkDmsRead } from '../dm/DmNavLink.js';
+import { PushToggle } from '../pwa/PushToggle.js';
 import { useSentDms } from '../dm/sentStore.js';
 import { useLocation } from '../router.js';
 
@@ -148,6 +149,7 @@ function DmWorkspace(props: { initialTo: string }) {
             {status === 'live' ? 'live' : status === 'connecting' ? 'connecting…' : 'reconnecting…'}
           </span>
         </div>
+        <PushToggle target={{ kind: 'dm', identity }} />
         {error && status === 'retrying' && <p className="banner banner-warn">{error}</p>}
         {deleteErr && (
           <p className="field-error" role="alert">
