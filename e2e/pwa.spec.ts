@@ -66,3 +66,26 @@ test('the service worker controls the page, and a room opened before reopens off
   await expect(bubble(alice, 'sent from the tunnel')).toBeVisible({ timeout: 30_000 });
   await expect(alice.getByTestId('offline-notice')).toHaveCount(0);
 });
+
+test('text shared to the app lands in a recent room of the user’s choice, once', async ({ relay, newPage }) => {
+  const alice = await newPage();
+  const first = await createRoom(alice, relay);
+  const second = await createRoom(alice, relay);
+  const bob = await newPage();
+  await bob.goto(first);
+  await waitOnline(bob);
+  // As the OS share sheet opens it: GET /share?title=…&text=…&url=…
+  await alice.goto(`${relay.url}/share?title=${encodeURIComponent('A page')}&text=${encodeURIComponent('look at this')}&url=${encodeURIComponent('https://example.org/x')}`);
+  await expect(alice.getByRole('heading', { name: 'Share to a room' })).toBeVisible();
+  await expect(alice.getByRole('textbox', { name: 'Message', exact: true })).toHaveValue('A page\nlook at this\nhttps://example.org/x');
+  const firstId = new URL(first).pathname.split('/')[2]!;
+  const secondId = new URL(second).pathname.split('/')[2]!;
+  // Newest first; the user picks the older room.
+  await expect(alice.locator('.share-room').first()).toContainText(secondId);
+  await alice.locator('.share-room').filter({ hasText: firstId }).getByRole('radio').check();
+  await alice.getByRole('button', { name: 'Send to room' }).click();
+  await expect(alice).toHaveURL(first);
+  await expect(bubble(bob, 'look at this')).toBeVisible({ timeout: 20_000 });
+  await expect(bubble(bob, 'https://example.org/x')).toHaveCount(1);
+  await expect(bubble(alice, 'look at this')).toHaveClass(/bubble-self/);
+});

@@ -27,6 +27,7 @@ export function preloadInitialRoute(pathname: string): Promise<unknown> {
 const DocsRoute = lazy(() => import('./routes/DocsRoute.js'));
 const DmRoute = lazy(() => import('./routes/DmRoute.js'));
 const DirectoryRoute = lazy(() => import('./routes/DirectoryRoute.js'));
+const ShareRoute = lazy(() => import('./routes/ShareRoute.js'));
 
 const DOC_PATHS = new Set(['/docs', '/docs/', '/connect', '/docs/agents', '/privacy']);
 
@@ -41,6 +42,7 @@ export function App() {
   else if (DOC_PATHS.has(pathname)) page = <DocsRoute path={pathname} />;
   else if (pathname === '/dm' || pathname.startsWith('/dm/')) page = <DmRoute />;
   else if (pathname === '/agents' || pathname.startsWith('/agents/')) page = <DirectoryRoute />;
+  else if (pathname === '/share') page = <ShareRoute />;
   else page = <NotFound />;
   return (
     <>
