@@ -94,3 +94,34 @@ test('a discarded post is never sent, even after a reload', async ({ relay, newP
   await expect(bubble(bob, 'a later message')).toBeVisible();
   await expect(bob.getByText('second thoughts')).toHaveCount(0);
 });
+
+test('two tabs holding the same unsent post send it once', async ({ relay, newPage }) => {
+  const alice = await newPage();
+  const url = await createRoom(alice, relay);
+  const bob = await newPage();
+  await openRoom(bob, url);
+  await alice.route(POSTS, (route) => route.abort('internetdisconnected'));
+  await alice.locator('#composer-input').fill('only once please');
+  await alice.locator('#composer-input').press('Enter');
+  await expect(alice.locator('article.bubble.is-pending').filter({ hasText: 'only once please' })).toContainText('Waiting to send', { timeout: 20_000 });
+  // A second tab of the same browser opens the room and finds the same post waiting.
+  const tab2 = await alice.context().newPage();
+  await tab2.route(POSTS, (route) => route.abort('internetdisconnected'));
+  await tab2.goto(url);
+  await expect(tab2.locator('article.bubble.is-pending').filter({ hasText: 'only once please' })).toContainText('Waiting to send', { timeout: 20_000 });
+  let posted = 0;
+  const count = async (route: import('@playwright/test').Route) => {
+    posted++;
+    await route.continue();
+  };
+  await Promise.all([alice.unroute(POSTS), tab2.unroute(POSTS)]);
+  await Promise.all([alice.route(POSTS, count), tab2.route(POSTS, count)]);
+  await expect(bubble(bob, 'only once please')).toBeVisible({ timeout: 30_000 });
+  await expect(alice.locator('article.bubble.is-pending')).toHaveCount(0, { timeout: 30_000 });
+  await expect(tab2.locator('article.bubble.is-pending')).toHaveCount(0, { timeout: 30_000 });
+  await send(bob, 'marker after');
+  await expect(bubble(alice, 'marker after')).toBeVisible();
+  await expect(bubble(bob, 'only once please')).toHaveCount(1);
+  await expect(bubble(tab2, 'only once please')).toHaveCount(1);
+  expect(posted).toBe(1);
+});
