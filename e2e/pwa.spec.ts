@@ -1,4 +1,8 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test, expect, createRoom, send, bubble, waitOnline } from './fixtures.js';
+import { startRelay } from '../test-support/relay.js';
 
 const pngSize = (b: Buffer) => [b.readUInt32BE(16), b.readUInt32BE(20)];
 
@@ -88,4 +92,37 @@ test('text shared to the app lands in a recent room of the user’s choice, once
   await expect(bubble(bob, 'look at this')).toBeVisible({ timeout: 20_000 });
   await expect(bubble(bob, 'https://example.org/x')).toHaveCount(1);
   await expect(bubble(alice, 'look at this')).toHaveClass(/bubble-self/);
+});
+
+test('a new deploy shows an update prompt, and accepting it reloads into the new version', async ({ browser }) => {
+  // A deploy: the same port serves a changed sw.js after a restart.
+  const dir = mkdtempSync(join(tmpdir(), 'b2b-web-'));
+  cpSync('dist/web', dir, { recursive: true });
+  let relay = await startRelay({ webDir: dir, redisUrl: null });
+  const port = relay.port;
+  const ctx = await browser.newContext();
+  try {
+    const page = await ctx.newPage();
+    await page.goto(`${relay.url}/`);
+    await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? null)).toMatch(/\/sw\.js$/);
+    await expect(page.getByTestId('update-prompt')).toHaveCount(0);
+
+    await relay.close();
+    for (const f of ['sw.js.br', 'sw.js.gz']) rmSync(join(dir, f), { force: true });
+    writeFileSync(join(dir, 'sw.js'), readFileSync(join(dir, 'sw.js'), 'utf8').replace(/const VERSION = "([^"]+)"/, 'const VERSION = "$1-next"'));
+    relay = await startRelay({ webDir: dir, redisUrl: null, port });
+
+    await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r?.update()));
+    const prompt = page.getByTestId('update-prompt');
+    await expect(prompt).toContainText('A new version of Bot2Bot is ready.');
+    await page.evaluate(() => ((window as unknown as { beforeUpdate: boolean }).beforeUpdate = true));
+    await prompt.getByRole('button', { name: 'Reload to update' }).click();
+    await expect.poll(() => page.evaluate(() => (window as unknown as { beforeUpdate?: boolean }).beforeUpdate ?? false)).toBe(false);
+    await expect.poll(() => page.evaluate(() => caches.keys())).toEqual([expect.stringMatching(/-next$/)]);
+    await expect(page.getByTestId('update-prompt')).toHaveCount(0);
+  } finally {
+    await ctx.close();
+    await relay.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
