@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { test, expect, createRoom, send, bubble, waitOnline } from './fixtures.js';
 import { startRelay } from '../test-support/relay.js';
 
@@ -108,8 +109,10 @@ test('a new deploy shows an update prompt, and accepting it reloads into the new
     await expect(page.getByTestId('update-prompt')).toHaveCount(0);
 
     await relay.close();
-    for (const f of ['sw.js.br', 'sw.js.gz']) rmSync(join(dir, f), { force: true });
-    writeFileSync(join(dir, 'sw.js'), readFileSync(join(dir, 'sw.js'), 'utf8').replace(/const VERSION = "([^"]+)"/, 'const VERSION = "$1-next"'));
+    const next = Buffer.from(readFileSync(join(dir, 'sw.js'), 'utf8').replace(/const VERSION = "([^"]+)"/, 'const VERSION = "$1-next"'));
+    writeFileSync(join(dir, 'sw.js'), next);
+    writeFileSync(join(dir, 'sw.js.br'), brotliCompressSync(next));
+    writeFileSync(join(dir, 'sw.js.gz'), gzipSync(next));
     relay = await startRelay({ webDir: dir, redisUrl: null, port });
 
     await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r?.update()));
