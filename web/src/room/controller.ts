@@ -96,6 +96,8 @@ export class RoomController {
 
   async start(): Promise<void> {
     performance.mark('room-start');
+    // Unsent posts are read beside the history, not after it.
+    const restoring = this.outbox.restore();
     try {
       const opened = await this.cache.open(this.clock.now(), Date.now());
       this.store.getState().setTombstones(opened.tombstones);
@@ -107,7 +109,7 @@ export class RoomController {
     }
     // Marks for the 2,000-message benchmark (e2e/perf.spec.ts); cheap enough to keep.
     this.store.getState().setCacheLoaded(this.cacheLoaded);
-    await this.outbox.restore();
+    await restoring;
     if (this.disposed) return;
     window.addEventListener('online', this.onOnline);
     this.socket = new RoomSocket({
