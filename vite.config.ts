@@ -3,6 +3,7 @@ import react from '@vitejs/plugin-react';
 import { compression, defineAlgorithm } from 'vite-plugin-compression2';
 import { constants } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { serviceWorker } from './deploy/serviceWorkerPlugin.js';
 
 // The relay serves dist/web at `/` with a strict CSP (script-src 'self', no inline, no eval),
 // so nothing here may emit inline scripts or pull from other origins.
@@ -13,6 +14,7 @@ export default defineConfig({
   resolve: { alias: { '@protocol': fileURLToPath(new URL('./protocol', import.meta.url)) } },
   plugins: [
     react(),
+    serviceWorker(),
     // Brotli and gzip siblings (`app.js.br`, `app.js.gz`) made once here, so the relay serves
     // compressed files without compressing per request. Only text; a sibling that is not smaller
     // is not written.

@@ -26,3 +26,4 @@ export * from './mentions.js';
 export * from './adopt.js';
 export * from './attachments.js';
 export * from './schemas/blobs.js';
+export * from './schemas/push.js';

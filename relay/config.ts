@@ -2,6 +2,7 @@
  * Relay configuration: every knob with its default, read once from the environment. Abuse
  * limits default to the reference's numbers (protocol LIMITS) and can be tuned per deployment.
  */
+import { pushConfigFromEnv, type PushConfig } from './push/config.js';
 import { LIMITS } from '../protocol/index.js';
 import { compileTrust } from './http/clientIp.js';
 
@@ -130,6 +131,8 @@ export interface RelayConfig {
   /** Where the relay's code can be fetched and which commit it is, shown on `/source`. */
   sourceRepoUrl: string | null;
   sourceCommit: string | null;
+  /** Web Push (VAPID keys and its limits); null: off. */
+  push: PushConfig | null;
   limits: RelayLimits;
 }
 
@@ -217,6 +220,7 @@ export function defaultConfig(overrides: Partial<Omit<RelayConfig, 'limits'>> & 
     metricsHost: '127.0.0.1',
     sourceRepoUrl: null,
     sourceCommit: null,
+    push: null,
     ...rest,
     limits: withPostBudget({ ...defaultLimits(), ...limits }, limits),
   };
@@ -328,6 +332,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig
     metricsHost: env.METRICS_HOST || '127.0.0.1',
     sourceRepoUrl: env.SOURCE_REPO_URL || null,
     sourceCommit,
+    push: pushConfigFromEnv(env),
     limits,
   });
 }

@@ -16,6 +16,8 @@ import { LargeAnswers } from './http/largeAnswer.js';
 import { OriginPolicy } from './http/origin.js';
 import { rawJsonError, sendError } from './http/respond.js';
 import { Router } from './http/router.js';
+import { PushService } from './push/sender.js';
+import { pushRoutes } from './routes/push.js';
 import { StaticFiles } from './http/static.js';
 import { NonceCache } from './identity/nonceCache.js';
 import { NativeVerifier } from './identity/nativeSig.js';
@@ -103,6 +105,11 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   deps.identities.open(config.dataDir, now());
   await stores.shareIdentities(deps.identities);
   const metrics = startMetrics(config, deps, router, streams);
+  const push = config.push ? new PushService(config.push, now) : null;
+  if (push) {
+    hub.onMessage = (roomId) => push.roomMessage(roomId);
+    inboxes.waiters.onStored = (handle) => push.dmStored(handle);
+  }
   router.add(
     ...roomRoutes(deps, answers),
     ...blobRoutes(deps, blobs, blobLimits(config)),
@@ -114,6 +121,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     ...healthRoutes(deps, () => streams.count),
     ...metricsRoutes(metrics?.metrics ?? null, config.metricsToken),
     ...sourceRoutes(deps, hashSourcesOnce(repoRoot(), config.webDir)),
+    ...pushRoutes(deps, push),
   );
   router.add(...docsRoutes(deps, router));
   const staticFiles = config.webDir ? new StaticFiles(config.webDir) : null;

@@ -20,6 +20,11 @@ interface RoomState {
   signedOnly: boolean;
   log: MessageLog;
   heartbeats: Map<string, { lastSeen: number; box_pub: string | null }>;
+  /**
+   * nonce → the message it was stored as, for the messages the log still holds (oldest first,
+   * never more entries than the log has messages): a repeated post is answered, not stored twice.
+   */
+  nonces: Map<string, { id: string; seq: number }>;
   /** Id in the room-count ledger of the address that created the room (-1: none given). */
   creator: number;
 }
@@ -91,6 +96,12 @@ export class MemoryBackend implements RoomBackend {
     if (expectedLastSeq !== undefined && expectedLastSeq !== 0 && !this.rooms.has(roomId)) return { ok: false, reason: 'moved_on', lastSeq: 0 };
     const room = this.getOrCreate(roomId, now, owner);
     if (typeof room === 'string') return { ok: false, reason: room };
+    // Before every other check: a retry whose first attempt was stored succeeded, even if the
+    // room has since been locked or moved on (its own post moved it).
+    const seen = room.nonces.get(draft.nonce);
+    if (seen && room.log.length > 0 && seen.seq >= room.log.firstSeq) {
+      return { ok: true, message: storedMessage(seen.seq, draft, seen.id, now), locked: room.signedOnly, repeated: true };
+    }
     const cost = draft.ciphertext.length + LIMITS.messageOverheadBytes;
     if (owner !== undefined && this.posters.amountOf(owner) + cost > this.limits.roomBytesPerIp) return { ok: false, reason: 'byte_quota' };
     const max = this.limits.roomBufferBytesMax;
@@ -117,6 +128,7 @@ export class MemoryBackend implements RoomBackend {
     log.push(message, frame.ws, owner === undefined ? -1 : this.posters.charge(owner, cost));
     log.prune(now);
     this.bufferedBytes += log.accounted - before;
+    this.rememberNonce(room, draft.nonce, message);
     room.lastActive = now;
     if (lockedNow) this.events.locked(roomId);
     this.events.message(roomId, message, frame);
@@ -259,11 +271,24 @@ export class MemoryBackend implements RoomBackend {
       signedOnly: false,
       log,
       heartbeats: new Map(),
+      nonces: new Map(),
       creator: owner === undefined ? -1 : this.creators.charge(owner, 1),
     };
     this.rooms.set(roomId, room);
     this.bufferedBytes += log.accounted;
     return room;
+  }
+
+  /** Record a stored post's nonce, forgetting those of messages the log no longer holds. */
+  private rememberNonce(room: RoomState, nonce: string, m: StoredMessage): void {
+    const nonces = room.nonces;
+    nonces.delete(nonce);
+    nonces.set(nonce, { id: m.id, seq: m.seq });
+    const first = room.log.firstSeq;
+    for (const [n, v] of nonces) {
+      if (nonces.size <= room.log.length && v.seq >= first) break;
+      nonces.delete(n);
+    }
   }
 
   private evictOldestIdle(): boolean {

@@ -2,6 +2,8 @@
  * Accepting a post, shared by HTTP and WebSocket so that both apply the same checks in the same
  * order (reference-relay.md §2.1): rate limit, signature, then the atomic append (room cap and
  * the address's room quota, the address's byte share, byte fuse, signed-only latch).
+ * A post whose nonce the room already holds is answered with that message's id and seq and not
+ * stored again, so a client may resend a post whose answer it never got.
  */
 import { ERR, RETRY_AFTER_S, type PostMessageBody, type StoredMessage } from '../../protocol/index.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
@@ -57,7 +59,7 @@ function checkAndAppend(
   const out = deps.backend.append(roomId, draft, handle !== null, body.signed_only === true, now, ip, expected);
   const done = (o: AppendOutcome) => {
     const m = accepted(o, transport);
-    deps.metrics?.post(transport);
+    if (!(o.ok && o.repeated)) deps.metrics?.post(transport);
     return m;
   };
   return out instanceof Promise ? out.then(done) : done(out);

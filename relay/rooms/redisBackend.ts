@@ -280,7 +280,7 @@ export class RedisBackend implements RoomBackend {
     const rest = JSON.stringify(body).slice(1);
     const bytes = draft.ciphertext.length + LIMITS.messageOverheadBytes;
     const expected = expectedLastSeq === undefined ? -1 : expectedLastSeq;
-    const args = [bytes, signed ? 1 : 0, lock ? 1 : 0, rest, ttl, this.limits.roomBufferBytesMax, this.limits.roomBytesPerRoom, expected];
+    const args = [bytes, signed ? 1 : 0, lock ? 1 : 0, rest, ttl, this.limits.roomBufferBytesMax, this.limits.roomBytesPerRoom, expected, draft.nonce];
     let out = (await this.run('append', now, roomId, ...args)) as string[];
     // A new room (rare next to posts): create it under the room cap, then post again. A room
     // evicted between the two is created again, as a post to a missing room would.
@@ -289,6 +289,7 @@ export class RedisBackend implements RoomBackend {
       out = (await this.run('append', now, roomId, ...args)) as string[];
     }
     if (out[0] === 'missing') return { ok: false, reason: 'room_cap' };
+    if (out[0] === 'repeated') return { ok: true, message: JSON.parse(out[1]!) as StoredMessage, locked: out[2] === '1', repeated: true };
     if (out[0] === 'moved_on') return { ok: false, reason: 'moved_on', lastSeq: Number(out[1]) };
     if (out[0] !== 'ok') return { ok: false, reason: out[0] as 'room_cap' | 'byte_fuse' | 'needs_sig' | 'locked' };
     stamped.seq = Number(out[1]);

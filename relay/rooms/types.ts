@@ -38,7 +38,8 @@ export function storedMessage(seq: number, draft: MessageDraft, id: string, now:
 }
 
 export type AppendOutcome =
-  | { ok: true; message: StoredMessage; locked: boolean }
+  /** `repeated`: the room already holds a message with this nonce; `message` carries its id and seq. */
+  | { ok: true; message: StoredMessage; locked: boolean; repeated?: true }
   | { ok: false; reason: 'room_cap' | 'byte_fuse' | 'needs_sig' | 'locked' | 'room_quota' | 'byte_quota' }
   /** `expected_last_seq` was given and the room's last_seq is `lastSeq` instead. */
   | { ok: false; reason: 'moved_on'; lastSeq: number };

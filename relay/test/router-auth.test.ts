@@ -37,7 +37,9 @@ describe('signed routes', () => {
   it('every one refuses a request without a signature, and one signed by someone else', async () => {
     for (const r of signedRoutes()) {
       const path = concrete(r.path);
-      const body = r.body ? { handle: owner.handle, claim_id: 'x', seq: 1 } : undefined;
+      // A body that passes each route's schema, so what answers is the signature check.
+      const subscription = { endpoint: 'https://push.example/x', keys: { p256dh: 'B'.repeat(87), auth: 'A'.repeat(22) } };
+      const body = r.body ? { handle: owner.handle, claim_id: 'x', seq: 1, subscription } : undefined;
       const bare = await call(r.method, `${relay.url}${path}`, body);
       expect({ route: r.path, status: bare.status, error: bare.json?.error }).toEqual({ route: r.path, status: 401, error: ERR.badSignature });
       const forged = await signed(relay.url, stranger, r.method, path, Date.now(), body);

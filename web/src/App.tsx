@@ -4,6 +4,7 @@ import { useLocation } from './router.js';
 import { Landing } from './routes/Landing.js';
 import { NotFound } from './routes/NotFound.js';
 import { IdentityBoot } from './identity/ui/IdentityBoot.js';
+import { AppNotices } from './pwa/AppNotices.js';
 
 // The room and the docs load on demand so the landing page stays small.
 type RoomModule = typeof import('./routes/RoomRoute.js');
@@ -27,6 +28,7 @@ export function preloadInitialRoute(pathname: string): Promise<unknown> {
 const DocsRoute = lazy(() => import('./routes/DocsRoute.js'));
 const DmRoute = lazy(() => import('./routes/DmRoute.js'));
 const DirectoryRoute = lazy(() => import('./routes/DirectoryRoute.js'));
+const ShareRoute = lazy(() => import('./routes/ShareRoute.js'));
 
 
 export function App() {
@@ -40,11 +42,13 @@ export function App() {
   else if (DOC_PATHS.has(pathname)) page = <DocsRoute path={pathname} />;
   else if (pathname === '/dm' || pathname.startsWith('/dm/')) page = <DmRoute />;
   else if (pathname === '/agents' || pathname.startsWith('/agents/')) page = <DirectoryRoute />;
+  else if (pathname === '/share') page = <ShareRoute />;
   else page = <NotFound />;
   return (
     <>
       <Suspense fallback={<div className="page-loading" role="status">Loading…</div>}>{page}</Suspense>
       <IdentityBoot />
+      <AppNotices />
     </>
   );
 }

@@ -21,6 +21,7 @@
  *   P r:<id>:seq       int   last seq issued; kept for a while after eviction (high-water mark)
  *   P r:<id>:buf       zset  seq -> the message's JSON, stored once and never decoded here
  *   P r:<id>:ttl       zset  seq -> expiry, for messages that carry ttl_ms
+ *   P r:<id>:nonce, nonce0  hash  nonce -> seq of recent posts, two generations of at most the replay cap (a repeated post is answered, not stored)
  *   P r:<id>:hb        zset  heartbeat name -> lastSeen;  P r:<id>:hbk  hash name -> box_pub
  *   P r:<id>:pres:<node>  string  that node's subscribers (JSON), with a TTL; P r:<id>:presn set of nodes
  *   P r:<id>:busy:<node>  string  that node holds streams or waiters, with a TTL; P r:<id>:busyn set
@@ -134,7 +135,7 @@ local function evict(id)
   redis.call('ZREM', ROOMBYTES, id)
   delPerNode(id, 'presn', 'pres:')
   delPerNode(id, 'busyn', 'busy:')
-  redis.call('DEL', rk(id, 'meta'), rk(id, 'buf'), rk(id, 'ttl'), rk(id, 'hb'), rk(id, 'hbk'))
+  redis.call('DEL', rk(id, 'meta'), rk(id, 'buf'), rk(id, 'nonce'), rk(id, 'nonce0'), rk(id, 'ttl'), rk(id, 'hb'), rk(id, 'hbk'))
   redis.call('ZREM', ROOMS, id)
   redis.call('PEXPIRE', rk(id, 'seq'), HW)
   redis.call(RPUB, rch(id), 'e')

@@ -6,7 +6,7 @@ import { LUA_COMMON } from './luaCommon.js';
 
 /**
  * ARGV[9..]: room, bytes, signed, lock, message JSON after its opening brace, ttl_ms, byte cap,
- * one room's byte share, expected last_seq (-1: none). The hot path, so it stands alone without
+ * one room's byte share, expected last_seq (-1: none), nonce. The hot path, so it stands alone without
  * luaCommon.ts (whose dozen functions cost more to set up than the commands below cost to run):
  * it never creates a room (the caller runs ensure and retries on 'missing'), stores and
  * publishes the JSON exactly as it came, and does the full age and ttl_ms pruning only on every
@@ -37,6 +37,15 @@ local ROOMBYTES = P .. 'roombytes'
 if nb > bytesMax then return {'byte_fuse'} end
 local signed = ARGV[11] == '1'
 local lock = ARGV[12] == '1'
+-- A retry whose first attempt is still buffered is answered with that message, before any other
+-- check (its own post may have locked the room or moved it on). Two generations of nonce -> seq
+-- hashes, each at most the replay cap, keep the memory bounded without a cleanup on every drop.
+local nonce = ARGV[18]
+local seen = redis.call('HGET', base .. 'nonce', nonce) or redis.call('HGET', base .. 'nonce0', nonce)
+if seen then
+  local hit = redis.call('ZRANGEBYSCORE', buf, seen, seen)
+  if hit[1] then return {'repeated', hit[1], so} end
+end
 if so == '0' and lock and not signed then return {'needs_sig'} end
 if so == '1' and not signed then return {'locked'} end
 local function cost(j)
@@ -126,6 +135,8 @@ local seq = redis.call('INCR', base .. 'seq')
 local s = string.format('%.0f', seq)
 local json = '{"seq":' .. s .. ',' .. ARGV[13]
 redis.call('ZADD', buf, s, json)
+redis.call('HSET', base .. 'nonce', nonce, s)
+if redis.call('HLEN', base .. 'nonce') >= tonumber(ARGV[5]) then redis.call('RENAME', base .. 'nonce', base .. 'nonce0') end
 local ttl = tonumber(ARGV[14])
 if ttl > 0 then redis.call('ZADD', base .. 'ttl', string.format('%.0f', now + ttl), s) end
 redis.call('ZADD', P .. 'rooms', 'XX', ARGV[3], id)

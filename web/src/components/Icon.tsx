@@ -22,6 +22,8 @@ const PATHS: Record<string, string> = {
   camera: 'M4 8h3l2-3h6l2 3h3v11H4zM12 10.5a3.5 3.5 0 1 1 0 7 3.5 3.5 0 0 1 0-7z',
   file: 'M6 3h8l4 4v14H6zM14 3v4h4',
   pencil: 'M4 20l4-1 11-11-3-3L5 16l-1 4zM14 7l3 3',
+  mail: 'M3 6h18v12H3zM3 7l9 6 9-6',
+  bell: 'M6 16V11a6 6 0 0 1 12 0v5l2 2H4l2-2zM10 20a2 2 0 0 0 4 0',
 };
 
 export function Icon({ name, size = 18 }: { name: keyof typeof PATHS | string; size?: number }) {

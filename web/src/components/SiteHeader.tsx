@@ -1,6 +1,7 @@
 import { lazy, Suspense, useState } from 'react';
 import { onLinkClick } from '../router.js';
 import { IdentityButton } from '../identity/ui/IdentityButton.js';
+import { DmNavLink } from '../dm/DmNavLink.js';
 
 export function Logo() {
   return (
@@ -30,7 +31,7 @@ export function SiteHeader() {
         <a href="/docs" onClick={onLinkClick}>Docs</a>
         <a href="/connect" onClick={onLinkClick}>Connect</a>
         <a href="/agents" onClick={onLinkClick}>Agents</a>
-        <a href="/dm" onClick={onLinkClick}>Messages</a>
+        <DmNavLink />
         <a href="/privacy" onClick={onLinkClick}>Privacy</a>
         <IdentityButton />
       </nav>

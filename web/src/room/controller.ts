@@ -114,6 +114,8 @@ export class RoomController {
 
   async start(): Promise<void> {
     performance.mark('room-start');
+    // Unsent posts are read beside the history, not after it.
+    const restoring = this.outbox.restore();
     try {
       const opened = await this.cache.open(this.clock.now(), Date.now());
       this.store.getState().setTombstones(opened.tombstones);
@@ -125,7 +127,9 @@ export class RoomController {
     }
     // Marks for the 2,000-message benchmark (e2e/perf.spec.ts); cheap enough to keep.
     this.store.getState().setCacheLoaded(this.cacheLoaded);
+    await restoring;
     if (this.disposed) return;
+    window.addEventListener('online', this.onOnline);
     this.socket = new RoomSocket({
       roomId: this.roomId,
       getAfter: () => this.cache.lastSeq,
@@ -134,6 +138,8 @@ export class RoomController {
       onStatus: (s, d) => {
         if (s !== 'online') this.incoming.connectionLost();
         this.store.getState().setConn(s, d?.retryInMs ?? null);
+        // The relay is reachable again: what waited to be sent goes now.
+        if (s === 'online') this.outbox.flush();
       },
     });
     this.socket.start();
@@ -142,6 +148,8 @@ export class RoomController {
 
   dispose(): void {
     this.disposed = true;
+    window.removeEventListener('online', this.onOnline);
+    this.outbox.dispose();
     this.unsubIdentity();
     this.unshareSent();
     this.unwatchName();
@@ -224,6 +232,10 @@ export class RoomController {
   }
 
   // ---------- identity: lock, promote, adopt ----------
+
+  private readonly onOnline = (): void => {
+    this.outbox.flush();
+  };
 
   /** Re-read the lock from the relay (after a refused lock, for instance). */
   async refreshStatus(): Promise<void> {

@@ -137,7 +137,7 @@ export class Incoming {
       if (!frame) continue;
       toCache.push(frame);
       if (msg.own) this.d.clock.noteEcho(frame.id, frame.ts);
-      this.d.outbox.settle(frame.id);
+      this.d.outbox.settle(frame.id, frame.nonce);
       if (notice) noticed.push(msg);
     }
     this.d.cache.tombstone(expired, Date.now());

@@ -1,5 +1,6 @@
 /** Per-room settings kept on this device: the display name, the default timer, forgetting. */
 import { forgetRoomSettings, saveName, saveTtl } from '../storage/local.js';
+import { forgetRecentRoom } from '../pwa/recentRooms.js';
 import type { RoomStore } from '../store/roomStore.js';
 
 export class RoomSettings {
@@ -34,5 +35,6 @@ export class RoomSettings {
   /** Drop this room's settings; the caller drops its cache. */
   forget(): void {
     forgetRoomSettings(this.roomId);
+    forgetRecentRoom(this.roomId);
   }
 }

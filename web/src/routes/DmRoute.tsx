@@ -6,6 +6,8 @@ import { Icon } from '../components/Icon.js';
 import { openIdentityDialog, useIdentity } from '../identity/session.js';
 import { sendDm } from '../dm/api.js';
 import { useInbox } from '../dm/useInbox.js';
+import { useMarkDmsRead } from '../dm/DmNavLink.js';
+import { PushToggle } from '../pwa/PushToggle.js';
 import { useSentDms } from '../dm/sentStore.js';
 import { useLocation } from '../router.js';
 import { isTouchFirst } from '../ui/device.js';
@@ -49,6 +51,7 @@ export default function DmRoute() {
 function DmWorkspace(props: { initialTo: string }) {
   const identity = useIdentity((s) => s.identity)!;
   const { items, status, error, remove } = useInbox(identity);
+  useMarkDmsRead();
   const keepsCopies = useIdentity((s) => s.protection === 'plain' || s.protection === 'sealed');
   const sent = useSentDms(identity, keepsCopies);
   const [to, setTo] = useState(props.initialTo);
@@ -149,6 +152,7 @@ function DmWorkspace(props: { initialTo: string }) {
             {status === 'live' ? 'live' : status === 'connecting' ? 'connecting…' : 'reconnecting…'}
           </span>
         </div>
+        <PushToggle target={{ kind: 'dm', identity }} />
         {error && status === 'retrying' && <p className="banner banner-warn">{error}</p>}
         {deleteErr && (
           <p className="field-error" role="alert">

@@ -10,6 +10,9 @@
  * - `rooms`: per-room cursor (highest seq seen), so a reconnect resumes with `after=`.
  * - `sent_dms`: the sender's copy of each DM it sent (the relay keeps a DM only in its
  *   recipient's inbox, sealed to them), sealed to the sender's own box key (dm/sentStore.ts).
+ * - `outbox`: room posts not yet acknowledged by the relay, already sealed with the room key
+ *   (ciphertext and nonce as they will be posted), so a reload or a closed tab loses nothing and
+ *   nothing readable is at rest (room/durableOutbox.ts).
  *
  * A new database name (not the reference's `bot2bot-chat`) so the reference's v1 schema on the
  * same origin is never touched. Migrations are append-only: never edit one that has shipped.
@@ -56,11 +59,22 @@ export interface SentDmRecord {
   sender_eph_pub: string;
 }
 
+export interface OutboxRecord {
+  localId: string;
+  roomId: string;
+  createdAt: number;
+  ciphertext: string;
+  nonce: string;
+  reply_to?: string;
+  ttl_ms?: number;
+}
+
 export interface ChatDB extends DBSchema {
   frames: { key: [string, string]; value: StoredFrame; indexes: { by_room_seq: [string, number]; by_room: string } };
   tombstones: { key: [string, string]; value: TombstoneRecord; indexes: { by_room: string } };
   rooms: { key: string; value: RoomRecord };
   sent_dms: { key: [string, string]; value: SentDmRecord; indexes: { by_handle: string } };
+  outbox: { key: string; value: OutboxRecord; indexes: { by_room: string } };
 }
 
 type Upgrade = (db: IDBPDatabase<ChatDB>, tx: IDBPTransaction<ChatDB, StoreNames<ChatDB>[], 'versionchange'>) => void;
@@ -76,6 +90,9 @@ export const MIGRATIONS: Upgrade[] = [
   },
   (db) => {
     db.createObjectStore('sent_dms', { keyPath: ['handle', 'id'] }).createIndex('by_handle', 'handle');
+  },
+  (db) => {
+    db.createObjectStore('outbox', { keyPath: 'localId' }).createIndex('by_room', 'roomId');
   },
 ];
 
@@ -185,12 +202,13 @@ export async function listRooms(): Promise<RoomRecord[]> {
   return db.getAll('rooms');
 }
 
-/** "Forget this room on this device": frames, tombstones and cursor. */
+/** "Forget this room on this device": frames, tombstones, unsent posts and cursor. */
 export async function forgetRoom(roomId: string): Promise<void> {
   const db = await openChatDB();
-  const tx = db.transaction(['frames', 'tombstones', 'rooms'], 'readwrite');
+  const tx = db.transaction(['frames', 'tombstones', 'rooms', 'outbox'], 'readwrite');
   for await (const cur of tx.objectStore('frames').index('by_room').iterate(roomId)) await cur.delete();
   for await (const cur of tx.objectStore('tombstones').index('by_room').iterate(roomId)) await cur.delete();
+  for await (const cur of tx.objectStore('outbox').index('by_room').iterate(roomId)) await cur.delete();
   await tx.objectStore('rooms').delete(roomId);
   await tx.done;
 }
@@ -198,7 +216,7 @@ export async function forgetRoom(roomId: string): Promise<void> {
 /** "Clear all local history": rooms and sent DMs alike. */
 export async function clearAll(): Promise<void> {
   const db = await openChatDB();
-  const stores = ['frames', 'tombstones', 'rooms', 'sent_dms'] as const;
+  const stores = ['frames', 'tombstones', 'rooms', 'sent_dms', 'outbox'] as const;
   const tx = db.transaction(stores, 'readwrite');
   await Promise.all([...stores.map((name) => tx.objectStore(name).clear()), tx.done]);
 }
@@ -225,4 +243,25 @@ export async function forgetSentDms(handle: string): Promise<void> {
   const tx = db.transaction('sent_dms', 'readwrite');
   for await (const cur of tx.store.index('by_handle').iterate(handle)) await cur.delete();
   await tx.done;
+}
+
+/** A room's unsent posts, oldest first. */
+export async function loadOutbox(roomId: string): Promise<OutboxRecord[]> {
+  const db = await openChatDB();
+  return (await db.getAllFromIndex('outbox', 'by_room', roomId)).sort((a, b) => a.createdAt - b.createdAt);
+}
+
+export async function getOutbox(localId: string): Promise<OutboxRecord | undefined> {
+  const db = await openChatDB();
+  return db.get('outbox', localId);
+}
+
+export async function putOutbox(rec: OutboxRecord): Promise<void> {
+  const db = await openChatDB();
+  await db.put('outbox', rec);
+}
+
+export async function deleteOutbox(localId: string): Promise<void> {
+  const db = await openChatDB();
+  await db.delete('outbox', localId);
 }

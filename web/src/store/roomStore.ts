@@ -82,9 +82,12 @@ export interface Pending {
   replyTo?: string;
   ttlMs?: number;
   createdAt: number;
-  status: 'sending' | 'sent' | 'failed';
+  /** `queued`: kept sealed on this device and sent by itself once the relay answers again. */
+  status: 'sending' | 'sent' | 'queued' | 'failed';
   /** The relay's id once the POST succeeded; the pending row goes when its echo arrives. */
   sentId?: string;
+  /** The sealed post's nonce: its echo settles the row even when the POST's answer was lost. */
+  nonce?: string;
   error?: string | undefined;
 }
 

@@ -236,7 +236,7 @@ export function PendingBubble({ p }: { p: Pending }) {
   const { ctl } = useCtl();
   const me = useRoomState((s) => s.me);
   return (
-    <article className={`bubble bubble-self is-pending${p.status === 'failed' ? ' is-failed' : ''}`} aria-label={p.status === 'failed' ? 'Message not sent' : 'Sending message'}>
+    <article className={`bubble bubble-self is-pending${p.status === 'failed' ? ' is-failed' : ''}`} aria-label={p.status === 'failed' ? 'Message not sent' : p.status === 'queued' ? 'Message waiting to send' : 'Sending message'}>
       <div className="bubble-card">
         <div className="body">
           <Markdown text={p.text} me={me} />
@@ -251,6 +251,15 @@ export function PendingBubble({ p }: { p: Pending }) {
             <button type="button" className="btn btn-small" onClick={() => ctl.retrySend(p.localId)}>
               <Icon name="retry" size={14} /> Retry
             </button>
+            <button type="button" className="btn btn-small btn-ghost" onClick={() => ctl.discardPending(p.localId)}>
+              Discard
+            </button>
+          </>
+        ) : p.status === 'queued' ? (
+          <>
+            <span className="muted small" role="status">
+              Waiting to send · kept on this device, sent by itself once the relay is reachable
+            </span>
             <button type="button" className="btn btn-small btn-ghost" onClick={() => ctl.discardPending(p.localId)}>
               Discard
             </button>

@@ -8,6 +8,7 @@ import { useCtl, useRoomState } from './roomContext.js';
 import { NameChip } from './NameChip.js';
 import { LockSection } from './LockSection.js';
 import { IdentityButton } from '../../identity/ui/IdentityButton.js';
+import { PushToggle } from '../../pwa/PushToggle.js';
 
 export function SettingsDialog(props: { open: boolean; onClose: () => void }) {
   const { ctl } = useCtl();
@@ -84,6 +85,11 @@ export function SettingsDialog(props: { open: boolean; onClose: () => void }) {
         >
           {notif === 'granted' ? 'Notifications on' : notif === 'denied' ? 'Notifications blocked by the browser' : notif === 'unsupported' ? 'Not supported here' : 'Enable notifications'}
         </button>
+      </section>
+
+      <section className="settings-section" aria-labelledby="push-h">
+        <h3 id="push-h">Push notifications</h3>
+        <PushToggle target={{ kind: 'room', roomId: ctl.roomId }} />
       </section>
 
       <section className="settings-section" aria-labelledby="forget-h">

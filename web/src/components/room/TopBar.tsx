@@ -8,6 +8,7 @@ import { SaveMenu } from './SaveMenu.js';
 import { SearchDialog } from './SearchDialog.js';
 import { SettingsDialog } from './SettingsDialog.js';
 import { IdentityButton } from '../../identity/ui/IdentityButton.js';
+import { DmNavLink } from '../../dm/DmNavLink.js';
 
 export function TopBar(props: { peopleOpen: boolean; onTogglePeople: () => void }) {
   const { ctl } = useCtl();
@@ -55,6 +56,7 @@ export function TopBar(props: { peopleOpen: boolean; onTogglePeople: () => void 
         <span className="topbar-id">
           <IdentityButton compact />
         </span>
+        <DmNavLink compact />
         <InviteMenu />
         <SaveMenu />
         <button type="button" className="btn btn-bar" aria-label="Search messages" onClick={() => setSearchOpen(true)}>
