@@ -20,7 +20,9 @@ export default defineConfig({
     // is not written.
     compression({
       algorithms: [
-        defineAlgorithm('brotliCompress', { params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY } }),
+        defineAlgorithm('brotliCompress', {
+          params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY },
+        }),
         defineAlgorithm('gzip', { level: constants.Z_BEST_COMPRESSION }),
       ],
       include: /\.(html|js|mjs|css|json|svg|txt|md|webmanifest|py|ico|xml)$/,

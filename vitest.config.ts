@@ -9,7 +9,14 @@ export default defineConfig({
   // The web app's `@protocol/…` imports (as in vite.config.ts).
   resolve: { alias: { '@protocol': fileURLToPath(new URL('./protocol', import.meta.url)) } },
   test: {
-    include: ['protocol/**/*.test.ts', 'relay/**/*.test.ts', 'agent/**/*.test.ts', 'web/**/*.test.ts', 'web/**/*.test.tsx', 'bench/**/*.test.ts'],
+    include: [
+      'protocol/**/*.test.ts',
+      'relay/**/*.test.ts',
+      'agent/**/*.test.ts',
+      'web/**/*.test.ts',
+      'web/**/*.test.tsx',
+      'bench/**/*.test.ts',
+    ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -46,24 +46,46 @@ afterAll(async () => {
 
 describe('bench harness', () => {
   it('fans 50 WebSocket posts out to 5 subscribers with nothing lost, doubled or reordered', async () => {
-    const r = await runLadder(ctx, { name: 'test-fanout', rooms: 1, subsPerRoom: 5, post: 'ws', rates: [50] });
+    const r = await runLadder(ctx, {
+      name: 'test-fanout',
+      rooms: 1,
+      subsPerRoom: 5,
+      post: 'ws',
+      rates: [50],
+    });
     expect(r.error).toBeUndefined();
     const s = r.steps[0]!;
     expect(s.sent).toBe(50);
     expect(s.accepted).toBe(50);
     expect(s.deliveries).toBe(250);
-    expect({ lost: s.lost, duplicated: s.duplicated, outOfOrder: s.outOfOrder, rejected: s.rejected }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
+    expect({
+      lost: s.lost,
+      duplicated: s.duplicated,
+      outOfOrder: s.outOfOrder,
+      rejected: s.rejected,
+    }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
     expect(s.latency.samples).toBe(250);
   });
 
   it('ingests 200 HTTP posts across 4 rooms, each delivered once and in order to its room', async () => {
-    const r = await runLadder(ctx, { name: 'test-ingest', rooms: 4, subsPerRoom: 1, post: 'http', rates: [200] });
+    const r = await runLadder(ctx, {
+      name: 'test-ingest',
+      rooms: 4,
+      subsPerRoom: 1,
+      post: 'http',
+      rates: [200],
+    });
     expect(r.error).toBeUndefined();
     const s = r.steps[0]!;
     expect(s.accepted).toBe(200);
     expect(s.deliveries).toBe(200);
     expect(s.httpConnections).toBeGreaterThanOrEqual(3);
-    expect({ lost: s.lost, duplicated: s.duplicated, outOfOrder: s.outOfOrder, rejected: s.rejected }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
+    expect({
+      lost: s.lost,
+      duplicated: s.duplicated,
+      outOfOrder: s.outOfOrder,
+      rejected: s.rejected,
+    }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
     expect(s.response?.samples).toBe(200);
   });
 
@@ -80,20 +102,42 @@ describe('bench harness', () => {
     // Observed, not intercepted: which node each subscriber's upgrade reached.
     const upgrades = [0, 0];
     cluster.forEach((n, i) => n.relay.server.on('upgrade', () => upgrades[i]!++));
-    const ws = await runLadder(cctx, { name: 'test-cl-fanout', rooms: 1, subsPerRoom: 6, post: 'ws', rates: [60] });
+    const ws = await runLadder(cctx, {
+      name: 'test-cl-fanout',
+      rooms: 1,
+      subsPerRoom: 6,
+      post: 'ws',
+      rates: [60],
+    });
     expect(ws.error).toBeUndefined();
     const a = ws.steps[0]!;
     expect(a.accepted).toBe(60);
     expect(a.deliveries).toBe(360);
-    expect({ lost: a.lost, duplicated: a.duplicated, outOfOrder: a.outOfOrder, rejected: a.rejected }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
+    expect({
+      lost: a.lost,
+      duplicated: a.duplicated,
+      outOfOrder: a.outOfOrder,
+      rejected: a.rejected,
+    }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
     expect(upgrades).toEqual([3, 3]);
 
-    const http = await runLadder(cctx, { name: 'test-cl-rooms', rooms: 4, subsPerRoom: 2, post: 'http', rates: [200] });
+    const http = await runLadder(cctx, {
+      name: 'test-cl-rooms',
+      rooms: 4,
+      subsPerRoom: 2,
+      post: 'http',
+      rates: [200],
+    });
     expect(http.error).toBeUndefined();
     const b = http.steps[0]!;
     expect(b.accepted).toBe(200);
     expect(b.deliveries).toBe(400);
-    expect({ lost: b.lost, duplicated: b.duplicated, outOfOrder: b.outOfOrder, rejected: b.rejected }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
+    expect({
+      lost: b.lost,
+      duplicated: b.duplicated,
+      outOfOrder: b.outOfOrder,
+      rejected: b.rejected,
+    }).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
     expect(upgrades).toEqual([7, 7]);
   });
 
@@ -102,7 +146,10 @@ describe('bench harness', () => {
       const r = await runRoundTrip(cctx, t, 20, 20);
       expect(r.error, t).toBeUndefined();
       expect(r.latency.samples, t).toBe(20);
-      expect({ lost: r.lost, duplicated: r.duplicated, outOfOrder: r.outOfOrder, rejected: r.rejected }, t).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
+      expect(
+        { lost: r.lost, duplicated: r.duplicated, outOfOrder: r.outOfOrder, rejected: r.rejected },
+        t,
+      ).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
     }
   });
 
@@ -113,7 +160,10 @@ describe('bench harness', () => {
       for (const r of [a!, b!]) {
         expect(r.error, t).toBeUndefined();
         expect(r.latency.samples, t).toBe(30);
-        expect({ lost: r.lost, duplicated: r.duplicated, outOfOrder: r.outOfOrder, rejected: r.rejected }, t).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
+        expect(
+          { lost: r.lost, duplicated: r.duplicated, outOfOrder: r.outOfOrder, rejected: r.rejected },
+          t,
+        ).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0, rejected: 0 });
       }
     }
   });

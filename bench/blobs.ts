@@ -16,7 +16,11 @@ import { defaultConfig } from '../relay/config.js';
 import { createRelay } from '../relay/server.js';
 
 const { values: args } = parseArgs({
-  options: { runs: { type: 'string', default: '5' }, mib: { type: 'string', default: '10' }, redis: { type: 'string' } },
+  options: {
+    runs: { type: 'string', default: '5' },
+    mib: { type: 'string', default: '10' },
+    redis: { type: 'string' },
+  },
 });
 const runs = Math.max(1, Number(args.runs));
 const size = Math.round(Number(args.mib) * 1024 * 1024);
@@ -30,7 +34,15 @@ async function main(): Promise<void> {
     defaultConfig({
       port: 0,
       redisUrl: args.redis ?? null,
-      limits: { rateBucketCapacity: 100_000, rateBucketRefillPerS: 100_000, globalBucketCapacity: 100_000, globalBucketRefillPerS: 100_000, blobGlobalMaxBytes: 1024 * MiB, blobIpMaxBytes: 1024 * MiB, blobRoomMaxBytes: 1024 * MiB },
+      limits: {
+        rateBucketCapacity: 100_000,
+        rateBucketRefillPerS: 100_000,
+        globalBucketCapacity: 100_000,
+        globalBucketRefillPerS: 100_000,
+        blobGlobalMaxBytes: 1024 * MiB,
+        blobIpMaxBytes: 1024 * MiB,
+        blobRoomMaxBytes: 1024 * MiB,
+      },
     }),
   );
   await relay.listen();
@@ -56,16 +68,27 @@ async function main(): Promise<void> {
       const sealed = sealFile(newFileSecret(), bytes);
       const total = sealed.chunks.reduce((n, c) => n + c.length, 0);
       const base = `${alice.apiBase}/blobs`;
-      const c = (await (await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ size: total, chunks: chunkCount(size) }) })).json()) as { blob_id: string; token: string };
+      const c = (await (
+        await fetch(base, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ size: total, chunks: chunkCount(size) }),
+        })
+      ).json()) as { blob_id: string; token: string };
       t = performance.now();
       for (const [k, chunk] of sealed.chunks.entries()) {
-        const res = await fetch(`${base}/${c.blob_id}/chunks/${k}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'x-blob-token': c.token }, body: chunk as unknown as BodyInit });
+        const res = await fetch(`${base}/${c.blob_id}/chunks/${k}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/octet-stream', 'x-blob-token': c.token },
+          body: chunk as unknown as BodyInit,
+        });
         if (!res.ok) throw new Error(`PUT ${res.status}`);
         await res.arrayBuffer();
       }
       put.push(performance.now() - t);
       t = performance.now();
-      for (let k = 0; k < sealed.chunks.length; k++) await (await fetch(`${base}/${c.blob_id}/chunks/${k}`)).arrayBuffer();
+      for (let k = 0; k < sealed.chunks.length; k++)
+        await (await fetch(`${base}/${c.blob_id}/chunks/${k}`)).arrayBuffer();
       get.push(performance.now() - t);
     }
   } finally {
@@ -80,12 +103,20 @@ async function main(): Promise<void> {
     sdk_download_mib_s: rate(size, median(down)),
     relay_put_mib_s: rate(size, median(put)),
     relay_get_mib_s: rate(size, median(get)),
-    median_ms: { send: Math.round(median(up)), download: Math.round(median(down)), put: Math.round(median(put)), get: Math.round(median(get)) },
+    median_ms: {
+      send: Math.round(median(up)),
+      download: Math.round(median(down)),
+      put: Math.round(median(put)),
+      get: Math.round(median(get)),
+    },
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
-void main().then(() => process.exit(0), (e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+void main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -29,8 +29,18 @@ const t0 = Date.now();
 for (let i = 0; i < perRoom; i++) {
   for (let r = 0; r < rooms; r++) {
     // As a post arrives: a body parsed from JSON, so its strings are the parser's own.
-    const body = JSON.parse(JSON.stringify({ sender: 'agent', ciphertext: ciphertext(r, i), nonce: nonce() })) as { sender: string; ciphertext: string; nonce: string };
-    const m: StoredMessage = { seq: t0 + i, id: uuid(), sender: body.sender, sender_verified: false, ciphertext: body.ciphertext, nonce: body.nonce, ts: t0 + i };
+    const body = JSON.parse(
+      JSON.stringify({ sender: 'agent', ciphertext: ciphertext(r, i), nonce: nonce() }),
+    ) as { sender: string; ciphertext: string; nonce: string };
+    const m: StoredMessage = {
+      seq: t0 + i,
+      id: uuid(),
+      sender: body.sender,
+      sender_verified: false,
+      ciphertext: body.ciphertext,
+      nonce: body.nonce,
+      ts: t0 + i,
+    };
     if (layout === 'objects') held.push(m);
     else logs[r]!.push(m, Buffer.from(messageFrame(m)));
   }

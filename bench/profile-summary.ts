@@ -53,4 +53,8 @@ console.log(`total sampled: ${(total / 1e6).toFixed(2)} s`);
 console.log('\ntop self time:');
 for (const [l, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${l}`);
 console.log('\nrelay functions by inclusive time:');
-for (const [l, us] of [...incl].filter(([l]) => l.includes('dist/node/')).sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${l}`);
+for (const [l, us] of [...incl]
+  .filter(([l]) => l.includes('dist/node/'))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, top))
+  console.log(`${pct(us)}  ${l}`);

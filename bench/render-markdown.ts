@@ -25,15 +25,17 @@ const lines = (size: number, line: (i: number) => string) => {
 
 const CORPORA: Record<string, (size: number) => string> = {
   'agent report': (n) =>
-    lines(n, (i) =>
-      [
-        `## Step ${i}`,
-        `Ran \`npm test\` on **${i} files**; see [the log](https://ci.example/run/${i}) and https://docs.example/p${i}.`,
-        `- [x] build\n- [ ] deploy ~~today~~\n  1. check @ops`,
-        `| file | result |\n|---|:-:|\n| a${i}.ts | ok |\n| b${i}.ts | fail |`,
-        '```ts\nconst x = 1;\n```',
-        '> quoted note',
-      ][i % 6]!,
+    lines(
+      n,
+      (i) =>
+        [
+          `## Step ${i}`,
+          `Ran \`npm test\` on **${i} files**; see [the log](https://ci.example/run/${i}) and https://docs.example/p${i}.`,
+          `- [x] build\n- [ ] deploy ~~today~~\n  1. check @ops`,
+          `| file | result |\n|---|:-:|\n| a${i}.ts | ok |\n| b${i}.ts | fail |`,
+          '```ts\nconst x = 1;\n```',
+          '> quoted note',
+        ][i % 6]!,
     ),
   'chat prose': (n) => fill('Sounds good, I will look at it after lunch. Can you send the link? ', n),
   'unclosed links [a](': (n) => fill('[a](', n),
@@ -67,7 +69,14 @@ function timeOf(fn: () => void): number {
 }
 
 for (let i = 0; i < 20; i++) warmUpMarkdown();
-const rows: Array<{ corpus: string; mode: 'preview' | 'whole'; kib: number; ms: number; usPerKib: number; shown: string }> = [];
+const rows: Array<{
+  corpus: string;
+  mode: 'preview' | 'whole';
+  kib: number;
+  ms: number;
+  usPerKib: number;
+  shown: string;
+}> = [];
 for (const [corpus, make] of Object.entries(CORPORA)) {
   for (const size of SIZES) {
     const text = make(size);
@@ -75,7 +84,10 @@ for (const [corpus, make] of Object.entries(CORPORA)) {
       const whole = mode === 'whole';
       const r = renderMarkdown(text, whole);
       const ms = timeOf(() => renderMarkdown(text, whole));
-      const shown = r.kind === 'md' ? `markdown${r.complete ? '' : ' (start)'}` : `plain: ${r.why}${r.complete ? '' : ' (start)'}`;
+      const shown =
+        r.kind === 'md'
+          ? `markdown${r.complete ? '' : ' (start)'}`
+          : `plain: ${r.why}${r.complete ? '' : ' (start)'}`;
       rows.push({ corpus, mode, kib: size / KIB, ms, usPerKib: (ms * 1000) / (size / KIB), shown });
     }
   }
@@ -84,10 +96,16 @@ for (const [corpus, make] of Object.entries(CORPORA)) {
 if (process.argv.includes('--json')) console.log(JSON.stringify({ node: process.version, rows }, null, 2));
 else {
   console.log(`renderMarkdown, fastest of repeated calls, node ${process.version}`);
-  console.log(`${'corpus'.padEnd(26)}${'mode'.padEnd(9)}${'KiB'.padStart(5)}${'ms'.padStart(9)}${'µs/KiB'.padStart(9)}  shown as`);
+  console.log(
+    `${'corpus'.padEnd(26)}${'mode'.padEnd(9)}${'KiB'.padStart(5)}${'ms'.padStart(9)}${'µs/KiB'.padStart(9)}  shown as`,
+  );
   for (const r of rows) {
-    console.log(`${r.corpus.padEnd(26)}${r.mode.padEnd(9)}${String(r.kib).padStart(5)}${r.ms.toFixed(2).padStart(9)}${r.usPerKib.toFixed(0).padStart(9)}  ${r.shown}`);
+    console.log(
+      `${r.corpus.padEnd(26)}${r.mode.padEnd(9)}${String(r.kib).padStart(5)}${r.ms.toFixed(2).padStart(9)}${r.usPerKib.toFixed(0).padStart(9)}  ${r.shown}`,
+    );
   }
   const worst = (mode: string) => Math.max(...rows.filter((r) => r.mode === mode).map((r) => r.ms));
-  console.log(`slowest preview: ${worst('preview').toFixed(2)} ms; slowest whole message: ${worst('whole').toFixed(2)} ms`);
+  console.log(
+    `slowest preview: ${worst('preview').toFixed(2)} ms; slowest whole message: ${worst('whole').toFixed(2)} ms`,
+  );
 }

@@ -21,13 +21,26 @@ export interface Headline {
 export function headlines(r: SuiteResult): Headline[] {
   const h: Headline[] = [];
   for (const t of r.roundTrip) {
-    h.push({ key: `rtt-${t.transport}`, label: `round trip ${t.transport} (median)`, unit: 'ms', value: t.latency.p50, better: 'lower', p50: t.latency.p50, p99: t.latency.p99, note: t.error });
+    h.push({
+      key: `rtt-${t.transport}`,
+      label: `round trip ${t.transport} (median)`,
+      unit: 'ms',
+      value: t.latency.p50,
+      better: 'lower',
+      p50: t.latency.p50,
+      p99: t.latency.p99,
+      note: t.error,
+    });
   }
   for (const l of r.ladders) {
     const ingest = l.name.startsWith('ingest');
     const b = l.best;
     const value = b ? (ingest ? b.acceptedPerS : b.deliveredPerS) : null;
-    const notes = [l.ladderTopReached ? 'ladder top reached: limit is higher' : '', l.error ?? '', b ? `${b.offeredPostsPerS} posts/s offered, ${b.members} members` : 'no sustained step'];
+    const notes = [
+      l.ladderTopReached ? 'ladder top reached: limit is higher' : '',
+      l.error ?? '',
+      b ? `${b.offeredPostsPerS} posts/s offered, ${b.members} members` : 'no sustained step',
+    ];
     h.push({
       key: l.name,
       label: ingest ? 'HTTP ingest (accepted posts/s)' : `${l.name} (deliveries/s)`,
@@ -40,7 +53,14 @@ export function headlines(r: SuiteResult): Headline[] {
     });
   }
   if (r.idle) {
-    h.push({ key: 'idle-bytes-per-conn', label: `idle WebSockets (${r.idle.opened}) server memory per connection`, unit: 'B', value: r.idle.bytesPerConnection, better: 'lower', note: r.idle.error });
+    h.push({
+      key: 'idle-bytes-per-conn',
+      label: `idle WebSockets (${r.idle.opened}) server memory per connection`,
+      unit: 'B',
+      value: r.idle.bytesPerConnection,
+      better: 'lower',
+      note: r.idle.error,
+    });
   }
   return h;
 }
@@ -143,18 +163,23 @@ export function checkTargets(rounds: readonly Round[]): TargetCheck[] {
   const hasBaseline = rounds.some((r) => r.baseline);
   const perRound = relays.map((r) => new Map(headlines(r).map((x) => [x.key, x])));
   const keys = [...new Set(perRound.flatMap((m) => [...m.keys()]))];
-  const roundsNote = (ratios: number[]) => (ratios.length > 1 ? `, the median of ${ratios.map((r) => fmtRatio(r)).join(', ')}` : '');
+  const roundsNote = (ratios: number[]) =>
+    ratios.length > 1 ? `, the median of ${ratios.map((r) => fmtRatio(r)).join(', ')}` : '';
   for (const key of keys) {
     const xs = perRound.map((m) => m.get(key)).filter((x): x is Headline => !!x);
     const values = xs.map((x) => x.value).filter((v): v is number => v !== null);
     const p99s = xs.map((x) => x.p99 ?? null);
     const ratios = hasBaseline ? ratiosByRound(rounds, 'relay', 'baseline', key) : [];
     const ratio = median(ratios);
-    const baseValue = median(rounds.map((r) => headlineValue(r.baseline, key)).filter((v): v is number => v !== null));
+    const baseValue = median(
+      rounds.map((r) => headlineValue(r.baseline, key)).filter((v): v is number => v !== null),
+    );
     const value = median(values);
     const rtt = key.startsWith('rtt-');
     const unit = rtt ? ' ms' : key === 'idle-bytes-per-conn' ? ' B' : '';
-    const against = hasBaseline ? ` vs ${rtt ? String(baseValue) : fmtNum(baseValue)}${unit} (×${fmtRatio(ratio)}${roundsNote(ratios)})` : '';
+    const against = hasBaseline
+      ? ` vs ${rtt ? String(baseValue) : fmtNum(baseValue)}${unit} (×${fmtRatio(ratio)}${roundsNote(ratios)})`
+      : '';
     if (rtt) {
       const p99ok = p99s.every((p) => p !== null && p < 10);
       out.push({
@@ -163,29 +188,50 @@ export function checkTargets(rounds: readonly Round[]): TargetCheck[] {
         detail: `median ${value} ms${against}, p99 ${p99s.join(' / ')} ms`,
       });
     } else if (key === 'idle-bytes-per-conn') {
-      out.push({ target: 'idle WebSockets: memory per connection ≤ 1.1× baseline', met: ratio === null ? null : ratio <= 1.1, detail: `${fmtNum(value)} B${against}` });
+      out.push({
+        target: 'idle WebSockets: memory per connection ≤ 1.1× baseline',
+        met: ratio === null ? null : ratio <= 1.1,
+        detail: `${fmtNum(value)} B${against}`,
+      });
     } else {
       const p99ok = p99s.every((p) => p !== null && p < 50);
       const notes = [...new Set(xs.map((x) => x.note).filter(Boolean))];
       out.push({
         target: `${key}: ≥ 0.8× baseline at p99 < 50 ms`,
-        met: ratio === null ? (values.length < xs.length ? false : null) : ratio >= 0.8 && p99ok && values.length === xs.length,
+        met:
+          ratio === null
+            ? values.length < xs.length
+              ? false
+              : null
+            : ratio >= 0.8 && p99ok && values.length === xs.length,
         detail: `${fmtNum(value)}${against}, p99 ${p99s.join(' / ')} ms${notes.length ? `; ${notes.join('; ')}` : ''}`,
       });
     }
   }
-  const ingestBests = relays.flatMap((r) => r.ladders.filter((l) => l.name === 'ingest-http').map((l) => l.best));
+  const ingestBests = relays.flatMap((r) =>
+    r.ladders.filter((l) => l.name === 'ingest-http').map((l) => l.best),
+  );
   // Met when a sustained step offered ≥ 10,000/s: every post accepted at p99 < 50 ms. The measured
   // accepted/s of such a step sits a hair under the offered rate (window edges).
   if (ingestBests.length) {
     out.push({
       target: 'HTTP ingest ≥ 10,000 accepted posts/s',
       met: ingestBests.every((b) => !!b && b.offeredPostsPerS >= 10_000),
-      detail: ingestBests.map((b) => (b ? `${fmtNum(b.acceptedPerS)} accepted/s at ${fmtNum(b.offeredPostsPerS)} offered` : 'no sustained step')).join('; '),
+      detail: ingestBests
+        .map((b) =>
+          b
+            ? `${fmtNum(b.acceptedPerS)} accepted/s at ${fmtNum(b.offeredPostsPerS)} offered`
+            : 'no sustained step',
+        )
+        .join('; '),
     });
   }
   const i = sumIntegrity(relays);
-  out.push({ target: 'zero lost, duplicated or out-of-order messages', met: i.lost + i.duplicated + i.outOfOrder === 0, detail: `lost ${i.lost}, duplicated ${i.duplicated}, out of order ${i.outOfOrder} (refused posts: ${i.rejected})` });
+  out.push({
+    target: 'zero lost, duplicated or out-of-order messages',
+    met: i.lost + i.duplicated + i.outOfOrder === 0,
+    detail: `lost ${i.lost}, duplicated ${i.duplicated}, out of order ${i.outOfOrder} (refused posts: ${i.rejected})`,
+  });
   return out;
 }
 
@@ -210,21 +256,30 @@ const RATIOS: Array<[string, string]> = [
  */
 export function table(rounds: readonly Round[]): string {
   const names = [...new Set(rounds.flatMap((r) => Object.keys(r)))];
-  const per = names.map((n) => rounds.map((r) => (r[n] ? new Map(headlines(r[n]).map((x) => [x.key, x])) : new Map<string, Headline>())));
+  const per = names.map((n) =>
+    rounds.map((r) => (r[n] ? new Map(headlines(r[n]).map((x) => [x.key, x])) : new Map<string, Headline>())),
+  );
   const keys = [...new Set(per.flatMap((rs) => rs.flatMap((m) => [...m.keys()])))];
   const header = ['scenario', ...names.flatMap((n) => [`${n}`, `${n} p50/p99 ms`])];
   const ratios = RATIOS.filter(([a, b]) => names.includes(a) && names.includes(b));
   for (const [a, b] of ratios) header.push(`${a}/${b}`, ...(rounds.length > 1 ? ['by round'] : []));
   const rows: string[][] = [header];
-  const med = (xs: Array<number | null | undefined>) => median(xs.filter((v): v is number => typeof v === 'number'));
+  const med = (xs: Array<number | null | undefined>) =>
+    median(xs.filter((v): v is number => typeof v === 'number'));
   for (const k of keys) {
     const row = [per.flatMap((rs) => rs.map((m) => m.get(k)?.label)).find(Boolean) ?? k];
     for (const rs of per) {
       const xs = rs.map((m) => m.get(k)).filter((x): x is Headline => !!x);
       const x = xs[0];
       const value = med(xs.map((h) => h.value));
-      row.push(x ? (x.unit === 'ms' ? `${value ?? '—'} ms` : `${fmtNum(value)}${x.unit === 'B' ? ' B' : ''}`) : '—');
-      row.push(x && x.p50 !== undefined ? `${med(xs.map((h) => h.p50)) ?? '—'}/${med(xs.map((h) => h.p99)) ?? '—'}` : '');
+      row.push(
+        x ? (x.unit === 'ms' ? `${value ?? '—'} ms` : `${fmtNum(value)}${x.unit === 'B' ? ' B' : ''}`) : '—',
+      );
+      row.push(
+        x && x.p50 !== undefined
+          ? `${med(xs.map((h) => h.p50)) ?? '—'}/${med(xs.map((h) => h.p99)) ?? '—'}`
+          : '',
+      );
     }
     for (const [na, nb] of ratios) {
       const rs = ratiosByRound(rounds, na, nb, k);
@@ -234,10 +289,14 @@ export function table(rounds: readonly Round[]): string {
     rows.push(row);
   }
   const widths = header.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  const lines = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+  const lines = rows.map((r) =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
+  );
   for (const n of names) {
     const i = sumIntegrity(rounds.map((r) => r[n]).filter((x): x is SuiteResult => !!x));
-    lines.push(`integrity (${n}${rounds.length > 1 ? `, ${rounds.length} rounds` : ''}): lost ${i.lost}, duplicated ${i.duplicated}, out of order ${i.outOfOrder}, refused posts ${i.rejected}`);
+    lines.push(
+      `integrity (${n}${rounds.length > 1 ? `, ${rounds.length} rounds` : ''}): lost ${i.lost}, duplicated ${i.duplicated}, out of order ${i.outOfOrder}, refused posts ${i.rejected}`,
+    );
   }
   return lines.join('\n');
 }

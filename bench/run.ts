@@ -14,9 +14,26 @@ import { parseArgs } from 'node:util';
 import { checkTargets, sumIntegrity, table, type Round } from './report.js';
 import { connectHost, parseLoopbackUrl, SourcePool } from './lib/loopback.js';
 import { spawnCluster } from './lib/cluster.js';
-import { allowedCpus, findListeningPid, GroupProbe, pinSelf, ServerProbe, spawnServer, type Probe, type Spawned, type Target } from './lib/server.js';
+import {
+  allowedCpus,
+  findListeningPid,
+  GroupProbe,
+  pinSelf,
+  ServerProbe,
+  spawnServer,
+  type Probe,
+  type Spawned,
+  type Target,
+} from './lib/server.js';
 import { nodesOf, runTag, type BenchContext } from './scenarios/context.js';
-import { SCENARIOS, emptyResult, runSuite, suiteUnits, type ScenarioName, type SuiteResult } from './scenarios/suite.js';
+import {
+  SCENARIOS,
+  emptyResult,
+  runSuite,
+  suiteUnits,
+  type ScenarioName,
+  type SuiteResult,
+} from './scenarios/suite.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -117,7 +134,12 @@ async function main(): Promise<void> {
   if (!args.url === !args.spawn) fail('give exactly one of --url or --spawn');
   const spawnTargets: Array<Target | 'cluster'> = [];
   for (const w of (args.spawn ?? '').split(',').filter(Boolean)) {
-    const add: Array<Target | 'cluster'> | null = w === 'both' ? ['relay', 'baseline'] : w === 'relay' || w === 'baseline' || w === 'cluster' ? [w] : null;
+    const add: Array<Target | 'cluster'> | null =
+      w === 'both'
+        ? ['relay', 'baseline']
+        : w === 'relay' || w === 'baseline' || w === 'cluster'
+          ? [w]
+          : null;
     if (!add) fail(`--spawn takes relay, baseline, both or cluster (comma-separated), got "${w}"`);
     for (const t of add) if (!spawnTargets.includes(t)) spawnTargets.push(t);
   }
@@ -128,10 +150,12 @@ async function main(): Promise<void> {
   } catch (e) {
     fail((e as Error).message);
   }
-  if (fixedUrls && new Set(fixedUrls.map((u) => u.host)).size !== fixedUrls.length) fail('--url: the same node is listed twice');
+  if (fixedUrls && new Set(fixedUrls.map((u) => u.host)).size !== fixedUrls.length)
+    fail('--url: the same node is listed twice');
   const fixedPids = args.pid ? args.pid.split(',').map((p) => positiveInt('--pid', p.trim(), 0)) : null;
   const scenarios = (args.scenarios ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()) as ScenarioName[];
-  for (const s of scenarios) if (!SCENARIOS.includes(s)) fail(`unknown scenario "${s}" (known: ${SCENARIOS.join(', ')})`);
+  for (const s of scenarios)
+    if (!SCENARIOS.includes(s)) fail(`unknown scenario "${s}" (known: ${SCENARIOS.join(', ')})`);
   const fanout = (args.fanout ?? '10,100,500').split(',').map((x) => positiveInt('--fanout', x, 0));
   const serverEnv: Record<string, string> = {};
   for (const kv of args['server-env'] ?? []) {
@@ -162,39 +186,87 @@ async function main(): Promise<void> {
   }
   const m = machine();
   const log = (line: string) => console.log(line);
-  log(`machine: ${m.nproc} cores (${m.cpuModel}), ${m.memTotalMiB} MiB, node ${m.node}, open-file limit ${m.openFileLimit}`);
+  log(
+    `machine: ${m.nproc} cores (${m.cpuModel}), ${m.memTotalMiB} MiB, node ${m.node}, open-file limit ${m.openFileLimit}`,
+  );
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  log(`load average ${load}${Number(load.split(' ')[0]) > 0.5 ? ' — WARNING: the machine is busy; figures will be noisy (see "other" CPU per step)' : ''}`);
+  log(
+    `load average ${load}${Number(load.split(' ')[0]) > 0.5 ? ' — WARNING: the machine is busy; figures will be noisy (see "other" CPU per step)' : ''}`,
+  );
   log(`load generator on CPUs ${allowedCpus()}${pin ? ', servers pinned to core 0' : ''}; run tag ${runTag}`);
-  if (idle < idleWanted) log(`idle connections capped at ${idle} by the open-file limit (${nofile}); raise with ulimit -n`);
+  if (idle < idleWanted)
+    log(`idle connections capped at ${idle} by the open-file limit (${nofile}); raise with ulimit -n`);
 
   const rounds: Round[] = [];
-  const servers: Record<string, { urls: string[]; pids: Record<string, number | null>; command: string }> = {};
-  type Started = { urls: URL[]; pids: Record<string, number | null>; probe: Probe; command: string; stop?: () => Promise<void> };
+  const servers: Record<string, { urls: string[]; pids: Record<string, number | null>; command: string }> =
+    {};
+  type Started = {
+    urls: URL[];
+    pids: Record<string, number | null>;
+    probe: Probe;
+    command: string;
+    stop?: () => Promise<void>;
+  };
   const external = (urls: URL[]): Started => {
     const pids: Record<string, number | null> = {};
     if (fixedPids) fixedPids.forEach((p, i) => (pids[i < urls.length ? `node${i + 1}` : `pid${i + 1}`] = p));
     else urls.forEach((u, i) => (pids[`node${i + 1}`] = findListeningPid(Number(u.port || 80))));
     const names = Object.keys(pids);
-    const probe = names.length === 1 ? new ServerProbe(pids[names[0]!]!) : new GroupProbe(names.map((name) => ({ name, probe: new ServerProbe(pids[name]!) })));
+    const probe =
+      names.length === 1
+        ? new ServerProbe(pids[names[0]!]!)
+        : new GroupProbe(names.map((name) => ({ name, probe: new ServerProbe(pids[name]!) })));
     return { urls, pids, probe, command: `(external) ${urls.map((u) => u.href).join(' ')}` };
   };
   const targets: Array<{ name: string; start: () => Promise<Started> }> = fixedUrls
-    ? [{ name: args.name ?? (fixedUrls.length > 1 ? 'cluster' : 'target'), start: async () => external(fixedUrls) }]
+    ? [
+        {
+          name: args.name ?? (fixedUrls.length > 1 ? 'cluster' : 'target'),
+          start: async () => external(fixedUrls),
+        },
+      ]
     : spawnTargets.map((t) => ({
         name: t,
         start: async (): Promise<Started> => {
           const prof = args['cpu-prof'] ? path.join(outDir, `prof-${t}`) : null;
           if (t === 'cluster') {
-            const c = await spawnCluster({ root: ROOT, pinCore: pin ? '0' : null, cpuProfDir: prof, env: serverEnv, shards, nodes });
-            return { urls: c.urls.map((u) => new URL(u)), pids: c.pids, probe: c.probe, command: c.command, stop: () => c.stop() };
+            const c = await spawnCluster({
+              root: ROOT,
+              pinCore: pin ? '0' : null,
+              cpuProfDir: prof,
+              env: serverEnv,
+              shards,
+              nodes,
+            });
+            return {
+              urls: c.urls.map((u) => new URL(u)),
+              pids: c.pids,
+              probe: c.probe,
+              command: c.command,
+              stop: () => c.stop(),
+            };
           }
-          const s: Spawned = await spawnServer(t, { root: ROOT, pinCore: pin ? '0' : null, cpuProfDir: prof, env: serverEnv });
-          return { urls: [new URL(s.url)], pids: { [t]: s.pid }, probe: new ServerProbe(s.pid), command: s.command, stop: () => s.stop() };
+          const s: Spawned = await spawnServer(t, {
+            root: ROOT,
+            pinCore: pin ? '0' : null,
+            cpuProfDir: prof,
+            env: serverEnv,
+          });
+          return {
+            urls: [new URL(s.url)],
+            pids: { [t]: s.pid },
+            probe: new ServerProbe(s.pid),
+            command: s.command,
+            stop: () => s.stop(),
+          };
         },
       }));
 
-  const label = fixedUrls ? (args.name ?? (fixedUrls.length > 1 ? 'cluster' : 'target')) : spawnTargets.join('+') === 'relay+baseline' ? 'both' : spawnTargets.join('+');
+  const label = fixedUrls
+    ? (args.name ?? (fixedUrls.length > 1 ? 'cluster' : 'target'))
+    : spawnTargets.join('+') === 'relay+baseline'
+      ? 'both'
+      : spawnTargets.join('+');
   const stamp = new Date().toISOString().replace(/:/g, '-').replace(/\..*/, '');
   mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `${stamp}-${label}.json`);
@@ -202,7 +274,36 @@ async function main(): Promise<void> {
   let checks: ReturnType<typeof checkTargets> = [];
   // Written after every target, so a run interrupted later keeps what it finished.
   const save = (complete: boolean) =>
-    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), command: `npm run bench -- ${argv}`, complete, machine: { ...m, loadAverageAtStart: load }, options: { scenarios, fanout, quick, shards, nodes, stepSeconds, warmupSeconds, rttSamples, idle, repeat, pinned: pin, serverEnv }, servers, rounds, targets: checks }, null, 2) + '\n');
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          command: `npm run bench -- ${argv}`,
+          complete,
+          machine: { ...m, loadAverageAtStart: load },
+          options: {
+            scenarios,
+            fanout,
+            quick,
+            shards,
+            nodes,
+            stepSeconds,
+            warmupSeconds,
+            rttSamples,
+            idle,
+            repeat,
+            pinned: pin,
+            serverEnv,
+          },
+          servers,
+          rounds,
+          targets: checks,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
 
   // An interrupted run must not leave a pinned server behind.
   let current: (() => Promise<void>) | undefined;
@@ -218,7 +319,9 @@ async function main(): Promise<void> {
     });
   }
   const contextFor = (name: string, started: Started): BenchContext => {
-    const procs = Object.entries(started.pids).map(([k, pid]) => `${k} pid ${pid ?? 'unknown'}${pid ? `, CPUs ${allowedCpus(pid)}` : ''}`);
+    const procs = Object.entries(started.pids).map(
+      ([k, pid]) => `${k} pid ${pid ?? 'unknown'}${pid ? `, CPUs ${allowedCpus(pid)}` : ''}`,
+    );
     log(`\n=== ${name}: ${started.urls.map((u) => u.href).join(' ')} (${procs.join('; ')})`);
     const nodes = nodesOf(started.urls, connectHost);
     return {
@@ -237,7 +340,8 @@ async function main(): Promise<void> {
     };
   };
   // The first process of each target; later rounds run the same command on fresh processes.
-  const record = (name: string, s: Started) => (servers[name] ??= { urls: s.urls.map((u) => u.href), pids: s.pids, command: s.command });
+  const record = (name: string, s: Started) =>
+    (servers[name] ??= { urls: s.urls.map((u) => u.href), pids: s.pids, command: s.command });
   const suiteOptions = { scenarios, fanout, quick, rttSamples, idle };
   if (fixedUrls) {
     // A running target: every scenario on the same process, one after the other.
@@ -271,7 +375,10 @@ async function main(): Promise<void> {
               record(t.name, s);
             }
             current = () => Promise.all(started.map((s) => s.stop?.())).then(() => {});
-            await unit.runPaired(started.map((s, k) => contextFor(targets[k]!.name, s)), targets.map((t) => results[t.name]!));
+            await unit.runPaired(
+              started.map((s, k) => contextFor(targets[k]!.name, s)),
+              targets.map((t) => results[t.name]!),
+            );
           } finally {
             await Promise.all(started.map((s) => s.stop?.()));
           }
@@ -304,12 +411,15 @@ async function main(): Promise<void> {
   checks = checkTargets(rounds);
   if (checks.length) {
     log('\ntargets:');
-    for (const c of checks) log(`  [${c.met === null ? ' ? ' : c.met ? 'met' : 'NOT'}] ${c.target} — ${c.detail}`);
+    for (const c of checks)
+      log(`  [${c.met === null ? ' ? ' : c.met ? 'met' : 'NOT'}] ${c.target} — ${c.detail}`);
   }
   const clusters = rounds.map((r) => r.cluster).filter((c): c is SuiteResult => !!c);
   if (clusters.length) {
     const i = sumIntegrity(clusters);
-    log(`\ncluster: [${i.lost + i.duplicated + i.outOfOrder === 0 ? 'met' : 'NOT'}] zero lost, duplicated or out-of-order messages across nodes — lost ${i.lost}, duplicated ${i.duplicated}, out of order ${i.outOfOrder} (refused posts: ${i.rejected})`);
+    log(
+      `\ncluster: [${i.lost + i.duplicated + i.outOfOrder === 0 ? 'met' : 'NOT'}] zero lost, duplicated or out-of-order messages across nodes — lost ${i.lost}, duplicated ${i.duplicated}, out of order ${i.outOfOrder} (refused posts: ${i.rejected})`,
+    );
   }
   save(true);
   log(`\nresults: ${path.relative(process.cwd(), file)}`);

@@ -47,7 +47,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   if (process.argv.includes('--json')) console.log(JSON.stringify(r, null, 2));
   else {
     const kb = (n: number) => (n / 1024).toFixed(1).padStart(8) + ' KiB';
-    for (const f of r.files) console.log(`${f.file.padEnd(40)} ${kb(f.bytes)} ${kb(f.gzip)} gzip${r.initialJs.includes(f.file) ? '  (initial)' : ''}`);
-    console.log(`landing page initial JS: ${kb(r.initialJsGzip).trim()} gzip (target ≤ 150 KiB): ${r.withinTarget ? 'met' : 'NOT met'}`);
+    for (const f of r.files)
+      console.log(
+        `${f.file.padEnd(40)} ${kb(f.bytes)} ${kb(f.gzip)} gzip${r.initialJs.includes(f.file) ? '  (initial)' : ''}`,
+      );
+    console.log(
+      `landing page initial JS: ${kb(r.initialJsGzip).trim()} gzip (target ≤ 150 KiB): ${r.withinTarget ? 'met' : 'NOT met'}`,
+    );
   }
 }

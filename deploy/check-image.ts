@@ -47,7 +47,9 @@ function sh(command: string, opts: SpawnOptions & { quiet?: boolean } = {}): Pro
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', rej);
-    child.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`\`${command}\` exited ${code}:\n${out.slice(-3000)}`))));
+    child.on('close', (code) =>
+      code === 0 ? res(out) : rej(new Error(`\`${command}\` exited ${code}:\n${out.slice(-3000)}`)),
+    );
   });
 }
 
@@ -104,7 +106,10 @@ function splitAssign(s: string): [string, string] {
 const unquote = (s: string) => (/^".*"$/.test(s) ? s.slice(1, -1) : s);
 
 function expand(s: string, vars: Map<string, string>): string {
-  return s.replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, a: string | undefined, b: string | undefined) => vars.get((a ?? b)!) ?? '');
+  return s.replace(
+    /\$\{(\w+)\}|\$(\w+)/g,
+    (_m, a: string | undefined, b: string | undefined) => vars.get((a ?? b)!) ?? '',
+  );
 }
 
 /** `ENV A=1 B=2` (space-separated pairs, values possibly ${VAR}). */
@@ -137,11 +142,24 @@ interface BuiltStage {
   exposed: string[];
 }
 
-async function runStages(stages: Stage[], globalArgs: Map<string, string>, context: string, work: string): Promise<Map<string, BuiltStage>> {
+async function runStages(
+  stages: Stage[],
+  globalArgs: Map<string, string>,
+  context: string,
+  work: string,
+): Promise<Map<string, BuiltStage>> {
   const built = new Map<string, BuiltStage>();
   const inImage = (st: BuiltStage, p: string) => join(st.root, p.startsWith('/') ? p : join(st.workdir, p));
   for (const stage of stages) {
-    const st: BuiltStage = { root: join(work, `stage-${stage.name}`), workdir: '/', env: new Map(), user: null, healthcheck: null, cmd: null, exposed: [] };
+    const st: BuiltStage = {
+      root: join(work, `stage-${stage.name}`),
+      workdir: '/',
+      env: new Map(),
+      user: null,
+      healthcheck: null,
+      cmd: null,
+      exposed: [],
+    };
     mkdirSync(st.root, { recursive: true });
     const vars = new Map(globalArgs);
     step(`stage ${stage.name} (FROM ${stage.from})`);
@@ -175,9 +193,13 @@ async function runStages(stages: Stage[], globalArgs: Map<string, string>, conte
           check(dest && parts.length > 0, `${where}: COPY src... dest`);
           for (const src of parts) {
             const abs = from ? join(from.root, src) : join(context, src);
-            check(existsSync(abs), `${where}: COPY source ${src} is not in the ${from ? 'stage' : 'build context'}`);
+            check(
+              existsSync(abs),
+              `${where}: COPY source ${src} is not in the ${from ? 'stage' : 'build context'}`,
+            );
             const target = inImage(st, dest);
-            const into = dest.endsWith('/') || parts.length > 1 ? join(target, src.split('/').pop()!) : target;
+            const into =
+              dest.endsWith('/') || parts.length > 1 ? join(target, src.split('/').pop()!) : target;
             cpSync(abs, src === '.' ? target : into, { recursive: true });
           }
           break;
@@ -186,7 +208,10 @@ async function runStages(stages: Stage[], globalArgs: Map<string, string>, conte
           const command = ins.args;
           check(!command.startsWith('['), `${where}: RUN in shell form`);
           step(`  RUN ${command}`);
-          await sh(command, { cwd: inImage(st, '.'), env: { ...process.env, ...Object.fromEntries(st.env) } });
+          await sh(command, {
+            cwd: inImage(st, '.'),
+            env: { ...process.env, ...Object.fromEntries(st.env) },
+          });
           break;
         }
         case 'USER':
@@ -225,14 +250,23 @@ function checkDockerfileShape(stages: Stage[]): void {
   check(stages.length >= 2, 'Dockerfile: a build stage and a runtime stage');
   for (const s of stages) {
     const m = /^node:(\d+)-/.exec(s.from);
-    check(m && MAINTAINED_NODE_LTS.includes(Number(m[1])), `Dockerfile: stage ${s.name} is FROM ${s.from}, not a maintained Node LTS (${MAINTAINED_NODE_LTS.join(', ')})`);
+    check(
+      m && MAINTAINED_NODE_LTS.includes(Number(m[1])),
+      `Dockerfile: stage ${s.name} is FROM ${s.from}, not a maintained Node LTS (${MAINTAINED_NODE_LTS.join(', ')})`,
+    );
   }
   const runtime = stages[stages.length - 1]!;
   const user = runtime.steps.filter((i) => i.op === 'USER').pop()?.args;
-  check(user && !['root', '0', '0:0'].includes(user), 'Dockerfile: the runtime stage must end as a non-root USER');
+  check(
+    user && !['root', '0', '0:0'].includes(user),
+    'Dockerfile: the runtime stage must end as a non-root USER',
+  );
   const hc = runtime.steps.find((i) => i.op === 'HEALTHCHECK');
   check(hc?.args.includes('/api/health'), 'Dockerfile: HEALTHCHECK on /api/health');
-  check(!runtime.steps.some((i) => i.op === 'COPY' && /^\.\s/.test(i.args)), 'Dockerfile: the runtime stage copies only what it runs, not the whole context');
+  check(
+    !runtime.steps.some((i) => i.op === 'COPY' && /^\.\s/.test(i.args)),
+    'Dockerfile: the runtime stage copies only what it runs, not the whole context',
+  );
 }
 
 /** .dockerignore: the few pattern shapes used there (`name`, `*.ext`, `**\/name`, `name.*`). */
@@ -242,7 +276,10 @@ function dockerIgnore(text: string): (path: string) => boolean {
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'))
     .map((p) => {
-      const body = p.replace(/^\*\*\//, '').replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*');
+      const body = p
+        .replace(/^\*\*\//, '')
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*');
       return p.startsWith('**/') ? new RegExp(`(^|/)${body}(/|$)`) : new RegExp(`^${body}(/|$)`);
     });
   return (path) => res.some((re) => re.test(path));
@@ -250,7 +287,17 @@ function dockerIgnore(text: string): (path: string) => boolean {
 
 function checkCompose(): void {
   const doc = parseYaml(readFileSync(join(repo, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-    services?: Record<string, { build?: { context?: string }; image?: string; environment?: Record<string, string>; volumes?: string[]; ports?: string[]; command?: string[] }>;
+    services?: Record<
+      string,
+      {
+        build?: { context?: string };
+        image?: string;
+        environment?: Record<string, string>;
+        volumes?: string[];
+        ports?: string[];
+        command?: string[];
+      }
+    >;
   };
   const services = doc.services ?? fail('docker-compose.yml: no services');
   const relays = Object.entries(services).filter(([, s]) => s.build);
@@ -258,12 +305,21 @@ function checkCompose(): void {
   const redis = Object.entries(services).find(([, s]) => s.image?.startsWith('redis:'));
   check(redis, 'docker-compose.yml: a redis service');
   for (const [name, s] of relays) {
-    check(existsSync(join(repo, s.build!.context ?? '.', 'Dockerfile')), `docker-compose.yml: ${name}'s build context has no Dockerfile`);
+    check(
+      existsSync(join(repo, s.build!.context ?? '.', 'Dockerfile')),
+      `docker-compose.yml: ${name}'s build context has no Dockerfile`,
+    );
     const url = s.environment?.REDIS_URL ?? '';
-    check(url.startsWith(`redis://${redis[0]}:`), `docker-compose.yml: ${name} must use REDIS_URL=redis://${redis[0]}:…`);
+    check(
+      url.startsWith(`redis://${redis[0]}:`),
+      `docker-compose.yml: ${name} must use REDIS_URL=redis://${redis[0]}:…`,
+    );
     check(!s.ports, `docker-compose.yml: ${name} must not publish ports (it trusts X-Forwarded-For)`);
   }
-  check(redis[1].command?.join(' ').includes('--appendonly no') && redis[1].command.includes('--save'), 'docker-compose.yml: Redis without persistence');
+  check(
+    redis[1].command?.join(' ').includes('--appendonly no') && redis[1].command.includes('--save'),
+    'docker-compose.yml: Redis without persistence',
+  );
   const lb = Object.entries(services).find(([, s]) => s.image?.startsWith('nginx:'));
   check(lb, 'docker-compose.yml: an nginx load balancer');
   for (const v of lb[1].volumes ?? []) {
@@ -271,9 +327,15 @@ function checkCompose(): void {
     check(existsSync(join(repo, src)), `docker-compose.yml: ${lb[0]} mounts ${src}, which does not exist`);
   }
   const conf = readFileSync(join(repo, 'deploy', 'nginx.conf'), 'utf8').replace(/#.*$/gm, '');
-  for (const [name] of relays) check(new RegExp(`server\\s+${name}:3000`).test(conf), `deploy/nginx.conf: upstream lacks ${name}`);
+  for (const [name] of relays)
+    check(new RegExp(`server\\s+${name}:3000`).test(conf), `deploy/nginx.conf: upstream lacks ${name}`);
   check(!/\b(ip_hash|sticky|hash\s+\$)/.test(conf), 'deploy/nginx.conf: no sticky sessions');
-  for (const must of ['proxy_buffering off', 'proxy_set_header Upgrade $http_upgrade', 'proxy_set_header Connection $connection_upgrade', 'proxy_set_header CF-Connecting-IP ""']) {
+  for (const must of [
+    'proxy_buffering off',
+    'proxy_set_header Upgrade $http_upgrade',
+    'proxy_set_header Connection $connection_upgrade',
+    'proxy_set_header CF-Connecting-IP ""',
+  ]) {
     check(conf.includes(must), `deploy/nginx.conf: missing "${must}"`);
   }
   check(conf.split('{').length === conf.split('}').length, 'deploy/nginx.conf: unbalanced braces');
@@ -292,9 +354,14 @@ async function checkNginx(work: string): Promise<void> {
   }
   const dir = join(work, 'nginx');
   mkdirSync(dir);
-  const conf = readFileSync(join(repo, 'deploy', 'nginx.conf'), 'utf8').replace(/server\s+relay(\d+):3000/g, 'server 127.0.0.1:300$1');
+  const conf = readFileSync(join(repo, 'deploy', 'nginx.conf'), 'utf8').replace(
+    /server\s+relay(\d+):3000/g,
+    'server 127.0.0.1:300$1',
+  );
   writeFileSync(join(dir, 'nginx.conf'), conf);
-  await sh(`nginx -t -q -c ${JSON.stringify(join(dir, 'nginx.conf'))} -p ${JSON.stringify(dir)} -e ${JSON.stringify(join(dir, 'error.log'))}`);
+  await sh(
+    `nginx -t -q -c ${JSON.stringify(join(dir, 'nginx.conf'))} -p ${JSON.stringify(dir)} -e ${JSON.stringify(join(dir, 'error.log'))}`,
+  );
   step('deploy/nginx.conf parsed by nginx -t');
 }
 
@@ -329,7 +396,11 @@ function freePort(): Promise<number> {
 const FROM_CHECKOUT = ['npm prune --omit=dev', 'node dist/node/relay/main.js'];
 
 /** Starts a relay with `sh -c command` (exec'd, so signals reach node) and waits for its banner. */
-async function startRelay(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ child: ReturnType<typeof spawn>; log: () => string }> {
+async function startRelay(
+  command: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ReturnType<typeof spawn>; log: () => string }> {
   const child = spawn('sh', ['-c', `exec ${command}`], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -356,8 +427,10 @@ async function main(): Promise<void> {
     const { args, stages } = parseDockerfile(readFileSync(join(repo, 'Dockerfile'), 'utf8'));
     checkDockerfileShape(stages);
     const ignored = dockerIgnore(readFileSync(join(repo, '.dockerignore'), 'utf8'));
-    for (const p of ['node_modules', 'dist', '.git', 'foo.log', 'agent/python/__pycache__/x.pyc']) check(ignored(p), `.dockerignore must exclude ${p}`);
-    for (const p of ['package.json', 'relay/main.ts', 'agent/python/bot2bot.py']) check(!ignored(p), `.dockerignore must not exclude ${p}`);
+    for (const p of ['node_modules', 'dist', '.git', 'foo.log', 'agent/python/__pycache__/x.pyc'])
+      check(ignored(p), `.dockerignore must exclude ${p}`);
+    for (const p of ['package.json', 'relay/main.ts', 'agent/python/bot2bot.py'])
+      check(!ignored(p), `.dockerignore must not exclude ${p}`);
     checkCompose();
     await checkNginx(work);
     await checkSystemdUnit();
@@ -369,30 +442,59 @@ async function main(): Promise<void> {
     const context = join(work, 'context');
     mkdirSync(context);
     await sh(`git archive ${commit} | tar -x -C ${JSON.stringify(context)}`, { cwd: repo });
-    const files = (await sh(`git ls-tree -r --name-only ${commit}`, { cwd: repo })).split('\n').filter(Boolean);
+    const files = (await sh(`git ls-tree -r --name-only ${commit}`, { cwd: repo }))
+      .split('\n')
+      .filter(Boolean);
     for (const f of files.filter(ignored)) rmSync(join(context, f), { force: true, recursive: true });
 
     const built = await runStages(stages, args, context, work);
     const runtime = built.get(stages[stages.length - 1]!.name)!;
     const app = join(runtime.root, runtime.workdir);
-    check(!existsSync(join(app, 'node_modules', 'vite')) && existsSync(join(app, 'node_modules', 'ws')), 'runtime stage: production dependencies only');
-    check(!existsSync(join(app, 'relay')) && existsSync(join(app, 'dist', 'node', 'relay', 'main.js')), 'runtime stage: dist/, not sources');
+    check(
+      !existsSync(join(app, 'node_modules', 'vite')) && existsSync(join(app, 'node_modules', 'ws')),
+      'runtime stage: production dependencies only',
+    );
+    check(
+      !existsSync(join(app, 'relay')) && existsSync(join(app, 'dist', 'node', 'relay', 'main.js')),
+      'runtime stage: dist/, not sources',
+    );
     check(runtime.cmd && runtime.healthcheck, 'runtime stage: CMD and HEALTHCHECK');
 
     const port = await freePort();
-    const env = { ...process.env, ...Object.fromEntries(runtime.env), HOST: '127.0.0.1', PORT: String(port), SOURCE_REPO_URL: repo, SOURCE_COMMIT: commit };
+    const env = {
+      ...process.env,
+      ...Object.fromEntries(runtime.env),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      SOURCE_REPO_URL: repo,
+      SOURCE_COMMIT: commit,
+    };
     step(`start: ${runtime.cmd.join(' ')} (PORT=${port})`);
-    const first = await startRelay(runtime.cmd.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' '), app, env);
+    const first = await startRelay(
+      runtime.cmd.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' '),
+      app,
+      env,
+    );
     relay = first.child;
     const log = first.log;
     const base = `http://127.0.0.1:${port}`;
-    const hc = await sh(runtime.healthcheck.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' '), { cwd: app, env }).then(() => true, () => false);
+    const hc = await sh(runtime.healthcheck.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' '), {
+      cwd: app,
+      env,
+    }).then(
+      () => true,
+      () => false,
+    );
     check(hc, 'HEALTHCHECK command failed');
     const health = (await (await fetch(`${base}/api/health`)).json()) as { ok?: boolean };
     check(health.ok === true, '/api/health is not ok');
     step('HEALTHCHECK passes; /api/health ok');
 
-    const source = (await (await fetch(`${base}/api/source`)).json()) as { runs_dist: boolean; files: unknown[]; verify: { rebuild: string[]; compare: string[] } };
+    const source = (await (await fetch(`${base}/api/source`)).json()) as {
+      runs_dist: boolean;
+      files: unknown[];
+      verify: { rebuild: string[]; compare: string[] };
+    };
     check(source.runs_dist, '/source: the image runs dist/node');
     step(`/source lists ${source.files.length} files; its rebuild commands, verbatim, in an empty folder:`);
     const verify = join(work, 'verify');
@@ -414,7 +516,11 @@ async function main(): Promise<void> {
     await sh(FROM_CHECKOUT[0]!, { cwd: checkout });
     check(!existsSync(join(checkout, 'node_modules', 'vite')), 'npm prune --omit=dev left dev dependencies');
     const port2 = await freePort();
-    const started = await startRelay(FROM_CHECKOUT[1]!, checkout, { ...process.env, HOST: '127.0.0.1', PORT: String(port2) });
+    const started = await startRelay(FROM_CHECKOUT[1]!, checkout, {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port2),
+    });
     relay = started.child;
     const health2 = (await (await fetch(`http://127.0.0.1:${port2}/api/health`)).json()) as { ok?: boolean };
     check(health2.ok === true, 'from a checkout: /api/health is not ok');

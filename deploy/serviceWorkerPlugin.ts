@@ -15,14 +15,24 @@ export function serviceWorker(source = 'web/sw/sw.ts'): Plugin {
     name: 'bot2bot-service-worker',
     apply: 'build',
     async generateBundle(_options, bundle) {
-      const built = Object.keys(bundle).filter((f) => f !== 'index.html' && !/\.(br|gz|map)$/.test(f)).map((f) => `/${f}`);
+      const built = Object.keys(bundle)
+        .filter((f) => f !== 'index.html' && !/\.(br|gz|map)$/.test(f))
+        .map((f) => `/${f}`);
       const publicFiles = PUBLIC_SHELL.filter((p) => existsIn('public', p));
       const files = [...built, ...publicFiles].sort();
       const src = readFileSync(source, 'utf8');
-      const version = createHash('sha256').update(src).update(JSON.stringify(files)).update(readFileSync('index.html')).digest('hex').slice(0, 16);
+      const version = createHash('sha256')
+        .update(src)
+        .update(JSON.stringify(files))
+        .update(readFileSync('index.html'))
+        .digest('hex')
+        .slice(0, 16);
       const out = await transformWithOxc(src, 'sw.ts', { lang: 'ts' });
-      const code = out.code.replace(/(['"])__BUILD_VERSION__\1/, JSON.stringify(version)).replace(/(['"])__PRECACHE__\1/, JSON.stringify(JSON.stringify(files)));
-      if (code.includes('__PRECACHE__') || code.includes('__BUILD_VERSION__')) this.error('service worker placeholders were not replaced');
+      const code = out.code
+        .replace(/(['"])__BUILD_VERSION__\1/, JSON.stringify(version))
+        .replace(/(['"])__PRECACHE__\1/, JSON.stringify(JSON.stringify(files)));
+      if (code.includes('__PRECACHE__') || code.includes('__BUILD_VERSION__'))
+        this.error('service worker placeholders were not replaced');
       this.emitFile({ type: 'asset', fileName: 'sw.js', source: code });
     },
   };

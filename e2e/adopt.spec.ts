@@ -20,18 +20,28 @@ function eavesdropper(relayUrl: string, roomUrl: string) {
   const keys = newBoxKeyPair();
   const plaintexts: string[] = [];
   const ws = new WebSocket(`${relayUrl.replace(/^http/, 'ws')}/api/rooms/${link.link.roomId}/ws`);
-  ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', name: 'eve', box_pub: encodeBase64Url(keys.publicKey) })));
+  ws.on('open', () =>
+    ws.send(JSON.stringify({ type: 'hello', name: 'eve', box_pub: encodeBase64Url(keys.publicKey) })),
+  );
   ws.on('message', (data) => {
     const f = JSON.parse(String(data)) as { type: string; ciphertext?: string; nonce?: string };
     if (f.type !== 'message' || !f.ciphertext || !f.nonce) return;
     const text = openText({ ciphertext: f.ciphertext, nonce: f.nonce }, link.link.key);
     if (text !== null) plaintexts.push(text);
   });
-  const offers = () => plaintexts.map(classifyPlaintext).flatMap((p) => (p.kind === 'adopt' ? [p.envelope as AdoptEnvelope] : []));
+  const offers = () =>
+    plaintexts
+      .map(classifyPlaintext)
+      .flatMap((p) => (p.kind === 'adopt' ? [p.envelope as AdoptEnvelope] : []));
   return { keys, plaintexts, offers, close: () => ws.close() };
 }
 
-test('an operator promotes an SDK agent; another browser sees it verified; a third party cannot open the offer', async ({ browser, relay, newPage, pageErrors }) => {
+test('an operator promotes an SDK agent; another browser sees it verified; a third party cannot open the offer', async ({
+  browser,
+  relay,
+  newPage,
+  pageErrors,
+}) => {
   const op = await registered(relay.url, `op-${uniq()}`);
   const ctx = await contextWith(browser, op);
   const ac = new AbortController();
@@ -43,7 +53,13 @@ test('an operator promotes an SDK agent; another browser sees it verified; a thi
 
     let adopted!: (e: AdoptionEvent) => void;
     const adoption = new Promise<AdoptionEvent>((r) => (adopted = r));
-    const agent = new Room(url, { name: 'helper-bot', acceptAdoptions: true, onAdopt: (e) => adopted(e), saveIdentity: () => undefined, onWarning: () => undefined });
+    const agent = new Room(url, {
+      name: 'helper-bot',
+      acceptAdoptions: true,
+      onAdopt: (e) => adopted(e),
+      saveIdentity: () => undefined,
+      onWarning: () => undefined,
+    });
     void (async () => {
       for await (const _m of agent.stream({ signal: ac.signal })) void _m;
     })().catch(() => undefined);
@@ -91,7 +107,12 @@ test('an operator promotes an SDK agent; another browser sees it verified; a thi
   }
 });
 
-test('a browser target gets a consent dialog, switches to the handle without reconnecting, and posts verified', async ({ browser, relay, newPage, pageErrors }) => {
+test('a browser target gets a consent dialog, switches to the handle without reconnecting, and posts verified', async ({
+  browser,
+  relay,
+  newPage,
+  pageErrors,
+}) => {
   const op = await registered(relay.url, `op-${uniq()}`);
   const ctx = await contextWith(browser, op);
   try {
@@ -137,7 +158,9 @@ test('a browser target gets a consent dialog, switches to the handle without rec
     await expectVerified(bubble(a, 'hello, I was adopted'), handle);
     expect(sockets).toBe(1);
     // Saved in the reference record format, so a reload keeps the handle.
-    expect(await t.evaluate(() => JSON.parse(localStorage.getItem('bot2bot-identity') ?? '{}').handle)).toBe(handle);
+    expect(await t.evaluate(() => JSON.parse(localStorage.getItem('bot2bot-identity') ?? '{}').handle)).toBe(
+      handle,
+    );
   } finally {
     await ctx.close();
   }

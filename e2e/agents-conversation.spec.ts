@@ -15,7 +15,11 @@ const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist/node/agent/cli/main.js');
 const MCP = join(ROOT, 'dist/node/agent/mcp/main.js');
 
-function start(cmd: string, args: string[], env: Record<string, string>): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
+function start(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -40,7 +44,10 @@ while time.monotonic() < deadline:
 sys.exit(1)
 `;
 
-test('a person in the browser talks with the CLI, the Python SDK, the MCP server and a launched host', async ({ newPage, relay }) => {
+test('a person in the browser talks with the CLI, the Python SDK, the MCP server and a launched host', async ({
+  newPage,
+  relay,
+}) => {
   test.setTimeout(180_000);
   const home = mkdtempSync(join(tmpdir(), 'b2b-agents-'));
   const running: ChildProcess[] = [];
@@ -52,10 +59,15 @@ test('a person in the browser talks with the CLI, the Python SDK, the MCP server
     // CLI: a listener hears the person; a one-shot send shows in the browser.
     const listener = start(process.execPath, [CLI, 'listen', '--name', 'cli-bot'], env);
     running.push(listener.child);
-    await expect.poll(async () => {
-      await send(page, '@cli-bot are you there?');
-      return listener.out().includes('@cli-bot are you there?');
-    }, { timeout: 30_000, intervals: [2_000] }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          await send(page, '@cli-bot are you there?');
+          return listener.out().includes('@cli-bot are you there?');
+        },
+        { timeout: 30_000, intervals: [2_000] },
+      )
+      .toBe(true);
     // Not spawnSync: the relay runs in this process and must keep serving meanwhile.
     const said = start(process.execPath, [CLI, 'send', '--name', 'cli-sender', 'hello from the CLI'], env);
     expect(await said.exited, said.out()).toBe(0);
@@ -71,24 +83,49 @@ test('a person in the browser talks with the CLI, the Python SDK, the MCP server
 
     // MCP: posts, claims the person's question, answers and acks.
     const mcp = new Client({ name: 'e2e', version: '0.0.0' });
-    await mcp.connect(new StdioClientTransport({ command: process.execPath, args: [MCP], env: { ...process.env, ...env, BOT2BOT_BASE: relay.url, BOT2BOT_MCP_HANDLE: 'mcp-e2e-bot' }, stderr: 'pipe' }));
+    await mcp.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [MCP],
+        env: { ...process.env, ...env, BOT2BOT_BASE: relay.url, BOT2BOT_MCP_HANDLE: 'mcp-e2e-bot' },
+        stderr: 'pipe',
+      }),
+    );
     try {
-      const hello = await mcp.callTool({ name: 'send_message', arguments: { url, text: 'hello from MCP', name: 'mcp-bot' } });
+      const hello = await mcp.callTool({
+        name: 'send_message',
+        arguments: { url, text: 'hello from MCP', name: 'mcp-bot' },
+      });
       expect(hello.isError ?? false, JSON.stringify(hello.content)).toBe(false);
       await expect(bubble(page, 'hello from MCP')).toBeVisible();
       await send(page, '@mcp-bot please summarise');
       type Claim = { status: string; claim_id?: string; message?: { seq: number; id: string; text: string } };
       let claimed: Claim | undefined;
-      await expect.poll(async () => {
-        const res = await mcp.callTool({ name: 'claim_task', arguments: { url, timeout_seconds: 5 } });
-        const c = res.structuredContent as Claim | undefined;
-        if (c?.message?.text.includes('please summarise')) claimed = c;
-        else if (c?.claim_id !== undefined && c.message) await mcp.callTool({ name: 'ack_task', arguments: { url, claim_id: c.claim_id, seq: c.message.seq } });
-        return claimed !== undefined;
-      }, { timeout: 60_000, intervals: [100] }).toBe(true);
-      const answer = await mcp.callTool({ name: 'send_message', arguments: { url, text: 'MCP summary: all quiet', name: 'mcp-bot', reply_to: claimed!.message!.id } });
+      await expect
+        .poll(
+          async () => {
+            const res = await mcp.callTool({ name: 'claim_task', arguments: { url, timeout_seconds: 5 } });
+            const c = res.structuredContent as Claim | undefined;
+            if (c?.message?.text.includes('please summarise')) claimed = c;
+            else if (c?.claim_id !== undefined && c.message)
+              await mcp.callTool({
+                name: 'ack_task',
+                arguments: { url, claim_id: c.claim_id, seq: c.message.seq },
+              });
+            return claimed !== undefined;
+          },
+          { timeout: 60_000, intervals: [100] },
+        )
+        .toBe(true);
+      const answer = await mcp.callTool({
+        name: 'send_message',
+        arguments: { url, text: 'MCP summary: all quiet', name: 'mcp-bot', reply_to: claimed!.message!.id },
+      });
       expect(answer.isError ?? false, JSON.stringify(answer.content)).toBe(false);
-      const ack = await mcp.callTool({ name: 'ack_task', arguments: { url, claim_id: claimed!.claim_id, seq: claimed!.message!.seq } });
+      const ack = await mcp.callTool({
+        name: 'ack_task',
+        arguments: { url, claim_id: claimed!.claim_id, seq: claimed!.message!.seq },
+      });
       expect(ack.isError ?? false, JSON.stringify(ack.content)).toBe(false);
       await expect(bubble(page, 'MCP summary: all quiet')).toBeVisible();
     } finally {
@@ -97,9 +134,15 @@ test('a person in the browser talks with the CLI, the Python SDK, the MCP server
 
     // The listener launcher keeps a scripted Codex in the room until the person releases it.
     const fakes = join(home, 'fakebin');
-    const made = spawnSync('/usr/bin/python3', ['-c', `import fake_hosts; fake_hosts.install(${JSON.stringify(fakes)})`], {
-      cwd: join(ROOT, 'agent/python/tests'), env: { ...process.env, BOT2BOT_TEST_BASE: relay.url }, encoding: 'utf8',
-    });
+    const made = spawnSync(
+      '/usr/bin/python3',
+      ['-c', `import fake_hosts; fake_hosts.install(${JSON.stringify(fakes)})`],
+      {
+        cwd: join(ROOT, 'agent/python/tests'),
+        env: { ...process.env, BOT2BOT_TEST_BASE: relay.url },
+        encoding: 'utf8',
+      },
+    );
     expect(made.status, made.stderr).toBe(0);
     const launcher = start(process.execPath, [CLI, 'launch', '--host', 'codex'], {
       ...env,

@@ -28,7 +28,12 @@ function png(w: number, h: number): Buffer {
   ihdr[9] = 2;
   const rows: Buffer[] = [];
   for (let y = 0; y < h; y++) rows.push(Buffer.concat([Buffer.from([0]), randomBytes(w * 3)]));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.concat(rows), { level: 0 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.concat(rows), { level: 0 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** Everything a page sends: request URLs and bodies, and WebSocket frames. */
@@ -62,7 +67,9 @@ async function downloaded(page: Page, click: () => Promise<void>): Promise<Buffe
 }
 
 function fileBubble(page: Page, name: string) {
-  return page.locator('article.bubble:not(.is-pending)').filter({ has: page.locator(`.file-card[data-file-name="${name}"]`) });
+  return page
+    .locator('article.bubble:not(.is-pending)')
+    .filter({ has: page.locator(`.file-card[data-file-name="${name}"]`) });
 }
 
 async function checkReceived(page: Page, image: Buffer, binary: Buffer): Promise<void> {
@@ -71,24 +78,35 @@ async function checkReceived(page: Page, image: Buffer, binary: Buffer): Promise
   const bin = fileBubble(page, 'blob.bin');
   await expect(bin).toBeVisible();
   await expect(bin).toContainText('1.4 MiB');
-  expect((await downloaded(page, () => bin.getByRole('button', { name: 'Download blob.bin' }).click())).equals(binary)).toBe(true);
+  expect(
+    (await downloaded(page, () => bin.getByRole('button', { name: 'Download blob.bin' }).click())).equals(
+      binary,
+    ),
+  ).toBe(true);
   // The full image, decrypted on demand, in the viewer; saved from there byte-identical.
   await img.getByRole('button', { name: 'View image photo.png' }).click();
   const viewer = page.getByRole('dialog', { name: 'Image photo.png' });
   await expect(viewer).toBeVisible();
-  await expect.poll(() => viewer.locator('img').evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(800);
+  await expect
+    .poll(() => viewer.locator('img').evaluate((el) => (el as HTMLImageElement).naturalWidth))
+    .toBe(800);
   // The viewer fits the screen, a phone's included.
   const shown = (await viewer.locator('img').boundingBox())!;
   const screen = page.viewportSize()!;
   expect(shown.x).toBeGreaterThanOrEqual(0);
   expect(shown.x + shown.width).toBeLessThanOrEqual(screen.width);
   expect(shown.y + shown.height).toBeLessThanOrEqual(screen.height);
-  expect((await downloaded(page, () => viewer.getByRole('button', { name: 'Save' }).click())).equals(image)).toBe(true);
+  expect(
+    (await downloaded(page, () => viewer.getByRole('button', { name: 'Save' }).click())).equals(image),
+  ).toBe(true);
   await viewer.getByRole('button', { name: 'Close viewer' }).click();
   await expect(viewer).toHaveCount(0);
 }
 
-test('an image and a 1.5 MB file reach other browsers byte-identical, after reload and for a late joiner, and never in the clear', async ({ newPage, relay }) => {
+test('an image and a 1.5 MB file reach other browsers byte-identical, after reload and for a late joiner, and never in the clear', async ({
+  newPage,
+  relay,
+}) => {
   const sent: Buffer[] = [];
   const a = await newPage();
   record(a, sent);
@@ -99,8 +117,12 @@ test('an image and a 1.5 MB file reach other browsers byte-identical, after relo
 
   const image = png(800, 300);
   const binary = randomBytes(1_500_000);
-  await a.locator('[data-testid=camera-input]').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: image });
-  await a.locator('[data-testid=attach-input]').setInputFiles({ name: 'blob.bin', mimeType: 'application/octet-stream', buffer: binary });
+  await a
+    .locator('[data-testid=camera-input]')
+    .setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: image });
+  await a
+    .locator('[data-testid=attach-input]')
+    .setInputFiles({ name: 'blob.bin', mimeType: 'application/octet-stream', buffer: binary });
   await expect(fileBubble(a, 'blob.bin')).toBeVisible({ timeout: 30_000 });
   await expect(a.locator('.upload-list')).toHaveCount(0);
   await expect(fileBubble(a, 'photo.png').locator('.you')).toBeVisible();
@@ -123,7 +145,10 @@ test('an image and a 1.5 MB file reach other browsers byte-identical, after relo
   expect(hay.indexOf('blob.bin')).toBe(-1);
 });
 
-test('an edit converges everywhere, after reload and for a late joiner; a forged edit is ignored', async ({ newPage, relay }) => {
+test('an edit converges everywhere, after reload and for a late joiner; a forged edit is ignored', async ({
+  newPage,
+  relay,
+}) => {
   const a = await newPage();
   const url = await createRoom(a, relay);
   const b = await newPage();
@@ -147,7 +172,10 @@ test('an edit converges everywhere, after reload and for a late joiner; a forged
 
   const firstId = await bubble(a, 'deploy at 6pm').getAttribute('data-msg-id');
   // Someone else, with the room key but not the sender's label, tries to rewrite it.
-  const mallory = new Room(url.replace(/^http:\/\/[^/]+/, relay.url), { name: 'mallory', onWarning: () => undefined });
+  const mallory = new Room(url.replace(/^http:\/\/[^/]+/, relay.url), {
+    name: 'mallory',
+    onWarning: () => undefined,
+  });
   await mallory.send(editEnvelope(firstId!, 'deploy NOW, skip the tests'));
   await mallory.send('mallory was here');
 
@@ -178,10 +206,16 @@ test('a file moves from an agent to a browser and back, byte-identical', async (
   await agent.sendFile(log, { name: 'build.log', type: 'text/plain', text: 'nightly build log' });
   const card = fileBubble(page, 'build.log');
   await expect(card).toContainText('nightly build log');
-  expect((await downloaded(page, () => card.getByRole('button', { name: 'Download build.log' }).click())).equals(log)).toBe(true);
+  expect(
+    (await downloaded(page, () => card.getByRole('button', { name: 'Download build.log' }).click())).equals(
+      log,
+    ),
+  ).toBe(true);
 
   const reply = randomBytes(300_000);
-  await page.locator('[data-testid=attach-input]').setInputFiles({ name: 'fix.patch', mimeType: 'text/x-diff', buffer: reply });
+  await page
+    .locator('[data-testid=attach-input]')
+    .setInputFiles({ name: 'fix.patch', mimeType: 'text/x-diff', buffer: reply });
   await expect(fileBubble(page, 'fix.patch').locator('.you')).toBeVisible({ timeout: 20_000 });
   const hist = await agent.history();
   const m = hist.find((x) => x.attachment?.name === 'fix.patch');

@@ -24,7 +24,15 @@ const LONGEST_TASK_BOUND_MS = 1000;
 let relay: TestRelay;
 test.beforeAll(async () => {
   // The per-address and global post budgets would throttle one address posting this fast.
-  relay = await startRelay({ webDir: 'dist/web', limits: { rateBucketCapacity: 100_000, rateBucketRefillPerS: 100_000, globalBucketCapacity: 100_000, globalBucketRefillPerS: 100_000 } });
+  relay = await startRelay({
+    webDir: 'dist/web',
+    limits: {
+      rateBucketCapacity: 100_000,
+      rateBucketRefillPerS: 100_000,
+      globalBucketCapacity: 100_000,
+      globalBucketRefillPerS: 100_000,
+    },
+  });
 });
 test.afterAll(async () => {
   await relay.close();
@@ -50,7 +58,9 @@ async function cachedFrames(page: Page, roomId: string): Promise<number> {
   );
 }
 
-test('a burst of 2,000 messages keeps the receiving tab responsive and shows every message', async ({ newPage }) => {
+test('a burst of 2,000 messages keeps the receiving tab responsive and shows every message', async ({
+  newPage,
+}) => {
   // Posting 2,000 messages through the relay is most of it, and slow on a shared machine.
   test.setTimeout(240_000);
   let held: Array<() => void> | null = null;
@@ -101,6 +111,11 @@ test('a burst of 2,000 messages keeps the receiving tab responsive and shows eve
   const caughtUpMs = Date.now() - t0;
   const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
   const longest = Math.max(0, ...longTasks);
-  test.info().annotations.push({ type: 'burst', description: `${N} frames delivered at once, all shown and cached after ${caughtUpMs} ms; ${longTasks.length} long tasks, longest ${Math.round(longest)} ms, total ${Math.round(longTasks.reduce((a, b) => a + b, 0))} ms` });
+  test
+    .info()
+    .annotations.push({
+      type: 'burst',
+      description: `${N} frames delivered at once, all shown and cached after ${caughtUpMs} ms; ${longTasks.length} long tasks, longest ${Math.round(longest)} ms, total ${Math.round(longTasks.reduce((a, b) => a + b, 0))} ms`,
+    });
   expect(longest).toBeLessThanOrEqual(LONGEST_TASK_BOUND_MS);
 });

@@ -3,7 +3,10 @@ import { test, expect, createRoom, openRoom, send, bubble } from './fixtures.js'
 import { parseRoomLink } from '../protocol/roomUrl.js';
 import { openText, sealText } from '../protocol/crypto.js';
 
-test('two browsers chat, with names, self/other and no verified badge for unsigned senders', async ({ relay, newPage }) => {
+test('two browsers chat, with names, self/other and no verified badge for unsigned senders', async ({
+  relay,
+  newPage,
+}) => {
   const alice = await newPage();
   const url = await createRoom(alice, relay);
   const bob = await newPage();
@@ -24,7 +27,10 @@ test('two browsers chat, with names, self/other and no verified badge for unsign
   await expect(alice.getByTestId('fingerprint')).toHaveText(await bob.getByTestId('fingerprint').innerText());
 });
 
-test('a late joiner and a reload see history; delete converges and survives reload', async ({ relay, newPage }) => {
+test('a late joiner and a reload see history; delete converges and survives reload', async ({
+  relay,
+  newPage,
+}) => {
   const alice = await newPage();
   const url = await createRoom(alice, relay);
   await send(alice, 'first message');
@@ -55,7 +61,10 @@ test('a late joiner and a reload see history; delete converges and survives relo
   await expect(bubble(late, 'doomed message')).toHaveCount(0);
 });
 
-test('a reload renders from the local cache even when the relay is unreachable', async ({ relay, newPage }) => {
+test('a reload renders from the local cache even when the relay is unreachable', async ({
+  relay,
+  newPage,
+}) => {
   const alice = await newPage();
   const url = await createRoom(alice, relay);
   await send(alice, 'cached before going offline');
@@ -85,7 +94,9 @@ test('a browser and an HTTP-only agent talk in one room', async ({ relay, newPag
   await expect(bubble(page, 'beep from a curl-style agent').locator('.sender')).toHaveText('http-agent');
 
   await send(page, 'hello @http-agent, welcome');
-  const t = (await (await fetch(`${relay.url}/api/rooms/${roomId}/transcript?after=0`)).json()) as { messages: Array<{ ciphertext: string; nonce: string; sender: string }> };
+  const t = (await (await fetch(`${relay.url}/api/rooms/${roomId}/transcript?after=0`)).json()) as {
+    messages: Array<{ ciphertext: string; nonce: string; sender: string }>;
+  };
   const texts = t.messages.map((m) => openText(m, key));
   expect(texts).toContain('hello @http-agent, welcome');
   expect(nacl.secretbox.keyLength).toBe(32);
@@ -97,7 +108,9 @@ test('the page never sends the key or plaintext anywhere', async ({ relay, newPa
   page.on('request', (r) => sent.push(`${r.method()} ${r.url()}\n${r.postData() ?? ''}`));
   page.on('websocket', (ws) => {
     sent.push(`WS ${ws.url()}`);
-    ws.on('framesent', (f) => sent.push(`FRAME ${typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8')}`));
+    ws.on('framesent', (f) =>
+      sent.push(`FRAME ${typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8')}`),
+    );
   });
   const url = await createRoom(page, relay);
   const keyText = new URL(url).hash.slice(3);

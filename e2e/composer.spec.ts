@@ -71,7 +71,10 @@ test('composer: auto-grow, size limit, @mention completion and renaming', async 
   await expect(bubble(bob, 'posted under the new name').locator('.sender')).toHaveText('alice-renamed');
 });
 
-test('invite link copies, and falls back to a selectable box when the clipboard is blocked', async ({ relay, newPage }) => {
+test('invite link copies, and falls back to a selectable box when the clipboard is blocked', async ({
+  relay,
+  newPage,
+}) => {
   const page = await newPage();
   const url = await createRoom(page, relay);
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: relay.url });
@@ -83,7 +86,9 @@ test('invite link copies, and falls back to a selectable box when the clipboard 
   const blocked = await newPage({
     init: async (p) => {
       await p.addInitScript(() => {
-        Object.defineProperty(navigator, 'clipboard', { value: { writeText: () => Promise.reject(new Error('denied')) } });
+        Object.defineProperty(navigator, 'clipboard', {
+          value: { writeText: () => Promise.reject(new Error('denied')) },
+        });
         document.execCommand = () => false;
       });
     },
@@ -112,11 +117,16 @@ test('forget this room and clear all remove the local cache', async ({ relay, ne
   await expect.poll(() => frameCount(page)).toBe(1);
   await page.goto(relay.url + '/');
   await page.getByRole('button', { name: 'Clear all local history' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'cleared' })).toHaveText('All local history on this device (rooms and copies of sent messages) was cleared.');
+  await expect(page.getByRole('status').filter({ hasText: 'cleared' })).toHaveText(
+    'All local history on this device (rooms and copies of sent messages) was cleared.',
+  );
   expect(await frameCount(page)).toBe(0);
 });
 
-test('after the connection drops, the page reconnects by itself and resumes without gaps or duplicates', async ({ relay, newPage }) => {
+test('after the connection drops, the page reconnects by itself and resumes without gaps or duplicates', async ({
+  relay,
+  newPage,
+}) => {
   const alice = await newPage();
   const url = await createRoom(alice, relay);
   const bob = await newPage();
@@ -141,6 +151,11 @@ test('after the connection drops, the page reconnects by itself and resumes with
   await bob.evaluate(() => window.dispatchEvent(new Event('online')));
   await expect(bob.locator('.status-pill')).toHaveClass(/status-online/, { timeout: 5_000 });
   await expect(bubble(bob, 'missed three')).toBeVisible();
-  await expect(bob.locator('article.bubble .body')).toHaveText(['before the drop', 'missed one', 'missed two', 'missed three']);
+  await expect(bob.locator('article.bubble .body')).toHaveText([
+    'before the drop',
+    'missed one',
+    'missed two',
+    'missed three',
+  ]);
   expect(bob.url()).toBe(url);
 });

@@ -8,7 +8,13 @@ import type { Page } from '@playwright/test';
 import { test, expect, createRoom, openRoom, send, bubble, waitOnline } from './fixtures.js';
 import { contextWith, registered, trackErrors, uniq } from './identity.helpers.js';
 import { openText, sealText } from '../protocol/crypto.js';
-import { classifyPlaintext, deleteEnvelope, historyRequest, historyResponse, type HistoryItem } from '../protocol/envelopes.js';
+import {
+  classifyPlaintext,
+  deleteEnvelope,
+  historyRequest,
+  historyResponse,
+  type HistoryItem,
+} from '../protocol/envelopes.js';
 import { signRoomPost, type Identity } from '../protocol/identity.js';
 import { parseRoomLink } from '../protocol/roomUrl.js';
 import { WsClient } from '../test-support/clients.js';
@@ -21,16 +27,33 @@ function linkOf(url: string): { roomId: string; key: Uint8Array } {
 }
 
 /** Post as an agent would: unsigned under any label, or signed by a registered identity. */
-async function agentPost(base: string, url: string, plaintext: string, as: { label: string } | { id: Identity }): Promise<{ id: string }> {
+async function agentPost(
+  base: string,
+  url: string,
+  plaintext: string,
+  as: { label: string } | { id: Identity },
+): Promise<{ id: string }> {
   const { roomId, key } = linkOf(url);
   const sealed = sealText(plaintext, key);
-  const body = 'id' in as ? { sender: `@${as.id.handle}`, ...sealed, ...signRoomPost(as.id, roomId, sealed.ciphertext) } : { sender: as.label, ...sealed };
-  const res = await fetch(`${base}/api/rooms/${roomId}/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const body =
+    'id' in as
+      ? { sender: `@${as.id.handle}`, ...sealed, ...signRoomPost(as.id, roomId, sealed.ciphertext) }
+      : { sender: as.label, ...sealed };
+  const res = await fetch(`${base}/api/rooms/${roomId}/messages`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as { id: string };
 }
 
-test("a forged delete leaves a verified member's message in place; their own signed delete removes it, saying who", async ({ browser, relay, newPage, pageErrors }) => {
+test("a forged delete leaves a verified member's message in place; their own signed delete removes it, saying who", async ({
+  browser,
+  relay,
+  newPage,
+  pageErrors,
+}) => {
   const alice = await registered(relay.url, `alice-${uniq()}`);
   const mallory = await registered(relay.url, `mallory-${uniq()}`);
   const ctx = await contextWith(browser, alice);
@@ -51,7 +74,9 @@ test("a forged delete leaves a verified member's message in place; their own sig
     // Shared-key deletes still work for anonymous messages, and the room says who did it.
     await agentPost(relay.url, url, deleteEnvelope(anon.id), { label: 'mallory' });
     await expect(bubble(viewer, 'anonymous words')).toHaveCount(0);
-    await expect(viewer.locator('.toast').filter({ hasText: 'mallory (unverified) deleted a message from bob' })).toBeVisible();
+    await expect(
+      viewer.locator('.toast').filter({ hasText: 'mallory (unverified) deleted a message from bob' }),
+    ).toBeVisible();
     for (const p of [a, viewer]) await expect(bubble(p, 'signed words that stay')).toBeVisible();
 
     // A newcomer replays the whole buffer, forged deletes included, and still sees it.
@@ -66,13 +91,20 @@ test("a forged delete leaves a verified member's message in place; their own sig
     await own.getByRole('button', { name: 'Delete for everyone' }).click();
     await a.getByRole('dialog').getByRole('button', { name: 'Delete for everyone' }).click();
     for (const p of [a, viewer, late]) await expect(bubble(p, 'signed words that stay')).toHaveCount(0);
-    await expect(viewer.locator('.toast').filter({ hasText: `@${alice.handle} deleted their message` })).toBeVisible();
+    await expect(
+      viewer.locator('.toast').filter({ hasText: `@${alice.handle} deleted their message` }),
+    ).toBeVisible();
   } finally {
     await ctx.close();
   }
 });
 
-test('an unsigned "@victim" label, or one equal to my own name, is never shown as mine or as verified', async ({ browser, relay, newPage, pageErrors }) => {
+test('an unsigned "@victim" label, or one equal to my own name, is never shown as mine or as verified', async ({
+  browser,
+  relay,
+  newPage,
+  pageErrors,
+}) => {
   const victim = await registered(relay.url, `victim-${uniq()}`);
   const ctx = await contextWith(browser, victim);
   try {
@@ -82,7 +114,9 @@ test('an unsigned "@victim" label, or one equal to my own name, is never shown a
     await agentPost(relay.url, url, 'forged under the handle', { label: `@${victim.handle}` });
     // Another sender in between, so that the next bubble shows its own header.
     await agentPost(relay.url, url, 'an interruption', { label: 'carol' });
-    await agentPost(relay.url, url, 'forged with a hidden character', { label: `\u200B@${victim.handle}\u202E` });
+    await agentPost(relay.url, url, 'forged with a hidden character', {
+      label: `\u200B@${victim.handle}\u202E`,
+    });
     const real = bubble(v, 'really from the victim');
     await expect(real).toHaveClass(/bubble-self/);
     await expect(real.locator('.verified')).toBeVisible();
@@ -127,7 +161,11 @@ async function restoredCount(page: Page, roomId: string): Promise<number> {
   );
 }
 
-test('a verified peer cannot flood a browser with history, nor make it answer every throwaway handle', async ({ browser, relay, pageErrors }) => {
+test('a verified peer cannot flood a browser with history, nor make it answer every throwaway handle', async ({
+  browser,
+  relay,
+  pageErrors,
+}) => {
   test.setTimeout(120_000);
   const bob = await registered(relay.url, `bob-${uniq()}`);
   const attacker = await registered(relay.url, `flood-${uniq()}`);
@@ -152,17 +190,33 @@ test('a verified peer cannot flood a browser with history, nor make it answer ev
         for (const e of list.getEntries()) w.longTasks.push(e.duration);
       }).observe({ type: 'longtask' });
     });
-    const plain = (f: Record<string, unknown>) => openText({ ciphertext: String(f.ciphertext), nonce: String(f.nonce) }, key) ?? '';
-    const req = await spy.next((f) => f.type === 'message' && classifyPlaintext(plain(f)).kind === 'hist_req', 15_000);
+    const plain = (f: Record<string, unknown>) =>
+      openText({ ciphertext: String(f.ciphertext), nonce: String(f.nonce) }, key) ?? '';
+    const req = await spy.next(
+      (f) => f.type === 'message' && classifyPlaintext(plain(f)).kind === 'hist_req',
+      15_000,
+    );
     const parsed = classifyPlaintext(plain(req));
     if (parsed.kind !== 'hist_req') throw new Error('not a request');
 
     // 4,200 fabricated items and 3,000 tombstones in 21 signed chunks, all "for" Bob's request.
     const now = Date.now();
     for (let c = 0; c < 21; c++) {
-      const items: HistoryItem[] = Array.from({ length: 200 }, (_, i) => ({ seq: c * 200 + i + 1, id: `fake-${c}-${i}`, sender: 'someone', sender_verified: true, ts: now - 60_000, text: `fabricated ${c}-${i}` }));
+      const items: HistoryItem[] = Array.from({ length: 200 }, (_, i) => ({
+        seq: c * 200 + i + 1,
+        id: `fake-${c}-${i}`,
+        sender: 'someone',
+        sender_verified: true,
+        ts: now - 60_000,
+        text: `fabricated ${c}-${i}`,
+      }));
       const deleted = c === 0 ? Array.from({ length: 3000 }, (_, i) => `gone-${i}`) : undefined;
-      await agentPost(relay.url, url, historyResponse({ req_id: parsed.envelope.req_id, chunk: c, items, ...(deleted ? { deleted } : {}) }), { id: attacker });
+      await agentPost(
+        relay.url,
+        url,
+        historyResponse({ req_id: parsed.envelope.req_id, chunk: c, items, ...(deleted ? { deleted } : {}) }),
+        { id: attacker },
+      );
     }
     await expect(b.locator('article.bubble.is-restored').first()).toBeVisible({ timeout: 15_000 });
     await expect.poll(() => restoredCount(b, roomId), { timeout: 10_000 }).toBe(100);
@@ -170,14 +224,22 @@ test('a verified peer cannot flood a browser with history, nor make it answer ev
     expect(await restoredCount(b, roomId)).toBe(100);
     expect(await b.locator('article.bubble.is-restored').count()).toBeLessThanOrEqual(100);
     const longTasks = await b.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
-    test.info().annotations.push({ type: 'history flood', description: `${longTasks.length} long tasks, longest ${Math.round(Math.max(0, ...longTasks))} ms` });
+    test
+      .info()
+      .annotations.push({
+        type: 'history flood',
+        description: `${longTasks.length} long tasks, longest ${Math.round(Math.max(0, ...longTasks))} ms`,
+      });
     // Applying 4,002 items one by one took seconds; bounded and batched, the worst task is the
     // render of 100 restored bubbles (325–644 ms measured on a two-core machine at load 20).
     expect(Math.max(0, ...longTasks)).toBeLessThanOrEqual(1000);
 
     // Thirty fresh handles each ask for history: Bob answers a few, not thirty.
-    const throwaways = await Promise.all(Array.from({ length: 30 }, (_, i) => registered(relay.url, `tmp${i}-${uniq()}`)));
-    for (const t of throwaways) await agentPost(relay.url, url, historyRequest(crypto.randomUUID(), 0), { id: t });
+    const throwaways = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => registered(relay.url, `tmp${i}-${uniq()}`)),
+    );
+    for (const t of throwaways)
+      await agentPost(relay.url, url, historyRequest(crypto.randomUUID(), 0), { id: t });
     await b.waitForTimeout(5000);
     const answered = new Set(
       spy
@@ -186,7 +248,9 @@ test('a verified peer cannot flood a browser with history, nor make it answer ev
         .map((f) => classifyPlaintext(plain(f)))
         .flatMap((p) => (p.kind === 'hist_resp' ? [p.envelope.req_id] : [])),
     );
-    test.info().annotations.push({ type: 'history answers', description: `${answered.size} of 30 requests answered` });
+    test
+      .info()
+      .annotations.push({ type: 'history answers', description: `${answered.size} of 30 requests answered` });
     expect(answered.size).toBeGreaterThan(0);
     expect(answered.size).toBeLessThanOrEqual(3);
   } finally {

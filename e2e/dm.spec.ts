@@ -26,12 +26,21 @@ function storedSentDms(page: Page): Promise<string> {
   );
 }
 
-test('DM between two signed-in browsers: first contact from the directory, verified sender, reply, delete', async ({ browser, relay, pageErrors }) => {
+test('DM between two signed-in browsers: first contact from the directory, verified sender, reply, delete', async ({
+  browser,
+  relay,
+  pageErrors,
+}) => {
   const tag = uniq();
   const alice = await registered(relay.url, `alice-${tag}`);
   const bob = await registered(relay.url, `bob-${tag}`);
   // Bob is listed in the directory.
-  await new Agent(relay.url, bob).publishProfile({ display_name: `Bob ${tag}`, summary: `Answers questions about zebras-${tag}.`, framework: 'custom', capabilities: ['chat'] });
+  await new Agent(relay.url, bob).publishProfile({
+    display_name: `Bob ${tag}`,
+    summary: `Answers questions about zebras-${tag}.`,
+    framework: 'custom',
+    capabilities: ['chat'],
+  });
   const aCtx = await contextWith(browser, alice);
   const bCtx = await contextWith(browser, bob);
   try {
@@ -80,7 +89,9 @@ test('DM between two signed-in browsers: first contact from the directory, verif
     await b.getByLabel('To', { exact: true }).fill(`nobody-${tag}`);
     await b.getByRole('textbox', { name: 'Message' }).fill('anyone?');
     await b.getByRole('button', { name: 'Send', exact: true }).click();
-    await expect(b.locator('#dm-send-err')).toHaveText(`No one is registered as @nobody-${tag} on this relay.`);
+    await expect(b.locator('#dm-send-err')).toHaveText(
+      `No one is registered as @nobody-${tag} on this relay.`,
+    );
   } finally {
     await aCtx.close();
     await bCtx.close();
@@ -95,7 +106,10 @@ test('the DM page asks anonymous visitors to sign in', async ({ relay, newPage }
   await expect(p.getByRole('dialog', { name: 'Sign in with a @handle' })).toBeVisible();
 });
 
-test('directory search finds a profile published with the SDK, by text and by filter', async ({ relay, newPage }) => {
+test('directory search finds a profile published with the SDK, by text and by filter', async ({
+  relay,
+  newPage,
+}) => {
   const tag = uniq();
   const id = await registered(relay.url, `scout-${tag}`);
   await new Agent(relay.url, id).publishProfile({
@@ -135,7 +149,11 @@ test('directory search finds a profile published with the SDK, by text and by fi
   await expect(p.getByRole('heading', { name: `No profile for @nobody-${tag}` })).toBeVisible();
 });
 
-test('sent DMs survive a reload, show in every tab, are sealed at rest, and go with the keys', async ({ browser, relay, pageErrors }) => {
+test('sent DMs survive a reload, show in every tab, are sealed at rest, and go with the keys', async ({
+  browser,
+  relay,
+  pageErrors,
+}) => {
   const tag = uniq();
   const alice = await registered(relay.url, `alice-${tag}`);
   const bob = await registered(relay.url, `bob-${tag}`);
@@ -169,10 +187,18 @@ test('sent DMs survive a reload, show in every tab, are sealed at rest, and go w
     expect(stored).not.toContain(bob.handle);
 
     // "Forget" removes the copy everywhere; the message itself was delivered and stays.
-    await sentOne.locator('.dm-item').filter({ hasText: 'second words' }).getByRole('button', { name: `Forget message to @${bob.handle}` }).click();
+    await sentOne
+      .locator('.dm-item')
+      .filter({ hasText: 'second words' })
+      .getByRole('button', { name: `Forget message to @${bob.handle}` })
+      .click();
     await expect(sentOne.locator('.dm-text')).toHaveText([secret]);
     await expect(sentTwo.locator('.dm-text')).toHaveText([secret]);
-    expect((await new Agent(relay.url, bob).inboxWait({ after: 0, timeout: 1 })).messages.map((m) => m.text).sort()).toEqual([secret, `second words ${tag}`].sort());
+    expect(
+      (await new Agent(relay.url, bob).inboxWait({ after: 0, timeout: 1 })).messages
+        .map((m) => m.text)
+        .sort(),
+    ).toEqual([secret, `second words ${tag}`].sort());
 
     // Signing out takes the copies with the keys: they could never be opened again.
     await one.getByRole('button', { name: `Your identity: @${alice.handle}` }).click();
@@ -180,9 +206,7 @@ test('sent DMs survive a reload, show in every tab, are sealed at rest, and go w
     await dlg.getByRole('button', { name: 'Sign out…' }).click();
     await dlg.getByRole('button', { name: 'Sign out', exact: true }).click();
     await expect(one.getByRole('heading', { name: 'Sign in to read and send messages' })).toBeVisible();
-    await expect
-      .poll(async () => JSON.parse(await storedSentDms(one)).length)
-      .toBe(0);
+    await expect.poll(async () => JSON.parse(await storedSentDms(one)).length).toBe(0);
   } finally {
     await ctx.close();
   }

@@ -54,7 +54,11 @@ test('a failed send stays visible with a retry button', async ({ relay, newPage 
   const page = await newPage();
   await createRoom(page, relay);
   let fail = true;
-  await page.route('**/api/rooms/*/messages', (r) => (fail ? r.fulfill({ status: 400, contentType: 'application/json', body: '{"error":"bad message"}' }) : r.continue()));
+  await page.route('**/api/rooms/*/messages', (r) =>
+    fail
+      ? r.fulfill({ status: 400, contentType: 'application/json', body: '{"error":"bad message"}' })
+      : r.continue(),
+  );
   await page.locator('#composer-input').fill('will fail first');
   await page.locator('#composer-input').press('Enter');
   const failed = page.locator('.bubble.is-failed');
@@ -70,9 +74,16 @@ test('save chat downloads TXT, Markdown and JSON without the key by default', as
   const url = await createRoom(page, relay);
   await send(page, 'export me');
   const key = new URL(url).hash.slice(3);
-  for (const [label, ext] of [['Plain text', 'txt'], ['Markdown', 'md'], ['JSON', 'json']] as const) {
+  for (const [label, ext] of [
+    ['Plain text', 'txt'],
+    ['Markdown', 'md'],
+    ['JSON', 'json'],
+  ] as const) {
     await page.getByRole('button', { name: 'Save chat' }).click();
-    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: new RegExp(label) }).click()]);
+    const [dl] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: new RegExp(label) }).click(),
+    ]);
     expect(dl.suggestedFilename()).toMatch(new RegExp(`^bot2bot-chat-[A-Z2-9]{10}-.*\\.${ext}$`));
     const text = readFileSync((await dl.path())!, 'utf8');
     expect(text).toContain('export me');

@@ -6,7 +6,11 @@ import { test as base, expect, type Browser, type Page } from '@playwright/test'
 import { startRelay, type TestRelay } from '../test-support/relay.js';
 
 export interface PageFactory {
-  (opts?: { viewport?: { width: number; height: number }; touch?: boolean; init?: (page: Page) => Promise<void> }): Promise<Page>;
+  (opts?: {
+    viewport?: { width: number; height: number };
+    touch?: boolean;
+    init?: (page: Page) => Promise<void>;
+  }): Promise<Page>;
 }
 
 export const test = base.extend<{ newPage: PageFactory; pageErrors: string[] }, { relay: TestRelay }>({
@@ -26,12 +30,16 @@ export const test = base.extend<{ newPage: PageFactory; pageErrors: string[] }, 
   newPage: async ({ browser, pageErrors }, use) => {
     const contexts: Awaited<ReturnType<Browser['newContext']>>[] = [];
     await use(async (opts = {}) => {
-      const ctx = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 }, ...(opts.touch ? { hasTouch: true, isMobile: true } : {}) });
+      const ctx = await browser.newContext({
+        viewport: opts.viewport ?? { width: 1280, height: 800 },
+        ...(opts.touch ? { hasTouch: true, isMobile: true } : {}),
+      });
       contexts.push(ctx);
       const page = await ctx.newPage();
       page.on('pageerror', (e) => pageErrors.push(`${e.name}: ${e.message}`));
       page.on('console', (m) => {
-        if (m.type() === 'error' && !/Failed to load resource|WebSocket connection/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
+        if (m.type() === 'error' && !/Failed to load resource|WebSocket connection/.test(m.text()))
+          pageErrors.push(`console: ${m.text()}`);
       });
       if (opts.init) await opts.init(page);
       return page;
@@ -66,7 +74,8 @@ export async function send(page: Page, text: string): Promise<void> {
   const before = await mine.count();
   await box.fill(text);
   // On touch devices Enter is a new line and the button sends.
-  if (await page.evaluate(() => matchMedia('(hover: none) and (pointer: coarse)').matches)) await page.getByRole('button', { name: 'Send message' }).click();
+  if (await page.evaluate(() => matchMedia('(hover: none) and (pointer: coarse)').matches))
+    await page.getByRole('button', { name: 'Send message' }).click();
   else await box.press('Enter');
   await expect(box).toHaveValue('');
   await expect(page.locator('.bubble.is-pending')).toHaveCount(0, { timeout: 15_000 });

@@ -10,7 +10,11 @@ import type { Browser, BrowserContext } from '@playwright/test';
 
 async function registered(base: string, handle: string): Promise<Identity> {
   const id = newIdentity(handle);
-  const res = await fetch(`${base}/api/identity/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(registerBody(id)) });
+  const res = await fetch(`${base}/api/identity/register`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(registerBody(id)),
+  });
   expect(res.status).toBe(201);
   return id;
 }
@@ -22,8 +26,14 @@ async function contextWith(browser: Browser, id: Identity): Promise<BrowserConte
   return ctx;
 }
 
-test('peer history restores what the relay no longer holds, marked unverified', async ({ browser, pageErrors }) => {
-  const relay = await startRelay({ webDir: 'dist/web', limits: { roomGraceMs: 300, janitorIntervalMs: 100 } });
+test('peer history restores what the relay no longer holds, marked unverified', async ({
+  browser,
+  pageErrors,
+}) => {
+  const relay = await startRelay({
+    webDir: 'dist/web',
+    limits: { roomGraceMs: 300, janitorIntervalMs: 100 },
+  });
   const suffix = Math.random().toString(36).slice(2, 8);
   const alice = await registered(relay.url, `alice-${suffix}`);
   const bob = await registered(relay.url, `bob-${suffix}`);
@@ -50,7 +60,15 @@ test('peer history restores what the relay no longer holds, marked unverified', 
 
     // The relay evicts the empty room and its buffer.
     await expect
-      .poll(async () => ((await (await fetch(`${relay.url}/api/rooms/${roomId}/transcript?after=0`)).json()) as { messages: unknown[] }).messages.length, { timeout: 10_000 })
+      .poll(
+        async () =>
+          (
+            (await (await fetch(`${relay.url}/api/rooms/${roomId}/transcript?after=0`)).json()) as {
+              messages: unknown[];
+            }
+          ).messages.length,
+        { timeout: 10_000 },
+      )
       .toBe(0);
 
     // Alice comes back: her cache renders; the relay has nothing.
@@ -67,7 +85,9 @@ test('peer history restores what the relay no longer holds, marked unverified', 
     await waitOnline(b);
     await expect(bubble(b, 'kept only by peers one')).toBeVisible({ timeout: 15_000 });
     await expect(bubble(b, 'kept only by peers two')).toBeVisible();
-    await expect(bubble(b, 'kept only by peers one').locator('.restored')).toHaveText('restored · unverified');
+    await expect(bubble(b, 'kept only by peers one').locator('.restored')).toHaveText(
+      'restored · unverified',
+    );
     await expect(bubble(b, 'kept only by peers one').locator('.verified')).toHaveCount(0);
     await expect(bubble(b, 'to be deleted before eviction')).toHaveCount(0);
     // Restored history is cached (re-sealed) and survives Bob's reload.

@@ -20,7 +20,8 @@ interface Case {
   shown: 'text' | { selector: string; count: number };
 }
 
-const ladder = (n: number, line: (i: number) => string) => Array.from({ length: n }, (_, i) => line(i)).join('\n');
+const ladder = (n: number, line: (i: number) => string) =>
+  Array.from({ length: n }, (_, i) => line(i)).join('\n');
 
 const CASES: Case[] = [
   { name: 'unclosed links', text: '[a]('.repeat(22_500), shown: 'text' },
@@ -28,9 +29,21 @@ const CASES: Case[] = [
   { name: 'deeply nested list', text: ladder(150, (i) => '  '.repeat(i) + '- x'), shown: 'text' },
   { name: 'deeply nested quote', text: '>'.repeat(20_000) + ' x', shown: 'text' },
   { name: 'quote ladder', text: ladder(1_000, (i) => '>'.repeat(i % 40) + ' x'), shown: 'text' },
-  { name: 'long table', text: '| a | b | c |\n|---|---|---|\n' + '| x | y | z |\n'.repeat(3_000), shown: 'text' },
-  { name: 'wide table header over short rows', text: '|a'.repeat(500) + '\n' + '|-'.repeat(500) + '\n' + '|x\n'.repeat(5_000), shown: 'text' },
-  { name: 'table of 300 rows', text: '| a | b | c |\n|---|---|---|\n' + '| x | `y` | **z** |\n'.repeat(300), shown: { selector: 'tr', count: 301 } },
+  {
+    name: 'long table',
+    text: '| a | b | c |\n|---|---|---|\n' + '| x | y | z |\n'.repeat(3_000),
+    shown: 'text',
+  },
+  {
+    name: 'wide table header over short rows',
+    text: '|a'.repeat(500) + '\n' + '|-'.repeat(500) + '\n' + '|x\n'.repeat(5_000),
+    shown: 'text',
+  },
+  {
+    name: 'table of 300 rows',
+    text: '| a | b | c |\n|---|---|---|\n' + '| x | `y` | **z** |\n'.repeat(300),
+    shown: { selector: 'tr', count: 301 },
+  },
   { name: 'backtick runs', text: '`a``'.repeat(7_500), shown: { selector: 'code', count: 3_749 } },
   { name: 'asterisk runs', text: '*a**'.repeat(7_500), shown: 'text' },
   { name: 'underscores and tildes', text: '_a~~'.repeat(7_500), shown: 'text' },
@@ -50,7 +63,8 @@ async function checkShown(page: Page, c: Case): Promise<void> {
         .join(''),
     );
   expect(squash(await shownText()).length, c.name).toBeGreaterThan(0);
-  if (typeof c.shown === 'object') expect(await body.locator(c.shown.selector).count(), c.name).toBeGreaterThan(0);
+  if (typeof c.shown === 'object')
+    expect(await body.locator(c.shown.selector).count(), c.name).toBeGreaterThan(0);
   if (await more.count()) {
     await more.click();
     await expect(more).toHaveCount(0);
@@ -119,7 +133,9 @@ test('hostile markdown never blocks a member tab for more than 50 ms', async ({ 
       for (const p of pages) await takeLongTasks(p);
     }
     best[c.name] = Math.min(...tries);
-    console.log(`${c.name}: longest task per delivery ${tries.map((t) => `${Math.round(t)} ms`).join(', ')} (0: none over 50 ms)`);
+    console.log(
+      `${c.name}: longest task per delivery ${tries.map((t) => `${Math.round(t)} ms`).join(', ')} (0: none over 50 ms)`,
+    );
   }
   for (const c of CASES) expect(best[c.name], c.name).toBeLessThanOrEqual(LONG_TASK_MS);
 
@@ -127,7 +143,9 @@ test('hostile markdown never blocks a member tab for more than 50 ms', async ({ 
   await bob.reload();
   await expect(bob.locator('article.bubble')).toHaveCount(count, { timeout: 20_000 });
   await expect(bob.locator('article.bubble').first().locator('.md-more')).toBeVisible();
-  console.log(`reload with ${count} hostile messages: long tasks ${JSON.stringify((await takeLongTasks(bob)).map(Math.round))} ms`);
+  console.log(
+    `reload with ${count} hostile messages: long tasks ${JSON.stringify((await takeLongTasks(bob)).map(Math.round))} ms`,
+  );
 
   // Still responsive: bob writes, alice reads, and the links stayed inert.
   await send(bob, 'still here');
@@ -135,7 +153,10 @@ test('hostile markdown never blocks a member tab for more than 50 ms', async ({ 
   expect(await alice.locator('.messages a').count()).toBe(0);
 });
 
-test('agent markdown renders formatted, and a link never shows a URL other than its target', async ({ relay, newPage }) => {
+test('agent markdown renders formatted, and a link never shows a URL other than its target', async ({
+  relay,
+  newPage,
+}) => {
   const page = await newPage();
   const url = await createRoom(page, relay);
   const parsed = parseRoomLink(url);

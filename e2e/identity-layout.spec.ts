@@ -17,13 +17,18 @@ const SIZES = [
 ];
 
 async function noOverflow(page: Page, label: string) {
-  const r = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth }));
+  const r = await page.evaluate(() => ({
+    sw: document.documentElement.scrollWidth,
+    cw: document.documentElement.clientWidth,
+  }));
   expect(r.sw, `${label}: scrollWidth ${r.sw} > ${r.cw}`).toBeLessThanOrEqual(r.cw);
 }
 
 async function axe(page: Page, label: string) {
   const r = await new AxeBuilder({ page }).analyze();
-  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  const bad = r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   expect(bad, label).toEqual([]);
 }
 
@@ -32,7 +37,10 @@ async function smallTargets(page: Page, selector: string) {
     (sel) =>
       Array.from(document.querySelectorAll<HTMLElement>(sel))
         .filter((el) => el.offsetParent !== null)
-        .map((el) => ({ name: el.getAttribute('aria-label') ?? el.textContent, h: el.getBoundingClientRect().height }))
+        .map((el) => ({
+          name: el.getAttribute('aria-label') ?? el.textContent,
+          h: el.getBoundingClientRect().height,
+        }))
         .filter((r) => r.h < 44),
     selector,
   );
@@ -41,7 +49,15 @@ async function smallTargets(page: Page, selector: string) {
 test('sign-in dialog, DM page and directory: phone and desktop', async ({ relay, newPage }) => {
   const tag = uniq();
   const bot = await registered(relay.url, `helper-${tag}`);
-  await new Agent(relay.url, bot).publishProfile({ display_name: 'Research helper', summary: 'Summarises papers and answers follow-up questions, in English and German.', framework: 'langgraph', framework_version: '0.2.1', capabilities: ['summarize', 'search'], topics: ['research'], languages: ['en', 'de'] });
+  await new Agent(relay.url, bot).publishProfile({
+    display_name: 'Research helper',
+    summary: 'Summarises papers and answers follow-up questions, in English and German.',
+    framework: 'langgraph',
+    framework_version: '0.2.1',
+    capabilities: ['summarize', 'search'],
+    topics: ['research'],
+    languages: ['en', 'de'],
+  });
   for (const s of SIZES) {
     const p = await newPage({ viewport: s.viewport, touch: s.name === 'phone' });
     await p.goto(relay.url + '/');
@@ -71,7 +87,10 @@ test('DM page and promote flow screenshots', async ({ browser, relay, pageErrors
   const tag = uniq();
   const alice = await registered(relay.url, `alice-${tag}`);
   const bob = await registered(relay.url, `bob-${tag}`);
-  await new Agent(relay.url, bob).dm(alice.handle, 'Hi Alice! The report is ready; want me to post a summary in the room?');
+  await new Agent(relay.url, bob).dm(
+    alice.handle,
+    'Hi Alice! The report is ready; want me to post a summary in the room?',
+  );
   await new Agent(relay.url, alice).dm(bob.handle, 'warm-up');
   const ac = new AbortController();
   try {
@@ -83,14 +102,21 @@ test('DM page and promote flow screenshots', async ({ browser, relay, pageErrors
       await p.getByRole('textbox', { name: 'Message' }).fill('Yes please, keep it short.');
       await p.getByRole('button', { name: 'Send', exact: true }).click();
       // The sent list (kept on the device) is part of what must fit and pass axe.
-      await expect(p.getByRole('list', { name: 'Sent messages' }).locator('.dm-item')).toContainText(['Yes please, keep it short.']);
+      await expect(p.getByRole('list', { name: 'Sent messages' }).locator('.dm-item')).toContainText([
+        'Yes please, keep it short.',
+      ]);
       await p.getByRole('textbox', { name: 'Message' }).fill('And the numbers, please.');
       await noOverflow(p, `dm@${s.name}`);
       await p.screenshot({ path: `${SHOTS}/identity-dm-${s.name}.png`, fullPage: true });
       await axe(p, `dm@${s.name}`);
 
       await createRoom(p, relay);
-      const agent = new Room(p.url(), { name: `helper-bot`, acceptAdoptions: true, saveIdentity: () => undefined, onWarning: () => undefined });
+      const agent = new Room(p.url(), {
+        name: `helper-bot`,
+        acceptAdoptions: true,
+        saveIdentity: () => undefined,
+        onWarning: () => undefined,
+      });
       void (async () => {
         for await (const _m of agent.stream({ signal: ac.signal })) void _m;
       })().catch(() => undefined);
@@ -99,7 +125,10 @@ test('DM page and promote flow screenshots', async ({ browser, relay, pageErrors
       await expect(p.getByRole('dialog', { name: 'Promote to a signed @handle' })).toBeVisible();
       await noOverflow(p, `promote@${s.name}`);
       await p.screenshot({ path: `${SHOTS}/identity-promote-${s.name}.png` });
-      await p.getByRole('dialog', { name: 'Promote to a signed @handle' }).getByRole('button', { name: 'Cancel' }).click();
+      await p
+        .getByRole('dialog', { name: 'Promote to a signed @handle' })
+        .getByRole('button', { name: 'Cancel' })
+        .click();
       await ctx.close();
     }
   } finally {
@@ -119,13 +148,22 @@ test('consent dialog and the signed-only gate on a phone', async ({ browser, rel
     await send(a, 'Locked for signed senders from here on.');
     const t = await newPage({ viewport: { width: 320, height: 640 }, touch: true });
     await openRoom(t, url.replace('&signed=1', ''));
-    const name = await t.locator('.composer input.name-chip').inputValue().catch(() => '');
+    const name = await t
+      .locator('.composer input.name-chip')
+      .inputValue()
+      .catch(() => '');
     await expect(t.getByRole('region', { name: 'Signed senders only' })).toBeVisible();
     await noOverflow(t, 'gate@phone');
     await t.screenshot({ path: `${SHOTS}/identity-gate-phone.png` });
     expect(await smallTargets(t, '.signed-gate button')).toEqual([]);
     // The name chip is hidden at 320 px; read the name from presence instead.
-    const who = name || (await a.locator('.rail .name-text').filter({ hasText: /^visitor-/ }).first().textContent())!;
+    const who =
+      name ||
+      (await a
+        .locator('.rail .name-text')
+        .filter({ hasText: /^visitor-/ })
+        .first()
+        .textContent())!;
     await a.getByRole('button', { name: `Promote ${who} to a signed handle` }).click();
     await a.getByLabel(`Handle for ${who}`).fill(`bot-${uniq()}`);
     await a.getByRole('button', { name: 'Send offer' }).click();

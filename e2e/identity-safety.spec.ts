@@ -7,7 +7,11 @@ import { test, expect, createRoom } from './fixtures.js';
 import { contextWith, registered, trackErrors, uniq } from './identity.helpers.js';
 import { identityToRecord, newIdentity } from '../protocol/identity.js';
 
-test('a handle that now belongs to another key is reported, and the keys stay until the user forgets them', async ({ browser, relay, pageErrors }) => {
+test('a handle that now belongs to another key is reported, and the keys stay until the user forgets them', async ({
+  browser,
+  relay,
+  pageErrors,
+}) => {
   const owner = await registered(relay.url, `taken-${uniq()}`);
   const stale = newIdentity(owner.handle);
   const ctx = await contextWith(browser, stale);
@@ -16,11 +20,16 @@ test('a handle that now belongs to another key is reported, and the keys stay un
     await p.goto(relay.url + '/');
     const btn = p.getByRole('button', { name: `Your identity: @${owner.handle}` });
     await expect(btn).toHaveClass(/has-problem/);
-    expect(await p.evaluate(() => localStorage.getItem('bot2bot-identity'))).toBe(JSON.stringify(identityToRecord(stale)));
+    expect(await p.evaluate(() => localStorage.getItem('bot2bot-identity'))).toBe(
+      JSON.stringify(identityToRecord(stale)),
+    );
     await btn.click();
     const dlg = p.getByRole('dialog', { name: 'Your identity' });
     await expect(dlg.getByRole('alert')).toContainText('This handle now belongs to another key.');
-    const [download] = await Promise.all([p.waitForEvent('download'), dlg.getByRole('button', { name: 'Download backup (.json)' }).click()]);
+    const [download] = await Promise.all([
+      p.waitForEvent('download'),
+      dlg.getByRole('button', { name: 'Download backup (.json)' }).click(),
+    ]);
     expect(download.suggestedFilename()).toBe(`bot2bot-identity-${owner.handle}.json`);
     await dlg.getByRole('button', { name: 'Forget these keys…' }).click();
     await dlg.getByRole('button', { name: 'Sign out', exact: true }).click();
@@ -31,7 +40,11 @@ test('a handle that now belongs to another key is reported, and the keys stay un
   }
 });
 
-test('a clock five minutes off keeps the keys, explains, and a lock refused by the relay rolls back with a toast', async ({ browser, relay, pageErrors }) => {
+test('a clock five minutes off keeps the keys, explains, and a lock refused by the relay rolls back with a toast', async ({
+  browser,
+  relay,
+  pageErrors,
+}) => {
   const alice = await registered(relay.url, `alice-${uniq()}`);
   const ctx = await contextWith(browser, alice);
   try {
@@ -42,7 +55,9 @@ test('a clock five minutes off keeps the keys, explains, and a lock refused by t
     const btn = p.getByRole('button', { name: `Your identity: @${alice.handle}` });
     await expect(btn).toBeVisible();
     await expect(btn).not.toHaveClass(/has-problem/);
-    expect(await p.evaluate(() => localStorage.getItem('bot2bot-identity'))).toBe(JSON.stringify(identityToRecord(alice)));
+    expect(await p.evaluate(() => localStorage.getItem('bot2bot-identity'))).toBe(
+      JSON.stringify(identityToRecord(alice)),
+    );
 
     await p.getByRole('button', { name: 'Room settings' }).click();
     const settings = p.getByRole('dialog', { name: 'Room settings' });
@@ -51,14 +66,18 @@ test('a clock five minutes off keeps the keys, explains, and a lock refused by t
     await settings.getByRole('button', { name: 'Close' }).click();
     await p.locator('#composer-input').fill('this signature is stale');
     await p.locator('#composer-input').press('Enter');
-    await expect(p.locator('.toast').filter({ hasText: 'Lock rejected by the relay' })).toBeVisible({ timeout: 15_000 });
+    await expect(p.locator('.toast').filter({ hasText: 'Lock rejected by the relay' })).toBeVisible({
+      timeout: 15_000,
+    });
     await expect(p.getByTestId('lock-tag')).toHaveCount(0);
     await p.getByRole('button', { name: 'Room settings' }).click();
     await expect(settings.getByRole('button', { name: 'Lock this room…' })).toBeVisible();
     await settings.getByRole('button', { name: 'Close' }).click();
 
     await btn.click();
-    await expect(p.getByRole('dialog', { name: 'Your identity' })).toContainText('check that your clock is set automatically');
+    await expect(p.getByRole('dialog', { name: 'Your identity' })).toContainText(
+      'check that your clock is set automatically',
+    );
   } finally {
     await ctx.close();
   }

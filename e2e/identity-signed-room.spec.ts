@@ -8,7 +8,12 @@ import { contextWith, expectVerified, registered, trackErrors, uniq } from './id
 import { sealText } from '../protocol/crypto.js';
 import { parseRoomLink } from '../protocol/roomUrl.js';
 
-test('"New signed-only room": the first message locks it; an anonymous visitor cannot post and is told why', async ({ browser, relay, newPage, pageErrors }) => {
+test('"New signed-only room": the first message locks it; an anonymous visitor cannot post and is told why', async ({
+  browser,
+  relay,
+  newPage,
+  pageErrors,
+}) => {
   const alice = await registered(relay.url, `alice-${uniq()}`);
   const ctx = await contextWith(browser, alice);
   try {
@@ -22,7 +27,9 @@ test('"New signed-only room": the first message locks it; an anonymous visitor c
     await expect(a.getByTestId('lock-tag')).toHaveCount(0);
     await send(a, 'this message locks the room');
     await expect(a.getByTestId('lock-tag')).toBeVisible();
-    const status = (await (await fetch(`${relay.url}/api/rooms/${roomId}/status`)).json()) as { signed_only?: boolean };
+    const status = (await (await fetch(`${relay.url}/api/rooms/${roomId}/status`)).json()) as {
+      signed_only?: boolean;
+    };
     expect(status.signed_only).toBe(true);
 
     // An anonymous visitor with the plain link (no signed=1).
@@ -56,7 +63,10 @@ test('"New signed-only room": the first message locks it; an anonymous visitor c
   }
 });
 
-test('a signed=1 link without an identity asks the visitor to sign in before posting', async ({ relay, newPage }) => {
+test('a signed=1 link without an identity asks the visitor to sign in before posting', async ({
+  relay,
+  newPage,
+}) => {
   const v = await newPage();
   await createRoom(v, relay);
   await openRoom(v, v.url() + '&signed=1');
@@ -66,7 +76,12 @@ test('a signed=1 link without an identity asks the visitor to sign in before pos
   await expect(gate.getByRole('button', { name: 'Sign in to post' })).toBeVisible();
 });
 
-test('"Lock this room" in settings arms the lock; the next message locks it for everyone', async ({ browser, relay, newPage, pageErrors }) => {
+test('"Lock this room" in settings arms the lock; the next message locks it for everyone', async ({
+  browser,
+  relay,
+  newPage,
+  pageErrors,
+}) => {
   const alice = await registered(relay.url, `alice-${uniq()}`);
   const ctx = await contextWith(browser, alice);
   try {
@@ -97,7 +112,10 @@ test('"Lock this room" in settings arms the lock; the next message locks it for 
   }
 });
 
-test('an anonymous user cannot arm a lock; settings explain and offer sign-in', async ({ relay, newPage }) => {
+test('an anonymous user cannot arm a lock; settings explain and offer sign-in', async ({
+  relay,
+  newPage,
+}) => {
   const v = await newPage();
   await createRoom(v, relay);
   await v.getByRole('button', { name: 'Room settings' }).click();

@@ -7,13 +7,21 @@ export const uniq = () => Math.random().toString(36).slice(2, 8);
 
 export async function registered(base: string, handle: string): Promise<Identity> {
   const id = newIdentity(handle);
-  const res = await fetch(`${base}/api/identity/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(registerBody(id)) });
+  const res = await fetch(`${base}/api/identity/register`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(registerBody(id)),
+  });
   expect(res.status).toBe(201);
   return id;
 }
 
 /** A browser context that already holds `id` in the reference's plaintext record. */
-export async function contextWith(browser: Browser, id: Identity, opts: { viewport?: { width: number; height: number } } = {}): Promise<BrowserContext> {
+export async function contextWith(
+  browser: Browser,
+  id: Identity,
+  opts: { viewport?: { width: number; height: number } } = {},
+): Promise<BrowserContext> {
   const ctx = await browser.newContext(opts.viewport ? { viewport: opts.viewport } : {});
   const record = JSON.stringify(identityToRecord(id));
   await ctx.addInitScript((r) => {
@@ -28,7 +36,8 @@ export async function contextWith(browser: Browser, id: Identity, opts: { viewpo
 export function trackErrors(page: Page, errors: string[]): Page {
   page.on('pageerror', (e) => errors.push(`${e.name}: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource|WebSocket connection/.test(m.text())) errors.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && !/Failed to load resource|WebSocket connection/.test(m.text()))
+      errors.push(`console: ${m.text()}`);
   });
   return page;
 }

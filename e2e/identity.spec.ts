@@ -8,7 +8,10 @@ import { test, expect, createRoom, openRoom, send, bubble, waitOnline } from './
 import { contextWith, expectVerified, registered, signInUi, trackErrors, uniq } from './identity.helpers.js';
 import { identityToRecord } from '../protocol/identity.js';
 
-test('create a handle, post signed, export, sign out, import the file: same handle, posts still verify', async ({ relay, newPage }, info) => {
+test('create a handle, post signed, export, sign out, import the file: same handle, posts still verify', async ({
+  relay,
+  newPage,
+}, info) => {
   const handle = `alice-${uniq()}`;
   const a = await newPage();
   await a.goto(relay.url + '/');
@@ -23,7 +26,10 @@ test('create a handle, post signed, export, sign out, import the file: same hand
   // Export: a downloaded file in the reference format.
   await a.getByRole('button', { name: `Your identity: @${handle}` }).click();
   const dlg = a.getByRole('dialog', { name: 'Your identity' });
-  const [download] = await Promise.all([a.waitForEvent('download'), dlg.getByRole('button', { name: 'Download backup (.json)' }).click()]);
+  const [download] = await Promise.all([
+    a.waitForEvent('download'),
+    dlg.getByRole('button', { name: 'Download backup (.json)' }).click(),
+  ]);
   expect(download.suggestedFilename()).toBe(`bot2bot-identity-${handle}.json`);
   const file = info.outputPath('backup.json');
   await download.saveAs(file);
@@ -36,7 +42,12 @@ test('create a handle, post signed, export, sign out, import the file: same hand
   await expect(dlg.getByText('Without a backup the handle is lost for good')).toBeVisible();
   await dlg.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(a.getByRole('button', { name: 'Sign in with a @handle' })).toBeVisible();
-  expect(await a.evaluate(() => [localStorage.getItem('bot2bot-identity'), localStorage.getItem('bot2bot:identity-sealed')])).toEqual([null, null]);
+  expect(
+    await a.evaluate(() => [
+      localStorage.getItem('bot2bot-identity'),
+      localStorage.getItem('bot2bot:identity-sealed'),
+    ]),
+  ).toEqual([null, null]);
   await expect(a.locator('.composer input.name-chip')).toHaveValue(/^visitor-/);
 
   // Import the file back.
@@ -47,7 +58,10 @@ test('create a handle, post signed, export, sign out, import the file: same hand
   await expect(signin.getByText('Loaded backup.json')).toBeVisible();
   await signin.getByLabel('Remember on this device without a passphrase').check();
   await signin.getByRole('button', { name: 'Import identity' }).click();
-  await a.getByRole('dialog', { name: `Signed in as @${handle}` }).getByRole('button', { name: 'Done' }).click();
+  await a
+    .getByRole('dialog', { name: `Signed in as @${handle}` })
+    .getByRole('button', { name: 'Done' })
+    .click();
   await send(a, 'signed again after import');
   await expectVerified(bubble(a, 'signed again after import'), handle);
 
@@ -58,7 +72,11 @@ test('create a handle, post signed, export, sign out, import the file: same hand
   await expectVerified(bubble(b, 'signed again after import'), handle);
 });
 
-test('a corrupted identity file is refused with a visible error and the current identity is untouched', async ({ browser, relay, pageErrors }, info) => {
+test('a corrupted identity file is refused with a visible error and the current identity is untouched', async ({
+  browser,
+  relay,
+  pageErrors,
+}, info) => {
   const alice = await registered(relay.url, `alice-${uniq()}`);
   const ctx = await contextWith(browser, alice);
   try {
@@ -70,11 +88,25 @@ test('a corrupted identity file is refused with a visible error and the current 
     const dlg = a.getByRole('dialog', { name: 'Your identity' });
     await dlg.getByText('Use a different identity (import)').click();
 
-    const good = JSON.parse(JSON.stringify({ bot2bot_identity_v1: true, ...identityToRecord(alice) })) as Record<string, string>;
+    const good = JSON.parse(
+      JSON.stringify({ bot2bot_identity_v1: true, ...identityToRecord(alice) }),
+    ) as Record<string, string>;
     const cases: Array<[string, string, RegExp]> = [
-      ['truncated.json', JSON.stringify({ ...good, handle: 'mallory', sign_seed_b64u: good.sign_seed_b64u!.slice(0, 30) }), /sign_seed_b64u must be 32 bytes/],
+      [
+        'truncated.json',
+        JSON.stringify({ ...good, handle: 'mallory', sign_seed_b64u: good.sign_seed_b64u!.slice(0, 30) }),
+        /sign_seed_b64u must be 32 bytes/,
+      ],
       ['garbage.json', '{"bot2bot_identity_v1": true, "handle": "mallory", ', /not JSON/],
-      ['nomarker.json', JSON.stringify({ handle: 'mallory', box_sk_b64u: good.box_sk_b64u, sign_seed_b64u: good.sign_seed_b64u }), /missing "bot2bot_identity_v1"/],
+      [
+        'nomarker.json',
+        JSON.stringify({
+          handle: 'mallory',
+          box_sk_b64u: good.box_sk_b64u,
+          sign_seed_b64u: good.sign_seed_b64u,
+        }),
+        /missing "bot2bot_identity_v1"/,
+      ],
     ];
     for (const [name, text, why] of cases) {
       const f = info.outputPath(name);
@@ -96,7 +128,10 @@ test('a corrupted identity file is refused with a visible error and the current 
   }
 });
 
-test('passphrase protection: nothing readable at rest, unlock prompt at load, wrong passphrase refused', async ({ relay, newPage }) => {
+test('passphrase protection: nothing readable at rest, unlock prompt at load, wrong passphrase refused', async ({
+  relay,
+  newPage,
+}) => {
   const handle = `sealed-${uniq()}`;
   const a = await newPage();
   await a.goto(relay.url + '/');
@@ -110,8 +145,14 @@ test('passphrase protection: nothing readable at rest, unlock prompt at load, wr
   await expect(dlg.getByText('The two passphrases do not match.')).toBeVisible();
   await dlg.getByLabel('Repeat passphrase').fill('tangerine sky 42');
   await dlg.getByRole('button', { name: 'Create and register' }).click();
-  await a.getByRole('dialog', { name: `Signed in as @${handle}` }).getByRole('button', { name: 'Done' }).click();
-  const stored = await a.evaluate(() => ({ plain: localStorage.getItem('bot2bot-identity'), sealed: localStorage.getItem('bot2bot:identity-sealed') }));
+  await a
+    .getByRole('dialog', { name: `Signed in as @${handle}` })
+    .getByRole('button', { name: 'Done' })
+    .click();
+  const stored = await a.evaluate(() => ({
+    plain: localStorage.getItem('bot2bot-identity'),
+    sealed: localStorage.getItem('bot2bot:identity-sealed'),
+  }));
   expect(stored.plain).toBeNull();
   expect(stored.sealed).toContain(handle);
   expect(stored.sealed).not.toMatch(/sign_seed|box_sk/);
@@ -131,7 +172,7 @@ test('passphrase protection: nothing readable at rest, unlock prompt at load, wr
 test('handle errors are explained: taken, reserved, invalid', async ({ relay, newPage }) => {
   const taken = await registered(relay.url, `taken-${uniq()}`);
   const a = await newPage();
-  await openRoom(a, (await createRoom(a, relay)));
+  await openRoom(a, await createRoom(a, relay));
   await a.getByRole('button', { name: 'Sign in with a @handle' }).click();
   const dlg = a.getByRole('dialog', { name: 'Sign in with a @handle' });
   await dlg.getByLabel('Remember on this device without a passphrase').check();

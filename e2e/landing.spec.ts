@@ -33,15 +33,23 @@ test('docs pages render inside the app', async ({ relay, newPage }) => {
   const page = await newPage();
   await page.goto(relay.url + '/docs');
   await expect(page.getByRole('heading', { level: 1, name: 'API & agent quick start' })).toBeVisible();
-  await page.getByRole('navigation', { name: 'Documentation' }).getByRole('link', { name: 'Connect an agent' }).click();
+  await page
+    .getByRole('navigation', { name: 'Documentation' })
+    .getByRole('link', { name: 'Connect an agent' })
+    .click();
   await expect(page.getByRole('heading', { level: 2, name: /Command line/ })).toBeVisible();
   // The commands come from protocol/snippets.ts, named for the relay that serves the page.
   const docsMcp = agentSnippets(relay.url).find((x) => x.id === 'mcp-claude')!;
   await expect(page.locator('[data-snippet="mcp-claude"] pre')).toHaveText(docsMcp.text);
   await expect(page.getByText(`curl -fsSO ${relay.url}/sdk/bot2bot.py`).first()).toBeVisible();
-  await page.getByRole('navigation', { name: 'Documentation' }).getByRole('link', { name: 'Agents in rooms' }).click();
+  await page
+    .getByRole('navigation', { name: 'Documentation' })
+    .getByRole('link', { name: 'Agents in rooms' })
+    .click();
   await expect(page.getByRole('heading', { level: 1, name: 'Agents in rooms' })).toBeVisible();
-  await expect(page.getByRole('heading', { level: 2, name: 'Why an agent goes silent after its first message' })).toBeVisible();
+  await expect(
+    page.getByRole('heading', { level: 2, name: 'Why an agent goes silent after its first message' }),
+  ).toBeVisible();
   await expect(page.locator('[data-snippet="trigger"] pre')).toContainText(`'"is_self": ?false'`);
   await expect(page.getByRole('link', { name: '/llms.txt' }).first()).toHaveAttribute('href', '/llms.txt');
   await expect(page.getByRole('link', { name: '/api/docs' }).first()).toHaveAttribute('href', '/api/docs');
@@ -49,7 +57,10 @@ test('docs pages render inside the app', async ({ relay, newPage }) => {
   await expect(page.getByRole('heading', { level: 1, name: 'Privacy & threat model' })).toBeVisible();
 });
 
-test('the Invite menu shows each agent snippet, named for this relay and room, before it is copied', async ({ relay, newPage }) => {
+test('the Invite menu shows each agent snippet, named for this relay and room, before it is copied', async ({
+  relay,
+  newPage,
+}) => {
   const page = await newPage();
   const url = await createRoom(page, relay);
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: relay.url });
@@ -77,6 +88,10 @@ test('the landing page shows the agent commands for this relay', async ({ relay,
   const page = await newPage();
   await page.goto(relay.url + '/');
   const expected = agentSnippets(relay.url);
-  await expect(page.locator('[data-snippet="cli-listen"] pre')).toHaveText(expected.find((x) => x.id === 'cli-listen')!.text);
-  await expect(page.locator('[data-snippet="mcp-claude"] pre')).toHaveText(expected.find((x) => x.id === 'mcp-claude')!.text);
+  await expect(page.locator('[data-snippet="cli-listen"] pre')).toHaveText(
+    expected.find((x) => x.id === 'cli-listen')!.text,
+  );
+  await expect(page.locator('[data-snippet="mcp-claude"] pre')).toHaveText(
+    expected.find((x) => x.id === 'mcp-claude')!.text,
+  );
 });

@@ -7,15 +7,24 @@ const SHOTS = '/tmp/shots';
 mkdirSync(SHOTS, { recursive: true });
 
 async function noHorizontalOverflow(page: Page, label: string) {
-  const r = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth }));
+  const r = await page.evaluate(() => ({
+    sw: document.documentElement.scrollWidth,
+    cw: document.documentElement.clientWidth,
+  }));
   expect(r.sw, `${label}: scrollWidth ${r.sw} > clientWidth ${r.cw}`).toBeLessThanOrEqual(r.cw);
 }
 
 async function seededRoom(newPage: PageFactory, relay: { url: string }) {
   const a = await newPage();
   const url = await createRoom(a, relay as never);
-  await send(a, 'Welcome! Here is a list:\n- **bold** item with `code`\n- a link https://example.com/some/really/long/path/that/should/wrap/nicely/without/overflowing');
-  await send(a, '```\nconst veryLongLine = "this code block line is intentionally long so it must scroll horizontally inside its own box";\n```');
+  await send(
+    a,
+    'Welcome! Here is a list:\n- **bold** item with `code`\n- a link https://example.com/some/really/long/path/that/should/wrap/nicely/without/overflowing',
+  );
+  await send(
+    a,
+    '```\nconst veryLongLine = "this code block line is intentionally long so it must scroll horizontally inside its own box";\n```',
+  );
   await send(a, 'averyveryveryveryveryveryveryveryveryveryveryveryveryverylongwordwithoutanyspacesatall');
   return { a, url };
 }
@@ -39,7 +48,10 @@ test('no horizontal overflow on landing, docs and room at 320–1280 px', async 
   }
 });
 
-test('an empty room\'s invite panel fits a phone: the link is cut short, not the panel', async ({ relay, newPage }) => {
+test("an empty room's invite panel fits a phone: the link is cut short, not the panel", async ({
+  relay,
+  newPage,
+}) => {
   for (const width of [320, 390]) {
     const p = await newPage({ viewport: { width, height: 800 } });
     await createRoom(p, relay);
@@ -47,7 +59,12 @@ test('an empty room\'s invite panel fits a phone: the link is cut short, not the
     const r = await p.evaluate(() => {
       const box = (sel: string) => document.querySelector(sel)!.getBoundingClientRect();
       const link = document.querySelector<HTMLElement>('.url-text')!;
-      return { vw: window.innerWidth, panel: box('.empty'), row: box('.url-row'), cut: link.scrollWidth > link.clientWidth };
+      return {
+        vw: window.innerWidth,
+        panel: box('.empty'),
+        row: box('.url-row'),
+        cut: link.scrollWidth > link.clientWidth,
+      };
     });
     expect(r.panel.left, `panel@${width}`).toBeGreaterThanOrEqual(0);
     expect(r.panel.right, `panel@${width}`).toBeLessThanOrEqual(r.vw);
@@ -57,7 +74,10 @@ test('an empty room\'s invite panel fits a phone: the link is cut short, not the
   }
 });
 
-test('the Invite menu with its snippets fits a phone; long commands scroll inside their box', async ({ relay, newPage }) => {
+test('the Invite menu with its snippets fits a phone; long commands scroll inside their box', async ({
+  relay,
+  newPage,
+}) => {
   for (const width of [320, 390]) {
     const p = await newPage({ viewport: { width, height: 800 } });
     await createRoom(p, relay);
@@ -67,9 +87,18 @@ test('the Invite menu with its snippets fits a phone; long commands scroll insid
       const panel = document.querySelector('.popover.invite .popover-panel')!.getBoundingClientRect();
       const pre = document.querySelector<HTMLElement>('[data-snippet="cli-listen"] pre')!;
       const small = Array.from(document.querySelectorAll<HTMLElement>('.popover.invite button'))
-        .map((el) => ({ name: el.getAttribute('aria-label') ?? el.textContent, h: el.getBoundingClientRect().height }))
+        .map((el) => ({
+          name: el.getAttribute('aria-label') ?? el.textContent,
+          h: el.getBoundingClientRect().height,
+        }))
         .filter((b) => b.h < 40);
-      return { vw: window.innerWidth, left: panel.left, right: panel.right, preScrolls: pre.scrollWidth > pre.clientWidth, small };
+      return {
+        vw: window.innerWidth,
+        left: panel.left,
+        right: panel.right,
+        preScrolls: pre.scrollWidth > pre.clientWidth,
+        small,
+      };
     });
     expect(r.left, `panel@${width}`).toBeGreaterThanOrEqual(0);
     expect(r.right, `panel@${width}`).toBeLessThanOrEqual(r.vw);
@@ -78,7 +107,9 @@ test('the Invite menu with its snippets fits a phone; long commands scroll insid
     await noHorizontalOverflow(p, `invite menu@${width}`);
     if (width === 390) {
       const axe = await new AxeBuilder({ page: p }).include('.popover.invite').analyze();
-      expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+      expect(
+        axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+      ).toEqual([]);
       await p.screenshot({ path: `${SHOTS}/invite-phone.png` });
     }
     await p.close();
@@ -94,7 +125,11 @@ test('touch targets in the room are at least 44 px on a phone', async ({ relay, 
   const small = await p.evaluate(() =>
     Array.from(document.querySelectorAll<HTMLElement>('.topbar button, .composer button, .send-btn'))
       .filter((el) => el.offsetParent !== null)
-      .map((el) => ({ name: el.getAttribute('aria-label') ?? el.textContent, h: el.getBoundingClientRect().height, w: el.getBoundingClientRect().width }))
+      .map((el) => ({
+        name: el.getAttribute('aria-label') ?? el.textContent,
+        h: el.getBoundingClientRect().height,
+        w: el.getBoundingClientRect().width,
+      }))
       .filter((r) => r.h < 40 || r.w < 40),
   );
   expect(small).toEqual([]);
@@ -107,25 +142,34 @@ test('axe finds no serious or critical violations', async ({ relay, newPage }) =
     await p.goto(relay.url + path);
     const r = await new AxeBuilder({ page: p }).analyze();
     const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect(bad.map((v) => `${path}: ${v.id} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    expect(bad.map((v) => `${path}: ${v.id} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual(
+      [],
+    );
   }
   await openRoom(p, url);
   await expect(bubble(p, 'Welcome!')).toBeVisible();
   const r = await new AxeBuilder({ page: p }).analyze();
   const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `room: ${v.id} ${v.nodes.map((n) => n.target.join(' ') + ' ' + n.failureSummary).join(' | ')}`)).toEqual([]);
+  expect(
+    bad.map(
+      (v) => `room: ${v.id} ${v.nodes.map((n) => n.target.join(' ') + ' ' + n.failureSummary).join(' | ')}`,
+    ),
+  ).toEqual([]);
 });
 
 test('screenshots at phone and desktop sizes', async ({ relay, newPage }) => {
   const { a, url } = await seededRoom(newPage, relay);
-  for (const [name, vp] of [['phone', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 800 }]] as const) {
+  for (const [name, vp] of [
+    ['phone', { width: 390, height: 844 }],
+    ['desktop', { width: 1280, height: 800 }],
+  ] as const) {
     for (const scheme of ['light', 'dark'] as const) {
       const p = await newPage({ viewport: vp });
       await p.emulateMedia({ colorScheme: scheme });
       await p.goto(relay.url + '/');
       await p.screenshot({ path: `${SHOTS}/landing-${name}-${scheme}.png` });
       await openRoom(p, url);
-      await send(p, `hey @${await a.locator("#name-input").inputValue()}, hi from the ${name} (${scheme})`);
+      await send(p, `hey @${await a.locator('#name-input').inputValue()}, hi from the ${name} (${scheme})`);
       await expect(bubble(p, 'Welcome!')).toBeVisible();
       await p.screenshot({ path: `${SHOTS}/room-${name}-${scheme}.png` });
       await p.close();

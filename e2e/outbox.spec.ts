@@ -2,7 +2,10 @@ import { test, expect, createRoom, openRoom, send, bubble, waitOnline } from './
 
 const POSTS = /\/api\/rooms\/[^/]+\/messages$/;
 
-test('a post made while the relay is unreachable survives a reload and arrives once, by itself', async ({ relay, newPage }) => {
+test('a post made while the relay is unreachable survives a reload and arrives once, by itself', async ({
+  relay,
+  newPage,
+}) => {
   const alice = await newPage();
   const url = await createRoom(alice, relay);
   const bob = await newPage();
@@ -33,7 +36,9 @@ test('a post made while the relay is unreachable survives a reload and arrives o
   expect(kept).not.toContain('written while offline');
 
   await alice.reload();
-  await expect(alice.locator('article.bubble.is-pending').filter({ hasText: 'written while offline' })).toContainText('Waiting to send');
+  await expect(
+    alice.locator('article.bubble.is-pending').filter({ hasText: 'written while offline' }),
+  ).toContainText('Waiting to send');
   await alice.unroute(POSTS);
   // No click: the resend timer (or reconnect) sends it.
   await expect(bubble(bob, 'written while offline')).toBeVisible({ timeout: 30_000 });
@@ -103,12 +108,16 @@ test('two tabs holding the same unsent post send it once', async ({ relay, newPa
   await alice.route(POSTS, (route) => route.abort('internetdisconnected'));
   await alice.locator('#composer-input').fill('only once please');
   await alice.locator('#composer-input').press('Enter');
-  await expect(alice.locator('article.bubble.is-pending').filter({ hasText: 'only once please' })).toContainText('Waiting to send', { timeout: 20_000 });
+  await expect(
+    alice.locator('article.bubble.is-pending').filter({ hasText: 'only once please' }),
+  ).toContainText('Waiting to send', { timeout: 20_000 });
   // A second tab of the same browser opens the room and finds the same post waiting.
   const tab2 = await alice.context().newPage();
   await tab2.route(POSTS, (route) => route.abort('internetdisconnected'));
   await tab2.goto(url);
-  await expect(tab2.locator('article.bubble.is-pending').filter({ hasText: 'only once please' })).toContainText('Waiting to send', { timeout: 20_000 });
+  await expect(
+    tab2.locator('article.bubble.is-pending').filter({ hasText: 'only once please' }),
+  ).toContainText('Waiting to send', { timeout: 20_000 });
   let posted = 0;
   const count = async (route: import('@playwright/test').Route) => {
     posted++;

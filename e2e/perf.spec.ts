@@ -22,7 +22,8 @@ const idOf = (i: number) => `perf-msg-${String(i).padStart(4, '0')}`;
 
 function textOf(i: number): string {
   if (i % 10 === 3) return `Build log ${i}:\n\`\`\`\nnpm run build\n✓ built in ${i % 900}ms\n\`\`\``;
-  if (i % 7 === 0) return `Checklist ${i}:\n- **first** item with \`code\`\n- second item [docs](https://example.com/${i})\n- third`;
+  if (i % 7 === 0)
+    return `Checklist ${i}:\n- **first** item with \`code\`\n- second item [docs](https://example.com/${i})\n- third`;
   return `message ${String(i).padStart(4, '0')}: ${'lorem ipsum dolor sit amet '.repeat(1 + (i % 4))}`.trim();
 }
 
@@ -76,7 +77,16 @@ interface Run {
   firstRenderMs: number;
   renderedAtOpen: number;
   domNodesAtOpen: number;
-  scroll: { durationMs: number; frames: number; frameP50Ms: number; frameP95Ms: number; frameMaxMs: number; longTasks: number; longTaskMaxMs: number; longTaskTotalMs: number };
+  scroll: {
+    durationMs: number;
+    frames: number;
+    frameP50Ms: number;
+    frameP95Ms: number;
+    frameMaxMs: number;
+    longTasks: number;
+    longTaskMaxMs: number;
+    longTaskTotalMs: number;
+  };
 }
 
 const pct = (xs: number[], p: number) => {
@@ -91,7 +101,10 @@ async function openAndMeasure(page: Page, url: string, mode: string): Promise<Ru
   await expect(bubble(page, 'message 1999')).toBeVisible({ timeout: 30_000 });
   await page.waitForFunction(() => performance.getEntriesByName('room-cache-rendered').length > 0);
   const open = await page.evaluate(() => ({
-    script: performance.getEntriesByType('navigation')[0] ? (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).domContentLoadedEventEnd : 0,
+    script: performance.getEntriesByType('navigation')[0]
+      ? (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming)
+          .domContentLoadedEventEnd
+      : 0,
     read: performance.getEntriesByName('room-cache-read')[0]!.startTime,
     loaded: performance.getEntriesByName('room-cache-decrypted')[0]!.startTime,
     rendered: performance.getEntriesByName('room-cache-rendered')[0]!.startTime,
@@ -103,7 +116,9 @@ async function openAndMeasure(page: Page, url: string, mode: string): Promise<Ru
   await page.evaluate(() => {
     const w = window as unknown as { __perf: { frames: number[]; long: number[]; stop: boolean } };
     w.__perf = { frames: [], long: [], stop: false };
-    new PerformanceObserver((l) => l.getEntries().forEach((e) => w.__perf.long.push(e.duration))).observe({ type: 'longtask' });
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => w.__perf.long.push(e.duration))).observe({
+      type: 'longtask',
+    });
     let last = performance.now();
     const tick = (t: number) => {
       w.__perf.frames.push(t - last);
@@ -120,7 +135,10 @@ async function openAndMeasure(page: Page, url: string, mode: string): Promise<Ru
     await page.waitForTimeout(16);
     const st = await page.evaluate(() => {
       const el = document.querySelector<HTMLElement>('.messages')!;
-      const ids = Array.from(el.querySelectorAll<HTMLElement>('article.bubble[data-msg-id]'), (b) => b.dataset.msgId!);
+      const ids = Array.from(
+        el.querySelectorAll<HTMLElement>('article.bubble[data-msg-id]'),
+        (b) => b.dataset.msgId!,
+      );
       return { done: el.scrollTop <= 0 && el.dataset.start === '0', ids };
     });
     st.ids.forEach((id) => seenIds.add(id));
@@ -157,7 +175,10 @@ async function openAndMeasure(page: Page, url: string, mode: string): Promise<Ru
   };
 }
 
-test('a room with 2,000 cached messages opens, scrolls to its first message and jumps', async ({ relay, newPage }) => {
+test('a room with 2,000 cached messages opens, scrolls to its first message and jumps', async ({
+  relay,
+  newPage,
+}) => {
   test.setTimeout(180_000);
   const page = await newPage({ viewport: { width: 1280, height: 800 } });
   const url = await createRoom(page, relay);
@@ -171,9 +192,19 @@ test('a room with 2,000 cached messages opens, scrolls to its first message and 
   const modes = (process.env.PERF_MODES ?? 'windowed,full').split(',');
   const reps = Number(process.env.PERF_REPS ?? 3);
   for (const mode of modes) {
-    await page.evaluate((m) => (m === 'full' ? localStorage.setItem('bot2bot:list-window', '100000') : localStorage.removeItem('bot2bot:list-window')), mode);
+    await page.evaluate(
+      (m) =>
+        m === 'full'
+          ? localStorage.setItem('bot2bot:list-window', '100000')
+          : localStorage.removeItem('bot2bot:list-window'),
+      mode,
+    );
     // The all-rendered comparison is slow to scroll through; one run of it is enough.
-    for (let rep = 0; rep < (mode === 'full' ? Math.min(reps, Number(process.env.PERF_FULL_REPS ?? 1)) : reps); rep++) {
+    for (
+      let rep = 0;
+      rep < (mode === 'full' ? Math.min(reps, Number(process.env.PERF_FULL_REPS ?? 1)) : reps);
+      rep++
+    ) {
       const run = await openAndMeasure(page, url, mode);
       runs.push(run);
       // Functional: every cached message was rendered on the way up (all of them at once in
@@ -222,7 +253,25 @@ test('a room with 2,000 cached messages opens, scrolls to its first message and 
   };
   if (process.env.PERF_MODES) {
     console.log(JSON.stringify(runs, null, 1));
-    console.log(await page.evaluate(() => JSON.stringify(performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime)]).concat(performance.getEntriesByType('resource').filter((r) => r.name.endsWith('.js')).map((r) => [r.name.split('/').pop()!, Math.round(r.startTime), Math.round((r as PerformanceResourceTiming).responseEnd)])))));
+    console.log(
+      await page.evaluate(() =>
+        JSON.stringify(
+          performance
+            .getEntriesByType('mark')
+            .map((m) => [m.name, Math.round(m.startTime)])
+            .concat(
+              performance
+                .getEntriesByType('resource')
+                .filter((r) => r.name.endsWith('.js'))
+                .map((r) => [
+                  r.name.split('/').pop()!,
+                  Math.round(r.startTime),
+                  Math.round((r as PerformanceResourceTiming).responseEnd),
+                ]),
+            ),
+        ),
+      ),
+    );
     return;
   }
   // The suite measures beside other tests, so its figures only replace the committed ones when
@@ -233,7 +282,8 @@ test('a room with 2,000 cached messages opens, scrolls to its first message and 
     `${out}/web-room-2000.json`,
     JSON.stringify(
       {
-        scenario: 'web app: open a room with 2,000 messages cached in IndexedDB, then wheel-scroll to the oldest',
+        scenario:
+          'web app: open a room with 2,000 messages cached in IndexedDB, then wheel-scroll to the oldest',
         browser: `Chromium ${page.context().browser()?.version()} (headless, --disable-gpu), 1280x800`,
         command: 'npm run build:web && WEB_PERF_RESULTS=1 npx playwright test e2e/perf.spec.ts --workers=1',
         measuredAt: new Date().toISOString(),

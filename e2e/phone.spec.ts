@@ -29,7 +29,8 @@ async function expectInViewport(page: Page, l: Locator, what: string) {
   expect(b.y + b.height, `${what}: bottom`).toBeLessThanOrEqual(vp.height + 0.5);
 }
 
-const intersects = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+const intersects = (a: Box, b: Box) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 /** A finger held on the element: Chromium's touch events, as a phone sends them. */
 async function longPress(page: Page, l: Locator) {
@@ -42,9 +43,13 @@ async function longPress(page: Page, l: Locator) {
   await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
 }
 
-const LONG = 'This is a longer message that wraps over several lines on a phone and fills the bubble to its maximum width on a laptop, so the toolbar has to go somewhere else.';
+const LONG =
+  'This is a longer message that wraps over several lines on a phone and fills the bubble to its maximum width on a laptop, so the toolbar has to go somewhere else.';
 
-test('menus, pickers, sheets and the hover toolbar stay on screen and off the message at every width', async ({ relay, newPage }) => {
+test('menus, pickers, sheets and the hover toolbar stay on screen and off the message at every width', async ({
+  relay,
+  newPage,
+}) => {
   test.setTimeout(240_000);
   const other = await newPage();
   const url = await createRoom(other, relay);
@@ -99,7 +104,11 @@ test('menus, pickers, sheets and the hover toolbar stay on screen and off the me
           const tb = await box(bar);
           const body = await box(b.locator('.body'));
           expect(intersects(tb, body), `toolbar over text "${text}"@${tag}`).toBe(false);
-          if ((await b.locator('.meta').count()) > 0) expect(intersects(tb, await box(b.locator('.meta'))), `toolbar over sender "${text}"@${tag}`).toBe(false);
+          if ((await b.locator('.meta').count()) > 0)
+            expect(
+              intersects(tb, await box(b.locator('.meta'))),
+              `toolbar over sender "${text}"@${tag}`,
+            ).toBe(false);
           await expectInViewport(p, bar, `toolbar "${text}"@${tag}`);
           const list = await box(p.locator('.messages'));
           expect(tb.x).toBeGreaterThanOrEqual(list.x);
@@ -113,7 +122,11 @@ test('menus, pickers, sheets and the hover toolbar stay on screen and off the me
           const picker = b.locator('.picker');
           await expect(picker).toBeVisible();
           await expectInViewport(p, picker, `picker "${text}"@${tag}`);
-          await expectInViewport(p, picker.getByRole('button', { name: 'Add' }), `picker Add "${text}"@${tag}`);
+          await expectInViewport(
+            p,
+            picker.getByRole('button', { name: 'Add' }),
+            `picker Add "${text}"@${tag}`,
+          );
           if (text === 'Zed here') await p.screenshot({ path: `${SHOTS}/${tag}-picker.png` });
           await p.keyboard.press('Escape');
           await expect(picker).toBeHidden();
@@ -124,9 +137,16 @@ test('menus, pickers, sheets and the hover toolbar stay on screen and off the me
         const sheet = p.locator('dialog.message-sheet');
         await expect(sheet).toBeVisible();
         await expectInViewport(p, sheet, `sheet@${tag}`);
-        const small = await sheet.locator('button, input').evaluateAll((els) =>
-          els.map((el) => ({ name: el.getAttribute('aria-label') ?? el.textContent, ...el.getBoundingClientRect().toJSON() })).filter((r) => r.height < 44 || r.width < 44),
-        );
+        const small = await sheet
+          .locator('button, input')
+          .evaluateAll((els) =>
+            els
+              .map((el) => ({
+                name: el.getAttribute('aria-label') ?? el.textContent,
+                ...el.getBoundingClientRect().toJSON(),
+              }))
+              .filter((r) => r.height < 44 || r.width < 44),
+          );
         expect(small, `small targets@${tag}`).toEqual([]);
         await p.screenshot({ path: `${SHOTS}/${tag}-sheet.png` });
         await sheet.getByRole('button', { name: 'React with 👍' }).tap();
@@ -138,7 +158,10 @@ test('menus, pickers, sheets and the hover toolbar stay on screen and off the me
   }
 });
 
-test('touch: long-press opens the action sheet, Enter makes a new line and the button sends', async ({ relay, newPage }) => {
+test('touch: long-press opens the action sheet, Enter makes a new line and the button sends', async ({
+  relay,
+  newPage,
+}) => {
   const other = await newPage();
   const url = await createRoom(other, relay);
   await send(other, 'hold me');
@@ -148,7 +171,8 @@ test('touch: long-press opens the action sheet, Enter makes a new line and the b
   const sheet = p.locator('dialog.message-sheet');
   await expect(sheet).toBeVisible();
   await expect(sheet.getByRole('heading')).toContainText('Message from');
-  for (const b of await sheet.locator('.sheet-item').all()) expect((await box(b)).height).toBeGreaterThanOrEqual(44);
+  for (const b of await sheet.locator('.sheet-item').all())
+    expect((await box(b)).height).toBeGreaterThanOrEqual(44);
   await sheet.getByRole('button', { name: 'Reply' }).tap();
   await expect(p.locator('.reply-pill')).toContainText('hold me');
 
@@ -169,7 +193,10 @@ test('touch: long-press opens the action sheet, Enter makes a new line and the b
   await expect(d.locator('#composer-hint')).toContainText('Enter to send');
 });
 
-test('a 390 px phone fits ten one-line messages at about twice their text height each', async ({ relay, newPage }) => {
+test('a 390 px phone fits ten one-line messages at about twice their text height each', async ({
+  relay,
+  newPage,
+}) => {
   const a = await newPage();
   const url = await createRoom(a, relay);
   for (let i = 0; i < 10; i++) await send(a, `short ${i}`);
@@ -182,7 +209,11 @@ test('a 390 px phone fits ten one-line messages at about twice their text height
       const line = bs[5]!.querySelector('.body p')!.getBoundingClientRect().height;
       const first = bs[0]!.getBoundingClientRect().top;
       const last = bs[9]!.getBoundingClientRect().bottom;
-      return { line, per: (last - first) / 10, sheetRows: document.querySelectorAll('.actions .act:not(.act-more)').length };
+      return {
+        line,
+        per: (last - first) / 10,
+        sheetRows: document.querySelectorAll('.actions .act:not(.act-more)').length,
+      };
     });
     expect(r.per, `per message (line ${r.line}px, touch ${touch})`).toBeLessThanOrEqual(r.line * 2.4);
     await p.screenshot({ path: `${SHOTS}/390-${touch ? 'touch' : 'pointer'}-ten.png` });
@@ -195,7 +226,9 @@ test('the composer stays above a shrinking visual viewport (soft keyboard)', asy
   await a.locator('#composer-input').tap();
   // A soft keyboard takes the lower part of the screen: the visual viewport shrinks.
   await a.setViewportSize({ width: 390, height: 420 });
-  await expect.poll(() => a.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--vv-h'))).toBe('420px');
+  await expect
+    .poll(() => a.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--vv-h')))
+    .toBe('420px');
   const send = await box(a.getByRole('button', { name: 'Send message' }));
   expect(send.y + send.height).toBeLessThanOrEqual(420);
   await a.screenshot({ path: `${SHOTS}/390-touch-keyboard.png` });
@@ -237,7 +270,10 @@ test('search: Enter jumps to the next match, Esc closes at once', async ({ relay
   await expect(a.locator('dialog.dialog-search')).toBeHidden();
 });
 
-test('a second tab of the same browser is the same person; renaming keeps earlier messages as one\'s own', async ({ relay, browser }) => {
+test("a second tab of the same browser is the same person; renaming keeps earlier messages as one's own", async ({
+  relay,
+  browser,
+}) => {
   const ctx = await browser.newContext({ viewport: { width: 1024, height: 800 } });
   try {
     const t1 = await ctx.newPage();
@@ -267,7 +303,7 @@ test('a second tab of the same browser is the same person; renaming keeps earlie
   }
 });
 
-test('quotes inside one\'s own bubble keep at least 4.5:1 contrast', async ({ relay, newPage }) => {
+test("quotes inside one's own bubble keep at least 4.5:1 contrast", async ({ relay, newPage }) => {
   for (const scheme of ['light', 'dark'] as const) {
     const a = await newPage();
     await a.emulateMedia({ colorScheme: scheme });
@@ -291,8 +327,10 @@ test('quotes inside one\'s own bubble keep at least 4.5:1 contrast', async ({ re
 });
 
 test('unknown paths answer 404 with the app, app routes 200', async ({ relay, request, newPage }) => {
-  for (const path of ['/nowhere', '/rooms/ABC', '/docs/missing']) expect((await request.get(relay.url + path)).status(), path).toBe(404);
-  for (const path of ['/', '/docs', '/dm', '/agents', '/room/ABCDEFGHJK']) expect((await request.get(relay.url + path)).status(), path).toBe(200);
+  for (const path of ['/nowhere', '/rooms/ABC', '/docs/missing'])
+    expect((await request.get(relay.url + path)).status(), path).toBe(404);
+  for (const path of ['/', '/docs', '/dm', '/agents', '/room/ABCDEFGHJK'])
+    expect((await request.get(relay.url + path)).status(), path).toBe(200);
   const p = await newPage();
   await p.goto(relay.url + '/nowhere');
   await expect(p.getByRole('heading', { level: 1 })).toBeVisible();

@@ -13,7 +13,9 @@ import { test, expect, send, waitOnline } from './fixtures.js';
 import { startRelay } from '../test-support/relay.js';
 import { defaultPushConfig } from '../relay/push/config.js';
 
-test('a post to a chosen room reaches the service worker as a notification that says nothing of it', async ({ browser }) => {
+test('a post to a chosen room reaches the service worker as a notification that says nothing of it', async ({
+  browser,
+}) => {
   const bodies: Buffer[] = [];
   const service = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -30,7 +32,13 @@ test('a post to a chosen room reaches the service worker as a notification that 
   const relay = await startRelay({
     webDir: 'dist/web',
     redisUrl: null,
-    push: defaultPushConfig({ vapidPublicKey: vapid.publicKey, vapidPrivateKey: vapid.privateKey, vapidSubject: 'mailto:ops@example.org', endpointHosts: ['127.0.0.1'], allowHttp: true }),
+    push: defaultPushConfig({
+      vapidPublicKey: vapid.publicKey,
+      vapidPrivateKey: vapid.privateKey,
+      vapidSubject: 'mailto:ops@example.org',
+      endpointHosts: ['127.0.0.1'],
+      allowHttp: true,
+    }),
   });
   const ctx = await browser.newContext();
   try {
@@ -52,13 +60,22 @@ test('a post to a chosen room reaches the service worker as a notification that 
     const ecdh = createECDH('prime256v1');
     ecdh.generateKeys();
     const auth = randomBytes(16).toString('base64url');
-    const subscription = { endpoint: `${serviceUrl}/push/browser-1`, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth } };
-    const reg = await fetch(`${relay.url}/api/push/rooms`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ subscription, rooms: [roomId] }) });
+    const subscription = {
+      endpoint: `${serviceUrl}/push/browser-1`,
+      keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth },
+    };
+    const reg = await fetch(`${relay.url}/api/push/rooms`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ subscription, rooms: [roomId] }),
+    });
     expect(reg.status).toBe(200);
 
     await send(page, 'the secret plan for tuesday');
     await expect.poll(() => bodies.length).toBe(1);
-    const payload = (ece.decrypt(bodies[0]!, { version: 'aes128gcm', privateKey: ecdh, authSecret: auth }) as Buffer).toString('utf8');
+    const payload = (
+      ece.decrypt(bodies[0]!, { version: 'aes128gcm', privateKey: ecdh, authSecret: auth }) as Buffer
+    ).toString('utf8');
     expect(payload).not.toContain(roomId);
     expect(payload).not.toContain('tuesday');
 
@@ -73,7 +90,12 @@ test('a post to a chosen room reaches the service worker as a notification that 
     });
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: relay.url, registrationId, data: payload });
     const shown = () =>
-      page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, body: n.body })));
+      page.evaluate(async () =>
+        (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({
+          title: n.title,
+          body: n.body,
+        })),
+      );
     await expect.poll(shown).toEqual([{ title: 'New message in a room', body: 'Open Bot2Bot to read it.' }]);
   } finally {
     await ctx.close();

@@ -6,7 +6,11 @@ import { test, expect, send } from './fixtures.js';
 import { contextWith, registered, trackErrors, uniq } from './identity.helpers.js';
 import { Agent } from '../agent/sdk/index.js';
 
-test('a DM raises the header count and a notice on any page; the DM page clears both', async ({ browser, relay, pageErrors }) => {
+test('a DM raises the header count and a notice on any page; the DM page clears both', async ({
+  browser,
+  relay,
+  pageErrors,
+}) => {
   const tag = uniq();
   const bob = await registered(relay.url, `bob-${tag}`);
   const alice = await registered(relay.url, `alice-${tag}`);

@@ -17,7 +17,8 @@ const LONGEST_TASK_BOUND_MS = 250;
 const BIG = 60;
 const KIB_50 = 50 * 1024;
 
-const ladder = (n: number, line: (i: number) => string) => Array.from({ length: n }, (_, i) => line(i)).join('\n');
+const ladder = (n: number, line: (i: number) => string) =>
+  Array.from({ length: n }, (_, i) => line(i)).join('\n');
 const HOSTILE = [
   '[a]('.repeat(7_000),
   ladder(150, (i) => '  '.repeat(i) + '- x'),
@@ -36,7 +37,15 @@ const HOSTILE = [
 let relay: TestRelay;
 test.beforeAll(async () => {
   // One address posts a few hundred frames quickly; the post budgets would throttle it.
-  relay = await startRelay({ webDir: 'dist/web', limits: { rateBucketCapacity: 100_000, rateBucketRefillPerS: 100_000, globalBucketCapacity: 100_000, globalBucketRefillPerS: 100_000 } });
+  relay = await startRelay({
+    webDir: 'dist/web',
+    limits: {
+      rateBucketCapacity: 100_000,
+      rateBucketRefillPerS: 100_000,
+      globalBucketCapacity: 100_000,
+      globalBucketRefillPerS: 100_000,
+    },
+  });
 });
 test.afterAll(async () => {
   await relay.close();
@@ -46,7 +55,9 @@ async function watchLongTasks(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const w = window as unknown as { __long: Array<{ start: number; duration: number }> };
     w.__long = [];
-    new PerformanceObserver((l) => l.getEntries().forEach((e) => w.__long.push({ start: e.startTime, duration: e.duration }))).observe({ type: 'longtask' });
+    new PerformanceObserver((l) =>
+      l.getEntries().forEach((e) => w.__long.push({ start: e.startTime, duration: e.duration })),
+    ).observe({ type: 'longtask' });
   });
 }
 
@@ -68,7 +79,13 @@ test('reopening a room full of hostile content keeps every task short', async ({
   };
 
   const ids: string[] = [];
-  for (let i = 0; i < BIG; i++) ids.push(await post('mallory', `${i} ${'**bold** _it_ `code` [l](https://e.x) '.repeat(KIB_50 / 40)}`.slice(0, KIB_50)));
+  for (let i = 0; i < BIG; i++)
+    ids.push(
+      await post(
+        'mallory',
+        `${i} ${'**bold** _it_ `code` [l](https://e.x) '.repeat(KIB_50 / 40)}`.slice(0, KIB_50),
+      ),
+    );
   for (const text of HOSTILE) ids.push(await post('mallory', text));
   for (let i = 0; i < BIG; i++) {
     // Over the emoji rule: dropped on receipt, never cached nor shown.
@@ -95,6 +112,8 @@ test('reopening a room full of hostile content keeps every task short', async ({
   });
   const before = tasks.filter((t) => t.start + t.duration <= read).map((t) => Math.round(t.duration));
   const after = tasks.filter((t) => t.start + t.duration > read).map((t) => Math.round(t.duration));
-  console.log(`reload of ${total} messages: long tasks before the cache read (page load) ${JSON.stringify(before)} ms; from the cache read on ${JSON.stringify(after)} ms`);
+  console.log(
+    `reload of ${total} messages: long tasks before the cache read (page load) ${JSON.stringify(before)} ms; from the cache read on ${JSON.stringify(after)} ms`,
+  );
   expect(Math.max(0, ...after)).toBeLessThanOrEqual(LONGEST_TASK_BOUND_MS);
 });

@@ -7,7 +7,10 @@ import type { Page } from '@playwright/test';
 
 const nameOf = (p: Page) => p.locator('#name-input').inputValue();
 
-test('every message action works from the keyboard, and dialogs start at their first field', async ({ relay, newPage }) => {
+test('every message action works from the keyboard, and dialogs start at their first field', async ({
+  relay,
+  newPage,
+}) => {
   const page = await newPage();
   const url = await createRoom(page, relay);
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: relay.url });
@@ -71,7 +74,10 @@ test('every message action works from the keyboard, and dialogs start at their f
   await expect(page.getByRole('button', { name: 'Room settings' })).toBeFocused();
 });
 
-test('mentions notify, unread counts while away, and a live region reads new messages', async ({ relay, newPage }) => {
+test('mentions notify, unread counts while away, and a live region reads new messages', async ({
+  relay,
+  newPage,
+}) => {
   const alice = await newPage();
   const url = await createRoom(alice, relay);
   const bob = await newPage({
@@ -99,9 +105,15 @@ test('mentions notify, unread counts while away, and a live region reads new mes
   // Focused: a mention alerts (notification, announcement) but the title stays calm.
   await send(alice, `hello @${bobName} are you there?`);
   await expect(bubble(bob, 'are you there?').locator('.mention.is-me')).toHaveText(`@${bobName}`);
-  await expect(bob.getByTestId('announcer')).toHaveText(`Mention from ${aliceName}: hello @${bobName} are you there?`);
-  await expect.poll(() => bob.evaluate(() => (window as unknown as { __notes: unknown[] }).__notes.length)).toBe(1);
-  expect(await bob.evaluate(() => (window as unknown as { __notes: Array<[string]> }).__notes[0]![0])).toBe(`${bobName} mentioned by ${aliceName}`);
+  await expect(bob.getByTestId('announcer')).toHaveText(
+    `Mention from ${aliceName}: hello @${bobName} are you there?`,
+  );
+  await expect
+    .poll(() => bob.evaluate(() => (window as unknown as { __notes: unknown[] }).__notes.length))
+    .toBe(1);
+  expect(await bob.evaluate(() => (window as unknown as { __notes: Array<[string]> }).__notes[0]![0])).toBe(
+    `${bobName} mentioned by ${aliceName}`,
+  );
   await expect(bob).toHaveTitle(base);
 
   // Away (tab unfocused): plain messages count as unread, mentions take the title.
@@ -128,13 +140,17 @@ test('mentions notify, unread counts while away, and a live region reads new mes
   await expect(bob).toHaveTitle(base);
 });
 
-test('the rail shows roles and activity; phones show connection trouble in words', async ({ relay, newPage }) => {
+test('the rail shows roles and activity; phones show connection trouble in words', async ({
+  relay,
+  newPage,
+}) => {
   const alice = await newPage();
   const url = await createRoom(alice, relay);
   const bob = await newPage();
   await openRoom(bob, url);
   const bobName = await nameOf(bob);
-  const row = (name: string) => alice.locator('.rail .person').filter({ has: alice.locator('.name-text', { hasText: name }) });
+  const row = (name: string) =>
+    alice.locator('.rail .person').filter({ has: alice.locator('.name-text', { hasText: name }) });
   await expect(row(bobName).locator('.tag')).toHaveText(['anonymous']);
   await expect(row(bobName).locator('.activity')).toHaveText('active');
   await expect(row(await nameOf(alice)).locator('.tag')).toHaveText(['you', 'anonymous']);
@@ -157,7 +173,10 @@ test('the rail shows roles and activity; phones show connection trouble in words
   await expect(phone.locator('.status-pill')).toHaveAttribute('title', /Reconnecting/);
 });
 
-test('disappearing messages follow the relay clock on a device whose clock runs 25 s fast', async ({ relay, newPage }) => {
+test('disappearing messages follow the relay clock on a device whose clock runs 25 s fast', async ({
+  relay,
+  newPage,
+}) => {
   test.setTimeout(90_000);
   const skewed = await newPage({
     init: async (p) => {
@@ -171,8 +190,12 @@ test('disappearing messages follow the relay clock on a device whose clock runs 
   // Our own echoes measure the offset.
   await send(skewed, 'calibrate one');
   await send(skewed, 'calibrate two');
-  await expect.poll(() => skewed.evaluate(() => Number(localStorage.getItem('bot2bot:clock-offset')))).toBeLessThan(-24_000);
-  expect(await skewed.evaluate(() => Number(localStorage.getItem('bot2bot:clock-offset')))).toBeGreaterThan(-26_000);
+  await expect
+    .poll(() => skewed.evaluate(() => Number(localStorage.getItem('bot2bot:clock-offset'))))
+    .toBeLessThan(-24_000);
+  expect(await skewed.evaluate(() => Number(localStorage.getItem('bot2bot:clock-offset')))).toBeGreaterThan(
+    -26_000,
+  );
 
   await skewed.getByRole('button', { name: 'Room settings' }).click();
   await skewed.getByRole('dialog', { name: 'Room settings' }).getByRole('radio', { name: '30s' }).click();

@@ -13,13 +13,19 @@ mkdirSync('/tmp/shots', { recursive: true });
 
 function readLines(file: string): Array<Record<string, unknown>> {
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    return readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   } catch {
     return [];
   }
 }
 
-test('report a bug: the operator gets the report with the page address but no fragment or query', async ({ newPage }) => {
+test('report a bug: the operator gets the report with the page address but no fragment or query', async ({
+  newPage,
+}) => {
   const dir = mkdtempSync(join(tmpdir(), 'b2b-e2e-report-'));
   const file = join(dir, 'reports.jsonl');
   const relay = await startRelay({ webDir: 'dist/web', reportsFile: file });
@@ -46,9 +52,17 @@ test('report a bug: the operator gets the report with the page address but no fr
 
     await expect.poll(() => readLines(file).length).toBe(1);
     const rec = readLines(file)[0]!;
-    expect(rec).toMatchObject({ level: 'report', severity: 'high', what: 'The copy button on the docs page does nothing.', where: '/docs, "copy" next to curl', contact: 'ada@example.org' });
+    expect(rec).toMatchObject({
+      level: 'report',
+      severity: 'high',
+      what: 'The copy button on the docs page does nothing.',
+      where: '/docs, "copy" next to curl',
+      contact: 'ada@example.org',
+    });
     expect(String(rec.id).slice(0, 8)).toBe(id8);
-    expect(String(rec.context)).toMatch(new RegExp(`^page=${relay.url.replace(/[.]/g, '\\.')}/docs\\nua=.*Chrom`));
+    expect(String(rec.context)).toMatch(
+      new RegExp(`^page=${relay.url.replace(/[.]/g, '\\.')}/docs\\nua=.*Chrom`),
+    );
     expect(JSON.stringify(rec)).not.toContain('secret-query');
     expect(JSON.stringify(rec)).not.toContain('AAAAAAAAAA');
 
@@ -65,9 +79,14 @@ test('report a bug: the operator gets the report with the page address but no fr
   }
 });
 
-test('contact: inline errors keep the draft, a refusal is explained, and the note reaches the operator', async ({ newPage }) => {
+test('contact: inline errors keep the draft, a refusal is explained, and the note reaches the operator', async ({
+  newPage,
+}) => {
   // Two notes per address, then 429: small enough to reach from one browser.
-  const relay = await startRelay({ webDir: 'dist/web', limits: { rateBucketCapacity: 2, rateBucketRefillPerS: 0.001 } });
+  const relay = await startRelay({
+    webDir: 'dist/web',
+    limits: { rateBucketCapacity: 2, rateBucketRefillPerS: 0.001 },
+  });
   const notes: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
@@ -84,7 +103,9 @@ test('contact: inline errors keep the draft, a refusal is explained, and the not
     await dlg.getByLabel('Name (optional)').fill('Ada');
     await dlg.getByLabel('Email (optional, for a reply)').fill('ada at example');
     await dlg.getByRole('button', { name: 'Send', exact: true }).click();
-    await expect(dlg.getByRole('alert')).toHaveText('That email address does not look right. Leave it empty if you do not want a reply.');
+    await expect(dlg.getByRole('alert')).toHaveText(
+      'That email address does not look right. Leave it empty if you do not want a reply.',
+    );
     await expect(dlg.getByLabel('Email (optional, for a reply)')).toHaveAttribute('aria-invalid', 'true');
     expect(notes).toHaveLength(0);
 
@@ -98,7 +119,12 @@ test('contact: inline errors keep the draft, a refusal is explained, and the not
     await dlg.getByRole('button', { name: 'Send', exact: true }).click();
     await expect(dlg.getByRole('status')).toHaveText(/^✓ Thanks — message delivered \([0-9a-f]{8}\)\.$/);
     expect(notes).toHaveLength(1);
-    expect(JSON.parse(notes[0]!)).toMatchObject({ level: 'contact', message: 'Can I run this relay for my team?', name: 'Ada', email: 'ada@example.org' });
+    expect(JSON.parse(notes[0]!)).toMatchObject({
+      level: 'contact',
+      message: 'Can I run this relay for my team?',
+      name: 'Ada',
+      email: 'ada@example.org',
+    });
     await dlg.getByRole('button', { name: 'Done' }).click();
 
     // The second note is accepted, the third refused: the text stays, with the reason.
@@ -108,7 +134,9 @@ test('contact: inline errors keep the draft, a refusal is explained, and the not
       await dlg.getByRole('button', { name: 'Send', exact: true }).click();
       if (text === 'second note') await dlg.getByRole('button', { name: 'Done' }).click();
     }
-    await expect(dlg.getByRole('alert')).toHaveText('Too many at once from this address. Try again in 10 seconds; what you wrote is still here.');
+    await expect(dlg.getByRole('alert')).toHaveText(
+      'Too many at once from this address. Try again in 10 seconds; what you wrote is still here.',
+    );
     await expect(message).toHaveValue('third note');
     expect(notes).toHaveLength(2);
   } finally {
@@ -117,20 +145,32 @@ test('contact: inline errors keep the draft, a refusal is explained, and the not
   }
 });
 
-test('the support forms on a phone: no sideways scrolling, and no serious axe findings', async ({ relay, newPage }) => {
+test('the support forms on a phone: no sideways scrolling, and no serious axe findings', async ({
+  relay,
+  newPage,
+}) => {
   const page = await newPage({ viewport: { width: 320, height: 640 }, touch: true });
   await page.goto(`${relay.url}/agents`);
-  for (const [button, title] of [['Report a bug', 'Found something off?'], ['Contact', 'Get in touch']] as const) {
+  for (const [button, title] of [
+    ['Report a bug', 'Found something off?'],
+    ['Contact', 'Get in touch'],
+  ] as const) {
     await page.getByRole('button', { name: button, exact: true }).click();
     const dlg = page.getByRole('dialog', { name: title });
     await expect(dlg).toBeVisible();
     const box = await dlg.boundingBox();
     expect(box!.x).toBeGreaterThanOrEqual(0);
     expect(box!.x + box!.width).toBeLessThanOrEqual(320);
-    const r = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth }));
+    const r = await page.evaluate(() => ({
+      sw: document.documentElement.scrollWidth,
+      cw: document.documentElement.clientWidth,
+    }));
     expect(r.sw).toBeLessThanOrEqual(r.cw);
     const axe = await new AxeBuilder({ page }).include('dialog[open]').analyze();
-    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id), title).toEqual([]);
+    expect(
+      axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+      title,
+    ).toEqual([]);
     await page.screenshot({ path: `/tmp/shots/support-${button.split(' ')[0]!.toLowerCase()}-phone.png` });
     await dlg.getByRole('button', { name: 'Cancel' }).click();
     await expect(dlg).toBeHidden();

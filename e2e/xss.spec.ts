@@ -53,14 +53,20 @@ test('an XSS corpus renders as inert text', async ({ relay, newPage }) => {
     return {
       pwned: (window as unknown as { __pwned?: number }).__pwned ?? 0,
       scripts: list.querySelectorAll('script, iframe, img, svg:not(.icon), object, embed').length,
-      badLinks: Array.from(list.querySelectorAll('a')).map((a) => a.getAttribute('href') ?? '').filter((h) => !/^https?:\/\//.test(h) && !h.startsWith('mailto:')),
-      handlers: Array.from(list.querySelectorAll('*')).filter((el) => Array.from(el.attributes).some((a) => a.name.startsWith('on'))).length,
+      badLinks: Array.from(list.querySelectorAll('a'))
+        .map((a) => a.getAttribute('href') ?? '')
+        .filter((h) => !/^https?:\/\//.test(h) && !h.startsWith('mailto:')),
+      handlers: Array.from(list.querySelectorAll('*')).filter((el) =>
+        Array.from(el.attributes).some((a) => a.name.startsWith('on')),
+      ).length,
     };
   });
   expect(report).toEqual({ pwned: 0, scripts: 0, badLinks: [], handlers: 0 });
   expect(dialogs).toBe(0);
   // The literal sender label shows as text.
-  await expect(page.locator('.sender').filter({ hasText: '<img src=x onerror=window.__pwned=1>' })).toBeVisible();
+  await expect(
+    page.locator('.sender').filter({ hasText: '<img src=x onerror=window.__pwned=1>' }),
+  ).toBeVisible();
 });
 
 test('links open in a new tab without opener or referrer', async ({ relay, newPage }) => {
@@ -71,7 +77,10 @@ test('links open in a new tab without opener or referrer', async ({ relay, newPa
   await fetch(`${relay.url}/api/rooms/${parsed.link.roomId}/messages`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ sender: 'bot', ...sealText('see [docs](https://example.com/docs) and https://example.org/x.', parsed.link.key) }),
+    body: JSON.stringify({
+      sender: 'bot',
+      ...sealText('see [docs](https://example.com/docs) and https://example.org/x.', parsed.link.key),
+    }),
   });
   const links = page.locator('.messages a');
   await expect(links).toHaveCount(2);

@@ -12,20 +12,24 @@ const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).ver
 mkdirSync(out, { recursive: true });
 
 // Both at once: each is mostly a TypeScript build.
-await Promise.all(['bot2bot', 'bot2bot-mcp'].map(async (name) => {
-  const dir = join(root, 'packages', name);
-  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-  if (pkg.version !== version) {
-    console.error(`packages/${name} is version ${pkg.version} but the relay is ${version}; make them equal`);
-    process.exit(1);
-  }
-  // npm pack in the package's own folder runs its prepack build first.
-  try {
-    await promisify(execFile)('npm', ['pack', '--silent', '--pack-destination', out], { cwd: dir });
-  } catch (e) {
-    console.error(`npm pack in packages/${name} failed:\n${e.stderr ?? e.message}`);
-    process.exit(1);
-  }
-  renameSync(join(out, `${name}-${version}.tgz`), join(out, `${name}.tgz`));
-  console.log(`dist/sdk/${name}.tgz`);
-}));
+await Promise.all(
+  ['bot2bot', 'bot2bot-mcp'].map(async (name) => {
+    const dir = join(root, 'packages', name);
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    if (pkg.version !== version) {
+      console.error(
+        `packages/${name} is version ${pkg.version} but the relay is ${version}; make them equal`,
+      );
+      process.exit(1);
+    }
+    // npm pack in the package's own folder runs its prepack build first.
+    try {
+      await promisify(execFile)('npm', ['pack', '--silent', '--pack-destination', out], { cwd: dir });
+    } catch (e) {
+      console.error(`npm pack in packages/${name} failed:\n${e.stderr ?? e.message}`);
+      process.exit(1);
+    }
+    renameSync(join(out, `${name}-${version}.tgz`), join(out, `${name}.tgz`));
+    console.log(`dist/sdk/${name}.tgz`);
+  }),
+);

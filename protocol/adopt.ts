@@ -11,7 +11,12 @@ import { utf8Decode, utf8Encode } from './hash.js';
 import { identityFromRecord, identityToRecord, type Identity } from './identity.js';
 
 /** The plaintext of an adopt offer for `targetName`, sealed to its presence key. */
-export function buildAdoptOffer(identity: Identity, targetName: string, targetBoxPub: Uint8Array, adoptId: string = globalThis.crypto.randomUUID()): string {
+export function buildAdoptOffer(
+  identity: Identity,
+  targetName: string,
+  targetBoxPub: Uint8Array,
+  adoptId: string = globalThis.crypto.randomUUID(),
+): string {
   const payload: AdoptPayload = { ...identityToRecord(identity), adopt_id: adoptId };
   const eph = newBoxKeyPair();
   const { box, nonce } = boxSeal(utf8Encode(JSON.stringify(payload)), targetBoxPub, eph.secretKey);

@@ -20,7 +20,16 @@ export const HOMEPAGE_MAX_CHARS = 240;
 
 /** Lowercased substrings that betray a secret or a room link; a profile holding one is refused. */
 export const PROFILE_FORBIDDEN_NEEDLES = [
-  '#k=', '/room/', 'private_key', 'privatekey', 'secret_key', 'secretkey', 'sign_sk', 'box_sk', 'ciphertext', 'sender_eph_pub',
+  '#k=',
+  '/room/',
+  'private_key',
+  'privatekey',
+  'secret_key',
+  'secretkey',
+  'sign_sk',
+  'box_sk',
+  'ciphertext',
+  'sender_eph_pub',
 ] as const;
 
 export const PROFILE_TAG_KINDS = ['capabilities', 'topics', 'languages'] as const;
@@ -75,7 +84,8 @@ function homepage(v: unknown): { ok: true; url: string } | { ok: false; error: s
   } catch {
     return { ok: false, error: ERR.profileInvalidHomepage };
   }
-  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.hash !== '' || v.includes('#')) return { ok: false, error: ERR.profileInvalidHomepage };
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.hash !== '' || v.includes('#'))
+    return { ok: false, error: ERR.profileInvalidHomepage };
   return { ok: true, url: u.href.slice(0, HOMEPAGE_MAX_CHARS) };
 }
 
@@ -87,12 +97,14 @@ export type NormalizeResult = { ok: true; profile: AgentProfile } | { ok: false;
  * have signed if it chose a value inside that window.
  */
 export function normalizeAgentProfile(raw: unknown, handle: string, now: number): NormalizeResult {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, error: ERR.profileNotObject };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    return { ok: false, error: ERR.profileNotObject };
   const p = raw as Record<string, unknown>;
   const framework = normalizeToken(p.framework, FRAMEWORK_MAX_CHARS) || 'other';
   if (!FRAMEWORK_RE.test(framework)) return { ok: false, error: ERR.profileInvalidFramework };
   const updatedAt = p.updated_at;
-  if (typeof updatedAt !== 'number' || !Number.isFinite(updatedAt) || updatedAt <= 0) return { ok: false, error: ERR.profileUpdatedAtRequired };
+  if (typeof updatedAt !== 'number' || !Number.isFinite(updatedAt) || updatedAt <= 0)
+    return { ok: false, error: ERR.profileUpdatedAtRequired };
   if (Math.abs(now - updatedAt) > LIMITS.profileMaxSkewMs) return { ok: false, error: ERR.profileSkew };
   const hp = homepage(p.homepage_url);
   if (!hp.ok) return hp;
@@ -102,7 +114,10 @@ export function normalizeAgentProfile(raw: unknown, handle: string, now: number)
   }
   const exp = p.expires_at;
   const expiresAt =
-    typeof exp === 'number' && Number.isFinite(exp) && exp >= now + LIMITS.profileMinTtlMs && exp <= now + LIMITS.profileDefaultTtlMs
+    typeof exp === 'number' &&
+    Number.isFinite(exp) &&
+    exp >= now + LIMITS.profileMinTtlMs &&
+    exp <= now + LIMITS.profileDefaultTtlMs
       ? exp
       : now + LIMITS.profileDefaultTtlMs;
   const profile: AgentProfile = {
@@ -120,7 +135,8 @@ export function normalizeAgentProfile(raw: unknown, handle: string, now: number)
     updated_at: updatedAt,
     expires_at: expiresAt,
   };
-  if (utf8Encode(canonicalJson(profile)).length > LIMITS.profileMaxBytes) return { ok: false, error: ERR.profileTooLarge };
+  if (utf8Encode(canonicalJson(profile)).length > LIMITS.profileMaxBytes)
+    return { ok: false, error: ERR.profileTooLarge };
   return { ok: true, profile };
 }
 

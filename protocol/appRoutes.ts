@@ -3,7 +3,13 @@
  * any other extension-less path gets the same shell (which shows "not found") with status 404,
  * so crawlers and link checkers see the truth. web/src/App.tsx dispatches on the same list.
  */
-export const DOC_PATHS: ReadonlySet<string> = new Set(['/docs', '/docs/', '/connect', '/docs/agents', '/privacy']);
+export const DOC_PATHS: ReadonlySet<string> = new Set([
+  '/docs',
+  '/docs/',
+  '/connect',
+  '/docs/agents',
+  '/privacy',
+]);
 const EXACT: ReadonlySet<string> = new Set(['/', '/index.html', '/dm', '/agents']);
 const PREFIXES = ['/room/', '/dm/', '/agents/'] as const;
 

@@ -74,7 +74,8 @@ export interface EditEnvelope {
 
 const str = (v: unknown): v is string => typeof v === 'string';
 const nat = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const b64uOf = (v: unknown, n: number): v is string => str(v) && /^[A-Za-z0-9_-]+$/.test(v) && decodeBase64Loose(v)?.length === n;
+const b64uOf = (v: unknown, n: number): v is string =>
+  str(v) && /^[A-Za-z0-9_-]+$/.test(v) && decodeBase64Loose(v)?.length === n;
 
 export function chunkCount(size: number, chunkSize: number = FILE_CHUNK_BYTES): number {
   return Math.max(1, Math.ceil(size / chunkSize));
@@ -87,10 +88,24 @@ export function cipherSize(size: number, chunkSize: number = FILE_CHUNK_BYTES): 
 
 /** Parse a decrypted `bot2bot_file_v1` object; null when any field is missing or inconsistent. */
 export function parseFileEnvelope(o: Record<string, unknown>): FileEnvelope | null {
-  if (!str(o.blob_id) || !BLOB_ID_RE.test(o.blob_id) || !str(o.token) || !BLOB_TOKEN_RE.test(o.token)) return null;
+  if (!str(o.blob_id) || !BLOB_ID_RE.test(o.blob_id) || !str(o.token) || !BLOB_TOKEN_RE.test(o.token))
+    return null;
   if (!b64uOf(o.key, FILE_KEY_BYTES) || !b64uOf(o.nonce_prefix, FILE_NONCE_PREFIX_BYTES)) return null;
-  if (!str(o.name) || o.name.length > FILE_NAME_MAX_CHARS || !str(o.type) || o.type.length > FILE_TYPE_MAX_CHARS) return null;
-  if (!nat(o.size) || !nat(o.chunk_size) || o.chunk_size < 1 || o.chunk_size > FILE_CHUNK_BYTES || !nat(o.chunks)) return null;
+  if (
+    !str(o.name) ||
+    o.name.length > FILE_NAME_MAX_CHARS ||
+    !str(o.type) ||
+    o.type.length > FILE_TYPE_MAX_CHARS
+  )
+    return null;
+  if (
+    !nat(o.size) ||
+    !nat(o.chunk_size) ||
+    o.chunk_size < 1 ||
+    o.chunk_size > FILE_CHUNK_BYTES ||
+    !nat(o.chunks)
+  )
+    return null;
   if (o.chunks !== chunkCount(o.size, o.chunk_size)) return null;
   if (!str(o.sha256) || !/^[0-9a-f]{64}$/.test(o.sha256)) return null;
   const env: FileEnvelope = {
@@ -111,7 +126,15 @@ export function parseFileEnvelope(o: Record<string, unknown>): FileEnvelope | nu
     env.h = o.h;
   }
   const t = o.thumb as Record<string, unknown> | undefined;
-  if (t && typeof t === 'object' && (t.type === 'image/jpeg' || t.type === 'image/png') && str(t.data) && t.data.length <= THUMB_MAX_B64_CHARS && nat(t.w) && nat(t.h)) {
+  if (
+    t &&
+    typeof t === 'object' &&
+    (t.type === 'image/jpeg' || t.type === 'image/png') &&
+    str(t.data) &&
+    t.data.length <= THUMB_MAX_B64_CHARS &&
+    nat(t.w) &&
+    nat(t.h)
+  ) {
     env.thumb = { type: t.type, data: t.data, w: t.w, h: t.h };
   }
   if (str(o.text) && o.text.length > 0) env.text = o.text;
@@ -123,8 +146,10 @@ export function parseEditEnvelope(o: Record<string, unknown>): EditEnvelope | nu
   return { bot2bot_edit_v1: true, target_id: o.target_id, text: o.text };
 }
 
-export const fileEnvelope = (f: Omit<FileEnvelope, 'bot2bot_file_v1'>): string => JSON.stringify({ [FILE_MARKER]: true, ...f });
-export const editEnvelope = (target_id: string, text: string): string => JSON.stringify({ [EDIT_MARKER]: true, target_id, text });
+export const fileEnvelope = (f: Omit<FileEnvelope, 'bot2bot_file_v1'>): string =>
+  JSON.stringify({ [FILE_MARKER]: true, ...f });
+export const editEnvelope = (target_id: string, text: string): string =>
+  JSON.stringify({ [EDIT_MARKER]: true, target_id, text });
 
 /** One-line description of an attachment for text-only surfaces (CLI tail, MCP, exports). */
 export function describeFile(f: FileEnvelope): string {
@@ -151,11 +176,15 @@ export function newFileSecret(): FileSecret {
 export function fileSecretOf(f: Pick<FileEnvelope, 'key' | 'nonce_prefix'>): FileSecret | null {
   const key = decodeBase64Loose(f.key);
   const prefix = decodeBase64Loose(f.nonce_prefix);
-  if (!key || key.length !== FILE_KEY_BYTES || !prefix || prefix.length !== FILE_NONCE_PREFIX_BYTES) return null;
+  if (!key || key.length !== FILE_KEY_BYTES || !prefix || prefix.length !== FILE_NONCE_PREFIX_BYTES)
+    return null;
   return { key, prefix };
 }
 
-export const encodeFileSecret = (s: FileSecret): { key: string; nonce_prefix: string } => ({ key: encodeBase64Url(s.key), nonce_prefix: encodeBase64Url(s.prefix) });
+export const encodeFileSecret = (s: FileSecret): { key: string; nonce_prefix: string } => ({
+  key: encodeBase64Url(s.key),
+  nonce_prefix: encodeBase64Url(s.prefix),
+});
 
 /**
  * The nonce binds the chunk to its position and says whether it is the last: a relay that
@@ -174,15 +203,32 @@ export function sealChunk(s: FileSecret, index: number, final: boolean, plain: U
   return nacl.secretbox(plain, chunkNonce(s.prefix, index, final), s.key);
 }
 
-export function openChunk(s: FileSecret, index: number, final: boolean, cipher: Uint8Array): Uint8Array | null {
+export function openChunk(
+  s: FileSecret,
+  index: number,
+  final: boolean,
+  cipher: Uint8Array,
+): Uint8Array | null {
   return nacl.secretbox.open(cipher, chunkNonce(s.prefix, index, final), s.key);
 }
 
 /** Split and seal a whole file: the chunks to upload, and the digest for the envelope. */
-export function sealFile(s: FileSecret, bytes: Uint8Array, chunkSize: number = FILE_CHUNK_BYTES): { chunks: Uint8Array[]; sha256: string } {
+export function sealFile(
+  s: FileSecret,
+  bytes: Uint8Array,
+  chunkSize: number = FILE_CHUNK_BYTES,
+): { chunks: Uint8Array[]; sha256: string } {
   const n = chunkCount(bytes.length, chunkSize);
   const chunks: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) chunks.push(sealChunk(s, i, i === n - 1, bytes.subarray(i * chunkSize, Math.min(bytes.length, (i + 1) * chunkSize))));
+  for (let i = 0; i < n; i++)
+    chunks.push(
+      sealChunk(
+        s,
+        i,
+        i === n - 1,
+        bytes.subarray(i * chunkSize, Math.min(bytes.length, (i + 1) * chunkSize)),
+      ),
+    );
   return { chunks, sha256: sha256HexBytes(bytes) };
 }
 

@@ -16,7 +16,10 @@ export interface Sealed {
 /** Seal UTF-8 text with the room key; both fields as standard padded base64. */
 export function sealText(text: string, key: Uint8Array): Sealed {
   const nonce = randomBytes(LIMITS.nonceBytes);
-  return { ciphertext: encodeBase64(nacl.secretbox(utf8Encode(text), nonce, key)), nonce: encodeBase64(nonce) };
+  return {
+    ciphertext: encodeBase64(nacl.secretbox(utf8Encode(text), nonce, key)),
+    nonce: encodeBase64(nonce),
+  };
 }
 
 /**
@@ -54,12 +57,21 @@ export function boxKeyPairFromSecret(secretKey: Uint8Array): BoxKeyPair {
 }
 
 /** nacl.box with a fresh nonce; returns raw bytes so callers pick the encoding the wire wants. */
-export function boxSeal(plain: Uint8Array, theirPub: Uint8Array, mySecret: Uint8Array): { box: Uint8Array; nonce: Uint8Array } {
+export function boxSeal(
+  plain: Uint8Array,
+  theirPub: Uint8Array,
+  mySecret: Uint8Array,
+): { box: Uint8Array; nonce: Uint8Array } {
   const nonce = randomBytes(LIMITS.nonceBytes);
   return { box: nacl.box(plain, nonce, theirPub, mySecret), nonce };
 }
 
-export function boxOpen(box: Uint8Array, nonce: Uint8Array, theirPub: Uint8Array, mySecret: Uint8Array): Uint8Array | null {
+export function boxOpen(
+  box: Uint8Array,
+  nonce: Uint8Array,
+  theirPub: Uint8Array,
+  mySecret: Uint8Array,
+): Uint8Array | null {
   if (nonce.length !== LIMITS.nonceBytes || theirPub.length !== 32) return null;
   return nacl.box.open(box, nonce, theirPub, mySecret);
 }
@@ -67,13 +79,23 @@ export function boxOpen(box: Uint8Array, nonce: Uint8Array, theirPub: Uint8Array
 /**
  * A DM sealed to a recipient's box key with a fresh ephemeral key (reference-relay.md §5.5).
  */
-export function sealDm(text: string, recipientBoxPub: Uint8Array): { ciphertext: string; nonce: string; sender_eph_pub: string } {
+export function sealDm(
+  text: string,
+  recipientBoxPub: Uint8Array,
+): { ciphertext: string; nonce: string; sender_eph_pub: string } {
   const eph = newBoxKeyPair();
   const { box, nonce } = boxSeal(utf8Encode(text), recipientBoxPub, eph.secretKey);
-  return { ciphertext: encodeBase64(box), nonce: encodeBase64(nonce), sender_eph_pub: encodeBase64(eph.publicKey) };
+  return {
+    ciphertext: encodeBase64(box),
+    nonce: encodeBase64(nonce),
+    sender_eph_pub: encodeBase64(eph.publicKey),
+  };
 }
 
-export function openDm(dm: { ciphertext: string; nonce: string; sender_eph_pub: string }, myBoxSecret: Uint8Array): string | null {
+export function openDm(
+  dm: { ciphertext: string; nonce: string; sender_eph_pub: string },
+  myBoxSecret: Uint8Array,
+): string | null {
   const ct = decodeBase64Loose(dm.ciphertext);
   const nonce = decodeBase64Loose(dm.nonce);
   const eph = decodeBase64Loose(dm.sender_eph_pub);
@@ -90,5 +112,3 @@ export function keyFingerprint(key: Uint8Array): string {
   const hex = sha256HexBytes(key).slice(0, 16).toUpperCase();
   return hex.match(/.{4}/g)!.join(' ');
 }
-
-

@@ -2,7 +2,14 @@
  * What rides inside the ciphertext (reference-client.md §2.2, §3). The relay never sees these;
  * every client classifies a decrypted plaintext with `classifyPlaintext` and nothing else.
  */
-import { EDIT_MARKER, FILE_MARKER, parseEditEnvelope, parseFileEnvelope, type EditEnvelope, type FileEnvelope } from './attachments.js';
+import {
+  EDIT_MARKER,
+  FILE_MARKER,
+  parseEditEnvelope,
+  parseFileEnvelope,
+  type EditEnvelope,
+  type FileEnvelope,
+} from './attachments.js';
 
 export const MARKER = {
   delete: 'bot2bot_delete_v1',
@@ -91,7 +98,8 @@ export type Plaintext =
   | { kind: 'control'; marker: string };
 
 const str = (v: unknown): v is string => typeof v === 'string';
-const markerOn = (o: Record<string, unknown>, name: string) => o[name] === true || o[name.replace(/^bot2bot_/, 'safebot_')] === true;
+const markerOn = (o: Record<string, unknown>, name: string) =>
+  o[name] === true || o[name.replace(/^bot2bot_/, 'safebot_')] === true;
 
 /**
  * Chat unless the text starts with `{`, parses as a JSON object, and has a marker key that is
@@ -125,7 +133,13 @@ export function classifyPlaintext(text: string): Plaintext {
   if (markerOn(o, MARKER.react)) {
     // The same emoji rule as on send: anything else is a control object nobody renders.
     const emoji = str(o.emoji) ? o.emoji.trim() : '';
-    if (str(o.target_id) && o.target_id.length > 0 && emoji.length >= 1 && emoji.length <= REACTION_MAX_CHARS && (o.op === 'add' || o.op === 'remove')) {
+    if (
+      str(o.target_id) &&
+      o.target_id.length > 0 &&
+      emoji.length >= 1 &&
+      emoji.length <= REACTION_MAX_CHARS &&
+      (o.op === 'add' || o.op === 'remove')
+    ) {
       return { kind: 'react', envelope: { bot2bot_react_v1: true, target_id: o.target_id, emoji, op: o.op } };
     }
     return { kind: 'control', marker: MARKER.react };
@@ -154,7 +168,14 @@ export function classifyPlaintext(text: string): Plaintext {
   }
   if (markerOn(o, MARKER.histReq)) {
     if (str(o.req_id)) {
-      return { kind: 'hist_req', envelope: { bot2bot_hist_req_v1: true, req_id: o.req_id, after: typeof o.after === 'number' ? o.after : 0 } };
+      return {
+        kind: 'hist_req',
+        envelope: {
+          bot2bot_hist_req_v1: true,
+          req_id: o.req_id,
+          after: typeof o.after === 'number' ? o.after : 0,
+        },
+      };
     }
     return { kind: 'control', marker: MARKER.histReq };
   }
@@ -168,8 +189,13 @@ function isHistoryItem(v: unknown): v is HistoryItem {
   if (v === null || typeof v !== 'object') return false;
   const i = v as Record<string, unknown>;
   return (
-    typeof i.seq === 'number' && str(i.id) && str(i.sender) && typeof i.ts === 'number' && str(i.text) &&
-    (i.ttl_ms === undefined || typeof i.ttl_ms === 'number') && (i.reply_to === undefined || str(i.reply_to))
+    typeof i.seq === 'number' &&
+    str(i.id) &&
+    str(i.sender) &&
+    typeof i.ts === 'number' &&
+    str(i.text) &&
+    (i.ttl_ms === undefined || typeof i.ttl_ms === 'number') &&
+    (i.reply_to === undefined || str(i.reply_to))
   );
 }
 
@@ -178,17 +204,23 @@ export function isControl(text: string): boolean {
 }
 
 export const deleteEnvelope = (target_id: string, target_seq?: number): string =>
-  JSON.stringify(target_seq === undefined ? { [MARKER.delete]: true, target_id } : { [MARKER.delete]: true, target_id, target_seq });
+  JSON.stringify(
+    target_seq === undefined
+      ? { [MARKER.delete]: true, target_id }
+      : { [MARKER.delete]: true, target_id, target_seq },
+  );
 
 export const reactEnvelope = (target_id: string, emoji: string, op: ReactionOp): string =>
   JSON.stringify({ [MARKER.react]: true, target_id, emoji, op });
 
-export const historyRequest = (req_id: string, after = 0): string => JSON.stringify({ [MARKER.histReq]: true, req_id, after });
+export const historyRequest = (req_id: string, after = 0): string =>
+  JSON.stringify({ [MARKER.histReq]: true, req_id, after });
 
 export const historyResponse = (r: Omit<HistoryResponse, 'bot2bot_hist_resp_v1'>): string =>
   JSON.stringify({ [MARKER.histResp]: true, ...r });
 
-export const adoptEnvelope = (a: Omit<AdoptEnvelope, 'bot2bot_adopt_v1'>): string => JSON.stringify({ [MARKER.adopt]: true, ...a });
+export const adoptEnvelope = (a: Omit<AdoptEnvelope, 'bot2bot_adopt_v1'>): string =>
+  JSON.stringify({ [MARKER.adopt]: true, ...a });
 
 /** Reaction emoji rule of the MCP tools and the UI: trimmed, 1–24 UTF-16 units. */
 export const REACTION_MAX_CHARS = 24;

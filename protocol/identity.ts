@@ -19,9 +19,14 @@ export interface Identity {
   signPublicKey: Uint8Array;
 }
 
-export function identityFromSecrets(handle: string, boxSecretKey: Uint8Array, signSeed: Uint8Array): Identity {
+export function identityFromSecrets(
+  handle: string,
+  boxSecretKey: Uint8Array,
+  signSeed: Uint8Array,
+): Identity {
   if (!HANDLE_RE.test(handle)) throw new Error(`invalid handle "${handle}" (must match ${HANDLE_RE.source})`);
-  if (boxSecretKey.length !== 32 || signSeed.length !== 32) throw new Error('identity keys must be 32 bytes each');
+  if (boxSecretKey.length !== 32 || signSeed.length !== 32)
+    throw new Error('identity keys must be 32 bytes each');
   const box = nacl.box.keyPair.fromSecretKey(boxSecretKey);
   const sign = nacl.sign.keyPair.fromSeed(signSeed);
   return {
@@ -56,7 +61,14 @@ export function registerBody(id: Identity, now: number = Date.now(), bio?: strin
   const box_pub = encodeBase64(id.boxPublicKey);
   const sign_pub = encodeBase64(id.signPublicKey);
   const register_sig = signText(registerText(id.handle, now, box_pub, sign_pub), id.signSecretKey);
-  return { handle: id.handle, box_pub, sign_pub, register_ts: now, register_sig, meta: bio === undefined ? {} : { bio } };
+  return {
+    handle: id.handle,
+    box_pub,
+    sign_pub,
+    register_ts: now,
+    register_sig,
+    meta: bio === undefined ? {} : { bio },
+  };
 }
 
 export interface SenderSignature {
@@ -67,7 +79,13 @@ export interface SenderSignature {
 }
 
 /** The four fields that make a room post signed. Sign at send time: the relay allows ±60 s. */
-export function signRoomPost(id: Identity, roomId: string, ciphertext: string, now: number = Date.now(), sender_nonce: string = newSignatureNonce()): SenderSignature {
+export function signRoomPost(
+  id: Identity,
+  roomId: string,
+  ciphertext: string,
+  now: number = Date.now(),
+  sender_nonce: string = newSignatureNonce(),
+): SenderSignature {
   return {
     sender_handle: id.handle,
     sender_ts: now,
@@ -77,8 +95,18 @@ export function signRoomPost(id: Identity, roomId: string, ciphertext: string, n
 }
 
 /** `Authorization` for owner routes; `pathWithQuery` must be exactly the path the request uses. */
-export function authorizationHeader(id: Identity, method: string, pathWithQuery: string, now: number = Date.now(), nonce: string = newSignatureNonce()): string {
-  return formatAuthHeader(now, nonce, signText(requestText(method, pathWithQuery, now, nonce), id.signSecretKey));
+export function authorizationHeader(
+  id: Identity,
+  method: string,
+  pathWithQuery: string,
+  now: number = Date.now(),
+  nonce: string = newSignatureNonce(),
+): string {
+  return formatAuthHeader(
+    now,
+    nonce,
+    signText(requestText(method, pathWithQuery, now, nonce), id.signSecretKey),
+  );
 }
 
 // ---------- Portable formats ----------
@@ -94,7 +122,11 @@ export interface IdentityRecord {
 }
 
 export function identityToRecord(id: Identity): IdentityRecord {
-  return { handle: id.handle, box_sk_b64u: encodeBase64Url(id.boxSecretKey), sign_seed_b64u: encodeBase64Url(id.signSeed) };
+  return {
+    handle: id.handle,
+    box_sk_b64u: encodeBase64Url(id.boxSecretKey),
+    sign_seed_b64u: encodeBase64Url(id.signSeed),
+  };
 }
 
 /** The export file: pretty JSON with the marker first. */
@@ -109,7 +141,8 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string
  * blob then broke every later page load). `requireMarker` is for export files.
  */
 export function identityFromRecord(raw: unknown, requireMarker = false): ParseResult<Identity> {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, error: 'not an identity object' };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    return { ok: false, error: 'not an identity object' };
   const r = raw as Record<string, unknown>;
   if (requireMarker && r[IDENTITY_EXPORT_MARKER] !== true && r[LEGACY_EXPORT_MARKER] !== true) {
     return { ok: false, error: `missing "${IDENTITY_EXPORT_MARKER}": true marker` };
@@ -119,7 +152,8 @@ export function identityFromRecord(raw: unknown, requireMarker = false): ParseRe
   const box = typeof r.box_sk_b64u === 'string' ? decodeBase64Loose(r.box_sk_b64u) : null;
   const seed = typeof r.sign_seed_b64u === 'string' ? decodeBase64Loose(r.sign_seed_b64u) : null;
   if (!box || box.length !== 32) return { ok: false, error: 'box_sk_b64u must be 32 bytes of base64url' };
-  if (!seed || seed.length !== 32) return { ok: false, error: 'sign_seed_b64u must be 32 bytes of base64url' };
+  if (!seed || seed.length !== 32)
+    return { ok: false, error: 'sign_seed_b64u must be 32 bytes of base64url' };
   return { ok: true, value: identityFromSecrets(handle, box, seed) };
 }
 
@@ -149,7 +183,8 @@ export function identityToSdkFile(id: Identity): Uint8Array {
 
 export function identityFromSdkFile(bytes: Uint8Array): ParseResult<Identity> {
   const n = bytes[0];
-  if (n === undefined || bytes.length !== 1 + n + 64) return { ok: false, error: 'identity file has the wrong length' };
+  if (n === undefined || bytes.length !== 1 + n + 64)
+    return { ok: false, error: 'identity file has the wrong length' };
   const handle = utf8Decode(bytes.subarray(1, 1 + n));
   if (!HANDLE_RE.test(handle)) return { ok: false, error: 'identity file holds an invalid handle' };
   return {

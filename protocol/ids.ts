@@ -12,7 +12,15 @@ export const MESSAGE_ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
 export const NONCE_TOKEN_RE = /^[A-Za-z0-9+/=_-]{16,64}$/;
 
 export const RESERVED_HANDLES: ReadonlySet<string> = new Set([
-  'anon', 'admin', 'bot2bot', 'system', 'root', 'support', 'help', 'demo', 'echo',
+  'anon',
+  'admin',
+  'bot2bot',
+  'system',
+  'root',
+  'support',
+  'help',
+  'demo',
+  'echo',
 ]);
 
 /** Alphabet of minted room ids: uppercase without I and O, digits 2–9 (32 symbols). */

@@ -11,13 +11,19 @@ import { LIMITS } from './limits.js';
 // U+202A–E, U+2066–9); zero-width and invisible format characters (U+00AD, U+034F, U+115F/60,
 // U+17B4/5, U+180B–F, U+200B–D, U+2060–4, U+3164, U+FE00–F, U+FEFF, U+FFA0); line and
 // paragraph separators.
-const HIDDEN_RE = /[\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u2028-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
+const HIDDEN_RE =
+  /[\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u2028-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
 
 const LINE_BREAKS_RE = /[\t\n\v\f\r\u0085\u2028\u2029]+/g;
 
 /** What a label may show: hidden characters removed, spaces collapsed, trimmed, capped by code point. */
 export function normalizeLabel(raw: string, maxChars: number = LIMITS.senderMaxChars): string {
-  const visible = raw.normalize('NFC').replace(LINE_BREAKS_RE, ' ').replace(HIDDEN_RE, '').replace(/\s+/g, ' ').trim();
+  const visible = raw
+    .normalize('NFC')
+    .replace(LINE_BREAKS_RE, ' ')
+    .replace(HIDDEN_RE, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   const chars = Array.from(visible);
   return chars.length > maxChars ? chars.slice(0, maxChars).join('').trimEnd() : visible;
 }
@@ -38,7 +44,8 @@ export function displayLabel(raw: string, verified: boolean): string {
 }
 
 // C0 controls but the newline, DEL, C1 controls, bidi marks, embeddings, overrides and isolates.
-const TEXT_CONTROLS_RE = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+const TEXT_CONTROLS_RE =
+  /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 
 /**
  * Message text for a line-oriented display: CRLF and the Unicode line separators become newlines,

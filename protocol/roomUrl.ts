@@ -21,7 +21,8 @@ export interface RoomLink {
 
 export type RoomLinkError = 'not_a_url' | 'no_room' | 'bad_room_id' | 'no_key' | 'bad_key';
 
-export type RoomLinkResult = { ok: true; link: RoomLink } | { ok: false; error: RoomLinkError; message: string };
+export type RoomLinkResult =
+  { ok: true; link: RoomLink } | { ok: false; error: RoomLinkError; message: string };
 
 const MESSAGES: Record<RoomLinkError, string> = {
   not_a_url: 'That is not a URL.',
@@ -75,7 +76,12 @@ export function parseRoomLink(url: string): RoomLinkResult {
 }
 
 /** Build a link; k first, then m, then any other parameters, unencoded so it stays readable. */
-export function formatRoomLink(origin: string, roomId: string, key: Uint8Array | string, opts: { messageId?: string; extra?: Array<[string, string]> } = {}): string {
+export function formatRoomLink(
+  origin: string,
+  roomId: string,
+  key: Uint8Array | string,
+  opts: { messageId?: string; extra?: Array<[string, string]> } = {},
+): string {
   const k = typeof key === 'string' ? key : encodeBase64Url(key);
   let frag = `k=${k}`;
   if (opts.messageId) frag += `&m=${opts.messageId}`;
@@ -84,7 +90,10 @@ export function formatRoomLink(origin: string, roomId: string, key: Uint8Array |
 }
 
 /** A fresh room: 10-symbol id and 32 random key bytes. */
-export function mintRoom(origin: string, idLength: number = LIMITS.mintedRoomIdLength): { roomId: string; key: Uint8Array; url: string } {
+export function mintRoom(
+  origin: string,
+  idLength: number = LIMITS.mintedRoomIdLength,
+): { roomId: string; key: Uint8Array; url: string } {
   const roomId = mintRoomId(idLength);
   const key = randomBytes(LIMITS.keyBytes);
   return { roomId, key, url: formatRoomLink(origin, roomId, key) };

@@ -24,12 +24,23 @@ export interface SignatureVerifier {
 }
 
 /** `room-msg <roomId> <sender_ts> <sender_nonce> <sha256 hex of the base64 ciphertext text>`. */
-export function roomMessageText(roomId: string, senderTs: number | string, senderNonce: string, ciphertext: string, hash: TextHash = sha256Hex): string {
+export function roomMessageText(
+  roomId: string,
+  senderTs: number | string,
+  senderNonce: string,
+  ciphertext: string,
+  hash: TextHash = sha256Hex,
+): string {
   return `room-msg ${roomId} ${senderTs} ${senderNonce} ${hash(ciphertext)}`;
 }
 
 /** The DM envelope hash joins the three base64 strings with `|`. */
-export function dmEnvelopeHash(ciphertext: string, nonce: string, senderEphPub: string, hash: TextHash = sha256Hex): string {
+export function dmEnvelopeHash(
+  ciphertext: string,
+  nonce: string,
+  senderEphPub: string,
+  hash: TextHash = sha256Hex,
+): string {
   return hash(`${ciphertext}|${nonce}|${senderEphPub}`);
 }
 
@@ -51,7 +62,9 @@ export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const obj = value as Record<string, unknown>;
-    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+    const keys = Object.keys(obj)
+      .filter((k) => obj[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -60,7 +73,12 @@ export function canonicalJson(value: unknown): string {
 export const PROFILE_SIG_PREFIX = 'bot2bot-agent-profile-v1';
 
 /** `bot2bot-agent-profile-v1\n<handle>\n<updated_at>\n<sha256 hex of canonical JSON>`. */
-export function profileText(handle: string, updatedAt: number, profile: unknown, hash: TextHash = sha256Hex): string {
+export function profileText(
+  handle: string,
+  updatedAt: number,
+  profile: unknown,
+  hash: TextHash = sha256Hex,
+): string {
   return `${PROFILE_SIG_PREFIX}\n${handle}\n${updatedAt}\n${hash(canonicalJson(profile))}`;
 }
 

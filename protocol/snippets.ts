@@ -9,7 +9,21 @@
 /** Shown where no room link is known yet (docs pages, /llms.txt). */
 export const ROOM_PLACEHOLDER = '<room link>';
 
-export const SNIPPET_IDS = ['cli-listen', 'cli-send', 'trigger', 'wait', 'next-loop', 'supervise-loop', 'mcp-claude', 'mcp-json', 'python', 'launch-codex', 'launch-node', 'curl', 'openapi'] as const;
+export const SNIPPET_IDS = [
+  'cli-listen',
+  'cli-send',
+  'trigger',
+  'wait',
+  'next-loop',
+  'supervise-loop',
+  'mcp-claude',
+  'mcp-json',
+  'python',
+  'launch-codex',
+  'launch-node',
+  'curl',
+  'openapi',
+] as const;
 export type SnippetId = (typeof SNIPPET_IDS)[number];
 
 /**
@@ -106,7 +120,7 @@ export function agentSnippets(originIn: string, roomLink: string = ROOM_PLACEHOL
     {
       id: 'next-loop',
       title: 'No-restart loop (claim + ack per message)',
-      sub: "For a host already mid-session: its shell tool runs this; exit 1 means nothing new yet.",
+      sub: 'For a host already mid-session: its shell tool runs this; exit 1 means nothing new yet.',
       lang: 'sh',
       role: 'listen',
       text:
@@ -142,7 +156,11 @@ export function agentSnippets(originIn: string, roomLink: string = ROOM_PLACEHOL
       sub: "Add this server to the host's MCP config.",
       lang: 'json',
       role: 'mcp',
-      text: JSON.stringify({ mcpServers: { bot2bot: { command: 'npx', args: ['-y', mcp], env: { BOT2BOT_BASE: origin } } } }, null, 2),
+      text: JSON.stringify(
+        { mcpServers: { bot2bot: { command: 'npx', args: ['-y', mcp], env: { BOT2BOT_BASE: origin } } } },
+        null,
+        2,
+      ),
       after: instructions,
     },
     {

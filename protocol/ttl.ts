@@ -13,11 +13,16 @@ export const TTL_PRESETS: ReadonlyArray<{ label: string; ms: number }> = [
 ];
 
 const UNIT_MS: Record<string, number> = {
-  s: 1000, sec: 1000,
-  m: 60_000, min: 60_000,
-  h: 3_600_000, hr: 3_600_000,
-  d: 86_400_000, day: 86_400_000,
-  w: 604_800_000, wk: 604_800_000,
+  s: 1000,
+  sec: 1000,
+  m: 60_000,
+  min: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
+  w: 604_800_000,
+  wk: 604_800_000,
   mo: 2_592_000_000,
 };
 
@@ -25,8 +30,12 @@ export type TtlParse = { ok: true; ms: number } | { ok: false; error: string };
 
 /** `45s`, `10m`, `2h`, `3d`, `2w`, `6mo`; decimals allowed; plurals rejected like the reference. */
 export function parseTtl(input: string): TtlParse {
-  const m = input.trim().toLowerCase().match(/^(\d+(?:\.\d+)?|\.\d+)\s*(s|sec|m|min|h|hr|d|day|w|wk|mo)$/);
-  if (!m || !m[1] || !m[2]) return { ok: false, error: 'Use a number and a unit: 45s, 10m, 2h, 3d, 2w or 6mo.' };
+  const m = input
+    .trim()
+    .toLowerCase()
+    .match(/^(\d+(?:\.\d+)?|\.\d+)\s*(s|sec|m|min|h|hr|d|day|w|wk|mo)$/);
+  if (!m || !m[1] || !m[2])
+    return { ok: false, error: 'Use a number and a unit: 45s, 10m, 2h, 3d, 2w or 6mo.' };
   const ms = Math.round(Number(m[1]) * (UNIT_MS[m[2]] ?? 0));
   if (ms < LIMITS.ttlMinMs) return { ok: false, error: 'Minimum TTL is 30 seconds.' };
   if (ms > LIMITS.ttlMaxMs) return { ok: false, error: 'Maximum TTL is 1 year.' };
@@ -35,7 +44,11 @@ export function parseTtl(input: string): TtlParse {
 
 /** The wire rule: 0 (no expiry) or 30 s ≤ ttl ≤ 366 d. */
 export function isValidTtl(ms: unknown): ms is number {
-  return typeof ms === 'number' && Number.isFinite(ms) && (ms === 0 || (ms >= LIMITS.ttlMinMs && ms <= LIMITS.ttlMaxMs));
+  return (
+    typeof ms === 'number' &&
+    Number.isFinite(ms) &&
+    (ms === 0 || (ms >= LIMITS.ttlMinMs && ms <= LIMITS.ttlMaxMs))
+  );
 }
 
 /** A preset's own label, otherwise the shortest natural unit, rounded (2w shows as 14d). */

@@ -199,7 +199,9 @@ export function defaultLimits(): RelayLimits {
   };
 }
 
-export function defaultConfig(overrides: Partial<Omit<RelayConfig, 'limits'>> & { limits?: Partial<RelayLimits> } = {}): RelayConfig {
+export function defaultConfig(
+  overrides: Partial<Omit<RelayConfig, 'limits'>> & { limits?: Partial<RelayLimits> } = {},
+): RelayConfig {
   const { limits, ...rest } = overrides;
   return {
     port: 3000,
@@ -303,16 +305,27 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig
   try {
     compileTrust(trust);
   } catch {
-    throw new Error(`TRUST_PROXY must be none, loopback, all, or addresses and CIDR ranges separated by commas, got "${trust}"`);
+    throw new Error(
+      `TRUST_PROXY must be none, loopback, all, or addresses and CIDR ranges separated by commas, got "${trust}"`,
+    );
   }
-  const origins = env.ALLOWED_ORIGINS ? env.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : null;
-  for (const o of origins ?? []) if (!isOrigin(o)) throw new Error(`ALLOWED_ORIGINS must list origins like https://example.org, got "${o}"`);
+  const origins = env.ALLOWED_ORIGINS
+    ? env.ALLOWED_ORIGINS.split(',')
+        .map((o) => o.trim())
+        .filter(Boolean)
+    : null;
+  for (const o of origins ?? [])
+    if (!isOrigin(o))
+      throw new Error(`ALLOWED_ORIGINS must list origins like https://example.org, got "${o}"`);
   const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number, got "${env.PORT}"`);
   const metricsPort = env.METRICS_PORT ? Number(env.METRICS_PORT) : null;
-  if (metricsPort !== null && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) throw new Error(`METRICS_PORT must be a port number, got "${env.METRICS_PORT}"`);
+  if (metricsPort !== null && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535))
+    throw new Error(`METRICS_PORT must be a port number, got "${env.METRICS_PORT}"`);
   const sourceCommit = env.SOURCE_COMMIT || null;
-  if (sourceCommit !== null && !/^[0-9a-f]{7,64}$/.test(sourceCommit)) throw new Error(`SOURCE_COMMIT must be a git commit id (hex), got "${sourceCommit}"`);
+  if (sourceCommit !== null && !/^[0-9a-f]{7,64}$/.test(sourceCommit))
+    throw new Error(`SOURCE_COMMIT must be a git commit id (hex), got "${sourceCommit}"`);
   return defaultConfig({
     port,
     host: env.HOST || '127.0.0.1',

@@ -28,6 +28,13 @@ export interface RelayDeps {
  * Take a token from the action's bucket and the per-IP global one, or throw 429. `key` is
  * namespaced by the caller (`room:<id>`, `dm:<h>`, `auth:<h>`, `register`, …).
  */
-export function rateLimitOrThrow(deps: RelayDeps, ip: string, key: string, retryAfterS: number = RETRY_AFTER_S.roomPost, withGlobal = true): void {
-  if (!deps.rate.take(deps.now(), ip, key, withGlobal)) throw new HttpError(429, ERR.rateLimited, retryAfterS);
+export function rateLimitOrThrow(
+  deps: RelayDeps,
+  ip: string,
+  key: string,
+  retryAfterS: number = RETRY_AFTER_S.roomPost,
+  withGlobal = true,
+): void {
+  if (!deps.rate.take(deps.now(), ip, key, withGlobal))
+    throw new HttpError(429, ERR.rateLimited, retryAfterS);
 }

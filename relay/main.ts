@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   }
   const relay = await createRelay(config);
   await relay.listen();
-  console.log(`bot2bot relay listening on ${relay.url}${config.webDir ? ' (web app: ' + relay.url + '/)' : ' (API only: no built web app found)'}`);
+  console.log(
+    `bot2bot relay listening on ${relay.url}${config.webDir ? ' (web app: ' + relay.url + '/)' : ' (API only: no built web app found)'}`,
+  );
   if (relay.metricsUrl) console.log(`metrics on ${relay.metricsUrl}/metrics`);
   let stopping = false;
   const stop = (signal: string) => {

@@ -82,7 +82,12 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     config,
     backend,
     hub,
-    identities: new IdentityRegistry(nonces, inboxes, sigFailures, new NativeVerifier(config.limits.sigKeyCacheMax)),
+    identities: new IdentityRegistry(
+      nonces,
+      inboxes,
+      sigFailures,
+      new NativeVerifier(config.limits.sigKeyCacheMax),
+    ),
     rate,
     waitersPerIp: new Counter(),
     now,
@@ -100,7 +105,12 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const origins = new OriginPolicy(config);
   const conns = new ConnectionCap(limits.connectionsPerIp, ipRule);
   const streams = new StreamRegistry(config.limits);
-  const router = new Router(config.limits.bodyBytes, limits.bodyIdleTimeoutMs, (bucket, ip) => routeBuckets.take(bucket, ip, now()), ownerCheck(deps));
+  const router = new Router(
+    config.limits.bodyBytes,
+    limits.bodyIdleTimeoutMs,
+    (bucket, ip) => routeBuckets.take(bucket, ip, now()),
+    ownerCheck(deps),
+  );
   // Identities and profiles from DATA_DIR, then those the cluster knows, before the first request.
   deps.identities.open(config.dataDir, now());
   await stores.shareIdentities(deps.identities);
@@ -153,7 +163,12 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
       metrics?.metrics.reject('http', 405, ERR.methodNotAllowed);
       return sendError(res, 405, ERR.methodNotAllowed);
     }
-    if ((method === 'GET' || method === 'HEAD') && !path.startsWith('/api/') && staticFiles?.serve(req, res, path)) return;
+    if (
+      (method === 'GET' || method === 'HEAD') &&
+      !path.startsWith('/api/') &&
+      staticFiles?.serve(req, res, path)
+    )
+      return;
     metrics?.metrics.reject('http', 404, ERR.notFound);
     sendError(res, 404, ERR.notFound);
   };
@@ -161,7 +176,8 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (conns.refused(req.socket)) return void socket.destroy();
     const ip = clientIp(req, ipRule);
-    if (!requests.take(now(), ip, 'request', false)) return endAndClose(socket, rawJsonError(429, ERR.rateLimited, 1));
+    if (!requests.take(now(), ip, 'request', false))
+      return endAndClose(socket, rawJsonError(429, ERR.rateLimited, 1));
     ws.handleUpgrade(req, socket, head, ip, origins.allows(req.headers.origin));
   };
 
@@ -179,7 +195,12 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   server.prependListener('connection', (socket: Socket) => conns.admit(socket));
   server.on('upgrade', guardUpgrade(onUpgrade));
   server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
-    endAndClose(socket, e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? rawJsonError(408, 'request timeout') : rawJsonError(400, 'malformed request'));
+    endAndClose(
+      socket,
+      e.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? rawJsonError(408, 'request timeout')
+        : rawJsonError(400, 'malformed request'),
+    );
   });
 
   const janitor = setInterval(() => {

@@ -24,7 +24,15 @@ class FrameLog {
     const hit = this.frames.find(pred);
     if (hit) return Promise.resolve(hit);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`)), timeoutMs);
+      const t = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`,
+            ),
+          ),
+        timeoutMs,
+      );
       this.waiters.push({ pred, resolve: (f) => (clearTimeout(t), resolve(f)) });
     });
   }
@@ -36,7 +44,10 @@ class FrameLog {
   async count(type: string, n: number, timeoutMs = 10_000): Promise<Frame[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.frames.filter((f) => f.type === type).length < n) {
-      if (Date.now() > deadline) throw new Error(`expected ${n} ${type} frames, got ${this.frames.filter((f) => f.type === type).length}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `expected ${n} ${type} frames, got ${this.frames.filter((f) => f.type === type).length}`,
+        );
       await new Promise((r) => setTimeout(r, 10));
     }
     return this.frames.filter((f) => f.type === type);
@@ -79,7 +90,10 @@ export class SseClient extends FrameLog {
 
   constructor(url: string, headers: Record<string, string> = {}) {
     super();
-    this.status = fetch(url, { signal: this.abort.signal, headers: { Accept: 'text/event-stream', ...headers } }).then((res) => {
+    this.status = fetch(url, {
+      signal: this.abort.signal,
+      headers: { Accept: 'text/event-stream', ...headers },
+    }).then((res) => {
       void this.read(res);
       return res.status;
     });
@@ -130,7 +144,12 @@ export interface JsonResponse {
 }
 
 /** One HTTP call with an optional JSON body; the answer parsed when it is JSON. */
-export async function requestJson(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
+export async function requestJson(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonResponse> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
@@ -147,6 +166,8 @@ export async function requestJson(method: string, url: string, body?: unknown, h
   return { status: res.status, json, text, headers: res.headers };
 }
 
-export const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) => requestJson('POST', url, body, headers);
+export const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+  requestJson('POST', url, body, headers);
 
-export const getJson = (url: string, headers: Record<string, string> = {}) => requestJson('GET', url, undefined, headers);
+export const getJson = (url: string, headers: Record<string, string> = {}) =>
+  requestJson('GET', url, undefined, headers);

@@ -7,7 +7,10 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { freshRedisUrl, startRedis, startRedisShards, type TestRedis } from './redis.js';
 import { startCluster, type RelayOverrides, type TestClock, type TestRelay } from './relay.js';
 
-export function useCluster(defaults: RelayOverrides = {}, shards = 1): {
+export function useCluster(
+  defaults: RelayOverrides = {},
+  shards = 1,
+): {
   cluster: (overrides?: RelayOverrides, clock?: TestClock) => Promise<[TestRelay, TestRelay]>;
   redisUrl: () => string;
   /** The servers themselves, to stop and restart them. */

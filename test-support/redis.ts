@@ -18,11 +18,15 @@ export interface TestRedis {
 
 const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 /** $1 is the binary, the rest its arguments; exits when stdin reaches EOF, stopping redis. */
-const WATCHDOG = 'bin="$1"; shift; "$bin" "$@" & pid=$!; trap \'kill $pid 2>/dev/null; exit 0\' TERM; read _ignored; kill $pid 2>/dev/null; wait $pid';
+const WATCHDOG =
+  'bin="$1"; shift; "$bin" "$@" & pid=$!; trap \'kill $pid 2>/dev/null; exit 0\' TERM; read _ignored; kill $pid 2>/dev/null; wait $pid';
 
 function checkBinary(): void {
   const r = spawnSync(REDIS_BIN, ['--version'], { encoding: 'utf8' });
-  if (r.error) throw new Error(`cannot run ${REDIS_BIN}: ${r.error.message} (install the redis-server package; .ci/run does)`);
+  if (r.error)
+    throw new Error(
+      `cannot run ${REDIS_BIN}: ${r.error.message} (install the redis-server package; .ci/run does)`,
+    );
 }
 /** Enough logical databases for every relay a test run starts (see test-support/relay.ts). */
 export const TEST_DATABASES = 4096;
@@ -43,7 +47,8 @@ async function freePort(): Promise<number> {
 async function waitForPong(port: number, child: ChildProcess, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} before answering`);
+    if (child.exitCode !== null)
+      throw new Error(`redis-server exited with code ${child.exitCode} before answering`);
     const ok = await new Promise<boolean>((resolve) => {
       const sock = connect(port, '127.0.0.1');
       let buf = '';
@@ -62,7 +67,8 @@ async function waitForPong(port: number, child: ChildProcess, ms: number): Promi
       sock.on('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within ${ms} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`redis-server on port ${port} did not answer PING within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -76,10 +82,26 @@ export async function startRedis(onPort?: number, extraArgs: string[] = []): Pro
   let lastError: unknown = null;
   for (let attempt = 0; attempt < (onPort ? 1 : 5); attempt++) {
     const port = onPort ?? (await freePort());
-    const args = ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', '--databases', String(TEST_DATABASES), '--loglevel', 'warning', ...extraArgs];
+    const args = [
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--databases',
+      String(TEST_DATABASES),
+      '--loglevel',
+      'warning',
+      ...extraArgs,
+    ];
     // A small shell stays between us and redis-server: when our stdin pipe to it closes (close()
     // or this process dying, however abruptly), it stops redis. No orphan outlives a test run.
-    const child = spawn('sh', ['-c', WATCHDOG, 'sh', REDIS_BIN, ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn('sh', ['-c', WATCHDOG, 'sh', REDIS_BIN, ...args], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr?.on('data', (d) => (stderr += d.toString()));
     const spawned = await new Promise<boolean>((resolve) => {
@@ -94,7 +116,9 @@ export async function startRedis(onPort?: number, extraArgs: string[] = []): Pro
       await waitForPong(port, child, 5000);
     } catch (e) {
       child.kill('SIGTERM');
-      lastError = new Error(`${e instanceof Error ? e.message : String(e)}${stderr ? `: ${stderr.trim()}` : ''}`);
+      lastError = new Error(
+        `${e instanceof Error ? e.message : String(e)}${stderr ? `: ${stderr.trim()}` : ''}`,
+      );
       continue;
     }
     const exited = new Promise<void>((resolve) => {
@@ -158,24 +182,54 @@ export async function startRedisCluster(n = 3): Promise<TestRedis[]> {
   const nodes: TestRedis[] = [];
   try {
     for (let i = 0; i < n; i++) {
-      nodes.push(await startRedis(undefined, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${i}.conf`, '--dir', dir, '--databases', '1']));
+      nodes.push(
+        await startRedis(undefined, [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          `nodes-${i}.conf`,
+          '--dir',
+          dir,
+          '--databases',
+          '1',
+        ]),
+      );
     }
-    const create = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((r) => `127.0.0.1:${r.port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
-    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stderr || create.stdout}`);
+    const create = spawnSync(
+      'redis-cli',
+      [
+        '--cluster',
+        'create',
+        ...nodes.map((r) => `127.0.0.1:${r.port}`),
+        '--cluster-replicas',
+        '0',
+        '--cluster-yes',
+      ],
+      { encoding: 'utf8' },
+    );
+    if (create.status !== 0)
+      throw new Error(`redis-cli --cluster create failed: ${create.stderr || create.stdout}`);
     const { Redis } = await import('ioredis');
     const deadline = Date.now() + 15_000;
     for (const r of nodes) {
       const c = new Redis(r.url, { maxRetriesPerRequest: 1 });
       try {
         while (!/cluster_state:ok/.test(String(await c.call('CLUSTER', 'INFO')))) {
-          if (Date.now() > deadline) throw new Error('Redis Cluster did not reach cluster_state:ok within 15 s');
+          if (Date.now() > deadline)
+            throw new Error('Redis Cluster did not reach cluster_state:ok within 15 s');
           await new Promise((res) => setTimeout(res, 100));
         }
       } finally {
         c.disconnect();
       }
     }
-    return nodes.map((r) => ({ ...r, close: async () => { await r.close(); rmSync(dir, { recursive: true, force: true }); } }));
+    return nodes.map((r) => ({
+      ...r,
+      close: async () => {
+        await r.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    }));
   } catch (e) {
     await Promise.all(nodes.map((r) => r.close()));
     rmSync(dir, { recursive: true, force: true });
@@ -195,12 +249,16 @@ export async function freshRedisUrl(base?: string): Promise<string> {
   // On a Redis Cluster the number is a key namespace (relay/rooms/redisBackend.ts), and the
   // counter's key may live on any primary.
   const c = TEST_REDIS_CLUSTER
-    ? new Cluster(urls.map((u) => ({ host: new URL(u).hostname, port: Number(new URL(u).port) })), { lazyConnect: true })
+    ? new Cluster(
+        urls.map((u) => ({ host: new URL(u).hostname, port: Number(new URL(u).port) })),
+        { lazyConnect: true },
+      )
     : new Redis(urls[0]!, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await c.connect();
     const n = await c.incr('b2b-test:next-db');
-    if (n >= TEST_DATABASES) throw new Error(`test redis ran out of databases (${TEST_DATABASES}); start fewer relays per run`);
+    if (n >= TEST_DATABASES)
+      throw new Error(`test redis ran out of databases (${TEST_DATABASES}); start fewer relays per run`);
     return urls.map((u) => `${u}/${n}`).join(',');
   } finally {
     c.disconnect();

@@ -4,7 +4,13 @@
  * primaries); each relay pair uses its own logical database (or key namespace) on all of them,
  * with its rooms and inboxes spread over the servers.
  */
-import { startRedisCluster, startRedisShards, TEST_REDIS_CLUSTER, TEST_SHARDS, type TestRedis } from './redis.js';
+import {
+  startRedisCluster,
+  startRedisShards,
+  TEST_REDIS_CLUSTER,
+  TEST_SHARDS,
+  type TestRedis,
+} from './redis.js';
 
 let shards: TestRedis[] = [];
 

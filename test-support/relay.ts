@@ -34,13 +34,19 @@ export class TestClock {
 export const clusterMode = process.env.RELAY_BACKEND === 'redis';
 
 async function startNode(overrides: RelayOverrides, clock?: TestClock): Promise<TestRelay> {
-  const relay = await createRelay(defaultConfig({ port: 0, host: '127.0.0.1', ...overrides }), clock ? { clock: clock.now } : {});
+  const relay = await createRelay(
+    defaultConfig({ port: 0, host: '127.0.0.1', ...overrides }),
+    clock ? { clock: clock.now } : {},
+  );
   await relay.listen();
   return { url: relay.url, port: relay.port, relay, close: () => relay.close() };
 }
 
 /** Two nodes on one fresh Redis database (one is started here unless redisUrl is given). */
-export async function startCluster(overrides: RelayOverrides = {}, clock?: TestClock): Promise<[TestRelay, TestRelay]> {
+export async function startCluster(
+  overrides: RelayOverrides = {},
+  clock?: TestClock,
+): Promise<[TestRelay, TestRelay]> {
   const redisUrl = overrides.redisUrl ?? (await freshRedisUrl());
   const redisCluster = overrides.redisCluster ?? (overrides.redisUrl === undefined && TEST_REDIS_CLUSTER);
   const a = await startNode({ ...overrides, redisUrl, redisCluster }, clock);

@@ -4,13 +4,22 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { displayLabel, displayText } from '../../protocol/labels.js';
 import { tailExtras, watchExtra } from './fileLines.js';
-import { parseRoomUrl, ensureIdentity, type AdoptionEvent, type Identity, type Message } from '../sdk/index.js';
+import {
+  parseRoomUrl,
+  ensureIdentity,
+  type AdoptionEvent,
+  type Identity,
+  type Message,
+} from '../sdk/index.js';
 
 export const EXIT = { ok: 0, empty: 1, error: 2 } as const;
 
 /** A failure the user can fix; printed without a stack trace, exit code 2 unless it says otherwise. */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT.error) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.error,
+  ) {
     super(message);
   }
 }
@@ -45,7 +54,9 @@ export async function loadOrCreateIdentity(roomUrl: string, flags: IdentityFlags
     return await ensureIdentity(origin, path, flags.handle);
   } catch (e) {
     if (e instanceof Error && /No identity file/.test(e.message)) {
-      throw new CliError(`this needs an identity: pass --handle NAME to create and register one (saved to ${path}), or --identity-file PATH`);
+      throw new CliError(
+        `this needs an identity: pass --handle NAME to create and register one (saved to ${path}), or --identity-file PATH`,
+      );
     }
     throw e;
   }
@@ -65,15 +76,21 @@ export interface RoomIdentityFlags extends IdentityFlags {
  * and once it is saved, the same command line picks it up on the next start.
  */
 export async function resolveRoomIdentity(
-  roomUrl: string, flags: RoomIdentityFlags, required: boolean,
+  roomUrl: string,
+  flags: RoomIdentityFlags,
+  required: boolean,
 ): Promise<{ identity: Identity | undefined; identityFile: string }> {
   const identityFile = flags.identityFile ?? defaultIdentityFile();
   // Load it, or fail with the way to make one: an explicit --identity-file must exist unless it
   // is only where an adoption will be saved.
-  const mustSign = required || flags.handle !== undefined || (flags.identityFile !== undefined && !flags.acceptAdoptions);
-  const useIfSaved = flags.identityFile !== undefined || flags.acceptAdoptions === true || parseRoomUrl(roomUrl).signed;
+  const mustSign =
+    required || flags.handle !== undefined || (flags.identityFile !== undefined && !flags.acceptAdoptions);
+  const useIfSaved =
+    flags.identityFile !== undefined || flags.acceptAdoptions === true || parseRoomUrl(roomUrl).signed;
   const signed = mustSign || (useIfSaved && existsSync(identityFile));
-  const identity = signed ? await loadOrCreateIdentity(roomUrl, { handle: flags.handle, identityFile }) : undefined;
+  const identity = signed
+    ? await loadOrCreateIdentity(roomUrl, { handle: flags.handle, identityFile })
+    : undefined;
   return { identity, identityFile };
 }
 
@@ -82,7 +99,13 @@ export function adoptionLine(e: AdoptionEvent): string {
   return `adopted as @${e.handle} by ${e.offeredBy}${e.savedTo ? `; identity saved to ${e.savedTo}` : ''}`;
 }
 
-export function clampInt(text: string | undefined, def: number, min: number, max: number, what: string): number {
+export function clampInt(
+  text: string | undefined,
+  def: number,
+  min: number,
+  max: number,
+  what: string,
+): number {
   if (text === undefined) return def;
   const n = Number(text);
   if (!Number.isFinite(n)) throw new CliError(`${what} must be a number, got "${text}"`);
@@ -94,12 +117,27 @@ export function clampInt(text: string | undefined, def: number, min: number, max
  * keys saying what they are and how to fetch the file (fileCommands.ts).
  */
 export function tailLine(m: Message): string {
-  return JSON.stringify({ seq: m.seq, ts: m.ts / 1000, sender: m.sender, text: m.text, is_self: m.isSelf, ...tailExtras(m) });
+  return JSON.stringify({
+    seq: m.seq,
+    ts: m.ts / 1000,
+    sender: m.sender,
+    text: m.text,
+    is_self: m.isSelf,
+    ...tailExtras(m),
+  });
 }
 
 /** A fuller line for the daemon inbox and `wait`: adds what a reply needs. */
 export function fullLine(m: Message): string {
-  const o: Record<string, unknown> = { seq: m.seq, ts: m.ts / 1000, sender: m.sender, text: m.text, is_self: m.isSelf, id: m.id, sender_verified: m.senderVerified };
+  const o: Record<string, unknown> = {
+    seq: m.seq,
+    ts: m.ts / 1000,
+    sender: m.sender,
+    text: m.text,
+    is_self: m.isSelf,
+    id: m.id,
+    sender_verified: m.senderVerified,
+  };
   if (m.replyTo) o.reply_to = m.replyTo;
   return JSON.stringify(o);
 }

@@ -5,7 +5,18 @@
  * DIR/outbox.offset record progress, so a restart neither repeats inbox lines nor resends old
  * outbox lines.
  */
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeFileSync,
+  renameSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Bot2BotError, HttpError, Room } from '../sdk/index.js';
 import { CliError, EXIT, adoptionLine, fullLine, onSignals, resolveRoomIdentity } from './common.js';
@@ -63,9 +74,11 @@ function parseOutboxLine(line: string): OutboxLine | string {
   } catch {
     return 'not JSON (expected {"text": "...", "reply_to"?: "<message id>"})';
   }
-  if (!v || typeof v !== 'object' || typeof (v as OutboxLine).text !== 'string') return 'missing "text" (a string)';
+  if (!v || typeof v !== 'object' || typeof (v as OutboxLine).text !== 'string')
+    return 'missing "text" (a string)';
   const o = v as Record<string, unknown>;
-  if (o.reply_to !== undefined && typeof o.reply_to !== 'string') return '"reply_to" must be a message id string';
+  if (o.reply_to !== undefined && typeof o.reply_to !== 'string')
+    return '"reply_to" must be a message id string';
   if (o.ttl_ms !== undefined && typeof o.ttl_ms !== 'number') return '"ttl_ms" must be a number';
   return o as unknown as OutboxLine;
 }
@@ -85,8 +98,12 @@ async function sendWithPatience(room: Room, line: OutboxLine, signal: AbortSigna
       return true;
     } catch (e) {
       if (signal.aborted) return false;
-      const permanent = (e instanceof HttpError && e.status >= 400 && e.status < 500 && e.status !== 429) || (e instanceof Bot2BotError && !(e instanceof HttpError));
-      log(`send failed: ${e instanceof Error ? e.message : String(e)}${permanent ? '; skipping this line' : '; retrying'}`);
+      const permanent =
+        (e instanceof HttpError && e.status >= 400 && e.status < 500 && e.status !== 429) ||
+        (e instanceof Bot2BotError && !(e instanceof HttpError));
+      log(
+        `send failed: ${e instanceof Error ? e.message : String(e)}${permanent ? '; skipping this line' : '; retrying'}`,
+      );
       if (permanent) return true;
       await new Promise((r) => setTimeout(r, 2000));
     }
@@ -156,7 +173,11 @@ export async function runDaemon(url: string, f: DaemonFlags): Promise<number> {
     }
   })();
 
-  await Promise.race([inboxLoop, outboxLoop, new Promise((r) => stop.signal.addEventListener('abort', r, { once: true }))]).catch((e: unknown) => {
+  await Promise.race([
+    inboxLoop,
+    outboxLoop,
+    new Promise((r) => stop.signal.addEventListener('abort', r, { once: true })),
+  ]).catch((e: unknown) => {
     stop.abort();
     throw e;
   });

@@ -52,7 +52,9 @@ Identity files default to $BOT2BOT_CONFIG_DIR or ~/.config/bot2bot (cli_identity
 function build(): Command {
   const program = new Command('bot2bot');
   program
-    .description('End-to-end encrypted Bot2Bot rooms from the shell: listen, send, watch, tail, claim/ack/next, wait, daemon.')
+    .description(
+      'End-to-end encrypted Bot2Bot rooms from the shell: listen, send, watch, tail, claim/ack/next, wait, daemon.',
+    )
     .version(packageVersion(), '-V, --version', 'print the version and exit')
     .argument('[room-url]', `https://<host>/room/<id>#k=<key> (or --room-file, or $${ROOM_ENV})`)
     .option('--room-file <path>', 'read the room link from this file (- for stdin)')
@@ -65,13 +67,19 @@ function build(): Command {
     .option('--out <file>', 'with --tail: append lines to FILE instead of stdout ("-")')
     .option('--include-self', 'also show your own messages')
     .option('--max-idle <sec>', 'reconnect when the stream is silent this long (default 60)')
-    .option('--claim', 'claim the next message (server cursor); prints {"claim_id","seq","sender","ts","text","cursor"} or {"empty":true}')
+    .option(
+      '--claim',
+      'claim the next message (server cursor); prints {"claim_id","seq","sender","ts","text","cursor"} or {"empty":true}',
+    )
     .option('--ack <claim_id_and_seq...>', 'acknowledge a claim: --ack CLAIM_ID SEQ')
     .option('--next', 'claim + print + ack in one step (adds "ack_warning" if the ack failed)')
     .option('--handle <handle>', 'create and register this @handle when there is no identity file yet')
     .option('--identity-file <path>', 'identity key file (default ~/.config/bot2bot/cli_identity.key)')
     .option('--claim-timeout <sec>', 'seconds --claim/--next wait for a message, 1–90 (default 30)')
-    .option('--accept-adoptions', 'accept an operator\'s adopt offer (a signed @handle) and save it to the identity file, which need not exist yet');
+    .option(
+      '--accept-adoptions',
+      "accept an operator's adopt offer (a signed @handle) and save it to the identity file, which need not exist yet",
+    );
   addJoinOptions(program)
     .enablePositionalOptions()
     // Before the subcommands are added, so they inherit it: every usage error exits 2.
@@ -88,7 +96,9 @@ function build(): Command {
 
   program
     .command('listen')
-    .description('stay in the room and print one JSON line per message from others: {"seq","ts","sender","text","is_self"}')
+    .description(
+      'stay in the room and print one JSON line per message from others: {"seq","ts","sender","text","is_self"}',
+    )
     .argument('[room-url]', `the room link (or --room-file, or $${ROOM_ENV})`)
     .option('--room-file <path>', 'read the room link from this file (- for stdin)')
     .option('--name <name>', 'your unique sender label in the room; random agent-xxxxxx if omitted')
@@ -96,7 +106,7 @@ function build(): Command {
     .option('--include-self', 'also print your own messages')
     .option('--handle <handle>', 'listen as this @handle (created and registered if needed)')
     .option('--identity-file <path>', 'identity key file')
-    .option('--accept-adoptions', 'accept an operator\'s adopt offer and save it to the identity file')
+    .option('--accept-adoptions', "accept an operator's adopt offer and save it to the identity file")
     .option('--max-idle <sec>', 'reconnect when the stream is silent this long (default 60)')
     .option('--backlog', 'first print what the room already holds (default: only what arrives from now on)')
     .action(async (url: string | undefined, opts) => {
@@ -106,13 +116,19 @@ function build(): Command {
   program
     .command('send')
     .description('post one message and exit')
-    .argument('<room-url-and-text...>', `[room-url] text; the link may instead come from --room-file or $${ROOM_ENV}; text "-" reads stdin`)
+    .argument(
+      '<room-url-and-text...>',
+      `[room-url] text; the link may instead come from --room-file or $${ROOM_ENV}; text "-" reads stdin`,
+    )
     .option('--room-file <path>', 'read the room link from this file (- for stdin)')
     .option('--name <name>', 'your unique sender label in the room; random agent-xxxxxx if omitted')
     .option('--reply-to <id>', 'the message id this answers')
     .option('--handle <handle>', 'sign as this @handle (created and registered if needed)')
     .option('--identity-file <path>', 'identity key file to sign with')
-    .option('--expected-last-seq <seq>', 'post only if the room\'s last seq is still SEQ (0 = empty room); else exit 2 with {"error","last_seq"} on stdout')
+    .option(
+      '--expected-last-seq <seq>',
+      'post only if the room\'s last seq is still SEQ (0 = empty room); else exit 2 with {"error","last_seq"} on stdout',
+    )
     .action(async (args: string[], opts) => {
       if (args.length > 2) throw new CliError('send takes [room-url] and one text argument; quote the text');
       const url = resolveRoomUrl(args.length === 2 ? args[0] : undefined, opts);
@@ -130,28 +146,40 @@ function build(): Command {
     .description('print a new room URL (random 10-character id and 256-bit key); no network call')
     .option('--base <url>', 'relay origin (default $BOT2BOT_BASE or https://bot2bot.chat)')
     .action((opts: { base?: string }) => {
-      process.stdout.write(`${createRoomUrl(opts.base ?? process.env.BOT2BOT_BASE ?? 'https://bot2bot.chat')}\n`);
+      process.stdout.write(
+        `${createRoomUrl(opts.base ?? process.env.BOT2BOT_BASE ?? 'https://bot2bot.chat')}\n`,
+      );
     });
 
   program
     .command('wait')
-    .description('block until the next message for you (from someone else, not addressed only to other agents); print it as JSON; exit 1 on timeout')
+    .description(
+      'block until the next message for you (from someone else, not addressed only to other agents); print it as JSON; exit 1 on timeout',
+    )
     .argument('[room-url]', `the room link (or --room-file, or $${ROOM_ENV})`)
     .option('--room-file <path>', 'read the room link from this file (- for stdin)')
     .option('--name <name>', 'your unique name in the room (required)')
     .option('--timeout <sec>', 'give up after this many seconds (default 300)')
-    .option('--after <seq>', 'only messages after this seq (default: from now); pass the last printed seq to miss nothing')
+    .option(
+      '--after <seq>',
+      'only messages after this seq (default: from now); pass the last printed seq to miss nothing',
+    )
     .option('--all', 'do not skip messages that @mention only other agents')
     .option('--handle <handle>', 'also count @handle mentions as yours (creates/loads the identity)')
     .option('--identity-file <path>', 'identity key file')
-    .addHelpText('after', '\nExample:\n  bot2bot wait "$ROOM" --name my-agent --timeout 300 || echo "nothing yet"\n')
+    .addHelpText(
+      'after',
+      '\nExample:\n  bot2bot wait "$ROOM" --name my-agent --timeout 300 || echo "nothing yet"\n',
+    )
     .action(async (url: string | undefined, opts) => {
       process.exitCode = await runWait(resolveRoomUrl(url, opts), opts);
     });
 
   program
     .command('daemon')
-    .description('stay in the room: append every message to DIR/inbox.jsonl, send every line appended to DIR/outbox.jsonl')
+    .description(
+      'stay in the room: append every message to DIR/inbox.jsonl, send every line appended to DIR/outbox.jsonl',
+    )
     .argument('[room-url]', `the room link (or --room-file, or $${ROOM_ENV})`)
     .option('--room-file <path>', 'read the room link from this file (- for stdin)')
     .option('--name <name>', 'your unique name in the room (required)')
@@ -159,9 +187,14 @@ function build(): Command {
     .option('--include-self', 'also write your own messages to the inbox')
     .option('--handle <handle>', 'sign posts as this @handle (created and registered if needed)')
     .option('--identity-file <path>', 'identity key file to sign posts with')
-    .option('--accept-adoptions', 'accept an operator\'s adopt offer and save it to the identity file, which need not exist yet')
+    .option(
+      '--accept-adoptions',
+      "accept an operator's adopt offer and save it to the identity file, which need not exist yet",
+    )
     .option('--poll-ms <ms>', 'how often to check the outbox (default 250)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Outbox lines: {"text": "hello", "reply_to": "<message id>"}   (reply_to and ttl_ms optional)
 Inbox lines:  {"seq","ts","sender","text","is_self","id","sender_verified","reply_to"?}
 
@@ -169,7 +202,8 @@ Example:
   bot2bot daemon "$ROOM" --name my-agent --dir ./.bot2bot &
   tail -F ./.bot2bot/inbox.jsonl
   echo '{"text":"hi all"}' >> ./.bot2bot/outbox.jsonl
-`)
+`,
+    )
     .action(async (url: string | undefined, opts) => {
       process.exitCode = await runDaemon(resolveRoomUrl(url, opts), opts);
     });
@@ -185,7 +219,11 @@ async function main(): Promise<void> {
     await build().parseAsync(process.argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      process.exit(e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? EXIT.ok : EXIT.error);
+      process.exit(
+        e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0
+          ? EXIT.ok
+          : EXIT.error,
+      );
     }
     fail(e);
   }

@@ -4,7 +4,18 @@
  */
 import type { Command } from 'commander';
 import { HttpError, JoinedRooms, Room, RoomMovedOnError } from '../sdk/index.js';
-import { CliError, EXIT, adoptionLine, clampInt, configDir, lineWriter, onSignals, resolveRoomIdentity, tailLine, watchLine } from './common.js';
+import {
+  CliError,
+  EXIT,
+  adoptionLine,
+  clampInt,
+  configDir,
+  lineWriter,
+  onSignals,
+  resolveRoomIdentity,
+  tailLine,
+  watchLine,
+} from './common.js';
 import { parseRoomUrl } from '../sdk/index.js';
 
 export interface RoomFlags {
@@ -31,8 +42,14 @@ export interface RoomFlags {
 /** The options for what counts as new (--backlog) and optimistic posting (--expected-last-seq). */
 export function addJoinOptions(cmd: Command): Command {
   return cmd
-    .option('--backlog', 'with --watch/--tail: first replay what the room already holds; with a first --claim/--next in a room: treat it as tasks (default: only what arrives from now on)')
-    .option('--expected-last-seq <seq>', 'with --say: post only if the room\'s last seq is still SEQ (0 = empty room); else exit 2 with {"error","last_seq"} on stdout');
+    .option(
+      '--backlog',
+      'with --watch/--tail: first replay what the room already holds; with a first --claim/--next in a room: treat it as tasks (default: only what arrives from now on)',
+    )
+    .option(
+      '--expected-last-seq <seq>',
+      'with --say: post only if the room\'s last seq is still SEQ (0 = empty room); else exit 2 with {"error","last_seq"} on stdout',
+    );
 }
 
 export async function runRoom(url: string, f: RoomFlags): Promise<number> {
@@ -56,7 +73,8 @@ export async function runRoom(url: string, f: RoomFlags): Promise<number> {
 
   if (f.ack) {
     const seq = Number(f.ack[1]);
-    if (!Number.isSafeInteger(seq) || seq < 0) throw new CliError(`SEQ must be an integer, got "${f.ack[1]}"`);
+    if (!Number.isSafeInteger(seq) || seq < 0)
+      throw new CliError(`SEQ must be an integer, got "${f.ack[1]}"`);
     const res = await room.ack(f.ack[0]!, seq);
     process.stdout.write(`${JSON.stringify(res)}\n`);
     return EXIT.ok;
@@ -77,7 +95,14 @@ export async function runRoom(url: string, f: RoomFlags): Promise<number> {
     }
     const m = c.message;
     const out: Record<string, unknown> = {
-      claim_id: c.claimId, seq: m.seq, sender: m.sender, ts: m.ts / 1000, text: m.text, cursor: c.cursor, id: m.id, sender_verified: m.senderVerified,
+      claim_id: c.claimId,
+      seq: m.seq,
+      sender: m.sender,
+      ts: m.ts / 1000,
+      text: m.text,
+      cursor: c.cursor,
+      id: m.id,
+      sender_verified: m.senderVerified,
     };
     if (m.replyTo) out.reply_to = m.replyTo;
     if (f.next) {
@@ -95,12 +120,18 @@ export async function runRoom(url: string, f: RoomFlags): Promise<number> {
   if (f.expectedLastSeq !== undefined) {
     if (f.say === undefined) throw new CliError('--expected-last-seq only works with --say');
     expectedLastSeq = Number(f.expectedLastSeq);
-    if (!Number.isSafeInteger(expectedLastSeq) || expectedLastSeq < 0) throw new CliError(`--expected-last-seq must be a seq (an integer), got "${f.expectedLastSeq}"`);
+    if (!Number.isSafeInteger(expectedLastSeq) || expectedLastSeq < 0)
+      throw new CliError(`--expected-last-seq must be a seq (an integer), got "${f.expectedLastSeq}"`);
   }
   if (f.file !== undefined) {
     if (expectedLastSeq !== undefined) throw new CliError('--expected-last-seq does not work with --file');
-    const sent = await room.sendFile(f.file, { ...(f.say ? { text: f.say } : {}), ...(f.replyTo ? { replyTo: f.replyTo } : {}) });
-    process.stdout.write(`${JSON.stringify({ id: sent.id, seq: sent.seq, name: sent.attachment.name, size: sent.attachment.size, sha256: sent.attachment.sha256 })}\n`);
+    const sent = await room.sendFile(f.file, {
+      ...(f.say ? { text: f.say } : {}),
+      ...(f.replyTo ? { replyTo: f.replyTo } : {}),
+    });
+    process.stdout.write(
+      `${JSON.stringify({ id: sent.id, seq: sent.seq, name: sent.attachment.name, size: sent.attachment.size, sha256: sent.attachment.sha256 })}\n`,
+    );
   } else if (f.say !== undefined) {
     try {
       await room.send(f.say, { ...(f.replyTo ? { replyTo: f.replyTo } : {}), expectedLastSeq });
@@ -108,7 +139,9 @@ export async function runRoom(url: string, f: RoomFlags): Promise<number> {
       if (!(e instanceof RoomMovedOnError)) throw e;
       // Machine-readable, so a script can read the room from last_seq and decide again.
       process.stdout.write(`${JSON.stringify({ error: 'room has moved on', last_seq: e.lastSeq })}\n`);
-      process.stderr.write(`bot2bot: not sent: the room has moved on (last_seq=${e.lastSeq}, expected ${expectedLastSeq})\n`);
+      process.stderr.write(
+        `bot2bot: not sent: the room has moved on (last_seq=${e.lastSeq}, expected ${expectedLastSeq})\n`,
+      );
       return EXIT.error;
     }
   }
@@ -119,7 +152,8 @@ export async function runRoom(url: string, f: RoomFlags): Promise<number> {
   onSignals(() => stop.abort());
   try {
     // Gaps on resume are reported on stderr by the Room's default warning.
-    for await (const m of room.stream({ signal: stop.signal, backlog: f.backlog === true })) write(f.tail ? tailLine(m) : watchLine(m));
+    for await (const m of room.stream({ signal: stop.signal, backlog: f.backlog === true }))
+      write(f.tail ? tailLine(m) : watchLine(m));
   } finally {
     room.close();
   }

@@ -17,18 +17,28 @@ function readSource(path: string): string {
   try {
     return readFileSync(path === '-' ? 0 : path, 'utf8');
   } catch (e) {
-    throw new CliError(`cannot read the room link from ${path === '-' ? 'stdin' : path}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new CliError(
+      `cannot read the room link from ${path === '-' ? 'stdin' : path}: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }
 
-export function resolveRoomUrl(arg: string | undefined, f: RoomSourceFlags, env: NodeJS.ProcessEnv = process.env): string {
+export function resolveRoomUrl(
+  arg: string | undefined,
+  f: RoomSourceFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const sources = [arg !== undefined, f.roomFile !== undefined].filter(Boolean).length;
-  if (sources > 1) throw new CliError('give the room link once: as an argument or with --room-file, not both');
+  if (sources > 1)
+    throw new CliError('give the room link once: as an argument or with --room-file, not both');
   let url: string | undefined;
   if (arg !== undefined) url = arg;
   else if (f.roomFile !== undefined) url = readSource(f.roomFile).trim().split(/\r?\n/)[0]?.trim();
   else url = env[ROOM_ENV]?.trim() || undefined;
-  if (!url) throw new CliError(`no room link: pass it as an argument, with --room-file FILE (- for stdin), or in $${ROOM_ENV}`);
+  if (!url)
+    throw new CliError(
+      `no room link: pass it as an argument, with --room-file FILE (- for stdin), or in $${ROOM_ENV}`,
+    );
   try {
     parseRoomUrl(url);
   } catch (e) {

@@ -4,9 +4,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export function packageVersion(from: string = fileURLToPath(import.meta.url)): string {
-  for (let dir = dirname(from); ; ) {
+  for (let dir = dirname(from); ;) {
     const file = join(dir, 'package.json');
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? '0.0.0';
+    if (existsSync(file))
+      return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? '0.0.0';
     const up = dirname(dir);
     if (up === dir) return '0.0.0';
     dir = up;

@@ -18,12 +18,14 @@ export interface WaitFlags {
 }
 
 export async function runWait(url: string, f: WaitFlags): Promise<number> {
-  if (!f.name) throw new CliError('wait needs --name: your unique name in the room (messages from it are yours)');
+  if (!f.name)
+    throw new CliError('wait needs --name: your unique name in the room (messages from it are yours)');
   const timeoutS = clampInt(f.timeout, 300, 1, 86_400, '--timeout');
   let after: number | 'now' = 'now';
   if (f.after !== undefined) {
     const n = Number(f.after);
-    if (!Number.isSafeInteger(n) || n < 0) throw new CliError(`--after must be a seq (an integer), got "${f.after}"`);
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new CliError(`--after must be a seq (an integer), got "${f.after}"`);
     after = n;
   }
   let identity: Identity | undefined;

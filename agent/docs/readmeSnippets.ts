@@ -20,14 +20,22 @@ export function renderBlock(ids: SnippetId[]): string {
     .map((id) => {
       const s = all.find((x) => x.id === id);
       if (!s) throw new Error(`unknown snippet ${id}`);
-      return [`**${s.title}.** ${s.sub}`, `\`\`\`${s.lang}\n${s.text}\n\`\`\``, ...(s.after ? [s.after] : [])].join('\n\n');
+      return [
+        `**${s.title}.** ${s.sub}`,
+        `\`\`\`${s.lang}\n${s.text}\n\`\`\``,
+        ...(s.after ? [s.after] : []),
+      ].join('\n\n');
     })
     .join('\n\n');
 }
 
 /** The file with every snippet block re-rendered. */
 export function withSnippets(text: string): string {
-  return text.replace(BLOCK, (_m, begin: string, ids: string, end: string) => `${begin}${renderBlock(ids.split(',') as SnippetId[])}\n${end}`);
+  return text.replace(
+    BLOCK,
+    (_m, begin: string, ids: string, end: string) =>
+      `${begin}${renderBlock(ids.split(',') as SnippetId[])}\n${end}`,
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -46,7 +46,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): McpConfig {
 export function checkOrigin(cfg: McpConfig, origin: string): void {
   const u = new URL(origin);
   if (LOOPBACK.has(u.hostname) || cfg.allowedOrigins.has(u.origin)) return;
-  throw new Error(`base URL ${u.origin} is not allowed; allowed: ${[...cfg.allowedOrigins].join(', ')} and loopback. Set BOT2BOT_MCP_ALLOWED_BASES to add it.`);
+  throw new Error(
+    `base URL ${u.origin} is not allowed; allowed: ${[...cfg.allowedOrigins].join(', ')} and loopback. Set BOT2BOT_MCP_ALLOWED_BASES to add it.`,
+  );
 }
 
 /** fetch that never follows a redirect: a 3xx answer surfaces as an error instead. */

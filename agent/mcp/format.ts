@@ -35,7 +35,8 @@ export function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10}s`;
 }
 
-export const lines = (...parts: Array<string | null | undefined>): string => parts.filter((p): p is string => !!p).join('\n');
+export const lines = (...parts: Array<string | null | undefined>): string =>
+  parts.filter((p): p is string => !!p).join('\n');
 
 /** History shown as context on a first claim: clearly not new work. */
 export function historyBlock(messageLines: string[]): string {

@@ -7,7 +7,16 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { identityFromRecord, identityFromSecrets, identityToRecord, newIdentity, normalizeHandle, randomBytes, sha256Hex, type Identity } from '../../protocol/index.js';
+import {
+  identityFromRecord,
+  identityFromSecrets,
+  identityToRecord,
+  newIdentity,
+  normalizeHandle,
+  randomBytes,
+  sha256Hex,
+  type Identity,
+} from '../../protocol/index.js';
 import { registerIdentity } from '../sdk/index.js';
 import type { McpConfig } from './config.js';
 
@@ -35,12 +44,16 @@ export class Identities {
     if (existsSync(keyPath) && existsSync(metaPath)) {
       const bytes = new Uint8Array(readFileSync(keyPath));
       const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { handle?: unknown };
-      if (bytes.length !== 64 || typeof meta.handle !== 'string') throw new Error(`${keyPath} / ${metaPath} are damaged; move them away to get a fresh identity`);
+      if (bytes.length !== 64 || typeof meta.handle !== 'string')
+        throw new Error(`${keyPath} / ${metaPath} are damaged; move them away to get a fresh identity`);
       this.auth = identityFromSecrets(meta.handle, bytes.slice(0, 32), bytes.slice(32, 64));
       return this.auth;
     }
-    const wanted = this.cfg.handle ? normalizeHandle(this.cfg.handle) : `mcp-${[...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
-    if (!wanted) throw new Error(`BOT2BOT_MCP_HANDLE "${this.cfg.handle}" is not a valid handle (2–32 of a–z 0–9 _ -)`);
+    const wanted = this.cfg.handle
+      ? normalizeHandle(this.cfg.handle)
+      : `mcp-${[...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+    if (!wanted)
+      throw new Error(`BOT2BOT_MCP_HANDLE "${this.cfg.handle}" is not a valid handle (2–32 of a–z 0–9 _ -)`);
     const id = newIdentity(wanted);
     this.ensureDir();
     const secrets = new Uint8Array(64);
@@ -56,7 +69,9 @@ export class Identities {
   registerAt(origin: string): Promise<void> {
     let p = this.registered.get(origin);
     if (!p) {
-      p = registerIdentity(origin, this.authIdentity(), { refuseRedirects: true, timeoutMs: 15_000 }).then(() => undefined);
+      p = registerIdentity(origin, this.authIdentity(), { refuseRedirects: true, timeoutMs: 15_000 }).then(
+        () => undefined,
+      );
       p.catch(() => this.registered.delete(origin));
       this.registered.set(origin, p);
     }
@@ -80,6 +95,9 @@ export class Identities {
 
   saveRoomIdentity(origin: string, id: Identity): void {
     this.ensureDir();
-    writePrivate(this.roomIdentityPath(origin), `${JSON.stringify({ ...identityToRecord(id), base: origin, adopted_at: Date.now() })}\n`);
+    writePrivate(
+      this.roomIdentityPath(origin),
+      `${JSON.stringify({ ...identityToRecord(id), base: origin, adopted_at: Date.now() })}\n`,
+    );
   }
 }

@@ -49,7 +49,12 @@ export class Sessions {
   /** A plain reader (transcript, status): no identity, no presence. */
   reader(url: string): Room {
     this.check(url);
-    return new Room(url, { name: 'mcp-reader', refuseRedirects: true, fetch: noRedirectFetch, onWarning: log });
+    return new Room(url, {
+      name: 'mcp-reader',
+      refuseRedirects: true,
+      fetch: noRedirectFetch,
+      onWarning: log,
+    });
   }
 
   /** The full session: identities registered, presence loop running. */
@@ -77,7 +82,17 @@ export class Sessions {
       // Only `room` posts chat, so only its reply budget counts; claims feed it too (tools.ts).
       const cursorRoom = new Room(url, { ...common, name: label, identity: auth, replyBudget: false });
       const joinSeq = (await room.status()).last_seq ?? 0;
-      s = { url, origin, room, cursorRoom, labels: new Set([label]), presence: null, roomId, joinSeq, skipUpTo: null };
+      s = {
+        url,
+        origin,
+        room,
+        cursorRoom,
+        labels: new Set([label]),
+        presence: null,
+        roomId,
+        joinSeq,
+        skipUpTo: null,
+      };
       this.byUrl.set(key, s);
       this.startPresence(s);
     }
@@ -110,11 +125,15 @@ export class Sessions {
       // Consuming the stream is what keeps us present and applies adopt offers; the messages
       // themselves reach the host through claim_task / wait_for_messages.
       try {
-        for await (const _m of s.room.stream({ signal: ctrl.signal, includeSelf: true }) as AsyncGenerator<Message>) {
+        for await (const _m of s.room.stream({
+          signal: ctrl.signal,
+          includeSelf: true,
+        }) as AsyncGenerator<Message>) {
           void _m;
         }
       } catch (e) {
-        if (!ctrl.signal.aborted) log(`presence loop for ${s.origin} stopped: ${e instanceof Error ? e.message : String(e)}`);
+        if (!ctrl.signal.aborted)
+          log(`presence loop for ${s.origin} stopped: ${e instanceof Error ? e.message : String(e)}`);
       }
     })();
   }

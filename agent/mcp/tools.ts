@@ -25,7 +25,10 @@ interface Answer {
   data?: Record<string, unknown>;
 }
 
-function wrap<A>(tool: string, fn: (args: A) => Promise<Answer | string>): (args: A) => Promise<CallToolResult> {
+function wrap<A>(
+  tool: string,
+  fn: (args: A) => Promise<Answer | string>,
+): (args: A) => Promise<CallToolResult> {
   return async (args) => {
     try {
       const a = await fn(args);
@@ -34,22 +37,48 @@ function wrap<A>(tool: string, fn: (args: A) => Promise<Answer | string>): (args
       if (out.data) res.structuredContent = out.data;
       return res;
     } catch (e) {
-      return { isError: true, content: [{ type: 'text', text: `${tool} failed: ${e instanceof Error ? e.message : String(e)}` }] };
+      return {
+        isError: true,
+        content: [{ type: 'text', text: `${tool} failed: ${e instanceof Error ? e.message : String(e)}` }],
+      };
     }
   };
 }
 
-const url = z.string().min(1).describe('the room URL, https://<host>/room/<id>#k=<key> (the #k= part is the key; keep it secret)');
-const name = z.string().min(1).max(LIMITS.senderMaxChars).optional().describe('your label in this room; pick a unique one (default: BOT2BOT_MCP_ROOM_NAME or your auth handle)');
-const timeout = (def: number) => z.number().int().min(1).max(90).default(def).describe(`seconds to wait, 1–90 (default ${def})`);
+const url = z
+  .string()
+  .min(1)
+  .describe('the room URL, https://<host>/room/<id>#k=<key> (the #k= part is the key; keep it secret)');
+const name = z
+  .string()
+  .min(1)
+  .max(LIMITS.senderMaxChars)
+  .optional()
+  .describe(
+    'your label in this room; pick a unique one (default: BOT2BOT_MCP_ROOM_NAME or your auth handle)',
+  );
+const timeout = (def: number) =>
+  z.number().int().min(1).max(90).default(def).describe(`seconds to wait, 1–90 (default ${def})`);
 const includeBacklog = z
   .boolean()
   .optional()
-  .describe('true: treat messages posted before you joined this room as tasks too. Default: they are history, returned once as context on your first claim');
+  .describe(
+    'true: treat messages posted before you joined this room as tasks too. Default: they are history, returned once as context on your first claim',
+  );
 
 /** The hosts' hints (MCP tool annotations): what a call may change, and whether it reaches out. */
-const READ: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
-const POST: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true };
+const READ: ToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: true,
+};
+const POST: ToolAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+  openWorldHint: true,
+};
 
 const MessageOut = z.object({
   seq: z.number().int(),
@@ -63,7 +92,14 @@ const MessageOut = z.object({
 });
 
 function messageOut(m: Message): z.infer<typeof MessageOut> {
-  const o: z.infer<typeof MessageOut> = { seq: m.seq, id: m.id, sender: m.sender, sender_verified: m.senderVerified, text: m.text, ts: m.ts };
+  const o: z.infer<typeof MessageOut> = {
+    seq: m.seq,
+    id: m.id,
+    sender: m.sender,
+    sender_verified: m.senderVerified,
+    text: m.text,
+    ts: m.ts,
+  };
   if (m.replyTo) o.reply_to = m.replyTo;
   if (m.isSelf) o.is_self = true;
   return o;
@@ -77,12 +113,23 @@ const ClaimOut = {
   claim_id: z.string().optional().describe('pass to ack_task with the message seq (claim_task only)'),
   acked: z.boolean().optional().describe('next_task: whether the ack went through'),
   cursor: z.number().int(),
-  addressed_to_others: z.boolean().optional().describe('the message @mentions other participants but not you: stay silent unless it clearly needs you'),
+  addressed_to_others: z
+    .boolean()
+    .optional()
+    .describe(
+      'the message @mentions other participants but not you: stay silent unless it clearly needs you',
+    ),
   history: z
     .array(MessageOut)
     .optional()
-    .describe('context only, on the first claim in a room: the recent messages from before you joined. Do not answer them as new tasks'),
-  skipped_backlog: z.number().int().optional().describe('messages from before you joined that were acked as history instead of being returned'),
+    .describe(
+      'context only, on the first claim in a room: the recent messages from before you joined. Do not answer them as new tasks',
+    ),
+  skipped_backlog: z
+    .number()
+    .int()
+    .optional()
+    .describe('messages from before you joined that were acked as history instead of being returned'),
 };
 
 interface SendArgs {
@@ -91,7 +138,13 @@ interface SendArgs {
   notAReply?: boolean;
 }
 
-export async function post(sessions: Sessions, s: RoomSession, body: string, nameArg?: string, extra: SendArgs = {}): Promise<{ sender: string; id: string; seq: number }> {
+export async function post(
+  sessions: Sessions,
+  s: RoomSession,
+  body: string,
+  nameArg?: string,
+  extra: SendArgs = {},
+): Promise<{ sender: string; id: string; seq: number }> {
   const sender = sessions.labelFor(s, nameArg);
   s.labels.add(sender);
   try {
@@ -116,7 +169,11 @@ const HISTORY_CONTEXT = 20;
  * room, else (a first join) the room's last_seq when the session joined, or 0 with
  * include_backlog. It returns the history to show as context.
  */
-async function settleStart(sessions: Sessions, s: RoomSession, includeBacklog: boolean | undefined): Promise<Message[] | undefined> {
+async function settleStart(
+  sessions: Sessions,
+  s: RoomSession,
+  includeBacklog: boolean | undefined,
+): Promise<Message[] | undefined> {
   if (s.skipUpTo !== null && includeBacklog !== true) return undefined;
   const key = sessions.joinKey(s);
   const saved = sessions.joined.get(key);
@@ -130,15 +187,26 @@ async function settleStart(sessions: Sessions, s: RoomSession, includeBacklog: b
   return recent.filter((m) => m.seq <= upTo);
 }
 
-async function claimTask(sessions: Sessions, s: RoomSession, timeoutS: number, ack: boolean, includeBacklog: boolean | undefined): Promise<Answer> {
+async function claimTask(
+  sessions: Sessions,
+  s: RoomSession,
+  timeoutS: number,
+  ack: boolean,
+  includeBacklog: boolean | undefined,
+): Promise<Answer> {
   const started = Date.now();
   // Finish a little early: MCP clients commonly give up on a request after 60 s.
   const waitS = timeoutS >= 10 ? timeoutS - 2 : timeoutS;
   const deadline = started + waitS * 1000;
   const history = await settleStart(sessions, s, includeBacklog);
-  const context = history?.length ? { block: historyBlock(history.map(messageLine)), data: history.map(messageOut) } : null;
+  const context = history?.length
+    ? { block: historyBlock(history.map(messageLine)), data: history.map(messageOut) }
+    : null;
   let skipped = 0;
-  const skippedNote = () => (skipped ? `(${skipped} older message${skipped === 1 ? '' : 's'} from before you joined were acked as history, not tasks. To work through a room's backlog, pass include_backlog=true on your first claim there.)` : null);
+  const skippedNote = () =>
+    skipped
+      ? `(${skipped} older message${skipped === 1 ? '' : 's'} from before you joined were acked as history, not tasks. To work through a room's backlog, pass include_backlog=true on your first claim there.)`
+      : null;
   for (;;) {
     const left = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
     const c = await s.cursorRoom.claim({ timeout: left, excludeSenders: sessions.excluded(s) });
@@ -151,7 +219,10 @@ async function claimTask(sessions: Sessions, s: RoomSession, timeoutS: number, a
     if (context) data.history = context.data;
     if (skipped) data.skipped_backlog = skipped;
     if (c.empty || c.message.seq <= (s.skipUpTo ?? 0)) {
-      const tail = c.empty && !c.exists ? ' The room does not exist right now (rooms vanish ~30 s after the last participant leaves).' : '';
+      const tail =
+        c.empty && !c.exists
+          ? ' The room does not exist right now (rooms vanish ~30 s after the last participant leaves).'
+          : '';
       return {
         text: lines(
           `(no new messages — blocked ${seconds(Date.now() - started)}, cursor=${c.cursor}. Call ${ack ? 'next_task' : 'claim_task'} again to keep listening.)${tail}`,
@@ -182,11 +253,26 @@ async function claimTask(sessions: Sessions, s: RoomSession, timeoutS: number, a
     try {
       const a = await s.cursorRoom.ack(c.claimId, m.seq);
       Object.assign(data, { acked: true, cursor: a.cursor });
-      return { text: lines(taskLine(m), hint, `(acked — cursor=${a.cursor}. Reply with send_message if it is for you, then call next_task again to keep listening.)`, skippedNote(), context?.block), data };
+      return {
+        text: lines(
+          taskLine(m),
+          hint,
+          `(acked — cursor=${a.cursor}. Reply with send_message if it is for you, then call next_task again to keep listening.)`,
+          skippedNote(),
+          context?.block,
+        ),
+        data,
+      };
     } catch (e) {
       data.acked = false;
       return {
-        text: lines(taskLine(m), hint, `(warning: ack failed — ${e instanceof Error ? e.message : String(e)}; this message will be re-delivered after its 60s lease.)`, skippedNote(), context?.block),
+        text: lines(
+          taskLine(m),
+          hint,
+          `(warning: ack failed — ${e instanceof Error ? e.message : String(e)}; this message will be re-delivered after its 60s lease.)`,
+          skippedNote(),
+          context?.block,
+        ),
         data,
       };
     }
@@ -198,10 +284,16 @@ export function registerTools(server: McpServer, cfg: McpConfig, sessions: Sessi
     'create_room',
     {
       title: 'Create a room',
-      description: 'Mint a new end-to-end encrypted room URL (no network call; the room comes alive on first use). Share the URL only with participants.',
+      description:
+        'Mint a new end-to-end encrypted room URL (no network call; the room comes alive on first use). Share the URL only with participants.',
       inputSchema: { base: z.string().optional().describe(`relay origin (default ${cfg.defaultBase})`) },
       outputSchema: { url: z.string().describe('the room URL; its #k= fragment is the key') },
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      annotations: {
+        readOnlyHint: true,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
     },
     wrap('create_room', async ({ base }: { base?: string }) => {
       const origin = new URL(base ?? cfg.defaultBase).origin;
@@ -224,31 +316,52 @@ export function registerTools(server: McpServer, cfg: McpConfig, sessions: Sessi
         url,
         text: z.string().min(1).describe('the message text; newlines are kept'),
         name,
-        reply_to: z.string().regex(MESSAGE_ID_RE).optional().describe('the id of the message this answers (message.id from claim_task)'),
+        reply_to: z
+          .string()
+          .regex(MESSAGE_ID_RE)
+          .optional()
+          .describe('the id of the message this answers (message.id from claim_task)'),
         expected_last_seq: z
           .number()
           .int()
           .min(0)
           .optional()
-          .describe('post only if the room\'s last seq is still this (0 = empty room); if someone spoke meanwhile nothing is sent and you get the new last_seq'),
+          .describe(
+            "post only if the room's last seq is still this (0 = empty room); if someone spoke meanwhile nothing is sent and you get the new last_seq",
+          ),
       },
       outputSchema: SentOut,
       annotations: POST,
     },
-    wrap('send_message', async (a: { url: string; text: string; name?: string; reply_to?: string; expected_last_seq?: number }) => {
-      const s = await sessions.session(a.url, a.name);
-      try {
-        const r = await post(sessions, s, a.text, a.name, { replyTo: a.reply_to, expectedLastSeq: a.expected_last_seq });
-        return { text: `sent as "${r.sender}". message_id=${r.id} seq=${r.seq}`, data: { sender: r.sender, message_id: r.id, seq: r.seq } };
-      } catch (e) {
-        if (e instanceof RoomMovedOnError) {
-          throw new Error(
-            `not sent: the room has moved on (last_seq=${e.lastSeq}, you expected ${a.expected_last_seq}). Read what is new with get_transcript after_seq=${a.expected_last_seq}, then decide again.`,
-          );
+    wrap(
+      'send_message',
+      async (a: {
+        url: string;
+        text: string;
+        name?: string;
+        reply_to?: string;
+        expected_last_seq?: number;
+      }) => {
+        const s = await sessions.session(a.url, a.name);
+        try {
+          const r = await post(sessions, s, a.text, a.name, {
+            replyTo: a.reply_to,
+            expectedLastSeq: a.expected_last_seq,
+          });
+          return {
+            text: `sent as "${r.sender}". message_id=${r.id} seq=${r.seq}`,
+            data: { sender: r.sender, message_id: r.id, seq: r.seq },
+          };
+        } catch (e) {
+          if (e instanceof RoomMovedOnError) {
+            throw new Error(
+              `not sent: the room has moved on (last_seq=${e.lastSeq}, you expected ${a.expected_last_seq}). Read what is new with get_transcript after_seq=${a.expected_last_seq}, then decide again.`,
+            );
+          }
+          throw e;
         }
-        throw e;
-      }
-    }),
+      },
+    ),
   );
 
   for (const op of ['add', 'remove'] as const) {
@@ -259,7 +372,10 @@ export function registerTools(server: McpServer, cfg: McpConfig, sessions: Sessi
         description: `${op === 'add' ? 'Add' : 'Remove'} an emoji reaction ${op === 'add' ? 'to' : 'from'} a message (by its message id).`,
         inputSchema: {
           url,
-          target_id: z.string().regex(MESSAGE_ID_RE).describe('the message id (from send_message or a claimed message)'),
+          target_id: z
+            .string()
+            .regex(MESSAGE_ID_RE)
+            .describe('the message id (from send_message or a claimed message)'),
           emoji: z.string().min(1).max(REACTION_MAX_CHARS).describe('one emoji, e.g. 👍'),
           name,
         },
@@ -268,7 +384,9 @@ export function registerTools(server: McpServer, cfg: McpConfig, sessions: Sessi
       },
       wrap(`${op}_reaction`, async (a: { url: string; target_id: string; emoji: string; name?: string }) => {
         const s = await sessions.session(a.url, a.name);
-        const r = await post(sessions, s, reactEnvelope(a.target_id, a.emoji.trim(), op), a.name, { notAReply: true });
+        const r = await post(sessions, s, reactEnvelope(a.target_id, a.emoji.trim(), op), a.name, {
+          notAReply: true,
+        });
         return {
           text: `reaction ${op === 'add' ? 'added' : 'removed'}: target_id=${a.target_id} emoji=${a.emoji.trim()}\nsent as "${r.sender}". message_id=${r.id} seq=${r.seq}`,
           data: { sender: r.sender, message_id: r.id, seq: r.seq },
@@ -281,10 +399,16 @@ export function registerTools(server: McpServer, cfg: McpConfig, sessions: Sessi
     'wait_for_messages',
     {
       title: 'Wait for new messages',
-      description: 'Long-poll for messages after after_seq (your own are excluded unless include_self). Prefer claim_task/ack_task for a reliable listening loop.',
+      description:
+        'Long-poll for messages after after_seq (your own are excluded unless include_self). Prefer claim_task/ack_task for a reliable listening loop.',
       inputSchema: {
         url,
-        after_seq: z.number().int().min(0).default(0).describe('only messages with a higher seq; pass the last_seq from the previous call'),
+        after_seq: z
+          .number()
+          .int()
+          .min(0)
+          .default(0)
+          .describe('only messages with a higher seq; pass the last_seq from the previous call'),
         timeout_seconds: timeout(20),
         include_self: z.boolean().default(false).describe('also return your own messages'),
         name,
@@ -292,37 +416,72 @@ export function registerTools(server: McpServer, cfg: McpConfig, sessions: Sessi
       outputSchema: MessagesOut,
       annotations: { ...READ, idempotentHint: false },
     },
-    wrap('wait_for_messages', async (a: { url: string; after_seq: number; timeout_seconds: number; include_self: boolean; name?: string }) => {
-      const s = await sessions.session(a.url, a.name);
-      const reader = new Room(a.url, { name: sessions.labelFor(s, a.name), refuseRedirects: true, fetch: noRedirectFetch, onWarning: () => undefined, replyBudget: false });
-      for (const l of sessions.excluded(s)) reader.selfNames.add(l);
-      const msgs = await reader.poll({ after: a.after_seq, timeout: a.timeout_seconds, includeSelf: a.include_self });
-      for (const m of msgs) s.room.budget.observe(m);
-      // Past everything the relay returned (our own filtered messages included), else the room's latest.
-      const last = reader.pollCursor > a.after_seq ? reader.pollCursor : reader.lastServerSeq || a.after_seq;
-      const body = msgs.length
-        ? msgs.map(messageLine).join('\n')
-        : `(no new messages — timed out after ${a.timeout_seconds}s, latest server seq ${reader.lastServerSeq})`;
-      return { text: `${body}\n(last_seq=${last} — pass this as next after_seq)`, data: { messages: msgs.map(messageOut), last_seq: last } };
-    }),
+    wrap(
+      'wait_for_messages',
+      async (a: {
+        url: string;
+        after_seq: number;
+        timeout_seconds: number;
+        include_self: boolean;
+        name?: string;
+      }) => {
+        const s = await sessions.session(a.url, a.name);
+        const reader = new Room(a.url, {
+          name: sessions.labelFor(s, a.name),
+          refuseRedirects: true,
+          fetch: noRedirectFetch,
+          onWarning: () => undefined,
+          replyBudget: false,
+        });
+        for (const l of sessions.excluded(s)) reader.selfNames.add(l);
+        const msgs = await reader.poll({
+          after: a.after_seq,
+          timeout: a.timeout_seconds,
+          includeSelf: a.include_self,
+        });
+        for (const m of msgs) s.room.budget.observe(m);
+        // Past everything the relay returned (our own filtered messages included), else the room's latest.
+        const last =
+          reader.pollCursor > a.after_seq ? reader.pollCursor : reader.lastServerSeq || a.after_seq;
+        const body = msgs.length
+          ? msgs.map(messageLine).join('\n')
+          : `(no new messages — timed out after ${a.timeout_seconds}s, latest server seq ${reader.lastServerSeq})`;
+        return {
+          text: `${body}\n(last_seq=${last} — pass this as next after_seq)`,
+          data: { messages: msgs.map(messageOut), last_seq: last },
+        };
+      },
+    ),
   );
 
   server.registerTool(
     'get_transcript',
     {
       title: 'Read the room transcript',
-      description: 'Read the buffered messages of the room (the relay keeps up to 2000 messages for 24 h), oldest first. Use it for context; it does not move your claim cursor.',
+      description:
+        'Read the buffered messages of the room (the relay keeps up to 2000 messages for 24 h), oldest first. Use it for context; it does not move your claim cursor.',
       inputSchema: {
         url,
         after_seq: z.number().int().min(0).default(0).describe('only messages with a higher seq'),
-        limit: z.number().int().min(1).max(500).default(100).describe('at most this many, 1–500 (default 100)'),
+        limit: z
+          .number()
+          .int()
+          .min(1)
+          .max(500)
+          .default(100)
+          .describe('at most this many, 1–500 (default 100)'),
       },
       outputSchema: { ...MessagesOut, exists: z.boolean(), count: z.number().int().optional() },
       annotations: READ,
     },
     wrap('get_transcript', async (a: { url: string; after_seq: number; limit: number }) => {
       const reader = sessions.reader(a.url);
-      const res = await requestJson<{ messages?: unknown[]; last_seq?: number; count?: number; exists?: boolean }>(
+      const res = await requestJson<{
+        messages?: unknown[];
+        last_seq?: number;
+        count?: number;
+        exists?: boolean;
+      }>(
         'transcript',
         `${reader.apiBase}/transcript?after=${a.after_seq}&limit=${a.limit}`,
         {},
@@ -331,15 +490,30 @@ export function registerTools(server: McpServer, cfg: McpConfig, sessions: Sessi
       let msgs = (res.body.messages ?? [])
         .map(asStoredMessage)
         .map((m) => (m ? decodeMessage(m, reader.key, new Set()) : null))
-        .filter((m): m is Message => !!m && m.kind !== 'adopt' && m.kind !== 'hist_req' && m.kind !== 'hist_resp');
+        .filter(
+          (m): m is Message => !!m && m.kind !== 'adopt' && m.kind !== 'hist_req' && m.kind !== 'hist_resp',
+        );
       // Edits by anyone but the original sender are dropped here as everywhere else.
       const edits = new EditTracker();
       msgs = msgs.map((m) => edits.track(m)).filter((m): m is Message => m !== null);
       const last = res.body.last_seq ?? 0;
-      const data = { messages: msgs.map(messageOut), last_seq: last, exists: res.body.exists !== false, count: res.body.count ?? msgs.length };
-      if (res.body.exists === false) return { text: '(empty — the room does not exist right now; rooms vanish ~30 s after the last participant leaves)', data };
-      if (!msgs.length) return { text: `(empty — no messages after seq ${a.after_seq}; last_seq=${last})`, data };
-      return { text: `${msgs.map(messageLine).join('\n')}\n(last_seq=${last}; ${msgs.length} of ${res.body.count ?? msgs.length} returned)`, data };
+      const data = {
+        messages: msgs.map(messageOut),
+        last_seq: last,
+        exists: res.body.exists !== false,
+        count: res.body.count ?? msgs.length,
+      };
+      if (res.body.exists === false)
+        return {
+          text: '(empty — the room does not exist right now; rooms vanish ~30 s after the last participant leaves)',
+          data,
+        };
+      if (!msgs.length)
+        return { text: `(empty — no messages after seq ${a.after_seq}; last_seq=${last})`, data };
+      return {
+        text: `${msgs.map(messageLine).join('\n')}\n(last_seq=${last}; ${msgs.length} of ${res.body.count ?? msgs.length} returned)`,
+        data,
+      };
     }),
   );
 
@@ -347,7 +521,8 @@ export function registerTools(server: McpServer, cfg: McpConfig, sessions: Sessi
     'room_status',
     {
       title: 'Room status',
-      description: 'Check whether the room exists, who is connected, and its latest seq (pass it as expected_last_seq to send only if nobody spoke meanwhile).',
+      description:
+        'Check whether the room exists, who is connected, and its latest seq (pass it as expected_last_seq to send only if nobody spoke meanwhile).',
       inputSchema: { url },
       outputSchema: {
         exists: z.boolean(),
@@ -422,7 +597,8 @@ export function registerTools(server: McpServer, cfg: McpConfig, sessions: Sessi
     'ack_task',
     {
       title: 'Acknowledge a claimed message',
-      description: 'Acknowledge a message from claim_task so the cursor moves past it. Then call claim_task again.',
+      description:
+        'Acknowledge a message from claim_task so the cursor moves past it. Then call claim_task again.',
       inputSchema: {
         url,
         claim_id: z.string().min(1).describe('claim_id from claim_task'),

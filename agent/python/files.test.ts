@@ -19,9 +19,13 @@ const quiet = { onWarning: () => undefined };
 /** Run a Python snippet with bot2bot importable; its stdout's last line is parsed as JSON. */
 function py(code: string, env: Record<string, string>): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, ['-c', `import sys, json\nsys.path.insert(0, 'agent/python')\nfrom bot2bot import *\n${code}`], {
-      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...env },
-    });
+    const child = spawn(
+      PYTHON,
+      ['-c', `import sys, json\nsys.path.insert(0, 'agent/python')\nfrom bot2bot import *\n${code}`],
+      {
+        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...env },
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -76,11 +80,19 @@ print(json.dumps({'path': path, 'text': m.text, 'line': m.to_json(), 'refused': 
     expect(res.refused).toBe(true);
     expect(res.left).toEqual(['from-ts.bin']);
     expect(res.text).toBe('[file] from-ts.bin (application/octet-stream, 600.0 KiB) for python');
-    expect(res.line).toMatchObject({ id: sent.id, file: { name: 'from-ts.bin', size: tsBytes.length, sha256: sent.attachment.sha256 } });
+    expect(res.line).toMatchObject({
+      id: sent.id,
+      file: { name: 'from-ts.bin', size: tsBytes.length, sha256: sent.attachment.sha256 },
+    });
     expect(readFileSync(res.path as string).equals(tsBytes)).toBe(true);
 
     const [m] = (await ts.history()).filter((x) => x.id === res.id);
-    expect(m?.attachment).toMatchObject({ name: 'from-py.log', type: 'text/plain', size: pyBytes.length, text: 'from python' });
+    expect(m?.attachment).toMatchObject({
+      name: 'from-py.log',
+      type: 'text/plain',
+      size: pyBytes.length,
+      text: 'from python',
+    });
     expect(Buffer.from(await ts.download(m!)).equals(pyBytes)).toBe(true);
   });
 
@@ -102,7 +114,10 @@ print(json.dumps({'id': mine['id']}))
     await ts.edit(res.id as string, 'forged by typescript');
     await ts.edit(first.id, 'version 2');
     const hist = await new Room(url, { name: 'ts-reader', ...quiet }).history();
-    expect(hist.map((m) => [m.text, m.edited ?? false])).toEqual([['version 2', true], ['py version 2', true]]);
+    expect(hist.map((m) => [m.text, m.edited ?? false])).toEqual([
+      ['version 2', true],
+      ['py version 2', true],
+    ]);
     const stream = await take(new Room(url, { name: 'ts-reader2', ...quiet }).stream({ backlog: true }), 4);
     expect(stream.map((m) => m.text)).toEqual(['version 1', 'py version 1', 'py version 2', 'version 2']);
 
@@ -114,6 +129,9 @@ print(json.dumps({'hist': [[m.text, m.edited] for m in room.history()]}))
 `,
       { URL: url },
     );
-    expect(py2.hist).toEqual([['version 2', true], ['py version 2', true]]);
+    expect(py2.hist).toEqual([
+      ['version 2', true],
+      ['py version 2', true],
+    ]);
   });
 });

@@ -11,7 +11,11 @@ import type { AdoptionEvent, RoomCore } from './roomCore.js';
 
 export type { AdoptionEvent };
 
-export async function applyAdoption(room: RoomCore, msg: Message, env: AdoptEnvelope): Promise<AdoptionEvent | null> {
+export async function applyAdoption(
+  room: RoomCore,
+  msg: Message,
+  env: AdoptEnvelope,
+): Promise<AdoptionEvent | null> {
   if (!room.acceptAdoptions) return null;
   if (env.target_name !== room.name || room.appliedAdoptions.has(env.adopt_id)) return null;
   if (!msg.senderVerified) {
@@ -24,7 +28,12 @@ export async function applyAdoption(room: RoomCore, msg: Message, env: AdoptEnve
   room.identity = identity;
   room.name = `@${identity.handle}`;
   room.selfNames.add(room.name);
-  const event: AdoptionEvent = { handle: identity.handle, identity, offeredBy: msg.sender, adoptId: env.adopt_id };
+  const event: AdoptionEvent = {
+    handle: identity.handle,
+    identity,
+    offeredBy: msg.sender,
+    adoptId: env.adopt_id,
+  };
   if (room.saveIdentity) {
     try {
       room.saveIdentity(identity);
@@ -39,7 +48,9 @@ export async function applyAdoption(room: RoomCore, msg: Message, env: AdoptEnve
       room.warn(`adopted @${identity.handle} but could not save it to ${room.identityFile}: ${String(e)}`);
     }
   } else {
-    room.warn(`adopted @${identity.handle}; it is not saved anywhere (pass identityFile to keep it across restarts)`);
+    room.warn(
+      `adopted @${identity.handle}; it is not saved anywhere (pass identityFile to keep it across restarts)`,
+    );
   }
   room.onAdopt?.(event);
   return event;

@@ -40,7 +40,10 @@ export interface AckResult {
 }
 
 function clampTimeout(t: number | undefined): number {
-  return Math.min(Math.max(Math.round(t ?? LIMITS.waitTimeoutDefaultS), LIMITS.waitTimeoutMinS), LIMITS.waitTimeoutMaxS);
+  return Math.min(
+    Math.max(Math.round(t ?? LIMITS.waitTimeoutDefaultS), LIMITS.waitTimeoutMinS),
+    LIMITS.waitTimeoutMaxS,
+  );
 }
 
 /**
@@ -50,15 +53,22 @@ function clampTimeout(t: number | undefined): number {
 export async function claimNext(room: RoomCore, opts: ClaimOptions = {}): Promise<ClaimResult> {
   const id = room.requireIdentity('claim');
   const deadline = Date.now() + clampTimeout(opts.timeout) * 1000;
-  const exclude = [...new Set([...room.selfNames, ...(opts.excludeSenders ?? [])])].filter((s) => s.length >= 1 && s.length <= LIMITS.excludeSenderMaxChars);
+  const exclude = [...new Set([...room.selfNames, ...(opts.excludeSenders ?? [])])].filter(
+    (s) => s.length >= 1 && s.length <= LIMITS.excludeSenderMaxChars,
+  );
   for (;;) {
     const remaining = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
     const path = `/api/rooms/${room.roomId}/claim?timeout=${Math.min(remaining, LIMITS.waitTimeoutMaxS)}${opts.ttlMs ? `&ttl_ms=${Math.round(opts.ttlMs)}` : ''}`;
-    const res = await requestJson('claim', `${room.origin}${path}`, { method: 'POST', body: { handle: id.handle, exclude_senders: exclude } }, room.http({
-      timeoutMs: (remaining + 10) * 1000,
-      signal: opts.signal,
-      headers: () => ({ Authorization: authorizationHeader(id, 'POST', path) }),
-    }));
+    const res = await requestJson(
+      'claim',
+      `${room.origin}${path}`,
+      { method: 'POST', body: { handle: id.handle, exclude_senders: exclude } },
+      room.http({
+        timeoutMs: (remaining + 10) * 1000,
+        signal: opts.signal,
+        headers: () => ({ Authorization: authorizationHeader(id, 'POST', path) }),
+      }),
+    );
     const b = parseAnswer('claim', ClaimResponse, res.body);
     const raw = b.claim_id && !b.empty ? asStoredMessage(b.message) : null;
     if (raw && b.claim_id) {
@@ -66,8 +76,17 @@ export async function claimNext(room: RoomCore, opts: ClaimOptions = {}): Promis
       const history = raw.seq <= (opts.historyUpTo ?? 0);
       const msg = history ? null : await room.receive(raw);
       // Attachments and edits are content; other envelopes are control.
-      const skip = !msg || (opts.skipControl !== false && msg.kind !== 'chat' && msg.kind !== 'file' && msg.kind !== 'edit');
-      if (msg && !skip) return { empty: false, claimId: b.claim_id, message: msg, cursor: b.cursor ?? 0, lastSeq: b.last_seq ?? 0 };
+      const skip =
+        !msg ||
+        (opts.skipControl !== false && msg.kind !== 'chat' && msg.kind !== 'file' && msg.kind !== 'edit');
+      if (msg && !skip)
+        return {
+          empty: false,
+          claimId: b.claim_id,
+          message: msg,
+          cursor: b.cursor ?? 0,
+          lastSeq: b.last_seq ?? 0,
+        };
       await ackClaim(room, b.claim_id, raw.seq);
       continue;
     }
@@ -83,9 +102,14 @@ export async function claimNext(room: RoomCore, opts: ClaimOptions = {}): Promis
 export async function ackClaim(room: RoomCore, claimId: string, seq: number): Promise<AckResult> {
   const id = room.requireIdentity('ack');
   const path = `/api/rooms/${room.roomId}/ack`;
-  const res = await requestJson('ack', `${room.origin}${path}`, { method: 'POST', body: { handle: id.handle, claim_id: claimId, seq } }, room.http({
-    headers: () => ({ Authorization: authorizationHeader(id, 'POST', path) }),
-  }));
+  const res = await requestJson(
+    'ack',
+    `${room.origin}${path}`,
+    { method: 'POST', body: { handle: id.handle, claim_id: claimId, seq } },
+    room.http({
+      headers: () => ({ Authorization: authorizationHeader(id, 'POST', path) }),
+    }),
+  );
   const b = parseAnswer('ack', AckResponse, res.body);
   return { ok: b.ok, advanced: b.advanced, cursor: b.cursor };
 }
@@ -104,12 +128,20 @@ export async function nextTask(room: RoomCore, opts: NextOptions = {}): Promise<
   if (c.empty) return { empty: true, cursor: c.cursor };
   if (opts.onClaim) {
     const verdict = await opts.onClaim(c.message);
-    if (verdict === false) return { empty: false, message: c.message, claimId: c.claimId, cursor: c.cursor, acked: false };
+    if (verdict === false)
+      return { empty: false, message: c.message, claimId: c.claimId, cursor: c.cursor, acked: false };
   }
   try {
     const a = await ackClaim(room, c.claimId, c.message.seq);
     return { empty: false, message: c.message, claimId: c.claimId, cursor: a.cursor, acked: true };
   } catch (e) {
-    return { empty: false, message: c.message, claimId: c.claimId, cursor: c.cursor, acked: false, ackError: e instanceof HttpError ? e.message : String(e) };
+    return {
+      empty: false,
+      message: c.message,
+      claimId: c.claimId,
+      cursor: c.cursor,
+      acked: false,
+      ackError: e instanceof HttpError ? e.message : String(e),
+    };
   }
 }

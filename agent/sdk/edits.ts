@@ -17,7 +17,9 @@ export class EditTracker {
   /** An edit whose target this tracker has never seen (a stream that started after it). */
   needsTarget(m: Message): boolean {
     const c = m.control;
-    return c?.kind === 'edit' && !this.known.has(c.envelope.target_id) && !this.dead.has(c.envelope.target_id);
+    return (
+      c?.kind === 'edit' && !this.known.has(c.envelope.target_id) && !this.dead.has(c.envelope.target_id)
+    );
   }
 
   attachmentOf(id: string): { blob_id: string; token: string } | undefined {
@@ -42,7 +44,11 @@ export class EditTracker {
     }
     if (c?.kind === 'edit') {
       const target = this.known.get(c.envelope.target_id);
-      const ok = editApplies(target, { sender: m.sender, verified: m.senderVerified, seq: m.seq }, { dead: this.dead.has(c.envelope.target_id), now });
+      const ok = editApplies(
+        target,
+        { sender: m.sender, verified: m.senderVerified, seq: m.seq },
+        { dead: this.dead.has(c.envelope.target_id), now },
+      );
       if (!ok) return null;
       m.edited = true;
       m.editOf = c.envelope.target_id;

@@ -26,7 +26,8 @@ export class HttpError extends Bot2BotError {
   }
 
   static describe(body: unknown): string {
-    if (body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string') return JSON.stringify(body);
+    if (body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string')
+      return JSON.stringify(body);
     if (typeof body === 'string') return body.slice(0, 300);
     return body === undefined ? '' : JSON.stringify(body);
   }

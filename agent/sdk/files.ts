@@ -6,8 +6,19 @@
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
-  BLOB_TOKEN_HEADER, FILE_CHUNK_BYTES, FileIntegrityError, assembleFile, chunkCount, encodeFileSecret, fileEnvelope, fileSecretOf, newFileSecret, openFileChunk, sealChunk,
-  sha256HexBytes, type FileEnvelope,
+  BLOB_TOKEN_HEADER,
+  FILE_CHUNK_BYTES,
+  FileIntegrityError,
+  assembleFile,
+  chunkCount,
+  encodeFileSecret,
+  fileEnvelope,
+  fileSecretOf,
+  newFileSecret,
+  openFileChunk,
+  sealChunk,
+  sha256HexBytes,
+  type FileEnvelope,
 } from '../../protocol/index.js';
 import { Bot2BotError, HttpError } from './errors.js';
 import { requestJson, retryAfterMs, sleep } from './http.js';
@@ -40,9 +51,24 @@ const TRIES = 4;
 const BACKOFF_MS = [300, 600, 1100, 1900];
 
 const TYPES: Record<string, string> = {
-  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp', svg: 'image/svg+xml',
-  txt: 'text/plain', md: 'text/markdown', log: 'text/plain', csv: 'text/csv', json: 'application/json', pdf: 'application/pdf',
-  zip: 'application/zip', gz: 'application/gzip', tar: 'application/x-tar', diff: 'text/x-diff', patch: 'text/x-diff', html: 'text/html',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  svg: 'image/svg+xml',
+  txt: 'text/plain',
+  md: 'text/markdown',
+  log: 'text/plain',
+  csv: 'text/csv',
+  json: 'application/json',
+  pdf: 'application/pdf',
+  zip: 'application/zip',
+  gz: 'application/gzip',
+  tar: 'application/x-tar',
+  diff: 'text/x-diff',
+  patch: 'text/x-diff',
+  html: 'text/html',
 };
 
 export function guessType(name: string): string {
@@ -54,16 +80,27 @@ export function guessType(name: string): string {
 export function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
   // eslint-disable-next-line no-control-regex
-  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 200);
+  const clean = base
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim()
+    .slice(0, 200);
   return clean === '' || /^\.+$/.test(clean) ? 'file' : clean;
 }
 
 /** One raw request with the SDK's retry policy (5xx, 429, network errors). */
-async function rawRequest(room: Room, what: string, url: string, init: RequestInit, okExtra: number[] = []): Promise<Response> {
+async function rawRequest(
+  room: Room,
+  what: string,
+  url: string,
+  init: RequestInit,
+  okExtra: number[] = [],
+): Promise<Response> {
   const doFetch = room.fetchImpl ?? fetch;
   let last: unknown;
   for (let attempt = 0; attempt < TRIES; attempt++) {
-    const signal = init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(room.timeoutMs)]) : AbortSignal.timeout(room.timeoutMs);
+    const signal = init.signal
+      ? AbortSignal.any([init.signal, AbortSignal.timeout(room.timeoutMs)])
+      : AbortSignal.timeout(room.timeoutMs);
     let res: Response;
     try {
       res = await doFetch(url, { ...init, signal });
@@ -83,7 +120,10 @@ async function rawRequest(room: Room, what: string, url: string, init: RequestIn
     }
     last = new HttpError(res.status, body, what);
     if (res.status !== 429 && res.status < 500) throw last;
-    await sleep(retryAfterMs(res.headers.get('retry-after')) ?? BACKOFF_MS[attempt]!, init.signal ?? undefined);
+    await sleep(
+      retryAfterMs(res.headers.get('retry-after')) ?? BACKOFF_MS[attempt]!,
+      init.signal ?? undefined,
+    );
   }
   throw last instanceof Error ? last : new Error(`${what} failed`);
 }
@@ -101,7 +141,11 @@ async function pool(n: number, width: number, fn: (i: number) => Promise<void>):
  * Encrypt and upload a file without posting it: the envelope a message must carry to share it.
  * `sendFile` posts it; callers with their own posting rules (the MCP server) post it themselves.
  */
-export async function uploadFile(room: Room, source: string | Uint8Array, opts: SendFileOptions = {}): Promise<FileEnvelope> {
+export async function uploadFile(
+  room: Room,
+  source: string | Uint8Array,
+  opts: SendFileOptions = {},
+): Promise<FileEnvelope> {
   const bytes = typeof source === 'string' ? new Uint8Array(await readFile(source)) : source;
   const name = opts.name ?? (typeof source === 'string' ? basename(source) : 'file');
   const type = opts.type ?? guessType(name);
@@ -112,33 +156,60 @@ export async function uploadFile(room: Room, source: string | Uint8Array, opts: 
   for (let i = 0; i < n; i++) total += cipherLen(i);
   const body: Record<string, unknown> = { size: total, chunks: n };
   if (opts.ttlMs) body.ttl_ms = opts.ttlMs;
-  const created = await requestJson<{ blob_id: string; token: string }>('upload', `${room.apiBase}/blobs`, { method: 'POST', body }, room.http({ tries: TRIES, signal: opts.signal }));
+  const created = await requestJson<{ blob_id: string; token: string }>(
+    'upload',
+    `${room.apiBase}/blobs`,
+    { method: 'POST', body },
+    room.http({ tries: TRIES, signal: opts.signal }),
+  );
   const { blob_id, token } = created.body;
   let done = 0;
   await pool(n, PARALLEL, async (i) => {
     const plain = bytes.subarray(i * FILE_CHUNK_BYTES, Math.min(bytes.length, (i + 1) * FILE_CHUNK_BYTES));
     const cipher = sealChunk(secret, i, i === n - 1, plain);
     // 409 on a retry: the earlier attempt stored the chunk before its answer was lost.
-    await rawRequest(room, 'upload', `${room.apiBase}/blobs/${blob_id}/chunks/${i}`, {
-      method: 'PUT',
-      headers: { 'Content-Type': 'application/octet-stream', [BLOB_TOKEN_HEADER]: token },
-      body: cipher as unknown as BodyInit,
-      signal: opts.signal ?? null,
-    }, [409]);
+    await rawRequest(
+      room,
+      'upload',
+      `${room.apiBase}/blobs/${blob_id}/chunks/${i}`,
+      {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/octet-stream', [BLOB_TOKEN_HEADER]: token },
+        body: cipher as unknown as BodyInit,
+        signal: opts.signal ?? null,
+      },
+      [409],
+    );
     done += plain.length;
     opts.onProgress?.(done, bytes.length);
   });
   const fields: Omit<FileEnvelope, 'bot2bot_file_v1'> = {
-    blob_id, token, ...encodeFileSecret(secret), name, type, size: bytes.length, chunk_size: FILE_CHUNK_BYTES, chunks: n, sha256: sha256HexBytes(bytes),
+    blob_id,
+    token,
+    ...encodeFileSecret(secret),
+    name,
+    type,
+    size: bytes.length,
+    chunk_size: FILE_CHUNK_BYTES,
+    chunks: n,
+    sha256: sha256HexBytes(bytes),
   };
   if (opts.text) fields.text = opts.text;
   return { bot2bot_file_v1: true, ...fields };
 }
 
-export async function sendFile(room: Room, source: string | Uint8Array, opts: SendFileOptions = {}): Promise<{ id: string; seq: number; attachment: FileEnvelope }> {
+export async function sendFile(
+  room: Room,
+  source: string | Uint8Array,
+  opts: SendFileOptions = {},
+): Promise<{ id: string; seq: number; attachment: FileEnvelope }> {
   const attachment = await uploadFile(room, source, opts);
   const { bot2bot_file_v1: _marker, ...fields } = attachment;
-  const sent = await room.send(fileEnvelope(fields), { replyTo: opts.replyTo, ttlMs: opts.ttlMs, signal: opts.signal });
+  const sent = await room.send(fileEnvelope(fields), {
+    replyTo: opts.replyTo,
+    ttlMs: opts.ttlMs,
+    signal: opts.signal,
+  });
   return { ...sent, attachment };
 }
 
@@ -149,14 +220,20 @@ function envelopeOf(a: FileEnvelope | Message): FileEnvelope {
 }
 
 /** Fetch, open and verify a file; nothing is returned unless every check passed. */
-export async function fetchFile(room: Room, attachment: FileEnvelope | Message, opts: DownloadOptions = {}): Promise<Uint8Array> {
+export async function fetchFile(
+  room: Room,
+  attachment: FileEnvelope | Message,
+  opts: DownloadOptions = {},
+): Promise<Uint8Array> {
   const env = envelopeOf(attachment);
   const secret = fileSecretOf(env);
   if (!secret) throw new FileIntegrityError('the attachment key is malformed');
   const parts: Uint8Array[] = new Array<Uint8Array>(env.chunks);
   let done = 0;
   await pool(env.chunks, PARALLEL, async (i) => {
-    const res = await rawRequest(room, 'download', `${room.apiBase}/blobs/${env.blob_id}/chunks/${i}`, { signal: opts.signal ?? null });
+    const res = await rawRequest(room, 'download', `${room.apiBase}/blobs/${env.blob_id}/chunks/${i}`, {
+      signal: opts.signal ?? null,
+    });
     parts[i] = openFileChunk(env, secret, i, new Uint8Array(await res.arrayBuffer()));
     done += parts[i]!.length;
     opts.onProgress?.(done, env.size);
@@ -168,7 +245,12 @@ export async function fetchFile(room: Room, attachment: FileEnvelope | Message, 
  * Download to `dest`: a file path, or an existing directory (the sender's name, made safe, is
  * used inside it). Written to a temporary name and renamed once verified.
  */
-export async function downloadFile(room: Room, attachment: FileEnvelope | Message, dest: string, opts: DownloadOptions = {}): Promise<{ path: string; bytes: number; sha256: string }> {
+export async function downloadFile(
+  room: Room,
+  attachment: FileEnvelope | Message,
+  dest: string,
+  opts: DownloadOptions = {},
+): Promise<{ path: string; bytes: number; sha256: string }> {
   const env = envelopeOf(attachment);
   const bytes = await fetchFile(room, env, opts);
   let path = dest;
@@ -183,5 +265,11 @@ export async function downloadFile(room: Room, attachment: FileEnvelope | Messag
 
 /** Free an attachment's blob at the relay (its message was deleted for everyone). */
 export async function freeBlob(room: Room, file: { blob_id: string; token: string }): Promise<void> {
-  await rawRequest(room, 'free', `${room.apiBase}/blobs/${file.blob_id}`, { method: 'DELETE', headers: { [BLOB_TOKEN_HEADER]: file.token } }, [404]);
+  await rawRequest(
+    room,
+    'free',
+    `${room.apiBase}/blobs/${file.blob_id}`,
+    { method: 'DELETE', headers: { [BLOB_TOKEN_HEADER]: file.token } },
+    [404],
+  );
 }

@@ -81,7 +81,9 @@ export async function requestJson<T = unknown>(
   const doFetch = opts.fetch ?? fetch;
   let lastError: unknown;
   for (let attempt = 0; attempt < tries; attempt++) {
-    const signals = [opts.signal, opts.timeoutMs ? AbortSignal.timeout(opts.timeoutMs) : undefined].filter((s): s is AbortSignal => !!s);
+    const signals = [opts.signal, opts.timeoutMs ? AbortSignal.timeout(opts.timeoutMs) : undefined].filter(
+      (s): s is AbortSignal => !!s,
+    );
     const headers: Record<string, string> = { Accept: 'application/json', ...(opts.headers?.() ?? {}) };
     const payload = typeof init.body === 'function' ? (init.body as () => unknown)() : init.body;
     if (payload !== undefined) headers['Content-Type'] = 'application/json';
@@ -97,21 +99,34 @@ export async function requestJson<T = unknown>(
     } catch (e) {
       if (opts.signal?.aborted) throw e;
       lastError = e;
-      if (attempt + 1 < tries) await sleep(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]!, opts.signal);
+      if (attempt + 1 < tries)
+        await sleep(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]!, opts.signal);
       continue;
     }
     if (res.status >= 300 && res.status < 400) {
       await res.body?.cancel();
-      throw new HttpError(res.status, `redirect refused (to ${res.headers.get('location') ?? 'unknown'})`, what);
+      throw new HttpError(
+        res.status,
+        `redirect refused (to ${res.headers.get('location') ?? 'unknown'})`,
+        what,
+      );
     }
     const body = await readBody(res);
     if (res.ok || opts.accept?.includes(res.status)) return { status: res.status, body: body as T };
     lastError = new HttpError(res.status, body, what);
     if (!retriable(res.status) || attempt + 1 >= tries) throw lastError;
-    await sleep(retryAfterMs(res.headers.get('retry-after')) ?? BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]!, opts.signal);
+    await sleep(
+      retryAfterMs(res.headers.get('retry-after')) ?? BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]!,
+      opts.signal,
+    );
   }
   if (lastError instanceof HttpError) throw lastError;
-  const reason = lastError instanceof Error ? (lastError.cause instanceof Error ? lastError.cause.message : lastError.message) : String(lastError);
+  const reason =
+    lastError instanceof Error
+      ? lastError.cause instanceof Error
+        ? lastError.cause.message
+        : lastError.message
+      : String(lastError);
   throw new Error(`${what} failed: cannot reach ${new URL(url).origin} (${reason})`);
 }
 
@@ -123,5 +138,7 @@ export function parseAnswer<T>(what: string, schema: z.ZodType<T>, body: unknown
   const r = schema.safeParse(body);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  throw new Bot2BotError(`${what}: unexpected answer from the relay${issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : ''}`);
+  throw new Bot2BotError(
+    `${what}: unexpected answer from the relay${issue ? ` (${issue.path.join('.') || 'body'}: ${issue.message})` : ''}`,
+  );
 }

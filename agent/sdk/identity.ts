@@ -5,7 +5,16 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
-import { IdentityResponse, encodeBase64, identityFromSdkFile, identityToSdkFile, newIdentity, normalizeHandle, registerBody, type Identity } from '../../protocol/index.js';
+import {
+  IdentityResponse,
+  encodeBase64,
+  identityFromSdkFile,
+  identityToSdkFile,
+  newIdentity,
+  normalizeHandle,
+  registerBody,
+  type Identity,
+} from '../../protocol/index.js';
 import { Bot2BotError, HandleTakenError, HttpError } from './errors.js';
 import { parseAnswer, requestJson, type HttpOptions } from './http.js';
 
@@ -16,7 +25,9 @@ export function loadIdentityFile(path: string): Identity {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new Bot2BotError(`Cannot read identity file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new Bot2BotError(
+      `Cannot read identity file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+    );
   }
   const r = identityFromSdkFile(new Uint8Array(bytes));
   if (!r.ok) throw new Bot2BotError(`Identity file ${path} is not usable: ${r.error}`);
@@ -38,28 +49,52 @@ export type RegisterOutcome = 'registered' | 'already-registered';
  * Register `id` (or re-register it: the relay answers 201 for its owner). A 409 is checked
  * against the published keys: our own key means fine, anything else is a HandleTakenError.
  */
-export async function registerIdentity(base: string, id: Identity, opts: { bio?: string } & HttpOptions = {}): Promise<RegisterOutcome> {
+export async function registerIdentity(
+  base: string,
+  id: Identity,
+  opts: { bio?: string } & HttpOptions = {},
+): Promise<RegisterOutcome> {
   const origin = base.replace(/\/+$/, '');
-  const res = await requestJson<{ error?: string }>('register', `${origin}/api/identity/register`, { method: 'POST', body: registerBody(id, Date.now(), opts.bio) }, {
-    ...opts,
-    tries: opts.tries ?? 3,
-    accept: [409],
-  });
+  const res = await requestJson<{ error?: string }>(
+    'register',
+    `${origin}/api/identity/register`,
+    { method: 'POST', body: registerBody(id, Date.now(), opts.bio) },
+    {
+      ...opts,
+      tries: opts.tries ?? 3,
+      accept: [409],
+    },
+  );
   if (res.status !== 409) return 'registered';
-  if (res.body?.error === 'handle reserved') throw new HandleTakenError(`@${id.handle} is a reserved handle; pick another`);
+  if (res.body?.error === 'handle reserved')
+    throw new HandleTakenError(`@${id.handle} is a reserved handle; pick another`);
   const published = await lookupIdentity(base, id.handle, opts);
   if (published && published.sign_pub === encodeBase64(id.signPublicKey)) return 'already-registered';
-  throw new HandleTakenError(`@${id.handle} is already registered with a different key; pick another handle or use the identity file that owns it`);
+  throw new HandleTakenError(
+    `@${id.handle} is already registered with a different key; pick another handle or use the identity file that owns it`,
+  );
 }
 
 /** `GET /api/identity/:handle`, parsed with the protocol's schema. */
 export type PublishedIdentity = z.infer<typeof IdentityResponse>;
 
 /** `GET /api/identity/:handle`; null when the handle is not registered. */
-export async function lookupIdentity(base: string, handle: string, opts: HttpOptions = {}): Promise<PublishedIdentity | null> {
+export async function lookupIdentity(
+  base: string,
+  handle: string,
+  opts: HttpOptions = {},
+): Promise<PublishedIdentity | null> {
   const h = normalizeHandle(handle);
-  if (!h) throw new Bot2BotError(`Invalid handle "${handle}": 2–32 characters of a–z, 0–9, _ or -, starting with a letter or digit`);
-  const res = await requestJson('identity lookup', `${base.replace(/\/+$/, '')}/api/identity/${h}`, {}, { ...opts, tries: opts.tries ?? 3, accept: [404] });
+  if (!h)
+    throw new Bot2BotError(
+      `Invalid handle "${handle}": 2–32 characters of a–z, 0–9, _ or -, starting with a letter or digit`,
+    );
+  const res = await requestJson(
+    'identity lookup',
+    `${base.replace(/\/+$/, '')}/api/identity/${h}`,
+    {},
+    { ...opts, tries: opts.tries ?? 3, accept: [404] },
+  );
   return res.status === 404 ? null : parseAnswer('identity lookup', IdentityResponse, res.body);
 }
 
@@ -68,18 +103,29 @@ export async function lookupIdentity(base: string, handle: string, opts: HttpOpt
  * file is re-registered (harmless for its owner) so that a relay that lost its state learns the
  * handle again.
  */
-export async function ensureIdentity(base: string, path: string, handle?: string, opts: HttpOptions = {}): Promise<Identity> {
+export async function ensureIdentity(
+  base: string,
+  path: string,
+  handle?: string,
+  opts: HttpOptions = {},
+): Promise<Identity> {
   if (existsSync(path)) {
     const id = loadIdentityFile(path);
     if (handle && normalizeHandle(handle) !== id.handle) {
-      throw new Bot2BotError(`Identity file ${path} holds @${id.handle}, not @${normalizeHandle(handle) ?? handle}; use --identity-file to pick another file`);
+      throw new Bot2BotError(
+        `Identity file ${path} holds @${id.handle}, not @${normalizeHandle(handle) ?? handle}; use --identity-file to pick another file`,
+      );
     }
     await registerIdentity(base, id, opts);
     return id;
   }
-  if (!handle) throw new Bot2BotError(`No identity file at ${path}: pass a handle to create and register one`);
+  if (!handle)
+    throw new Bot2BotError(`No identity file at ${path}: pass a handle to create and register one`);
   const h = normalizeHandle(handle);
-  if (!h) throw new Bot2BotError(`Invalid handle "${handle}": 2–32 characters of a–z, 0–9, _ or -, starting with a letter or digit`);
+  if (!h)
+    throw new Bot2BotError(
+      `Invalid handle "${handle}": 2–32 characters of a–z, 0–9, _ or -, starting with a letter or digit`,
+    );
   const id = newIdentity(h);
   await registerIdentity(base, id, opts);
   saveIdentityFile(path, id);

@@ -28,7 +28,8 @@ export class JoinedRooms {
     if (existsSync(this.path)) {
       try {
         const raw = JSON.parse(readFileSync(this.path, 'utf8')) as Record<string, unknown>;
-        for (const [k, v] of Object.entries(raw)) if (typeof v === 'number' && Number.isFinite(v)) this.marks.set(k, v);
+        for (const [k, v] of Object.entries(raw))
+          if (typeof v === 'number' && Number.isFinite(v)) this.marks.set(k, v);
       } catch {
         // A damaged file only costs the marks: the rooms count as never joined.
       }

@@ -1,5 +1,12 @@
 /** Decrypted room messages as the SDK hands them out. */
-import { classifyPlaintext, describeFile, openText, type FileEnvelope, type Plaintext, type StoredMessage } from '../../protocol/index.js';
+import {
+  classifyPlaintext,
+  describeFile,
+  openText,
+  type FileEnvelope,
+  type Plaintext,
+  type StoredMessage,
+} from '../../protocol/index.js';
 
 export interface Message {
   seq: number;
@@ -31,7 +38,11 @@ export interface Message {
 }
 
 /** Decrypt one stored message; null when it does not open with this key. */
-export function decodeMessage(raw: StoredMessage, key: Uint8Array, selfNames: ReadonlySet<string>): Message | null {
+export function decodeMessage(
+  raw: StoredMessage,
+  key: Uint8Array,
+  selfNames: ReadonlySet<string>,
+): Message | null {
   const text = openText(raw, key);
   if (text === null) return null;
   const plain = classifyPlaintext(text);
@@ -59,7 +70,8 @@ export function decodeMessage(raw: StoredMessage, key: Uint8Array, selfNames: Re
 export function asStoredMessage(v: unknown): StoredMessage | null {
   if (!v || typeof v !== 'object') return null;
   const m = v as Record<string, unknown>;
-  if (typeof m.seq !== 'number' || typeof m.ciphertext !== 'string' || typeof m.nonce !== 'string') return null;
+  if (typeof m.seq !== 'number' || typeof m.ciphertext !== 'string' || typeof m.nonce !== 'string')
+    return null;
   const out: StoredMessage = {
     seq: m.seq,
     id: typeof m.id === 'string' ? m.id : '',

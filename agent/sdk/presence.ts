@@ -16,7 +16,12 @@ export class Presence {
 
   async beat(): Promise<boolean> {
     try {
-      const res = await requestJson('heartbeat', `${this.room.apiBase}/listening`, { method: 'POST', body: { name: this.room.name, box_pub: this.room.boxPub } }, this.room.http({ accept: [404, 400], timeoutMs: 10_000 }));
+      const res = await requestJson(
+        'heartbeat',
+        `${this.room.apiBase}/listening`,
+        { method: 'POST', body: { name: this.room.name, box_pub: this.room.boxPub } },
+        this.room.http({ accept: [404, 400], timeoutMs: 10_000 }),
+      );
       return res.status === 200;
     } catch {
       return false;

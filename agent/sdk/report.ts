@@ -15,8 +15,15 @@ export interface BugReport {
 /** Returns the report id. */
 export async function reportBug(base: string, report: BugReport, opts: HttpOptions = {}): Promise<string> {
   const what = report.what?.trim() ?? '';
-  if (what.length < LIMITS.reportWhatMin) throw new Bot2BotError(`report "what" needs at least ${LIMITS.reportWhatMin} characters`);
-  if (/#k=/.test(JSON.stringify(report))) throw new Bot2BotError('the report contains a room key (#k=…); remove it before sending');
-  const res = await requestJson('report', `${base.replace(/\/+$/, '')}/api/report`, { method: 'POST', body: { ...report, what } }, { ...opts, tries: 2 });
+  if (what.length < LIMITS.reportWhatMin)
+    throw new Bot2BotError(`report "what" needs at least ${LIMITS.reportWhatMin} characters`);
+  if (/#k=/.test(JSON.stringify(report)))
+    throw new Bot2BotError('the report contains a room key (#k=…); remove it before sending');
+  const res = await requestJson(
+    'report',
+    `${base.replace(/\/+$/, '')}/api/report`,
+    { method: 'POST', body: { ...report, what } },
+    { ...opts, tries: 2 },
+  );
   return parseAnswer('report', ReportResponse, res.body).id;
 }

@@ -4,8 +4,23 @@
  * claim cursor.
  */
 import {
-  LIMITS, MESSAGE_ID_RE, classifyPlaintext, editEnvelope, encodeBase64Url, isValidTtl, newBoxKeyPair, reactEnvelope, deleteEnvelope, sealText, signRoomPost,
-  REACTION_MAX_CHARS, PostMessageResponse, RoomStatus as RoomStatusSchema, type BoxKeyPair, type Identity, type StoredMessage,
+  LIMITS,
+  MESSAGE_ID_RE,
+  classifyPlaintext,
+  editEnvelope,
+  encodeBase64Url,
+  isValidTtl,
+  newBoxKeyPair,
+  reactEnvelope,
+  deleteEnvelope,
+  sealText,
+  signRoomPost,
+  REACTION_MAX_CHARS,
+  PostMessageResponse,
+  RoomStatus as RoomStatusSchema,
+  type BoxKeyPair,
+  type Identity,
+  type StoredMessage,
 } from '../../protocol/index.js';
 import { Bot2BotError, HttpError, NoIdentityError, RoomMovedOnError } from './errors.js';
 import { ReplyBudget, ReplyBudgetError, replyBudgetFromEnv, type ReplyBudgetOptions } from './replyBudget.js';
@@ -17,9 +32,25 @@ import { applyAdoption, type AdoptionEvent } from './adopt.js';
 import { Presence } from './presence.js';
 import { streamMessages, type StreamOptions } from './stream.js';
 import { EditTracker, foldEdits, primeEdits } from './edits.js';
-import { downloadFile, fetchFile, freeBlob, sendFile, type DownloadOptions, type SendFileOptions } from './files.js';
+import {
+  downloadFile,
+  fetchFile,
+  freeBlob,
+  sendFile,
+  type DownloadOptions,
+  type SendFileOptions,
+} from './files.js';
 import type { FileEnvelope } from '../../protocol/index.js';
-import { claimNext, ackClaim, nextTask, type ClaimOptions, type ClaimResult, type AckResult, type NextOptions, type NextResult } from './cursor.js';
+import {
+  claimNext,
+  ackClaim,
+  nextTask,
+  type ClaimOptions,
+  type ClaimResult,
+  type AckResult,
+  type NextOptions,
+  type NextResult,
+} from './cursor.js';
 
 export interface RoomOptions {
   /** Sender label; must be unique in the room. A random `agent-xxxxxx` (with a warning) if omitted. */
@@ -124,8 +155,12 @@ export class Room implements RoomCore {
     this.key = link.key;
     this.warn = opts.onWarning ?? ((t) => process.stderr.write(`bot2bot: ${t}\n`));
     this.identity = opts.identity;
-    if (link.signed && !this.identity) throw new NoIdentityError('This room link has signed=1: the room only accepts signed posts, so pass an identity');
-    if (opts.signedOnly && !this.identity) throw new NoIdentityError('signedOnly needs an identity: only a signed post can lock a room');
+    if (link.signed && !this.identity)
+      throw new NoIdentityError(
+        'This room link has signed=1: the room only accepts signed posts, so pass an identity',
+      );
+    if (opts.signedOnly && !this.identity)
+      throw new NoIdentityError('signedOnly needs an identity: only a signed post can lock a room');
     if (opts.name !== undefined && (opts.name.trim() === '' || opts.name.length > LIMITS.senderMaxChars)) {
       throw new Bot2BotError(`name must be 1–${LIMITS.senderMaxChars} characters`);
     }
@@ -133,7 +168,9 @@ export class Room implements RoomCore {
     else if (this.identity) this.name = `@${this.identity.handle}`;
     else {
       this.name = randomName();
-      this.warn(`no name given; using "${this.name}". Give every agent a unique name, or agents sharing one filter each other out.`);
+      this.warn(
+        `no name given; using "${this.name}". Give every agent a unique name, or agents sharing one filter each other out.`,
+      );
     }
     this.selfNames.add(this.name);
     if (this.identity) this.selfNames.add(`@${this.identity.handle}`);
@@ -151,19 +188,37 @@ export class Room implements RoomCore {
     this.boxPub = encodeBase64Url(this.boxKeyPair.publicKey);
     this.presence = new Presence(this);
     const rb = opts.replyBudget;
-    this.budget = new ReplyBudget(rb === false ? { limit: 0 } : typeof rb === 'number' ? { ...replyBudgetFromEnv(), limit: rb } : rb ?? replyBudgetFromEnv());
+    this.budget = new ReplyBudget(
+      rb === false
+        ? { limit: 0 }
+        : typeof rb === 'number'
+          ? { ...replyBudgetFromEnv(), limit: rb }
+          : (rb ?? replyBudgetFromEnv()),
+    );
   }
 
   http(extra: HttpOptions = {}): HttpOptions {
-    return { timeoutMs: this.timeoutMs, fetch: this.fetchImpl, refuseRedirects: this.refuseRedirects, ...extra };
+    return {
+      timeoutMs: this.timeoutMs,
+      fetch: this.fetchImpl,
+      refuseRedirects: this.refuseRedirects,
+      ...extra,
+    };
   }
 
   /** Seal and post one message; retried on 5xx, 429 and network errors (4 tries). */
   async send(text: string, opts: SendOptions = {}): Promise<{ id: string; seq: number }> {
     if (typeof text !== 'string') throw new Bot2BotError('send() needs a string');
-    if (opts.replyTo !== undefined && !MESSAGE_ID_RE.test(opts.replyTo)) throw new Bot2BotError(`replyTo must be a message id (8–64 characters of A–Z a–z 0–9 _ -), got "${opts.replyTo}"`);
-    if (opts.ttlMs !== undefined && opts.ttlMs !== 0 && !isValidTtl(opts.ttlMs)) throw new Bot2BotError('ttlMs must be 0 or between 30000 ms and 366 days');
-    if (opts.expectedLastSeq !== undefined && !(Number.isSafeInteger(opts.expectedLastSeq) && opts.expectedLastSeq >= 0)) {
+    if (opts.replyTo !== undefined && !MESSAGE_ID_RE.test(opts.replyTo))
+      throw new Bot2BotError(
+        `replyTo must be a message id (8–64 characters of A–Z a–z 0–9 _ -), got "${opts.replyTo}"`,
+      );
+    if (opts.ttlMs !== undefined && opts.ttlMs !== 0 && !isValidTtl(opts.ttlMs))
+      throw new Bot2BotError('ttlMs must be 0 or between 30000 ms and 366 days');
+    if (
+      opts.expectedLastSeq !== undefined &&
+      !(Number.isSafeInteger(opts.expectedLastSeq) && opts.expectedLastSeq >= 0)
+    ) {
       throw new Bot2BotError('expectedLastSeq must be a seq (an integer ≥ 0)');
     }
     // Control envelopes (reactions, deletes, adopt offers) are not replies, whoever sends them.
@@ -171,11 +226,15 @@ export class Room implements RoomCore {
     const refusal = isReply ? this.budget.refusal() : null;
     if (refusal) throw new ReplyBudgetError(refusal);
     const sealed = sealText(text, this.key);
-    if (sealed.ciphertext.length > LIMITS.ciphertextChars) throw new Bot2BotError(`message too long: the relay takes about ${Math.floor((LIMITS.ciphertextChars * 3) / 4) - 16} bytes of UTF-8`);
+    if (sealed.ciphertext.length > LIMITS.ciphertextChars)
+      throw new Bot2BotError(
+        `message too long: the relay takes about ${Math.floor((LIMITS.ciphertextChars * 3) / 4) - 16} bytes of UTF-8`,
+      );
     const sender = opts.sender ?? this.name;
-    if (sender.length > LIMITS.senderMaxChars) throw new Bot2BotError(`sender must be at most ${LIMITS.senderMaxChars} characters`);
+    if (sender.length > LIMITS.senderMaxChars)
+      throw new Bot2BotError(`sender must be at most ${LIMITS.senderMaxChars} characters`);
     if (opts.sender) this.selfNames.add(opts.sender);
-    const signer = opts.identity === undefined ? this.identity : opts.identity ?? undefined;
+    const signer = opts.identity === undefined ? this.identity : (opts.identity ?? undefined);
     const base: Record<string, unknown> = { sender, ...sealed };
     if (opts.replyTo) base.reply_to = opts.replyTo;
     if (opts.ttlMs) base.ttl_ms = opts.ttlMs;
@@ -192,7 +251,12 @@ export class Room implements RoomCore {
     // Each attempt is signed afresh: the relay refuses a reused sender_nonce.
     let res;
     try {
-      res = await requestJson('send', `${this.apiBase}/messages`, { method: 'POST', body }, this.http({ tries: 4, signal: opts.signal }));
+      res = await requestJson(
+        'send',
+        `${this.apiBase}/messages`,
+        { method: 'POST', body },
+        this.http({ tries: 4, signal: opts.signal }),
+      );
     } catch (e) {
       if (opts.expectedLastSeq !== undefined && e instanceof HttpError && e.status === 409) {
         const last = (e.body as { last_seq?: unknown } | undefined)?.last_seq;
@@ -207,9 +271,11 @@ export class Room implements RoomCore {
 
   /** React to a message (a bot2bot_react_v1 envelope sent as an ordinary message). */
   react(targetId: string, emoji: string, op: 'add' | 'remove' = 'add'): Promise<{ id: string; seq: number }> {
-    if (!MESSAGE_ID_RE.test(targetId)) throw new Bot2BotError(`target_id must be a message id, got "${targetId}"`);
+    if (!MESSAGE_ID_RE.test(targetId))
+      throw new Bot2BotError(`target_id must be a message id, got "${targetId}"`);
     const e = emoji.trim();
-    if (e.length < 1 || e.length > REACTION_MAX_CHARS) throw new Bot2BotError(`emoji must be 1–${REACTION_MAX_CHARS} characters`);
+    if (e.length < 1 || e.length > REACTION_MAX_CHARS)
+      throw new Bot2BotError(`emoji must be 1–${REACTION_MAX_CHARS} characters`);
     return this.send(reactEnvelope(targetId, e, op), { notAReply: true });
   }
 
@@ -219,7 +285,8 @@ export class Room implements RoomCore {
 
   /** Ask every client to hide a message (shared-key authority: any key holder may). */
   deleteMessage(targetId: string, targetSeq?: number): Promise<{ id: string; seq: number }> {
-    if (!MESSAGE_ID_RE.test(targetId)) throw new Bot2BotError(`target_id must be a message id, got "${targetId}"`);
+    if (!MESSAGE_ID_RE.test(targetId))
+      throw new Bot2BotError(`target_id must be a message id, got "${targetId}"`);
     const file = this.edits.attachmentOf(targetId);
     if (file) void freeBlob(this, file).catch(() => undefined);
     return this.send(deleteEnvelope(targetId, targetSeq), { notAReply: true });
@@ -227,12 +294,16 @@ export class Room implements RoomCore {
 
   /** Edit one of our own messages for everyone (other clients ignore edits by anyone else). */
   edit(targetId: string, text: string): Promise<{ id: string; seq: number }> {
-    if (!MESSAGE_ID_RE.test(targetId)) throw new Bot2BotError(`target_id must be a message id, got "${targetId}"`);
+    if (!MESSAGE_ID_RE.test(targetId))
+      throw new Bot2BotError(`target_id must be a message id, got "${targetId}"`);
     return this.send(editEnvelope(targetId, text));
   }
 
   /** Encrypt a file (a path or bytes) with a fresh key, upload it, and post it to the room. */
-  async sendFile(source: string | Uint8Array, opts: SendFileOptions = {}): Promise<{ id: string; seq: number; attachment: FileEnvelope }> {
+  async sendFile(
+    source: string | Uint8Array,
+    opts: SendFileOptions = {},
+  ): Promise<{ id: string; seq: number; attachment: FileEnvelope }> {
     const sent = await sendFile(this, source, opts);
     this.edits.rememberFile(sent.id, sent.attachment);
     return sent;
@@ -242,10 +313,20 @@ export class Room implements RoomCore {
    * Fetch and verify an attachment (a message or its `attachment`). With `dest` (a path or a
    * directory) it is written there once verified; without, the bytes are returned.
    */
-  download(attachment: FileEnvelope | Message, dest: string, opts?: DownloadOptions): Promise<{ path: string; bytes: number; sha256: string }>;
+  download(
+    attachment: FileEnvelope | Message,
+    dest: string,
+    opts?: DownloadOptions,
+  ): Promise<{ path: string; bytes: number; sha256: string }>;
   download(attachment: FileEnvelope | Message, dest?: undefined, opts?: DownloadOptions): Promise<Uint8Array>;
-  download(attachment: FileEnvelope | Message, dest?: string, opts: DownloadOptions = {}): Promise<Uint8Array | { path: string; bytes: number; sha256: string }> {
-    return dest === undefined ? fetchFile(this, attachment, opts) : downloadFile(this, attachment, dest, opts);
+  download(
+    attachment: FileEnvelope | Message,
+    dest?: string,
+    opts: DownloadOptions = {},
+  ): Promise<Uint8Array | { path: string; bytes: number; sha256: string }> {
+    return dest === undefined
+      ? fetchFile(this, attachment, opts)
+      : downloadFile(this, attachment, dest, opts);
   }
 
   /**
@@ -257,14 +338,27 @@ export class Room implements RoomCore {
   }
 
   /** One long-poll (`/wait`): messages after `after` (default: what poll() last saw). */
-  async poll(opts: { after?: number; timeout?: number; includeSelf?: boolean; includeControl?: boolean; signal?: AbortSignal } = {}): Promise<Message[]> {
+  async poll(
+    opts: {
+      after?: number;
+      timeout?: number;
+      includeSelf?: boolean;
+      includeControl?: boolean;
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<Message[]> {
     const after = opts.after ?? this.pollCursor;
     const timeout = Math.min(Math.max(Math.round(opts.timeout ?? 30), 1), 90);
-    const res = await requestJson<{ messages?: unknown[]; last_seq?: number; exists?: boolean }>('poll', `${this.apiBase}/wait?after=${after}&timeout=${timeout}`, {}, this.http({
-      tries: 4,
-      timeoutMs: (timeout + 5) * 1000,
-      signal: opts.signal,
-    }));
+    const res = await requestJson<{ messages?: unknown[]; last_seq?: number; exists?: boolean }>(
+      'poll',
+      `${this.apiBase}/wait?after=${after}&timeout=${timeout}`,
+      {},
+      this.http({
+        tries: 4,
+        timeoutMs: (timeout + 5) * 1000,
+        signal: opts.signal,
+      }),
+    );
     const out: Message[] = [];
     let max = after;
     for (const raw of res.body.messages ?? []) {
@@ -283,7 +377,9 @@ export class Room implements RoomCore {
    * Buffered messages (`/transcript`), oldest first, our own included and marked: context, never
    * fed to the reply budget. `last: N` gives the room's most recent N seqs instead of the oldest.
    */
-  async history(opts: { after?: number; limit?: number; last?: number; includeControl?: boolean } = {}): Promise<Message[]> {
+  async history(
+    opts: { after?: number; limit?: number; last?: number; includeControl?: boolean } = {},
+  ): Promise<Message[]> {
     let after = opts.after ?? 0;
     let limit = Math.min(Math.max(Math.round(opts.limit ?? 100), 1), 500);
     if (opts.last !== undefined) {
@@ -291,7 +387,12 @@ export class Room implements RoomCore {
       // Seqs go up by one per message within a room's life, so the last N sit above last_seq - N.
       after = Math.max(after, ((await this.status()).last_seq ?? 0) - limit);
     }
-    const res = await requestJson<{ messages?: unknown[] }>('history', `${this.apiBase}/transcript?after=${after}&limit=${limit}`, {}, this.http({ tries: 4 }));
+    const res = await requestJson<{ messages?: unknown[] }>(
+      'history',
+      `${this.apiBase}/transcript?after=${after}&limit=${limit}`,
+      {},
+      this.http({ tries: 4 }),
+    );
     const out: Message[] = [];
     for (const raw of res.body.messages ?? []) {
       const m = asStoredMessage(raw);
@@ -325,7 +426,10 @@ export class Room implements RoomCore {
   }
 
   requireIdentity(what: string): Identity {
-    if (!this.identity) throw new NoIdentityError(`${what} needs a registered identity: pass { identity } (see ensureIdentity)`);
+    if (!this.identity)
+      throw new NoIdentityError(
+        `${what} needs a registered identity: pass { identity } (see ensureIdentity)`,
+      );
     return this.identity;
   }
 
@@ -335,19 +439,28 @@ export class Room implements RoomCore {
     if (!msg) {
       if (!this.warnedUndecryptable) {
         this.warnedUndecryptable = true;
-        this.warn(`message seq=${raw.seq} does not decrypt with this room key (a wrong key, or junk posted to the room); skipping such messages`);
+        this.warn(
+          `message seq=${raw.seq} does not decrypt with this room key (a wrong key, or junk posted to the room); skipping such messages`,
+        );
       }
       return null;
     }
-    if (msg.control?.kind === 'adopt' && opts.adopt !== false) await applyAdoption(this, msg, msg.control.envelope);
+    if (msg.control?.kind === 'adopt' && opts.adopt !== false)
+      await applyAdoption(this, msg, msg.control.envelope);
     if (opts.live !== false) this.budget.observe(msg);
-    if (this.edits.needsTarget(msg)) await primeEdits(this.edits, (after) => this.transcriptPage(after), msg.seq).catch(() => undefined);
+    if (this.edits.needsTarget(msg))
+      await primeEdits(this.edits, (after) => this.transcriptPage(after), msg.seq).catch(() => undefined);
     return this.edits.track(msg);
   }
 
   /** One raw transcript page, decoded without side effects (for judging edits). */
   private async transcriptPage(after: number): Promise<Message[]> {
-    const res = await requestJson<{ messages?: unknown[] }>('history', `${this.apiBase}/transcript?after=${after}&limit=500`, {}, this.http({ tries: 2 }));
+    const res = await requestJson<{ messages?: unknown[] }>(
+      'history',
+      `${this.apiBase}/transcript?after=${after}&limit=500`,
+      {},
+      this.http({ tries: 2 }),
+    );
     const out: Message[] = [];
     for (const raw of res.body.messages ?? []) {
       const m = asStoredMessage(raw);
@@ -360,7 +473,8 @@ export class Room implements RoomCore {
   wanted(msg: Message, opts: { includeSelf?: boolean; includeControl?: boolean }): boolean {
     if (msg.kind === 'adopt') return false;
     // Attachments and (authorised) edits are content, not control.
-    if (msg.kind !== 'chat' && msg.kind !== 'file' && msg.kind !== 'edit' && !opts.includeControl) return false;
+    if (msg.kind !== 'chat' && msg.kind !== 'file' && msg.kind !== 'edit' && !opts.includeControl)
+      return false;
     if (msg.isSelf && !(opts.includeSelf ?? this.includeSelf)) return false;
     return true;
   }

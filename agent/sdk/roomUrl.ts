@@ -9,13 +9,15 @@ export type { RoomLink };
  * standard; it must decode to exactly 32 bytes.
  */
 export function parseRoomUrl(url: string): RoomLink {
-  if (typeof url !== 'string' || url.trim() === '') throw new RoomUrlError('No room URL given: expected https://<host>/room/<id>#k=<key>');
+  if (typeof url !== 'string' || url.trim() === '')
+    throw new RoomUrlError('No room URL given: expected https://<host>/room/<id>#k=<key>');
   const r = parseRoomLink(url);
   if (!r.ok) {
     const shown = url.includes('#') ? `${url.slice(0, url.indexOf('#'))}#…` : url;
     throw new RoomUrlError(`Bad room URL ${JSON.stringify(shown)}: ${r.message}`);
   }
   const proto = new URL(r.link.origin).protocol;
-  if (proto !== 'http:' && proto !== 'https:') throw new RoomUrlError(`Bad room URL: the scheme must be http or https, not ${proto}`);
+  if (proto !== 'http:' && proto !== 'https:')
+    throw new RoomUrlError(`Bad room URL: the scheme must be http or https, not ${proto}`);
   return r.link;
 }

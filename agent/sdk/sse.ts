@@ -10,7 +10,10 @@ export interface SseHandlers {
   onActivity?: () => void;
 }
 
-export async function* sseData(body: ReadableStream<Uint8Array>, handlers: SseHandlers = {}): AsyncGenerator<string> {
+export async function* sseData(
+  body: ReadableStream<Uint8Array>,
+  handlers: SseHandlers = {},
+): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   const reader = body.getReader();
   let buffer = '';

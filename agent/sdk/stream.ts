@@ -51,8 +51,12 @@ export async function* streamMessages(room: RoomCore, opts: StreamOptions = {}):
   const start = opts.after ?? (opts.backlog ? 'start' : 'now');
   if (start === 'now') floor = (await room.status()).last_seq ?? 0;
   else if (typeof start === 'number' && start > 0) floor = Math.floor(start);
-  const onGap = opts.onGap ?? ((g: GapEvent) =>
-    room.warn(`stream: messages after seq ${g.after} up to ${g.oldestSeq} are gone from the relay (missed while away); continuing from ${g.oldestSeq}`));
+  const onGap =
+    opts.onGap ??
+    ((g: GapEvent) =>
+      room.warn(
+        `stream: messages after seq ${g.after} up to ${g.oldestSeq} are gone from the relay (missed while away); continuing from ${g.oldestSeq}`,
+      ));
   const release = room.presence.acquire();
   let failures = 0;
   const fetchImpl = room.fetchImpl ?? fetch;
@@ -93,7 +97,8 @@ export async function* streamMessages(room: RoomCore, opts: StreamOptions = {}):
           if (!frame) continue;
           if (frame.type === 'ready') {
             failures = 0;
-            if (frame.gap) onGap({ after: connAfter, oldestSeq: frame.oldest_seq ?? 0, lastSeq: frame.last_seq ?? 0 });
+            if (frame.gap)
+              onGap({ after: connAfter, oldestSeq: frame.oldest_seq ?? 0, lastSeq: frame.last_seq ?? 0 });
             if (typeof frame.last_seq === 'number') floor = Math.max(floor, frame.last_seq);
             if (frame.signed_only) room.locked = true;
             room.budget.present(frame.participants);
@@ -119,7 +124,8 @@ export async function* streamMessages(room: RoomCore, opts: StreamOptions = {}):
         conn.abort();
       }
       failures++;
-      if (opts.maxReconnects !== undefined && failures > opts.maxReconnects) throw new Error(`stream: gave up after ${failures} failed connects to ${room.origin}`);
+      if (opts.maxReconnects !== undefined && failures > opts.maxReconnects)
+        throw new Error(`stream: gave up after ${failures} failed connects to ${room.origin}`);
       try {
         await sleep(reconnectDelayMs(failures - 1), opts.signal);
       } catch {

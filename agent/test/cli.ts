@@ -19,7 +19,10 @@ export interface CliResult {
 
 export function runCli(args: string[], env: Record<string, string>, timeoutMs = 20_000): Promise<CliResult> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -36,8 +39,14 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
 }
 
 /** A long-running CLI process (tail, daemon, wait) the test stops itself. */
-export function startCli(args: string[], env: Record<string, string>): { child: ChildProcess; output: { stdout: string; stderr: string }; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; output: { stdout: string; stderr: string }; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output = { stdout: '', stderr: '' };
   child.stdout!.on('data', (d: Buffer) => (output.stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output.stderr += d.toString()));
@@ -45,7 +54,10 @@ export function startCli(args: string[], env: Record<string, string>): { child: 
   return { child, output, exited };
 }
 
-export async function stop(p: { child: ChildProcess; exited: Promise<number | null> }): Promise<number | null> {
+export async function stop(p: {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}): Promise<number | null> {
   if (p.child.exitCode === null) p.child.kill('SIGTERM');
   return p.exited;
 }

@@ -34,7 +34,9 @@ describe('bot2bot files from the shell', () => {
     const [m] = await take(new Room(url, { name: 'reader', ...quiet }).stream({ backlog: true }), 1);
     expect(m).toMatchObject({ id: printed.id, sender: 'cli-sender', kind: 'file' });
     expect(m!.attachment).toMatchObject({ name: 'screenshot.png', type: 'image/png', text: 'see attached' });
-    expect(Buffer.from(await new Room(url, { name: 'reader2', ...quiet }).download(m!)).equals(bytes)).toBe(true);
+    expect(Buffer.from(await new Room(url, { name: 'reader2', ...quiet }).download(m!)).equals(bytes)).toBe(
+      true,
+    );
   });
 
   it('--tail describes an attachment and the download command it prints fetches it', async () => {
@@ -47,7 +49,10 @@ describe('bot2bot files from the shell', () => {
     await peer.edit(sent.id, 'new caption');
     const lines = await until(() => {
       try {
-        const l = readFileSync(out, 'utf8').split('\n').filter(Boolean).map((x) => JSON.parse(x) as Record<string, unknown>);
+        const l = readFileSync(out, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((x) => JSON.parse(x) as Record<string, unknown>);
         return l.length >= 2 ? l : null;
       } catch {
         return null;
@@ -55,8 +60,15 @@ describe('bot2bot files from the shell', () => {
     });
     expect(await stop(tail)).toBe(0);
     expect(lines[0]).toMatchObject({
-      sender: 'peer', id: sent.id, text: '[file] data.bin (application/octet-stream, 1.4 MiB)',
-      file: { name: 'data.bin', type: 'application/octet-stream', size: bytes.length, sha256: sent.attachment.sha256 },
+      sender: 'peer',
+      id: sent.id,
+      text: '[file] data.bin (application/octet-stream, 1.4 MiB)',
+      file: {
+        name: 'data.bin',
+        type: 'application/octet-stream',
+        size: bytes.length,
+        sha256: sent.attachment.sha256,
+      },
       fetch: `bot2bot download "$ROOM" ${sent.id} --out ./`,
     });
     expect(lines[1]).toMatchObject({ text: 'new caption', edited: true, edit_of: sent.id });
@@ -66,7 +78,12 @@ describe('bot2bot files from the shell', () => {
     const args = (lines[0]!.fetch as string).replace('"$ROOM"', url).replace('./', into).split(' ').slice(1);
     const dl = await runCli(args, env);
     expect(dl.code, dl.stderr).toBe(0);
-    expect(JSON.parse(dl.stdout)).toMatchObject({ path: join(into, 'data.bin'), bytes: bytes.length, sha256: sent.attachment.sha256, sender: 'peer' });
+    expect(JSON.parse(dl.stdout)).toMatchObject({
+      path: join(into, 'data.bin'),
+      bytes: bytes.length,
+      sha256: sent.attachment.sha256,
+      sender: 'peer',
+    });
     expect(readFileSync(join(into, 'data.bin')).equals(bytes)).toBe(true);
     const again = await runCli(['download', url, sent.id, '--out', join(into, 'data.bin')], env);
     expect(again.code).toBe(2);

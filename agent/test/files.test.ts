@@ -30,7 +30,12 @@ describe('attachments in the TypeScript SDK', () => {
     const progress: number[] = [];
     const sent = await alice.sendFile(src, { text: 'nightly build', onProgress: (d) => progress.push(d) });
     expect(progress.at(-1)).toBe(bytes.length);
-    expect(sent.attachment).toMatchObject({ name: 'build.log.gz', type: 'application/gzip', size: bytes.length, chunks: 3 });
+    expect(sent.attachment).toMatchObject({
+      name: 'build.log.gz',
+      type: 'application/gzip',
+      size: bytes.length,
+      chunks: 3,
+    });
 
     const [m] = await take(bob.stream({ backlog: true }), 1);
     expect(m!.kind).toBe('file');
@@ -45,7 +50,11 @@ describe('attachments in the TypeScript SDK', () => {
     expect(readFileSync(saved.path).equals(bytes)).toBe(true);
     expect(Buffer.from(await bob.download(m!.attachment!)).equals(bytes)).toBe(true);
     // The relay stored ciphertext only: no 64-byte window of the file appears in what it serves.
-    const chunk = Buffer.from(await (await fetch(`${r.url}/api/rooms/${alice.roomId}/blobs/${sent.attachment.blob_id}/chunks/0`)).arrayBuffer());
+    const chunk = Buffer.from(
+      await (
+        await fetch(`${r.url}/api/rooms/${alice.roomId}/blobs/${sent.attachment.blob_id}/chunks/0`)
+      ).arrayBuffer(),
+    );
     expect(chunk.includes(bytes.subarray(1000, 1064))).toBe(false);
   });
 
@@ -56,7 +65,10 @@ describe('attachments in the TypeScript SDK', () => {
     const out = join(dir.path, 'tampered.bin');
     const wrongDigest = { ...sent.attachment, sha256: '0'.repeat(64) };
     await expect(alice.download(wrongDigest, out)).rejects.toBeInstanceOf(FileIntegrityError);
-    const wrongKey = { ...sent.attachment, key: sent.attachment.key.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) };
+    const wrongKey = {
+      ...sent.attachment,
+      key: sent.attachment.key.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')),
+    };
     await expect(alice.download(wrongKey, out)).rejects.toBeInstanceOf(FileIntegrityError);
     const shorter = { ...sent.attachment, size: 4999 };
     await expect(alice.download(shorter)).rejects.toBeInstanceOf(FileIntegrityError);
@@ -72,7 +84,8 @@ describe('attachments in the TypeScript SDK', () => {
     expect((await fetch(chunk)).status).toBe(200);
     await alice.deleteMessage(sent.id);
     const deadline = Date.now() + 5000;
-    while ((await fetch(chunk)).status !== 404 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    while ((await fetch(chunk)).status !== 404 && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 20));
     expect((await fetch(chunk)).status).toBe(404);
   });
 
@@ -117,11 +130,14 @@ describe('edits in the TypeScript SDK', () => {
     const all = await take(it2, 4);
     seen.push(...all);
     expect(seen.map((m) => [m.kind, m.kind === 'delete' ? '' : m.text])).toEqual([
-      ['chat', 'deploy at 5pm'], ['edit', 'deploy at 6pm'], ['delete', ''], ['chat', 'done'],
+      ['chat', 'deploy at 5pm'],
+      ['edit', 'deploy at 6pm'],
+      ['delete', ''],
+      ['chat', 'done'],
     ]);
   });
 
-  it('a stream that starts after a message still applies its sender\'s later edit', async () => {
+  it("a stream that starts after a message still applies its sender's later edit", async () => {
     const url = roomOn(r.url);
     const alice = new Room(url, { name: 'alice', ...quiet });
     const first = await alice.send('draft');
@@ -142,10 +158,22 @@ describe('edits in the TypeScript SDK', () => {
     const url = roomOn(r.url);
     const bob = new Room(url, { name: 'bob', ...quiet });
     const target: Message = {
-      seq: 10, id: 'target-0001', sender: '@alice', senderVerified: true, text: 'x', ts: Date.now(), isSelf: false, kind: 'chat',
+      seq: 10,
+      id: 'target-0001',
+      sender: '@alice',
+      senderVerified: true,
+      text: 'x',
+      ts: Date.now(),
+      isSelf: false,
+      kind: 'chat',
     };
     const edit = (verified: boolean, seq: number): StoredMessage => ({
-      seq, id: `edit-${seq}-00`, sender: '@alice', sender_verified: verified, ...sealText(editEnvelope('target-0001', 'changed'), bob.key), ts: Date.now(),
+      seq,
+      id: `edit-${seq}-00`,
+      sender: '@alice',
+      sender_verified: verified,
+      ...sealText(editEnvelope('target-0001', 'changed'), bob.key),
+      ts: Date.now(),
     });
     const tracker = (bob as unknown as { edits: { track(m: Message): Message | null } }).edits;
     tracker.track(target);

@@ -15,10 +15,17 @@ let r: TestRelay;
 const dir = tempDir('b2b-interop-');
 
 function python(args: string[]): { exited: Promise<number | null>; kill: () => void; stderr: () => string } {
-  const child = spawn(PYTHON, [PY_SDK, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: dir.path } });
+  const child = spawn(PYTHON, [PY_SDK, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, HOME: dir.path },
+  });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return { exited: new Promise((res) => child.on('close', (c) => res(c))), kill: () => child.kill('SIGTERM'), stderr: () => err };
+  return {
+    exited: new Promise((res) => child.on('close', (c) => res(c))),
+    kill: () => child.kill('SIGTERM'),
+    stderr: () => err,
+  };
 }
 
 beforeAll(async () => {
@@ -69,18 +76,28 @@ describe('browser-style client, TypeScript SDK and Python SDK in one room', () =
 
     const all = script.map(([who, text]) => ({ sender: who, text }));
     const others = (me: string) => all.filter((m) => m.sender !== me);
-    const browserGot = browser.messages().map((f) => ({ sender: f.sender, text: openText(f as { ciphertext: string; nonce: string }, key) }));
+    const browserGot = browser
+      .messages()
+      .map((f) => ({ sender: f.sender, text: openText(f as { ciphertext: string; nonce: string }, key) }));
     expect(browserGot).toEqual(all);
 
     const first = await tsFirst;
     const tsRest = await take(tsStream, 3);
-    expect([first.value!, ...tsRest].map((m) => ({ sender: m.sender, text: m.text }))).toEqual(others('ts-agent'));
+    expect([first.value!, ...tsRest].map((m) => ({ sender: m.sender, text: m.text }))).toEqual(
+      others('ts-agent'),
+    );
     await tsStream.return(undefined);
 
-    const pyLines = await until(() => {
-      const l = existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean) : [];
-      return l.length >= 4 ? l.map((x) => JSON.parse(x) as { sender: string; text: string; is_self: boolean }) : null;
-    }, 10_000, 'python tail lines');
+    const pyLines = await until(
+      () => {
+        const l = existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean) : [];
+        return l.length >= 4
+          ? l.map((x) => JSON.parse(x) as { sender: string; text: string; is_self: boolean })
+          : null;
+      },
+      10_000,
+      'python tail lines',
+    );
     tail.kill();
     await tail.exited;
     expect(pyLines.map((l) => ({ sender: l.sender, text: l.text }))).toEqual(others('py-agent'));

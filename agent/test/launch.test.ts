@@ -34,13 +34,19 @@ function envFor(name: string, extra: Record<string, string> = {}): Record<string
   };
 }
 
-function calls(env: Record<string, string>): { argv: string[]; pid: number; handle_env: string | null; agents_env: string | null }[] {
+function calls(
+  env: Record<string, string>,
+): { argv: string[]; pid: number; handle_env: string | null; agents_env: string | null }[] {
   const log = env.FAKE_LOG!;
   if (!existsSync(log)) return [];
-  return readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
-const lockOf = (env: Record<string, string>, url: string) => join(env.BOT2BOT_CONFIG_DIR!, 'locks', `${url.split('/room/')[1]!.split('#')[0]}.lock`);
+const lockOf = (env: Record<string, string>, url: string) =>
+  join(env.BOT2BOT_CONFIG_DIR!, 'locks', `${url.split('/room/')[1]!.split('#')[0]}.lock`);
 
 function alive(pid: number): boolean {
   try {
@@ -77,7 +83,10 @@ describe('bot2bot launch', () => {
     ];
     for (const args of cases) {
       const ts = await runCli(['launch', ...args, '--print-prompt', url], env);
-      const py = spawnSync(PYTHON, [PY_LAUNCHER, ...args, '--print-prompt', url], { env: { ...process.env, ...env }, encoding: 'utf8' });
+      const py = spawnSync(PYTHON, [PY_LAUNCHER, ...args, '--print-prompt', url], {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      });
       expect(ts.code, ts.stderr).toBe(0);
       expect(py.status, py.stderr).toBe(0);
       expect(ts.stdout).toBe(py.stdout);
@@ -96,7 +105,11 @@ describe('bot2bot launch', () => {
       [['launch', '--host', 'gemini', url], 2, /unknown --host "gemini"/],
       [['launch', '--host', 'custom', url], 2, /needs --cmd/],
       [['launch', '--host', 'custom', '--cmd', 'codex {prompt} | tee x', url], 2, /without shell operators/],
-      [['launch', '--host', 'custom', '--cmd', 'no-such-host {prompt}', url], 127, /"no-such-host" not found on PATH/],
+      [
+        ['launch', '--host', 'custom', '--cmd', 'no-such-host {prompt}', url],
+        127,
+        /"no-such-host" not found on PATH/,
+      ],
     ];
     for (const [args, code, reason] of cases) {
       const res = await runCli(args, env);
@@ -124,7 +137,19 @@ describe('bot2bot launch', () => {
     expect(p.output.stderr).toContain('released by the room');
     expect(await texts()).toContain('bye');
     const adds = calls(env).filter((c) => c.argv[0] === 'mcp' && c.argv[1] === 'add');
-    expect(adds.map((c) => c.argv)).toEqual([['mcp', 'add', 'bot2bot', '--env', `BOT2BOT_BASE=${r.url}`, '--', 'npx', '-y', `${r.url}/sdk/bot2bot-mcp.tgz`]]);
+    expect(adds.map((c) => c.argv)).toEqual([
+      [
+        'mcp',
+        'add',
+        'bot2bot',
+        '--env',
+        `BOT2BOT_BASE=${r.url}`,
+        '--',
+        'npx',
+        '-y',
+        `${r.url}/sdk/bot2bot-mcp.tgz`,
+      ],
+    ]);
     const runs = calls(env).filter((c) => c.argv[0] === 'exec');
     expect(runs.length).toBeGreaterThanOrEqual(2);
     expect(runs.every((c) => c.handle_env === 'codex-exec-local')).toBe(true);
@@ -144,7 +169,10 @@ describe('bot2bot launch', () => {
   it('shares the one-listener lock with agent_bot2bot.py, and ends its host when stopped', async () => {
     const url = roomOn(r.url);
     const env = envFor('lock', { FAKE_MODE: 'sleep' });
-    const py = spawn(PYTHON, [PY_LAUNCHER, '--host', 'codex', url], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    const py = spawn(PYTHON, [PY_LAUNCHER, '--host', 'codex', url], {
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    });
     try {
       await until(() => calls(env).some((c) => c.argv[0] === 'exec'), 20_000);
       const refused = await runCli(['launch', '--host', 'codex', url], env);
@@ -156,9 +184,14 @@ describe('bot2bot launch', () => {
     }
     const ts = startCli(['launch', '--host', 'codex', url], env);
     await until(() => calls(env).filter((c) => c.argv[0] === 'exec').length >= 2, 20_000);
-    const host = calls(env).filter((c) => c.argv[0] === 'exec').at(-1)!.pid;
+    const host = calls(env)
+      .filter((c) => c.argv[0] === 'exec')
+      .at(-1)!.pid;
     expect(alive(host)).toBe(true);
-    const pyRefused = spawnSync(PYTHON, [PY_LAUNCHER, '--host', 'codex', url], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    const pyRefused = spawnSync(PYTHON, [PY_LAUNCHER, '--host', 'codex', url], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
     expect(pyRefused.status).toBe(3);
     expect(pyRefused.stderr).toContain(`pid ${ts.child.pid}`);
     expect(await stop(ts)).toBe(130);

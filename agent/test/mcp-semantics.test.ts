@@ -27,7 +27,13 @@ async function agent(configName: string, extraEnv: Record<string, string> = {}) 
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [MCP],
-    env: { PATH: process.env.PATH ?? '', HOME: dir.path, BOT2BOT_CONFIG_DIR: join(dir.path, configName), BOT2BOT_BASE: r.url, ...extraEnv },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: dir.path,
+      BOT2BOT_CONFIG_DIR: join(dir.path, configName),
+      BOT2BOT_BASE: r.url,
+      ...extraEnv,
+    },
     stderr: 'pipe',
   });
   const client = new Client({ name: 'test-host', version: '1.0.0' });
@@ -41,7 +47,11 @@ async function agent(configName: string, extraEnv: Record<string, string> = {}) 
         isError?: boolean;
         structuredContent?: Record<string, unknown>;
       };
-      return { text: res.content.map((c) => c.text ?? '').join('\n'), isError: res.isError === true, data: res.structuredContent };
+      return {
+        text: res.content.map((c) => c.text ?? '').join('\n'),
+        isError: res.isError === true,
+        data: res.structuredContent,
+      };
     },
   };
 }
@@ -66,7 +76,9 @@ describe('a newly invited MCP agent', () => {
     const a = await agent('fresh', { BOT2BOT_MCP_ROOM_NAME: 'helper' });
     const first = await a.call('claim_task', { url, timeout_seconds: 1 });
     expect(first.text).toMatch(/^\(no new messages/);
-    expect(first.text).toMatch(/\(context — the room's last 2 messages from before you joined\. They are history, not tasks/);
+    expect(first.text).toMatch(
+      /\(context — the room's last 2 messages from before you joined\. They are history, not tasks/,
+    );
     expect(first.text).toMatch(/alice: once the agent joins: please review the plan\n\(end of context\)/);
     expect(first.data).toMatchObject({ status: 'empty', skipped_backlog: 2 });
     expect((first.data!.history as Array<{ text: string }>).map((m) => m.text)).toEqual([
@@ -78,9 +90,16 @@ describe('a newly invited MCP agent', () => {
     const task = await a.call('claim_task', { url, timeout_seconds: 5 });
     expect(task.text).toMatch(/\] alice: @helper are you there\?/);
     expect(task.text).not.toMatch(/context/);
-    expect(task.data).toMatchObject({ status: 'message', message: { sender: 'alice', text: '@helper are you there?', sender_verified: false } });
+    expect(task.data).toMatchObject({
+      status: 'message',
+      message: { sender: 'alice', text: '@helper are you there?', sender_verified: false },
+    });
     expect(task.data).not.toHaveProperty('history');
-    await a.call('ack_task', { url, claim_id: task.data!.claim_id, seq: (task.data!.message as { seq: number }).seq });
+    await a.call('ack_task', {
+      url,
+      claim_id: task.data!.claim_id,
+      seq: (task.data!.message as { seq: number }).seq,
+    });
     await a.client.close();
 
     // A restart: the server cursor is authoritative, the old history stays history.
@@ -111,7 +130,10 @@ describe('loop guard', () => {
     const turn = async () => {
       const c = await mcp.call('next_task', { url, timeout_seconds: 5 });
       expect(c.data!.status).toBe('message');
-      return mcp.call('send_message', { url, text: `reply to ${(c.data!.message as { text: string }).text}` });
+      return mcp.call('send_message', {
+        url,
+        text: `reply to ${(c.data!.message as { text: string }).text}`,
+      });
     };
     await other.send('ping 1');
     expect((await turn()).isError).toBe(false);
@@ -120,7 +142,9 @@ describe('loop guard', () => {
     await other.send('ping 3');
     const refused = await turn();
     expect(refused.isError).toBe(true);
-    expect(refused.text).toMatch(/^send_message failed: loop guard: this agent has replied 2 times in a row with no human in between/);
+    expect(refused.text).toMatch(
+      /^send_message failed: loop guard: this agent has replied 2 times in a row with no human in between/,
+    );
     // Another SDK client is an agent whatever its name; a person in the web app is human.
     await new Room(url, { name: 'carol', ...quiet }).send('not a human: go on');
     expect((await turn()).isError).toBe(true);
@@ -139,14 +163,23 @@ describe('send_message options and tool metadata', () => {
     const human = new Room(url, { name: 'alice', ...quiet });
     const q = await human.send('question');
     const a = await agent('opts');
-    const sent = await a.call('send_message', { url, text: 'answer', reply_to: q.id, expected_last_seq: q.seq });
+    const sent = await a.call('send_message', {
+      url,
+      text: 'answer',
+      reply_to: q.id,
+      expected_last_seq: q.seq,
+    });
     expect(sent.data).toMatchObject({ seq: q.seq + 1, message_id: expect.any(String) });
     await human.send('follow-up');
     const stale = await a.call('send_message', { url, text: 'late', expected_last_seq: q.seq + 1 });
     expect(stale.isError).toBe(true);
     expect(stale.text).toMatch(/not sent: the room has moved on \(last_seq=\d+/);
     const hist = await human.history();
-    expect(hist.map((m) => [m.text, m.replyTo ?? null])).toEqual([['question', null], ['answer', q.id], ['follow-up', null]]);
+    expect(hist.map((m) => [m.text, m.replyTo ?? null])).toEqual([
+      ['question', null],
+      ['answer', q.id],
+      ['follow-up', null],
+    ]);
   });
 
   it('tools carry titles, annotations and output schemas; the server reports its package version', async () => {
@@ -159,9 +192,16 @@ describe('send_message options and tool metadata', () => {
       expect(t.outputSchema?.type, t.name).toBe('object');
     }
     expect(by.get_transcript!.annotations).toMatchObject({ readOnlyHint: true, idempotentHint: true });
-    expect(by.send_message!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true });
+    expect(by.send_message!.annotations).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: false,
+      idempotentHint: false,
+      openWorldHint: true,
+    });
     expect(by.ack_task!.annotations).toMatchObject({ idempotentHint: true });
-    expect(Object.keys(by.send_message!.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(['reply_to', 'expected_last_seq']));
+    expect(Object.keys(by.send_message!.inputSchema.properties ?? {})).toEqual(
+      expect.arrayContaining(['reply_to', 'expected_last_seq']),
+    );
     expect(Object.keys(by.claim_task!.inputSchema.properties ?? {})).toContain('include_backlog');
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(a.client.getServerVersion()).toMatchObject({ name: 'bot2bot-mcp', version: pkg.version });
@@ -175,14 +215,32 @@ describe('send_message options and tool metadata', () => {
 
 describe('registry metadata', () => {
   it('server.json names the package, its version and its stdio transport; SKILL.md has the skill front matter', async () => {
-    const server = JSON.parse(readFileSync(join(ROOT, 'agent/mcp/server.json'), 'utf8')) as Record<string, unknown>;
-    expect(server.$schema).toMatch(/^https:\/\/static\.modelcontextprotocol\.io\/schemas\/.+\/server\.schema\.json$/);
+    const server = JSON.parse(readFileSync(join(ROOT, 'agent/mcp/server.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(server.$schema).toMatch(
+      /^https:\/\/static\.modelcontextprotocol\.io\/schemas\/.+\/server\.schema\.json$/,
+    );
     expect(server.name).toMatch(/^[^/]+\/bot2bot-mcp$/);
-    const pkgs = server.packages as Array<{ registryType: string; identifier: string; transport: { type: string } }>;
-    expect(pkgs[0]).toMatchObject({ registryType: 'npm', identifier: 'bot2bot-mcp', transport: { type: 'stdio' }, version: server.version });
+    const pkgs = server.packages as Array<{
+      registryType: string;
+      identifier: string;
+      transport: { type: string };
+    }>;
+    expect(pkgs[0]).toMatchObject({
+      registryType: 'npm',
+      identifier: 'bot2bot-mcp',
+      transport: { type: 'stdio' },
+      version: server.version,
+    });
     expect((server.description as string).length).toBeLessThanOrEqual(100);
-    const env = (pkgs[0] as unknown as { environmentVariables: Array<{ name: string }> }).environmentVariables.map((e) => e.name);
-    expect(env).toEqual(expect.arrayContaining(['BOT2BOT_BASE', 'BOT2BOT_REPLY_BUDGET', 'BOT2BOT_HUMANS', 'BOT2BOT_AGENTS']));
+    const env = (
+      pkgs[0] as unknown as { environmentVariables: Array<{ name: string }> }
+    ).environmentVariables.map((e) => e.name);
+    expect(env).toEqual(
+      expect.arrayContaining(['BOT2BOT_BASE', 'BOT2BOT_REPLY_BUDGET', 'BOT2BOT_HUMANS', 'BOT2BOT_AGENTS']),
+    );
     const a = await agent('registry');
     expect(a.client.getServerVersion()?.version).toBe(server.version);
     const skill = readFileSync(join(ROOT, 'agent/mcp/SKILL.md'), 'utf8');
@@ -190,5 +248,3 @@ describe('registry metadata', () => {
     expect(skill).toMatch(/claim_task/);
   });
 });
-
-

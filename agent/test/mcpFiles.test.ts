@@ -17,14 +17,23 @@ async function agent(configName: string, roomName: string) {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [MCP],
-    env: { PATH: process.env.PATH ?? '', HOME: dir.path, BOT2BOT_CONFIG_DIR: join(dir.path, configName), BOT2BOT_BASE: r.url, BOT2BOT_MCP_ROOM_NAME: roomName },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: dir.path,
+      BOT2BOT_CONFIG_DIR: join(dir.path, configName),
+      BOT2BOT_BASE: r.url,
+      BOT2BOT_MCP_ROOM_NAME: roomName,
+    },
     stderr: 'pipe',
   });
   const client = new Client({ name: 'test-host', version: '1.0.0' });
   await client.connect(transport);
   open.push(client);
   return async (tool: string, args: Record<string, unknown>) => {
-    const res = (await client.callTool({ name: tool, arguments: args })) as { content: Array<{ text?: string }>; isError?: boolean };
+    const res = (await client.callTool({ name: tool, arguments: args })) as {
+      content: Array<{ text?: string }>;
+      isError?: boolean;
+    };
     return { text: res.content.map((c) => c.text ?? '').join('\n'), isError: res.isError === true };
   };
 }
@@ -40,7 +49,7 @@ afterAll(async () => {
 });
 
 describe('MCP attachments and edits', () => {
-  it('send_file from a path reaches an SDK agent; fetch_file writes the SDK agent\'s file after verifying it', async () => {
+  it("send_file from a path reaches an SDK agent; fetch_file writes the SDK agent's file after verifying it", async () => {
     const url = roomOn(r.url);
     const call = await agent('alice', 'alice-mcp');
     const bob = new Room(url, { name: 'bob', onWarning: () => undefined });
@@ -48,7 +57,9 @@ describe('MCP attachments and edits', () => {
     const bytes = randomBytes(300 * 1024);
     writeFileSync(src, bytes);
     const sent = await call('send_file', { url, path: src, caption: 'the fix' });
-    expect(sent.text).toMatch(/^file sent as "alice-mcp": diff\.patch \(300\.0 KiB, sha256 [0-9a-f]{64}\)\. message_id=\S+ seq=\d+$/);
+    expect(sent.text).toMatch(
+      /^file sent as "alice-mcp": diff\.patch \(300\.0 KiB, sha256 [0-9a-f]{64}\)\. message_id=\S+ seq=\d+$/,
+    );
     const [m] = await take(bob.stream({ backlog: true }), 1);
     expect(m!.attachment?.name).toBe('diff.patch');
     expect(Buffer.from(await bob.download(m!)).equals(bytes)).toBe(true);
@@ -56,7 +67,9 @@ describe('MCP attachments and edits', () => {
     const back = randomBytes(40_000);
     const reply = await bob.sendFile(back, { name: 'answer.bin' });
     const listed = await call('get_transcript', { url });
-    expect(listed.text).toContain(`[file] answer.bin (application/octet-stream, 39.1 KiB) (fetch_file with message_id=${reply.id})`);
+    expect(listed.text).toContain(
+      `[file] answer.bin (application/octet-stream, 39.1 KiB) (fetch_file with message_id=${reply.id})`,
+    );
     const dest = join(dir.path, 'got.bin');
     const fetched = await call('fetch_file', { url, message_id: reply.id, dest });
     expect(fetched.text).toMatch(/^saved answer\.bin to .*got\.bin .*verified/);
@@ -75,9 +88,14 @@ describe('MCP attachments and edits', () => {
     const id = /message_id=(\S+)/.exec(sent.text)![1]!;
     const forger = new Room(url, { name: 'forger', onWarning: () => undefined });
     await forger.edit(id, 'ETA never');
-    expect((await call('edit_message', { url, target_id: id, text: 'ETA 20 min' })).text).toMatch(/^edit sent as "editor-mcp"/);
+    expect((await call('edit_message', { url, target_id: id, text: 'ETA 20 min' })).text).toMatch(
+      /^edit sent as "editor-mcp"/,
+    );
     const t = await call('get_transcript', { url });
     const lines = t.text.split('\n').filter((l) => l.startsWith('[seq='));
-    expect(lines.map((l) => l.replace(/^\[seq=\d+\] /, ''))).toEqual(['editor-mcp: ETA 10 min', `editor-mcp: ETA 20 min (edited message ${id})`]);
+    expect(lines.map((l) => l.replace(/^\[seq=\d+\] /, ''))).toEqual([
+      'editor-mcp: ETA 10 min',
+      `editor-mcp: ETA 20 min (edited message ${id})`,
+    ]);
   });
 });

@@ -18,7 +18,10 @@ let control: Server;
 let controlUrl: string;
 const clock = new TestClock();
 
-function runUnittest(pattern: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+function runUnittest(
+  pattern: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(PYTHON, ['-m', 'unittest', 'discover', '-s', TESTS_DIR, '-p', pattern, '-v'], {
       env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', ...env },
@@ -50,11 +53,15 @@ beforeAll(async () => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const ms = Number(url.searchParams.get('ms'));
     if (req.method !== 'POST' || url.pathname !== '/advance' || !Number.isFinite(ms) || ms < 0) {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'POST /advance?ms=<non-negative number>' }));
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: 'POST /advance?ms=<non-negative number>' }));
       return;
     }
     clock.advance(ms);
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ offset: clock.now() - Date.now() }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ offset: clock.now() - Date.now() }));
   });
   await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
   controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;

@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRoomLink, sealText } from '../../protocol/index.js';
 import { WsClient, postJson, fakeSealed } from '../../test-support/clients.js';
 import { TestClock, startRelay, type TestRelay } from '../../test-support/relay.js';
-import { ReplyBudget, ReplyBudgetError, Room, RoomMovedOnError, type GapEvent, type Message } from '../sdk/index.js';
+import {
+  ReplyBudget,
+  ReplyBudgetError,
+  Room,
+  RoomMovedOnError,
+  type GapEvent,
+  type Message,
+} from '../sdk/index.js';
 import { roomOn, take, until, webHuman } from './helpers.js';
 
 let r: TestRelay;
@@ -34,7 +41,12 @@ describe('joining a room', () => {
     const recent = await bot.history({ last: 2 });
     expect(recent.map((m) => m.text)).toEqual(['@bot please summarise the above', 'new one']);
     const replay = bot.stream({ backlog: true });
-    expect((await take(replay, 4)).map((m) => m.text)).toEqual(['old 1', 'old 2', '@bot please summarise the above', 'new one']);
+    expect((await take(replay, 4)).map((m) => m.text)).toEqual([
+      'old 1',
+      'old 2',
+      '@bot please summarise the above',
+      'new one',
+    ]);
     await replay.return(undefined);
   });
 
@@ -115,12 +127,17 @@ describe('loop guard', () => {
     await until(async () => (await a.status()).participants === 2, 10_000, 'both streams');
     await a.send('ping');
     await until(() => refusedB.length > 0, 20_000, 'the budget to stop the exchange');
-    const count = (msgs: Message[]) => ({ a: msgs.filter((m) => m.sender === a.name).length, b: msgs.filter((m) => m.sender === b.name).length });
+    const count = (msgs: Message[]) => ({
+      a: msgs.filter((m) => m.sender === a.name).length,
+      b: msgs.filter((m) => m.sender === b.name).length,
+    });
     const transcript = await a.history({ limit: 500 });
     // The seed plus eight replies each; then b stays silent and a has nothing to answer.
     expect(transcript).toHaveLength(17);
     expect(count(transcript)).toEqual({ a: 9, b: 8 });
-    expect(refusedB[0]).toMatch(/loop guard: this agent has replied 8 times in a row with no human in between/);
+    expect(refusedB[0]).toMatch(
+      /loop guard: this agent has replied 8 times in a row with no human in between/,
+    );
     expect(refusedA).toEqual([]);
 
     // Another SDK client is not a human, whatever its name.
@@ -129,13 +146,17 @@ describe('loop guard', () => {
 
     const human = await webHuman(url, 'alice');
     human.say('a human says: carry on');
-    await until(async () => (await a.history({ limit: 500 })).some((m, i) => i > 19 && m.sender === b.name), 10_000, 'b to speak again');
+    await until(
+      async () => (await a.history({ limit: 500 })).some((m, i) => i > 19 && m.sender === b.name),
+      10_000,
+      'b to speak again',
+    );
     stop.abort();
     await human.close();
     await Promise.allSettled(loops);
   });
 
-  it('default-labelled agents stop too, and a web client under an agent\'s name does not count', async () => {
+  it("default-labelled agents stop too, and a web client under an agent's name does not count", async () => {
     const url = roomOn(r.url);
     const a = new Room(url, quiet);
     const b = new Room(url, quiet);

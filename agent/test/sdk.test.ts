@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAdoptOffer, decodeBase64Loose, identityToSdkFile, newIdentity } from '../../protocol/index.js';
 import { startRelay, type TestRelay } from '../../test-support/relay.js';
-import { Agent, HttpError, Room, RoomUrlError, ensureIdentity, loadIdentityFile, registerIdentity, HandleTakenError, reportBug } from '../sdk/index.js';
+import {
+  Agent,
+  HttpError,
+  Room,
+  RoomUrlError,
+  ensureIdentity,
+  loadIdentityFile,
+  registerIdentity,
+  HandleTakenError,
+  reportBug,
+} from '../sdk/index.js';
 import { SseClient } from '../../test-support/clients.js';
 import { roomOn, take, tempDir, until } from './helpers.js';
 
@@ -53,7 +63,11 @@ describe('send, stream, poll, history, status', () => {
     const bobPoll = await bob.poll({ after: 0, timeout: 1 });
     expect(bobPoll.map((m) => m.text)).toEqual(['hello bob', 'line1\nline2']);
     const hist = await bob.history();
-    expect(hist.map((m) => [m.sender, m.isSelf])).toEqual([['alice', false], ['bob', true], ['alice', false]]);
+    expect(hist.map((m) => [m.sender, m.isSelf])).toEqual([
+      ['alice', false],
+      ['bob', true],
+      ['alice', false],
+    ]);
     const st = await bob.status();
     expect(st.exists).toBe(true);
     expect(st.last_seq).toBe(hist[2]!.seq);
@@ -138,7 +152,10 @@ describe('identities and signed rooms', () => {
     // Re-claiming before ack returns the same lease.
     const again = await worker.claim({ timeout: 2 });
     expect(!again.empty && again.claimId).toBe(c1.claimId);
-    expect(await worker.ack(c1.claimId, c1.message.seq)).toMatchObject({ advanced: true, cursor: c1.message.seq });
+    expect(await worker.ack(c1.claimId, c1.message.seq)).toMatchObject({
+      advanced: true,
+      cursor: c1.message.seq,
+    });
     const stale = await worker.ack(c1.claimId, c1.message.seq + 1).catch((e: unknown) => e);
     expect((stale as HttpError).status).toBe(409);
     const n = await worker.next({ timeout: 2 });
@@ -171,8 +188,18 @@ describe('identities and signed rooms', () => {
 
   it('publishes a signed profile normalized exactly as the relay normalizes it', async () => {
     const a = new Agent(r.url, await ensureIdentity(r.url, join(dir.path, 'prof.key'), 'prof-agent'));
-    const p = await a.publishProfile({ display_name: 'Prof', framework: 'LangGraph', capabilities: ['Code Review', 'code review', 'SQL'], summary: '  reviews code  ' });
-    expect(p).toMatchObject({ handle: 'prof-agent', framework: 'langgraph', capabilities: ['code-review', 'sql'], summary: 'reviews code' });
+    const p = await a.publishProfile({
+      display_name: 'Prof',
+      framework: 'LangGraph',
+      capabilities: ['Code Review', 'code review', 'SQL'],
+      summary: '  reviews code  ',
+    });
+    expect(p).toMatchObject({
+      handle: 'prof-agent',
+      framework: 'langgraph',
+      capabilities: ['code-review', 'sql'],
+      summary: 'reviews code',
+    });
   });
 });
 
@@ -229,8 +256,13 @@ describe('resilience and presence', () => {
     const s = a.stream({ signal: stop.signal });
     const pending = s.next();
     const watcher = new SseClient(`${a.apiBase}/events`);
-    const p = await watcher.next((f) => f.type === 'presence' && JSON.stringify(f.participants).includes('"present"'));
-    expect((p.participants as Array<{ name: string; box_pub?: string }>).find((x) => x.name === 'present')!.box_pub).toBe(a.boxPub);
+    const p = await watcher.next(
+      (f) => f.type === 'presence' && JSON.stringify(f.participants).includes('"present"'),
+    );
+    expect(
+      (p.participants as Array<{ name: string; box_pub?: string }>).find((x) => x.name === 'present')!
+        .box_pub,
+    ).toBe(a.boxPub);
     expect(await a.heartbeat()).toBe(true);
     watcher.close();
     // A stream blocked waiting for a message ends through its signal.
@@ -239,7 +271,9 @@ describe('resilience and presence', () => {
   });
 
   it('reportBug files a report and refuses one carrying a room key', async () => {
-    expect(await reportBug(r.url, { what: 'stream dropped after 90 s', severity: 'high' })).toMatch(/[0-9a-f-]{36}/);
+    expect(await reportBug(r.url, { what: 'stream dropped after 90 s', severity: 'high' })).toMatch(
+      /[0-9a-f-]{36}/,
+    );
     await expect(reportBug(r.url, { what: `leaked ${roomOn(r.url)}` })).rejects.toThrow(/room key/);
   });
 });

@@ -13,7 +13,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentGuide } from '../../protocol/agentGuide.js';
-import { SNIPPET_HELLO, SNIPPET_IDS, agentSnippets, mcpPackage, type Snippet } from '../../protocol/snippets.js';
+import {
+  SNIPPET_HELLO,
+  SNIPPET_IDS,
+  agentSnippets,
+  mcpPackage,
+  type Snippet,
+} from '../../protocol/snippets.js';
 import { Room } from '../sdk/index.js';
 import { READMES, withSnippets } from '../docs/readmeSnippets.js';
 import { startRelay, type TestRelay } from '../../test-support/relay.js';
@@ -60,7 +66,11 @@ function newestMtime(path: string): number {
 function tarballsStale(): boolean {
   const built = ['bot2bot.tgz', 'bot2bot-mcp.tgz'].map((f) => join(ROOT, 'dist', 'sdk', f));
   if (!built.every(existsSync)) return true;
-  const sources = Math.max(...['protocol', 'agent/sdk', 'agent/cli', 'agent/mcp', 'packages', 'package.json'].map((p) => newestMtime(join(ROOT, p))));
+  const sources = Math.max(
+    ...['protocol', 'agent/sdk', 'agent/cli', 'agent/mcp', 'packages', 'package.json'].map((p) =>
+      newestMtime(join(ROOT, p)),
+    ),
+  );
   return Math.min(...built.map((f) => statSync(f).mtimeMs)) < sources;
 }
 
@@ -74,7 +84,8 @@ let mcpFetched: Promise<number | null>;
 beforeAll(async () => {
   // The tarballs the relay serves, built from this checkout (each package's prepack build), unless
   // both are newer than every file they are built from.
-  if (tarballsStale()) execFileSync(process.execPath, [join(ROOT, 'packages', 'pack.mjs')], { cwd: ROOT, stdio: 'pipe' });
+  if (tarballsStale())
+    execFileSync(process.execPath, [join(ROOT, 'packages', 'pack.mjs')], { cwd: ROOT, stdio: 'pipe' });
   const host = SELF_HOSTED;
   relay = await startRelay({ host, redisUrl: null });
   origin = `http://${host}:${relay.port}`;
@@ -115,8 +126,16 @@ function killGroup(c: ChildProcess): void {
 }
 
 /** `bash -c TEXT` in its own process group (a snippet may start background jobs). */
-function runSnippet(text: string, extraEnv: Record<string, string> = {}): { child: ChildProcess; out: { stdout: string; stderr: string }; exited: Promise<number | null> } {
-  const child = spawn('bash', ['-c', text], { cwd: join(home.path, 'work'), env: { ...env, ...extraEnv }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+function runSnippet(
+  text: string,
+  extraEnv: Record<string, string> = {},
+): { child: ChildProcess; out: { stdout: string; stderr: string }; exited: Promise<number | null> } {
+  const child = spawn('bash', ['-c', text], {
+    cwd: join(home.path, 'work'),
+    env: { ...env, ...extraEnv },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.push(child);
   const out = { stdout: '', stderr: '' };
   child.stdout!.on('data', (d: Buffer) => (out.stdout += d.toString()));
@@ -126,7 +145,8 @@ function runSnippet(text: string, extraEnv: Record<string, string> = {}): { chil
 }
 
 function guideFile(nameEnd: string): string {
-  for (const sec of agentGuide(origin)) for (const b of sec.blocks) if (b.kind === 'file' && b.name.endsWith(nameEnd)) return b.text;
+  for (const sec of agentGuide(origin))
+    for (const b of sec.blocks) if (b.kind === 'file' && b.name.endsWith(nameEnd)) return b.text;
   throw new Error(`no file ${nameEnd} in the guide`);
 }
 
@@ -140,7 +160,12 @@ function shown(id: string, roomLink: string): Snippet {
  * Someone else in the room keeps saying a line until the listener has printed it (a listener may
  * start from "now", so one message posted too early would prove nothing).
  */
-async function expectHears(id: string, link: string, p: ReturnType<typeof runSnippet>, printed: () => string = () => p.out.stdout): Promise<void> {
+async function expectHears(
+  id: string,
+  link: string,
+  p: ReturnType<typeof runSnippet>,
+  printed: () => string = () => p.out.stdout,
+): Promise<void> {
   const human = new Room(link, { name: 'human' });
   const text = `ping for ${id}`;
   try {
@@ -175,7 +200,10 @@ async function expectListenerHears(id: string): Promise<void> {
   }
 }
 
-async function expectMcpServer(id: string, transportFor: (s: Snippet) => StdioClientTransport): Promise<void> {
+async function expectMcpServer(
+  id: string,
+  transportFor: (s: Snippet) => StdioClientTransport,
+): Promise<void> {
   expect(await mcpFetched).toBe(0);
   const link = roomOn(origin);
   const s = shown(id, link);
@@ -186,8 +214,13 @@ async function expectMcpServer(id: string, transportFor: (s: Snippet) => StdioCl
   try {
     await client.connect(transport);
     const tools = await client.listTools();
-    expect(tools.tools.map((t) => t.name)).toEqual(expect.arrayContaining(['send_message', 'claim_task', 'ack_task']));
-    const res = await client.callTool({ name: 'send_message', arguments: { url: link, text: `posted by ${id}` } });
+    expect(tools.tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['send_message', 'claim_task', 'ack_task']),
+    );
+    const res = await client.callTool({
+      name: 'send_message',
+      arguments: { url: link, text: `posted by ${id}` },
+    });
     expect(res.isError ?? false, JSON.stringify(res.content)).toBe(false);
     const observer = new Room(link, { name: 'observer' });
     expect((await observer.history()).map((m) => m.text)).toContain(`posted by ${id}`);
@@ -209,9 +242,15 @@ async function expectLauncherConverses(id: 'launch-codex' | 'launch-node', handl
   const state = join(home.path, `launch-${id}`);
   mkdirSync(state);
   const fakes = join(state, 'bin');
-  execFileSync('/usr/bin/python3', ['-c', `import fake_hosts; fake_hosts.install(${JSON.stringify(fakes)})`], {
-    cwd: join(ROOT, 'agent', 'python', 'tests'), env: { ...process.env, BOT2BOT_TEST_BASE: origin }, stdio: 'pipe',
-  });
+  execFileSync(
+    '/usr/bin/python3',
+    ['-c', `import fake_hosts; fake_hosts.install(${JSON.stringify(fakes)})`],
+    {
+      cwd: join(ROOT, 'agent', 'python', 'tests'),
+      env: { ...process.env, BOT2BOT_TEST_BASE: origin },
+      stdio: 'pipe',
+    },
+  );
   const p = runSnippet(s.text, {
     PATH: `${fakes}:${env.PATH}`,
     FAKE_LOG: join(state, 'calls.jsonl'),
@@ -252,15 +291,28 @@ describe('every agent snippet works verbatim against a self-hosted relay', () =>
     }
   });
 
-  it('each tarball holds only its built code, with none of the relay\'s dependencies', () => {
+  it("each tarball holds only its built code, with none of the relay's dependencies", () => {
     const rootPkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     for (const name of ['bot2bot', 'bot2bot-mcp']) {
       const tgz = join(ROOT, 'dist', 'sdk', `${name}.tgz`);
       const files = execFileSync('tar', ['tzf', tgz], { encoding: 'utf8' }).trim().split('\n');
-      expect(files.filter((f) => !/^package\/(dist\/(agent|protocol)\/.+\.(js|d\.ts)|package\.json|README\.md)$/.test(f)), name).toEqual([]);
-      expect(files.some((f) => /test|bench|web\/|relay\//.test(f)), name).toBe(false);
-      const pkg = JSON.parse(execFileSync('tar', ['xzOf', tgz, 'package/package.json'], { encoding: 'utf8' })) as {
-        name: string; version: string; bin: Record<string, string>; dependencies: Record<string, string>;
+      expect(
+        files.filter(
+          (f) => !/^package\/(dist\/(agent|protocol)\/.+\.(js|d\.ts)|package\.json|README\.md)$/.test(f),
+        ),
+        name,
+      ).toEqual([]);
+      expect(
+        files.some((f) => /test|bench|web\/|relay\//.test(f)),
+        name,
+      ).toBe(false);
+      const pkg = JSON.parse(
+        execFileSync('tar', ['xzOf', tgz, 'package/package.json'], { encoding: 'utf8' }),
+      ) as {
+        name: string;
+        version: string;
+        bin: Record<string, string>;
+        dependencies: Record<string, string>;
       };
       expect(pkg.name).toBe(name);
       expect(pkg.version).toBe(rootPkg.version);
@@ -274,10 +326,13 @@ describe('every agent snippet works verbatim against a self-hosted relay', () =>
   it('every snippet names this relay, and each role is covered below', () => {
     const all = agentSnippets(origin, 'LINK');
     for (const s of all) expect(s.text, s.id).toContain(`${origin}/`);
-    for (const s of all.filter((x) => x.role === 'listen' || x.role === 'send')) expect(s.text, s.id).toContain('LINK');
+    for (const s of all.filter((x) => x.role === 'listen' || x.role === 'send'))
+      expect(s.text, s.id).toContain('LINK');
     expect(all.map((s) => s.id).sort()).toEqual([...SNIPPET_IDS].sort());
     // Every snippet the agent guide shows is one of these, run below.
-    const inGuide = agentGuide(origin).flatMap((sec) => sec.blocks.flatMap((b) => (b.kind === 'snippet' ? [b.id] : [])));
+    const inGuide = agentGuide(origin).flatMap((sec) =>
+      sec.blocks.flatMap((b) => (b.kind === 'snippet' ? [b.id] : [])),
+    );
     expect(new Set(inGuide)).toEqual(new Set(SNIPPET_IDS.filter((id) => id !== 'cli-send' && id !== 'curl')));
   });
 
@@ -312,7 +367,11 @@ describe('every agent snippet works verbatim against a self-hosted relay', () =>
     expect(await p.exited).toBe(0);
   }, 60_000);
 
-  it('the shell-loop supervisor keeps a listener in the room', () => expectListenerHears('supervise-loop'), 60_000);
+  it(
+    'the shell-loop supervisor keeps a listener in the room',
+    () => expectListenerHears('supervise-loop'),
+    60_000,
+  );
 
   it('the curl snippet reads the transcript and a long-poll', async () => {
     const link = roomOn(origin);
@@ -323,7 +382,10 @@ describe('every agent snippet works verbatim against a self-hosted relay', () =>
     expect(s.role).toBe('fetch');
     const p = runSnippet(s.text);
     expect(await p.exited, p.out.stderr).toBe(0);
-    const [transcript, wait] = p.out.stdout.trim().split('\n').map((l) => JSON.parse(l) as { messages: unknown[] });
+    const [transcript, wait] = p.out.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { messages: unknown[] });
     expect(transcript!.messages).toHaveLength(1);
     expect(wait!.messages).toHaveLength(1);
   }, 30_000);
@@ -339,7 +401,10 @@ describe('every agent snippet works verbatim against a self-hosted relay', () =>
   it("the systemd unit's ExecStart, with its environment file, listens", async () => {
     const link = roomOn(origin);
     const unit = guideFile('bot2bot-listener@.service');
-    const envFile = /^EnvironmentFile=(.+)$/m.exec(unit)![1]!.replace(/%h/g, home.path).replace(/%i/g, 'myroom');
+    const envFile = /^EnvironmentFile=(.+)$/m
+      .exec(unit)![1]!
+      .replace(/%h/g, home.path)
+      .replace(/%i/g, 'myroom');
     const exec = /^ExecStart=(.+)$/m.exec(unit)![1]!.replace(/%h/g, home.path).replace(/%i/g, 'myroom');
     mkdirSync(join(envFile, '..'), { recursive: true });
     mkdirSync(join(home.path, '.local', 'state'), { recursive: true });
@@ -354,35 +419,78 @@ describe('every agent snippet works verbatim against a self-hosted relay', () =>
     const plist = guideFile('.plist').replace('&lt;room link&gt;', link);
     const strings = (xml: string) => [...xml.matchAll(/<string>([^<]*)<\/string>/g)].map((m) => m[1]!);
     const argv = strings(/<key>ProgramArguments<\/key><array>([\s\S]*?)<\/array>/.exec(plist)![1]!);
-    const [key, value] = [.../<key>EnvironmentVariables<\/key><dict>([\s\S]*?)<\/dict>/.exec(plist)![1]!.matchAll(/<(?:key|string)>([^<]*)</g)].map((m) => m[1]!);
+    const [key, value] = [
+      .../<key>EnvironmentVariables<\/key><dict>([\s\S]*?)<\/dict>/
+        .exec(plist)![1]!
+        .matchAll(/<(?:key|string)>([^<]*)</g),
+    ].map((m) => m[1]!);
     expect(key).toBe('BOT2BOT_ROOM_URL');
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: join(home.path, 'work'), env: { ...env, [key!]: value! }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd: join(home.path, 'work'),
+      env: { ...env, [key!]: value! },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     running.push(child);
-    const p = { child, out: { stdout: '', stderr: '' }, exited: new Promise<number | null>((r) => child.on('close', (c) => r(c))) };
+    const p = {
+      child,
+      out: { stdout: '', stderr: '' },
+      exited: new Promise<number | null>((r) => child.on('close', (c) => r(c))),
+    };
     child.stdout.on('data', (d: Buffer) => (p.out.stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (p.out.stderr += d.toString()));
     await expectHears('launchd', link, p);
   }, 60_000);
 
-  it('the no-restart --next loop prints each claimed message', () => expectListenerHears('next-loop'), 60_000);
+  it(
+    'the no-restart --next loop prints each claimed message',
+    () => expectListenerHears('next-loop'),
+    60_000,
+  );
 
   it('the Python snippet sends and prints', () => expectListenerHears('python'), 60_000);
 
-  it('the Codex launcher answers in the room and leaves when released', () => expectLauncherConverses('launch-codex', 'codex-exec-local'), 120_000);
+  it(
+    'the Codex launcher answers in the room and leaves when released',
+    () => expectLauncherConverses('launch-codex', 'codex-exec-local'),
+    120_000,
+  );
 
-  it('the Node launcher keeps Claude Code in the room until released', () => expectLauncherConverses('launch-node', 'claude-code-local'), 120_000);
+  it(
+    'the Node launcher keeps Claude Code in the room until released',
+    () => expectLauncherConverses('launch-node', 'claude-code-local'),
+    120_000,
+  );
 
   it('claude mcp add starts a server that lists tools and posts', async () => {
-    await expectMcpServer('mcp-claude', (s) => new StdioClientTransport({ command: 'bash', args: ['-c', s.text], env, cwd: join(home.path, 'work'), stderr: 'pipe' }));
+    await expectMcpServer(
+      'mcp-claude',
+      (s) =>
+        new StdioClientTransport({
+          command: 'bash',
+          args: ['-c', s.text],
+          env,
+          cwd: join(home.path, 'work'),
+          stderr: 'pipe',
+        }),
+    );
     const args = readFileSync(join(home.path, 'claude-args.txt'), 'utf8').trim().split('\n');
     expect(args.slice(0, 3)).toEqual(['mcp', 'add', 'bot2bot']);
   }, 90_000);
 
   it('the MCP JSON config starts a server that lists tools and posts', async () => {
     await expectMcpServer('mcp-json', (s) => {
-      const cfg = JSON.parse(s.text) as { mcpServers: { bot2bot: { command: string; args: string[]; env: Record<string, string> } } };
+      const cfg = JSON.parse(s.text) as {
+        mcpServers: { bot2bot: { command: string; args: string[]; env: Record<string, string> } };
+      };
       const server = cfg.mcpServers.bot2bot;
-      return new StdioClientTransport({ command: server.command, args: server.args, env: { ...env, ...server.env }, cwd: join(home.path, 'work'), stderr: 'pipe' });
+      return new StdioClientTransport({
+        command: server.command,
+        args: server.args,
+        env: { ...env, ...server.env },
+        cwd: join(home.path, 'work'),
+        stderr: 'pipe',
+      });
     });
   }, 60_000);
 });

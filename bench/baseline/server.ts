@@ -123,9 +123,23 @@ const server = http.createServer((req, res) => {
   if (route === 'events' && req.method === 'GET') {
     const after = Number(url.searchParams.get('after')) || 0;
     const r = room(id);
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive' });
-    for (const msg of r.recent) if (msg.seq > after) res.write('data: {"type":"message",' + JSON.stringify(msg).slice(1) + '\n\n');
-    res.write('data: ' + JSON.stringify({ type: 'ready', roomId: id, size: r.ws.size + r.sse.size + 1, last_seq: lastSeq(r) }) + '\n\n');
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+    });
+    for (const msg of r.recent)
+      if (msg.seq > after) res.write('data: {"type":"message",' + JSON.stringify(msg).slice(1) + '\n\n');
+    res.write(
+      'data: ' +
+        JSON.stringify({
+          type: 'ready',
+          roomId: id,
+          size: r.ws.size + r.sse.size + 1,
+          last_seq: lastSeq(r),
+        }) +
+        '\n\n',
+    );
     r.sse.add(res);
     req.socket.setNoDelay(true);
     res.on('close', () => {
@@ -169,7 +183,9 @@ server.on('upgrade', (req, socket, head) => {
   wss.handleUpgrade(req, socket, head, (ws) => {
     const r = room(id);
     for (const msg of r.recent) ws.send('{"type":"message",' + JSON.stringify(msg).slice(1));
-    ws.send(JSON.stringify({ type: 'ready', roomId: id, size: r.ws.size + r.sse.size + 1, last_seq: lastSeq(r) }));
+    ws.send(
+      JSON.stringify({ type: 'ready', roomId: id, size: r.ws.size + r.sse.size + 1, last_seq: lastSeq(r) }),
+    );
     r.ws.add(ws);
     ws.on('message', (data) => {
       let body: unknown;

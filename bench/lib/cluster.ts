@@ -9,7 +9,17 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { sleep } from './stats.js';
 import { Redis } from 'ioredis';
-import { canConnect, freePort, GroupProbe, parseCommandStats, ServerProbe, spawnServer, spawnTracked, type RedisUsec, type Spawned } from './server.js';
+import {
+  canConnect,
+  freePort,
+  GroupProbe,
+  parseCommandStats,
+  ServerProbe,
+  spawnServer,
+  spawnTracked,
+  type RedisUsec,
+  type Spawned,
+} from './server.js';
 
 export const CLUSTER_NODES = 2;
 export const CLUSTER_SHARDS = 1;
@@ -35,12 +45,28 @@ export interface ClusterOptions {
 
 const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 
-async function spawnRedis(pinCore: string | null): Promise<{ url: string; pid: number; command: string; stop(): Promise<void> }> {
+async function spawnRedis(
+  pinCore: string | null,
+): Promise<{ url: string; pid: number; command: string; stop(): Promise<void> }> {
   const probe = spawnSync(REDIS_BIN, ['--version'], { encoding: 'utf8' });
-  if (probe.error) throw new Error(`cannot run ${REDIS_BIN}: ${probe.error.message} (install the redis-server package; set REDIS_SERVER_BIN for another path)`);
+  if (probe.error)
+    throw new Error(
+      `cannot run ${REDIS_BIN}: ${probe.error.message} (install the redis-server package; set REDIS_SERVER_BIN for another path)`,
+    );
   const port = await freePort();
   // No RDB snapshots and no AOF: message content never reaches a disk (docs/SCALING.md).
-  const args = ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', '--loglevel', 'warning'];
+  const args = [
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--loglevel',
+    'warning',
+  ];
   const argv = [...(pinCore !== null ? ['taskset', '-c', pinCore] : []), REDIS_BIN, ...args];
   const child: ChildProcess = spawnTracked(argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -94,7 +120,8 @@ export async function spawnCluster(o: ClusterOptions): Promise<SpawnedCluster> {
         }),
       );
     }
-    for (const r of redis) admins.push(new Redis(r.url, { maxRetriesPerRequest: 1, connectionName: 'bench-stats' }));
+    for (const r of redis)
+      admins.push(new Redis(r.url, { maxRetriesPerRequest: 1, connectionName: 'bench-stats' }));
   } catch (e) {
     await stop();
     throw e;
@@ -105,7 +132,11 @@ export async function spawnCluster(o: ClusterOptions): Promise<SpawnedCluster> {
   const redisUsec = async (): Promise<RedisUsec | null> => {
     try {
       const all = await Promise.all(admins.map(async (a) => parseCommandStats(await a.info('commandstats'))));
-      return all.reduce((x, y) => ({ usec: x.usec + y.usec, scriptCalls: x.scriptCalls + y.scriptCalls, scriptUsec: x.scriptUsec + y.scriptUsec }));
+      return all.reduce((x, y) => ({
+        usec: x.usec + y.usec,
+        scriptCalls: x.scriptCalls + y.scriptCalls,
+        scriptUsec: x.scriptUsec + y.scriptUsec,
+      }));
     } catch {
       return null;
     }
@@ -114,8 +145,13 @@ export async function spawnCluster(o: ClusterOptions): Promise<SpawnedCluster> {
     urls: nodes.map((n) => n.url),
     redisUrl: redis.map((r) => r.url).join(','),
     pids,
-    probe: new GroupProbe(Object.entries(pids).map(([name, pid]) => ({ name, probe: new ServerProbe(pid) })), redisUsec),
-    command: [...redis.map((r) => r.command), ...nodes.map((n) => n.command)].map((c) => c.replace(`${o.root}${path.sep}`, '')).join(' ; '),
+    probe: new GroupProbe(
+      Object.entries(pids).map(([name, pid]) => ({ name, probe: new ServerProbe(pid) })),
+      redisUsec,
+    ),
+    command: [...redis.map((r) => r.command), ...nodes.map((n) => n.command)]
+      .map((c) => c.replace(`${o.root}${path.sep}`, ''))
+      .join(' ; '),
     stop,
   };
 }

@@ -75,7 +75,8 @@ export class HttpConn {
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
       let head = `${method} ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n${headers}`;
-      if (body !== undefined) head += `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+      if (body !== undefined)
+        head += `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
       else head += '\r\n';
       this.sock!.write(head);
     });

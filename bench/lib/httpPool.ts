@@ -7,7 +7,12 @@
 import { HttpConn, type HttpResponse } from './httpConn.js';
 import type { SourcePool } from './loopback.js';
 
-type Job = { method: string; path: string; body: string | undefined; done: (r: HttpResponse | Error) => void };
+type Job = {
+  method: string;
+  path: string;
+  body: string | undefined;
+  done: (r: HttpResponse | Error) => void;
+};
 
 export class HttpPool {
   private readonly conns: HttpConn[] = [];
@@ -40,7 +45,12 @@ export class HttpPool {
     await Promise.all(this.conns.map((c) => c.warm()));
   }
 
-  request(method: string, path: string, body: string | undefined, done: (r: HttpResponse | Error) => void): void {
+  request(
+    method: string,
+    path: string,
+    body: string | undefined,
+    done: (r: HttpResponse | Error) => void,
+  ): void {
     const conn = this.takeFree();
     if (conn) this.run(conn, { method, path, body, done });
     else this.queue.push({ method, path, body, done });

@@ -17,8 +17,12 @@ export function parseLoopbackUrl(text: string): URL {
   if (url.protocol !== 'http:') throw new Error(`--url: only http:// is supported (got ${url.protocol})`);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const loop = host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-  if (!loop) throw new Error(`--url: refusing non-loopback host "${url.hostname}"; this benchmark only runs against 127.0.0.0/8, localhost or [::1]`);
-  if (url.pathname !== '/' || url.search || url.hash) throw new Error(`--url: give the base URL only (e.g. http://127.0.0.1:4100), not "${text}"`);
+  if (!loop)
+    throw new Error(
+      `--url: refusing non-loopback host "${url.hostname}"; this benchmark only runs against 127.0.0.0/8, localhost or [::1]`,
+    );
+  if (url.pathname !== '/' || url.search || url.hash)
+    throw new Error(`--url: give the base URL only (e.g. http://127.0.0.1:4100), not "${text}"`);
   return url;
 }
 

@@ -13,7 +13,8 @@ const HEADER_BYTES = 18; // a multiple of 3, so header and tail base64 concatena
 const TAIL_POOL = 512;
 
 const tails: string[] = [];
-for (let i = 0; i < TAIL_POOL; i++) tails.push(randomFillSync(Buffer.alloc(CIPHERTEXT_BYTES - HEADER_BYTES)).toString('base64'));
+for (let i = 0; i < TAIL_POOL; i++)
+  tails.push(randomFillSync(Buffer.alloc(CIPHERTEXT_BYTES - HEADER_BYTES)).toString('base64'));
 
 const random = Buffer.alloc(64 * 1024);
 let randomAt = random.length;

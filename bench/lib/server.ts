@@ -213,7 +213,12 @@ export async function spawnServer(target: Target, o: SpawnOptions): Promise<Spaw
     nodeArgs.push('--import', 'tsx');
     script = path.join(o.root, 'bench/baseline/server.ts');
   }
-  const argv = [...(o.pinCore !== null ? ['taskset', '-c', o.pinCore] : []), process.execPath, ...nodeArgs, script];
+  const argv = [
+    ...(o.pinCore !== null ? ['taskset', '-c', o.pinCore] : []),
+    process.execPath,
+    ...nodeArgs,
+    script,
+  ];
   const child: ChildProcess = spawnTracked(argv, {
     cwd: o.root,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...o.env },
@@ -242,7 +247,11 @@ export async function spawnServer(target: Target, o: SpawnOptions): Promise<Spaw
     target,
     url,
     pid: child.pid!,
-    command: `${Object.entries({ PORT: port, HOST: '127.0.0.1', ...o.env }).map(([k, v]) => `${k}=${v}`).join(' ')} ${argv.map((a) => path.relative(o.root, a).startsWith('..') ? a : a === process.execPath ? 'node' : path.relative(o.root, a) || a).join(' ')}`,
+    command: `${Object.entries({ PORT: port, HOST: '127.0.0.1', ...o.env })
+      .map(([k, v]) => `${k}=${v}`)
+      .join(
+        ' ',
+      )} ${argv.map((a) => (path.relative(o.root, a).startsWith('..') ? a : a === process.execPath ? 'node' : path.relative(o.root, a) || a)).join(' ')}`,
     async stop() {
       if (exited) return;
       const done = new Promise<void>((r) => child.once('exit', () => r()));

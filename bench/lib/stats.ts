@@ -49,7 +49,13 @@ export class Histogram {
   summary(): LatencySummary {
     // To the microsecond: the figures are compared as ratios, and round trips are ~0.1 ms.
     const r = (v: number | null) => round(v, 3);
-    return { samples: this.count, p50: r(this.percentile(50)), p90: r(this.percentile(90)), p99: r(this.percentile(99)), max: r(this.count ? this.max : null) };
+    return {
+      samples: this.count,
+      p50: r(this.percentile(50)),
+      p90: r(this.percentile(90)),
+      p99: r(this.percentile(99)),
+      max: r(this.count ? this.max : null),
+    };
   }
 }
 

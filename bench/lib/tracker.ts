@@ -85,7 +85,8 @@ export class Step {
   lost(): number {
     let lost = 0;
     for (const r of this.receivers) {
-      for (let i = 0; i < this.planned; i++) if (this.accepted[i] && !r.seen[i] && this.roomOf[i] === r.roomIdx) lost++;
+      for (let i = 0; i < this.planned; i++)
+        if (this.accepted[i] && !r.seen[i] && this.roomOf[i] === r.roomIdx) lost++;
     }
     const unresolved = this.sent - this.acceptedCount() - this.rejected;
     return lost + Math.max(0, unresolved);

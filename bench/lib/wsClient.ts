@@ -27,7 +27,12 @@ export class WsConn extends Receiver {
   open(o: WsOptions): Promise<void> {
     const url = `ws://${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.base.port || 80}/api/rooms/${o.room}/ws`;
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { localAddress: o.localAddress, perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: o.timeoutMs ?? 10_000 });
+      const ws = new WebSocket(url, {
+        localAddress: o.localAddress,
+        perMessageDeflate: false,
+        skipUTF8Validation: true,
+        handshakeTimeout: o.timeoutMs ?? 10_000,
+      });
       this.ws = ws;
       let ready = false;
       const timer = setTimeout(() => {
@@ -96,7 +101,11 @@ export class WsConn extends Receiver {
 }
 
 /** Open many connections with bounded concurrency (a connect storm measures nothing useful). */
-export async function openAll<T>(items: T[], open: (item: T) => Promise<void>, concurrency = 64): Promise<void> {
+export async function openAll<T>(
+  items: T[],
+  open: (item: T) => Promise<void>,
+  concurrency = 64,
+): Promise<void> {
   let i = 0;
   const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
     while (i < items.length) {

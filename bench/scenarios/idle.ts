@@ -31,7 +31,18 @@ export interface IdleResult {
 export async function runIdle(ctx: BenchContext, n: number): Promise<IdleResult> {
   const roomsN = Math.ceil(n / PER_ROOM);
   const rooms = Array.from({ length: roomsN }, (_, i) => roomId('idle', runTag, i));
-  const out: IdleResult = { requested: n, opened: 0, rooms: roomsN, connectSeconds: 0, rssBeforeKiB: null, rssAfterKiB: null, bytesPerConnection: null, lost: 0, duplicated: 0, outOfOrder: 0 };
+  const out: IdleResult = {
+    requested: n,
+    opened: 0,
+    rooms: roomsN,
+    connectSeconds: 0,
+    rssBeforeKiB: null,
+    rssAfterKiB: null,
+    bytesPerConnection: null,
+    lost: 0,
+    duplicated: 0,
+    outOfOrder: 0,
+  };
   const conns: WsConn[] = [];
   const pools = ctx.nodes.map((x) => new HttpPool(x.host, x.port, ctx.sources));
   try {
@@ -46,7 +57,13 @@ export async function runIdle(ctx: BenchContext, n: number): Promise<IdleResult>
         c.roomIdx = i % roomsN;
         c.id = i;
         const node = ctx.nodes[nodeForMember(ctx.nodes.length, c.roomIdx, Math.floor(i / roomsN))]!;
-        await c.open({ base: node.base, host: node.host, room: rooms[c.roomIdx]!, localAddress: ctx.sources.take(), timeoutMs: 30_000 });
+        await c.open({
+          base: node.base,
+          host: node.host,
+          room: rooms[c.roomIdx]!,
+          localAddress: ctx.sources.take(),
+          timeoutMs: 30_000,
+        });
         conns.push(c);
         if (now() - lastLog > 5000) {
           lastLog = now();
@@ -60,7 +77,8 @@ export async function runIdle(ctx: BenchContext, n: number): Promise<IdleResult>
     // Let presence frames and allocator churn settle before reading memory.
     await sleep(3000);
     out.rssAfterKiB = ctx.probe.rssKiB();
-    if (out.rssBeforeKiB !== null && out.rssAfterKiB !== null) out.bytesPerConnection = Math.round(((out.rssAfterKiB - out.rssBeforeKiB) * 1024) / conns.length);
+    if (out.rssBeforeKiB !== null && out.rssAfterKiB !== null)
+      out.bytesPerConnection = Math.round(((out.rssAfterKiB - out.rssBeforeKiB) * 1024) / conns.length);
 
     const step = new Step(roomsN);
     step.attach(conns);
@@ -69,11 +87,16 @@ export async function runIdle(ctx: BenchContext, n: number): Promise<IdleResult>
     await new Promise<void>((resolve) => {
       for (let r = 0; r < roomsN; r++) {
         step.markSent(r, r, PER_ROOM);
-        pools[nodeForPosts(pools.length, r)]!.request('POST', `/api/rooms/${rooms[r]}/messages`, postBody(step.tag, r), (res) => {
-          if (!(res instanceof Error) && res.status === 200) step.accepted[r] = 1;
-          else step.rejected++;
-          if (--pending === 0) resolve();
-        });
+        pools[nodeForPosts(pools.length, r)]!.request(
+          'POST',
+          `/api/rooms/${rooms[r]}/messages`,
+          postBody(step.tag, r),
+          (res) => {
+            if (!(res instanceof Error) && res.status === 200) step.accepted[r] = 1;
+            else step.rejected++;
+            if (--pending === 0) resolve();
+          },
+        );
       }
     });
     const deadline = now() + 10_000;
@@ -92,6 +115,8 @@ export async function runIdle(ctx: BenchContext, n: number): Promise<IdleResult>
     ctx.log(`  idle: closed ${conns.length} in ${Math.round(now() - t0)} ms`);
     await sleep(2000);
   }
-  ctx.log(`  idle: ${out.opened} connections, ${out.bytesPerConnection ?? '?'} B/conn (RSS ${out.rssBeforeKiB} → ${out.rssAfterKiB} KiB) | lost ${out.lost} dup ${out.duplicated} ooo ${out.outOfOrder}${out.error ? ` | ERROR ${out.error}` : ''}`);
+  ctx.log(
+    `  idle: ${out.opened} connections, ${out.bytesPerConnection ?? '?'} B/conn (RSS ${out.rssBeforeKiB} → ${out.rssAfterKiB} KiB) | lost ${out.lost} dup ${out.duplicated} ooo ${out.outOfOrder}${out.error ? ` | ERROR ${out.error}` : ''}`,
+  );
   return out;
 }

@@ -14,7 +14,14 @@ import { round, sleep, type LatencySummary } from '../lib/stats.js';
 import { Step } from '../lib/tracker.js';
 import { openAll, WsConn } from '../lib/wsClient.js';
 import { machineBusyMs } from '../lib/server.js';
-import { nodeForMember, nodeForPosts, PER_SOURCE_RATE, roomId, runTag, type BenchContext } from './context.js';
+import {
+  nodeForMember,
+  nodeForPosts,
+  PER_SOURCE_RATE,
+  roomId,
+  runTag,
+  type BenchContext,
+} from './context.js';
 
 export const P99_LIMIT_MS = 50;
 /** Bisect while the failed rate is more than this factor above the sustained one… */
@@ -89,7 +96,15 @@ export interface LadderResult {
 }
 
 export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<LadderResult> {
-  const result: LadderResult = { name: spec.name, rooms: spec.rooms, subsPerRoom: spec.subsPerRoom, post: spec.post, steps: [], best: null, ladderTopReached: false };
+  const result: LadderResult = {
+    name: spec.name,
+    rooms: spec.rooms,
+    subsPerRoom: spec.subsPerRoom,
+    post: spec.post,
+    steps: [],
+    best: null,
+    ladderTopReached: false,
+  };
   const rooms = Array.from({ length: spec.rooms }, (_, i) => roomId(spec.name, runTag, i));
   const paths = rooms.map((r) => `/api/rooms/${r}/messages`);
   const members: WsConn[][] = rooms.map(() => []);
@@ -103,7 +118,12 @@ export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<La
     const c = new WsConn();
     c.roomIdx = roomIdx;
     const node = ctx.nodes[nodeForMember(ctx.nodes.length, roomIdx, started[roomIdx]!++)]!;
-    await c.open({ base: node.base, host: node.host, room: rooms[roomIdx]!, localAddress: ctx.sources.take() });
+    await c.open({
+      base: node.base,
+      host: node.host,
+      room: rooms[roomIdx]!,
+      localAddress: ctx.sources.take(),
+    });
     members[roomIdx]!.push(c);
     all.push(c);
     return c;
@@ -118,7 +138,17 @@ export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<La
     // Unrecorded seconds at the first rate: JIT warm-up on either side is not its sustained speed.
     // One second left the relay's longer path still compiling at the second rate.
     if (ctx.warmupSeconds > 0) {
-      await runStep({ ...ctx, stepSeconds: ctx.warmupSeconds }, spec, spec.rates[0]!, rooms, paths, members, all, pools, addMember);
+      await runStep(
+        { ...ctx, stepSeconds: ctx.warmupSeconds },
+        spec,
+        spec.rates[0]!,
+        rooms,
+        paths,
+        members,
+        all,
+        pools,
+        addMember,
+      );
       await sleep(ctx.restMs);
     }
     let lastOk: number | null = null;
@@ -135,7 +165,11 @@ export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<La
       ctx.log(`  ${spec.name} @ ${rate} posts/s: ${fmtStep(step)}`);
       // One retry for a step that failed on latency alone: on a shared machine a single stall
       // elsewhere can push p99 over the line; a real limit fails twice.
-      if (!step.sustained && step.lost + step.duplicated + step.outOfOrder + step.rejected === 0 && !all.some((c) => c.closed)) {
+      if (
+        !step.sustained &&
+        step.lost + step.duplicated + step.outOfOrder + step.rejected === 0 &&
+        !all.some((c) => c.closed)
+      ) {
         await sleep(ctx.restMs);
         step = await runStep(ctx, spec, rate, rooms, paths, members, all, pools, addMember);
         step.retry = true;
@@ -159,7 +193,13 @@ export async function runLadder(ctx: BenchContext, spec: LadderSpec): Promise<La
       }
       // Once the limit is bracketed, narrow it geometrically to within BISECT_RESOLUTION, so a
       // ratio between two servers is not an artefact of a ladder that doubles.
-      if (!queue.length && lastOk !== null && lastFail !== null && lastFail / lastOk > BISECT_RESOLUTION && bisections < MAX_BISECTIONS) {
+      if (
+        !queue.length &&
+        lastOk !== null &&
+        lastFail !== null &&
+        lastFail / lastOk > BISECT_RESOLUTION &&
+        bisections < MAX_BISECTIONS
+      ) {
         const mid = Math.round(Math.sqrt(lastOk * lastFail));
         if (mid > lastOk && mid < lastFail) {
           bisections++;
@@ -204,7 +244,9 @@ async function runStep(
     // Each node's pool gets connections for its share of the rooms' posts.
     const roomsOn = pools.map(() => 0);
     for (let r = 0; r < rooms.length; r++) roomsOn[nodeForPosts(pools.length, r)]!++;
-    pools.forEach((p, j) => roomsOn[j]! > 0 && p.grow(Math.ceil((rate * roomsOn[j]!) / rooms.length / PER_SOURCE_RATE)));
+    pools.forEach(
+      (p, j) => roomsOn[j]! > 0 && p.grow(Math.ceil((rate * roomsOn[j]!) / rooms.length / PER_SOURCE_RATE)),
+    );
     await Promise.all(pools.map((p) => p.warm()));
   }
   const postPool = rooms.map((_, r) => pools[nodeForPosts(pools.length, r)]!);
@@ -290,7 +332,8 @@ async function runStep(
   if (totals.outOfOrder) reasons.push(`${totals.outOfOrder} out of order`);
   if (step.rejected) reasons.push(`${step.rejected} refused`);
   if (latency.p99 === null || latency.p99 >= P99_LIMIT_MS) reasons.push(`delivery p99 ${latency.p99} ms`);
-  if (response && (response.p99 === null || response.p99 >= P99_LIMIT_MS)) reasons.push(`response p99 ${response.p99} ms`);
+  if (response && (response.p99 === null || response.p99 >= P99_LIMIT_MS))
+    reasons.push(`response p99 ${response.p99} ms`);
   if (sendRate < 0.95 * rate) reasons.push(`generator offered only ${Math.round(sendRate)}/s`);
   return {
     offeredPostsPerS: rate,
@@ -311,24 +354,45 @@ async function runStep(
     response,
     serverCpuPct: cpu0 !== null && cpu1 !== null ? round(((cpu1 - cpu0) / (t1 - t0)) * 100, 0) : null,
     ...(parts0 && parts1 ? { serverCpuParts: cpuParts(parts0, parts1, t1 - t0) } : {}),
-    ...(parts0 && partsDrained && step.sent ? { serverCpuUsPerPostParts: usPerPost(parts0, partsDrained, step.sent) } : {}),
+    ...(parts0 && partsDrained && step.sent
+      ? { serverCpuUsPerPostParts: usPerPost(parts0, partsDrained, step.sent) }
+      : {}),
     ...(redis0 && redis1 && step.sent
       ? {
           redisUsPerPost: round((redis1.scriptUsec - redis0.scriptUsec) / step.sent, 1),
-          redisScriptUsPerCall: redis1.scriptCalls > redis0.scriptCalls ? round((redis1.scriptUsec - redis0.scriptUsec) / (redis1.scriptCalls - redis0.scriptCalls), 1) : null,
+          redisScriptUsPerCall:
+            redis1.scriptCalls > redis0.scriptCalls
+              ? round((redis1.scriptUsec - redis0.scriptUsec) / (redis1.scriptCalls - redis0.scriptCalls), 1)
+              : null,
         }
       : {}),
-    serverCpuUsPerPost: cpu0 !== null && cpuDrained !== null && step.sent ? round(((cpuDrained - cpu0) * 1000) / step.sent, 1) : null,
+    serverCpuUsPerPost:
+      cpu0 !== null && cpuDrained !== null && step.sent
+        ? round(((cpuDrained - cpu0) * 1000) / step.sent, 1)
+        : null,
     clientCpuPct: round(((client1.user + client1.system) / 1000 / (wall * 1000)) * 100, 0) ?? 0,
     clientLoopMaxMs: round(loop.max / 1e6, 1) ?? 0,
-    otherCpuPct: cpu0 !== null && cpu1 !== null ? Math.max(0, round(((busy1 - busy0 - (cpu1 - cpu0) - (client1.user + client1.system) / 1000) / (t1 - t0)) * 100, 0) ?? 0) : null,
+    otherCpuPct:
+      cpu0 !== null && cpu1 !== null
+        ? Math.max(
+            0,
+            round(
+              ((busy1 - busy0 - (cpu1 - cpu0) - (client1.user + client1.system) / 1000) / (t1 - t0)) * 100,
+              0,
+            ) ?? 0,
+          )
+        : null,
     failures: step.failures,
     sustained: reasons.length === 0,
     why: reasons.join(', '),
   };
 }
 
-function usPerPost(a: Record<string, number | null>, b: Record<string, number | null>, posts: number): Record<string, number | null> {
+function usPerPost(
+  a: Record<string, number | null>,
+  b: Record<string, number | null>,
+  posts: number,
+): Record<string, number | null> {
   const out: Record<string, number | null> = {};
   for (const k of Object.keys(a)) {
     const x = a[k];
@@ -338,7 +402,11 @@ function usPerPost(a: Record<string, number | null>, b: Record<string, number | 
   return out;
 }
 
-function cpuParts(a: Record<string, number | null>, b: Record<string, number | null>, ms: number): Record<string, number | null> {
+function cpuParts(
+  a: Record<string, number | null>,
+  b: Record<string, number | null>,
+  ms: number,
+): Record<string, number | null> {
   const out: Record<string, number | null> = {};
   for (const k of Object.keys(a)) {
     const x = a[k];
@@ -354,7 +422,19 @@ export function fmtStep(s: StepResult): string {
     `p50 ${s.latency.p50} p99 ${s.latency.p99} ms`,
     s.response ? `resp p99 ${s.response.p99} ms, ${s.acceptedPerS.toLocaleString('en-US')} accepted/s` : '',
     `lost ${s.lost} dup ${s.duplicated} ooo ${s.outOfOrder}`,
-    `cpu server ${s.serverCpuPct ?? '?'}%${s.serverCpuParts ? ` [${Object.entries(s.serverCpuParts).map(([k, v]) => `${k} ${v ?? '?'}%`).join(', ')}]` : ''} (${s.serverCpuUsPerPost ?? '?'} µs/post${s.serverCpuUsPerPostParts ? ` = ${Object.entries(s.serverCpuUsPerPostParts).map(([k, v]) => `${k} ${v ?? '?'}`).join(' + ')}` : ''})${s.redisUsPerPost !== undefined ? ` redis ${s.redisUsPerPost} µs/post, script ${s.redisScriptUsPerCall ?? '?'} µs/call` : ''} client ${s.clientCpuPct}% (loop max ${s.clientLoopMaxMs} ms) other ${s.otherCpuPct ?? '?'}%`,
+    `cpu server ${s.serverCpuPct ?? '?'}%${
+      s.serverCpuParts
+        ? ` [${Object.entries(s.serverCpuParts)
+            .map(([k, v]) => `${k} ${v ?? '?'}%`)
+            .join(', ')}]`
+        : ''
+    } (${s.serverCpuUsPerPost ?? '?'} µs/post${
+      s.serverCpuUsPerPostParts
+        ? ` = ${Object.entries(s.serverCpuUsPerPostParts)
+            .map(([k, v]) => `${k} ${v ?? '?'}`)
+            .join(' + ')}`
+        : ''
+    })${s.redisUsPerPost !== undefined ? ` redis ${s.redisUsPerPost} µs/post, script ${s.redisScriptUsPerCall ?? '?'} µs/call` : ''} client ${s.clientCpuPct}% (loop max ${s.clientLoopMaxMs} ms) other ${s.otherCpuPct ?? '?'}%`,
     s.sustained ? 'OK' : `NOT sustained (${s.why})`,
   ];
   return parts.filter(Boolean).join(' | ');

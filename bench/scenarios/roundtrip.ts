@@ -14,7 +14,14 @@ import { now, postBody } from '../lib/payload.js';
 import { sleep, type LatencySummary } from '../lib/stats.js';
 import { deliver, Receiver, scanMessage, Step } from '../lib/tracker.js';
 import { WsConn } from '../lib/wsClient.js';
-import { nodeForPosts, PER_SOURCE_RATE, roomId, runTag, type BenchContext, type BenchNode } from './context.js';
+import {
+  nodeForPosts,
+  PER_SOURCE_RATE,
+  roomId,
+  runTag,
+  type BenchContext,
+  type BenchNode,
+} from './context.js';
 
 export type Transport = 'ws' | 'sse' | 'longpoll';
 
@@ -77,7 +84,12 @@ export class RoundTrip {
   }
 
   /** Connections, room and receivers; then `warmup` unrecorded round trips. Never throws: see `error`. */
-  static async open(ctx: BenchContext, transport: Transport, samples: number, warmup = WARMUP): Promise<RoundTrip> {
+  static async open(
+    ctx: BenchContext,
+    transport: Transport,
+    samples: number,
+    warmup = WARMUP,
+  ): Promise<RoundTrip> {
     const rt = new RoundTrip(ctx, transport, samples, warmup);
     try {
       await rt.connect();
@@ -116,7 +128,9 @@ export class RoundTrip {
     if (this.error) out.error = this.error;
     this.step.detach();
     for (const c of this.cleanups) await c();
-    this.ctx.log(`  rtt ${this.transport}${this.ctx.name ? ` (${this.ctx.name})` : ''}: p50 ${out.latency.p50} p99 ${out.latency.p99} ms over ${out.latency.samples} | lost ${out.lost} dup ${out.duplicated} ooo ${out.outOfOrder}${out.error ? ` | ERROR ${out.error}` : ''}`);
+    this.ctx.log(
+      `  rtt ${this.transport}${this.ctx.name ? ` (${this.ctx.name})` : ''}: p50 ${out.latency.p50} p99 ${out.latency.p99} ms over ${out.latency.samples} | lost ${out.lost} dup ${out.duplicated} ooo ${out.outOfOrder}${out.error ? ` | ERROR ${out.error}` : ''}`,
+    );
     return out;
   }
 
@@ -137,7 +151,10 @@ export class RoundTrip {
     const recvNode = ctx.nodes[0]!;
     const postNode = ctx.nodes[nodeForPosts(ctx.nodes.length, 0)]!;
     const crossNode = recvNode !== postNode;
-    const posters = Array.from({ length: SENDERS }, () => new HttpConn(postNode.host, postNode.port, ctx.sources.take()));
+    const posters = Array.from(
+      { length: SENDERS },
+      () => new HttpConn(postNode.host, postNode.port, ctx.sources.take()),
+    );
     for (const p of posters) this.cleanups.push(() => p.close());
     // Create the room first (a /wait on a missing room answers at once instead of parking).
     const first = await posters[0]!.request('POST', `/api/rooms/${room}/messages`, postBody(0, 0));
@@ -145,7 +162,11 @@ export class RoundTrip {
     const httpPost = async (i: number) => {
       const step = this.step;
       step.markSent(i, 0, 1);
-      const res = await posters[i % SENDERS]!.request('POST', `/api/rooms/${room}/messages`, postBody(step.tag, i));
+      const res = await posters[i % SENDERS]!.request(
+        'POST',
+        `/api/rooms/${room}/messages`,
+        postBody(step.tag, i),
+      );
       if (res.status === 200) step.accepted[i] = 1;
       else step.rejected++;
     };
@@ -175,7 +196,8 @@ export class RoundTrip {
       } else {
         // Each sender in a room of its own, timing its own echo: the per-room bucket is its own.
         const socks: WsConn[] = [];
-        for (let k = 0; k < SENDERS; k++) socks.push(await open(recvNode, roomId(`rtt-${transport}`, runTag, k + 1), k));
+        for (let k = 0; k < SENDERS; k++)
+          socks.push(await open(recvNode, roomId(`rtt-${transport}`, runTag, k + 1), k));
         socks.forEach((ws, k) => (ws.id = k));
         this.receivers = socks;
         this.receiverOf = (i) => socks[i % SENDERS]!;
@@ -209,7 +231,12 @@ export class RoundTrip {
 }
 
 /** Round trips on one target. */
-export async function runRoundTrip(ctx: BenchContext, transport: Transport, samples: number, warmup = WARMUP): Promise<RoundTripResult> {
+export async function runRoundTrip(
+  ctx: BenchContext,
+  transport: Transport,
+  samples: number,
+  warmup = WARMUP,
+): Promise<RoundTripResult> {
   const rt = await RoundTrip.open(ctx, transport, samples, warmup);
   await rt.measure(0, samples);
   return rt.close();
@@ -225,12 +252,18 @@ const PAIRED_TURNS = 10;
  * transport on one target, so a relay measured a minute after its baseline could come out 1.5×
  * slower or faster by luck; in turns, both see the same machine.
  */
-export async function runRoundTripsPaired(ctxs: BenchContext[], transport: Transport, samples: number, warmup = WARMUP): Promise<RoundTripResult[]> {
+export async function runRoundTripsPaired(
+  ctxs: BenchContext[],
+  transport: Transport,
+  samples: number,
+  warmup = WARMUP,
+): Promise<RoundTripResult[]> {
   const rts: RoundTrip[] = [];
   for (const ctx of ctxs) rts.push(await RoundTrip.open(ctx, transport, samples, warmup));
   const per = Math.ceil(samples / PAIRED_TURNS);
   for (let turn = 0; turn < PAIRED_TURNS; turn++) {
-    for (const rt of turn % 2 === 0 ? rts : [...rts].reverse()) await rt.measure(turn * per, (turn + 1) * per);
+    for (const rt of turn % 2 === 0 ? rts : [...rts].reverse())
+      await rt.measure(turn * per, (turn + 1) * per);
   }
   const out: RoundTripResult[] = [];
   for (const rt of rts) out.push(await rt.close());
@@ -238,41 +271,58 @@ export async function runRoundTripsPaired(ctxs: BenchContext[], transport: Trans
 }
 
 /** An SSE subscriber over node:http, from its own source address. */
-function openSse(ctx: BenchContext, node: BenchNode, room: string): Promise<{ receiver: Receiver; close(): void }> {
+function openSse(
+  ctx: BenchContext,
+  node: BenchNode,
+  room: string,
+): Promise<{ receiver: Receiver; close(): void }> {
   const receiver = new Receiver();
   const scan = { seq: 0, ct24: '' };
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: node.host, port: node.port, path: `/api/rooms/${room}/events`, localAddress: ctx.sources.take(), agent: false }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`SSE: HTTP ${res.statusCode}`));
-      res.setEncoding('utf8');
-      let buf = '';
-      let ready = false;
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        let end: number;
-        while ((end = buf.indexOf('\n\n')) >= 0) {
-          const event = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          for (const line of event.split('\n')) {
-            if (!line.startsWith('data: ')) continue;
-            const data = line.slice(6);
-            if (scanMessage(data, scan)) deliver(receiver, 0, scan.seq, scan.ct24);
-            else if (!ready && data.includes('"type":"ready"')) {
-              ready = true;
-              resolve({ receiver, close: () => req.destroy() });
+    const req = http.get(
+      {
+        host: node.host,
+        port: node.port,
+        path: `/api/rooms/${room}/events`,
+        localAddress: ctx.sources.take(),
+        agent: false,
+      },
+      (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`SSE: HTTP ${res.statusCode}`));
+        res.setEncoding('utf8');
+        let buf = '';
+        let ready = false;
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          let end: number;
+          while ((end = buf.indexOf('\n\n')) >= 0) {
+            const event = buf.slice(0, end);
+            buf = buf.slice(end + 2);
+            for (const line of event.split('\n')) {
+              if (!line.startsWith('data: ')) continue;
+              const data = line.slice(6);
+              if (scanMessage(data, scan)) deliver(receiver, 0, scan.seq, scan.ct24);
+              else if (!ready && data.includes('"type":"ready"')) {
+                ready = true;
+                resolve({ receiver, close: () => req.destroy() });
+              }
             }
           }
-        }
-      });
-      res.on('error', () => {});
-    });
+        });
+        res.on('error', () => {});
+      },
+    );
     req.on('error', reject);
     req.setTimeout(10_000, () => reject(new Error('SSE: no ready frame within 10 s')));
   });
 }
 
 /** A /wait loop: re-parks right after each answer, resuming from the newest seq it saw. */
-function startLongPoll(ctx: BenchContext, node: BenchNode, room: string): { receiver: Receiver; parked(): Promise<void>; stop(): void } {
+function startLongPoll(
+  ctx: BenchContext,
+  node: BenchNode,
+  room: string,
+): { receiver: Receiver; parked(): Promise<void>; stop(): void } {
   const receiver = new Receiver();
   const conn = new HttpConn(node.host, node.port, ctx.sources.take());
   let stopped = false;
@@ -293,7 +343,10 @@ function startLongPoll(ctx: BenchContext, node: BenchNode, room: string): { rece
         await sleep(50);
         continue;
       }
-      const body = JSON.parse(res.body) as { messages?: Array<{ seq: number; ciphertext: string }>; last_seq?: number };
+      const body = JSON.parse(res.body) as {
+        messages?: Array<{ seq: number; ciphertext: string }>;
+        last_seq?: number;
+      };
       for (const m of body.messages ?? []) {
         deliver(receiver, 0, m.seq, m.ciphertext.slice(0, 24));
         if (m.seq > after) after = m.seq;

@@ -1,7 +1,13 @@
 /** The scenario list and the order they run in, for one target. */
 import { runIdle, type IdleResult } from './idle.js';
 import { runLadder, type LadderResult } from './ladder.js';
-import { runRoundTrip, runRoundTripsPaired, WARMUP, type RoundTripResult, type Transport } from './roundtrip.js';
+import {
+  runRoundTrip,
+  runRoundTripsPaired,
+  WARMUP,
+  type RoundTripResult,
+  type Transport,
+} from './roundtrip.js';
 import type { BenchContext } from './context.js';
 import { roomCount, settleRooms } from './settle.js';
 
@@ -54,11 +60,15 @@ export function suiteUnits(o: SuiteOptions): Unit[] {
       settle: 'none',
       async run(ctx, out) {
         ctx.log('round trip at low load');
-        for (const t of TRANSPORTS) out.roundTrip.push(await runRoundTrip(ctx, t, o.rttSamples, rttWarmup(o.quick)));
+        for (const t of TRANSPORTS)
+          out.roundTrip.push(await runRoundTrip(ctx, t, o.rttSamples, rttWarmup(o.quick)));
       },
       async runPaired(ctxs, outs) {
         ctxs[0]?.log(`round trip at low load, ${ctxs.length} targets taking turns`);
-        for (const t of TRANSPORTS) (await runRoundTripsPaired(ctxs, t, o.rttSamples, rttWarmup(o.quick))).forEach((r, i) => outs[i]!.roundTrip.push(r));
+        for (const t of TRANSPORTS)
+          (await runRoundTripsPaired(ctxs, t, o.rttSamples, rttWarmup(o.quick))).forEach((r, i) =>
+            outs[i]!.roundTrip.push(r),
+          );
       },
     });
   }
@@ -70,7 +80,9 @@ export function suiteUnits(o: SuiteOptions): Unit[] {
           async run(ctx, out) {
             ctx.log(`fan-out: 1 room × ${n} subscribers, posts over ${post}`);
             const rates = deliveryLadder(o.quick).map((d) => Math.max(1, Math.round(d / n)));
-            out.ladders.push(await runLadder(ctx, { name: `fanout-${n}-${post}`, rooms: 1, subsPerRoom: n, post, rates }));
+            out.ladders.push(
+              await runLadder(ctx, { name: `fanout-${n}-${post}`, rooms: 1, subsPerRoom: n, post, rates }),
+            );
           },
         });
       }
@@ -83,7 +95,9 @@ export function suiteUnits(o: SuiteOptions): Unit[] {
         async run(ctx, out) {
           ctx.log(`200 rooms × 2 subscribers, posts over ${post}`);
           const rates = deliveryLadder(o.quick).map((d) => Math.round(d / 2));
-          out.ladders.push(await runLadder(ctx, { name: `rooms-200x2-${post}`, rooms: 200, subsPerRoom: 2, post, rates }));
+          out.ladders.push(
+            await runLadder(ctx, { name: `rooms-200x2-${post}`, rooms: 200, subsPerRoom: 2, post, rates }),
+          );
         },
       });
     }
@@ -94,7 +108,9 @@ export function suiteUnits(o: SuiteOptions): Unit[] {
       async run(ctx, out) {
         ctx.log('HTTP ingest: 20 rooms × 1 verifying subscriber');
         const rates = o.quick ? [5_000, 20_000] : [2_500, 5_000, 10_000, 20_000, 40_000, 80_000];
-        out.ladders.push(await runLadder(ctx, { name: 'ingest-http', rooms: 20, subsPerRoom: 1, post: 'http', rates }));
+        out.ladders.push(
+          await runLadder(ctx, { name: 'ingest-http', rooms: 20, subsPerRoom: 1, post: 'http', rates }),
+        );
       },
     });
   }

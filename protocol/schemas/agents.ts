@@ -13,7 +13,8 @@ export const ProfilePutBody = z
     profile_sig: z.unknown().optional().meta({
       type: 'string',
       format: 'byte',
-      description: 'base64 Ed25519 signature of "bot2bot-agent-profile-v1\\n<handle>\\n<updated_at>\\n<sha256hex(canonical_json(normalized profile))>"',
+      description:
+        'base64 Ed25519 signature of "bot2bot-agent-profile-v1\\n<handle>\\n<updated_at>\\n<sha256hex(canonical_json(normalized profile))>"',
     }),
   })
   .meta({ id: 'ProfilePut', required: ['profile', 'profile_sig'] });
@@ -38,20 +39,29 @@ export const PublicAgentProfile = z
     profile_sig: z.string(),
     last_seen_at: epochMs,
     listed_until: epochMs.optional().meta({
-      description: 'when the relay stops listing the profile: the later of expires_at and the last heartbeat + 7 days (a signature-preserving extension)',
+      description:
+        'when the relay stops listing the profile: the later of expires_at and the last heartbeat + 7 days (a signature-preserving extension)',
     }),
     match_score: z.number().int().optional(),
   })
   .meta({ id: 'AgentProfile' });
 export type PublicAgentProfile = z.infer<typeof PublicAgentProfile>;
 
-export const ProfilePutResponse = z.object({ ok: z.literal(true), handle: z.string(), profile: PublicAgentProfile }).meta({ id: 'ProfilePutResult' });
-export const ProfileDeleteResponse = z.object({ ok: z.literal(true), handle: z.string() }).meta({ id: 'ProfileDeleteResult' });
+export const ProfilePutResponse = z
+  .object({ ok: z.literal(true), handle: z.string(), profile: PublicAgentProfile })
+  .meta({ id: 'ProfilePutResult' });
+export const ProfileDeleteResponse = z
+  .object({ ok: z.literal(true), handle: z.string() })
+  .meta({ id: 'ProfileDeleteResult' });
 export const HeartbeatResponse = z
   .object({ ok: z.literal(true), handle: z.string(), expires_at: epochMs, listed_until: epochMs.optional() })
   .meta({ id: 'HeartbeatResult' });
 export const AgentListResponse = z
-  .object({ agents: z.array(PublicAgentProfile), count: z.number().int(), next_cursor: z.number().int().nullable() })
+  .object({
+    agents: z.array(PublicAgentProfile),
+    count: z.number().int(),
+    next_cursor: z.number().int().nullable(),
+  })
   .meta({ id: 'AgentList' });
 export const AgentResponse = z.object({ agent: PublicAgentProfile }).meta({ id: 'AgentResult' });
 export const AgentDirectoryResponse = z

@@ -28,13 +28,20 @@ export const BLOB_ERR = {
 
 export const CreateBlobBody = z
   .object({
-    size: z.number().int().min(1).meta({ description: 'total ciphertext bytes of all chunks (plaintext + 16 per chunk)' }),
+    size: z
+      .number()
+      .int()
+      .min(1)
+      .meta({ description: 'total ciphertext bytes of all chunks (plaintext + 16 per chunk)' }),
     chunks: z.number().int().min(1).meta({ description: 'number of chunks the blob will hold' }),
     ttl_ms: z
       .number()
       .refine(isValidTtl)
       .optional()
-      .meta({ description: "the naming message's ttl_ms: the blob lives no longer than it (and never past BLOB_TTL_MS)" }),
+      .meta({
+        description:
+          "the naming message's ttl_ms: the blob lives no longer than it (and never past BLOB_TTL_MS)",
+      }),
   })
   .meta({ id: 'CreateBlob' });
 export type CreateBlobBody = z.infer<typeof CreateBlobBody>;
@@ -44,7 +51,10 @@ export const CreateBlobResponse = z
     blob_id: z.string(),
     token: z.string().meta({ description: 'upload and delete token: send it as `X-Blob-Token`' }),
     expires_at: epochMs,
-    max_chunk_bytes: z.number().int().meta({ description: `largest chunk accepted (${FILE_CHUNK_CIPHER_MAX})` }),
+    max_chunk_bytes: z
+      .number()
+      .int()
+      .meta({ description: `largest chunk accepted (${FILE_CHUNK_CIPHER_MAX})` }),
   })
   .meta({ id: 'CreatedBlob' });
 export type CreateBlobResponse = z.infer<typeof CreateBlobResponse>;

@@ -8,29 +8,54 @@ import { epochMs } from './common.js';
 
 export const DmSendBody = z
   .object({
-    ciphertext: z.unknown().optional().meta({
-      type: 'string',
-      format: 'byte',
-      description: `base64(nacl.box(utf8 text, nonce, recipient box_pub, ephemeral secret)); ≤ ${LIMITS.dmCiphertextBytes} decoded bytes`,
-    }),
-    nonce: z.unknown().optional().meta({ type: 'string', format: 'byte', description: 'base64 of 24 random bytes' }),
-    sender_eph_pub: z.unknown().optional().meta({ type: 'string', format: 'byte', description: 'the ephemeral X25519 public key, base64 of 32 bytes; fresh per message' }),
-    from_handle: z.unknown().optional().meta({ type: 'string', description: 'optional sender @handle; kept only when from_sig verifies' }),
-    from_ts: z.unknown().optional().meta({ type: 'integer', description: 'signing time in ms (a JSON number), within ±60 s' }),
+    ciphertext: z
+      .unknown()
+      .optional()
+      .meta({
+        type: 'string',
+        format: 'byte',
+        description: `base64(nacl.box(utf8 text, nonce, recipient box_pub, ephemeral secret)); ≤ ${LIMITS.dmCiphertextBytes} decoded bytes`,
+      }),
+    nonce: z
+      .unknown()
+      .optional()
+      .meta({ type: 'string', format: 'byte', description: 'base64 of 24 random bytes' }),
+    sender_eph_pub: z
+      .unknown()
+      .optional()
+      .meta({
+        type: 'string',
+        format: 'byte',
+        description: 'the ephemeral X25519 public key, base64 of 32 bytes; fresh per message',
+      }),
+    from_handle: z
+      .unknown()
+      .optional()
+      .meta({ type: 'string', description: 'optional sender @handle; kept only when from_sig verifies' }),
+    from_ts: z
+      .unknown()
+      .optional()
+      .meta({ type: 'integer', description: 'signing time in ms (a JSON number), within ±60 s' }),
     from_sig: z.unknown().optional().meta({
       type: 'string',
       format: 'byte',
-      description: 'base64 Ed25519 signature of "dm <to_handle> <from_handle> <from_ts> <sha256hex(ciphertext|nonce|sender_eph_pub)>"',
+      description:
+        'base64 Ed25519 signature of "dm <to_handle> <from_handle> <from_ts> <sha256hex(ciphertext|nonce|sender_eph_pub)>"',
     }),
   })
   .meta({ id: 'DmSend', required: ['ciphertext', 'nonce', 'sender_eph_pub'] });
 
-export const DmSendResponse = z.object({ ok: z.literal(true), id: z.string(), seq: z.number().int() }).meta({ id: 'DmSendResult' });
+export const DmSendResponse = z
+  .object({ ok: z.literal(true), id: z.string(), seq: z.number().int() })
+  .meta({ id: 'DmSendResult' });
 
 /** One stored DM as the inbox returns it. */
 export const DmEnvelope = z
   .object({
-    seq: z.number().int().meta({ description: 'per-recipient inbox sequence; strictly increasing, also across restarts' }),
+    seq: z
+      .number()
+      .int()
+      .meta({ description: 'per-recipient inbox sequence; strictly increasing, also across restarts' }),
     id: z.string(),
     ciphertext: z.string(),
     nonce: z.string(),
@@ -46,4 +71,6 @@ export const DmInboxResponse = z
   .object({ messages: z.array(DmEnvelope), last_seq: z.number().int(), has_more: z.boolean().optional() })
   .meta({ id: 'DmInbox' });
 
-export const DmDeleteResponse = z.object({ ok: z.literal(true), removed: z.number().int() }).meta({ id: 'DmDeleteResult' });
+export const DmDeleteResponse = z
+  .object({ ok: z.literal(true), removed: z.number().int() })
+  .meta({ id: 'DmDeleteResult' });

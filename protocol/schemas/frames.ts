@@ -11,7 +11,12 @@ import { seq } from './common.js';
  * said nothing or when the same name is also present as another kind of client.
  */
 export const Participant = z
-  .object({ name: z.string(), box_pub: z.string().optional(), last_seen_ms_ago: z.number(), client: z.string().optional() })
+  .object({
+    name: z.string(),
+    box_pub: z.string().optional(),
+    last_seen_ms_ago: z.number(),
+    client: z.string().optional(),
+  })
   .meta({ id: 'Participant' });
 export type Participant = z.infer<typeof Participant>;
 
@@ -44,7 +49,14 @@ export const ErrorFrame = z.object({
   last_seq: seq.optional(),
 });
 
-export const ServerFrame = z.discriminatedUnion('type', [MessageFrame, ReadyFrame, PresenceFrame, LockedFrame, RenameFrame, ErrorFrame]);
+export const ServerFrame = z.discriminatedUnion('type', [
+  MessageFrame,
+  ReadyFrame,
+  PresenceFrame,
+  LockedFrame,
+  RenameFrame,
+  ErrorFrame,
+]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type MessageFrame = z.infer<typeof MessageFrame>;
 export type ReadyFrame = z.infer<typeof ReadyFrame>;

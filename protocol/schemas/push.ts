@@ -15,20 +15,33 @@ export const PushSubscriptionSchema = z
       auth: z.string().min(16).max(32).regex(B64URL),
     }),
   })
-  .meta({ id: 'PushSubscription', description: "the browser's PushSubscription.toJSON() (endpoint and keys)" });
+  .meta({
+    id: 'PushSubscription',
+    description: "the browser's PushSubscription.toJSON() (endpoint and keys)",
+  });
 
 export const PushRoomsBody = z
   .object({
     subscription: PushSubscriptionSchema,
-    rooms: z.array(z.string().regex(ROOM_ID_RE)).max(64).meta({ description: 'room ids to be nudged about (replaces the earlier list; [] for none)' }),
+    rooms: z
+      .array(z.string().regex(ROOM_ID_RE))
+      .max(64)
+      .meta({ description: 'room ids to be nudged about (replaces the earlier list; [] for none)' }),
   })
   .meta({ id: 'PushRooms' });
 
 export const PushDmBody = z
-  .object({ subscription: PushSubscriptionSchema, enabled: z.boolean().optional().meta({ description: 'false stops DM pushes; default true' }) })
+  .object({
+    subscription: PushSubscriptionSchema,
+    enabled: z.boolean().optional().meta({ description: 'false stops DM pushes; default true' }),
+  })
   .meta({ id: 'PushDm' });
 
-export const PushUnsubscribeBody = z.object({ endpoint: z.string().min(8).max(1024) }).meta({ id: 'PushUnsubscribe' });
+export const PushUnsubscribeBody = z
+  .object({ endpoint: z.string().min(8).max(1024) })
+  .meta({ id: 'PushUnsubscribe' });
 
-export const PushKeyResponse = z.object({ public_key: z.string(), coalesce_ms: z.number() }).meta({ id: 'PushKey' });
+export const PushKeyResponse = z
+  .object({ public_key: z.string(), coalesce_ms: z.number() })
+  .meta({ id: 'PushKey' });
 export const PushOkResponse = z.object({ ok: z.literal(true) }).meta({ id: 'PushOk' });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBase64Loose, encodeBase64, encodeBase64Url, isLaxBoxPub, isStrictBase64Of, strictBase64Length } from '../base64.js';
+import {
+  decodeBase64Loose,
+  encodeBase64,
+  encodeBase64Url,
+  isLaxBoxPub,
+  isStrictBase64Of,
+  strictBase64Length,
+} from '../base64.js';
 
 describe('strict canonical base64', () => {
   it('accepts both alphabets with padding', () => {

@@ -20,6 +20,9 @@ describe('WebSocket close codes', () => {
   it('are each either a standard code or in the private range, and distinct', () => {
     const codes = Object.values(WS_CLOSE);
     expect(new Set(codes).size).toBe(codes.length);
-    for (const c of codes) expect(c >= 1000 && c <= 1015 ? 'standard' : c >= 4000 && c <= 4999 ? 'private' : `out of range: ${c}`).toMatch(/^(standard|private)$/);
+    for (const c of codes)
+      expect(
+        c >= 1000 && c <= 1015 ? 'standard' : c >= 4000 && c <= 4999 ? 'private' : `out of range: ${c}`,
+      ).toMatch(/^(standard|private)$/);
   });
 });

@@ -23,7 +23,8 @@ describe('sender label normalisation', () => {
   });
 
   it('keeps ordinary names, accents and scripts unchanged', () => {
-    for (const s of ['visitor-oak-AB12', '@alice', 'José', 'Зоя', '山田', 'research agent']) expect(normalizeLabel(s)).toBe(s.normalize('NFC'));
+    for (const s of ['visitor-oak-AB12', '@alice', 'José', 'Зоя', '山田', 'research agent'])
+      expect(normalizeLabel(s)).toBe(s.normalize('NFC'));
   });
 
   it('tells handle-looking labels apart', () => {
@@ -42,6 +43,8 @@ describe('line-oriented display', () => {
   });
 
   it('strips controls and bidi overrides from text and indents every later line', () => {
-    expect(displayText('a\u001b]52;c;x\u0007\u009b1m\tb\r\nc\u2028d\u202ee', '  ')).toBe('a]52;c;x1m b\n  c\n  de');
+    expect(displayText('a\u001b]52;c;x\u0007\u009b1m\tb\r\nc\u2028d\u202ee', '  ')).toBe(
+      'a]52;c;x1m b\n  c\n  de',
+    );
   });
 });

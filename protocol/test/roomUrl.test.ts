@@ -21,7 +21,9 @@ describe('room links', () => {
     if (!p.ok) return;
     expect(p.link.messageId).toBe('0123456789');
     expect(p.link.signed).toBe(true);
-    expect(formatRoomLink(p.link.origin, p.link.roomId, key, { messageId: 'abcdefgh', extra: p.link.extra })).toBe(`https://x.test/room/ABCD#k=${key}&m=abcdefgh&signed=1`);
+    expect(
+      formatRoomLink(p.link.origin, p.link.roomId, key, { messageId: 'abcdefgh', extra: p.link.extra }),
+    ).toBe(`https://x.test/room/ABCD#k=${key}&m=abcdefgh&signed=1`);
   });
   it('names what is wrong with a bad link', () => {
     expect(parseRoomLink('nope')).toMatchObject({ ok: false, error: 'not_a_url' });
@@ -43,7 +45,15 @@ describe('room crypto', () => {
     const s = sealText('héllo 👋', key);
     expect(openText(s, key)).toBe('héllo 👋');
     expect(openText(s, new Uint8Array(32).fill(2))).toBeNull();
-    expect(openText({ ciphertext: s.ciphertext.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''), nonce: s.nonce }, key)).toBe('héllo 👋');
+    expect(
+      openText(
+        {
+          ciphertext: s.ciphertext.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''),
+          nonce: s.nonce,
+        },
+        key,
+      ),
+    ).toBe('héllo 👋');
   });
   it('fingerprint format', () => {
     expect(keyFingerprint(new Uint8Array(32))).toMatch(/^[0-9A-F]{4} [0-9A-F]{4} [0-9A-F]{4} [0-9A-F]{4}$/);

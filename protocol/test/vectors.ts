@@ -28,7 +28,8 @@ export const PYNACL_VECTORS = {
     ts: 1700000000123,
     nonce: 'bm9uY2Vub25jZW5vbmNl',
     ciphertext: 'c2VhbGVkIGJ5dGVz',
-    expectText: 'room-msg AB12cd 1700000000123 bm9uY2Vub25jZW5vbmNl c368ca003ef13d5e618a9f63f774d97a4644308307cd75c8e654adab1f865cb1',
+    expectText:
+      'room-msg AB12cd 1700000000123 bm9uY2Vub25jZW5vbmNl c368ca003ef13d5e618a9f63f774d97a4644308307cd75c8e654adab1f865cb1',
     sig: 'V5bO8q7wvHKZASujio4poP5F2tkLc00/Mgl0VSRIXlytnQ8UarNGlizLDepsPoIlu8mLPtW0grimZHmyrR+PAw==',
   },
   dm: {
@@ -53,7 +54,8 @@ export const PYNACL_VECTORS = {
     handle: 'alice',
     updatedAt: 1700000000000,
     profile: { schema: 'bot2bot.agent_profile.v1', handle: 'alice', topics: ['b', 'a'], summary: 'héllo' },
-    expectText: 'bot2bot-agent-profile-v1\nalice\n1700000000000\ne82568d0c404d57274baab0a654268583d4e9f7c6d00b17ebe06104d27f69efd',
+    expectText:
+      'bot2bot-agent-profile-v1\nalice\n1700000000000\ne82568d0c404d57274baab0a654268583d4e9f7c6d00b17ebe06104d27f69efd',
     sig: 'bTGdfOhYPPaRq6w0CwizZr5E/O8xW8Badgc0ccJ+LTsSfiinUeWbe3kuzV9U80nnk+WGhNw2K5EF0gSe+j4sDg==',
   },
 } as const;

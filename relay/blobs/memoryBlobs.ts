@@ -31,8 +31,10 @@ export class MemoryBlobs implements BlobStore {
     await this.sweep(req.now);
     const room = this.rooms.get(req.roomId);
     if ((room?.size ?? 0) >= this.limits.perRoomMax) return { ok: false, reason: 'room_count' };
-    if ((this.roomBytes.get(req.roomId) ?? 0) + req.size > this.limits.roomMaxBytes) return { ok: false, reason: 'room_quota' };
-    if ((this.ipBytes.get(req.ip) ?? 0) + req.size > this.limits.ipMaxBytes) return { ok: false, reason: 'ip_quota' };
+    if ((this.roomBytes.get(req.roomId) ?? 0) + req.size > this.limits.roomMaxBytes)
+      return { ok: false, reason: 'room_quota' };
+    if ((this.ipBytes.get(req.ip) ?? 0) + req.size > this.limits.ipMaxBytes)
+      return { ok: false, reason: 'ip_quota' };
     if (this.total + req.size > this.limits.globalMaxBytes) return { ok: false, reason: 'global_fuse' };
     const blob: Blob = {
       id: mintBlobSecret(),
@@ -51,7 +53,14 @@ export class MemoryBlobs implements BlobStore {
     return { ok: true, blobId: blob.id, token: blob.token, expiresAt: blob.expiresAt };
   }
 
-  async put(roomId: string, blobId: string, token: string, index: number, data: Buffer, now: number): Promise<PutOutcome> {
+  async put(
+    roomId: string,
+    blobId: string,
+    token: string,
+    index: number,
+    data: Buffer,
+    now: number,
+  ): Promise<PutOutcome> {
     const blob = this.live(roomId, blobId, now);
     if (!blob) return 'missing';
     if (!sameToken(token, blob.token)) return 'bad_token';
@@ -76,10 +85,22 @@ export class MemoryBlobs implements BlobStore {
   async info(roomId: string, blobId: string, now: number): Promise<BlobInfo | null> {
     const b = this.live(roomId, blobId, now);
     if (!b) return null;
-    return { blob_id: b.id, size: b.size, chunks: b.chunks.length, received: b.received, complete: b.received === b.chunks.length, expires_at: b.expiresAt };
+    return {
+      blob_id: b.id,
+      size: b.size,
+      chunks: b.chunks.length,
+      received: b.received,
+      complete: b.received === b.chunks.length,
+      expires_at: b.expiresAt,
+    };
   }
 
-  async remove(roomId: string, blobId: string, token: string, now: number): Promise<'ok' | 'missing' | 'bad_token'> {
+  async remove(
+    roomId: string,
+    blobId: string,
+    token: string,
+    now: number,
+  ): Promise<'ok' | 'missing' | 'bad_token'> {
     const blob = this.live(roomId, blobId, now);
     if (!blob) return 'missing';
     if (!sameToken(token, blob.token)) return 'bad_token';

@@ -133,7 +133,8 @@ export class RedisBlobs implements BlobStore {
     private readonly limits: BlobLimits,
     private readonly prefix = 'b2b:bl:',
   ) {
-    for (const [name, lua] of Object.entries(SCRIPTS)) cmd.defineCommand(`b2bbl_${name}`, { numberOfKeys: 0, lua: COMMON + lua });
+    for (const [name, lua] of Object.entries(SCRIPTS))
+      cmd.defineCommand(`b2bbl_${name}`, { numberOfKeys: 0, lua: COMMON + lua });
   }
 
   private run(name: ScriptName, now: number, ...args: Arg[]): Promise<unknown> {
@@ -151,12 +152,33 @@ export class RedisBlobs implements BlobStore {
     const blobId = mintBlobSecret();
     const token = mintBlobSecret();
     const l = this.limits;
-    const r = (await this.run('create', req.now, req.roomId, blobId, token, req.ip, req.size, req.chunks, req.expiresAt, l.perRoomMax, l.roomMaxBytes, l.ipMaxBytes, l.globalMaxBytes)) as string;
+    const r = (await this.run(
+      'create',
+      req.now,
+      req.roomId,
+      blobId,
+      token,
+      req.ip,
+      req.size,
+      req.chunks,
+      req.expiresAt,
+      l.perRoomMax,
+      l.roomMaxBytes,
+      l.ipMaxBytes,
+      l.globalMaxBytes,
+    )) as string;
     if (r === 'ok') return { ok: true, blobId, token, expiresAt: req.expiresAt };
     return { ok: false, reason: r as Exclude<CreateOutcome, { ok: true }>['reason'] };
   }
 
-  async put(roomId: string, blobId: string, token: string, index: number, data: Buffer, now: number): Promise<PutOutcome> {
+  async put(
+    roomId: string,
+    blobId: string,
+    token: string,
+    index: number,
+    data: Buffer,
+    now: number,
+  ): Promise<PutOutcome> {
     // The token is checked before anything is written: a script cannot compare in constant time.
     const stored = (await this.run('token', now, roomId, blobId)) as string | null;
     if (stored === null) return 'missing';
@@ -169,7 +191,10 @@ export class RedisBlobs implements BlobStore {
     const r = (await this.runBuffer('get', now, roomId, blobId, index)) as [Buffer, Buffer?];
     const tag = r[0].toString();
     if (tag === 'ok' && r[1]) return { ok: true, data: r[1] };
-    return { ok: false, reason: tag === 'bad_index' ? 'bad_index' : tag === 'pending' ? 'pending' : 'missing' };
+    return {
+      ok: false,
+      reason: tag === 'bad_index' ? 'bad_index' : tag === 'pending' ? 'pending' : 'missing',
+    };
   }
 
   async info(roomId: string, blobId: string, now: number): Promise<BlobInfo | null> {
@@ -179,7 +204,12 @@ export class RedisBlobs implements BlobStore {
     return { blob_id: blobId, size, chunks, received, complete: received === chunks, expires_at: exp };
   }
 
-  async remove(roomId: string, blobId: string, token: string, now: number): Promise<'ok' | 'missing' | 'bad_token'> {
+  async remove(
+    roomId: string,
+    blobId: string,
+    token: string,
+    now: number,
+  ): Promise<'ok' | 'missing' | 'bad_token'> {
     const stored = (await this.run('token', now, roomId, blobId)) as string | null;
     if (stored === null) return 'missing';
     if (!sameToken(token, stored)) return 'bad_token';

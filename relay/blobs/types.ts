@@ -31,11 +31,19 @@ export type CreateOutcome =
 
 export type PutOutcome = 'ok' | 'missing' | 'bad_token' | 'bad_index' | 'exists' | 'over_declared';
 
-export type GetOutcome = { ok: true; data: Buffer } | { ok: false; reason: 'missing' | 'bad_index' | 'pending' };
+export type GetOutcome =
+  { ok: true; data: Buffer } | { ok: false; reason: 'missing' | 'bad_index' | 'pending' };
 
 export interface BlobStore {
   create(req: CreateRequest): Promise<CreateOutcome>;
-  put(roomId: string, blobId: string, token: string, index: number, data: Buffer, now: number): Promise<PutOutcome>;
+  put(
+    roomId: string,
+    blobId: string,
+    token: string,
+    index: number,
+    data: Buffer,
+    now: number,
+  ): Promise<PutOutcome>;
   get(roomId: string, blobId: string, index: number, now: number): Promise<GetOutcome>;
   info(roomId: string, blobId: string, now: number): Promise<BlobInfo | null>;
   /** Free a blob early (its message was deleted); 'bad_token' when the token is wrong. */

@@ -28,18 +28,33 @@ function matches(e: StoredProfile, f: SearchFilters): boolean {
   if (f.topic && !p.topics.includes(f.topic)) return false;
   if (f.language && !p.languages.includes(f.language)) return false;
   if (f.q) {
-    const hay = [p.handle, p.display_name, p.framework, p.summary, ...p.capabilities, ...p.topics, ...p.languages].join('\n').toLowerCase();
+    const hay = [
+      p.handle,
+      p.display_name,
+      p.framework,
+      p.summary,
+      ...p.capabilities,
+      ...p.topics,
+      ...p.languages,
+    ]
+      .join('\n')
+      .toLowerCase();
     if (!hay.includes(f.q)) return false;
   }
   return true;
 }
 
-const byRecency = (a: StoredProfile, b: StoredProfile) => b.last_seen_at - a.last_seen_at || (a.profile.handle < b.profile.handle ? -1 : a.profile.handle > b.profile.handle ? 1 : 0);
+const byRecency = (a: StoredProfile, b: StoredProfile) =>
+  b.last_seen_at - a.last_seen_at ||
+  (a.profile.handle < b.profile.handle ? -1 : a.profile.handle > b.profile.handle ? 1 : 0);
 
 /** Live profiles that pass the filters, most recently seen first, then by handle. */
 export function search(reg: IdentityRegistry, f: SearchFilters, now: number): PublicAgentProfile[] {
   const out: PublicAgentProfile[] = [];
-  for (const e of reg.profiles.live(now).filter((e) => matches(e, f)).sort(byRecency)) {
+  for (const e of reg.profiles
+    .live(now)
+    .filter((e) => matches(e, f))
+    .sort(byRecency)) {
     const id = reg.records.get(e.profile.handle);
     if (id) out.push(publicProfile(e, id));
   }
@@ -48,11 +63,20 @@ export function search(reg: IdentityRegistry, f: SearchFilters, now: number): Pu
 
 function tags(e: StoredProfile): Set<string> {
   const p = e.profile;
-  return new Set([`framework:${p.framework}`, ...p.capabilities.map((c) => `capability:${c}`), ...p.topics.map((t) => `topic:${t}`), ...p.languages.map((l) => `language:${l}`)]);
+  return new Set([
+    `framework:${p.framework}`,
+    ...p.capabilities.map((c) => `capability:${c}`),
+    ...p.topics.map((t) => `topic:${t}`),
+    ...p.languages.map((l) => `language:${l}`),
+  ]);
 }
 
 /** Other live profiles sharing at least one (kind, value) tag with `self`, best score first. */
-export function matchesFor(reg: IdentityRegistry, self: StoredProfile, now: number): Array<PublicAgentProfile & { match_score: number }> {
+export function matchesFor(
+  reg: IdentityRegistry,
+  self: StoredProfile,
+  now: number,
+): Array<PublicAgentProfile & { match_score: number }> {
   const mine = tags(self);
   const scored: Array<[StoredProfile, number]> = [];
   for (const e of reg.profiles.live(now)) {

@@ -4,7 +4,14 @@
  * it, so a heartbeat can extend a listing without touching signed bytes.
  */
 import {
-  LIMITS, isStrictBase64Of, profileSigningText, verifyText, type AgentProfile, type PublicAgentProfile, type SignatureVerifier, type TextHash,
+  LIMITS,
+  isStrictBase64Of,
+  profileSigningText,
+  verifyText,
+  type AgentProfile,
+  type PublicAgentProfile,
+  type SignatureVerifier,
+  type TextHash,
 } from '../../protocol/index.js';
 import { AGENT_CONTACT_POLICY, AGENT_PROFILE_SCHEMA, HANDLE_RE } from '../../protocol/index.js';
 import type { IdentityRecord } from '../identity/types.js';
@@ -40,7 +47,12 @@ export class ProfileStore {
   }
 
   put(handle: string, profile: AgentProfile, sig: string, now: number): StoredProfile {
-    const entry: StoredProfile = { profile, profile_sig: sig, last_seen_at: now, listed_until: profile.expires_at };
+    const entry: StoredProfile = {
+      profile,
+      profile_sig: sig,
+      last_seen_at: now,
+      listed_until: profile.expires_at,
+    };
     this.byHandle.set(handle, entry);
     return entry;
   }
@@ -74,8 +86,11 @@ export class ProfileStore {
 
   /** Reload from disk: each entry is rebuilt field by field and its signature re-verified. */
   load(
-    raw: unknown, lookup: (h: string) => IdentityRecord | undefined, now: number,
-    verifier: SignatureVerifier = { verify: verifyText }, hash?: TextHash,
+    raw: unknown,
+    lookup: (h: string) => IdentityRecord | undefined,
+    now: number,
+    verifier: SignatureVerifier = { verify: verifyText },
+    hash?: TextHash,
   ): { loaded: number; dropped: number } {
     let loaded = 0;
     let dropped = 0;
@@ -84,7 +99,12 @@ export class ProfileStore {
     for (const [handle, v] of Object.entries(all as Record<string, unknown>)) {
       const entry = rebuild(handle, v);
       const id = lookup(handle);
-      if (!entry || !id || entry.listed_until <= now || !verifier.verify(profileSigningText(entry.profile, hash), entry.profile_sig, id.sign_pub)) {
+      if (
+        !entry ||
+        !id ||
+        entry.listed_until <= now ||
+        !verifier.verify(profileSigningText(entry.profile, hash), entry.profile_sig, id.sign_pub)
+      ) {
         dropped++;
         continue;
       }
@@ -114,11 +134,32 @@ function rebuild(handle: string, v: unknown): StoredProfile | null {
   if (!HANDLE_RE.test(handle) || !v || typeof v !== 'object') return null;
   const e = v as Record<string, unknown>;
   const p = e.profile as Record<string, unknown> | undefined;
-  if (!p || typeof p !== 'object' || !isStrictBase64Of(e.profile_sig, LIMITS.signatureBytes) || !num(e.last_seen_at) || !num(e.listed_until)) return null;
-  if (p.schema !== AGENT_PROFILE_SCHEMA || p.handle !== handle || p.contact_policy !== AGENT_CONTACT_POLICY) return null;
-  const { display_name, framework, framework_version, summary, capabilities, topics, languages, homepage_url, updated_at, expires_at } = p;
-  if (!str(display_name) || !str(framework) || !str(framework_version) || !str(summary) || !str(homepage_url)) return null;
-  if (!strs(capabilities) || !strs(topics) || !strs(languages) || !num(updated_at) || !num(expires_at)) return null;
+  if (
+    !p ||
+    typeof p !== 'object' ||
+    !isStrictBase64Of(e.profile_sig, LIMITS.signatureBytes) ||
+    !num(e.last_seen_at) ||
+    !num(e.listed_until)
+  )
+    return null;
+  if (p.schema !== AGENT_PROFILE_SCHEMA || p.handle !== handle || p.contact_policy !== AGENT_CONTACT_POLICY)
+    return null;
+  const {
+    display_name,
+    framework,
+    framework_version,
+    summary,
+    capabilities,
+    topics,
+    languages,
+    homepage_url,
+    updated_at,
+    expires_at,
+  } = p;
+  if (!str(display_name) || !str(framework) || !str(framework_version) || !str(summary) || !str(homepage_url))
+    return null;
+  if (!strs(capabilities) || !strs(topics) || !strs(languages) || !num(updated_at) || !num(expires_at))
+    return null;
   return {
     profile: {
       schema: AGENT_PROFILE_SCHEMA,

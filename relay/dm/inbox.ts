@@ -21,7 +21,6 @@ interface Stored {
  */
 const FUSE_LOW_WATER = 0.9;
 
-
 /** How often a DM operation may trigger a full TTL sweep (the store has no timers of its own). */
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -88,7 +87,12 @@ export class InboxStore {
   }
 
   /** Envelopes with seq > after, oldest first, up to `limit`, and whether more remain. */
-  since(handle: string, after: number, limit: number, now: number): { messages: DmEnvelope[]; hasMore: boolean } {
+  since(
+    handle: string,
+    after: number,
+    limit: number,
+    now: number,
+  ): { messages: DmEnvelope[]; hasMore: boolean } {
     const box = this.prune(handle, now) ?? [];
     const newer = box.filter((s) => s.env.seq > after);
     return { messages: newer.slice(0, limit).map((s) => s.env), hasMore: newer.length > limit };
@@ -127,7 +131,9 @@ export class InboxStore {
   private dropOldestFrom(sender: string, bytes: number): boolean {
     const id = this.senders.idOf(sender);
     const theirs: Array<{ handle: string; s: Stored }> = [];
-    if (id >= 0) for (const [handle, box] of this.inboxes) for (const s of box) if (s.sender === id) theirs.push({ handle, s });
+    if (id >= 0)
+      for (const [handle, box] of this.inboxes)
+        for (const s of box) if (s.sender === id) theirs.push({ handle, s });
     if (theirs.length === 0) return false;
     theirs.sort((a, b) => a.s.env.ts - b.s.env.ts);
     let freed = 0;
@@ -146,7 +152,6 @@ export class InboxStore {
     }
     return true;
   }
-
 
   private evictOldest(box: Stored[], which: (s: Stored) => boolean): boolean {
     const i = box.findIndex(which);

@@ -25,9 +25,20 @@ export interface DmInboxes {
    * before, applying the per-inbox caps, and wake the handle's waiters on every node. `fuse`
    * when the global byte fuse would blow, `quota` when the sender's address used its share.
    */
-  add(handle: string, draft: DmDraft, minSeq: number, fuse: DmFuse, now: number): Promise<DmEnvelope | 'fuse' | 'quota'>;
+  add(
+    handle: string,
+    draft: DmDraft,
+    minSeq: number,
+    fuse: DmFuse,
+    now: number,
+  ): Promise<DmEnvelope | 'fuse' | 'quota'>;
   /** Envelopes with seq > after, oldest first, up to `limit`, and whether more remain. */
-  since(handle: string, after: number, limit: number, now: number): Promise<{ messages: DmEnvelope[]; hasMore: boolean }>;
+  since(
+    handle: string,
+    after: number,
+    limit: number,
+    now: number,
+  ): Promise<{ messages: DmEnvelope[]; hasMore: boolean }>;
   remove(handle: string, id: string): Promise<number>;
   /** Forget a handle's inbox entirely (its identity was removed). */
   drop(handle: string): Promise<void>;

@@ -9,7 +9,13 @@ import type { DmWaiters } from './waiters.js';
 export class MemoryInboxes implements DmInboxes {
   readonly store = new InboxStore();
 
-  async add(handle: string, draft: DmDraft, minSeq: number, fuse: DmFuse, now: number): Promise<DmEnvelope | 'fuse' | 'quota'> {
+  async add(
+    handle: string,
+    draft: DmDraft,
+    minSeq: number,
+    fuse: DmFuse,
+    now: number,
+  ): Promise<DmEnvelope | 'fuse' | 'quota'> {
     const room = this.store.makeRoom(draft.ciphertext, fuse, now);
     if (room !== 'ok') return room;
     // One node: the identity record's counter (minSeq) already stays above every earlier seq.
@@ -18,7 +24,12 @@ export class MemoryInboxes implements DmInboxes {
     return env;
   }
 
-  async since(handle: string, after: number, limit: number, now: number): Promise<{ messages: DmEnvelope[]; hasMore: boolean }> {
+  async since(
+    handle: string,
+    after: number,
+    limit: number,
+    now: number,
+  ): Promise<{ messages: DmEnvelope[]; hasMore: boolean }> {
     return this.store.since(handle, after, limit, now);
   }
 

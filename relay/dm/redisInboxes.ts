@@ -44,7 +44,8 @@ export class RedisInboxes implements DmInboxes {
   private async run(name: DmScriptName, now: number, handle: string, ...args: Arg[]): Promise<unknown> {
     const sh = this.link.shardFor(handle);
     if (!this.defined.has(sh.cmd)) {
-      for (const [n, lua] of Object.entries(DM_SCRIPTS)) sh.cmd.defineCommand(`b2b_${n}`, { numberOfKeys: 1, lua });
+      for (const [n, lua] of Object.entries(DM_SCRIPTS))
+        sh.cmd.defineCommand(`b2b_${n}`, { numberOfKeys: 1, lua });
       this.defined.add(sh.cmd);
     }
     const fn = (sh.cmd as unknown as Record<string, ScriptFn>)[`b2b_${name}`]!;
@@ -56,18 +57,46 @@ export class RedisInboxes implements DmInboxes {
     }
   }
 
-  async add(handle: string, draft: DmDraft, minSeq: number, fuse: DmFuse, now: number): Promise<DmEnvelope | 'fuse' | 'quota'> {
+  async add(
+    handle: string,
+    draft: DmDraft,
+    minSeq: number,
+    fuse: DmFuse,
+    now: number,
+  ): Promise<DmEnvelope | 'fuse' | 'quota'> {
     const maxBytes = fuse.maxBytes;
     const rest = JSON.stringify(draft).slice(1);
     const bytes = draft.ciphertext.length + LIMITS.messageOverheadBytes;
     const out = (await this.run(
-      'dmAdd', now, handle, rest, bytes, minSeq, maxBytes, draft.from_verified ? 1 : 0, LIMITS.dmInboxAnonMax, LIMITS.dmInboxMax, LIMITS.dmTtlMs,
+      'dmAdd',
+      now,
+      handle,
+      rest,
+      bytes,
+      minSeq,
+      maxBytes,
+      draft.from_verified ? 1 : 0,
+      LIMITS.dmInboxAnonMax,
+      LIMITS.dmInboxMax,
+      LIMITS.dmTtlMs,
     )) as [number, string?];
     return out[0] === 1 ? (JSON.parse(out[1]!) as DmEnvelope) : 'fuse';
   }
 
-  async since(handle: string, after: number, limit: number, now: number): Promise<{ messages: DmEnvelope[]; hasMore: boolean }> {
-    const [more, got] = (await this.run('dmSince', now, handle, String(Math.floor(after)), limit, LIMITS.dmTtlMs)) as [number, string[]];
+  async since(
+    handle: string,
+    after: number,
+    limit: number,
+    now: number,
+  ): Promise<{ messages: DmEnvelope[]; hasMore: boolean }> {
+    const [more, got] = (await this.run(
+      'dmSince',
+      now,
+      handle,
+      String(Math.floor(after)),
+      limit,
+      LIMITS.dmTtlMs,
+    )) as [number, string[]];
     return { messages: got.map((j) => JSON.parse(j) as DmEnvelope), hasMore: more === 1 };
   }
 
@@ -78,7 +107,6 @@ export class RedisInboxes implements DmInboxes {
   async drop(handle: string): Promise<void> {
     await this.run('dmDrop', Date.now(), handle);
   }
-
 
   /** An envelope was stored through some node: wake this node's waiters it is news to. */
   private onStored(rest: string): void {

@@ -4,7 +4,13 @@
  * `from_verified`, and a claimed sender without a valid signature is never passed on.
  */
 import {
-  ERR, LIMITS, RETRY_AFTER_S, dmEnvelopeHash, dmText, isStrictBase64Of, strictBase64Length,
+  ERR,
+  LIMITS,
+  RETRY_AFTER_S,
+  dmEnvelopeHash,
+  dmText,
+  isStrictBase64Of,
+  strictBase64Length,
 } from '../../protocol/index.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
 import { HttpError } from '../http/respond.js';
@@ -26,7 +32,12 @@ function roughDecodedLength(s: string): number {
   return Math.floor((s.replace(/=+$/, '').length * 3) / 4);
 }
 
-export async function sendDm(deps: RelayDeps, ip: string, rawHandle: string | undefined, b: DmInput): Promise<{ id: string; seq: number }> {
+export async function sendDm(
+  deps: RelayDeps,
+  ip: string,
+  rawHandle: string | undefined,
+  b: DmInput,
+): Promise<{ id: string; seq: number }> {
   const now = deps.now();
   const reg = deps.identities;
   const to = pathHandle(rawHandle);
@@ -34,7 +45,14 @@ export async function sendDm(deps: RelayDeps, ip: string, rawHandle: string | un
   const recipient = await reg.resolve(to);
   if (!recipient) throw new HttpError(404, ERR.noSuchHandle);
   const { ciphertext, nonce, sender_eph_pub: eph } = b;
-  if (typeof ciphertext !== 'string' || typeof nonce !== 'string' || typeof eph !== 'string' || !ciphertext || !nonce || !eph) {
+  if (
+    typeof ciphertext !== 'string' ||
+    typeof nonce !== 'string' ||
+    typeof eph !== 'string' ||
+    !ciphertext ||
+    !nonce ||
+    !eph
+  ) {
     throw new HttpError(400, ERR.dmFieldsRequired);
   }
   if (roughDecodedLength(ciphertext) > LIMITS.dmCiphertextBytes) throw new HttpError(400, ERR.dmTooLarge);
@@ -46,12 +64,14 @@ export async function sendDm(deps: RelayDeps, ip: string, rawHandle: string | un
   const { from_handle: fh, from_sig: sig, from_ts: ts } = b;
   if (typeof fh === 'string' && fh !== '' && typeof sig === 'string' && typeof ts === 'number') {
     if (!isStrictBase64Of(sig, LIMITS.signatureBytes)) throw new HttpError(400, ERR.dmFromSigNotCanonical);
-    if (!Number.isFinite(ts) || Math.abs(now - ts) > LIMITS.sigMaxSkewMs) throw new HttpError(400, ERR.dmFromSkew);
+    if (!Number.isFinite(ts) || Math.abs(now - ts) > LIMITS.sigMaxSkewMs)
+      throw new HttpError(400, ERR.dmFromSkew);
     const fromHandle = fh.replace(/@/g, '').toLowerCase().slice(0, 34);
     const sender = reg.records.get(fromHandle);
     if (!sender) throw new HttpError(400, ERR.dmFromNotRegistered);
     const envHash = dmEnvelopeHash(ciphertext, nonce, eph, reg.hash);
-    if (!reg.checkSignature(ip, now, dmText(to, fromHandle, ts, envHash), sig, sender.sign_pub)) throw new HttpError(401, ERR.dmFromSigBad);
+    if (!reg.checkSignature(ip, now, dmText(to, fromHandle, ts, envHash), sig, sender.sign_pub))
+      throw new HttpError(401, ERR.dmFromSigBad);
     const seen = reg.dmEnvelopes.record(to, envHash, ts, now);
     if (seen === 'seen') throw new HttpError(401, ERR.dmEnvelopeSeen);
     if (seen === 'full') throw new HttpError(429, ERR.dmReplayCacheFull, RETRY_AFTER_S.dmSend);
@@ -70,7 +90,13 @@ export async function sendDm(deps: RelayDeps, ip: string, rawHandle: string | un
   };
   // The byte fuse is checked inside add(), atomically with the store when inboxes are shared.
   const { dmBufferBytesMax: maxBytes, dmBytesPerIp: perSenderBytes } = deps.config.limits;
-  const env = await reg.inboxes.add(to, draft, Math.max(recipient.inbox_seq, now + 1), { maxBytes, perSenderBytes, sender: ip }, now);
+  const env = await reg.inboxes.add(
+    to,
+    draft,
+    Math.max(recipient.inbox_seq, now + 1),
+    { maxBytes, perSenderBytes, sender: ip },
+    now,
+  );
   if (env === 'fuse') throw new HttpError(503, ERR.dmBufferFull, RETRY_AFTER_S.byteFuse);
   if (env === 'quota') throw new HttpError(429, ERR.dmBufferQuota, RETRY_AFTER_S.bufferQuota);
   reg.inboxSeqUsed(recipient, env.seq);

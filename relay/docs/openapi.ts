@@ -69,11 +69,20 @@ export function buildOpenApi(routes: readonly RouteDef[], info: OpenApiInfo): Js
     if (def.description) op.description = def.description;
     const params = [
       ...pathParams(def.path),
-      ...(def.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema })),
+      ...(def.query ?? []).map((q) => ({
+        name: q.name,
+        in: 'query',
+        required: false,
+        description: q.description,
+        schema: q.schema,
+      })),
     ];
     if (params.length > 0) op.parameters = params;
     if (def.body) {
-      op.requestBody = { required: true, content: { 'application/json': { schema: schemas.convert(def.body, 'input') } } };
+      op.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: schemas.convert(def.body, 'input') } },
+      };
     }
     if (def.auth === 'signed') op.security = [{ [SIGNED_SCHEME]: [] }];
     if (def.auth === 'admin') op.security = [{ [ADMIN_SCHEME]: [] }];
@@ -105,7 +114,11 @@ export function buildOpenApi(routes: readonly RouteDef[], info: OpenApiInfo): Js
           description:
             'Bot2Bot ts=<ms>,n=<nonce>,sig=<base64 Ed25519>. The signature covers "<METHOD> <path and query exactly as sent> <ts> <nonce>", with ts within ±60 s and a nonce of 16–64 characters of [A-Za-z0-9+/=_-], never reused.',
         },
-        [ADMIN_SCHEME]: { type: 'http', scheme: 'bearer', description: 'the operator token (IDENTITY_ADMIN_TOKEN)' },
+        [ADMIN_SCHEME]: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'the operator token (IDENTITY_ADMIN_TOKEN)',
+        },
       },
     },
   };

@@ -27,14 +27,27 @@ type ReadableRequest = IncomingMessage & { [READING]?: Reading };
  * A callback and module-level listeners rather than a promise and three closures: this runs for
  * every post, and each of those objects was one more for the garbage collector (docs/PERFORMANCE.md).
  */
-export function readJsonBody(req: IncomingMessage, maxBytes: number, idleMs: number, done: BodyCallback): void {
+export function readJsonBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  idleMs: number,
+  done: BodyCallback,
+): void {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > maxBytes) {
     req.resume();
     done(new HttpError(413, ERR.bodyTooLarge), undefined);
     return;
   }
-  (req as ReadableRequest)[READING] = { maxBytes, done, chunks: [], size: 0, finished: false, lastAt: Date.now(), idleMs };
+  (req as ReadableRequest)[READING] = {
+    maxBytes,
+    done,
+    chunks: [],
+    size: 0,
+    finished: false,
+    lastAt: Date.now(),
+    idleMs,
+  };
   if (idleMs > 0) watchIdle(req as ReadableRequest);
   req.on('data', onData);
   req.on('end', onEnd);
@@ -101,9 +114,11 @@ function onEnd(this: ReadableRequest): void {
   const ct = this.headers['content-type'] ?? '';
   // The reference parsed only application/json; agents that forget the header send JSON
   // anyway, so we parse it and reject only what is clearly another media type.
-  if (ct && !/json/i.test(ct) && !/^text\/plain/i.test(ct)) return finish(r, new HttpError(415, ERR.unsupportedMediaType), undefined);
+  if (ct && !/json/i.test(ct) && !/^text\/plain/i.test(ct))
+    return finish(r, new HttpError(415, ERR.unsupportedMediaType), undefined);
   const chunks = r.chunks;
-  const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, r.size).toString('utf8');
+  const text =
+    chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, r.size).toString('utf8');
   let body: unknown;
   try {
     body = JSON.parse(text);

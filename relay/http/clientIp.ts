@@ -26,7 +26,10 @@ export function compileTrust(spec: string, cfConnectingIp = false): ClientIpRule
   const s = spec.trim();
   if (s === '' || s === 'none') return { trust: () => false, cfConnectingIp, none: true };
   if (s === 'all') return { trust: (_a, i) => i === 0, cfConnectingIp };
-  const list = s.split(',').map((x) => x.trim()).filter(Boolean);
+  const list = s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   return { trust: proxyaddr.compile(list), cfConnectingIp };
 }
 
@@ -55,7 +58,10 @@ export function addressKey(address: string): string {
   const a = ipaddr.process(address);
   if (a.kind() === 'ipv4') return a.toString();
   const parts = (a as ipaddr.IPv6).parts;
-  return `${parts.slice(0, 4).map((p) => p.toString(16)).join(':')}::/64`;
+  return `${parts
+    .slice(0, 4)
+    .map((p) => p.toString(16))
+    .join(':')}::/64`;
 }
 
 export function clientIp(req: IncomingMessage, rule: ClientIpRule): string {

@@ -37,7 +37,8 @@ export class LargeAnswers {
     readPage: (after: number, limit: number) => Promise<ReadResult | null>,
     tail: (lastSeq: number, count: number) => Record<string, unknown>,
   ): Promise<void> {
-    if (!this.inFlight.tryAcquire(ip, this.limits.largeAnswersPerIp)) throw new HttpError(429, ERR.rateLimited, RETRY_AFTER_S.roomPost);
+    if (!this.inFlight.tryAcquire(ip, this.limits.largeAnswersPerIp))
+      throw new HttpError(429, ERR.rateLimited, RETRY_AFTER_S.roomPost);
     const stop = watchStall(res, this.limits.answerStallMs);
     try {
       writeJsonHead(res, 200);

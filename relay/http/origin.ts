@@ -12,7 +12,8 @@ export class OriginPolicy {
 
   constructor(config: Pick<RelayConfig, 'allowedOrigins' | 'publicBaseUrl'>) {
     if (config.allowedOrigins) this.exact = new Set(config.allowedOrigins);
-    else if (config.publicBaseUrl) this.exact = new Set([originOf(config.publicBaseUrl)].filter((o): o is string => o !== null));
+    else if (config.publicBaseUrl)
+      this.exact = new Set([originOf(config.publicBaseUrl)].filter((o): o is string => o !== null));
     else this.exact = null;
   }
 
@@ -27,7 +28,10 @@ export class OriginPolicy {
     } catch {
       return false;
     }
-    return (u.protocol === 'http:' || u.protocol === 'https:') && LOOPBACK_HOSTS.has(u.hostname === '::1' ? '[::1]' : u.hostname);
+    return (
+      (u.protocol === 'http:' || u.protocol === 'https:') &&
+      LOOPBACK_HOSTS.has(u.hostname === '::1' ? '[::1]' : u.hostname)
+    );
   }
 }
 

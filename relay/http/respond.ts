@@ -45,19 +45,33 @@ const JSON_HEADERS: Readonly<Record<string, string>> = {
  * The same, flattened the way writeHead also takes them, with a Content-Length slot at the end:
  * copying an array of the final length is cheaper than spreading an object or growing one.
  */
-const JSON_HEADER_LIST: readonly (string | number)[] = [...Object.entries(JSON_HEADERS).flat(), 'Content-Length', 0];
+const JSON_HEADER_LIST: readonly (string | number)[] = [
+  ...Object.entries(JSON_HEADERS).flat(),
+  'Content-Length',
+  0,
+];
 
 /**
  * Every API answer goes out in one writeHead with the security headers included: cheaper than a
  * dozen setHeader calls per request on the hot path, and no response can leave without them.
  * `headers` may override the defaults (Cache-Control) or add to them (Retry-After).
  */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string | number>): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers?: Record<string, string | number>,
+): void {
   sendJsonText(res, status, JSON.stringify(body), headers);
 }
 
 /** sendJson for a body the caller has already serialized (the hottest answers build their own). */
-export function sendJsonText(res: ServerResponse, status: number, text: string, headers?: Record<string, string | number>): void {
+export function sendJsonText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers?: Record<string, string | number>,
+): void {
   if (headers) {
     res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(text), ...headers });
   } else {
@@ -73,11 +87,29 @@ export function writeJsonHead(res: ServerResponse, status: number): void {
   res.writeHead(status, JSON_HEADERS);
 }
 
-export function sendError(res: ServerResponse, status: number, error: string, extra?: Omit<ErrorBody, 'error'>, retryAfterS?: number): void {
-  sendJson(res, status, extra ? { error, ...extra } : { error }, retryAfterS === undefined ? undefined : { 'Retry-After': retryAfterS });
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  error: string,
+  extra?: Omit<ErrorBody, 'error'>,
+  retryAfterS?: number,
+): void {
+  sendJson(
+    res,
+    status,
+    extra ? { error, ...extra } : { error },
+    retryAfterS === undefined ? undefined : { 'Retry-After': retryAfterS },
+  );
 }
 
-export function sendText(res: ServerResponse, status: number, contentType: string, text: string | Buffer, cacheControl = 'no-store', extra?: Record<string, string>): void {
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  text: string | Buffer,
+  cacheControl = 'no-store',
+  extra?: Record<string, string>,
+): void {
   res.writeHead(status, {
     ...SECURITY_HEADERS,
     'Content-Type': contentType,
@@ -89,7 +121,13 @@ export function sendText(res: ServerResponse, status: number, contentType: strin
 }
 
 const REASONS: Record<number, string> = {
-  400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 408: 'Request Timeout', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  408: 'Request Timeout',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /**

@@ -152,16 +152,36 @@ export class Router {
    * `?` (or ''); it is parsed only if the handler reads `query`. No promise is made unless the
    * handler returns one: this is every post's path.
    */
-  dispatch(matched: Matched, req: IncomingMessage, res: ServerResponse, rawQuery: string, originalUrl: string, ip: string): void {
+  dispatch(
+    matched: Matched,
+    req: IncomingMessage,
+    res: ServerResponse,
+    rawQuery: string,
+    originalUrl: string,
+    ip: string,
+  ): void {
     const def = matched.route;
-    const call = new RouteCall(def, req, res, matched.params, rawQuery, originalUrl, ip, this.checkOwner, this.onReject);
-    if (call.params.roomId !== undefined && !ROOM_ID_RE.test(call.params.roomId)) return call.fail(new HttpError(400, ERR.badRoomId));
+    const call = new RouteCall(
+      def,
+      req,
+      res,
+      matched.params,
+      rawQuery,
+      originalUrl,
+      ip,
+      this.checkOwner,
+      this.onReject,
+    );
+    if (call.params.roomId !== undefined && !ROOM_ID_RE.test(call.params.roomId))
+      return call.fail(new HttpError(400, ERR.badRoomId));
     if (def.bucket && !this.takeBucket(def.bucket, ip)) {
       req.resume();
       return call.fail(new HttpError(429, ERR.rateLimited, RETRY_AFTER_S.roomPost));
     }
     if (def.body && !def.raw) {
-      readJsonBody(req, this.bodyLimit, this.bodyIdleMs, (error, raw) => (error ? call.fail(error) : call.runWithBody(raw)));
+      readJsonBody(req, this.bodyLimit, this.bodyIdleMs, (error, raw) =>
+        error ? call.fail(error) : call.runWithBody(raw),
+      );
       return;
     }
     if (!def.raw && (req.method === 'POST' || req.method === 'PUT' || req.method === 'DELETE')) req.resume();
@@ -195,7 +215,13 @@ class RouteCall implements RouteContext<unknown> {
     const parsed = this.def.body!.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return this.fail(new HttpError(400, this.def.badBody ?? (issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : ERR.invalidJson)));
+      return this.fail(
+        new HttpError(
+          400,
+          this.def.badBody ??
+            (issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : ERR.invalidJson),
+        ),
+      );
     }
     this.body = parsed.data;
     this.run();
@@ -225,7 +251,11 @@ class RouteCall implements RouteContext<unknown> {
     // The client went away mid-request: nobody is left to answer, and it is not our error.
     // (Not req.destroyed: a request whose body was read to the end is auto-destroyed, and an
     // error thrown after an await, e.g. a Redis round trip, must still be answered.)
-    if ((e as NodeJS.ErrnoException | null)?.code === 'ECONNRESET' || req.socket.destroyed || res.headersSent) {
+    if (
+      (e as NodeJS.ErrnoException | null)?.code === 'ECONNRESET' ||
+      req.socket.destroyed ||
+      res.headersSent
+    ) {
       res.destroy();
       return;
     }
@@ -235,7 +265,14 @@ class RouteCall implements RouteContext<unknown> {
       return;
     }
     // Never echo the exception: it could carry request content. The operator sees the type.
-    console.error(JSON.stringify({ level: 'error', at: this.def.path, error: e instanceof Error ? e.name : 'unknown', where: e instanceof Error ? (e.stack ?? '').split('\n')[1]?.trim() : undefined }));
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        at: this.def.path,
+        error: e instanceof Error ? e.name : 'unknown',
+        where: e instanceof Error ? (e.stack ?? '').split('\n')[1]?.trim() : undefined,
+      }),
+    );
     this.onReject?.(500, 'internal error');
     sendError(res, 500, 'internal error');
   }
@@ -259,7 +296,13 @@ export function intParam(q: URLSearchParams, name: string, fallback: number): nu
 }
 
 /** `timeout`-style clamp where 0 or invalid means the default. */
-export function clampTimeout(q: URLSearchParams, name: string, def: number, min: number, max: number): number {
+export function clampTimeout(
+  q: URLSearchParams,
+  name: string,
+  def: number,
+  min: number,
+  max: number,
+): number {
   const n = intParam(q, name, def);
   if (n <= 0) return def;
   return Math.min(max, Math.max(min, n));

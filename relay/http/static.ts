@@ -75,7 +75,8 @@ export class StaticFiles {
   constructor(dir: string) {
     const found = new Set(listFiles(dir));
     for (const rel of found) {
-      if (SIBLINGS.some(([, suffix]) => rel.endsWith(suffix) && found.has(rel.slice(0, -suffix.length)))) continue;
+      if (SIBLINGS.some(([, suffix]) => rel.endsWith(suffix) && found.has(rel.slice(0, -suffix.length))))
+        continue;
       this.files.set(`/${rel.split(sep).join('/')}`, this.entry(dir, rel, found));
     }
     this.available = this.files.has('/index.html');
@@ -94,7 +95,8 @@ export class StaticFiles {
     if (entry) return send(req, res, entry);
     // Client-side routes get the app shell; any other path without an extension gets it too (it
     // renders "not found") but with status 404.
-    if (extname(rel) === '') return send(req, res, this.files.get('/index.html')!, isAppPath(rel) ? 200 : 404);
+    if (extname(rel) === '')
+      return send(req, res, this.files.get('/index.html')!, isAppPath(rel) ? 200 : 404);
     return false;
   }
 
@@ -102,7 +104,8 @@ export class StaticFiles {
     const identity = this.variant(join(dir, rel), null);
     const encoded: Entry['encoded'] = {};
     for (const [coding, suffix] of SIBLINGS) {
-      if (found.has(rel + suffix)) encoded[coding] = this.variant(join(dir, rel + suffix), `${identity.etag.slice(0, -1)}-${coding}"`);
+      if (found.has(rel + suffix))
+        encoded[coding] = this.variant(join(dir, rel + suffix), `${identity.etag.slice(0, -1)}-${coding}"`);
     }
     const urlPath = `/${rel.split(sep).join('/')}`;
     return {
@@ -148,7 +151,10 @@ function send(req: IncomingMessage, res: ServerResponse, entry: Entry, status = 
   if (req.method === 'HEAD') res.end();
   else if (v.body) res.end(v.body);
   // A file replaced or removed since startup: the response is cut rather than left hanging.
-  else createReadStream(v.file).on('error', () => res.destroy()).pipe(res);
+  else
+    createReadStream(v.file)
+      .on('error', () => res.destroy())
+      .pipe(res);
   return true;
 }
 

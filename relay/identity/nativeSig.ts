@@ -4,7 +4,13 @@
  * as tweetnacl's (relay/test/nativeSig.test.ts compares them on edge cases).
  */
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { LIMITS, isStrictBase64Of, verifyText, type SignatureVerifier, type TextHash } from '../../protocol/index.js';
+import {
+  LIMITS,
+  isStrictBase64Of,
+  verifyText,
+  type SignatureVerifier,
+  type TextHash,
+} from '../../protocol/index.js';
 
 export const sha256HexNative: TextHash = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -53,7 +59,8 @@ export class NativeVerifier implements SignatureVerifier {
   }
 
   private check(text: string, sigB64: string, signPubB64: string, cache: boolean): boolean {
-    if (!isStrictBase64Of(sigB64, LIMITS.signatureBytes) || !isStrictBase64Of(signPubB64, LIMITS.keyBytes)) return false;
+    if (!isStrictBase64Of(sigB64, LIMITS.signatureBytes) || !isStrictBase64Of(signPubB64, LIMITS.keyBytes))
+      return false;
     const key = cache ? this.key(signPubB64) : parseKey(signPubB64);
     // A key OpenSSL will not import is judged the way browsers and agents judge it.
     if (key === null) return verifyText(text, sigB64, signPubB64);
@@ -83,7 +90,11 @@ export class NativeVerifier implements SignatureVerifier {
 
 function parseKey(pubB64: string): KeyObject | null {
   try {
-    return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, Buffer.from(pubB64, 'base64')]), format: 'der', type: 'spki' });
+    return createPublicKey({
+      key: Buffer.concat([SPKI_ED25519_PREFIX, Buffer.from(pubB64, 'base64')]),
+      format: 'der',
+      type: 'spki',
+    });
   } catch {
     return null;
   }

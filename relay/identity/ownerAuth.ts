@@ -26,11 +26,24 @@ export function ownerCheck(deps: RelayDeps): OwnerCheck {
   return (handle, ctx) => authenticateOwner(deps, handle, ctx);
 }
 
-async function authenticateOwner(deps: RelayDeps, handle: string, ctx: RouteContext<unknown>): Promise<IdentityRecord> {
+async function authenticateOwner(
+  deps: RelayDeps,
+  handle: string,
+  ctx: RouteContext<unknown>,
+): Promise<IdentityRecord> {
   const record = await deps.identities.resolve(handle);
   if (!record) throw new HttpError(404, ERR.noSuchHandle);
   rateLimitOrThrow(deps, ctx.ip, `auth:${handle}`, RETRY_AFTER_S.authRoute);
-  if (!deps.identities.verifyRequest(handle, ctx.req.method ?? '', ctx.originalUrl, ctx.req.headers.authorization, deps.now(), ctx.ip)) {
+  if (
+    !deps.identities.verifyRequest(
+      handle,
+      ctx.req.method ?? '',
+      ctx.originalUrl,
+      ctx.req.headers.authorization,
+      deps.now(),
+      ctx.ip,
+    )
+  ) {
     throw new HttpError(401, ERR.badSignature);
   }
   return record;

@@ -29,13 +29,21 @@ export class JsonFile {
   read(): unknown {
     try {
       if (statSync(this.path).size > STATE_FILE_MAX_BYTES) {
-        console.error(JSON.stringify({ level: 'warn', state: this.path, error: 'state file too large; ignored' }));
+        console.error(
+          JSON.stringify({ level: 'warn', state: this.path, error: 'state file too large; ignored' }),
+        );
         return null;
       }
       return JSON.parse(readFileSync(this.path, 'utf8'));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-        console.error(JSON.stringify({ level: 'warn', state: this.path, error: e instanceof Error ? e.name : 'unreadable' }));
+        console.error(
+          JSON.stringify({
+            level: 'warn',
+            state: this.path,
+            error: e instanceof Error ? e.name : 'unreadable',
+          }),
+        );
       }
       return null;
     }
@@ -66,7 +74,13 @@ export class JsonFile {
       renameSync(tmp, this.path);
     } catch (e) {
       this.dirty = true;
-      console.error(JSON.stringify({ level: 'error', state: this.path, error: e instanceof Error ? e.message : 'write failed' }));
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          state: this.path,
+          error: e instanceof Error ? e.message : 'write failed',
+        }),
+      );
     }
   }
 }

@@ -29,7 +29,10 @@ export function loadIdentities(raw: unknown): { records: IdentityRecord[]; dropp
       box_pub: r.box_pub,
       sign_pub: r.sign_pub,
       registered_at: registered,
-      meta: meta && typeof meta === 'object' && typeof meta.bio === 'string' ? { bio: meta.bio.slice(0, LIMITS.bioMaxChars) } : {},
+      meta:
+        meta && typeof meta === 'object' && typeof meta.bio === 'string'
+          ? { bio: meta.bio.slice(0, LIMITS.bioMaxChars) }
+          : {},
       last_seen_at: num(r.last_seen_at, registered),
       inbox_seq: num(r.inbox_seq, 0),
     });

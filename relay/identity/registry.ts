@@ -57,10 +57,19 @@ export class IdentityRegistry implements IdentityService {
    * of failed checks it gets 429 without any verification; only a failure costs budget.
    * `uncached`: the key is not an identity's (yet), so it is not kept.
    */
-  checkSignature(ip: string, now: number, text: string, sigB64: string, signPubB64: string, uncached = false): boolean {
+  checkSignature(
+    ip: string,
+    now: number,
+    text: string,
+    sigB64: string,
+    signPubB64: string,
+    uncached = false,
+  ): boolean {
     const wait = this.sigFailures.retryAfterS(ip, now);
     if (wait > 0) throw new HttpError(429, ERR.sigFailuresExhausted, wait);
-    const ok = uncached ? this.verifier.verifyUncached(text, sigB64, signPubB64) : this.verifier.verify(text, sigB64, signPubB64);
+    const ok = uncached
+      ? this.verifier.verifyUncached(text, sigB64, signPubB64)
+      : this.verifier.verify(text, sigB64, signPubB64);
     if (!ok) this.sigFailures.failed(ip, now);
     return ok;
   }
@@ -79,13 +88,30 @@ export class IdentityRegistry implements IdentityService {
    */
   open(dataDir: string | null, now: number): void {
     if (!dataDir || this.identityFile) return;
-    this.identityFile = JsonFile.in(dataDir, IDENTITIES_FILE, () => ({ identities: Object.fromEntries(this.records) }));
+    this.identityFile = JsonFile.in(dataDir, IDENTITIES_FILE, () => ({
+      identities: Object.fromEntries(this.records),
+    }));
     this.profileFile = JsonFile.in(dataDir, PROFILES_FILE, () => ({ profiles: this.profiles.snapshot() }));
     const ids = loadIdentities(this.identityFile.read());
     for (const r of ids.records) this.records.set(r.handle, r);
-    const prof = this.profiles.load(this.profileFile.read(), (h) => this.records.get(h), now, this.verifier, this.hash);
+    const prof = this.profiles.load(
+      this.profileFile.read(),
+      (h) => this.records.get(h),
+      now,
+      this.verifier,
+      this.hash,
+    );
     if (ids.records.length + ids.dropped + prof.loaded + prof.dropped > 0) {
-      console.error(JSON.stringify({ level: 'info', state: 'loaded', identities: ids.records.length, identities_dropped: ids.dropped, profiles: prof.loaded, profiles_dropped: prof.dropped }));
+      console.error(
+        JSON.stringify({
+          level: 'info',
+          state: 'loaded',
+          identities: ids.records.length,
+          identities_dropped: ids.dropped,
+          profiles: prof.loaded,
+          profiles_dropped: prof.dropped,
+        }),
+      );
     }
   }
 
@@ -139,7 +165,13 @@ export class IdentityRegistry implements IdentityService {
     this.identitiesChanged();
     if (this.mirror) {
       const p: Promise<void> = this.mirror.put(record).catch((e: unknown) => {
-        console.error(JSON.stringify({ level: 'warn', identity: 'not shared with the cluster', error: e instanceof Error ? e.message : String(e) }));
+        console.error(
+          JSON.stringify({
+            level: 'warn',
+            identity: 'not shared with the cluster',
+            error: e instanceof Error ? e.message : String(e),
+          }),
+        );
       });
       this.mirroring.add(p);
       void p.finally(() => this.mirroring.delete(p));
@@ -215,14 +247,34 @@ export class IdentityRegistry implements IdentityService {
     this.identitiesChanged();
   }
 
-  verifyRoomPost(roomId: string, fields: SenderFields & { ciphertext: string }, now: number, ip: string): string | null {
+  verifyRoomPost(
+    roomId: string,
+    fields: SenderFields & { ciphertext: string },
+    now: number,
+    ip: string,
+  ): string | null {
     const check = (text: string, sig: string, pub: string) => this.checkSignature(ip, now, text, sig, pub);
-    const handle = verifyRoomPostSignature(roomId, fields, (h) => this.records.get(h), this.nonces, now, check, this.hash);
+    const handle = verifyRoomPostSignature(
+      roomId,
+      fields,
+      (h) => this.records.get(h),
+      this.nonces,
+      now,
+      check,
+      this.hash,
+    );
     if (handle) this.touch(handle, now);
     return handle;
   }
 
-  verifyRequest(handle: string, method: string, originalUrl: string, header: string | undefined, now: number, ip: string): boolean {
+  verifyRequest(
+    handle: string,
+    method: string,
+    originalUrl: string,
+    header: string | undefined,
+    now: number,
+    ip: string,
+  ): boolean {
     const check = (text: string, sig: string, pub: string) => this.checkSignature(ip, now, text, sig, pub);
     const ok = verifyRequestSignature(this.get(handle), method, originalUrl, header, this.nonces, now, check);
     if (ok) this.touch(handle, now);

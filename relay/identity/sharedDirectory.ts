@@ -83,7 +83,8 @@ export class RedisDirectoryMirror {
     this.apply.set(name, own);
     cache.record = (key, nonce, signedTs, now) => {
       const r = own(key, nonce, signedTs, now);
-      if (r === 'ok') this.publish(`${NONCE_TAG}${this.link.nodeId}\n${JSON.stringify([name, key, nonce, signedTs])}`);
+      if (r === 'ok')
+        this.publish(`${NONCE_TAG}${this.link.nodeId}\n${JSON.stringify([name, key, nonce, signedTs])}`);
       return r;
     };
   }
@@ -101,7 +102,8 @@ export class RedisDirectoryMirror {
     store.heartbeat = (entry, now) => {
       heartbeat(entry, now);
       // A profile is signed for its own handle (normalizeAgentProfile), which is its key here.
-      if (store.byHandle.get(entry.profile.handle) === entry) this.announceProfile(entry.profile.handle, entry);
+      if (store.byHandle.get(entry.profile.handle) === entry)
+        this.announceProfile(entry.profile.handle, entry);
     };
     store.delete = (handle) => {
       const had = del(handle);
@@ -139,7 +141,8 @@ export class RedisDirectoryMirror {
     if (!Array.isArray(parsed) || parsed.length !== 4) return;
     const [name, key, nonce, signedTs] = parsed as unknown[];
     const apply = typeof name === 'string' ? this.apply.get(name as CacheName) : undefined;
-    if (!apply || typeof key !== 'string' || typeof nonce !== 'string' || typeof signedTs !== 'number') return;
+    if (!apply || typeof key !== 'string' || typeof nonce !== 'string' || typeof signedTs !== 'number')
+      return;
     // Kept by its signed timestamp, as the accepting node keeps it, so both forget it together.
     apply(key, nonce, signedTs, Date.now());
   }
@@ -160,7 +163,11 @@ export class RedisDirectoryMirror {
     } catch {
       return;
     }
-    const r = this.store.load({ profiles: { [handle]: raw } }, (h) => this.registry.records.get(h), Date.now());
+    const r = this.store.load(
+      { profiles: { [handle]: raw } },
+      (h) => this.registry.records.get(h),
+      Date.now(),
+    );
     if (r.loaded > 0) this.registry.profilesChanged();
   }
 }

@@ -81,8 +81,18 @@ export class RedisIdentityMirror implements IdentityMirror {
 
   async put(record: IdentityRecord): Promise<void> {
     const json = JSON.stringify(publicPart(record));
-    const fn = (this.link.cmd as unknown as Record<string, (...a: Array<string | number>) => Promise<string>>).b2b_identityPut!;
-    const winner = await fn.call(this.link.cmd, this.link.key, this.link.channel, this.link.nodeId, record.handle, json, record.sign_pub, record.registered_at);
+    const fn = (this.link.cmd as unknown as Record<string, (...a: Array<string | number>) => Promise<string>>)
+      .b2b_identityPut!;
+    const winner = await fn.call(
+      this.link.cmd,
+      this.link.key,
+      this.link.channel,
+      this.link.nodeId,
+      record.handle,
+      json,
+      record.sign_pub,
+      record.registered_at,
+    );
     if (winner !== json) this.onRemoteRecord(winner);
   }
 
@@ -128,5 +138,13 @@ export class RedisIdentityMirror implements IdentityMirror {
 }
 
 function publicPart(r: IdentityRecord): IdentityRecord {
-  return { handle: r.handle, box_pub: r.box_pub, sign_pub: r.sign_pub, registered_at: r.registered_at, meta: r.meta, last_seen_at: r.last_seen_at, inbox_seq: 0 };
+  return {
+    handle: r.handle,
+    box_pub: r.box_pub,
+    sign_pub: r.sign_pub,
+    registered_at: r.registered_at,
+    meta: r.meta,
+    last_seen_at: r.last_seen_at,
+    inbox_seq: 0,
+  };
 }

@@ -22,7 +22,19 @@ export interface SenderFields {
 export interface IdentityService {
   get(handle: string): IdentityRecord | undefined;
   /** A signed room post's handle (lowercased) when its signature holds; null means 401 `bad sender_sig`. */
-  verifyRoomPost(roomId: string, fields: SenderFields & { ciphertext: string }, now: number, ip: string): string | null;
+  verifyRoomPost(
+    roomId: string,
+    fields: SenderFields & { ciphertext: string },
+    now: number,
+    ip: string,
+  ): string | null;
   /** Owner-signed routes: `Authorization: Bot2Bot ts=…,n=…,sig=…` over `<METHOD> <originalUrl> <ts> <nonce>`. */
-  verifyRequest(handle: string, method: string, originalUrl: string, header: string | undefined, now: number, ip: string): boolean;
+  verifyRequest(
+    handle: string,
+    method: string,
+    originalUrl: string,
+    header: string | undefined,
+    now: number,
+    ip: string,
+  ): boolean;
 }

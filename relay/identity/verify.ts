@@ -4,7 +4,14 @@
  * only after it holds, so a forger cannot burn a real client's nonces.
  */
 import {
-  LIMITS, LOOSE_HANDLE_RE, NONCE_TOKEN_RE, isStrictBase64Of, parseAuthHeader, requestText, roomMessageText, type TextHash,
+  LIMITS,
+  LOOSE_HANDLE_RE,
+  NONCE_TOKEN_RE,
+  isStrictBase64Of,
+  parseAuthHeader,
+  requestText,
+  roomMessageText,
+  type TextHash,
 } from '../../protocol/index.js';
 import type { NonceCache } from './nonceCache.js';
 import type { IdentityRecord, SenderFields } from './types.js';
@@ -24,7 +31,8 @@ export function verifyRoomPostSignature(
   if (typeof f.sender_handle !== 'string' || typeof f.sender_sig !== 'string') return null;
   const handle = f.sender_handle.toLowerCase();
   if (!LOOSE_HANDLE_RE.test(handle)) return null;
-  const tsOk = typeof f.sender_ts === 'number' || (typeof f.sender_ts === 'string' && /^\d+$/.test(f.sender_ts));
+  const tsOk =
+    typeof f.sender_ts === 'number' || (typeof f.sender_ts === 'string' && /^\d+$/.test(f.sender_ts));
   if (!tsOk) return null;
   const ts = Number(f.sender_ts);
   if (!Number.isFinite(ts) || Math.abs(now - ts) > LIMITS.sigMaxSkewMs) return null;
@@ -33,7 +41,14 @@ export function verifyRoomPostSignature(
   const id = lookup(handle);
   if (!id) return null;
   // The signed text uses sender_ts exactly as sent (number or numeric string).
-  if (!check(roomMessageText(roomId, f.sender_ts as number | string, f.sender_nonce, f.ciphertext, hash), f.sender_sig, id.sign_pub)) return null;
+  if (
+    !check(
+      roomMessageText(roomId, f.sender_ts as number | string, f.sender_nonce, f.ciphertext, hash),
+      f.sender_sig,
+      id.sign_pub,
+    )
+  )
+    return null;
   if (!nonces.use(`room:${handle}`, f.sender_nonce, ts, now)) return null;
   return handle;
 }

@@ -18,7 +18,10 @@ export interface BucketSpecs {
 export function bucketSpecs(config: RelayConfig): BucketSpecs {
   return {
     action: { capacity: config.limits.rateBucketCapacity, refillPerS: config.limits.rateBucketRefillPerS },
-    global: { capacity: config.limits.globalBucketCapacity, refillPerS: config.limits.globalBucketRefillPerS },
+    global: {
+      capacity: config.limits.globalBucketCapacity,
+      refillPerS: config.limits.globalBucketRefillPerS,
+    },
   };
 }
 
@@ -58,7 +61,12 @@ const SHADOW_ACTION = '*';
  * which is exactly what a new one would be, so it can be dropped without changing any answer.
  */
 export function refillMs(specs: BucketSpecs): number {
-  return Math.ceil(Math.max(specs.action.capacity / specs.action.refillPerS, specs.global.capacity / specs.global.refillPerS) * 1000);
+  return Math.ceil(
+    Math.max(
+      specs.action.capacity / specs.action.refillPerS,
+      specs.global.capacity / specs.global.refillPerS,
+    ) * 1000,
+  );
 }
 
 /**
@@ -96,7 +104,14 @@ export class RateLimiter {
     const spec = this.specs.action;
     let client = this.clients.get(ip);
     if (!client) {
-      client = { global: null, shadow: this.createBucket(ip, SHADOW_ACTION, spec, now), sole: null, soleKey: null, actions: new Map(), purgeAbove: MIN_PURGE_ABOVE };
+      client = {
+        global: null,
+        shadow: this.createBucket(ip, SHADOW_ACTION, spec, now),
+        sole: null,
+        soleKey: null,
+        actions: new Map(),
+        purgeAbove: MIN_PURGE_ABOVE,
+      };
       this.clients.set(ip, client);
     }
     const shadow = client.shadow;
@@ -177,7 +192,8 @@ export class RateLimiter {
 
   /** Drop the client's action buckets that have refilled by `now`; the next purge waits until the rest double. */
   private dropFull(client: ClientBuckets, spec: BucketSpec, now: number): void {
-    const full = (b: Bucket) => b.tokens + (Math.max(0, now - b.at) / 1000) * spec.refillPerS >= spec.capacity;
+    const full = (b: Bucket) =>
+      b.tokens + (Math.max(0, now - b.at) / 1000) * spec.refillPerS >= spec.capacity;
     for (const [action, b] of client.actions) {
       if (!full(b)) continue;
       this.dropped(b);

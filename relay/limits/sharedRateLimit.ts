@@ -58,7 +58,13 @@ export class SharedRateLimiter extends RateLimiter {
     return b;
   }
 
-  protected override rekey(bucket: Bucket, ip: string, action: string, spec: BucketSpec, now: number): Bucket {
+  protected override rekey(
+    bucket: Bucket,
+    ip: string,
+    action: string,
+    spec: BucketSpec,
+    now: number,
+  ): Bucket {
     this.dropped(bucket);
     return this.createBucket(ip, action, spec, now);
   }
@@ -109,7 +115,11 @@ export class SharedRateLimiter extends RateLimiter {
     for (const it of items) {
       if (!Array.isArray(it) || it.length !== 5) continue;
       const [key, count, capacity, refillPerS, at] = it;
-      if (typeof key !== 'string' || ![count, capacity, refillPerS, at].every((n) => typeof n === 'number' && Number.isFinite(n))) continue;
+      if (
+        typeof key !== 'string' ||
+        ![count, capacity, refillPerS, at].every((n) => typeof n === 'number' && Number.isFinite(n))
+      )
+        continue;
       let b = this.byWire.get(key);
       if (!b) {
         b = { tokens: capacity, at, wire: key };

@@ -23,14 +23,19 @@ export interface MetricsSources {
 }
 
 /** Error text → its name in the protocol's error table: the only reject reasons a label can hold. */
-const REASONS = new Map<string, string>([...Object.entries(ERR).map(([k, v]) => [v, k] as [string, string]), ['internal error', 'internal']]);
+const REASONS = new Map<string, string>([
+  ...Object.entries(ERR).map(([k, v]) => [v, k] as [string, string]),
+  ['internal error', 'internal'],
+]);
 
 export function rejectReason(error: string): string {
   return REASONS.get(error) ?? 'other';
 }
 
 /** Seconds; long-polls park for up to 90 s, so the top buckets reach past that. */
-const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 90, 120];
+const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 90, 120,
+];
 const SAMPLE_MS = 1000;
 
 export class RelayMetrics {
@@ -88,9 +93,19 @@ export class RelayMetrics {
         delivered = now;
       },
     });
-    this.postsTotal = new Counter({ name: 'bot2bot_posts_total', help: 'Room posts accepted, by transport', labelNames: ['transport'], registers });
+    this.postsTotal = new Counter({
+      name: 'bot2bot_posts_total',
+      help: 'Room posts accepted, by transport',
+      labelNames: ['transport'],
+      registers,
+    });
     this.dmsTotal = new Counter({ name: 'bot2bot_dms_total', help: 'Direct messages accepted', registers });
-    this.claimsTotal = new Counter({ name: 'bot2bot_claims_total', help: 'Claim requests answered, by outcome', labelNames: ['outcome'], registers });
+    this.claimsTotal = new Counter({
+      name: 'bot2bot_claims_total',
+      help: 'Claim requests answered, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
     this.rejectsTotal = new Counter({
       name: 'bot2bot_rejects_total',
       help: 'Refused requests and frames, by transport, status and reason (the error table entry)',
@@ -144,7 +159,9 @@ export class RelayMetrics {
   /** Times the request until its answer is sent. `route` is a pattern, never the raw path. */
   track(res: ServerResponse, method: string, route: string): void {
     const t0 = process.hrtime.bigint();
-    res.once('finish', () => this.latency.observe({ method, route }, Number(process.hrtime.bigint() - t0) / 1e9));
+    res.once('finish', () =>
+      this.latency.observe({ method, route }, Number(process.hrtime.bigint() - t0) / 1e9),
+    );
   }
 
   /** The exposition text and its content type. */

@@ -16,7 +16,12 @@ export interface MetricsHandle {
   close(): Promise<void>;
 }
 
-export function startMetrics(config: RelayConfig, deps: RelayDeps, router: Router, streams: StreamRegistry): MetricsHandle | null {
+export function startMetrics(
+  config: RelayConfig,
+  deps: RelayDeps,
+  router: Router,
+  streams: StreamRegistry,
+): MetricsHandle | null {
   if (config.metricsToken === null && config.metricsPort === null) return null;
   const metrics = new RelayMetrics({
     rooms: () => deps.backend.roomCount(),

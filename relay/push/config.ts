@@ -25,26 +25,45 @@ export interface PushConfig {
 }
 
 /** The big browser push services. */
-export const DEFAULT_PUSH_HOSTS = ['fcm.googleapis.com', 'push.services.mozilla.com', 'notify.windows.com', 'push.apple.com'];
+export const DEFAULT_PUSH_HOSTS = [
+  'fcm.googleapis.com',
+  'push.services.mozilla.com',
+  'notify.windows.com',
+  'push.apple.com',
+];
 
 export function pushConfigFromEnv(env: NodeJS.ProcessEnv): PushConfig | null {
   const pub = env.VAPID_PUBLIC_KEY;
   const priv = env.VAPID_PRIVATE_KEY;
   const subject = env.VAPID_SUBJECT;
   if (!pub && !priv) return null;
-  if (!pub || !priv || !subject) throw new Error('Web Push needs VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT together (make keys with `npm run push:keys`)');
-  if (!/^(mailto:|https:\/\/)/.test(subject)) throw new Error(`VAPID_SUBJECT must be a mailto: or https: URL, got "${subject}"`);
+  if (!pub || !priv || !subject)
+    throw new Error(
+      'Web Push needs VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT together (make keys with `npm run push:keys`)',
+    );
+  if (!/^(mailto:|https:\/\/)/.test(subject))
+    throw new Error(`VAPID_SUBJECT must be a mailto: or https: URL, got "${subject}"`);
   return defaultPushConfig({
     vapidPublicKey: pub,
     vapidPrivateKey: priv,
     vapidSubject: subject,
-    ...(env.PUSH_ENDPOINT_HOSTS ? { endpointHosts: env.PUSH_ENDPOINT_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean) } : {}),
-    ...(env.PUSH_SUBSCRIPTIONS_MAX ? { subscriptionsMax: positive(env.PUSH_SUBSCRIPTIONS_MAX, 'PUSH_SUBSCRIPTIONS_MAX') } : {}),
+    ...(env.PUSH_ENDPOINT_HOSTS
+      ? {
+          endpointHosts: env.PUSH_ENDPOINT_HOSTS.split(',')
+            .map((h) => h.trim().toLowerCase())
+            .filter(Boolean),
+        }
+      : {}),
+    ...(env.PUSH_SUBSCRIPTIONS_MAX
+      ? { subscriptionsMax: positive(env.PUSH_SUBSCRIPTIONS_MAX, 'PUSH_SUBSCRIPTIONS_MAX') }
+      : {}),
     ...(env.PUSH_COALESCE_MS ? { coalesceMs: positive(env.PUSH_COALESCE_MS, 'PUSH_COALESCE_MS') } : {}),
   });
 }
 
-export function defaultPushConfig(p: Pick<PushConfig, 'vapidPublicKey' | 'vapidPrivateKey' | 'vapidSubject'> & Partial<PushConfig>): PushConfig {
+export function defaultPushConfig(
+  p: Pick<PushConfig, 'vapidPublicKey' | 'vapidPrivateKey' | 'vapidSubject'> & Partial<PushConfig>,
+): PushConfig {
   return {
     endpointHosts: DEFAULT_PUSH_HOSTS,
     allowHttp: false,

@@ -49,7 +49,11 @@ export class PushService {
     let details: ReturnType<typeof webpush.generateRequestDetails>;
     try {
       details = webpush.generateRequestDetails(sub, payload, {
-        vapidDetails: { subject: this.config.vapidSubject, publicKey: this.config.vapidPublicKey, privateKey: this.config.vapidPrivateKey },
+        vapidDetails: {
+          subject: this.config.vapidSubject,
+          publicKey: this.config.vapidPublicKey,
+          privateKey: this.config.vapidPrivateKey,
+        },
         TTL: 3600,
         urgency: 'normal',
         // Same topic: the push service keeps only the newest undelivered one.

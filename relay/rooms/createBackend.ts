@@ -20,8 +20,20 @@ export interface SharedStores {
 /** The embedded in-memory stores, unless REDIS_URL asks for the shared ones (docs/SCALING.md). */
 export async function createStores(config: RelayConfig): Promise<SharedStores> {
   if (config.redisUrl) {
-    const backend = await RedisBackend.connect(config.redisUrl, config.limits, { cluster: config.redisCluster });
-    return { backend, inboxes: backend.inboxes(), rate: backend.rateLimiter(bucketSpecs(config)), shareIdentities: (r) => backend.shareIdentities(r) };
+    const backend = await RedisBackend.connect(config.redisUrl, config.limits, {
+      cluster: config.redisCluster,
+    });
+    return {
+      backend,
+      inboxes: backend.inboxes(),
+      rate: backend.rateLimiter(bucketSpecs(config)),
+      shareIdentities: (r) => backend.shareIdentities(r),
+    };
   }
-  return { backend: new MemoryBackend(config.limits), inboxes: new MemoryInboxes(), rate: new RateLimiter(bucketSpecs(config)), shareIdentities: async () => {} };
+  return {
+    backend: new MemoryBackend(config.limits),
+    inboxes: new MemoryInboxes(),
+    rate: new RateLimiter(bucketSpecs(config)),
+    shareIdentities: async () => {},
+  };
 }

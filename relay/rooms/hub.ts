@@ -2,7 +2,14 @@
  * The node-local side of rooms: open streams and parked long-polls, and the fan-out to them.
  * Shared state (sequence, buffer, lock, cursors) is the backend's; the hub only listens to it.
  */
-import { ERR, type LockedFrame, type PresenceFrame, type ReadyFrame, type RenameFrame, type StoredMessage } from '../../protocol/index.js';
+import {
+  ERR,
+  type LockedFrame,
+  type PresenceFrame,
+  type ReadyFrame,
+  type RenameFrame,
+  type StoredMessage,
+} from '../../protocol/index.js';
 import { messageFrame } from './messageFrame.js';
 import { OutFrame, type Subscriber, type Waiter } from './subscriber.js';
 import type { PresenceEntry, RoomBackend } from './types.js';
@@ -153,7 +160,8 @@ export class Hub {
       state.dirty = true;
       return;
     }
-    if (from !== null && sub.name !== null && from !== sub.name) this.broadcast(roomId, renameFrame(from, sub.name));
+    if (from !== null && sub.name !== null && from !== sub.name)
+      this.broadcast(roomId, renameFrame(from, sub.name));
     this.presenceChanged(roomId);
     (room.hellos ??= new Map()).set(sub, { at: this.now(), heard: sub.name, dirty: false });
     if (!room.helloTimer) this.armHellos(roomId, room, this.renameIntervalMs);
@@ -267,7 +275,8 @@ export class Hub {
         hellos.delete(sub);
         continue;
       }
-      if (st.heard !== null && sub.name !== null && st.heard !== sub.name) this.broadcast(roomId, renameFrame(st.heard, sub.name));
+      if (st.heard !== null && sub.name !== null && st.heard !== sub.name)
+        this.broadcast(roomId, renameFrame(st.heard, sub.name));
       st.heard = sub.name;
       st.at = now;
       st.dirty = false;
@@ -288,7 +297,14 @@ export class Hub {
     }
     const now = this.now();
     const p = await this.backend.presence(roomId, now, localPresence(room));
-    const frame = new OutFrame(JSON.stringify({ type: 'presence', size: p.size, names: p.names, participants: p.participants } satisfies PresenceFrame));
+    const frame = new OutFrame(
+      JSON.stringify({
+        type: 'presence',
+        size: p.size,
+        names: p.names,
+        participants: p.participants,
+      } satisfies PresenceFrame),
+    );
     for (const s of room.subs) {
       if (s.transport === 'sse') s.lastSeen = now;
       s.send(frame);

@@ -5,7 +5,20 @@ import { LIMITS, type Participant } from '../../protocol/index.js';
 import type { RelayLimits } from '../config.js';
 import { AddressLedger } from '../limits/addressLedger.js';
 import type {
-  AckOutcome, AppendOutcome, BackendEvents, BusyRooms, ClaimOutcome, EnsureOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
+  AckOutcome,
+  AppendOutcome,
+  BackendEvents,
+  BusyRooms,
+  ClaimOutcome,
+  EnsureOutcome,
+  LocalPresence,
+  MessageDraft,
+  PresenceEntry,
+  ReadResult,
+  ReplayResult,
+  RoomBackend,
+  RoomInfo,
+  StoredMessage,
 } from './types.js';
 import { MessageLog } from './messageLog.js';
 import { messageFrame } from './messageFrame.js';
@@ -91,19 +104,34 @@ export class MemoryBackend implements RoomBackend {
     return this.rooms.has(roomId);
   }
 
-  append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number, owner?: string, expectedLastSeq?: number): AppendOutcome {
+  append(
+    roomId: string,
+    draft: MessageDraft,
+    signed: boolean,
+    lock: boolean,
+    now: number,
+    owner?: string,
+    expectedLastSeq?: number,
+  ): AppendOutcome {
     // A conditional post to a missing room must not create it just to refuse.
-    if (expectedLastSeq !== undefined && expectedLastSeq !== 0 && !this.rooms.has(roomId)) return { ok: false, reason: 'moved_on', lastSeq: 0 };
+    if (expectedLastSeq !== undefined && expectedLastSeq !== 0 && !this.rooms.has(roomId))
+      return { ok: false, reason: 'moved_on', lastSeq: 0 };
     const room = this.getOrCreate(roomId, now, owner);
     if (typeof room === 'string') return { ok: false, reason: room };
     // Before every other check: a retry whose first attempt was stored succeeded, even if the
     // room has since been locked or moved on (its own post moved it).
     const seen = room.nonces.get(draft.nonce);
     if (seen && room.log.length > 0 && seen.seq >= room.log.firstSeq) {
-      return { ok: true, message: storedMessage(seen.seq, draft, seen.id, now), locked: room.signedOnly, repeated: true };
+      return {
+        ok: true,
+        message: storedMessage(seen.seq, draft, seen.id, now),
+        locked: room.signedOnly,
+        repeated: true,
+      };
     }
     const cost = draft.ciphertext.length + LIMITS.messageOverheadBytes;
-    if (owner !== undefined && this.posters.amountOf(owner) + cost > this.limits.roomBytesPerIp) return { ok: false, reason: 'byte_quota' };
+    if (owner !== undefined && this.posters.amountOf(owner) + cost > this.limits.roomBytesPerIp)
+      return { ok: false, reason: 'byte_quota' };
     const max = this.limits.roomBufferBytesMax;
     if (cost > max) return { ok: false, reason: 'byte_fuse' };
     if (lock && !room.signedOnly && !signed) return { ok: false, reason: 'needs_sig' };
@@ -111,7 +139,8 @@ export class MemoryBackend implements RoomBackend {
     if (expectedLastSeq !== undefined) {
       // Compared with last_seq as /status would report it now, expired messages pruned first.
       this.prune(room, now);
-      if (room.log.lastSeq !== expectedLastSeq) return { ok: false, reason: 'moved_on', lastSeq: room.log.lastSeq };
+      if (room.log.lastSeq !== expectedLastSeq)
+        return { ok: false, reason: 'moved_on', lastSeq: room.log.lastSeq };
     }
     // Only a post that will be stored makes other rooms yield.
     if (this.bufferedBytes + cost > max && !this.trimLargest(cost)) return { ok: false, reason: 'byte_fuse' };
@@ -135,7 +164,13 @@ export class MemoryBackend implements RoomBackend {
     return { ok: true, message, locked: room.signedOnly };
   }
 
-  async read(roomId: string, after: number, limit: number, now: number, maxBytes?: number): Promise<ReadResult | null> {
+  async read(
+    roomId: string,
+    after: number,
+    limit: number,
+    now: number,
+    maxBytes?: number,
+  ): Promise<ReadResult | null> {
     const room = this.rooms.get(roomId);
     if (!room) return null;
     this.prune(room, now);
@@ -149,7 +184,8 @@ export class MemoryBackend implements RoomBackend {
     this.prune(room, now);
     const log = room.log;
     const frames: ReplayResult['frames'] = [];
-    for (let i = log.firstAfter(after); i < log.length; i++) frames.push({ seq: log.seqAt(i)!, frame: OutFrame.ofBytes(log.frameAt(i)!) });
+    for (let i = log.firstAfter(after); i < log.length; i++)
+      frames.push({ seq: log.seqAt(i)!, frame: OutFrame.ofBytes(log.frameAt(i)!) });
     return { frames, lastSeq: log.lastSeq, oldestSeq: log.firstSeq };
   }
 
@@ -193,12 +229,22 @@ export class MemoryBackend implements RoomBackend {
     this.events.presence(roomId);
   }
 
-  async presence(roomId: string, now: number, local: LocalPresence): Promise<{ size: number; names: string[]; participants: Participant[] }> {
+  async presence(
+    roomId: string,
+    now: number,
+    local: LocalPresence,
+  ): Promise<{ size: number; names: string[]; participants: Participant[] }> {
     const room = this.rooms.get(roomId);
     return mergePresence([local], room?.heartbeats ?? new Map(), now);
   }
 
-  async claim(roomId: string, handle: string, exclude: ReadonlySet<string>, leaseMs: number, now: number): Promise<ClaimOutcome> {
+  async claim(
+    roomId: string,
+    handle: string,
+    exclude: ReadonlySet<string>,
+    leaseMs: number,
+    now: number,
+  ): Promise<ClaimOutcome> {
     const room = this.rooms.get(roomId);
     const existing = this.cursors.get(handle)?.get(roomId);
     if (!room) return { kind: 'missing', cursor: existing?.cursor ?? 0 };
@@ -211,7 +257,8 @@ export class MemoryBackend implements RoomBackend {
     if (inflight) {
       if (now - inflight.claimedAt <= inflight.leaseMs) {
         const held = log.bySeq(inflight.seq);
-        if (held) return { kind: 'hit', claimId: inflight.claimId, message: held, cursor: state.cursor, lastSeq };
+        if (held)
+          return { kind: 'hit', claimId: inflight.claimId, message: held, cursor: state.cursor, lastSeq };
       }
       // Expired (redelivery under a new claim id) or pruned meanwhile.
       state.inflight = null;
@@ -231,7 +278,8 @@ export class MemoryBackend implements RoomBackend {
     if (!state) return { ok: true, advanced: false, cursor: 0 };
     if (seq !== 0 && seq <= state.cursor) return { ok: true, advanced: false, cursor: state.cursor };
     const f = state.inflight;
-    if (!f || now - f.claimedAt > f.leaseMs || f.claimId !== claimId || f.seq !== seq) return { ok: false, cursor: state.cursor };
+    if (!f || now - f.claimedAt > f.leaseMs || f.claimId !== claimId || f.seq !== seq)
+      return { ok: false, cursor: state.cursor };
     state.cursor = seq;
     state.inflight = null;
     return { ok: true, advanced: true, cursor: seq };
@@ -240,7 +288,8 @@ export class MemoryBackend implements RoomBackend {
   async janitor(now: number): Promise<void> {
     for (const [id, room] of this.rooms) {
       this.prune(room, now);
-      for (const [name, hb] of room.heartbeats) if (now - hb.lastSeen > LIMITS.heartbeatFreshMs) room.heartbeats.delete(name);
+      for (const [name, hb] of room.heartbeats)
+        if (now - hb.lastSeen > LIMITS.heartbeatFreshMs) room.heartbeats.delete(name);
       if (!this.busy.has(id) && now - room.lastActive > this.limits.roomGraceMs) this.evict(id, room);
     }
   }
@@ -254,12 +303,17 @@ export class MemoryBackend implements RoomBackend {
     this.bufferedBytes = 0;
   }
 
-  private getOrCreate(roomId: string, now: number, owner: string | undefined): RoomState | 'room_cap' | 'room_quota' {
+  private getOrCreate(
+    roomId: string,
+    now: number,
+    owner: string | undefined,
+  ): RoomState | 'room_cap' | 'room_quota' {
     const found = this.rooms.get(roomId);
     if (found) return found;
     // The quota binds once the relay holds half its cap: a heavy user of a quiet relay is not refused.
     const contended = this.rooms.size >= this.limits.roomsMax * ROOM_QUOTA_FROM;
-    if (owner !== undefined && contended && this.creators.amountOf(owner) >= this.limits.roomsPerIp) return 'room_quota';
+    if (owner !== undefined && contended && this.creators.amountOf(owner) >= this.limits.roomsPerIp)
+      return 'room_quota';
     if (this.rooms.size >= this.limits.roomsMax && !this.evictOldestIdle()) return 'room_cap';
     const log = new MessageLog(this.posters);
     const room: RoomState = {

@@ -16,8 +16,22 @@ export const MESSAGE_FRAME_PREFIX = '{"type":"message",';
  * they are copied as they are. Same fields, same order as JSON.stringify of a StoredMessage.
  */
 export function messageFrame(m: StoredMessage): string {
-  let s = MESSAGE_FRAME_PREFIX + '"seq":' + m.seq + ',"id":"' + m.id + '","sender":' + JSON.stringify(m.sender) + ',"sender_verified":' + m.sender_verified +
-    ',"ciphertext":"' + m.ciphertext + '","nonce":"' + m.nonce + '","ts":' + m.ts;
+  let s =
+    MESSAGE_FRAME_PREFIX +
+    '"seq":' +
+    m.seq +
+    ',"id":"' +
+    m.id +
+    '","sender":' +
+    JSON.stringify(m.sender) +
+    ',"sender_verified":' +
+    m.sender_verified +
+    ',"ciphertext":"' +
+    m.ciphertext +
+    '","nonce":"' +
+    m.nonce +
+    '","ts":' +
+    m.ts;
   if (m.ttl_ms !== undefined) s += ',"ttl_ms":' + m.ttl_ms;
   if (m.reply_to !== undefined) s += ',"reply_to":' + JSON.stringify(m.reply_to);
   return s + '}';

@@ -242,7 +242,11 @@ export class MessageLog {
     if (i < 0 || i >= this.count) return undefined;
     const r = this.row(i);
     const offset = this.rows[r + OFFSET]!;
-    return parseMessageFrame(this.chunks.chunk(this.rows[r + CHUNK]!), offset, offset + this.rows[r + LENGTH]!);
+    return parseMessageFrame(
+      this.chunks.chunk(this.rows[r + CHUNK]!),
+      offset,
+      offset + this.rows[r + LENGTH]!,
+    );
   }
 
   /** The delivery frame's bytes of the message at an index (a view, not a copy). */

@@ -25,7 +25,12 @@ export function roomRateKey(roomId: string): string {
  * is (memory), so the caller answers in the same turn; a promise otherwise (Redis).
  */
 export function acceptPost(
-  deps: RelayDeps, roomId: string, body: PostMessageBody, ip: string, transport: Transport, rateKey: string = roomRateKey(roomId),
+  deps: RelayDeps,
+  roomId: string,
+  body: PostMessageBody,
+  ip: string,
+  transport: Transport,
+  rateKey: string = roomRateKey(roomId),
 ): StoredMessage | Promise<StoredMessage> {
   rateLimitOrThrow(deps, ip, rateKey, RETRY_AFTER_S.roomPost);
   const signed = Boolean(body.sender_handle) && Boolean(body.sender_sig);
@@ -33,13 +38,20 @@ export function acceptPost(
   // registrant's first signed post does: read it from the shared hash before judging the
   // signature. Never on one node, and never for a handle this node already knows.
   if (signed && deps.identities.couldResolve(body.sender_handle)) {
-    return deps.identities.resolve(body.sender_handle).then(() => checkAndAppend(deps, roomId, body, ip, transport, signed));
+    return deps.identities
+      .resolve(body.sender_handle)
+      .then(() => checkAndAppend(deps, roomId, body, ip, transport, signed));
   }
   return checkAndAppend(deps, roomId, body, ip, transport, signed);
 }
 
 function checkAndAppend(
-  deps: RelayDeps, roomId: string, body: PostMessageBody, ip: string, transport: Transport, signed: boolean,
+  deps: RelayDeps,
+  roomId: string,
+  body: PostMessageBody,
+  ip: string,
+  transport: Transport,
+  signed: boolean,
 ): StoredMessage | Promise<StoredMessage> {
   const now = deps.now();
   let handle: string | null = null;
@@ -56,7 +68,15 @@ function checkAndAppend(
   if (typeof body.ttl_ms === 'number' && body.ttl_ms > 0) draft.ttl_ms = body.ttl_ms;
   if (body.reply_to) draft.reply_to = body.reply_to;
   const expected = typeof body.expected_last_seq === 'number' ? body.expected_last_seq : undefined;
-  const out = deps.backend.append(roomId, draft, handle !== null, body.signed_only === true, now, ip, expected);
+  const out = deps.backend.append(
+    roomId,
+    draft,
+    handle !== null,
+    body.signed_only === true,
+    now,
+    ip,
+    expected,
+  );
   const done = (o: AppendOutcome) => {
     const m = accepted(o, transport);
     if (!(o.ok && o.repeated)) deps.metrics?.post(transport);
@@ -71,7 +91,11 @@ function accepted(out: AppendOutcome, transport: Transport): StoredMessage {
     case 'room_cap':
       throw new HttpError(503, ERR.roomCap, RETRY_AFTER_S.roomCap);
     case 'byte_fuse':
-      throw new HttpError(503, transport === 'ws' ? ERR.roomBufferFullWs : ERR.roomBufferFull, RETRY_AFTER_S.byteFuse);
+      throw new HttpError(
+        503,
+        transport === 'ws' ? ERR.roomBufferFullWs : ERR.roomBufferFull,
+        RETRY_AFTER_S.byteFuse,
+      );
     case 'needs_sig':
       throw new HttpError(400, ERR.signedOnlyNeedsSig);
     case 'locked':

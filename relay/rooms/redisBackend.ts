@@ -19,9 +19,30 @@ import { messageFrame } from './messageFrame.js';
 import { checkPersistence, openCluster, openRedis } from './redis/connect.js';
 import { EventStream } from './redis/events.js';
 import { SCRIPTS, type ScriptName } from './redis/scripts.js';
-import { assertUp, isConnectionError, parseShardUrls, pickShard, shardSeeds, ShardUnavailableError, type Shard } from './redis/shards.js';
+import {
+  assertUp,
+  isConnectionError,
+  parseShardUrls,
+  pickShard,
+  shardSeeds,
+  ShardUnavailableError,
+  type Shard,
+} from './redis/shards.js';
 import type {
-  AckOutcome, AppendOutcome, BackendEvents, BusyRooms, ClaimOutcome, EnsureOutcome, LocalPresence, MessageDraft, PresenceEntry, ReadResult, ReplayResult, RoomBackend, RoomInfo, StoredMessage,
+  AckOutcome,
+  AppendOutcome,
+  BackendEvents,
+  BusyRooms,
+  ClaimOutcome,
+  EnsureOutcome,
+  LocalPresence,
+  MessageDraft,
+  PresenceEntry,
+  ReadResult,
+  ReplayResult,
+  RoomBackend,
+  RoomInfo,
+  StoredMessage,
 } from './types.js';
 import { storedMessage } from './types.js';
 import { OutFrame } from './subscriber.js';
@@ -81,7 +102,8 @@ export class RedisBackend implements RoomBackend {
     this.markTtlMs = Math.max(4 * limits.janitorIntervalMs, 5_000);
     this.seeds = shardSeeds(shards.map((s) => s.spec));
     for (const sh of shards) {
-      for (const [name, lua] of Object.entries(SCRIPTS)) if (!(`b2b_${name}` in sh.cmd)) sh.cmd.defineCommand(`b2b_${name}`, { numberOfKeys: 1, lua });
+      for (const [name, lua] of Object.entries(SCRIPTS))
+        if (!(`b2b_${name}` in sh.cmd)) sh.cmd.defineCommand(`b2b_${name}`, { numberOfKeys: 1, lua });
     }
   }
 
@@ -89,7 +111,11 @@ export class RedisBackend implements RoomBackend {
    * `url` is one Redis URL or several, comma-separated: each is an independent shard. With
    * `cluster`, they are seed nodes of one Redis Cluster instead (see connectCluster).
    */
-  static async connect(url: string, limits: RelayLimits, options: RedisBackendOptions = {}): Promise<RedisBackend> {
+  static async connect(
+    url: string,
+    limits: RelayLimits,
+    options: RedisBackendOptions = {},
+  ): Promise<RedisBackend> {
     if (options.cluster) return RedisBackend.connectCluster(url, limits, options);
     const prefix = options.prefix ?? 'b2b:';
     const specs = parseShardUrls(url);
@@ -102,7 +128,15 @@ export class RedisBackend implements RoomBackend {
         const sub = await openRedis(spec.url, spec.target, 'sub');
         opened.push(sub);
         await checkPersistence(cmd, spec.target);
-        shards.push({ index, spec, cmd, sub, prefix, root: `${prefix}${spec.target.db}:`, stream: null as unknown as EventStream });
+        shards.push({
+          index,
+          spec,
+          cmd,
+          sub,
+          prefix,
+          root: `${prefix}${spec.target.db}:`,
+          stream: null as unknown as EventStream,
+        });
       }
     } catch (e) {
       for (const c of opened) c.disconnect();
@@ -117,7 +151,11 @@ export class RedisBackend implements RoomBackend {
    * node), and room channels are sharded pub/sub (SSUBSCRIBE/SPUBLISH). The URL's database
    * number becomes a key namespace, since a Redis Cluster has only database 0.
    */
-  private static async connectCluster(url: string, limits: RelayLimits, options: RedisBackendOptions): Promise<RedisBackend> {
+  private static async connectCluster(
+    url: string,
+    limits: RelayLimits,
+    options: RedisBackendOptions,
+  ): Promise<RedisBackend> {
     const prefix = options.prefix ?? 'b2b:';
     const specs = parseShardUrls(url);
     const first = specs[0]!;
@@ -135,17 +173,37 @@ export class RedisBackend implements RoomBackend {
     for (let index = 0; index < CLUSTER_SLOT_GROUPS; index++) {
       const tag = `{${ns}.${index}}`;
       const root = `${prefix}${tag}:`;
-      shards.push({ index, spec: { ...first, name: tag }, cmd, sub, prefix: root, root, stream: null as unknown as EventStream });
+      shards.push({
+        index,
+        spec: { ...first, name: tag },
+        cmd,
+        sub,
+        prefix: root,
+        root,
+        stream: null as unknown as EventStream,
+      });
     }
     return RedisBackend.start(shards, limits, options, true);
   }
 
-  private static async start(shards: LiveShard[], limits: RelayLimits, options: RedisBackendOptions, sharded: boolean): Promise<RedisBackend> {
+  private static async start(
+    shards: LiveShard[],
+    limits: RelayLimits,
+    options: RedisBackendOptions,
+    sharded: boolean,
+  ): Promise<RedisBackend> {
     const backend = new RedisBackend(shards, limits, options);
     for (const sh of shards) {
-      sh.stream = new EventStream(sh.sub, sh.root, () => backend.events, {
-        readSince: async (roomId, after) => (await backend.read(roomId, after, -1, backend.lastNow))?.messages ?? null,
-      }, sharded);
+      sh.stream = new EventStream(
+        sh.sub,
+        sh.root,
+        () => backend.events,
+        {
+          readSince: async (roomId, after) =>
+            (await backend.read(roomId, after, -1, backend.lastNow))?.messages ?? null,
+        },
+        sharded,
+      );
     }
     if (sharded) {
       // One client carries every slot group's channels: one set of listeners routes by the
@@ -154,7 +212,9 @@ export class RedisBackend implements RoomBackend {
       const byRoot = new Map(shards.map((sh) => [sh.root, sh.stream]));
       const streamOf = (channel: string) => byRoot.get(channel.slice(0, channel.indexOf('}:') + 2));
       sub.on('message', (channel: string, payload: string) => streamOf(channel)?.onMessage(channel, payload));
-      sub.on('smessage', (channel: string, payload: string) => streamOf(channel)?.onShardMessage(channel, payload));
+      sub.on('smessage', (channel: string, payload: string) =>
+        streamOf(channel)?.onShardMessage(channel, payload),
+      );
       sub.on('ready', () => {
         for (const st of byRoot.values()) st.onReady();
       });
@@ -196,7 +256,12 @@ export class RedisBackend implements RoomBackend {
       shardFor: (handle) => {
         const sh = this.shardOf(`dm:${handle}`);
         assertUp(sh);
-        return { cmd: sh.cmd, key: `${sh.prefix}rooms`, common: (now) => this.common(sh, now), name: sh.spec.name };
+        return {
+          cmd: sh.cmd,
+          key: `${sh.prefix}rooms`,
+          common: (now) => this.common(sh, now),
+          name: sh.spec.name,
+        };
       },
       on: (tag, fn) => {
         for (const sh of this.shards) sh.stream.on(tag, fn);
@@ -215,10 +280,17 @@ export class RedisBackend implements RoomBackend {
    */
   async shareIdentities(registry: MirroredRegistry & SharedDirectoryRegistry): Promise<void> {
     const h = this.home;
-    const link = { cmd: h.cmd, channel: h.stream.control, nodeId: this.nodeId, on: (tag: string, fn: (rest: string) => void) => h.stream.on(tag, fn) };
+    const link = {
+      cmd: h.cmd,
+      channel: h.stream.control,
+      nodeId: this.nodeId,
+      on: (tag: string, fn: (rest: string) => void) => h.stream.on(tag, fn),
+    };
     await new RedisIdentityMirror({ ...link, key: `${h.prefix}identities` }, registry).start();
     // After the identities: profiles are checked against the keys of their owners.
-    await new RedisDirectoryMirror({ ...link, key: `${h.prefix}profiles` }, registry).start(this.lastNow || Date.now());
+    await new RedisDirectoryMirror({ ...link, key: `${h.prefix}profiles` }, registry).start(
+      this.lastNow || Date.now(),
+    );
   }
 
   /** Token buckets shared with the other nodes over the first shard's control channel (sharedRateLimit.ts). */
@@ -227,7 +299,10 @@ export class RedisBackend implements RoomBackend {
     this.rate ??= new SharedRateLimiter(
       specs,
       {
-        publish: (payload) => void h.cmd.publish(h.stream.control, `${RATE_TAG}${payload}`).catch((e: unknown) => this.background(e)),
+        publish: (payload) =>
+          void h.cmd
+            .publish(h.stream.control, `${RATE_TAG}${payload}`)
+            .catch((e: unknown) => this.background(e)),
         on: (tag, fn) => h.stream.on(tag, fn),
       },
       this.nodeId,
@@ -239,11 +314,21 @@ export class RedisBackend implements RoomBackend {
   private common(sh: Shard, now: number): Arg[] {
     // With one shard its script enforces the room cap atomically; with several, makeRoom() does.
     const cap = this.shards.length === 1 ? this.limits.roomsMax : Number.MAX_SAFE_INTEGER;
-    return [sh.prefix, sh.root, now, LIMITS.replayMaxAgeMs, LIMITS.replayMaxMessages, LIMITS.messageOverheadBytes, cap, HIGH_WATER_MS];
+    return [
+      sh.prefix,
+      sh.root,
+      now,
+      LIMITS.replayMaxAgeMs,
+      LIMITS.replayMaxMessages,
+      LIMITS.messageOverheadBytes,
+      cap,
+      HIGH_WATER_MS,
+    ];
   }
 
   async ensure(roomId: string, now: number): Promise<EnsureOutcome> {
-    if (this.shards.length > 1 && !(await this.exists(roomId)) && !(await this.makeRoom(roomId, now))) return 'room_cap';
+    if (this.shards.length > 1 && !(await this.exists(roomId)) && !(await this.makeRoom(roomId, now)))
+      return 'room_cap';
     return (await this.run('ensure', now, roomId)) === 1 ? 'ok' : 'room_cap';
   }
 
@@ -257,8 +342,12 @@ export class RedisBackend implements RoomBackend {
     const up = this.shards.filter((sh) => sh.cmd.status === 'ready');
     const counts = await Promise.all(up.map((sh) => sh.cmd.zcard(`${sh.prefix}rooms`).catch(() => 0)));
     if (counts.reduce((a, b) => a + b, 0) < this.limits.roomsMax) return true;
-    const found = await Promise.all(up.map(async (sh) => ({ sh, v: (await this.on(sh, 'victim', now).catch(() => [])) as string[] })));
-    const candidates = found.filter((c) => c.v[0] !== undefined && c.v[0] !== roomId).sort((a, b) => Number(a.v[1]) - Number(b.v[1]));
+    const found = await Promise.all(
+      up.map(async (sh) => ({ sh, v: (await this.on(sh, 'victim', now).catch(() => [])) as string[] })),
+    );
+    const candidates = found
+      .filter((c) => c.v[0] !== undefined && c.v[0] !== roomId)
+      .sort((a, b) => Number(a.v[1]) - Number(b.v[1]));
     for (const c of candidates) {
       if ((await this.on(c.sh, 'evict', now, c.v[0]!)) === 1) return true;
     }
@@ -271,7 +360,15 @@ export class RedisBackend implements RoomBackend {
     return (await sh.cmd.exists(`${sh.prefix}r:${roomId}:meta`)) === 1;
   }
 
-  async append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number, _owner?: string, expectedLastSeq?: number): Promise<AppendOutcome> {
+  async append(
+    roomId: string,
+    draft: MessageDraft,
+    signed: boolean,
+    lock: boolean,
+    now: number,
+    _owner?: string,
+    expectedLastSeq?: number,
+  ): Promise<AppendOutcome> {
     // The seq is Redis's to assign: everything else, in the same field order as in memory.
     const stamped = storedMessage(0, draft, uuid(), now);
     const { seq: _unassigned, ...body } = stamped;
@@ -280,7 +377,17 @@ export class RedisBackend implements RoomBackend {
     const rest = JSON.stringify(body).slice(1);
     const bytes = draft.ciphertext.length + LIMITS.messageOverheadBytes;
     const expected = expectedLastSeq === undefined ? -1 : expectedLastSeq;
-    const args = [bytes, signed ? 1 : 0, lock ? 1 : 0, rest, ttl, this.limits.roomBufferBytesMax, this.limits.roomBytesPerRoom, expected, draft.nonce];
+    const args = [
+      bytes,
+      signed ? 1 : 0,
+      lock ? 1 : 0,
+      rest,
+      ttl,
+      this.limits.roomBufferBytesMax,
+      this.limits.roomBytesPerRoom,
+      expected,
+      draft.nonce,
+    ];
     let out = (await this.run('append', now, roomId, ...args)) as string[];
     // A new room (rare next to posts): create it under the room cap, then post again. A room
     // evicted between the two is created again, as a post to a missing room would.
@@ -289,19 +396,41 @@ export class RedisBackend implements RoomBackend {
       out = (await this.run('append', now, roomId, ...args)) as string[];
     }
     if (out[0] === 'missing') return { ok: false, reason: 'room_cap' };
-    if (out[0] === 'repeated') return { ok: true, message: JSON.parse(out[1]!) as StoredMessage, locked: out[2] === '1', repeated: true };
+    if (out[0] === 'repeated')
+      return {
+        ok: true,
+        message: JSON.parse(out[1]!) as StoredMessage,
+        locked: out[2] === '1',
+        repeated: true,
+      };
     if (out[0] === 'moved_on') return { ok: false, reason: 'moved_on', lastSeq: Number(out[1]) };
-    if (out[0] !== 'ok') return { ok: false, reason: out[0] as 'room_cap' | 'byte_fuse' | 'needs_sig' | 'locked' };
+    if (out[0] !== 'ok')
+      return { ok: false, reason: out[0] as 'room_cap' | 'byte_fuse' | 'needs_sig' | 'locked' };
     stamped.seq = Number(out[1]);
     return { ok: true, message: stamped, locked: out[2] === '1' };
   }
 
-  async read(roomId: string, after: number, limit: number, now: number, maxBytes?: number): Promise<ReadResult | null> {
+  async read(
+    roomId: string,
+    after: number,
+    limit: number,
+    now: number,
+    maxBytes?: number,
+  ): Promise<ReadResult | null> {
     const lim = limit >= 1e9 ? -1 : Math.floor(limit);
     const budget = maxBytes === undefined || !Number.isFinite(maxBytes) ? -1 : Math.floor(maxBytes);
-    const out = (await this.run('read', now, roomId, String(Math.floor(after)), lim, budget)) as [number, string?, string?, string[]?];
+    const out = (await this.run('read', now, roomId, String(Math.floor(after)), lim, budget)) as [
+      number,
+      string?,
+      string?,
+      string[]?,
+    ];
     if (out[0] !== 1) return null;
-    return { lastSeq: Number(out[1]), oldestSeq: Number(out[2]), messages: (out[3] ?? []).map((j) => JSON.parse(j) as StoredMessage) };
+    return {
+      lastSeq: Number(out[1]),
+      oldestSeq: Number(out[2]),
+      messages: (out[3] ?? []).map((j) => JSON.parse(j) as StoredMessage),
+    };
   }
 
   async replay(roomId: string, after: number, now: number): Promise<ReplayResult | null> {
@@ -354,7 +483,13 @@ export class RedisBackend implements RoomBackend {
     const t = Date.now();
     if (t - this.lastBackgroundError < 60_000) return;
     this.lastBackgroundError = t;
-    console.error(JSON.stringify({ level: 'warn', redis: 'background operation failed', error: e instanceof Error ? e.message : String(e) }));
+    console.error(
+      JSON.stringify({
+        level: 'warn',
+        redis: 'background operation failed',
+        error: e instanceof Error ? e.message : String(e),
+      }),
+    );
   }
 
   /** Share whether this node holds streams or waiters in the room (and bump lastActive). */
@@ -366,7 +501,9 @@ export class RedisBackend implements RoomBackend {
   }
 
   async heartbeat(roomId: string, name: string, boxPub: string | null, now: number): Promise<boolean> {
-    return (await this.run('heartbeat', now, roomId, name, boxPub ?? '', this.limits.heartbeatsPerRoom)) === 1;
+    return (
+      (await this.run('heartbeat', now, roomId, name, boxPub ?? '', this.limits.heartbeatsPerRoom)) === 1
+    );
   }
 
   async setLocalPresence(roomId: string, size: number, entries: PresenceEntry[], now: number): Promise<void> {
@@ -383,9 +520,19 @@ export class RedisBackend implements RoomBackend {
     }
   }
 
-  async presence(roomId: string, now: number, local: LocalPresence): Promise<{ size: number; names: string[]; participants: Participant[] }> {
-    const [others, hb, boxes] = (await this.run('presence', now, roomId, this.nodeId)) as [string[], string[], string[]];
-    const nodes: Array<{ node: string; size: number; entries: PresenceEntry[] }> = [{ node: this.nodeId, ...local }];
+  async presence(
+    roomId: string,
+    now: number,
+    local: LocalPresence,
+  ): Promise<{ size: number; names: string[]; participants: Participant[] }> {
+    const [others, hb, boxes] = (await this.run('presence', now, roomId, this.nodeId)) as [
+      string[],
+      string[],
+      string[],
+    ];
+    const nodes: Array<{ node: string; size: number; entries: PresenceEntry[] }> = [
+      { node: this.nodeId, ...local },
+    ];
     for (let i = 0; i + 1 < others.length; i += 2) {
       try {
         const p = JSON.parse(others[i + 1]!) as LocalPresence;
@@ -397,23 +544,51 @@ export class RedisBackend implements RoomBackend {
     // Every node lists the same participants in the same order.
     nodes.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
     const heartbeats = new Map<string, { lastSeen: number; box_pub: string | null }>();
-    for (let i = 0, k = 0; i + 1 < hb.length; i += 2, k++) heartbeats.set(hb[i]!, { lastSeen: Number(hb[i + 1]), box_pub: boxes[k] || null });
+    for (let i = 0, k = 0; i + 1 < hb.length; i += 2, k++)
+      heartbeats.set(hb[i]!, { lastSeen: Number(hb[i + 1]), box_pub: boxes[k] || null });
     return mergePresence(nodes, heartbeats, now);
   }
 
-  async claim(roomId: string, handle: string, exclude: ReadonlySet<string>, leaseMs: number, now: number): Promise<ClaimOutcome> {
-    const out = (await this.run('claim', now, roomId, handle, leaseMs, uuid(), LIMITS.cursorRoomsPerHandle, CURSOR_KEEP_MS, ...exclude)) as string[];
+  async claim(
+    roomId: string,
+    handle: string,
+    exclude: ReadonlySet<string>,
+    leaseMs: number,
+    now: number,
+  ): Promise<ClaimOutcome> {
+    const out = (await this.run(
+      'claim',
+      now,
+      roomId,
+      handle,
+      leaseMs,
+      uuid(),
+      LIMITS.cursorRoomsPerHandle,
+      CURSOR_KEEP_MS,
+      ...exclude,
+    )) as string[];
     const kind = out[0] as ClaimOutcome['kind'];
     const cursor = Number(out[1]);
     const lastSeq = Number(out[2]);
-    if (kind === 'hit') return { kind, cursor, lastSeq, claimId: out[3]!, message: JSON.parse(out[4]!) as StoredMessage };
+    if (kind === 'hit')
+      return { kind, cursor, lastSeq, claimId: out[3]!, message: JSON.parse(out[4]!) as StoredMessage };
     return kind === 'empty' ? { kind, cursor, lastSeq } : { kind, cursor };
   }
 
   async ack(roomId: string, handle: string, claimId: string, seq: number, now: number): Promise<AckOutcome> {
     const valid = Number.isFinite(seq);
-    const out = (await this.run('ack', now, roomId, handle, claimId, valid ? String(seq) : '0', valid ? 1 : 0)) as [number, number, string];
-    return out[0] === 1 ? { ok: true, advanced: out[1] === 1, cursor: Number(out[2]) } : { ok: false, cursor: Number(out[2]) };
+    const out = (await this.run(
+      'ack',
+      now,
+      roomId,
+      handle,
+      claimId,
+      valid ? String(seq) : '0',
+      valid ? 1 : 0,
+    )) as [number, number, string];
+    return out[0] === 1
+      ? { ok: true, advanced: out[1] === 1, cursor: Number(out[2]) }
+      : { ok: false, cursor: Number(out[2]) };
   }
 
   async janitor(now: number): Promise<void> {
@@ -444,7 +619,15 @@ export class RedisBackend implements RoomBackend {
         this.marked.delete(id);
         sh.stream.drop(id);
       }
-      queue.b2b_touch!(`${sh.prefix}rooms`, ...this.common(sh, now), id, this.nodeId, isBusy ? 1 : 0, this.markTtlMs, 0);
+      queue.b2b_touch!(
+        `${sh.prefix}rooms`,
+        ...this.common(sh, now),
+        id,
+        this.nodeId,
+        isBusy ? 1 : 0,
+        this.markTtlMs,
+        0,
+      );
     }
     // Refresh (not republish) this node's presence entries: nothing changed, so no event.
     for (const [id, json] of this.published) {
@@ -455,11 +638,25 @@ export class RedisBackend implements RoomBackend {
     }
     await pipe.exec();
     // One node sweeps each shard per interval; the others would only repeat its work.
-    const lock = await sh.cmd.set(`${sh.prefix}janitor`, this.nodeId, 'PX', Math.max(1, Math.floor(this.limits.janitorIntervalMs * 0.8)), 'NX');
+    const lock = await sh.cmd.set(
+      `${sh.prefix}janitor`,
+      this.nodeId,
+      'PX',
+      Math.max(1, Math.floor(this.limits.janitorIntervalMs * 0.8)),
+      'NX',
+    );
     if (lock !== 'OK') return;
     let offset = 0;
     for (;;) {
-      const [scanned, evictedIds] = (await this.on(sh, 'sweep', now, this.limits.roomGraceMs, LIMITS.heartbeatFreshMs, offset, SWEEP_BATCH)) as [number, string[]];
+      const [scanned, evictedIds] = (await this.on(
+        sh,
+        'sweep',
+        now,
+        this.limits.roomGraceMs,
+        LIMITS.heartbeatFreshMs,
+        offset,
+        SWEEP_BATCH,
+      )) as [number, string[]];
       for (const id of evictedIds) this.events.evicted(id);
       const evicted = evictedIds.length;
       if (scanned < SWEEP_BATCH) break;

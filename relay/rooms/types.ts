@@ -121,13 +121,27 @@ export interface RoomBackend {
    * May answer synchronously (the memory backend does): a post is then checked, stored, fanned
    * out and answered in one event-loop turn, with no promise allocated on the hot path.
    */
-  append(roomId: string, draft: MessageDraft, signed: boolean, lock: boolean, now: number, owner?: string, expectedLastSeq?: number): AppendOutcome | Promise<AppendOutcome>;
+  append(
+    roomId: string,
+    draft: MessageDraft,
+    signed: boolean,
+    lock: boolean,
+    now: number,
+    owner?: string,
+    expectedLastSeq?: number,
+  ): AppendOutcome | Promise<AppendOutcome>;
   /**
    * Messages with seq > after, oldest first, at most `limit`; null when the room is missing.
    * With `maxBytes`, the list stops before the message that would take its stored size past it
    * (the first message is always included).
    */
-  read(roomId: string, after: number, limit: number, now: number, maxBytes?: number): Promise<ReadResult | null>;
+  read(
+    roomId: string,
+    after: number,
+    limit: number,
+    now: number,
+    maxBytes?: number,
+  ): Promise<ReadResult | null>;
   /** Messages with seq > after as delivery frames, for a stream's replay; null when the room is missing. */
   replay(roomId: string, after: number, now: number): Promise<ReplayResult | null>;
   info(roomId: string, now: number): Promise<RoomInfo | null>;
@@ -141,8 +155,18 @@ export interface RoomBackend {
    */
   setLocalPresence(roomId: string, size: number, entries: PresenceEntry[], now: number): Promise<void>;
   /** The room's participants: this node's fresh list merged with other nodes' and heartbeats. */
-  presence(roomId: string, now: number, local: LocalPresence): Promise<{ size: number; names: string[]; participants: Participant[] }>;
-  claim(roomId: string, handle: string, exclude: ReadonlySet<string>, leaseMs: number, now: number): Promise<ClaimOutcome>;
+  presence(
+    roomId: string,
+    now: number,
+    local: LocalPresence,
+  ): Promise<{ size: number; names: string[]; participants: Participant[] }>;
+  claim(
+    roomId: string,
+    handle: string,
+    exclude: ReadonlySet<string>,
+    leaseMs: number,
+    now: number,
+  ): Promise<ClaimOutcome>;
   ack(roomId: string, handle: string, claimId: string, seq: number, now: number): Promise<AckOutcome>;
   /** Periodic pruning and eviction; busy rooms (see attach) are kept. */
   janitor(now: number): Promise<void>;

@@ -3,9 +3,23 @@
  * matches, heartbeat, and the machine-readable directory documents.
  */
 import {
-  AGENT_CONTACT_POLICY, AGENT_DIRECTORY_SCHEMA, AgentDirectoryResponse, AgentListResponse, AgentResponse, ERR, ErrorBodySchema,
-  HeartbeatResponse, LIMITS, ProfileDeleteResponse, ProfilePutBody, ProfilePutResponse, RETRY_AFTER_S, isStrictBase64Of,
-  normalizeAgentProfile, normalizeHandle, profileSigningText,
+  AGENT_CONTACT_POLICY,
+  AGENT_DIRECTORY_SCHEMA,
+  AgentDirectoryResponse,
+  AgentListResponse,
+  AgentResponse,
+  ERR,
+  ErrorBodySchema,
+  HeartbeatResponse,
+  LIMITS,
+  ProfileDeleteResponse,
+  ProfilePutBody,
+  ProfilePutResponse,
+  RETRY_AFTER_S,
+  isStrictBase64Of,
+  normalizeAgentProfile,
+  normalizeHandle,
+  profileSigningText,
 } from '../../protocol/index.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
 import { filtersFrom, matchesFor, search } from '../directory/search.js';
@@ -36,7 +50,8 @@ function putProfile(deps: RelayDeps, ctx: RouteContext<PutInput>): void {
   if (!n.ok) throw new HttpError(400, n.error);
   const prev = reg.profiles.get(handle, now);
   if (prev && prev.profile.updated_at > n.profile.updated_at) throw new HttpError(409, ERR.profileStale);
-  if (!reg.checkSignature(ctx.ip, now, profileSigningText(n.profile, reg.hash), sig, id.sign_pub)) throw new HttpError(401, ERR.profileSigBad);
+  if (!reg.checkSignature(ctx.ip, now, profileSigningText(n.profile, reg.hash), sig, id.sign_pub))
+    throw new HttpError(401, ERR.profileSigBad);
   const entry = reg.profiles.put(handle, n.profile, sig, now);
   reg.profilesChanged();
   sendJson(ctx.res, 201, { ok: true, handle, profile: publicProfile(entry, id) });
@@ -54,15 +69,27 @@ function directoryDocument(deps: RelayDeps, ctx: RouteContext<unknown>): void {
       schema: AGENT_DIRECTORY_SCHEMA,
       directory: 'Bot2Bot.chat Agent Directory',
       contact_policy: AGENT_CONTACT_POLICY,
-      endpoints: { search: '/api/agents', matches: '/api/agents/matches?handle=<handle>', profile: '/api/agents/<handle>' },
-      agents: search(deps.identities, filtersFrom(new URLSearchParams()), deps.now()).slice(0, DIRECTORY_LIMIT),
+      endpoints: {
+        search: '/api/agents',
+        matches: '/api/agents/matches?handle=<handle>',
+        profile: '/api/agents/<handle>',
+      },
+      agents: search(deps.identities, filtersFrom(new URLSearchParams()), deps.now()).slice(
+        0,
+        DIRECTORY_LIMIT,
+      ),
     },
     PUBLIC_CACHE,
   );
 }
 
 export function agentRoutes(deps: RelayDeps): RouteDef[] {
-  const ownerErrors = { 400: err('invalid handle'), 401: err('bad or missing signature'), 404: err('no such handle'), 429: err('rate limited (Retry-After: 5)') };
+  const ownerErrors = {
+    400: err('invalid handle'),
+    401: err('bad or missing signature'),
+    404: err('no such handle'),
+    429: err('rate limited (Retry-After: 5)'),
+  };
   const searchLimited = err('rate limited: directory searches have their own bucket (Retry-After)');
   const directoryDoc = (path: string) =>
     route({
@@ -71,7 +98,10 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
       tag: 'agents',
       bucket: 'directory',
       summary: 'The agent directory as one document (up to 100 live profiles)',
-      responses: { 200: { description: 'directory document', schema: AgentDirectoryResponse }, 429: searchLimited },
+      responses: {
+        200: { description: 'directory document', schema: AgentDirectoryResponse },
+        429: searchLimited,
+      },
       handler: (ctx) => directoryDocument(deps, ctx),
     });
   return [
@@ -102,7 +132,10 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
       description: SIGNED_AUTH_NOTE,
       auth: 'signed',
       signer: pathSigner,
-      responses: { 200: { description: 'withdrawn (also when there was none)', schema: ProfileDeleteResponse }, ...ownerErrors },
+      responses: {
+        200: { description: 'withdrawn (also when there was none)', schema: ProfileDeleteResponse },
+        ...ownerErrors,
+      },
       handler: async (ctx) => {
         const owner = ctx.owner;
         if (deps.identities.profiles.delete(owner.handle)) deps.identities.profilesChanged();
@@ -117,7 +150,11 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
       description: `${SIGNED_AUTH_NOTE} Refreshes last_seen_at and extends listed_until by the profile’s own signed TTL (expires_at − updated_at), so a live agent stays listed without re-signing; the signed expires_at is not rewritten.`,
       auth: 'signed',
       signer: pathSigner,
-      responses: { 200: { description: 'refreshed', schema: HeartbeatResponse }, ...ownerErrors, 404: err('no such handle, or profile not found') },
+      responses: {
+        200: { description: 'refreshed', schema: HeartbeatResponse },
+        ...ownerErrors,
+        404: err('no such handle, or profile not found'),
+      },
       handler: async (ctx) => {
         const owner = ctx.owner;
         const now = deps.now();
@@ -125,7 +162,12 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
         if (!entry) throw new HttpError(404, ERR.profileNotFound);
         deps.identities.profiles.heartbeat(entry, now);
         deps.identities.profilesChanged();
-        sendJson(ctx.res, 200, { ok: true, handle: owner.handle, expires_at: entry.profile.expires_at, listed_until: entry.listed_until });
+        sendJson(ctx.res, 200, {
+          ok: true,
+          handle: owner.handle,
+          expires_at: entry.profile.expires_at,
+          listed_until: entry.listed_until,
+        });
       },
     }),
     route({
@@ -134,23 +176,49 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
       tag: 'agents',
       bucket: 'directory',
       summary: 'Search the agent directory',
-      description: 'Sorted by last_seen_at (newest first), then handle. Filter values are normalized like profile tags.',
+      description:
+        'Sorted by last_seen_at (newest first), then handle. Filter values are normalized like profile tags.',
       query: [
-        { name: 'q', description: 'substring of handle, display name, framework, summary or tags', schema: { type: 'string' } },
+        {
+          name: 'q',
+          description: 'substring of handle, display name, framework, summary or tags',
+          schema: { type: 'string' },
+        },
         { name: 'framework', description: 'exact framework token', schema: { type: 'string' } },
         { name: 'capability', description: 'capability tag', schema: { type: 'string' } },
         { name: 'topic', description: 'topic tag', schema: { type: 'string' } },
         { name: 'language', description: 'language tag', schema: { type: 'string' } },
-        { name: 'limit', description: 'page size', schema: { type: 'integer', default: LIMITS.directoryLimitDefault, minimum: 1, maximum: LIMITS.directoryLimitMax } },
-        { name: 'cursor', description: 'offset from a previous next_cursor', schema: { type: 'integer', default: 0, minimum: 0 } },
+        {
+          name: 'limit',
+          description: 'page size',
+          schema: {
+            type: 'integer',
+            default: LIMITS.directoryLimitDefault,
+            minimum: 1,
+            maximum: LIMITS.directoryLimitMax,
+          },
+        },
+        {
+          name: 'cursor',
+          description: 'offset from a previous next_cursor',
+          schema: { type: 'integer', default: 0, minimum: 0 },
+        },
       ],
-      responses: { 200: { description: 'a page of profiles', schema: AgentListResponse }, 429: searchLimited },
+      responses: {
+        200: { description: 'a page of profiles', schema: AgentListResponse },
+        429: searchLimited,
+      },
       handler: (ctx) => {
         const limit = limitParam(ctx.query, LIMITS.directoryLimitDefault, LIMITS.directoryLimitMax);
         const cursor = Math.max(0, intParam(ctx.query, 'cursor', 0));
         const all = search(deps.identities, filtersFrom(ctx.query), deps.now());
         const agents = all.slice(cursor, cursor + limit);
-        sendJson(ctx.res, 200, { agents, count: agents.length, next_cursor: cursor + limit < all.length ? cursor + limit : null }, PUBLIC_CACHE);
+        sendJson(
+          ctx.res,
+          200,
+          { agents, count: agents.length, next_cursor: cursor + limit < all.length ? cursor + limit : null },
+          PUBLIC_CACHE,
+        );
       },
     }),
     route({
@@ -159,10 +227,20 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
       tag: 'agents',
       bucket: 'directory',
       summary: 'Profiles sharing tags with a handle’s profile',
-      description: 'Score = shared (kind, value) tags across framework, capabilities, topics and languages; score 0 is left out.',
+      description:
+        'Score = shared (kind, value) tags across framework, capabilities, topics and languages; score 0 is left out.',
       query: [
         { name: 'handle', description: 'whose profile to match', schema: { type: 'string' } },
-        { name: 'limit', description: 'how many', schema: { type: 'integer', default: LIMITS.matchesLimitDefault, minimum: 1, maximum: LIMITS.matchesLimitMax } },
+        {
+          name: 'limit',
+          description: 'how many',
+          schema: {
+            type: 'integer',
+            default: LIMITS.matchesLimitDefault,
+            minimum: 1,
+            maximum: LIMITS.matchesLimitMax,
+          },
+        },
       ],
       responses: {
         200: { description: 'matching profiles with match_score', schema: AgentListResponse },
@@ -186,7 +264,11 @@ export function agentRoutes(deps: RelayDeps): RouteDef[] {
       path: '/api/agents/:handle',
       tag: 'agents',
       summary: 'One agent’s public profile',
-      responses: { 200: { description: 'the profile', schema: AgentResponse }, 400: err('invalid handle'), 404: err('profile not found') },
+      responses: {
+        200: { description: 'the profile', schema: AgentResponse },
+        400: err('invalid handle'),
+        404: err('profile not found'),
+      },
       handler: (ctx) => {
         const handle = pathHandle(ctx.params.handle);
         const entry = deps.identities.profiles.get(handle, deps.now());

@@ -5,7 +5,17 @@
  */
 import type { IncomingMessage } from 'node:http';
 import {
-  BLOB_ERR, BLOB_ID_RE, BLOB_TOKEN_HEADER, BlobInfo, CreateBlobBody, CreateBlobResponse, ERR, ErrorBodySchema, FILE_CHUNK_CIPHER_MAX, FILE_TAG_BYTES, RETRY_AFTER_S,
+  BLOB_ERR,
+  BLOB_ID_RE,
+  BLOB_TOKEN_HEADER,
+  BlobInfo,
+  CreateBlobBody,
+  CreateBlobResponse,
+  ERR,
+  ErrorBodySchema,
+  FILE_CHUNK_CIPHER_MAX,
+  FILE_TAG_BYTES,
+  RETRY_AFTER_S,
 } from '../../protocol/index.js';
 import type { BlobLimits, BlobStore, CreateOutcome } from '../blobs/types.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
@@ -80,7 +90,8 @@ function readChunk(req: IncomingMessage, max: number): Promise<Buffer> {
 }
 
 export function blobRoutes(deps: RelayDeps, store: BlobStore, limits: BlobLimits): RouteDef[] {
-  const limit = (ip: string, roomId: string) => rateLimitOrThrow(deps, ip, `blob:${roomId}`, RETRY_AFTER_S.roomPost);
+  const limit = (ip: string, roomId: string) =>
+    rateLimitOrThrow(deps, ip, `blob:${roomId}`, RETRY_AFTER_S.roomPost);
   return [
     route({
       method: 'POST',
@@ -103,17 +114,25 @@ export function blobRoutes(deps: RelayDeps, store: BlobStore, limits: BlobLimits
         limit(ip, roomId);
         const { size, chunks } = body;
         // Each chunk is 16..FILE_CHUNK_CIPHER_MAX bytes of ciphertext.
-        if (size < chunks * FILE_TAG_BYTES || size > chunks * FILE_CHUNK_CIPHER_MAX) throw new HttpError(400, BLOB_ERR.badBlob);
-        if (size - chunks * FILE_TAG_BYTES > limits.maxBytes) throw new HttpError(413, BLOB_ERR.tooLarge, undefined, { max_bytes: limits.maxBytes });
+        if (size < chunks * FILE_TAG_BYTES || size > chunks * FILE_CHUNK_CIPHER_MAX)
+          throw new HttpError(400, BLOB_ERR.badBlob);
+        if (size - chunks * FILE_TAG_BYTES > limits.maxBytes)
+          throw new HttpError(413, BLOB_ERR.tooLarge, undefined, { max_bytes: limits.maxBytes });
         const now = deps.now();
-        if (!(await deps.backend.ensure(roomId, now))) throw new HttpError(503, ERR.roomCap, RETRY_AFTER_S.roomCap);
+        if (!(await deps.backend.ensure(roomId, now)))
+          throw new HttpError(503, ERR.roomCap, RETRY_AFTER_S.roomCap);
         const ttl = body.ttl_ms && body.ttl_ms > 0 ? Math.min(body.ttl_ms, limits.ttlMs) : limits.ttlMs;
         const r = await store.create({ roomId, ip, size, chunks, expiresAt: now + ttl, now });
         if (!r.ok) {
           const [status, text] = REFUSAL[r.reason];
           throw new HttpError(status, text, QUOTA_RETRY_S);
         }
-        sendJson(res, 200, { blob_id: r.blobId, token: r.token, expires_at: r.expiresAt, max_chunk_bytes: FILE_CHUNK_CIPHER_MAX });
+        sendJson(res, 200, {
+          blob_id: r.blobId,
+          token: r.token,
+          expires_at: r.expiresAt,
+          max_chunk_bytes: FILE_CHUNK_CIPHER_MAX,
+        });
       },
     }),
     route({
@@ -121,7 +140,11 @@ export function blobRoutes(deps: RelayDeps, store: BlobStore, limits: BlobLimits
       path: '/api/rooms/:roomId/blobs/:blobId',
       tag: TAG,
       summary: 'Upload progress of an attachment',
-      responses: { 200: { description: 'the blob', schema: BlobInfo }, 404: err('no such blob (never created, expired, freed, or its room was evicted)'), 429: err('rate limited') },
+      responses: {
+        200: { description: 'the blob', schema: BlobInfo },
+        404: err('no such blob (never created, expired, freed, or its room was evicted)'),
+        429: err('rate limited'),
+      },
       async handler({ params, ip, res }) {
         const roomId = params.roomId!;
         limit(ip, roomId);
@@ -152,7 +175,8 @@ export function blobRoutes(deps: RelayDeps, store: BlobStore, limits: BlobLimits
         try {
           limit(ip, roomId);
           const ct = req.headers['content-type'];
-          if (ct !== undefined && !/^application\/octet-stream\b/i.test(ct)) throw new HttpError(415, BLOB_ERR.wrongMediaType);
+          if (ct !== undefined && !/^application\/octet-stream\b/i.test(ct))
+            throw new HttpError(415, BLOB_ERR.wrongMediaType);
           const id = blobId(params);
           const index = chunkIndex(params);
           const token = tokenOf(req);
@@ -195,7 +219,10 @@ export function blobRoutes(deps: RelayDeps, store: BlobStore, limits: BlobLimits
         const roomId = params.roomId!;
         limit(ip, roomId);
         const r = await store.get(roomId, blobId(params), chunkIndex(params), deps.now());
-        if (r.ok) return sendText(res, 200, 'application/octet-stream', r.data, 'no-store', { 'Content-Disposition': 'attachment' });
+        if (r.ok)
+          return sendText(res, 200, 'application/octet-stream', r.data, 'no-store', {
+            'Content-Disposition': 'attachment',
+          });
         if (r.reason === 'bad_index') throw new HttpError(400, BLOB_ERR.badChunk);
         throw new HttpError(404, r.reason === 'pending' ? BLOB_ERR.chunkMissing : BLOB_ERR.noSuchBlob);
       },
@@ -205,8 +232,14 @@ export function blobRoutes(deps: RelayDeps, store: BlobStore, limits: BlobLimits
       path: '/api/rooms/:roomId/blobs/:blobId',
       tag: TAG,
       summary: 'Free an attachment early',
-      description: "With the blob's token in `X-Blob-Token` (the file envelope carries it, so whoever deletes the message for everyone can free its file).",
-      responses: { 200: { description: 'freed' }, 403: err('bad blob token'), 404: err('no such blob'), 429: err('rate limited') },
+      description:
+        "With the blob's token in `X-Blob-Token` (the file envelope carries it, so whoever deletes the message for everyone can free its file).",
+      responses: {
+        200: { description: 'freed' },
+        403: err('bad blob token'),
+        404: err('no such blob'),
+        429: err('rate limited'),
+      },
       async handler({ req, params, ip, res }) {
         const roomId = params.roomId!;
         limit(ip, roomId);

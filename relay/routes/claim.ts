@@ -2,7 +2,15 @@
  * The server-side cursor (reference-relay.md §2.8): claim a message under a lease, ack it to
  * advance. Turn-based agent hosts (MCP claim_task/ack_task, CLI --claim/--ack) stand on this.
  */
-import { ERR, LIMITS, LOOSE_HANDLE_RE, type AckBody, type AckResponse, type ClaimBody, type ClaimResponse } from '../../protocol/index.js';
+import {
+  ERR,
+  LIMITS,
+  LOOSE_HANDLE_RE,
+  type AckBody,
+  type AckResponse,
+  type ClaimBody,
+  type ClaimResponse,
+} from '../../protocol/index.js';
 import { ErrorBodySchema } from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
 import { HttpError, sendJson } from '../http/respond.js';
@@ -61,8 +69,16 @@ export function claimRoutes(deps: RelayDeps, s: Schemas): RouteDef[] {
       auth: 'signed',
       signer: bodySigner,
       query: [
-        { name: 'timeout', description: 'seconds to hold when empty (1–90)', schema: { type: 'integer', default: 30, minimum: 1, maximum: 90 } },
-        { name: 'ttl_ms', description: 'lease length, clamped to 60000–300000', schema: { type: 'integer', default: 60000 } },
+        {
+          name: 'timeout',
+          description: 'seconds to hold when empty (1–90)',
+          schema: { type: 'integer', default: 30, minimum: 1, maximum: 90 },
+        },
+        {
+          name: 'ttl_ms',
+          description: 'lease length, clamped to 60000–300000',
+          schema: { type: 'integer', default: 60000 },
+        },
       ],
       responses: {
         200: { description: 'a claimed message, or empty', schema: s.ClaimResponse },
@@ -77,23 +93,40 @@ export function claimRoutes(deps: RelayDeps, s: Schemas): RouteDef[] {
         const exclude = new Set<string>([handle, `@${handle}`]);
         const extra = (ctx.body as { exclude_senders?: unknown }).exclude_senders;
         if (Array.isArray(extra)) {
-          for (const x of extra) if (typeof x === 'string' && x.length >= 1 && x.length <= LIMITS.excludeSenderMaxChars) exclude.add(x);
+          for (const x of extra)
+            if (typeof x === 'string' && x.length >= 1 && x.length <= LIMITS.excludeSenderMaxChars)
+              exclude.add(x);
         }
         const lease = leaseMs(ctx.query);
-        const timeoutS = clampTimeout(ctx.query, 'timeout', LIMITS.waitTimeoutDefaultS, LIMITS.waitTimeoutMinS, LIMITS.waitTimeoutMaxS);
+        const timeoutS = clampTimeout(
+          ctx.query,
+          'timeout',
+          LIMITS.waitTimeoutDefaultS,
+          LIMITS.waitTimeoutMinS,
+          LIMITS.waitTimeoutMaxS,
+        );
         const first = await deps.backend.claim(roomId, handle, exclude, lease, deps.now());
         if (first.kind !== 'empty') return sendJson(ctx.res, 200, answer(first));
         // Unlike the reference, a wake-up with nothing claimable (our own post, an excluded
         // sender) keeps waiting instead of answering empty at once.
         await parkUntil(
-          deps, roomId, ctx.ip, ctx.res, timeoutS * 1000,
+          deps,
+          roomId,
+          ctx.ip,
+          ctx.res,
+          timeoutS * 1000,
           async () => {
             const o = await deps.backend.claim(roomId, handle, exclude, lease, deps.now());
             if (o.kind === 'empty') return false;
             sendJson(ctx.res, 200, answer(o));
             return true;
           },
-          async () => sendJson(ctx.res, 200, answer(await deps.backend.claim(roomId, handle, exclude, lease, deps.now()))),
+          async () =>
+            sendJson(
+              ctx.res,
+              200,
+              answer(await deps.backend.claim(roomId, handle, exclude, lease, deps.now())),
+            ),
         );
       },
     }),
@@ -102,7 +135,8 @@ export function claimRoutes(deps: RelayDeps, s: Schemas): RouteDef[] {
       path: '/api/rooms/:roomId/ack',
       tag: 'Cursor',
       summary: 'Acknowledge a claim and advance the cursor',
-      description: 'Signed by `handle`. Re-acking an acknowledged seq is a no-op; a stale or unknown claim is a 409 carrying the cursor.',
+      description:
+        'Signed by `handle`. Re-acking an acknowledged seq is a no-op; a stale or unknown claim is a 409 carrying the cursor.',
       body: s.AckBody,
       badBody: ERR.badHandle,
       auth: 'signed',

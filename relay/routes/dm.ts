@@ -3,7 +3,15 @@
  * delete. Inboxes live in RAM only.
  */
 import {
-  DmDeleteResponse, DmInboxResponse, DmSendBody, DmSendResponse, ERR, ErrorBodySchema, LIMITS, RETRY_AFTER_S, type DmEnvelope,
+  DmDeleteResponse,
+  DmInboxResponse,
+  DmSendBody,
+  DmSendResponse,
+  ERR,
+  ErrorBodySchema,
+  LIMITS,
+  RETRY_AFTER_S,
+  type DmEnvelope,
 } from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
 import { HttpError, sendJson } from '../http/respond.js';
@@ -23,15 +31,27 @@ async function waitInbox(deps: RelayDeps, ctx: SignedContext<unknown>): Promise<
   const handle = ctx.owner.handle;
   const inboxes = deps.identities.inboxes;
   const after = Math.max(0, intParam(ctx.query, 'after', 0));
-  const timeoutS = clampTimeout(ctx.query, 'timeout', LIMITS.waitTimeoutDefaultS, LIMITS.waitTimeoutMinS, LIMITS.waitTimeoutMaxS);
+  const timeoutS = clampTimeout(
+    ctx.query,
+    'timeout',
+    LIMITS.waitTimeoutDefaultS,
+    LIMITS.waitTimeoutMinS,
+    LIMITS.waitTimeoutMaxS,
+  );
   const now = deps.now();
   const ready = await inboxes.since(handle, after, LIMITS.dmWaitBatch, now);
   if (ready.messages.length > 0) {
-    sendJson(ctx.res, 200, { messages: ready.messages, last_seq: ready.messages[ready.messages.length - 1]!.seq, has_more: ready.hasMore });
+    sendJson(ctx.res, 200, {
+      messages: ready.messages,
+      last_seq: ready.messages[ready.messages.length - 1]!.seq,
+      has_more: ready.hasMore,
+    });
     return;
   }
-  if (inboxes.waiters.count(handle) >= LIMITS.dmWaitersPerHandle) throw new HttpError(429, ERR.tooManyHandleWaiters, RETRY_AFTER_S.waiterCap);
-  if (!deps.waitersPerIp.tryAcquire(ctx.ip, deps.config.limits.waitersPerIp)) throw new HttpError(429, ERR.tooManyIpWaiters, RETRY_AFTER_S.waiterCap);
+  if (inboxes.waiters.count(handle) >= LIMITS.dmWaitersPerHandle)
+    throw new HttpError(429, ERR.tooManyHandleWaiters, RETRY_AFTER_S.waiterCap);
+  if (!deps.waitersPerIp.tryAcquire(ctx.ip, deps.config.limits.waitersPerIp))
+    throw new HttpError(429, ERR.tooManyIpWaiters, RETRY_AFTER_S.waiterCap);
   await new Promise<void>((resolve) => {
     let done = false;
     const finish = () => {
@@ -80,7 +100,9 @@ export function dmRoutes(deps: RelayDeps): RouteDef[] {
         400: err('invalid handle or envelope'),
         401: err('bad from_handle signature or envelope already seen'),
         404: err('no such handle'),
-        429: err("rate limited (Retry-After: 1), replay cache full, or this address's DM buffer share used up (Retry-After: 60)"),
+        429: err(
+          "rate limited (Retry-After: 1), replay cache full, or this address's DM buffer share used up (Retry-After: 60)",
+        ),
         503: err('the envelope is larger than the whole DM buffer (Retry-After: 60)'),
       },
       handler: async (ctx) => {
@@ -98,14 +120,26 @@ export function dmRoutes(deps: RelayDeps): RouteDef[] {
       auth: 'signed',
       signer: pathSigner,
       query: [
-        { name: 'after', description: 'return envelopes with seq greater than this', schema: { type: 'integer', default: 0, minimum: 0 } },
+        {
+          name: 'after',
+          description: 'return envelopes with seq greater than this',
+          schema: { type: 'integer', default: 0, minimum: 0 },
+        },
         {
           name: 'timeout',
           description: 'seconds to wait; 0 or invalid means the default',
-          schema: { type: 'integer', default: LIMITS.waitTimeoutDefaultS, minimum: LIMITS.waitTimeoutMinS, maximum: LIMITS.waitTimeoutMaxS },
+          schema: {
+            type: 'integer',
+            default: LIMITS.waitTimeoutDefaultS,
+            minimum: LIMITS.waitTimeoutMinS,
+            maximum: LIMITS.waitTimeoutMaxS,
+          },
         },
       ],
-      responses: { 200: { description: 'envelopes, or none on timeout', schema: DmInboxResponse }, ...ownerErrors },
+      responses: {
+        200: { description: 'envelopes, or none on timeout', schema: DmInboxResponse },
+        ...ownerErrors,
+      },
       handler: (ctx) => waitInbox(deps, ctx),
     }),
     route({
@@ -116,7 +150,10 @@ export function dmRoutes(deps: RelayDeps): RouteDef[] {
       description: SIGNED_AUTH_NOTE,
       auth: 'signed',
       signer: pathSigner,
-      responses: { 200: { description: 'how many envelopes were removed', schema: DmDeleteResponse }, ...ownerErrors },
+      responses: {
+        200: { description: 'how many envelopes were removed', schema: DmDeleteResponse },
+        ...ownerErrors,
+      },
       handler: async (ctx) => {
         const removed = await deps.identities.inboxes.remove(ctx.owner.handle, ctx.params.id ?? '');
         sendJson(ctx.res, 200, { ok: true, removed });

@@ -26,9 +26,18 @@ const ASSET_CACHE = 'public, max-age=3600';
  */
 const SDK_FILES: Record<string, { source: string; summary: string }> = {
   'bot2bot.py': { source: 'bot2bot.py', summary: 'The single-file Python SDK and CLI' },
-  'agent_bot2bot.py': { source: 'agent_bot2bot.py', summary: 'The universal listener launcher for turn-based AI hosts' },
-  'codex_bot2bot.py': { source: 'agent_bot2bot.py', summary: 'The Codex bootstrap: the listener launcher with --host codex' },
-  'tmux_notify.py': { source: 'tmux_notify.py', summary: 'Types room mentions into a tmux pane (opt-in; needs bot2bot.py beside it)' },
+  'agent_bot2bot.py': {
+    source: 'agent_bot2bot.py',
+    summary: 'The universal listener launcher for turn-based AI hosts',
+  },
+  'codex_bot2bot.py': {
+    source: 'agent_bot2bot.py',
+    summary: 'The Codex bootstrap: the listener launcher with --host codex',
+  },
+  'tmux_notify.py': {
+    source: 'tmux_notify.py',
+    summary: 'Types room mentions into a tmux pane (opt-in; needs bot2bot.py beside it)',
+  },
 };
 
 const SWAGGER_ASSETS: Record<string, string> = {
@@ -64,8 +73,12 @@ const SWAGGER_INIT = `window.addEventListener('load', function () {
 export function originOf(deps: RelayDeps, req: IncomingMessage, rule: ClientIpRule): string {
   if (deps.config.publicBaseUrl) return deps.config.publicBaseUrl.replace(/\/+$/, '');
   const peer = req.socket.remoteAddress;
-  const proto = peer && rule.trust(peer, 0) && req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
-  const host = req.headers.host && /^[A-Za-z0-9.:[\]-]+$/.test(req.headers.host) ? req.headers.host : `127.0.0.1:${deps.config.port}`;
+  const proto =
+    peer && rule.trust(peer, 0) && req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
+  const host =
+    req.headers.host && /^[A-Za-z0-9.:[\]-]+$/.test(req.headers.host)
+      ? req.headers.host
+      : `127.0.0.1:${deps.config.port}`;
   return `${proto}://${host}`;
 }
 
@@ -92,7 +105,9 @@ function tarballRoute(file: string, what: string): RouteDef {
       } catch {
         throw new HttpError(404, ERR.notFound);
       }
-      sendText(ctx.res, 200, 'application/gzip', body, DOCS_CACHE, { 'Content-Disposition': `attachment; filename="${file}"` });
+      sendText(ctx.res, 200, 'application/gzip', body, DOCS_CACHE, {
+        'Content-Disposition': `attachment; filename="${file}"`,
+      });
     },
   });
 }
@@ -103,7 +118,10 @@ export function docsRoutes(deps: RelayDeps, router: Router): RouteDef[] {
   const assets = new Map<string, Buffer>();
   const version = (() => {
     try {
-      return (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+      return (
+        (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version?: string })
+          .version ?? '0.0.0'
+      );
     } catch {
       return '0.0.0';
     }
@@ -154,7 +172,10 @@ export function docsRoutes(deps: RelayDeps, router: Router): RouteDef[] {
       tag: 'docs',
       summary: 'Swagger UI assets (from swagger-ui-dist)',
       hidden: true,
-      responses: { 200: { description: 'asset' }, 404: { description: 'unknown asset', schema: ErrorBodySchema } },
+      responses: {
+        200: { description: 'asset' },
+        404: { description: 'unknown asset', schema: ErrorBodySchema },
+      },
       handler: async (ctx) => {
         const name = ctx.params.asset ?? '';
         const type = SWAGGER_ASSETS[name];
@@ -176,7 +197,14 @@ export function docsRoutes(deps: RelayDeps, router: Router): RouteDef[] {
       // Without PUBLIC_BASE_URL the commands name the request's Host: a shared cache must not
       // hand one Host's answer (which says where to install code from) to another.
       handler: (ctx) =>
-        sendText(ctx.res, 200, 'text/plain; charset=utf-8', llmsText(router.list(), originOf(deps, ctx.req, trustRule)), 'public, max-age=300', deps.config.publicBaseUrl ? undefined : { Vary: 'Host, X-Forwarded-Proto' }),
+        sendText(
+          ctx.res,
+          200,
+          'text/plain; charset=utf-8',
+          llmsText(router.list(), originOf(deps, ctx.req, trustRule)),
+          'public, max-age=300',
+          deps.config.publicBaseUrl ? undefined : { Vary: 'Host, X-Forwarded-Proto' },
+        ),
     }),
     ...Object.entries(SDK_FILES).map(([name, file]) =>
       route({
@@ -195,7 +223,9 @@ export function docsRoutes(deps: RelayDeps, router: Router): RouteDef[] {
           } catch {
             throw new HttpError(404, ERR.notFound);
           }
-          sendText(ctx.res, 200, 'text/x-python; charset=utf-8', text, DOCS_CACHE, { 'Content-Disposition': `inline; filename="${name}"` });
+          sendText(ctx.res, 200, 'text/x-python; charset=utf-8', text, DOCS_CACHE, {
+            'Content-Disposition': `inline; filename="${name}"`,
+          });
         },
       }),
     ),

@@ -3,7 +3,9 @@ import type { RelayDeps } from '../deps.js';
 import { sendJson } from '../http/respond.js';
 import { route, type RouteDef } from '../http/router.js';
 
-const Health = z.object({ ok: z.literal(true), rooms: z.number().int(), streams: z.number().int(), ts: z.number().int() }).meta({ id: 'Health' });
+const Health = z
+  .object({ ok: z.literal(true), rooms: z.number().int(), streams: z.number().int(), ts: z.number().int() })
+  .meta({ id: 'Health' });
 
 export function healthRoutes(deps: RelayDeps, streamCount: () => number): RouteDef[] {
   return [
@@ -14,7 +16,12 @@ export function healthRoutes(deps: RelayDeps, streamCount: () => number): RouteD
       summary: 'Liveness and room count',
       responses: { 200: { description: 'up', schema: Health } },
       async handler({ res }) {
-        sendJson(res, 200, { ok: true, rooms: await deps.backend.roomCount(), streams: streamCount(), ts: deps.now() });
+        sendJson(res, 200, {
+          ok: true,
+          rooms: await deps.backend.roomCount(),
+          streams: streamCount(),
+          ts: deps.now(),
+        });
       },
     }),
   ];

@@ -1,5 +1,11 @@
 /** Identity routes (reference-relay.md §5.1): register a handle, look one up. */
-import { ERR, ErrorBodySchema, IdentityResponse, RegisterRequest, RegisterResponse } from '../../protocol/index.js';
+import {
+  ERR,
+  ErrorBodySchema,
+  IdentityResponse,
+  RegisterRequest,
+  RegisterResponse,
+} from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
 import { HttpError, sendJson } from '../http/respond.js';
 import { route, type RouteDef } from '../http/router.js';
@@ -23,7 +29,9 @@ export function identityRoutes(deps: RelayDeps): RouteDef[] {
         400: err('invalid handle, keys or signature fields'),
         401: err('signature already used or does not verify'),
         409: err('handle reserved or taken'),
-        429: err('rate limited (Retry-After: 5), or too many new identities from this address today (Retry-After: 3600)'),
+        429: err(
+          'rate limited (Retry-After: 5), or too many new identities from this address today (Retry-After: 3600)',
+        ),
         503: err('identity cap reached (Retry-After: 3600)'),
       },
       handler: async (ctx) => {
@@ -39,11 +47,20 @@ export function identityRoutes(deps: RelayDeps): RouteDef[] {
       tag: 'identity',
       summary: 'Look up a handle’s public keys',
       description: 'A leading @ is stripped and the handle lowercased.',
-      responses: { 200: { description: 'the identity', schema: IdentityResponse }, 404: err('no such handle') },
+      responses: {
+        200: { description: 'the identity', schema: IdentityResponse },
+        404: err('no such handle'),
+      },
       handler: async (ctx) => {
         const r = await deps.identities.resolve(ctx.params.handle ?? '');
         if (!r) throw new HttpError(404, ERR.noSuchHandle);
-        sendJson(ctx.res, 200, { handle: r.handle, box_pub: r.box_pub, sign_pub: r.sign_pub, registered_at: r.registered_at, meta: r.meta });
+        sendJson(ctx.res, 200, {
+          handle: r.handle,
+          box_pub: r.box_pub,
+          sign_pub: r.sign_pub,
+          registered_at: r.registered_at,
+          meta: r.meta,
+        });
       },
     }),
   ];

@@ -16,7 +16,10 @@ export function metricsRoutes(metrics: RelayMetrics | null, token: string | null
       tag: 'Operations',
       summary: 'Prometheus metrics (aggregate only), with the operator’s bearer token',
       hidden: true,
-      responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' }, 401: { description: 'no or wrong token', schema: ErrorBodySchema } },
+      responses: {
+        200: { description: 'Prometheus text format', contentType: 'text/plain' },
+        401: { description: 'no or wrong token', schema: ErrorBodySchema },
+      },
       async handler({ req, res }) {
         if (!bearerOk(req, token)) throw new HttpError(401, 'metrics: bearer token required');
         const out = await metrics.render();

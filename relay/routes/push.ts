@@ -5,7 +5,14 @@
  * per coalescing window. 404 on every route when the operator has not set VAPID keys.
  */
 import {
-  ERR, ErrorBodySchema, PushDmBody, PushKeyResponse, PushOkResponse, PushRoomsBody, PushUnsubscribeBody, RETRY_AFTER_S,
+  ERR,
+  ErrorBodySchema,
+  PushDmBody,
+  PushKeyResponse,
+  PushOkResponse,
+  PushRoomsBody,
+  PushUnsubscribeBody,
+  RETRY_AFTER_S,
 } from '../../protocol/index.js';
 import type { z } from 'zod';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
@@ -34,7 +41,10 @@ export function pushRoutes(deps: RelayDeps, push: PushService | null): RouteDef[
       path: '/api/push/key',
       tag: TAG,
       summary: "The relay's VAPID public key (applicationServerKey)",
-      responses: { 200: { description: 'push is on', schema: PushKeyResponse }, 404: err('push is not configured on this relay') },
+      responses: {
+        200: { description: 'push is on', schema: PushKeyResponse },
+        404: err('push is not configured on this relay'),
+      },
       handler: (ctx) => {
         const p = service(push);
         sendJson(ctx.res, 200, { public_key: p.config.vapidPublicKey, coalesce_ms: p.config.coalesceMs });
@@ -47,14 +57,21 @@ export function pushRoutes(deps: RelayDeps, push: PushService | null): RouteDef[
       summary: 'Choose the rooms a push subscription is nudged about',
       description: 'Replaces the list. A push carries no room id, sender or text.',
       body: PushRoomsBody as never,
-      responses: { 200: { description: 'saved', schema: PushOkResponse }, 400: err('bad subscription or endpoint'), 404: err('push is not configured'), 429: err('rate limited') },
+      responses: {
+        200: { description: 'saved', schema: PushOkResponse },
+        400: err('bad subscription or endpoint'),
+        404: err('push is not configured'),
+        429: err('rate limited'),
+      },
       handler: (ctx) => {
         const p = service(push);
         rateLimitOrThrow(deps, ctx.ip, PUSH_RATE_KEY, RETRY_AFTER_S.roomPost);
         checkEndpoint(p, ctx.body.subscription.endpoint);
         const rooms = [...new Set(ctx.body.rooms)];
-        if (rooms.length > p.config.roomsPerSubscription) throw new HttpError(400, `at most ${p.config.roomsPerSubscription} rooms per subscription`);
-        if (!p.registry.setRooms(ctx.body.subscription, rooms, ctx.ip)) throw new HttpError(429, ERR.rateLimited, 60);
+        if (rooms.length > p.config.roomsPerSubscription)
+          throw new HttpError(400, `at most ${p.config.roomsPerSubscription} rooms per subscription`);
+        if (!p.registry.setRooms(ctx.body.subscription, rooms, ctx.ip))
+          throw new HttpError(429, ERR.rateLimited, 60);
         sendJson(ctx.res, 200, { ok: true });
       },
     }),
@@ -67,11 +84,24 @@ export function pushRoutes(deps: RelayDeps, push: PushService | null): RouteDef[
       auth: 'signed',
       signer: pathSigner,
       body: PushDmBody as never,
-      responses: { 200: { description: 'saved', schema: PushOkResponse }, 400: err('bad subscription or endpoint'), 401: err('bad signature'), 404: err('no such handle, or push is not configured'), 429: err('rate limited') },
+      responses: {
+        200: { description: 'saved', schema: PushOkResponse },
+        400: err('bad subscription or endpoint'),
+        401: err('bad signature'),
+        404: err('no such handle, or push is not configured'),
+        429: err('rate limited'),
+      },
       handler: async (ctx) => {
         const p = service(push);
         checkEndpoint(p, ctx.body.subscription.endpoint);
-        if (!p.registry.setDm(ctx.body.subscription, ctx.body.enabled === false ? null : ctx.owner.handle, ctx.ip)) throw new HttpError(429, ERR.rateLimited, 60);
+        if (
+          !p.registry.setDm(
+            ctx.body.subscription,
+            ctx.body.enabled === false ? null : ctx.owner.handle,
+            ctx.ip,
+          )
+        )
+          throw new HttpError(429, ERR.rateLimited, 60);
         sendJson(ctx.res, 200, { ok: true });
       },
     }),
@@ -81,7 +111,11 @@ export function pushRoutes(deps: RelayDeps, push: PushService | null): RouteDef[
       tag: TAG,
       summary: 'Forget a push subscription (its rooms and DMs)',
       body: PushUnsubscribeBody as never,
-      responses: { 200: { description: 'forgotten (or never known)', schema: PushOkResponse }, 404: err('push is not configured'), 429: err('rate limited') },
+      responses: {
+        200: { description: 'forgotten (or never known)', schema: PushOkResponse },
+        404: err('push is not configured'),
+        429: err('rate limited'),
+      },
       handler: (ctx) => {
         const p = service(push);
         rateLimitOrThrow(deps, ctx.ip, PUSH_RATE_KEY, RETRY_AFTER_S.roomPost);

@@ -22,13 +22,23 @@ const SourceReport = z
     /** Whether this process runs the compiled files listed (dist/node) or TypeScript sources. */
     runs_dist: z.boolean(),
     files: z.array(z.object({ path: z.string(), sha256: z.string(), bytes: z.number().int() })),
-    verify: z.object({ rebuild: z.array(z.string()), compare: z.array(z.string()), notes: z.array(z.string()) }),
+    verify: z.object({
+      rebuild: z.array(z.string()),
+      compare: z.array(z.string()),
+      notes: z.array(z.string()),
+    }),
   })
   .meta({ id: 'SourceReport' });
 
 const CACHE = 'no-cache';
 
-function page(files: readonly SourceFile[], v: VerifyInstructions, repo: string | null, commit: string | null, runsDist: boolean): string {
+function page(
+  files: readonly SourceFile[],
+  v: VerifyInstructions,
+  repo: string | null,
+  commit: string | null,
+  runsDist: boolean,
+): string {
   const lines = [
     'Bot2Bot relay: the files this server runs and serves, with their SHA-256',
     '',
@@ -66,7 +76,9 @@ export function hashSourcesOnce(root: string, webDir: string | null): Promise<So
     p = hashSourceFiles({ root, webDir });
     p.catch((e: unknown) => {
       hashings.delete(key);
-      console.error(JSON.stringify({ level: 'error', at: '/source', error: e instanceof Error ? e.message : 'unknown' }));
+      console.error(
+        JSON.stringify({ level: 'error', at: '/source', error: e instanceof Error ? e.message : 'unknown' }),
+      );
     });
     hashings.set(key, p);
   }
@@ -84,7 +96,8 @@ export function sourceRoutes(deps: RelayDeps, hashed: Promise<SourceFile[]>): Ro
     }
   };
   const trustRule = compileTrust(deps.config.trustProxy);
-  const instructions = (req: Parameters<typeof originOf>[1]) => verifyInstructions(originOf(deps, req, trustRule), repo, commit, process.version);
+  const instructions = (req: Parameters<typeof originOf>[1]) =>
+    verifyInstructions(originOf(deps, req, trustRule), repo, commit, process.version);
 
   return [
     route({
@@ -94,7 +107,13 @@ export function sourceRoutes(deps: RelayDeps, hashed: Promise<SourceFile[]>): Ro
       summary: 'SHA-256 of every file this relay serves and runs, and how to rebuild and compare',
       responses: { 200: { description: 'plain text', contentType: 'text/plain' } },
       async handler({ req, res }) {
-        sendText(res, 200, 'text/plain; charset=utf-8', page(await files(), instructions(req), repo, commit, runsDist), CACHE);
+        sendText(
+          res,
+          200,
+          'text/plain; charset=utf-8',
+          page(await files(), instructions(req), repo, commit, runsDist),
+          CACHE,
+        );
       },
     }),
     route({
@@ -114,7 +133,14 @@ export function sourceRoutes(deps: RelayDeps, hashed: Promise<SourceFile[]>): Ro
       summary: 'The same list and instructions as JSON',
       responses: { 200: { description: 'files and instructions', schema: SourceReport } },
       async handler({ req, res }) {
-        const body: z.infer<typeof SourceReport> = { repository: repo, commit, node: process.version, runs_dist: runsDist, files: await files(), verify: instructions(req) };
+        const body: z.infer<typeof SourceReport> = {
+          repository: repo,
+          commit,
+          node: process.version,
+          runs_dist: runsDist,
+          files: await files(),
+          verify: instructions(req),
+        };
         sendJson(res, 200, body);
       },
     }),

@@ -9,7 +9,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFile, rename, stat } from 'node:fs/promises';
 import {
-  ContactBody, ContactResponse, ERR, ErrorBodySchema, LIMITS, looksLikeEmail, REPORT_SEVERITIES, RETRY_AFTER_S, ReportBody, ReportResponse, type ReportSeverity,
+  ContactBody,
+  ContactResponse,
+  ERR,
+  ErrorBodySchema,
+  LIMITS,
+  looksLikeEmail,
+  REPORT_SEVERITIES,
+  RETRY_AFTER_S,
+  ReportBody,
+  ReportResponse,
+  type ReportSeverity,
 } from '../../protocol/index.js';
 import { rateLimitOrThrow, type RelayDeps } from '../deps.js';
 import { HttpError, sendJson } from '../http/respond.js';
@@ -51,11 +61,20 @@ export function supportRoutes(deps: RelayDeps): RouteDef[] {
     // Appends are chained so lines never interleave and rotation sees a settled size.
     writes = writes.then(async () => {
       try {
-        const size = await stat(file).then((s) => s.size, () => 0);
+        const size = await stat(file).then(
+          (s) => s.size,
+          () => 0,
+        );
         if (size > REPORTS_FILE_ROTATE_BYTES) await rename(file, `${file}.1`);
         await appendFile(file, line, { mode: 0o600 });
       } catch (e) {
-        console.error(JSON.stringify({ level: 'error', at: 'report', error: e instanceof Error ? e.message : 'write failed' }));
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            at: 'report',
+            error: e instanceof Error ? e.message : 'write failed',
+          }),
+        );
       }
     });
   };
@@ -66,8 +85,7 @@ export function supportRoutes(deps: RelayDeps): RouteDef[] {
       path: '/api/report',
       tag: 'support',
       summary: 'Report a bug',
-      description:
-        `Goes to the operator (a JSON line on stderr and the reports file). Do not include room links, keys or message text. Rate limited on its own bucket (Retry-After: ${RETRY_AFTER_S.report}).`,
+      description: `Goes to the operator (a JSON line on stderr and the reports file). Do not include room links, keys or message text. Rate limited on its own bucket (Retry-After: ${RETRY_AFTER_S.report}).`,
       body: ReportBody as never,
       badBody: ERR.reportWhatRequired,
       responses: {
@@ -80,7 +98,9 @@ export function supportRoutes(deps: RelayDeps): RouteDef[] {
         const what = cut(b.what, LIMITS.reportWhatMax);
         if (what.length < LIMITS.reportWhatMin) throw new HttpError(400, ERR.reportWhatRequired);
         rateLimitOrThrow(deps, ctx.ip, 'bugs', RETRY_AFTER_S.report, false);
-        const severity: ReportSeverity = (REPORT_SEVERITIES as readonly unknown[]).includes(b.severity) ? (b.severity as ReportSeverity) : 'medium';
+        const severity: ReportSeverity = (REPORT_SEVERITIES as readonly unknown[]).includes(b.severity)
+          ? (b.severity as ReportSeverity)
+          : 'medium';
         const id = uuid();
         const record = {
           level: 'report',
@@ -106,8 +126,7 @@ export function supportRoutes(deps: RelayDeps): RouteDef[] {
       path: '/api/contact',
       tag: 'support',
       summary: 'Write to the operator',
-      description:
-        `A note for the operator: a JSON line on stderr, not stored by the relay. Leave an email address if you want a reply. Do not include room links, keys or message text. Rate limited (Retry-After: ${RETRY_AFTER_S.contact}).`,
+      description: `A note for the operator: a JSON line on stderr, not stored by the relay. Leave an email address if you want a reply. Do not include room links, keys or message text. Rate limited (Retry-After: ${RETRY_AFTER_S.contact}).`,
       body: ContactBody as never,
       badBody: ERR.contactMessageRequired,
       responses: {
@@ -123,7 +142,16 @@ export function supportRoutes(deps: RelayDeps): RouteDef[] {
         if (email && !looksLikeEmail(email)) throw new HttpError(400, ERR.contactEmailMalformed);
         rateLimitOrThrow(deps, ctx.ip, 'contact', RETRY_AFTER_S.contact);
         const id = uuid();
-        const record = { level: 'contact', id, ts: deps.now(), message, name: cut(b.name, LIMITS.contactNameMax), email, ua: ua(ctx.req), ip_hash: ipHash(ctx.ip) };
+        const record = {
+          level: 'contact',
+          id,
+          ts: deps.now(),
+          message,
+          name: cut(b.name, LIMITS.contactNameMax),
+          email,
+          ua: ua(ctx.req),
+          ip_hash: ipHash(ctx.ip),
+        };
         process.stderr.write(`${JSON.stringify(record)}\n`);
         sendJson(ctx.res, 200, { ok: true, id });
       },

@@ -11,7 +11,14 @@ import { repoRoot } from '../repoRoot.js';
 import { hashSourceFiles, parseSha256sum, sha256sumText } from './hashes.js';
 
 /** The folders a list is made of; a relay without a web app lists no dist/web files. */
-const group = (path: string) => (path.startsWith('dist/web/') ? 'dist/web' : path.startsWith('dist/node/') ? 'dist/node' : path.startsWith('agent/python/') ? 'agent/python' : path);
+const group = (path: string) =>
+  path.startsWith('dist/web/')
+    ? 'dist/web'
+    : path.startsWith('dist/node/')
+      ? 'dist/node'
+      : path.startsWith('agent/python/')
+        ? 'agent/python'
+        : path;
 
 async function main(): Promise<number> {
   const root = repoRoot();
@@ -33,9 +40,14 @@ async function main(): Promise<number> {
     if (have === undefined) problems.push(`missing here:   ${path}`);
     else if (have !== sha) problems.push(`different:      ${path}`);
   }
-  for (const path of mine.keys()) if (groups.has(group(path)) && !served.has(path)) problems.push(`not listed:     ${path}`);
+  for (const path of mine.keys())
+    if (groups.has(group(path)) && !served.has(path)) problems.push(`not listed:     ${path}`);
   for (const p of problems) console.log(p);
-  console.log(problems.length === 0 ? `OK: all ${served.size} files the relay lists match this build` : `${problems.length} of ${served.size} files do not match`);
+  console.log(
+    problems.length === 0
+      ? `OK: all ${served.size} files the relay lists match this build`
+      : `${problems.length} of ${served.size} files do not match`,
+  );
   return problems.length === 0 ? 0 : 1;
 }
 

@@ -51,13 +51,17 @@ async function listFiles(layout: SourceLayout): Promise<Array<[string, string]>>
     if (await isFile(abs)) pairs.push([f, abs]);
   }
   const python = join(layout.root, 'agent', 'python');
-  for (const abs of await readdir(python).then((names) => names.filter((n) => n.endsWith('.py')).map((n) => join(python, n)), () => [])) {
+  for (const abs of await readdir(python).then(
+    (names) => names.filter((n) => n.endsWith('.py')).map((n) => join(python, n)),
+    () => [],
+  )) {
     if (await isFile(abs)) pairs.push([slash(relative(layout.root, abs)), abs]);
   }
   const nodeDir = join(layout.root, 'dist', 'node');
   for (const abs of await walk(nodeDir)) pairs.push([`dist/node/${slash(relative(nodeDir, abs))}`, abs]);
   if (layout.webDir !== null) {
-    for (const abs of await walk(layout.webDir)) pairs.push([`dist/web/${slash(relative(layout.webDir, abs))}`, abs]);
+    for (const abs of await walk(layout.webDir))
+      pairs.push([`dist/web/${slash(relative(layout.webDir, abs))}`, abs]);
   }
   return pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }

@@ -15,16 +15,26 @@ function shellWord(s: string): string {
   return /^[A-Za-z0-9@%+=:,./_-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export function verifyInstructions(origin: string, repo: string | null, commit: string | null, nodeVersion: string): VerifyInstructions {
+export function verifyInstructions(
+  origin: string,
+  repo: string | null,
+  commit: string | null,
+  nodeVersion: string,
+): VerifyInstructions {
   const notes: string[] = [];
   const rebuild: string[] = [];
   if (repo !== null) {
     rebuild.push(`git clone ${shellWord(repo)} bot2bot-relay-source`, 'cd bot2bot-relay-source');
   } else {
-    notes.push('The operator has not said where this code comes from (SOURCE_REPO_URL is unset): run these in your own checkout of it.');
+    notes.push(
+      'The operator has not said where this code comes from (SOURCE_REPO_URL is unset): run these in your own checkout of it.',
+    );
   }
   if (commit !== null) rebuild.push(`git checkout ${commit}`);
-  else notes.push('The operator has not recorded the commit (SOURCE_COMMIT is unset): check out the release you expect to be running.');
+  else
+    notes.push(
+      'The operator has not recorded the commit (SOURCE_COMMIT is unset): check out the release you expect to be running.',
+    );
   rebuild.push('npm ci', 'npm run build');
   notes.push(
     `This relay runs on Node ${nodeVersion}. Build with the same major version: the precompressed web files (.br, .gz) come from the zlib and brotli inside Node.`,
@@ -32,7 +42,10 @@ export function verifyInstructions(origin: string, repo: string | null, commit: 
   );
   return {
     rebuild,
-    compare: [`node dist/node/relay/source/compare.js ${shellWord(origin)}`, `curl -fsS ${shellWord(`${origin}/source.sha256`)} | sha256sum -c --quiet`],
+    compare: [
+      `node dist/node/relay/source/compare.js ${shellWord(origin)}`,
+      `curl -fsS ${shellWord(`${origin}/source.sha256`)} | sha256sum -c --quiet`,
+    ],
     notes,
   };
 }

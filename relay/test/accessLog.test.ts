@@ -23,7 +23,9 @@ describe('AccessLog', () => {
     expect(writes).toEqual([]);
     log.flush();
     await new Promise((r) => setImmediate(r));
-    expect(writes).toEqual(['POST /api/rooms/:roomId/messages\nGET /api/rooms/:roomId/wait\nPOST /api/rooms/:roomId/messages\n']);
+    expect(writes).toEqual([
+      'POST /api/rooms/:roomId/messages\nGET /api/rooms/:roomId/wait\nPOST /api/rooms/:roomId/messages\n',
+    ]);
     log.flush();
     expect(writes).toHaveLength(1);
   });

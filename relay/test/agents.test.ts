@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ERR, LIMITS, encodeBase64, profileSigningText, verifyText, type AgentProfile } from '../../protocol/index.js';
+import {
+  ERR,
+  LIMITS,
+  encodeBase64,
+  profileSigningText,
+  verifyText,
+  type AgentProfile,
+} from '../../protocol/index.js';
 import { TestClock, startRelay, type TestRelay } from '../../test-support/relay.js';
 import { call, fixedIdentity, register, signed, signedProfile } from './identity-helpers.js';
 
@@ -20,7 +27,15 @@ async function setup(overrides: Parameters<typeof startRelay>[0] = {}, clock?: T
 
 /** The public object's signature must still verify: the relay never rewrites signed fields. */
 function signatureHolds(p: Record<string, unknown>, signPub: string): boolean {
-  const { box_pub: _b, sign_pub: _s, profile_sig, last_seen_at: _l, listed_until: _u, match_score: _m, ...profile } = p;
+  const {
+    box_pub: _b,
+    sign_pub: _s,
+    profile_sig,
+    last_seen_at: _l,
+    listed_until: _u,
+    match_score: _m,
+    ...profile
+  } = p;
   return verifyText(profileSigningText(profile as unknown as AgentProfile), profile_sig as string, signPub);
 }
 
@@ -36,12 +51,24 @@ describe('agent directory', () => {
       homepage_url: 'https://example.org/a b',
       summary: 'reviews pull requests',
     });
-    expect(body.profile).toMatchObject({ display_name: 'Alice Bot', framework: 'claude-code', capabilities: ['code-review', 'ts'], homepage_url: 'https://example.org/a%20b' });
+    expect(body.profile).toMatchObject({
+      display_name: 'Alice Bot',
+      framework: 'claude-code',
+      capabilities: ['code-review', 'ts'],
+      homepage_url: 'https://example.org/a%20b',
+    });
     const res = await put('alice', body);
     expect(res.status).toBe(201);
     expect(res.json.ok).toBe(true);
     expect(res.json.handle).toBe('alice');
-    expect(res.json.profile).toMatchObject({ ...body.profile, schema: 'bot2bot.agent_profile.v1', contact_policy: 'signed_dm_first', box_pub: expect.any(String), profile_sig: body.profile_sig, last_seen_at: expect.any(Number) });
+    expect(res.json.profile).toMatchObject({
+      ...body.profile,
+      schema: 'bot2bot.agent_profile.v1',
+      contact_policy: 'signed_dm_first',
+      box_pub: expect.any(String),
+      profile_sig: body.profile_sig,
+      last_seen_at: expect.any(Number),
+    });
     const got = await call('GET', `${r!.url}/api/agents/Alice`);
     expect(got.status).toBe(200);
     expect(got.headers.get('cache-control')).toBe('public, max-age=30');
@@ -50,7 +77,12 @@ describe('agent directory', () => {
     expect((await call('GET', `${r!.url}/api/agents/B!`)).json).toEqual({ error: ERR.invalidHandle });
     // Defaults: display_name = handle, framework = other, expires_at replaced when out of range.
     const minimal = signedProfile(bob, { expires_at: 5 });
-    expect(minimal.profile).toMatchObject({ display_name: 'bob', framework: 'other', homepage_url: '', capabilities: [] });
+    expect(minimal.profile).toMatchObject({
+      display_name: 'bob',
+      framework: 'other',
+      homepage_url: '',
+      capabilities: [],
+    });
     expect((await put('bob', minimal)).status).toBe(201);
   });
 
@@ -66,32 +98,115 @@ describe('agent directory', () => {
     await expectErr('nobody', ok, 404, ERR.identityNotRegistered);
     await expectErr('alice', { ...ok, profile_sig: 'AAAA' }, 400, ERR.profileSigNotCanonical);
     await expectErr('alice', { ...ok, profile: [1] }, 400, ERR.profileNotObject);
-    await expectErr('alice', { ...ok, profile: { ...ok.profile, framework: '.net' } }, 400, ERR.profileInvalidFramework);
-    await expectErr('alice', { ...ok, profile: { ...ok.profile, updated_at: undefined } }, 400, ERR.profileUpdatedAtRequired);
-    await expectErr('alice', { ...ok, profile: { ...ok.profile, updated_at: Date.now() - LIMITS.profileMaxSkewMs - 5000 } }, 400, ERR.profileSkew);
-    await expectErr('alice', { ...ok, profile: { ...ok.profile, homepage_url: 'ftp://x.org' } }, 400, ERR.profileInvalidHomepage);
-    await expectErr('alice', { ...ok, profile: { ...ok.profile, homepage_url: 'https://x.org/#frag' } }, 400, ERR.profileInvalidHomepage);
-    await expectErr('alice', { ...ok, profile: { ...ok.profile, summary: 'join https://x/room/ABCD#k=zzz' } }, 400, `${ERR.profileForbidden}#k=`);
-    await expectErr('alice', { ...ok, profile: { ...ok.profile, box_sk: 'x' } }, 400, `${ERR.profileForbidden}box_sk`);
+    await expectErr(
+      'alice',
+      { ...ok, profile: { ...ok.profile, framework: '.net' } },
+      400,
+      ERR.profileInvalidFramework,
+    );
+    await expectErr(
+      'alice',
+      { ...ok, profile: { ...ok.profile, updated_at: undefined } },
+      400,
+      ERR.profileUpdatedAtRequired,
+    );
+    await expectErr(
+      'alice',
+      { ...ok, profile: { ...ok.profile, updated_at: Date.now() - LIMITS.profileMaxSkewMs - 5000 } },
+      400,
+      ERR.profileSkew,
+    );
+    await expectErr(
+      'alice',
+      { ...ok, profile: { ...ok.profile, homepage_url: 'ftp://x.org' } },
+      400,
+      ERR.profileInvalidHomepage,
+    );
+    await expectErr(
+      'alice',
+      { ...ok, profile: { ...ok.profile, homepage_url: 'https://x.org/#frag' } },
+      400,
+      ERR.profileInvalidHomepage,
+    );
+    await expectErr(
+      'alice',
+      { ...ok, profile: { ...ok.profile, summary: 'join https://x/room/ABCD#k=zzz' } },
+      400,
+      `${ERR.profileForbidden}#k=`,
+    );
+    await expectErr(
+      'alice',
+      { ...ok, profile: { ...ok.profile, box_sk: 'x' } },
+      400,
+      `${ERR.profileForbidden}box_sk`,
+    );
     // Escaped control characters make the canonical JSON larger than its character count.
     const ctl = (n: number) => 'a' + '\u0001'.repeat(n - 2) + 'a';
-    const big = { ...ok.profile, summary: ctl(600), display_name: ctl(80), framework_version: ctl(64), capabilities: Array.from({ length: 32 }, (_, i) => `${i}`.padEnd(40, 'x')), topics: Array.from({ length: 32 }, (_, i) => `${i}`.padEnd(40, 'y')), languages: Array.from({ length: 32 }, (_, i) => `${i}`.padEnd(40, 'z')) };
+    const big = {
+      ...ok.profile,
+      summary: ctl(600),
+      display_name: ctl(80),
+      framework_version: ctl(64),
+      capabilities: Array.from({ length: 32 }, (_, i) => `${i}`.padEnd(40, 'x')),
+      topics: Array.from({ length: 32 }, (_, i) => `${i}`.padEnd(40, 'y')),
+      languages: Array.from({ length: 32 }, (_, i) => `${i}`.padEnd(40, 'z')),
+    };
     await expectErr('alice', { ...ok, profile: big }, 400, ERR.profileTooLarge);
-    await expectErr('alice', { ...ok, profile_sig: signedProfile(bob, { framework: 'langchain' }).profile_sig }, 401, ERR.profileSigBad);
+    await expectErr(
+      'alice',
+      { ...ok, profile_sig: signedProfile(bob, { framework: 'langchain' }).profile_sig },
+      401,
+      ERR.profileSigBad,
+    );
     expect((await put('alice', ok)).status).toBe(201);
-    await expectErr('alice', signedProfile(alice, { framework: 'langchain' }, Date.now() - 60_000), 409, ERR.profileStale);
+    await expectErr(
+      'alice',
+      signedProfile(alice, { framework: 'langchain' }, Date.now() - 60_000),
+      409,
+      ERR.profileStale,
+    );
     const limited = await put('alice', ok);
-    expect([limited.status, limited.json.error, limited.headers.get('retry-after')]).toEqual([429, ERR.rateLimited, '5']);
+    expect([limited.status, limited.json.error, limited.headers.get('retry-after')]).toEqual([
+      429,
+      ERR.rateLimited,
+      '5',
+    ]);
   });
 
   it('searches with filters and pagination, newest first; matches by shared tags', async () => {
     await setup();
-    expect((await put('alice', signedProfile(alice, { framework: 'langchain', capabilities: ['search'], topics: ['news'], summary: 'Finds news' }))).status).toBe(201);
+    expect(
+      (
+        await put(
+          'alice',
+          signedProfile(alice, {
+            framework: 'langchain',
+            capabilities: ['search'],
+            topics: ['news'],
+            summary: 'Finds news',
+          }),
+        )
+      ).status,
+    ).toBe(201);
     await new Promise((res) => setTimeout(res, 5));
-    expect((await put('bob', signedProfile(bob, { framework: 'langchain', capabilities: ['search', 'summarize'], topics: ['news'] }))).status).toBe(201);
+    expect(
+      (
+        await put(
+          'bob',
+          signedProfile(bob, {
+            framework: 'langchain',
+            capabilities: ['search', 'summarize'],
+            topics: ['news'],
+          }),
+        )
+      ).status,
+    ).toBe(201);
     await new Promise((res) => setTimeout(res, 5));
-    expect((await put('carol', signedProfile(carol, { framework: 'crewai', languages: ['fr'] }))).status).toBe(201);
-    const handles = async (q: string) => (await call('GET', `${r!.url}/api/agents${q}`)).json.agents.map((a: { handle: string }) => a.handle);
+    expect(
+      (await put('carol', signedProfile(carol, { framework: 'crewai', languages: ['fr'] }))).status,
+    ).toBe(201);
+    const handles = async (q: string) =>
+      (await call('GET', `${r!.url}/api/agents${q}`)).json.agents.map((a: { handle: string }) => a.handle);
     expect(await handles('')).toEqual(['carol', 'bob', 'alice']);
     expect(await handles('?framework=LangChain')).toEqual(['bob', 'alice']);
     expect(await handles('?capability=summarize')).toEqual(['bob']);
@@ -101,14 +216,23 @@ describe('agent directory', () => {
     expect(page1.headers.get('cache-control')).toBe('public, max-age=30');
     expect([page1.json.count, page1.json.next_cursor]).toEqual([2, 2]);
     const page2 = await call('GET', `${r!.url}/api/agents?limit=2&cursor=2`);
-    expect([page2.json.agents.map((a: { handle: string }) => a.handle), page2.json.next_cursor]).toEqual([['alice'], null]);
+    expect([page2.json.agents.map((a: { handle: string }) => a.handle), page2.json.next_cursor]).toEqual([
+      ['alice'],
+      null,
+    ]);
 
     const m = await call('GET', `${r!.url}/api/agents/matches?handle=@Alice`);
     expect(m.status).toBe(200);
-    expect(m.json.agents.map((a: { handle: string; match_score: number }) => [a.handle, a.match_score])).toEqual([['bob', 3]]);
+    expect(
+      m.json.agents.map((a: { handle: string; match_score: number }) => [a.handle, a.match_score]),
+    ).toEqual([['bob', 3]]);
     expect([m.json.count, m.json.next_cursor]).toEqual([1, null]);
-    expect((await call('GET', `${r!.url}/api/agents/matches`)).json).toEqual({ error: ERR.matchesHandleRequired });
-    expect((await call('GET', `${r!.url}/api/agents/matches?handle=nobody`)).json).toEqual({ error: ERR.profileNotFound });
+    expect((await call('GET', `${r!.url}/api/agents/matches`)).json).toEqual({
+      error: ERR.matchesHandleRequired,
+    });
+    expect((await call('GET', `${r!.url}/api/agents/matches?handle=nobody`)).json).toEqual({
+      error: ERR.profileNotFound,
+    });
 
     for (const path of ['/agents.json', '/.well-known/bot2bot-agents']) {
       const d = await call('GET', `${r!.url}${path}`);
@@ -117,7 +241,11 @@ describe('agent directory', () => {
         schema: 'bot2bot.agent_directory.v1',
         directory: 'Bot2Bot.chat Agent Directory',
         contact_policy: 'signed_dm_first',
-        endpoints: { search: '/api/agents', matches: '/api/agents/matches?handle=<handle>', profile: '/api/agents/<handle>' },
+        endpoints: {
+          search: '/api/agents',
+          matches: '/api/agents/matches?handle=<handle>',
+          profile: '/api/agents/<handle>',
+        },
       });
       expect(d.json.agents).toHaveLength(3);
     }
@@ -129,8 +257,12 @@ describe('agent directory', () => {
     const hour = 3600_000;
     const body = signedProfile(alice, { expires_at: clock.now() + hour }, clock.now());
     expect((await put('alice', body)).status).toBe(201);
-    expect((await call('POST', `${r!.url}/api/agents/alice/heartbeat`)).json).toEqual({ error: ERR.badSignature });
-    expect((await call('POST', `${r!.url}/api/agents/nobody/heartbeat`)).json).toEqual({ error: ERR.noSuchHandle });
+    expect((await call('POST', `${r!.url}/api/agents/alice/heartbeat`)).json).toEqual({
+      error: ERR.badSignature,
+    });
+    expect((await call('POST', `${r!.url}/api/agents/nobody/heartbeat`)).json).toEqual({
+      error: ERR.noSuchHandle,
+    });
     clock.advance(50 * 60_000);
     const hb = await signed(r!.url, alice, 'POST', '/api/agents/alice/heartbeat', clock.now());
     expect(hb.status).toBe(200);
@@ -167,9 +299,16 @@ describe('agent directory', () => {
     const now = Date.now();
     // Signed over a raw expires_at that the relay replaces: the signature cannot verify.
     const { signText } = await import('../../protocol/index.js');
-    const raw = { schema: 'bot2bot.agent_profile.v1', handle: 'alice', updated_at: now, expires_at: now + 30 * 24 * 3600_000 };
+    const raw = {
+      schema: 'bot2bot.agent_profile.v1',
+      handle: 'alice',
+      updated_at: now,
+      expires_at: now + 30 * 24 * 3600_000,
+    };
     const sig = signText(profileSigningText(raw as unknown as AgentProfile), alice.signSecretKey);
-    expect((await put('alice', { profile: raw, profile_sig: sig })).json).toEqual({ error: ERR.profileSigBad });
+    expect((await put('alice', { profile: raw, profile_sig: sig })).json).toEqual({
+      error: ERR.profileSigBad,
+    });
     expect(encodeBase64(new Uint8Array(1))).toBe('AA==');
   });
 });

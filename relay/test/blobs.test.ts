@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  BLOB_ERR, FILE_CHUNK_CIPHER_MAX, assembleFile, cipherSize, encodeFileSecret, fileSecretOf, newFileSecret, openFileChunk, sealFile, type FileEnvelope,
+  BLOB_ERR,
+  FILE_CHUNK_CIPHER_MAX,
+  assembleFile,
+  cipherSize,
+  encodeFileSecret,
+  fileSecretOf,
+  newFileSecret,
+  openFileChunk,
+  sealFile,
+  type FileEnvelope,
 } from '../../protocol/index.js';
 import { SseClient, fakeSealed, getJson, postJson, requestJson } from '../../test-support/clients.js';
 import { TestClock, startRelay, type RelayOverrides, type TestRelay } from '../../test-support/relay.js';
@@ -26,7 +35,14 @@ async function create(room: string, size: number, chunks: number, extra: Record<
   return postJson(blobs(room), { size, chunks, ...extra });
 }
 
-async function put(room: string, id: string, token: string, index: number, data: Uint8Array, headers: Record<string, string> = {}) {
+async function put(
+  room: string,
+  id: string,
+  token: string,
+  index: number,
+  data: Uint8Array,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${blobs(room)}/${id}/chunks/${index}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/octet-stream', 'x-blob-token': token, ...headers },
@@ -49,10 +65,19 @@ async function upload(room: string, bytes: Uint8Array): Promise<FileEnvelope> {
   expect(size).toBe(cipherSize(bytes.length));
   const c = await create(room, size, sealed.chunks.length);
   expect(c.status).toBe(200);
-  for (const [i, chunk] of sealed.chunks.entries()) expect((await put(room, c.json.blob_id, c.json.token, i, chunk)).status).toBe(200);
+  for (const [i, chunk] of sealed.chunks.entries())
+    expect((await put(room, c.json.blob_id, c.json.token, i, chunk)).status).toBe(200);
   return {
-    bot2bot_file_v1: true, blob_id: c.json.blob_id, token: c.json.token, ...encodeFileSecret(secret),
-    name: 'x.bin', type: 'application/octet-stream', size: bytes.length, chunk_size: 256 * 1024, chunks: sealed.chunks.length, sha256: sealed.sha256,
+    bot2bot_file_v1: true,
+    blob_id: c.json.blob_id,
+    token: c.json.token,
+    ...encodeFileSecret(secret),
+    name: 'x.bin',
+    type: 'application/octet-stream',
+    size: bytes.length,
+    chunk_size: 256 * 1024,
+    chunks: sealed.chunks.length,
+    sha256: sealed.sha256,
   };
 }
 
@@ -62,7 +87,13 @@ describe('blob routes', () => {
     const bytes = randomBytes(600 * 1024 + 7);
     const env = await upload('blobroom1', bytes);
     const info = await getJson(`${blobs('blobroom1', readBase())}/${env.blob_id}`);
-    expect(info.json).toMatchObject({ blob_id: env.blob_id, chunks: 3, received: 3, complete: true, size: cipherSize(bytes.length) });
+    expect(info.json).toMatchObject({
+      blob_id: env.blob_id,
+      chunks: 3,
+      received: 3,
+      complete: true,
+      size: cipherSize(bytes.length),
+    });
     const secret = fileSecretOf(env)!;
     const parts: Uint8Array[] = [];
     for (let i = 0; i < env.chunks; i++) {
@@ -96,8 +127,12 @@ describe('blob routes', () => {
     const { blob_id: id, token } = c.json as { blob_id: string; token: string };
     expect((await put('badinput', id, 'wrong-token-wrong-token', 0, randomBytes(100))).status).toBe(403);
     expect((await put('badinput', id, token, 2, randomBytes(100))).json.error).toBe(BLOB_ERR.badChunk);
-    expect((await put('badinput', id, token, 0, randomBytes(100), { 'content-type': 'application/json' })).status).toBe(415);
-    expect((await put('badinput', id, token, 0, randomBytes(FILE_CHUNK_CIPHER_MAX + 1))).json.error).toBe(BLOB_ERR.chunkTooLarge);
+    expect(
+      (await put('badinput', id, token, 0, randomBytes(100), { 'content-type': 'application/json' })).status,
+    ).toBe(415);
+    expect((await put('badinput', id, token, 0, randomBytes(FILE_CHUNK_CIPHER_MAX + 1))).json.error).toBe(
+      BLOB_ERR.chunkTooLarge,
+    );
     expect((await put('badinput', id, token, 0, randomBytes(8))).status).toBe(400);
     expect((await put('badinput', id, token, 0, randomBytes(1500))).status).toBe(200);
     expect((await put('badinput', id, token, 0, randomBytes(100))).json.error).toBe(BLOB_ERR.chunkExists);
@@ -106,14 +141,24 @@ describe('blob routes', () => {
     expect((await getChunk('badinput', id, 7)).status).toBe(400);
     expect((await getChunk('badinput', 'A'.repeat(22), 0)).status).toBe(404);
     expect((await getChunk('badinput', 'bad id', 0)).status).toBe(404);
-    const noToken = await fetch(`${blobs('badinput')}/${id}/chunks/1`, { method: 'PUT', body: randomBytes(10) });
+    const noToken = await fetch(`${blobs('badinput')}/${id}/chunks/1`, {
+      method: 'PUT',
+      body: randomBytes(10),
+    });
     expect(noToken.status).toBe(403);
     // Still whole after all that: the good chunk is served.
     expect((await getChunk('badinput', id, 0)).body.length).toBe(1500);
   });
 
   it('enforces the per-room, per-address and count quotas and the global fuse; bystanders keep working', async () => {
-    await start({ limits: { blobRoomMaxBytes: 3000, blobIpMaxBytes: 5000, blobGlobalMaxBytes: 1 * MiB, blobsPerRoomMax: 4 } });
+    await start({
+      limits: {
+        blobRoomMaxBytes: 3000,
+        blobIpMaxBytes: 5000,
+        blobGlobalMaxBytes: 1 * MiB,
+        blobsPerRoomMax: 4,
+      },
+    });
     expect((await create('quotaroom1', 2000, 1)).status).toBe(200);
     const room = await create('quotaroom1', 1500, 1);
     expect(room.status).toBe(429);
@@ -180,7 +225,9 @@ describe('blob routes', () => {
     await start();
     const env = await upload('delblobs1', randomBytes(1000));
     const url = `${blobs('delblobs1')}/${env.blob_id}`;
-    expect((await requestJson('DELETE', url, undefined, { 'x-blob-token': 'B'.repeat(22) })).status).toBe(403);
+    expect((await requestJson('DELETE', url, undefined, { 'x-blob-token': 'B'.repeat(22) })).status).toBe(
+      403,
+    );
     expect((await getChunk('delblobs1', env.blob_id, 0)).status).toBe(200);
     expect((await requestJson('DELETE', url, undefined, { 'x-blob-token': env.token })).status).toBe(200);
     expect((await getChunk('delblobs1', env.blob_id, 0)).status).toBe(404);
@@ -195,10 +242,12 @@ describe('blob routes', () => {
     await held.next((f) => f.type === 'ready');
     const kept = await upload('keptblob1', randomBytes(5000));
     const deadline = Date.now() + 10_000;
-    while ((await getJson(`${r!.url}/api/rooms/evictblob/status`)).json.exists && Date.now() < deadline) await sleep(50);
+    while ((await getJson(`${r!.url}/api/rooms/evictblob/status`)).json.exists && Date.now() < deadline)
+      await sleep(50);
     expect((await getJson(`${r!.url}/api/rooms/evictblob/status`)).json.exists).toBe(false);
     // Eviction reaches the store through an event (in a cluster, through Redis pub/sub).
-    while ((await getChunk('evictblob', gone.blob_id, 0)).status !== 404 && Date.now() < deadline) await sleep(50);
+    while ((await getChunk('evictblob', gone.blob_id, 0)).status !== 404 && Date.now() < deadline)
+      await sleep(50);
     expect((await getChunk('evictblob', gone.blob_id, 0)).status).toBe(404);
     expect((await getChunk('keptblob1', kept.blob_id, 0)).status).toBe(200);
     expect(await r!.relay.blobs.totalBytes()).toBe(cipherSize(5000));
@@ -208,13 +257,22 @@ describe('blob routes', () => {
   it('blob routes are rate-limited', async () => {
     await start({ limits: { rateBucketCapacity: 5, rateBucketRefillPerS: 0.001 } });
     const statuses: number[] = [];
-    for (let i = 0; i < 8; i++) statuses.push((await getChunk('ratelimit', 'A'.repeat(22), 0, r!.url)).status);
+    for (let i = 0; i < 8; i++)
+      statuses.push((await getChunk('ratelimit', 'A'.repeat(22), 0, r!.url)).status);
     expect(statuses.slice(0, 5).every((s) => s === 404)).toBe(true);
     expect(statuses.slice(5)).toEqual([429, 429, 429]);
   });
 
   it('a flood of uploads stays within the global fuse while another room is served', async () => {
-    await start({ limits: { blobGlobalMaxBytes: 2 * MiB, blobIpMaxBytes: 64 * MiB, blobRoomMaxBytes: 64 * MiB, rateBucketCapacity: 1000, globalBucketCapacity: 2000 } });
+    await start({
+      limits: {
+        blobGlobalMaxBytes: 2 * MiB,
+        blobIpMaxBytes: 64 * MiB,
+        blobRoomMaxBytes: 64 * MiB,
+        rateBucketCapacity: 1000,
+        globalBucketCapacity: 2000,
+      },
+    });
     const env = await upload('bystander', randomBytes(10_000));
     let refused = 0;
     for (let i = 0; i < 20; i++) {
@@ -223,7 +281,8 @@ describe('blob routes', () => {
         refused++;
         continue;
       }
-      for (let k = 0; k < 4; k++) await put('floodroom', c.json.blob_id, c.json.token, k, randomBytes(FILE_CHUNK_CIPHER_MAX));
+      for (let k = 0; k < 4; k++)
+        await put('floodroom', c.json.blob_id, c.json.token, k, randomBytes(FILE_CHUNK_CIPHER_MAX));
     }
     expect(refused).toBeGreaterThan(0);
     expect(await r!.relay.blobs.totalBytes()).toBeLessThanOrEqual(2 * MiB);

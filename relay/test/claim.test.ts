@@ -18,8 +18,13 @@ afterAll(() => r.close());
 const claim = (room: string, id = worker, q = 'timeout=1', body: Record<string, unknown> = {}) =>
   signed(r.url, id, 'POST', `/api/rooms/${room}/claim?${q}`, clock.now(), { handle: id.handle, ...body });
 const ack = (room: string, claimId: string, seq: number, id = worker) =>
-  signed(r.url, id, 'POST', `/api/rooms/${room}/ack`, clock.now(), { handle: id.handle, claim_id: claimId, seq });
-const post = async (room: string, sender = 'human') => (await postJson(`${r.url}/api/rooms/${room}/messages`, { sender, ...fakeSealed() })).json.seq as number;
+  signed(r.url, id, 'POST', `/api/rooms/${room}/ack`, clock.now(), {
+    handle: id.handle,
+    claim_id: claimId,
+    seq,
+  });
+const post = async (room: string, sender = 'human') =>
+  (await postJson(`${r.url}/api/rooms/${room}/messages`, { sender, ...fakeSealed() })).json.seq as number;
 
 describe('claim / ack', () => {
   it('a missing room answers empty at once', async () => {
@@ -35,8 +40,16 @@ describe('claim / ack', () => {
     // Idempotent while the lease holds: the same claim again.
     const again = await claim('claim001');
     expect(again.json.claim_id).toBe(c1.json.claim_id);
-    expect((await ack('claim001', c1.json.claim_id, s1)).json).toEqual({ ok: true, advanced: true, cursor: s1 });
-    expect((await ack('claim001', c1.json.claim_id, s1)).json).toEqual({ ok: true, advanced: false, cursor: s1 });
+    expect((await ack('claim001', c1.json.claim_id, s1)).json).toEqual({
+      ok: true,
+      advanced: true,
+      cursor: s1,
+    });
+    expect((await ack('claim001', c1.json.claim_id, s1)).json).toEqual({
+      ok: true,
+      advanced: false,
+      cursor: s1,
+    });
     const c2 = await claim('claim001');
     expect(c2.json.message.seq).toBe(s2);
     const stale = await ack('claim001', 'not-the-claim', s2);
@@ -62,11 +75,13 @@ describe('claim / ack', () => {
     clock.advance(30_000);
     expect((await claim('claim003', worker, 'timeout=1&ttl_ms=1000')).json.claim_id).toBe(c.json.claim_id);
     clock.advance(31_000);
-    expect((await claim('claim003', worker, 'timeout=1&ttl_ms=1000')).json.claim_id).not.toBe(c.json.claim_id);
+    expect((await claim('claim003', worker, 'timeout=1&ttl_ms=1000')).json.claim_id).not.toBe(
+      c.json.claim_id,
+    );
     expect(s).toBeGreaterThan(0);
   });
 
-  it('never hands out the caller\'s own messages or excluded senders', async () => {
+  it("never hands out the caller's own messages or excluded senders", async () => {
     await post('claim004', '@worker-one');
     await post('claim004', 'worker-one');
     await post('claim004', 'my-label');
@@ -108,9 +123,19 @@ describe('claim / ack', () => {
     expect(unsigned.status).toBe(401);
     expect(unsigned.json).toEqual({ error: ERR.badSignature });
     // Signed over a different query than the one sent.
-    const wrongUrl = await call('POST', `${r.url}/api/rooms/claim007/claim?timeout=2`, { handle: worker.handle }, {
-      authorization: (await import('../../protocol/index.js')).authorizationHeader(worker, 'POST', '/api/rooms/claim007/claim?timeout=1', clock.now()),
-    });
+    const wrongUrl = await call(
+      'POST',
+      `${r.url}/api/rooms/claim007/claim?timeout=2`,
+      { handle: worker.handle },
+      {
+        authorization: (await import('../../protocol/index.js')).authorizationHeader(
+          worker,
+          'POST',
+          '/api/rooms/claim007/claim?timeout=1',
+          clock.now(),
+        ),
+      },
+    );
     expect(wrongUrl.status).toBe(401);
     const noCursor = await ack('claim007', 'x', 5);
     expect(noCursor.json).toEqual({ ok: true, advanced: false, cursor: 0 });

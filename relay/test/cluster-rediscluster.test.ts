@@ -44,11 +44,15 @@ describe('a cluster on a Redis Cluster', () => {
     const sse = new SseClient(`${room(b, 'rc-order')}/events`);
     await Promise.all([ws.next((f) => f.type === 'ready'), sse.next((f) => f.type === 'ready')]);
     const posted: number[] = [];
-    for (let i = 0; i < 20; i++) posted.push((await postJson(`${room(i % 2 ? a : b, 'rc-order')}/messages`, fakeSealed())).json.seq as number);
+    for (let i = 0; i < 20; i++)
+      posted.push(
+        (await postJson(`${room(i % 2 ? a : b, 'rc-order')}/messages`, fakeSealed())).json.seq as number,
+      );
     for (let i = 1; i < posted.length; i++) expect(posted[i]).toBe(posted[i - 1]! + 1);
     expect((await ws.count('message', 20)).map((f) => f.seq)).toEqual(posted);
     expect((await sse.count('message', 20)).map((f) => f.seq)).toEqual(posted);
-    for (let i = 0; i < 24; i++) expect((await postJson(`${room(a, `rc-spread${i}`)}/messages`, fakeSealed())).status).toBe(200);
+    for (let i = 0; i < 24; i++)
+      expect((await postJson(`${room(a, `rc-spread${i}`)}/messages`, fakeSealed())).status).toBe(200);
     const conns = admins();
     try {
       const sizes = await Promise.all(conns.map((c) => c.dbsize()));
@@ -56,7 +60,9 @@ describe('a cluster on a Redis Cluster', () => {
     } finally {
       for (const c of conns) c.disconnect();
     }
-    expect(((await getJson(`${room(b, 'rc-spread7')}/transcript`)).json.messages as unknown[]).length).toBe(1);
+    expect(((await getJson(`${room(b, 'rc-spread7')}/transcript`)).json.messages as unknown[]).length).toBe(
+      1,
+    );
     await ws.close();
     sse.close();
   });
@@ -65,7 +71,12 @@ describe('a cluster on a Redis Cluster', () => {
     const [a, b] = await pair();
     await postJson(`${room(b, 'rc-follow')}/messages`, fakeSealed());
     const conns = admins();
-    const shardChannels = async () => (await Promise.all(conns.map((c) => c.call('PUBSUB', 'SHARDCHANNELS', `*{${namespace}.*`) as Promise<string[]>))).flat();
+    const shardChannels = async () =>
+      (
+        await Promise.all(
+          conns.map((c) => c.call('PUBSUB', 'SHARDCHANNELS', `*{${namespace}.*`) as Promise<string[]>),
+        )
+      ).flat();
     try {
       expect(await shardChannels()).toEqual([]);
       const w = new WsClient(`${room(a, 'rc-follow').replace('http', 'ws')}/ws`);
@@ -88,9 +99,20 @@ describe('a cluster on a Redis Cluster', () => {
     const [a, b] = await pair();
     const agent = fixedIdentity('rc-agent', 71);
     expect((await register(a.url, agent)).status).toBe(201);
-    expect((await call('PUT', `${a.url}/api/agents/${agent.handle}/profile`, signedProfile(agent, { summary: 'on a cluster' }))).status).toBe(201);
+    expect(
+      (
+        await call(
+          'PUT',
+          `${a.url}/api/agents/${agent.handle}/profile`,
+          signedProfile(agent, { summary: 'on a cluster' }),
+        )
+      ).status,
+    ).toBe(201);
     const deadline = Date.now() + 10_000;
-    while ((await call('GET', `${b.url}/api/agents/${agent.handle}`)).status !== 200 && Date.now() < deadline) await sleep(50);
-    expect((await call('GET', `${b.url}/api/agents/${agent.handle}`)).json.agent.summary).toBe('on a cluster');
+    while ((await call('GET', `${b.url}/api/agents/${agent.handle}`)).status !== 200 && Date.now() < deadline)
+      await sleep(50);
+    expect((await call('GET', `${b.url}/api/agents/${agent.handle}`)).json.agent.summary).toBe(
+      'on a cluster',
+    );
   });
 });

@@ -47,7 +47,11 @@ async function roomChannels(conns: Redis[]): Promise<string[]> {
 
 describe('a cluster sharded over three Redis servers', () => {
   it('spreads rooms over the shards, one shard per room, and a node follows only rooms it has clients in', async () => {
-    const url = await freshRedisUrl(servers().map((s) => s.url).join(','));
+    const url = await freshRedisUrl(
+      servers()
+        .map((s) => s.url)
+        .join(','),
+    );
     const [a, b] = await cluster({ redisUrl: url });
     const conns = await admins(url);
     try {
@@ -59,7 +63,9 @@ describe('a cluster sharded over three Redis servers', () => {
         expect(where).toHaveLength(1);
         used.add(where[0]!);
         // Read back through the other node: both agree where the room lives.
-        expect(((await getJson(`${room(i % 2 ? b : a, id)}/transcript`)).json.messages as unknown[]).length).toBe(1);
+        expect(
+          ((await getJson(`${room(i % 2 ? b : a, id)}/transcript`)).json.messages as unknown[]).length,
+        ).toBe(1);
       }
       expect(used.size).toBeGreaterThanOrEqual(2);
       // Nobody listens yet: no room channel is subscribed anywhere.
@@ -80,7 +86,11 @@ describe('a cluster sharded over three Redis servers', () => {
   });
 
   it('one shard down: only its rooms fail, with a JSON 503, and they come back by themselves', async () => {
-    const url = await freshRedisUrl(servers().map((s) => s.url).join(','));
+    const url = await freshRedisUrl(
+      servers()
+        .map((s) => s.url)
+        .join(','),
+    );
     const [a, b] = await cluster({ redisUrl: url });
     const conns = await admins(url);
     const byShard = new Map<number, string>();
@@ -106,14 +116,20 @@ describe('a cluster sharded over three Redis servers', () => {
       expect(r.headers.get('retry-after')).toBe('5');
       const t = await getJson(`${room(node, victim)}/transcript`);
       expect(t.status).toBe(503);
-      for (const id of bystanders) expect((await postJson(`${room(node, id)}/messages`, fakeSealed())).status).toBe(200);
+      for (const id of bystanders)
+        expect((await postJson(`${room(node, id)}/messages`, fakeSealed())).status).toBe(200);
     }
     expect((await getJson(`${a.url}/api/health`)).status).toBe(200);
     await restart(down);
     // No operator action: the nodes reconnect on their own. The restarted shard starts empty.
     // Each node reconnects on its own schedule.
-    for (const node of [b, a]) await eventually(async () => (await postJson(`${room(node, victim)}/messages`, fakeSealed())).status === 200);
-    expect(((await getJson(`${room(a, victim)}/transcript`)).json.messages as unknown[]).length).toBeGreaterThanOrEqual(2);
+    for (const node of [b, a])
+      await eventually(
+        async () => (await postJson(`${room(node, victim)}/messages`, fakeSealed())).status === 200,
+      );
+    expect(
+      ((await getJson(`${room(a, victim)}/transcript`)).json.messages as unknown[]).length,
+    ).toBeGreaterThanOrEqual(2);
   });
 
   it('every Redis restarted: rooms start empty, seqs stay above the old ones, open streams carry on', async () => {
@@ -121,7 +137,8 @@ describe('a cluster sharded over three Redis servers', () => {
     const w = new WsClient(`${room(b, 'restart1').replace('http', 'ws')}/ws`);
     await w.next((f) => f.type === 'ready');
     let last = 0;
-    for (let i = 0; i < 3; i++) last = (await postJson(`${room(a, 'restart1')}/messages`, fakeSealed())).json.seq as number;
+    for (let i = 0; i < 3; i++)
+      last = (await postJson(`${room(a, 'restart1')}/messages`, fakeSealed())).json.seq as number;
     await w.count('message', 3);
     await Promise.all(servers().map((s) => s.close()));
     for (let i = 0; i < SHARDS; i++) await restart(i);
@@ -142,7 +159,11 @@ describe('a cluster sharded over three Redis servers', () => {
   });
 
   it('a stream in a quiet room misses nothing when the subscriber connections drop before its first live message', async () => {
-    const url = await freshRedisUrl(servers().map((s) => s.url).join(','));
+    const url = await freshRedisUrl(
+      servers()
+        .map((s) => s.url)
+        .join(','),
+    );
     const [a, b] = await cluster({ redisUrl: url });
     await postJson(`${room(a, 'quiet001')}/messages`, fakeSealed());
     const w = new WsClient(`${room(b, 'quiet001').replace('http', 'ws')}/ws`);
@@ -150,19 +171,26 @@ describe('a cluster sharded over three Redis servers', () => {
     expect(await w.count('message', 1)).toHaveLength(1);
     const conns = await admins(url);
     try {
-      const killed = await Promise.all(conns.map((c) => c.call('CLIENT', 'KILL', 'TYPE', 'pubsub') as Promise<number>));
+      const killed = await Promise.all(
+        conns.map((c) => c.call('CLIENT', 'KILL', 'TYPE', 'pubsub') as Promise<number>),
+      );
       expect(killed.reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(2 * SHARDS);
     } finally {
       for (const c of conns) c.disconnect();
     }
     const posted: number[] = [];
-    for (let i = 0; i < 10; i++) posted.push((await postJson(`${room(a, 'quiet001')}/messages`, fakeSealed())).json.seq as number);
+    for (let i = 0; i < 10; i++)
+      posted.push((await postJson(`${room(a, 'quiet001')}/messages`, fakeSealed())).json.seq as number);
     expect((await w.count('message', 11)).slice(1).map((f) => f.seq as number)).toEqual(posted);
     await w.close();
   });
 
   it('a node killed with SIGKILL mid-stream: its clients resume on the other node with nothing lost or twice', async () => {
-    const url = await freshRedisUrl(servers().map((s) => s.url).join(','));
+    const url = await freshRedisUrl(
+      servers()
+        .map((s) => s.url)
+        .join(','),
+    );
     const [, b] = await cluster({ redisUrl: url });
     const killed = await spawnNode(url);
     try {
@@ -170,7 +198,8 @@ describe('a cluster sharded over three Redis servers', () => {
       const streams = ids.map((id) => new SseClient(`${room(killed.url, id)}/events`));
       await Promise.all(streams.map((s) => s.next((f) => f.type === 'ready')));
       const posted = new Map<string, number[]>(ids.map((id) => [id, []]));
-      const post = async (id: string) => posted.get(id)!.push((await postJson(`${room(b, id)}/messages`, fakeSealed())).json.seq as number);
+      const post = async (id: string) =>
+        posted.get(id)!.push((await postJson(`${room(b, id)}/messages`, fakeSealed())).json.seq as number);
       for (let i = 0; i < 5; i++) for (const id of ids) await post(id);
       await Promise.all(streams.map((s) => s.count('message', 5)));
       // Posting goes on while the node dies.
@@ -208,7 +237,14 @@ async function freePort(): Promise<number> {
 async function spawnNode(redisUrl: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', REDIS_URL: redisUrl, RATE_BUCKET_CAPACITY: '10000', GLOBAL_BUCKET_CAPACITY: '10000' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REDIS_URL: redisUrl,
+      RATE_BUCKET_CAPACITY: '10000',
+      GLOBAL_BUCKET_CAPACITY: '10000',
+    },
     stdio: ['ignore', 'ignore', 'ignore'],
   });
   const url = `http://127.0.0.1:${port}`;

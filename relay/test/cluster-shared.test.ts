@@ -35,18 +35,34 @@ describe('claim / ack across nodes', () => {
     // Registered through node A only: node B reads it from Redis if the announcement is late.
     expect((await register(a.url, worker, clock.now())).status).toBe(201);
     const claim = (n: TestRelay, id: string) =>
-      signed(n.url, worker, 'POST', `/api/rooms/${id}/claim?timeout=1`, clock.now(), { handle: worker.handle });
+      signed(n.url, worker, 'POST', `/api/rooms/${id}/claim?timeout=1`, clock.now(), {
+        handle: worker.handle,
+      });
     const ack = (n: TestRelay, id: string, claimId: string, seq: number) =>
-      signed(n.url, worker, 'POST', `/api/rooms/${id}/ack`, clock.now(), { handle: worker.handle, claim_id: claimId, seq });
+      signed(n.url, worker, 'POST', `/api/rooms/${id}/ack`, clock.now(), {
+        handle: worker.handle,
+        claim_id: claimId,
+        seq,
+      });
 
-    const s1 = (await postJson(`${room(a, 'clmclu01')}/messages`, { sender: 'human', ...fakeSealed() })).json.seq as number;
-    const s2 = (await postJson(`${room(b, 'clmclu01')}/messages`, { sender: 'human', ...fakeSealed() })).json.seq as number;
+    const s1 = (await postJson(`${room(a, 'clmclu01')}/messages`, { sender: 'human', ...fakeSealed() })).json
+      .seq as number;
+    const s2 = (await postJson(`${room(b, 'clmclu01')}/messages`, { sender: 'human', ...fakeSealed() })).json
+      .seq as number;
     const c1 = await claim(a, 'clmclu01');
     expect(c1.json).toMatchObject({ ok: true, message: { seq: s1 }, cursor: s1 - 1, last_seq: s2 });
     // The same claim is in flight whichever node is asked.
     expect((await claim(b, 'clmclu01')).json.claim_id).toBe(c1.json.claim_id);
-    expect((await ack(b, 'clmclu01', c1.json.claim_id, s1)).json).toEqual({ ok: true, advanced: true, cursor: s1 });
-    expect((await ack(a, 'clmclu01', c1.json.claim_id, s1)).json).toEqual({ ok: true, advanced: false, cursor: s1 });
+    expect((await ack(b, 'clmclu01', c1.json.claim_id, s1)).json).toEqual({
+      ok: true,
+      advanced: true,
+      cursor: s1,
+    });
+    expect((await ack(a, 'clmclu01', c1.json.claim_id, s1)).json).toEqual({
+      ok: true,
+      advanced: false,
+      cursor: s1,
+    });
     const c2 = await claim(b, 'clmclu01');
     expect(c2.json.message.seq).toBe(s2);
     clock.advance(61_000);
@@ -63,11 +79,20 @@ describe('claim / ack across nodes', () => {
     const [a, b] = await cluster();
     expect((await register(b.url, worker)).status).toBe(201);
     await postJson(`${room(a, 'clmclu02')}/messages`, { sender: 'human', ...fakeSealed() });
-    const first = await signed(b.url, worker, 'POST', '/api/rooms/clmclu02/claim?timeout=1', Date.now(), { handle: worker.handle });
-    await signed(b.url, worker, 'POST', '/api/rooms/clmclu02/ack', Date.now(), { handle: worker.handle, claim_id: first.json.claim_id, seq: first.json.message.seq });
-    const parked = signed(b.url, worker, 'POST', '/api/rooms/clmclu02/claim?timeout=5', Date.now(), { handle: worker.handle });
+    const first = await signed(b.url, worker, 'POST', '/api/rooms/clmclu02/claim?timeout=1', Date.now(), {
+      handle: worker.handle,
+    });
+    await signed(b.url, worker, 'POST', '/api/rooms/clmclu02/ack', Date.now(), {
+      handle: worker.handle,
+      claim_id: first.json.claim_id,
+      seq: first.json.message.seq,
+    });
+    const parked = signed(b.url, worker, 'POST', '/api/rooms/clmclu02/claim?timeout=5', Date.now(), {
+      handle: worker.handle,
+    });
     await new Promise((r) => setTimeout(r, 150));
-    const wanted = (await postJson(`${room(a, 'clmclu02')}/messages`, { sender: 'human', ...fakeSealed() })).json.seq;
+    const wanted = (await postJson(`${room(a, 'clmclu02')}/messages`, { sender: 'human', ...fakeSealed() }))
+      .json.seq;
     expect((await parked).json.message.seq).toBe(wanted);
   });
 });
@@ -96,7 +121,11 @@ describe('DM inboxes across nodes', () => {
     const viaA = await wait(a, 0, 1);
     const viaB = await wait(b, 0, 1);
     expect(viaB.json.messages).toEqual(viaA.json.messages);
-    expect(viaA.json.messages.map((m: { seq: number }) => m.seq)).toEqual([first.json.seq, second.json.seq, third.json.seq]);
+    expect(viaA.json.messages.map((m: { seq: number }) => m.seq)).toEqual([
+      first.json.seq,
+      second.json.seq,
+      third.json.seq,
+    ]);
     const del = await signed(b.url, alice, 'DELETE', `/api/dm/${alice.handle}/inbox/${first.json.id}`);
     expect(del.json).toEqual({ ok: true, removed: 1 });
     expect((await wait(a, 0, 1)).json.messages).toHaveLength(2);
@@ -109,15 +138,23 @@ describe('DM inboxes across nodes', () => {
     // The announcement can reach node A after carol's next request does: take it back out.
     const forget = () => a.relay.deps.identities.records.delete(carol.handle);
     forget();
-    expect((await getJson(`${a.url}/api/identity/${carol.handle}`)).json.sign_pub).toBe(encodeBase64(carol.signPublicKey));
+    expect((await getJson(`${a.url}/api/identity/${carol.handle}`)).json.sign_pub).toBe(
+      encodeBase64(carol.signPublicKey),
+    );
     forget();
     expect((await postJson(`${a.url}/api/dm/${carol.handle}`, sealedDm())).status).toBe(200);
     forget();
-    expect((await signed(a.url, carol, 'GET', `/api/dm/${carol.handle}/inbox/wait?after=0&timeout=1`)).json.messages).toHaveLength(1);
+    expect(
+      (await signed(a.url, carol, 'GET', `/api/dm/${carol.handle}/inbox/wait?after=0&timeout=1`)).json
+        .messages,
+    ).toHaveLength(1);
     // A signed room post, over HTTP and over WebSocket, is verified rather than refused with 401.
     forget();
     const sealed = fakeSealed();
-    const post = await postJson(`${room(a, 'idclu002')}/messages`, { ...sealed, ...signRoomPost(carol, 'idclu002', sealed.ciphertext, Date.now()) });
+    const post = await postJson(`${room(a, 'idclu002')}/messages`, {
+      ...sealed,
+      ...signRoomPost(carol, 'idclu002', sealed.ciphertext, Date.now()),
+    });
     expect(post.status).toBe(200);
     const transcript = await getJson(`${room(a, 'idclu002')}/transcript`);
     expect(transcript.json.messages[0]).toMatchObject({ sender: `@${carol.handle}`, sender_verified: true });
@@ -139,12 +176,20 @@ describe('identities across nodes', () => {
     const [a, b] = await cluster();
     const carol = fixedIdentity('only-on-a', 81);
     expect((await register(a.url, carol)).status).toBe(201);
-    expect((await call('GET', `${b.url}/api/identity/${carol.handle}`)).json).toMatchObject({ handle: carol.handle, sign_pub: encodeBase64(carol.signPublicKey) });
+    expect((await call('GET', `${b.url}/api/identity/${carol.handle}`)).json).toMatchObject({
+      handle: carol.handle,
+      sign_pub: encodeBase64(carol.signPublicKey),
+    });
     const sealed = fakeSealed();
-    const post = await postJson(`${room(b, 'idclu001')}/messages`, { ...sealed, ...signRoomPost(carol, 'idclu001', sealed.ciphertext, Date.now()) });
+    const post = await postJson(`${room(b, 'idclu001')}/messages`, {
+      ...sealed,
+      ...signRoomPost(carol, 'idclu001', sealed.ciphertext, Date.now()),
+    });
     expect(post.status).toBe(200);
     await postJson(`${room(b, 'idclu001')}/messages`, { sender: 'human', ...fakeSealed() });
-    const c = await signed(b.url, carol, 'POST', '/api/rooms/idclu001/claim?timeout=1', Date.now(), { handle: carol.handle });
+    const c = await signed(b.url, carol, 'POST', '/api/rooms/idclu001/claim?timeout=1', Date.now(), {
+      handle: carol.handle,
+    });
     expect(c.json.message.sender).toBe('human');
     expect((await postJson(`${b.url}/api/dm/${carol.handle}`, sealedDm())).status).toBe(200);
     // A third node started later learns the handle from Redis.
@@ -177,7 +222,15 @@ describe('rate limits across nodes', () => {
     const [a, b] = await cluster({}, clock);
     const agent = fixedIdentity('cluster-agent', 61);
     expect((await register(a.url, agent, clock.now())).status).toBe(201);
-    expect((await call('PUT', `${a.url}/api/agents/${agent.handle}/profile`, signedProfile(agent, { summary: 'shared' }, clock.now()))).status).toBe(201);
+    expect(
+      (
+        await call(
+          'PUT',
+          `${a.url}/api/agents/${agent.handle}/profile`,
+          signedProfile(agent, { summary: 'shared' }, clock.now()),
+        )
+      ).status,
+    ).toBe(201);
     await until(async () => (await call('GET', `${b.url}/api/agents/${agent.handle}`)).status === 200);
     expect((await call('GET', `${b.url}/api/agents?q=shared`)).json.agents).toHaveLength(1);
     // One signed heartbeat, answered by node A...
@@ -187,11 +240,20 @@ describe('rate limits across nodes', () => {
     const first = await call('POST', `${a.url}${path}`, undefined, header);
     expect(first.status).toBe(200);
     // ...reaches node B (the heartbeat's effect travels behind its nonce)...
-    await until(async () => (await call('GET', `${b.url}/api/agents/${agent.handle}`)).json.agent?.listed_until === first.json.listed_until);
+    await until(
+      async () =>
+        (await call('GET', `${b.url}/api/agents/${agent.handle}`)).json.agent?.listed_until ===
+        first.json.listed_until,
+    );
     // ...so the same bytes sent again are refused by both nodes.
-    for (const n of [b, a]) expect((await call('POST', `${n.url}${path}`, undefined, header)).json).toEqual({ error: ERR.badSignature });
+    for (const n of [b, a])
+      expect((await call('POST', `${n.url}${path}`, undefined, header)).json).toEqual({
+        error: ERR.badSignature,
+      });
     // A withdrawal through node B reaches node A.
-    expect((await signed(b.url, agent, 'DELETE', `/api/agents/${agent.handle}/profile`, clock.now())).status).toBe(200);
+    expect(
+      (await signed(b.url, agent, 'DELETE', `/api/agents/${agent.handle}/profile`, clock.now())).status,
+    ).toBe(200);
     await until(async () => (await call('GET', `${a.url}/api/agents/${agent.handle}`)).status === 404);
   });
 
@@ -221,7 +283,11 @@ describe('the signed-only lock across nodes', () => {
     const watcher = new WsClient(`${room(b, 'lockclu1').replace('http', 'ws')}/ws`);
     await watcher.next((f) => f.type === 'ready');
     const sealed = fakeSealed();
-    const locking = await postJson(`${room(a, 'lockclu1')}/messages`, { ...sealed, ...signRoomPost(owner, 'lockclu1', sealed.ciphertext, Date.now()), signed_only: true });
+    const locking = await postJson(`${room(a, 'lockclu1')}/messages`, {
+      ...sealed,
+      ...signRoomPost(owner, 'lockclu1', sealed.ciphertext, Date.now()),
+      signed_only: true,
+    });
     expect(locking.status).toBe(200);
     await watcher.next((f) => f.type === 'locked');
     const msg = await watcher.next((f) => f.type === 'message');
@@ -237,8 +303,12 @@ describe('the signed-only lock across nodes', () => {
 
 describe('the Redis the relay is given', () => {
   it('an unreachable Redis stops the relay at start with a clear error', async () => {
-    await expect(createRelay(defaultConfig({ port: 0, redisUrl: 'redis://127.0.0.1:1/0' }))).rejects.toThrow(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/0/);
-    await expect(createRelay(defaultConfig({ port: 0, redisUrl: 'http://127.0.0.1:1' }))).rejects.toThrow(/REDIS_URL must start with redis:\/\//);
+    await expect(createRelay(defaultConfig({ port: 0, redisUrl: 'redis://127.0.0.1:1/0' }))).rejects.toThrow(
+      /cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/0/,
+    );
+    await expect(createRelay(defaultConfig({ port: 0, redisUrl: 'http://127.0.0.1:1' }))).rejects.toThrow(
+      /REDIS_URL must start with redis:\/\//,
+    );
   });
 
   it('warns when Redis persists to disk, and is quiet when it does not', async () => {
@@ -265,7 +335,12 @@ describe('the Redis the relay is given', () => {
   });
 
   it('masks a password in the URL it reports', () => {
-    expect(parseRedisUrl('redis://user:hunter2@127.0.0.1:6379/3')).toEqual({ display: 'redis://user:***@127.0.0.1:6379/3', db: 3 });
-    expect(() => parseRedisUrl('redis://127.0.0.1:6379/x')).toThrow(/database must be a non-negative integer/);
+    expect(parseRedisUrl('redis://user:hunter2@127.0.0.1:6379/3')).toEqual({
+      display: 'redis://user:***@127.0.0.1:6379/3',
+      db: 3,
+    });
+    expect(() => parseRedisUrl('redis://127.0.0.1:6379/x')).toThrow(
+      /database must be a non-negative integer/,
+    );
   });
 });

@@ -46,7 +46,11 @@ describe('a two-node cluster', () => {
       wsB.send(fakeSealed());
     }
     await Promise.all(posts);
-    const [fromSse, fromWsB, fromWsA] = await Promise.all([sseA.count('message', 30), wsB.count('message', 30), wsA.count('message', 30)]);
+    const [fromSse, fromWsB, fromWsA] = await Promise.all([
+      sseA.count('message', 30),
+      wsB.count('message', 30),
+      wsA.count('message', 30),
+    ]);
     const order = seqs(fromSse);
     expect(seqs(fromWsB)).toEqual(order);
     expect(seqs(fromWsA)).toEqual(order);
@@ -68,7 +72,9 @@ describe('a two-node cluster', () => {
     await Promise.all([watchA.next((f) => f.type === 'ready'), watchB.next((f) => f.type === 'ready')]);
     const N = 150;
     const results = await Promise.all(
-      Array.from({ length: 2 * N }, (_, i) => postJson(`${room(i % 2 ? a : b, 'race0001')}/messages`, fakeSealed(16))),
+      Array.from({ length: 2 * N }, (_, i) =>
+        postJson(`${room(i % 2 ? a : b, 'race0001')}/messages`, fakeSealed(16)),
+      ),
     );
     const issued = results.map((r) => {
       expect(r.status).toBe(200);
@@ -102,7 +108,8 @@ describe('a two-node cluster', () => {
     const onB = new WsClient(ws(b, 'presence1'));
     await onB.next((f) => f.type === 'ready');
     onB.send({ type: 'hello', name: 'bob-on-b' });
-    const both = (f: Record<string, unknown>) => f.type === 'presence' && f.size === 2 && (f.names as string[]).length === 2;
+    const both = (f: Record<string, unknown>) =>
+      f.type === 'presence' && f.size === 2 && (f.names as string[]).length === 2;
     const seenOnA = await onA.next(both);
     const seenOnB = await onB.next(both);
     expect([...(seenOnA.names as string[])].sort()).toEqual(['alice-on-a', 'bob-on-b']);
@@ -112,12 +119,20 @@ describe('a two-node cluster', () => {
     expect(after.names).toEqual(['bob-on-b']);
     // A heartbeat sent to node A shows up in presence read on node B.
     expect((await postJson(`${room(a, 'presence1')}/listening`, { name: 'poller-agent' })).status).toBe(200);
-    const p = await onB.next((f) => f.type === 'presence' && (f.names as string[]).length === 1 && (f.participants as unknown[]).length === 2);
-    expect((p.participants as Array<{ name: string }>).map((x) => x.name)).toEqual(['bob-on-b', 'poller-agent']);
+    const p = await onB.next(
+      (f) =>
+        f.type === 'presence' &&
+        (f.names as string[]).length === 1 &&
+        (f.participants as unknown[]).length === 2,
+    );
+    expect((p.participants as Array<{ name: string }>).map((x) => x.name)).toEqual([
+      'bob-on-b',
+      'poller-agent',
+    ]);
     await onB.close();
   });
 
-  it('a killed node\'s clients resume on the other node with nothing lost and nothing twice', async () => {
+  it("a killed node's clients resume on the other node with nothing lost and nothing twice", async () => {
     const [a, b] = await cluster();
     const wsA = new WsClient(ws(a, 'failover'));
     const sseA = new SseClient(`${room(a, 'failover')}/events`);
@@ -202,18 +217,27 @@ describe('a two-node cluster', () => {
   });
 
   it('at the shared byte fuse the largest room yields its oldest messages; a room over its share drops its own', async () => {
-    const [a, b] = await cluster({ limits: { ...LOTS, roomBufferBytesMax: 400_000, roomBytesPerRoom: 250_000 } });
+    const [a, b] = await cluster({
+      limits: { ...LOTS, roomBufferBytesMax: 400_000, roomBytesPerRoom: 250_000 },
+    });
     const big = () => fakeSealed(30_000);
     // 40 kB a post: the per-room share keeps the busy room under 250 kB however much goes in.
-    for (let i = 0; i < 12; i++) expect((await postJson(`${room(i % 2 ? a : b, 'bigclu01')}/messages`, big())).status).toBe(200);
+    for (let i = 0; i < 12; i++)
+      expect((await postJson(`${room(i % 2 ? a : b, 'bigclu01')}/messages`, big())).status).toBe(200);
     const busy = await getJson(`${room(a, 'bigclu01')}/transcript?limit=500`);
     expect(busy.json.count).toBeLessThan(12);
     expect(busy.json.messages.at(-1).seq - busy.json.messages[0].seq).toBe(busy.json.count - 1);
     // A second busy room and a quiet one: the fuse makes the busy ones yield, never the quiet one.
-    for (let i = 0; i < 3; i++) expect((await postJson(`${room(b, 'quietc01')}/messages`, fakeSealed(100))).status).toBe(200);
-    for (let i = 0; i < 12; i++) expect((await postJson(`${room(i % 2 ? b : a, 'bigclu02')}/messages`, big())).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await postJson(`${room(b, 'quietc01')}/messages`, fakeSealed(100))).status).toBe(200);
+    for (let i = 0; i < 12; i++)
+      expect((await postJson(`${room(i % 2 ? b : a, 'bigclu02')}/messages`, big())).status).toBe(200);
     expect((await getJson(`${room(b, 'quietc01')}/transcript`)).json.count).toBe(3);
-    const counts = await Promise.all(['bigclu01', 'bigclu02'].map(async (id) => (await getJson(`${room(a, id)}/transcript?limit=500`)).json.count as number));
+    const counts = await Promise.all(
+      ['bigclu01', 'bigclu02'].map(
+        async (id) => (await getJson(`${room(a, id)}/transcript?limit=500`)).json.count as number,
+      ),
+    );
     expect(counts[0]! + counts[1]!).toBeLessThan(10);
   });
 
@@ -222,11 +246,16 @@ describe('a two-node cluster', () => {
     const ids = ['flooded', 'quietone'].map((h) => fixedIdentity(h));
     for (const id of ids) expect((await register(a.url, id)).status).toBe(201);
     await Promise.all([a.relay.deps.identities.synced(), b.relay.deps.identities.synced()]);
-    const sealed = (n: number) => ({ ciphertext: randomBytes(n).toString('base64'), nonce: randomBytes(24).toString('base64'), sender_eph_pub: randomBytes(32).toString('base64') });
+    const sealed = (n: number) => ({
+      ciphertext: randomBytes(n).toString('base64'),
+      nonce: randomBytes(24).toString('base64'),
+      sender_eph_pub: randomBytes(32).toString('base64'),
+    });
     const quiet = await call('POST', `${b.url}/api/dm/quietone`, sealed(500));
     expect(quiet.status).toBe(200);
     // 40 kB envelopes, ten times what the fuse holds: every one is taken.
-    for (let i = 0; i < 75; i++) expect((await call('POST', `${(i % 2 ? a : b).url}/api/dm/flooded`, sealed(30_000))).status).toBe(200);
+    for (let i = 0; i < 75; i++)
+      expect((await call('POST', `${(i % 2 ? a : b).url}/api/dm/flooded`, sealed(30_000))).status).toBe(200);
     const quietBox = await signed(a.url, ids[1]!, 'GET', '/api/dm/quietone/inbox/wait?after=0&timeout=1');
     expect(quietBox.json.messages.map((m: { id: string }) => m.id)).toEqual([quiet.json.id]);
     const flooded = await signed(b.url, ids[0]!, 'GET', '/api/dm/flooded/inbox/wait?after=0&timeout=1');

@@ -15,7 +15,8 @@ async function until(cond: () => boolean): Promise<void> {
   expect(cond()).toBe(true);
 }
 const send = (to: string, body: unknown) => call('POST', `${r!.url}/api/dm/${to}`, body);
-const inbox = (after = 0, timeout = 1, id = alice) => signed(r!.url, id, 'GET', `/api/dm/${id.handle}/inbox/wait?after=${after}&timeout=${timeout}`);
+const inbox = (after = 0, timeout = 1, id = alice) =>
+  signed(r!.url, id, 'GET', `/api/dm/${id.handle}/inbox/wait?after=${after}&timeout=${timeout}`);
 
 async function setup(overrides: Parameters<typeof startRelay>[0] = {}, clock?: TestClock): Promise<void> {
   r = await startRelay(overrides, clock);
@@ -29,7 +30,11 @@ describe('DMs', () => {
     const before = Date.now();
     const a = await send('@Alice', sealedDm());
     expect(a.status).toBe(200);
-    expect(a.json).toEqual({ ok: true, id: expect.stringMatching(/^[0-9a-f-]{36}$/), seq: expect.any(Number) });
+    expect(a.json).toEqual({
+      ok: true,
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      seq: expect.any(Number),
+    });
     expect(a.json.seq).toBeGreaterThan(before);
     const env = sealedDm();
     const b = await send('alice', signDm(bob, 'alice', env));
@@ -42,14 +47,22 @@ describe('DMs', () => {
     expect(got.json.last_seq).toBe(got.json.messages[2].seq);
     expect(got.json.messages).toHaveLength(3);
     expect(got.json.messages[0]).toEqual({
-      seq: a.json.seq, id: a.json.id, ciphertext: expect.any(String), nonce: expect.any(String), sender_eph_pub: expect.any(String),
-      from_handle: null, from_verified: false, ts: expect.any(Number),
+      seq: a.json.seq,
+      id: a.json.id,
+      ciphertext: expect.any(String),
+      nonce: expect.any(String),
+      sender_eph_pub: expect.any(String),
+      from_handle: null,
+      from_verified: false,
+      ts: expect.any(Number),
     });
     expect(got.json.messages[1]).toMatchObject({ ...env, from_handle: 'bob', from_verified: true });
     expect(got.json.messages[2]).toMatchObject({ from_handle: null, from_verified: false });
     expect(got.text).not.toContain('_bytes');
     // Reading does not remove; after= filters.
-    expect((await inbox(b.json.seq)).json.messages.map((m: { seq: number }) => m.seq)).toEqual([got.json.messages[2].seq]);
+    expect((await inbox(b.json.seq)).json.messages.map((m: { seq: number }) => m.seq)).toEqual([
+      got.json.messages[2].seq,
+    ]);
   });
 
   it('checks a send in the reference order', async () => {
@@ -64,22 +77,46 @@ describe('DMs', () => {
     await expectErr('nobody', ok, 404, ERR.noSuchHandle);
     await expectErr('alice', { ...ok, nonce: undefined }, 400, ERR.dmFieldsRequired);
     await expectErr('alice', { ...ok, ciphertext: '' }, 400, ERR.dmFieldsRequired);
-    await expectErr('alice', { ...ok, ciphertext: encodeBase64(new Uint8Array(LIMITS.dmCiphertextBytes + 3)) }, 400, ERR.dmTooLarge);
+    await expectErr(
+      'alice',
+      { ...ok, ciphertext: encodeBase64(new Uint8Array(LIMITS.dmCiphertextBytes + 3)) },
+      400,
+      ERR.dmTooLarge,
+    );
     await expectErr('alice', { ...ok, ciphertext: `${ok.ciphertext} ` }, 400, ERR.dmCiphertextNotCanonical);
-    await expectErr('alice', { ...ok, nonce: encodeBase64(new Uint8Array(23)) }, 400, ERR.dmNonceNotCanonical);
-    await expectErr('alice', { ...ok, sender_eph_pub: ok.sender_eph_pub.replace(/=$/, '') }, 400, ERR.dmEphNotCanonical);
+    await expectErr(
+      'alice',
+      { ...ok, nonce: encodeBase64(new Uint8Array(23)) },
+      400,
+      ERR.dmNonceNotCanonical,
+    );
+    await expectErr(
+      'alice',
+      { ...ok, sender_eph_pub: ok.sender_eph_pub.replace(/=$/, '') },
+      400,
+      ERR.dmEphNotCanonical,
+    );
     const s = signDm(bob, 'alice', ok);
     await expectErr('alice', { ...s, from_sig: 'AAAA' }, 400, ERR.dmFromSigNotCanonical);
     await expectErr('alice', signDm(bob, 'alice', ok, Date.now() - 120_000), 400, ERR.dmFromSkew);
     await expectErr('alice', { ...s, from_handle: 'carol' }, 400, ERR.dmFromNotRegistered);
     // Claims to be bob but is signed with alice's key.
-    await expectErr('alice', { ...s, from_sig: signDm(alice, 'alice', ok, s.from_ts).from_sig }, 401, ERR.dmFromSigBad);
+    await expectErr(
+      'alice',
+      { ...s, from_sig: signDm(alice, 'alice', ok, s.from_ts).from_sig },
+      401,
+      ERR.dmFromSigBad,
+    );
     expect((await send('alice', s)).status).toBe(200);
     await expectErr('alice', s, 401, ERR.dmEnvelopeSeen);
     // The byte fuse: each envelope costs its ciphertext length + 512, and one the whole fuse
     // could not hold is refused.
     const res = await send('alice', sealedDm(3600));
-    expect([res.status, res.json.error, res.headers.get('retry-after')]).toEqual([503, ERR.dmBufferFull, '60']);
+    expect([res.status, res.json.error, res.headers.get('retry-after')]).toEqual([
+      503,
+      ERR.dmBufferFull,
+      '60',
+    ]);
   });
 
   it('rate limits sends per recipient (429, Retry-After 1) before looking the handle up', async () => {
@@ -127,15 +164,27 @@ describe('DMs', () => {
     expect([unsigned.status, unsigned.json.error]).toEqual([401, ERR.badSignature]);
     // Bob's key cannot read Alice's inbox; a signature over another URL does not count either.
     const wrongKey = await call('GET', `${r!.url}/api/dm/alice/inbox/wait?timeout=1`, undefined, {
-      authorization: (await import('../../protocol/index.js')).authorizationHeader(bob, 'GET', '/api/dm/alice/inbox/wait?timeout=1'),
+      authorization: (await import('../../protocol/index.js')).authorizationHeader(
+        bob,
+        'GET',
+        '/api/dm/alice/inbox/wait?timeout=1',
+      ),
     });
     expect(wrongKey.status).toBe(401);
     const otherUrl = await call('GET', `${r!.url}/api/dm/alice/inbox/wait?timeout=2`, undefined, {
-      authorization: (await import('../../protocol/index.js')).authorizationHeader(alice, 'GET', '/api/dm/alice/inbox/wait?timeout=1'),
+      authorization: (await import('../../protocol/index.js')).authorizationHeader(
+        alice,
+        'GET',
+        '/api/dm/alice/inbox/wait?timeout=1',
+      ),
     });
     expect(otherUrl.status).toBe(401);
     const limited = await call('GET', `${r!.url}/api/dm/alice/inbox/wait`);
-    expect([limited.status, limited.json.error, limited.headers.get('retry-after')]).toEqual([429, ERR.rateLimited, '5']);
+    expect([limited.status, limited.json.error, limited.headers.get('retry-after')]).toEqual([
+      429,
+      ERR.rateLimited,
+      '5',
+    ]);
   });
 
   it('a replayed signature header is refused', async () => {
@@ -153,7 +202,11 @@ describe('DMs', () => {
     const parked = inbox(0, 3);
     await until(() => r!.relay.deps.identities.inboxes.waiters.count('alice') === 1);
     const second = await inbox(0, 1, bob);
-    expect([second.status, second.json.error, second.headers.get('retry-after')]).toEqual([429, ERR.tooManyIpWaiters, '5']);
+    expect([second.status, second.json.error, second.headers.get('retry-after')]).toEqual([
+      429,
+      ERR.tooManyIpWaiters,
+      '5',
+    ]);
     await send('alice', sealedDm());
     expect((await parked).json.messages).toHaveLength(1);
     await r!.close();
@@ -175,7 +228,10 @@ describe('DMs', () => {
     expect(unsigned.status).toBe(401);
     const del = await signed(r!.url, alice, 'DELETE', `/api/dm/alice/inbox/${sent.json.id}`);
     expect(del.json).toEqual({ ok: true, removed: 1 });
-    expect((await signed(r!.url, alice, 'DELETE', `/api/dm/alice/inbox/${sent.json.id}`)).json).toEqual({ ok: true, removed: 0 });
+    expect((await signed(r!.url, alice, 'DELETE', `/api/dm/alice/inbox/${sent.json.id}`)).json).toEqual({
+      ok: true,
+      removed: 0,
+    });
     expect((await inbox()).json.messages).toEqual([]);
   });
 
@@ -187,11 +243,14 @@ describe('DMs', () => {
     let all = (await signed(r!.url, alice, 'GET', '/api/dm/alice/inbox/wait?timeout=1', clock.now())).json;
     expect(all.messages.length).toBe(LIMITS.dmInboxAnonMax);
     expect(all.messages[0].seq).toBe(anon[8]);
-    for (let i = 0; i < 230; i++) expect((await send('alice', signDm(bob, 'alice', sealedDm(8), clock.now()))).status).toBe(200);
+    for (let i = 0; i < 230; i++)
+      expect((await send('alice', signDm(bob, 'alice', sealedDm(8), clock.now()))).status).toBe(200);
     const seen: Array<{ from_verified: boolean }> = [];
     let after = 0;
     for (;;) {
-      const page = (await signed(r!.url, alice, 'GET', `/api/dm/alice/inbox/wait?after=${after}&timeout=1`, clock.now())).json;
+      const page = (
+        await signed(r!.url, alice, 'GET', `/api/dm/alice/inbox/wait?after=${after}&timeout=1`, clock.now())
+      ).json;
       seen.push(...page.messages);
       if (!page.has_more) break;
       after = page.last_seq;

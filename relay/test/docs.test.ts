@@ -25,7 +25,19 @@ describe('GET /api/openapi.json', () => {
     expect(doc.info.title).toBeTruthy();
     const paths = Object.keys(doc.paths);
     expect(paths.length).toBeGreaterThan(10);
-    for (const p of ['/api/rooms/{roomId}/messages', '/api/rooms/{roomId}/wait', '/api/identity/register', '/api/identity/{handle}', '/api/dm/{handle}', '/api/dm/{handle}/inbox/wait', '/api/agents', '/api/agents/{handle}/profile', '/api/report', '/api/contact', '/llms.txt']) {
+    for (const p of [
+      '/api/rooms/{roomId}/messages',
+      '/api/rooms/{roomId}/wait',
+      '/api/identity/register',
+      '/api/identity/{handle}',
+      '/api/dm/{handle}',
+      '/api/dm/{handle}/inbox/wait',
+      '/api/agents',
+      '/api/agents/{handle}/profile',
+      '/api/report',
+      '/api/contact',
+      '/llms.txt',
+    ]) {
       expect(paths).toContain(p);
     }
     // Every visible route of the live router is documented, and nothing hidden leaks in.
@@ -39,7 +51,11 @@ describe('GET /api/openapi.json', () => {
       for (const [method, op] of Object.entries(ops)) {
         expect(Object.keys(op.responses ?? {}).length, `${method} ${path}`).toBeGreaterThan(0);
         for (const name of path.match(/\{(\w+)\}/g) ?? []) {
-          expect(op.parameters.some((p: { name: string; in: string }) => p.in === 'path' && `{${p.name}}` === name)).toBe(true);
+          expect(
+            op.parameters.some(
+              (p: { name: string; in: string }) => p.in === 'path' && `{${p.name}}` === name,
+            ),
+          ).toBe(true);
         }
       }
     }
@@ -47,14 +63,24 @@ describe('GET /api/openapi.json', () => {
     const wait = doc.paths['/api/dm/{handle}/inbox/wait'].get;
     expect(wait.security).toEqual([{ Bot2BotSignature: [] }]);
     expect(wait.parameters.map((p: { name: string }) => p.name)).toEqual(['handle', 'after', 'timeout']);
-    expect(doc.components.securitySchemes.Bot2BotSignature).toMatchObject({ type: 'apiKey', in: 'header', name: 'Authorization' });
+    expect(doc.components.securitySchemes.Bot2BotSignature).toMatchObject({
+      type: 'apiKey',
+      in: 'header',
+      name: 'Authorization',
+    });
     expect(doc.components.securitySchemes.Bot2BotSignature.description).toContain('Bot2Bot ts=');
     const reg = doc.paths['/api/identity/register'].post;
-    expect(reg.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Register' });
+    expect(reg.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/Register',
+    });
     expect(doc.components.schemas.Register.required).toContain('register_sig');
-    expect(reg.responses['201'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/RegisterResult' });
+    expect(reg.responses['201'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/RegisterResult',
+    });
     // All $refs resolve.
-    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
+      (m) => m[1]!,
+    );
     expect(refs.length).toBeGreaterThan(5);
     for (const ref of refs) expect(doc.components.schemas[ref], ref).toBeDefined();
     expect(JSON.stringify(doc)).not.toContain('$defs');
@@ -74,7 +100,10 @@ describe('Swagger UI', () => {
       expect(inner!.trim()).toBe('');
     }
     const bundle = await call('GET', `${r.url}/api/docs/swagger-ui-bundle.js`);
-    expect([bundle.status, bundle.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+    expect([bundle.status, bundle.headers.get('content-type')]).toEqual([
+      200,
+      'text/javascript; charset=utf-8',
+    ]);
     expect(bundle.text).toContain('SwaggerUIBundle');
     const css = await call('GET', `${r.url}/api/docs/swagger-ui.css`);
     expect([css.status, css.headers.get('content-type')]).toEqual([200, 'text/css; charset=utf-8']);

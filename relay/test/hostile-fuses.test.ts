@@ -37,7 +37,8 @@ const rooms = (): MemoryBackend => {
   if (!(b instanceof MemoryBackend)) throw new Error('expected the memory backend');
   return b;
 };
-const post = (room: string, body: unknown, ip: string) => postJson(`${r!.url}/api/rooms/${room}/messages`, body, from(ip));
+const post = (room: string, body: unknown, ip: string) =>
+  postJson(`${r!.url}/api/rooms/${room}/messages`, body, from(ip));
 const attacker = (i: number) => `198.51.100.${i + 1}`;
 const bystander = (i: number) => `203.0.113.${i + 1}`;
 /** About 100 KB of base64 ciphertext. */
@@ -60,7 +61,11 @@ describe('hostile clients against the room buffer fuse', () => {
       const res = await post('atk0room', big(), attacker(0));
       if (res.status !== 200) refused = res;
     }
-    expect([refused?.status, refused?.json.error, refused?.headers.get('retry-after')]).toEqual([429, ERR.roomBufferQuota, String(RETRY_AFTER_S.bufferQuota)]);
+    expect([refused?.status, refused?.json.error, refused?.headers.get('retry-after')]).toEqual([
+      429,
+      ERR.roomBufferQuota,
+      String(RETRY_AFTER_S.bufferQuota),
+    ]);
 
     // Eight addresses over many rooms, against three bystanders posting small messages.
     const attackStatuses: number[] = [];
@@ -72,9 +77,13 @@ describe('hostile clients against the room buffer fuse', () => {
     };
     const bystanderStatuses: number[] = [];
     const chat = async (b: number) => {
-      for (let i = 0; i < 20; i++) bystanderStatuses.push((await post(`chat${b}`, fakeSealed(600), bystander(b))).status);
+      for (let i = 0; i < 20; i++)
+        bystanderStatuses.push((await post(`chat${b}`, fakeSealed(600), bystander(b))).status);
     };
-    await Promise.all([...Array.from({ length: 8 }, (_, a) => attack(a)), ...Array.from({ length: 3 }, (_, b) => chat(b))]);
+    await Promise.all([
+      ...Array.from({ length: 8 }, (_, a) => attack(a)),
+      ...Array.from({ length: 3 }, (_, b) => chat(b)),
+    ]);
 
     expect(bystanderStatuses).toEqual(Array(60).fill(200));
     // The attackers were refused by their share or yielded their oldest messages, never everyone.
@@ -82,7 +91,8 @@ describe('hostile clients against the room buffer fuse', () => {
     expect(attackStatuses.filter((s) => s === 200).length).toBeGreaterThan(2 * (fuse / (100 * KiB)));
     expectRoomsWithin(fuse);
     // The small rooms were not the ones that yielded.
-    for (let b = 0; b < 3; b++) expect((await getJson(`${r!.url}/api/rooms/chat${b}/transcript?limit=500`)).json.count).toBe(20);
+    for (let b = 0; b < 3; b++)
+      expect((await getJson(`${r!.url}/api/rooms/chat${b}/transcript?limit=500`)).json.count).toBe(20);
   });
 
   it('TTL holes: messages without a TTL between expiring ones pin no memory past the fuse', async () => {
@@ -92,7 +102,10 @@ describe('hostile clients against the room buffer fuse', () => {
     const statuses: number[] = [];
     for (let round = 0; round < 60; round++) {
       statuses.push((await post('holes001', fakeSealed(150), attacker(0))).status);
-      for (let i = 0; i < 3; i++) statuses.push((await post('holes001', { ...fakeSealed(15_000), ttl_ms: 30_000 }, attacker(0))).status);
+      for (let i = 0; i < 3; i++)
+        statuses.push(
+          (await post('holes001', { ...fakeSealed(15_000), ttl_ms: 30_000 }, attacker(0))).status,
+        );
       // Someone else's room is served throughout.
       statuses.push((await post('bystand1', fakeSealed(100), bystander(0))).status);
       expectRoomsWithin(fuse);
@@ -108,7 +121,10 @@ describe('hostile clients against the room buffer fuse', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const clock = new TestClock();
-    await start({ limits: { roomBufferBytesMax: 64 * MiB, roomGraceMs: 60_000, janitorIntervalMs: 20 } }, clock);
+    await start(
+      { limits: { roomBufferBytesMax: 64 * MiB, roomGraceMs: 60_000, janitorIntervalMs: 20 } },
+      clock,
+    );
     // Backing stores are freed after the collection that finds them dead, not always within it:
     // collect until the figure holds still (bounded).
     const settled = async () => {
@@ -124,14 +140,16 @@ describe('hostile clients against the room buffer fuse', () => {
     };
     const before = await settled();
     for (let a = 0; a < 8; a++) {
-      for (let i = 0; i < 30; i++) expect((await post(`fill${a}r${i % 3}`, big(), attacker(a))).status).toBe(200);
+      for (let i = 0; i < 30; i++)
+        expect((await post(`fill${a}r${i % 3}`, big(), attacker(a))).status).toBe(200);
     }
     // The fill is really held (the relay's count of its chunks); the process-wide figure moves
     // with whatever else the test process frees meanwhile, so it is not asserted here.
     expect(rooms().heldBytes()).toBeGreaterThan(20 * MiB);
     expectRoomsWithin(64 * MiB);
     clock.advance(60_001);
-    for (let i = 0; i < 250 && (await rooms().roomCount()) > 0; i++) await new Promise((res) => setTimeout(res, 20));
+    for (let i = 0; i < 250 && (await rooms().roomCount()) > 0; i++)
+      await new Promise((res) => setTimeout(res, 20));
     expect(await rooms().roomCount()).toBe(0);
     expect(rooms().bufferBytes).toBe(0);
     expect((await settled()) - before).toBeLessThan(4 * MiB);
@@ -145,7 +163,11 @@ describe('hostile clients against the room cap', () => {
     for (let i = 0; i < 10; i++) expect((await post(`mk0r${i}`, fakeSealed(), attacker(0))).status).toBe(200);
     // Half the cap in use: from now on each address is held to its quota.
     const over = await post('mk0r10', fakeSealed(), attacker(0));
-    expect([over.status, over.json.error, over.headers.get('retry-after')]).toEqual([429, ERR.roomQuota, String(RETRY_AFTER_S.roomQuota)]);
+    expect([over.status, over.json.error, over.headers.get('retry-after')]).toEqual([
+      429,
+      ERR.roomQuota,
+      String(RETRY_AFTER_S.roomQuota),
+    ]);
     // Posting to rooms that exist is not creating one.
     expect((await post('mk0r0', fakeSealed(), attacker(0))).status).toBe(200);
     // Opening a stream creates a room too, under the same quota.
@@ -153,14 +175,16 @@ describe('hostile clients against the room cap', () => {
     expect((await stream.next((f) => f.type === 'error')).error).toBe(ERR.roomQuota);
     stream.close();
     for (let a = 1; a < 3; a++) {
-      for (let i = 0; i < 4; i++) expect((await post(`mk${a}r${i}`, fakeSealed(), attacker(a))).status).toBe(200);
+      for (let i = 0; i < 4; i++)
+        expect((await post(`mk${a}r${i}`, fakeSealed(), attacker(a))).status).toBe(200);
       const fifth = await post(`mk${a}r4`, fakeSealed(), attacker(a));
       expect([fifth.status, fifth.json.error]).toEqual([429, ERR.roomQuota]);
     }
     // Bystanders create rooms, and at the cap the idle rooms yield to them.
     for (let b = 0; b < 6; b++) expect((await post(`new${b}`, fakeSealed(), bystander(b))).status).toBe(200);
     expect(await rooms().roomCount()).toBe(20);
-    for (let b = 0; b < 6; b++) expect((await getJson(`${r!.url}/api/rooms/new${b}/transcript`)).json.count).toBe(1);
+    for (let b = 0; b < 6; b++)
+      expect((await getJson(`${r!.url}/api/rooms/new${b}/transcript`)).json.count).toBe(1);
   });
 });
 
@@ -172,8 +196,13 @@ describe('hostile clients against the DM fuse', () => {
     const dave = fixedIdentity('dave');
     for (const id of [...victims, dave]) expect((await register(r!.url, id)).status).toBe(201);
     const store = (r!.relay.deps.identities.inboxes as MemoryInboxes).store;
-    const sealed = (bytes: number) => ({ ciphertext: randomBytes(bytes).toString('base64'), nonce: randomBytes(24).toString('base64'), sender_eph_pub: randomBytes(32).toString('base64') });
-    const dm = (to: string, ip: string, bytes = 75_000) => call('POST', `${r!.url}/api/dm/${to}`, sealed(bytes), from(ip));
+    const sealed = (bytes: number) => ({
+      ciphertext: randomBytes(bytes).toString('base64'),
+      nonce: randomBytes(24).toString('base64'),
+      sender_eph_pub: randomBytes(32).toString('base64'),
+    });
+    const dm = (to: string, ip: string, bytes = 75_000) =>
+      call('POST', `${r!.url}/api/dm/${to}`, sealed(bytes), from(ip));
 
     let refused: Awaited<ReturnType<typeof dm>> | null = null;
     for (let i = 0; i < 20 && !refused; i++) {
@@ -212,14 +241,24 @@ describe('hostile clients against the identity cap', () => {
     const clock = new TestClock();
     await start({ limits: { identitiesMax: 12, identitiesPerIpPerDay: 4 } }, clock);
     const registerFrom = (handle: string, ip: string) =>
-      call('POST', `${r!.url}/api/identity/register`, registerBody(fixedIdentity(handle), clock.now()), from(ip));
+      call(
+        'POST',
+        `${r!.url}/api/identity/register`,
+        registerBody(fixedIdentity(handle), clock.now()),
+        from(ip),
+      );
     for (let a = 0; a < 2; a++) {
       for (let i = 0; i < 4; i++) expect((await registerFrom(`bulk${a}x${i}`, attacker(a))).status).toBe(201);
       const fifth = await registerFrom(`bulk${a}x4`, attacker(a));
-      expect([fifth.status, fifth.json.error, fifth.headers.get('retry-after')]).toEqual([429, ERR.identityQuota, String(RETRY_AFTER_S.identityQuota)]);
+      expect([fifth.status, fifth.json.error, fifth.headers.get('retry-after')]).toEqual([
+        429,
+        ERR.identityQuota,
+        String(RETRY_AFTER_S.identityQuota),
+      ]);
     }
     // Two more addresses fill the cap.
-    for (let a = 2; a < 4; a++) for (let i = 0; i < 2; i++) expect((await registerFrom(`bulk${a}x${i}`, attacker(a))).status).toBe(201);
+    for (let a = 2; a < 4; a++)
+      for (let i = 0; i < 2; i++) expect((await registerFrom(`bulk${a}x${i}`, attacker(a))).status).toBe(201);
     const full = await registerFrom('newcomer', bystander(0));
     expect([full.status, full.json.error]).toEqual([503, ERR.identityCap]);
     // A week on, handles taken and never used make room; a new address is not held to anyone's quota.

@@ -18,7 +18,11 @@ it('a never-reading SSE subscriber cut off as a slow consumer ends neither the p
   const room = 'SLOWSSEROOM';
   // More than the 4 MiB slow-consumer limit plus what loopback socket buffers absorb.
   for (let i = 0; i < 50; i++) {
-    const r = await fetch(`${relay.url}/api/rooms/${room}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fakeSealed(96_000)) });
+    const r = await fetch(`${relay.url}/api/rooms/${room}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(fakeSealed(96_000)),
+    });
     expect(r.status).toBe(200);
   }
   const errors: unknown[] = [];

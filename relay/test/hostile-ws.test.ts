@@ -72,7 +72,8 @@ describe('hello flood', () => {
     let sent = 0;
     const flood = (async () => {
       while (flooder.ws.readyState === WebSocket.OPEN && sent < 100_000) {
-        for (let i = 0; i < 500; i++) flooder.ws.send(JSON.stringify({ type: 'hello', name: `flood${sent++ % 2}` }));
+        for (let i = 0; i < 500; i++)
+          flooder.ws.send(JSON.stringify({ type: 'hello', name: `flood${sent++ % 2}` }));
         await tick();
       }
     })();

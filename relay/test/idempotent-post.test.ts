@@ -16,7 +16,10 @@ afterAll(async () => {
 
 const http = (id: string, node: TestRelay = r) => `${node.url}/api/rooms/${id}`;
 const transcriptSeqs = async (id: string, node: TestRelay = r) =>
-  ((await getJson(`${http(id, node)}/transcript?limit=500`)).json.messages as Array<{ seq: number; nonce: string }>);
+  (await getJson(`${http(id, node)}/transcript?limit=500`)).json.messages as Array<{
+    seq: number;
+    nonce: string;
+  }>;
 
 describe('a repeated nonce is answered with the original message', () => {
   it('answers the same {ok, id, seq} and stores one message (on either node of a cluster)', async () => {
@@ -36,7 +39,11 @@ describe('a repeated nonce is answered with the original message', () => {
     const ws = new WsClient(`${r.url.replace('http', 'ws')}/api/rooms/idem0002/ws`);
     await ws.next((f) => f.type === 'ready');
     const body = fakeSealed();
-    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => postJson(`${http('idem0002', i % 2 && r.peer ? r.peer : r)}/messages`, body)));
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        postJson(`${http('idem0002', i % 2 && r.peer ? r.peer : r)}/messages`, body),
+      ),
+    );
     for (const a of answers) expect(a.json).toEqual(answers[0]!.json);
     const marker = await postJson(`${http('idem0002')}/messages`, fakeSealed());
     await ws.next((f) => f.type === 'message' && f.id === marker.json.id);
@@ -52,14 +59,17 @@ describe('a repeated nonce is answered with the original message', () => {
     ws.send(body);
     const marker = await postJson(`${http('idem0003')}/messages`, fakeSealed());
     await ws.next((f) => f.type === 'message' && f.id === marker.json.id);
-    expect(ws.frames.filter((f) => f.type === 'message' && f.nonce === body.nonce).map((f) => f.id)).toEqual([first.json.id]);
+    expect(ws.frames.filter((f) => f.type === 'message' && f.nonce === body.nonce).map((f) => f.id)).toEqual([
+      first.json.id,
+    ]);
     ws.close();
   });
 
   it('forgets the nonces of messages the room no longer holds', async () => {
     const body = fakeSealed();
     const first = await postJson(`${http('idem0004', small)}/messages`, body);
-    for (let i = 0; i < 5; i++) expect((await postJson(`${http('idem0004', small)}/messages`, fakeSealed())).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await postJson(`${http('idem0004', small)}/messages`, fakeSealed())).status).toBe(200);
     const held = await transcriptSeqs('idem0004', small);
     expect(held.some((m) => m.seq === first.json.seq)).toBe(false);
     expect(held.length).toBeLessThan(6);

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRelay, type TestRelay } from '../../test-support/relay.js';
-import { call, fixedIdentity, register, sealedDm, signDm, signed, signedProfile } from './identity-helpers.js';
+import {
+  call,
+  fixedIdentity,
+  register,
+  sealedDm,
+  signDm,
+  signed,
+  signedProfile,
+} from './identity-helpers.js';
 
 let r: TestRelay | null = null;
 let dir: string | null = null;
@@ -87,8 +95,14 @@ describe('identity persistence', () => {
     r = await startRelay({ dataDir: dir });
     expect((await register(r.url, alice)).status).toBe(201);
     expect((await register(r.url, bob)).status).toBe(201);
-    expect((await call('PUT', `${r.url}/api/agents/alice/profile`, signedProfile(alice, { summary: 'genuine' }))).status).toBe(201);
-    expect((await call('PUT', `${r.url}/api/agents/bob/profile`, signedProfile(bob, { summary: 'genuine' }))).status).toBe(201);
+    expect(
+      (await call('PUT', `${r.url}/api/agents/alice/profile`, signedProfile(alice, { summary: 'genuine' })))
+        .status,
+    ).toBe(201);
+    expect(
+      (await call('PUT', `${r.url}/api/agents/bob/profile`, signedProfile(bob, { summary: 'genuine' })))
+        .status,
+    ).toBe(201);
     r.relay.deps.identities.flush();
     await r.close();
     r = null;

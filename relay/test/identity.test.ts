@@ -8,7 +8,8 @@ afterEach(async () => {
   await r?.close();
   r = null;
 });
-const reg = (body: unknown, headers: Record<string, string> = {}) => call('POST', `${r!.url}/api/identity/register`, body, headers);
+const reg = (body: unknown, headers: Record<string, string> = {}) =>
+  call('POST', `${r!.url}/api/identity/register`, body, headers);
 
 describe('POST /api/identity/register', () => {
   it('registers a handle (201) and GET returns its public keys, @ stripped and lowercased', async () => {
@@ -53,7 +54,9 @@ describe('POST /api/identity/register', () => {
     expect((await reg({ ...a, sign_pub: 7 })).json.error).toBe(ERR.keysRequired);
     const unpadded = await reg({ ...a, box_pub: a.box_pub.replace(/=$/, '') });
     expect([unpadded.status, unpadded.json.error]).toEqual([400, ERR.keysNotCanonical]);
-    expect((await reg({ ...a, sign_pub: encodeBase64(new Uint8Array(31)) })).json.error).toBe(ERR.keysNotCanonical);
+    expect((await reg({ ...a, sign_pub: encodeBase64(new Uint8Array(31)) })).json.error).toBe(
+      ERR.keysNotCanonical,
+    );
   });
 
   it('checks the signature: required, form, skew, replay, validity', async () => {
@@ -62,13 +65,21 @@ describe('POST /api/identity/register', () => {
     const a = registerBody(alice);
     const required = await reg({ ...a, register_sig: undefined });
     expect([required.status, required.json.error]).toEqual([400, ERR.registerSigRequired]);
-    expect((await reg({ ...a, register_ts: String(a.register_ts) })).json.error).toBe(ERR.registerSigRequired);
+    expect((await reg({ ...a, register_ts: String(a.register_ts) })).json.error).toBe(
+      ERR.registerSigRequired,
+    );
     const form = await reg({ ...a, register_sig: a.register_sig.replace(/==$/, '') });
     expect([form.status, form.json.error]).toEqual([400, ERR.registerSigNotCanonical]);
     const old = registerBody(alice, Date.now() - LIMITS.sigMaxSkewMs - 5000);
     expect([(await reg(old)).status, (await reg(old)).json.error]).toEqual([400, ERR.registerSkew]);
     const other = fixedIdentity('mallory');
-    const forged = { ...a, register_sig: signText(registerText('alice', a.register_ts, a.box_pub, a.sign_pub), other.signSecretKey) };
+    const forged = {
+      ...a,
+      register_sig: signText(
+        registerText('alice', a.register_ts, a.box_pub, a.sign_pub),
+        other.signSecretKey,
+      ),
+    };
     const bad = await reg(forged);
     expect([bad.status, bad.json.error]).toEqual([401, ERR.registerSigBad]);
     expect((await reg(a)).status).toBe(201);
@@ -109,7 +120,11 @@ describe('POST /api/identity/register', () => {
     expect((await reg({ handle: 'A' })).status).toBe(400);
     expect((await reg({ handle: 'A' })).status).toBe(400);
     const limited = await reg(registerBody(fixedIdentity('alice')));
-    expect([limited.status, limited.json.error, limited.headers.get('retry-after')]).toEqual([429, ERR.rateLimited, '5']);
+    expect([limited.status, limited.json.error, limited.headers.get('retry-after')]).toEqual([
+      429,
+      ERR.rateLimited,
+      '5',
+    ]);
   });
 
   it('identity cap: 503 with Retry-After 3600, after collecting identities inactive for 180 days', async () => {
@@ -117,7 +132,11 @@ describe('POST /api/identity/register', () => {
     r = await startRelay({ limits: { identitiesMax: 1 } }, clock);
     expect((await reg(registerBody(fixedIdentity('alice'), clock.now()))).status).toBe(201);
     const full = await reg(registerBody(fixedIdentity('bob'), clock.now()));
-    expect([full.status, full.json.error, full.headers.get('retry-after')]).toEqual([503, ERR.identityCap, '3600']);
+    expect([full.status, full.json.error, full.headers.get('retry-after')]).toEqual([
+      503,
+      ERR.identityCap,
+      '3600',
+    ]);
     clock.advance(LIMITS.identityGcInactiveMs + 1000);
     expect((await reg(registerBody(fixedIdentity('bob'), clock.now()))).status).toBe(201);
     expect((await call('GET', `${r.url}/api/identity/alice`)).status).toBe(404);

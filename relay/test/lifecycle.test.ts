@@ -34,7 +34,9 @@ describe('TTL and buffers', () => {
     await postJson(`${http('oldroom1')}/messages`, fakeSealed());
     clock.advance(24 * 3600_000 + 1);
     const fresh = (await postJson(`${http('oldroom1')}/messages`, fakeSealed())).json.seq;
-    expect((await getJson(`${http('oldroom1')}/transcript`)).json.messages.map((m: { seq: number }) => m.seq)).toEqual([fresh]);
+    expect(
+      (await getJson(`${http('oldroom1')}/transcript`)).json.messages.map((m: { seq: number }) => m.seq),
+    ).toEqual([fresh]);
     const w = new WsClient(`${http('cap2000').replace('http', 'ws')}/ws`);
     await w.next((f) => f.type === 'ready');
     for (let i = 0; i < 2010; i++) w.send(fakeSealed(8));
@@ -59,7 +61,10 @@ describe('eviction', () => {
 
   it('a recreated room starts its seq above every seq it gave out before', async () => {
     const clock = new TestClock();
-    r = await startRelay({ limits: { roomGraceMs: 100, janitorIntervalMs: 50, rateBucketCapacity: 1000 } }, clock);
+    r = await startRelay(
+      { limits: { roomGraceMs: 100, janitorIntervalMs: 50, rateBucketCapacity: 1000 } },
+      clock,
+    );
     const w = new WsClient(`${http('reborn01').replace('http', 'ws')}/ws`);
     await w.next((f) => f.type === 'ready');
     for (let i = 0; i < 300; i++) w.send(fakeSealed(8));
@@ -99,13 +104,18 @@ describe('abuse limits', () => {
   it('posts over the bucket get 429 with Retry-After, shared by HTTP and WebSocket', async () => {
     r = await startRelay({ limits: { rateBucketCapacity: 5, rateBucketRefillPerS: 0.001 } });
     const codes: number[] = [];
-    for (let i = 0; i < 4; i++) codes.push((await postJson(`${http('ratelim1')}/messages`, fakeSealed())).status);
+    for (let i = 0; i < 4; i++)
+      codes.push((await postJson(`${http('ratelim1')}/messages`, fakeSealed())).status);
     expect(codes).toEqual([200, 200, 200, 200]);
     const w = new WsClient(`${http('ratelim1').replace('http', 'ws')}/ws`);
     await w.next((f) => f.type === 'ready');
     w.send(fakeSealed());
     w.send(fakeSealed());
-    expect(await w.next((f) => f.type === 'error')).toEqual({ type: 'error', code: 429, error: ERR.rateLimited });
+    expect(await w.next((f) => f.type === 'error')).toEqual({
+      type: 'error',
+      code: 429,
+      error: ERR.rateLimited,
+    });
     const over = await postJson(`${http('ratelim1')}/messages`, fakeSealed());
     expect(over.status).toBe(429);
     expect(over.json).toEqual({ error: ERR.rateLimited });
@@ -125,7 +135,11 @@ describe('abuse limits', () => {
     expect(c.status).toBe(429);
     expect(await c.json()).toEqual({ error: ERR.tooManyStreams });
     const d = new WsClient(`${http('streams1').replace('http', 'ws')}/ws`);
-    expect(await d.next((f) => f.type === 'error')).toEqual({ type: 'error', code: 429, error: ERR.tooManyStreams });
+    expect(await d.next((f) => f.type === 'error')).toEqual({
+      type: 'error',
+      code: 429,
+      error: ERR.tooManyStreams,
+    });
     a.close();
     await b.close();
     await sleep(50);
@@ -138,7 +152,10 @@ describe('abuse limits', () => {
     r = await startRelay({ limits: { waitersPerIp: 2, waitersPerRoom: 100 } });
     await postJson(`${http('waitcap1')}/messages`, fakeSealed());
     const last = (await getJson(`${http('waitcap1')}/status`)).json.last_seq;
-    const parked = [getJson(`${http('waitcap1')}/wait?after=${last}&timeout=3`), getJson(`${http('waitcap1')}/wait?after=${last}&timeout=3`)];
+    const parked = [
+      getJson(`${http('waitcap1')}/wait?after=${last}&timeout=3`),
+      getJson(`${http('waitcap1')}/wait?after=${last}&timeout=3`),
+    ];
     await sleep(100);
     const third = await getJson(`${http('waitcap1')}/wait?after=${last}&timeout=3`);
     expect(third.status).toBe(429);
@@ -150,7 +167,8 @@ describe('abuse limits', () => {
   it('the byte fuse refuses with 503 a post that the whole buffer could not hold', async () => {
     r = await startRelay({ limits: { roomBufferBytesMax: 3000 } });
     const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) statuses.push((await postJson(`${http('fuse0001')}/messages`, fakeSealed(300))).status);
+    for (let i = 0; i < 3; i++)
+      statuses.push((await postJson(`${http('fuse0001')}/messages`, fakeSealed(300))).status);
     const kept = (await getJson(`${http('fuse0001')}/transcript`)).json.count;
     const last = await postJson(`${http('fuse0001')}/messages`, fakeSealed(2000));
     expect(statuses).toEqual([200, 200, 200]);

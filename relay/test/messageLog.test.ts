@@ -9,7 +9,15 @@ const T0 = 1_800_000_000_000;
 
 /** A message whose ciphertext is `4 * quads` characters long. */
 function msg(seq: number, ts = T0, ttl_ms?: number, quads = 1): StoredMessage {
-  const m: StoredMessage = { seq, id: `id-${seq}`, sender: 'a', sender_verified: false, ciphertext: 'AAAA'.repeat(quads), nonce: 'BBBB', ts };
+  const m: StoredMessage = {
+    seq,
+    id: `id-${seq}`,
+    sender: 'a',
+    sender_verified: false,
+    ciphertext: 'AAAA'.repeat(quads),
+    nonce: 'BBBB',
+    ts,
+  };
   if (ttl_ms !== undefined) m.ttl_ms = ttl_ms;
   return m;
 }
@@ -135,7 +143,7 @@ describe('MessageLog', () => {
     const log = new MessageLog();
     let model: StoredMessage[] = [];
     let seed = 42;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     let now = T0;
     let seq = 0;
     for (let step = 0; step < 12_000; step++) {
@@ -149,7 +157,11 @@ describe('MessageLog', () => {
       now += rand(3) === 0 ? rand(400) : 0;
       if (rand(50) === 0) now += LIMITS.replayMaxAgeMs / 4;
       log.prune(now);
-      model = model.filter((m) => m.ts > now - LIMITS.replayMaxAgeMs && (m.ttl_ms === undefined || m.ts + m.ttl_ms > now)).slice(-LIMITS.replayMaxMessages);
+      model = model
+        .filter(
+          (m) => m.ts > now - LIMITS.replayMaxAgeMs && (m.ttl_ms === undefined || m.ts + m.ttl_ms > now),
+        )
+        .slice(-LIMITS.replayMaxMessages);
       if (step % 250 === 0 || step > 11_990) {
         expect(log.after(0, Infinity)).toEqual(model);
         expect(log.bytes).toBe(model.reduce((a, m) => a + bytesOf(m.ciphertext.length / 4), 0));
@@ -188,13 +200,16 @@ describe('MessageLog', () => {
       for (let i = 0; i < log.length; i++) live += frameBytes(log.at(i)!);
       // Dead bytes never outgrow the live ones (plus one chunk's free tail), whatever the holes.
       expect(log.chunkBytes).toBeLessThanOrEqual(2 * live + 64 * 1024);
-      expect(log.accounted).toBeLessThanOrEqual(Math.max(log.bytes, 2 * live + 64 * 1024 + log.heldBytes - log.chunkBytes));
+      expect(log.accounted).toBeLessThanOrEqual(
+        Math.max(log.bytes, 2 * live + 64 * 1024 + log.heldBytes - log.chunkBytes),
+      );
     }
     expect(maxHeldOverAccounted).toBeLessThanOrEqual(0);
     expect(log.length).toBe(1000);
     expect(seqs(log)).toEqual(Array.from({ length: 1000 }, (_, i) => 2 * i + 1));
     // Every frame survived the compactions byte for byte.
-    for (let i = 0; i < log.length; i += 41) expect(log.frameAt(i)!.toString()).toBe(messageFrame(log.at(i)!));
+    for (let i = 0; i < log.length; i += 41)
+      expect(log.frameAt(i)!.toString()).toBe(messageFrame(log.at(i)!));
   });
 
   it('counts held bytes when they exceed the charge, and gives them back when it empties', () => {
@@ -214,7 +229,7 @@ describe('MessageLog', () => {
     expect(log.chunkBytes).toBe(0);
   });
 
-  it('yields its oldest messages down to a byte target, releasing each sender\'s charge', () => {
+  it("yields its oldest messages down to a byte target, releasing each sender's charge", () => {
     const owners = new AddressLedger();
     const log = new MessageLog(owners);
     for (let s = 1; s <= 400; s++) {

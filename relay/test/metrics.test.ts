@@ -83,13 +83,27 @@ describe('metrics', () => {
     await ws.opened;
     await ws.next((f) => f.type === 'ready');
     await sse.next((f) => f.type === 'ready');
-    const waiting = requestJson('GET', `${base}/api/rooms/${rooms[0]}/wait?after=0&timeout=10`, undefined, xff(0));
+    const waiting = requestJson(
+      'GET',
+      `${base}/api/rooms/${rooms[0]}/wait?after=0&timeout=10`,
+      undefined,
+      xff(0),
+    );
     // Parked before the first post, so that post reaches it as a delivery (not as a read).
-    for (let i = 0; i < 200 && sample((await scrape(`${base}/metrics`)).text, 'bot2bot_longpoll_waiters') !== 1; i++) await new Promise((res) => setTimeout(res, 20));
+    for (
+      let i = 0;
+      i < 200 && sample((await scrape(`${base}/metrics`)).text, 'bot2bot_longpoll_waiters') !== 1;
+      i++
+    )
+      await new Promise((res) => setTimeout(res, 20));
     expect(sample((await scrape(`${base}/metrics`)).text, 'bot2bot_longpoll_waiters')).toBe(1);
 
     for (let i = 0; i < 4; i++) {
-      const res = await postJson(`${base}/api/rooms/${rooms[i % 2]}/messages`, { sender: labels[i % 2], ...fakeSealed() }, xff(i));
+      const res = await postJson(
+        `${base}/api/rooms/${rooms[i % 2]}/messages`,
+        { sender: labels[i % 2], ...fakeSealed() },
+        xff(i),
+      );
       expect(res.status).toBe(200);
     }
     ws.send({ sender: labels[1], ...fakeSealed() });
@@ -97,9 +111,15 @@ describe('metrics', () => {
     await sse.count('message', 2);
     expect((await waiting).status).toBe(200);
     expect((await postJson(`${base}/api/dm/${handle}`, sealedDm(), xff(0))).status).toBe(200);
-    expect((await signed(base, who, 'POST', `/api/rooms/${rooms[0]}/claim?timeout=1`, Date.now(), { handle })).status).toBe(200);
+    expect(
+      (await signed(base, who, 'POST', `/api/rooms/${rooms[0]}/claim?timeout=1`, Date.now(), { handle }))
+        .status,
+    ).toBe(200);
     // Refusals: a bad room id, an unknown path, an unknown handle, a bad frame.
-    expect((await postJson(`${base}/api/rooms/BAD!room/messages`, { sender: labels[0], ...fakeSealed() }, xff(0))).status).toBe(400);
+    expect(
+      (await postJson(`${base}/api/rooms/BAD!room/messages`, { sender: labels[0], ...fakeSealed() }, xff(0)))
+        .status,
+    ).toBe(400);
     expect((await requestJson('GET', `${base}/api/nothing-${rooms[0]}`)).status).toBe(404);
     expect((await postJson(`${base}/api/dm/nobody-${handle}`, sealedDm(), xff(1))).status).toBe(404);
     ws.send('not json');
@@ -107,10 +127,12 @@ describe('metrics', () => {
 
     const after = await scrape(`${base}/metrics`);
     expect(after.status).toBe(200);
-    for (const secret of [...rooms, ...labels, handle, ...ips, `nobody-${handle}`]) expect(after.text).not.toContain(secret);
+    for (const secret of [...rooms, ...labels, handle, ...ips, `nobody-${handle}`])
+      expect(after.text).not.toContain(secret);
     // No address at all, not even the loopback peer's.
     expect(after.text).not.toMatch(/\b\d{1,3}(\.\d{1,3}){3}\b|::1|::ffff:/);
-    const moved = (name: string, labels = '') => sample(after.text, name, labels) - sample(before, name, labels);
+    const moved = (name: string, labels = '') =>
+      sample(after.text, name, labels) - sample(before, name, labels);
     expect(moved('bot2bot_posts_total', 'transport="http"')).toBe(4);
     expect(moved('bot2bot_posts_total', 'transport="ws"')).toBe(1);
     // 2 posts to room 0 reach the SSE stream and the parked long-poll (first post only); 3 reach the WebSocket.
@@ -124,7 +146,12 @@ describe('metrics', () => {
     expect(sample(after.text, 'bot2bot_streams', 'transport="sse"')).toBe(1);
     expect(sample(after.text, 'bot2bot_streams', 'transport="ws"')).toBe(1);
     expect(sample(after.text, 'bot2bot_rooms')).toBeGreaterThanOrEqual(2);
-    expect(moved('bot2bot_http_request_duration_seconds_count', 'method="POST",route="/api/rooms/:roomId/messages"')).toBe(5);
+    expect(
+      moved(
+        'bot2bot_http_request_duration_seconds_count',
+        'method="POST",route="/api/rooms/:roomId/messages"',
+      ),
+    ).toBe(5);
     sse.close();
     await ws.close();
   });

@@ -51,7 +51,12 @@ describe('native Ed25519 verification', () => {
     const truncated = encodeBase64(sigBytes().slice(0, 63));
     const extended = encodeBase64(Uint8Array.from([...sigBytes(), 0]));
     const wrongKey = signText(TEXT, other.secretKey);
-    for (const [what, sig] of [['forged', forged], ['truncated', truncated], ['extended', extended], ['wrong key', wrongKey]] as const) {
+    for (const [what, sig] of [
+      ['forged', forged],
+      ['truncated', truncated],
+      ['extended', extended],
+      ['wrong key', wrongKey],
+    ] as const) {
       expect(native.verify(TEXT, sig, PUB), what).toBe(false);
       expect(verifyText(TEXT, sig, PUB), what).toBe(false);
     }
@@ -98,7 +103,12 @@ describe('native Ed25519 verification', () => {
     identityR[0] = 1;
     for (const key of ODD_KEYS) {
       const raw = Buffer.from(key, 'base64');
-      for (const sig of [identityR, Uint8Array.from([...raw, ...new Uint8Array(32)]), sigBytes(), nacl.randomBytes(64)]) {
+      for (const sig of [
+        identityR,
+        Uint8Array.from([...raw, ...new Uint8Array(32)]),
+        sigBytes(),
+        nacl.randomBytes(64),
+      ]) {
         const b64 = encodeBase64(sig);
         expect(native.verify(TEXT, b64, key), key).toBe(verifyText(TEXT, b64, key));
         expect(native.verifyUncached(TEXT, b64, key), key).toBe(verifyText(TEXT, b64, key));
@@ -120,7 +130,13 @@ describe('native Ed25519 verification', () => {
 
 describe('native SHA-256', () => {
   it('hashes the UTF-8 bytes exactly as the isomorphic hash does', () => {
-    for (const s of ['', 'c2VhbGVkIGJ5dGVz', 'é ü 漢字 🙂', 'lone \ud800 surrogate \udc00', 'x'.repeat(200_000)]) {
+    for (const s of [
+      '',
+      'c2VhbGVkIGJ5dGVz',
+      'é ü 漢字 🙂',
+      'lone \ud800 surrogate \udc00',
+      'x'.repeat(200_000),
+    ]) {
       expect(sha256HexNative(s)).toBe(sha256Hex(s));
     }
   });

@@ -16,9 +16,15 @@ describe('expected_last_seq over HTTP', () => {
   it('appends when the room is where the poster saw it, 409 with last_seq and nothing stored when it moved on', async () => {
     const first = await postJson(`${http('optim001')}/messages`, { ...fakeSealed(), expected_last_seq: 0 });
     expect(first.status).toBe(200);
-    const second = await postJson(`${http('optim001')}/messages`, { ...fakeSealed(), expected_last_seq: first.json.seq });
+    const second = await postJson(`${http('optim001')}/messages`, {
+      ...fakeSealed(),
+      expected_last_seq: first.json.seq,
+    });
     expect(second.status).toBe(200);
-    const stale = await postJson(`${http('optim001')}/messages`, { ...fakeSealed(), expected_last_seq: first.json.seq });
+    const stale = await postJson(`${http('optim001')}/messages`, {
+      ...fakeSealed(),
+      expected_last_seq: first.json.seq,
+    });
     expect(stale.status).toBe(409);
     expect(stale.json).toEqual({ error: ERR.roomMovedOn, last_seq: second.json.seq });
     const t = await getJson(`${http('optim001')}/transcript`);
@@ -50,7 +56,12 @@ describe('expected_last_seq over HTTP', () => {
     const nodes = r.peer ? [r, r.peer] : [r];
     expect(nodes).toHaveLength(clusterMode ? 2 : 1);
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => postJson(`${http('optim004', nodes[i % nodes.length])}/messages`, { ...fakeSealed(), expected_last_seq: base })),
+      Array.from({ length: 8 }, (_, i) =>
+        postJson(`${http('optim004', nodes[i % nodes.length])}/messages`, {
+          ...fakeSealed(),
+          expected_last_seq: base,
+        }),
+      ),
     );
     const ok = results.filter((x) => x.status === 200);
     const conflicts = results.filter((x) => x.status === 409);
@@ -64,7 +75,11 @@ describe('expected_last_seq over HTTP', () => {
   it('a conflicting post that asked to lock the room does not lock it', async () => {
     const plain = (await postJson(`${http('optim005')}/messages`, fakeSealed())).json.seq as number;
     // Unsigned with signed_only is refused before the seq check; the latch stays open either way.
-    const p = await postJson(`${http('optim005')}/messages`, { ...fakeSealed(), expected_last_seq: plain - 1, signed_only: true });
+    const p = await postJson(`${http('optim005')}/messages`, {
+      ...fakeSealed(),
+      expected_last_seq: plain - 1,
+      signed_only: true,
+    });
     expect(p.status).toBe(400);
     const st = await getJson(`${http('optim005')}/status`);
     expect(st.json.signed_only).toBe(false);
@@ -79,7 +94,12 @@ describe('expected_last_seq over WebSocket', () => {
     a.send({ ...fakeSealed(), sender: 'w', expected_last_seq: 0 });
     const stored = await a.next((f) => f.type === 'message');
     a.send({ ...fakeSealed(), sender: 'w', expected_last_seq: (stored.seq as number) - 1 });
-    expect(await a.next((f) => f.type === 'error')).toEqual({ type: 'error', code: 409, error: ERR.roomMovedOn, last_seq: stored.seq });
+    expect(await a.next((f) => f.type === 'error')).toEqual({
+      type: 'error',
+      code: 409,
+      error: ERR.roomMovedOn,
+      last_seq: stored.seq,
+    });
     a.send({ ...fakeSealed(), sender: 'w', expected_last_seq: stored.seq });
     const next = await a.next((f) => f.type === 'message' && f.seq !== stored.seq);
     expect(next.seq).toBe((stored.seq as number) + 1);

@@ -21,7 +21,14 @@ describe('message content never reaches disk or logs', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'relay-data-'));
     const reports = join(dataDir, 'reports.jsonl');
     const child = spawn(process.execPath, ['--import', 'tsx', 'relay/main.ts'], {
-      env: { ...process.env, PORT: '0', DATA_DIR: dataDir, REPORTS_FILE: reports, ACCESS_LOG: '1', WEB_DIR: '' },
+      env: {
+        ...process.env,
+        PORT: '0',
+        DATA_DIR: dataDir,
+        REPORTS_FILE: reports,
+        ACCESS_LOG: '1',
+        WEB_DIR: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -51,7 +58,9 @@ describe('message content never reaches disk or logs', () => {
       for (let i = 0; i < 5; i++) {
         const s = sealText(`${secretText} #${i}`, room.key);
         sealedValues.push(s.ciphertext);
-        expect((await postJson(`${base}/messages`, { sender: label, ...s, reply_to: 'reply-to-ref-01' })).status).toBe(200);
+        expect(
+          (await postJson(`${base}/messages`, { sender: label, ...s, reply_to: 'reply-to-ref-01' })).status,
+        ).toBe(200);
         const w = sealText(`${secretText} ws#${i}`, room.key);
         sealedValues.push(w.ciphertext);
         ws.send({ sender: label, ...w });

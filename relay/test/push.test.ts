@@ -58,19 +58,33 @@ function subscriber(endpoint: string) {
   return {
     ecdh,
     auth,
-    subscription: { endpoint, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: auth.toString('base64url') } },
+    subscription: {
+      endpoint,
+      keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: auth.toString('base64url') },
+    },
   };
 }
 
 function open(r: Received, sub: { ecdh: ECDH; auth: Buffer }): unknown {
-  const plain = ece.decrypt(r.body, { version: 'aes128gcm', privateKey: sub.ecdh, authSecret: sub.auth.toString('base64url') }) as Buffer;
+  const plain = ece.decrypt(r.body, {
+    version: 'aes128gcm',
+    privateKey: sub.ecdh,
+    authSecret: sub.auth.toString('base64url'),
+  }) as Buffer;
   return JSON.parse(plain.toString('utf8'));
 }
 
 const keys = () => {
   // The operator's one command, as documented.
-  const out = execFileSync('npx', ['tsx', 'relay/push/keygen.ts', 'mailto:ops@example.org'], { encoding: 'utf8' });
-  const env = Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const out = execFileSync('npx', ['tsx', 'relay/push/keygen.ts', 'mailto:ops@example.org'], {
+    encoding: 'utf8',
+  });
+  const env = Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   return env as Record<'VAPID_PUBLIC_KEY' | 'VAPID_PRIVATE_KEY' | 'VAPID_SUBJECT', string>;
 };
 
@@ -85,7 +99,15 @@ beforeAll(async () => {
   push = new StandInPushService();
   await push.start();
   r = await startRelay(
-    { push: defaultPushConfig({ vapidPublicKey: vapid.VAPID_PUBLIC_KEY, vapidPrivateKey: vapid.VAPID_PRIVATE_KEY, vapidSubject: vapid.VAPID_SUBJECT, endpointHosts: ['127.0.0.1'], allowHttp: true }) },
+    {
+      push: defaultPushConfig({
+        vapidPublicKey: vapid.VAPID_PUBLIC_KEY,
+        vapidPrivateKey: vapid.VAPID_PRIVATE_KEY,
+        vapidSubject: vapid.VAPID_SUBJECT,
+        endpointHosts: ['127.0.0.1'],
+        allowHttp: true,
+      }),
+    },
     clock,
   );
   plain = await startRelay();
@@ -110,12 +132,20 @@ describe('web push', () => {
   it('a post to a chosen room sends one metadata-only push, coalesced per minute (from either node)', async () => {
     const sub = subscriber(`${push.url}/send/room-sub`);
     const before = push.received.length;
-    expect((await postJson(`${r.url}/api/push/rooms`, { subscription: sub.subscription, rooms: ['pushroom01'] })).status).toBe(200);
-    await postJson(`${(r.peer ?? r).url}/api/rooms/pushroom01/messages`, { sender: 'someone', ...fakeSealed() });
+    expect(
+      (await postJson(`${r.url}/api/push/rooms`, { subscription: sub.subscription, rooms: ['pushroom01'] }))
+        .status,
+    ).toBe(200);
+    await postJson(`${(r.peer ?? r).url}/api/rooms/pushroom01/messages`, {
+      sender: 'someone',
+      ...fakeSealed(),
+    });
     const got = await push.next(before + 1);
     expect(got.path).toBe('/send/room-sub');
     expect(got.headers['content-encoding']).toBe('aes128gcm');
-    expect(String(got.headers.authorization)).toMatch(new RegExp(`^vapid t=[^,]+, k=${vapid.VAPID_PUBLIC_KEY}$`));
+    expect(String(got.headers.authorization)).toMatch(
+      new RegExp(`^vapid t=[^,]+, k=${vapid.VAPID_PUBLIC_KEY}$`),
+    );
     const note = open(got, sub);
     expect(note).toEqual({ kind: 'room', url: '/' });
     // Nothing about the room, the sender or the text rides along.
@@ -134,7 +164,9 @@ describe('web push', () => {
     expect((await push.next(before + 3)).path).toBe('/send/room-sub');
 
     // Unsubscribed: silence.
-    expect((await postJson(`${r.url}/api/push/unsubscribe`, { endpoint: sub.subscription.endpoint })).status).toBe(200);
+    expect(
+      (await postJson(`${r.url}/api/push/unsubscribe`, { endpoint: sub.subscription.endpoint })).status,
+    ).toBe(200);
     clock.advance(61_000);
     await postJson(`${r.url}/api/rooms/pushroom01/messages`, fakeSealed());
     await postJson(`${r.url}/api/rooms/markroom01/messages`, fakeSealed());
@@ -149,11 +181,22 @@ describe('web push', () => {
     expect((await register(r.url, alice, clock.now())).status).toBe(201);
     const sub = subscriber(`${push.url}/send/dm-sub`);
     // Unsigned: refused.
-    expect((await postJson(`${r.url}/api/dm/pushbob/push`, { subscription: sub.subscription })).status).toBe(401);
-    expect((await signed(r.url, bob, 'POST', '/api/dm/pushbob/push', clock.now(), { subscription: sub.subscription })).status).toBe(200);
+    expect((await postJson(`${r.url}/api/dm/pushbob/push`, { subscription: sub.subscription })).status).toBe(
+      401,
+    );
+    expect(
+      (
+        await signed(r.url, bob, 'POST', '/api/dm/pushbob/push', clock.now(), {
+          subscription: sub.subscription,
+        })
+      ).status,
+    ).toBe(200);
     const before = push.received.length;
     const env = sealedDm();
-    expect((await postJson(`${r.url}/api/dm/pushbob`, { ...env, ...signDm(alice, 'pushbob', env, clock.now()) })).status).toBe(200);
+    expect(
+      (await postJson(`${r.url}/api/dm/pushbob`, { ...env, ...signDm(alice, 'pushbob', env, clock.now()) }))
+        .status,
+    ).toBe(200);
     const got = await push.next(before + 1);
     expect(got.path).toBe('/send/dm-sub');
     expect(open(got, sub)).toEqual({ kind: 'dm', url: '/dm' });
@@ -161,8 +204,14 @@ describe('web push', () => {
 
   it('refuses endpoints that are not push services, and forgets subscriptions the service dropped', async () => {
     const evil = subscriber('http://10.0.0.1/internal');
-    expect((await postJson(`${r.url}/api/push/rooms`, { subscription: evil.subscription, rooms: ['pushroom02'] })).status).toBe(400);
-    expect((await postJson(`${r.url}/api/push/rooms`, { subscription: { endpoint: 'x', keys: {} }, rooms: [] })).status).toBe(400);
+    expect(
+      (await postJson(`${r.url}/api/push/rooms`, { subscription: evil.subscription, rooms: ['pushroom02'] }))
+        .status,
+    ).toBe(400);
+    expect(
+      (await postJson(`${r.url}/api/push/rooms`, { subscription: { endpoint: 'x', keys: {} }, rooms: [] }))
+        .status,
+    ).toBe(400);
     const gone = subscriber(`${push.url}/send/gone`);
     await postJson(`${r.url}/api/push/rooms`, { subscription: gone.subscription, rooms: ['pushroom03'] });
     push.status = 410;

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { PushRegistry } from '../push/registry.js';
 
-const sub = (n: number) => ({ endpoint: `https://fcm.googleapis.com/fcm/send/${n}`, keys: { p256dh: 'p', auth: 'a' } });
+const sub = (n: number) => ({
+  endpoint: `https://fcm.googleapis.com/fcm/send/${n}`,
+  keys: { p256dh: 'p', auth: 'a' },
+});
 
 describe('push subscriptions', () => {
   it('coalesce per subscription and topic within the window', () => {

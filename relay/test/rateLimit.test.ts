@@ -20,7 +20,10 @@ describe('RateLimiter', () => {
   });
 
   it('keeps no action bucket that is full again, and answers as if it had kept them all', () => {
-    const rl = new RateLimiter({ action: { capacity: 3, refillPerS: 10 }, global: { capacity: 100, refillPerS: 100 } });
+    const rl = new RateLimiter({
+      action: { capacity: 3, refillPerS: 10 },
+      global: { capacity: 100, refillPerS: 100 },
+    });
     // One post in each of 50 rooms, 200 ms apart: each bucket is full again before the next
     // post, so a client touring many rooms holds one bucket at a time, not one per room.
     for (let i = 0; i < 50; i++) expect(rl.take(T0 + i * 200, '10.0.0.1', `room:r${i}`, true)).toBe(true);
@@ -116,7 +119,12 @@ class KeptForever {
   private readonly actions = new Map<string, { tokens: number; at: number }>();
   private readonly global: { tokens: number; at: number };
 
-  constructor(private readonly specs: { action: { capacity: number; refillPerS: number }; global: { capacity: number; refillPerS: number } }) {
+  constructor(
+    private readonly specs: {
+      action: { capacity: number; refillPerS: number };
+      global: { capacity: number; refillPerS: number };
+    },
+  ) {
     this.global = { tokens: specs.global.capacity, at: 0 };
   }
 

@@ -28,7 +28,13 @@ describe('POST /messages', () => {
   });
 
   it('keeps only known fields, defaults the sender to "agent", and passes reply_to and ttl_ms', async () => {
-    const p = await postJson(`${room('fields01')}/messages`, { ...fakeSealed(), reply_to: 'abcdefgh-1', ttl_ms: 60_000, evil: 'x', type: 'message' });
+    const p = await postJson(`${room('fields01')}/messages`, {
+      ...fakeSealed(),
+      reply_to: 'abcdefgh-1',
+      ttl_ms: 60_000,
+      evil: 'x',
+      type: 'message',
+    });
     expect(p.status).toBe(200);
     const t = await getJson(`${room('fields01')}/transcript`);
     const m = t.json.messages[0];
@@ -37,7 +43,17 @@ describe('POST /messages', () => {
     expect(m.reply_to).toBe('abcdefgh-1');
     expect(m.ttl_ms).toBe(60_000);
     expect(m).not.toHaveProperty('evil');
-    expect(Object.keys(m).sort()).toEqual(['ciphertext', 'id', 'nonce', 'reply_to', 'sender', 'sender_verified', 'seq', 'ts', 'ttl_ms']);
+    expect(Object.keys(m).sort()).toEqual([
+      'ciphertext',
+      'id',
+      'nonce',
+      'reply_to',
+      'sender',
+      'sender_verified',
+      'seq',
+      'ts',
+      'ttl_ms',
+    ]);
   });
 
   const bad: Array<[string, unknown]> = [
@@ -52,7 +68,10 @@ describe('POST /messages', () => {
     ['ttl below 30 s', { ...fakeSealed(), ttl_ms: 29_999 }],
     ['ttl above 366 d', { ...fakeSealed(), ttl_ms: 31_622_400_001 }],
     ['ttl as string', { ...fakeSealed(), ttl_ms: '60000' }],
-    ['ciphertext over 128 KiB', { ciphertext: Buffer.alloc(98_400).toString('base64'), nonce: fakeSealed().nonce }],
+    [
+      'ciphertext over 128 KiB',
+      { ciphertext: Buffer.alloc(98_400).toString('base64'), nonce: fakeSealed().nonce },
+    ],
   ];
   for (const [what, body] of bad) {
     it(`400 bad message: ${what}`, async () => {
@@ -66,17 +85,35 @@ describe('POST /messages', () => {
     const m = await postJson(`${room('badjson1')}/messages`, '{"ciphertext":');
     expect(m.status).toBe(400);
     expect(m.json).toEqual({ error: ERR.invalidJson });
-    const big = await postJson(`${room('bigbody1')}/messages`, { ...fakeSealed(), pad: 'x'.repeat(200 * 1024) });
+    const big = await postJson(`${room('bigbody1')}/messages`, {
+      ...fakeSealed(),
+      pad: 'x'.repeat(200 * 1024),
+    });
     expect(big.status).toBe(413);
     expect(big.json).toEqual({ error: ERR.bodyTooLarge });
-    const xml = await fetch(`${room('xmlbody1')}/messages`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<a/>' });
+    const xml = await fetch(`${room('xmlbody1')}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: '<a/>',
+    });
     expect(xml.status).toBe(415);
     expect(await xml.json()).toEqual({ error: ERR.unsupportedMediaType });
   });
 
   it('400 bad roomId on every room route', async () => {
-    for (const path of ['/api/rooms/abc/messages', '/api/rooms/a%20bcd/status', '/api/rooms/abc/wait', '/api/rooms/abc/transcript', '/api/rooms/abc/events']) {
-      const res = await fetch(r.url + path, path.endsWith('messages') ? { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } } : {});
+    for (const path of [
+      '/api/rooms/abc/messages',
+      '/api/rooms/a%20bcd/status',
+      '/api/rooms/abc/wait',
+      '/api/rooms/abc/transcript',
+      '/api/rooms/abc/events',
+    ]) {
+      const res = await fetch(
+        r.url + path,
+        path.endsWith('messages')
+          ? { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } }
+          : {},
+      );
       expect(res.status, path).toBe(400);
       expect(await res.json()).toEqual({ error: ERR.badRoomId });
     }
@@ -86,9 +123,17 @@ describe('POST /messages', () => {
 describe('reads', () => {
   it('missing rooms: transcript/status answer at once, wait holds, and none of them creates the room', async () => {
     const t0 = Date.now();
-    expect((await getJson(`${room('ghost001')}/wait?timeout=1`)).json).toEqual({ messages: [], last_seq: 0, exists: false });
+    expect((await getJson(`${room('ghost001')}/wait?timeout=1`)).json).toEqual({
+      messages: [],
+      last_seq: 0,
+      exists: false,
+    });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
-    expect((await getJson(`${room('ghost001')}/transcript`)).json).toEqual({ messages: [], last_seq: 0, exists: false });
+    expect((await getJson(`${room('ghost001')}/transcript`)).json).toEqual({
+      messages: [],
+      last_seq: 0,
+      exists: false,
+    });
     expect((await getJson(`${room('ghost001')}/status`)).json).toEqual({ exists: false, roomId: 'ghost001' });
     const l = await postJson(`${room('ghost001')}/listening`, { name: 'bot' });
     expect(l.status).toBe(404);
@@ -97,7 +142,8 @@ describe('reads', () => {
 
   it('transcript pages with after and limit, and reports count', async () => {
     const seqs: number[] = [];
-    for (let i = 0; i < 5; i++) seqs.push((await postJson(`${room('pages001')}/messages`, fakeSealed())).json.seq);
+    for (let i = 0; i < 5; i++)
+      seqs.push((await postJson(`${room('pages001')}/messages`, fakeSealed())).json.seq);
     const t = await getJson(`${room('pages001')}/transcript?after=${seqs[1]}&limit=2`);
     expect(t.json.messages.map((m: { seq: number }) => m.seq)).toEqual([seqs[2], seqs[3]]);
     expect(t.json).toMatchObject({ count: 2, exists: true, last_seq: seqs[4] });
@@ -113,7 +159,9 @@ describe('reads', () => {
     await new Promise((res) => setTimeout(res, 200));
     const second = (await postJson(`${room('waiting1')}/messages`, fakeSealed())).json.seq;
     const woke = await parked;
-    expect(woke.json.messages.map((m: { seq: number; type: string }) => [m.seq, m.type])).toEqual([[second, 'message']]);
+    expect(woke.json.messages.map((m: { seq: number; type: string }) => [m.seq, m.type])).toEqual([
+      [second, 'message'],
+    ]);
     expect(woke.json.last_seq).toBe(second);
   });
 
@@ -135,15 +183,26 @@ describe('reads', () => {
   it('status reports counts, seqs, ages and the lock', async () => {
     const seq = (await postJson(`${room('status01')}/messages`, fakeSealed())).json.seq;
     const s = await getJson(`${room('status01')}/status`);
-    expect(s.json).toMatchObject({ exists: true, roomId: 'status01', participants: 0, recent_count: 1, last_seq: seq, signed_only: false });
+    expect(s.json).toMatchObject({
+      exists: true,
+      roomId: 'status01',
+      participants: 0,
+      recent_count: 1,
+      last_seq: seq,
+      signed_only: false,
+    });
     expect(s.json.age_seconds).toBeGreaterThanOrEqual(0);
     expect(s.json.idle_seconds).toBeGreaterThanOrEqual(0);
   });
 
   it('listening validates the name and stores the key laxly', async () => {
     await postJson(`${room('listen01')}/messages`, fakeSealed());
-    expect((await postJson(`${room('listen01')}/listening`, { name: 'has space' })).json).toEqual({ error: ERR.badName });
-    expect((await postJson(`${room('listen01')}/listening`, { name: 'bot-1', box_pub: 'not-a-key' })).json).toEqual({ ok: true });
+    expect((await postJson(`${room('listen01')}/listening`, { name: 'has space' })).json).toEqual({
+      error: ERR.badName,
+    });
+    expect(
+      (await postJson(`${room('listen01')}/listening`, { name: 'bot-1', box_pub: 'not-a-key' })).json,
+    ).toEqual({ ok: true });
   });
 });
 
@@ -152,7 +211,13 @@ describe('the HTTP surface', () => {
     const nf = await fetch(`${r.url}/api/nope`);
     expect(nf.status).toBe(404);
     expect(await nf.json()).toEqual({ error: ERR.notFound });
-    for (const h of ['x-content-type-options', 'referrer-policy', 'x-frame-options', 'content-security-policy']) expect(nf.headers.get(h), h).toBeTruthy();
+    for (const h of [
+      'x-content-type-options',
+      'referrer-policy',
+      'x-frame-options',
+      'content-security-policy',
+    ])
+      expect(nf.headers.get(h), h).toBeTruthy();
     // Data is never rendered: API answers get the policy that allows nothing.
     expect(nf.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
     const m = await fetch(`${room('methods1')}/messages`, { method: 'GET' });

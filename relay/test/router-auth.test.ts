@@ -21,7 +21,10 @@ afterAll(() => relay.close());
 
 /** The route's path with its parameters filled: the owner's handle, a valid room id. */
 function concrete(path: string): string {
-  return path.replace(':handle', owner.handle).replace(':roomId', 'routerAuthRoom01').replace(':id', 'someid');
+  return path
+    .replace(':handle', owner.handle)
+    .replace(':roomId', 'routerAuthRoom01')
+    .replace(':id', 'someid');
 }
 
 describe('signed routes', () => {
@@ -30,7 +33,12 @@ describe('signed routes', () => {
   it('the table declares the owner routes signed', () => {
     const names = signedRoutes().map((r) => `${r.method} ${r.path}`);
     expect(names).toEqual(
-      expect.arrayContaining(['POST /api/rooms/:roomId/claim', 'POST /api/rooms/:roomId/ack', 'GET /api/dm/:handle/inbox/wait', 'DELETE /api/agents/:handle/profile']),
+      expect.arrayContaining([
+        'POST /api/rooms/:roomId/claim',
+        'POST /api/rooms/:roomId/ack',
+        'GET /api/dm/:handle/inbox/wait',
+        'DELETE /api/agents/:handle/profile',
+      ]),
     );
   });
 
@@ -38,12 +46,23 @@ describe('signed routes', () => {
     for (const r of signedRoutes()) {
       const path = concrete(r.path);
       // A body that passes each route's schema, so what answers is the signature check.
-      const subscription = { endpoint: 'https://push.example/x', keys: { p256dh: 'B'.repeat(87), auth: 'A'.repeat(22) } };
+      const subscription = {
+        endpoint: 'https://push.example/x',
+        keys: { p256dh: 'B'.repeat(87), auth: 'A'.repeat(22) },
+      };
       const body = r.body ? { handle: owner.handle, claim_id: 'x', seq: 1, subscription } : undefined;
       const bare = await call(r.method, `${relay.url}${path}`, body);
-      expect({ route: r.path, status: bare.status, error: bare.json?.error }).toEqual({ route: r.path, status: 401, error: ERR.badSignature });
+      expect({ route: r.path, status: bare.status, error: bare.json?.error }).toEqual({
+        route: r.path,
+        status: 401,
+        error: ERR.badSignature,
+      });
       const forged = await signed(relay.url, stranger, r.method, path, Date.now(), body);
-      expect({ route: r.path, status: forged.status, error: forged.json?.error }).toEqual({ route: r.path, status: 401, error: ERR.badSignature });
+      expect({ route: r.path, status: forged.status, error: forged.json?.error }).toEqual({
+        route: r.path,
+        status: 401,
+        error: ERR.badSignature,
+      });
     }
   });
 });

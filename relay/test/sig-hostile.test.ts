@@ -6,7 +6,12 @@
 import { createPrivateKey, sign } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  ERR, authorizationHeader, encodeBase64, roomMessageText, signRoomPost, type Identity,
+  ERR,
+  authorizationHeader,
+  encodeBase64,
+  roomMessageText,
+  signRoomPost,
+  type Identity,
 } from '../../protocol/index.js';
 import { WsClient, fakeSealed, postJson } from '../../test-support/clients.js';
 import { TestClock, startRelay, type TestRelay } from '../../test-support/relay.js';
@@ -23,7 +28,10 @@ const forgedSig = () => encodeBase64(globalThis.crypto.getRandomValues(new Uint8
 
 /** Signing with node:crypto keeps a thousand signed posts quick on the test side. */
 function fastSigner(id: Identity): (text: string) => string {
-  const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), Buffer.from(id.signSecretKey.slice(0, 32))]);
+  const der = Buffer.concat([
+    Buffer.from('302e020100300506032b657004220420', 'hex'),
+    Buffer.from(id.signSecretKey.slice(0, 32)),
+  ]);
   const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   return (text) => sign(null, Buffer.from(text, 'utf8'), key).toString('base64');
 }
@@ -33,7 +41,13 @@ function validPost(id: Identity, roomId: string, now = Date.now()) {
   return { ...sealed, ...signRoomPost(id, roomId, sealed.ciphertext, now) };
 }
 
-function signedBody(id: Identity, roomId: string, signText: (t: string) => string, now: number, nonce: string) {
+function signedBody(
+  id: Identity,
+  roomId: string,
+  signText: (t: string) => string,
+  now: number,
+  nonce: string,
+) {
   const sealed = fakeSealed();
   const sig = signText(roomMessageText(roomId, now, nonce, sealed.ciphertext));
   return { ...sealed, sender_handle: id.handle, sender_ts: now, sender_nonce: nonce, sender_sig: sig };
@@ -51,8 +65,14 @@ describe('forged signatures', () => {
     const base = good();
     const variants: Array<[string, Record<string, unknown>]> = [
       ['forged', { ...base, sender_sig: forgedSig() }],
-      ['truncated', { ...base, sender_sig: encodeBase64(Buffer.from(base.sender_sig, 'base64').subarray(0, 63)) }],
-      ['wrong key', { ...base, ...signRoomPost(mallory, 'hostile01', base.ciphertext), sender_handle: alice.handle }],
+      [
+        'truncated',
+        { ...base, sender_sig: encodeBase64(Buffer.from(base.sender_sig, 'base64').subarray(0, 63)) },
+      ],
+      [
+        'wrong key',
+        { ...base, ...signRoomPost(mallory, 'hostile01', base.ciphertext), sender_handle: alice.handle },
+      ],
     ];
     for (const [what, body] of variants) {
       const res = await postJson(room, body);
@@ -67,17 +87,29 @@ describe('forged signatures', () => {
     await ws.close();
 
     const env = sealedDm();
-    const dm = await call('POST', `${r.url}/api/dm/${alice.handle}`, { ...signDm(alice, alice.handle, env), from_sig: signDm(mallory, alice.handle, env).from_sig });
+    const dm = await call('POST', `${r.url}/api/dm/${alice.handle}`, {
+      ...signDm(alice, alice.handle, env),
+      from_sig: signDm(mallory, alice.handle, env).from_sig,
+    });
     expect(dm.status).toBe(401);
     expect(dm.json).toEqual({ error: ERR.dmFromSigBad });
 
     const path = '/api/rooms/hostile01/claim';
-    const claim = await call('POST', `${r.url}${path}`, { handle: alice.handle }, { authorization: authorizationHeader(mallory, 'POST', path) });
+    const claim = await call(
+      'POST',
+      `${r.url}${path}`,
+      { handle: alice.handle },
+      { authorization: authorizationHeader(mallory, 'POST', path) },
+    );
     expect(claim.status).toBe(401);
     expect(claim.json).toEqual({ error: ERR.badSignature });
 
     const reg = await call('POST', `${r.url}/api/identity/register`, {
-      handle: 'forger-new', box_pub: encodeBase64(alice.boxPublicKey), sign_pub: encodeBase64(alice.signPublicKey), register_ts: Date.now(), register_sig: forgedSig(),
+      handle: 'forger-new',
+      box_pub: encodeBase64(alice.boxPublicKey),
+      sign_pub: encodeBase64(alice.signPublicKey),
+      register_ts: Date.now(),
+      register_sig: forgedSig(),
     });
     expect(reg.status).toBe(401);
     expect(reg.json).toEqual({ error: ERR.registerSigBad });
@@ -87,7 +119,10 @@ describe('forged signatures', () => {
 
   it('a flood from one address ends in 429 with Retry-After while a valid signer elsewhere keeps posting', async () => {
     const clock = new TestClock();
-    r = await startRelay({ trustProxy: 'loopback', limits: { sigFailureBurst: 30, sigFailureRefillPerS: 0.05 } }, clock);
+    r = await startRelay(
+      { trustProxy: 'loopback', limits: { sigFailureBurst: 30, sigFailureRefillPerS: 0.05 } },
+      clock,
+    );
     const alice = fixedIdentity('alice-bystander', 31);
     expect((await register(r.url, alice)).status).toBe(201);
     const room = `${r.url}/api/rooms/hostile02/messages`;
@@ -118,7 +153,10 @@ describe('forged signatures', () => {
     const ws = new WsClient(`${r.url.replace('http', 'ws')}/api/rooms/hostile02/ws`, { headers: forger });
     await ws.opened;
     ws.send(forged());
-    expect(await ws.next((f) => f.type === 'error')).toMatchObject({ code: 429, error: ERR.sigFailuresExhausted });
+    expect(await ws.next((f) => f.type === 'error')).toMatchObject({
+      code: 429,
+      error: ERR.sigFailuresExhausted,
+    });
     await ws.close();
 
     clock.advance(20_000);
@@ -139,7 +177,9 @@ describe('the nonce cache', () => {
     expect((await register(r.url, bot)).status).toBe(201);
     const signText = fastSigner(bot);
     const room = `${r.url}/api/rooms/hostile03/messages`;
-    const bodies = Array.from({ length: 1_000 }, (_, i) => signedBody(bot, 'hostile03', signText, Date.now(), `nonce-${i}-${'x'.repeat(16)}`));
+    const bodies = Array.from({ length: 1_000 }, (_, i) =>
+      signedBody(bot, 'hostile03', signText, Date.now(), `nonce-${i}-${'x'.repeat(16)}`),
+    );
     for (let i = 0; i < bodies.length; i += 50) {
       const batch = await Promise.all(bodies.slice(i, i + 50).map((b) => postJson(room, b)));
       for (const res of batch) expect(res.status).toBe(200);
@@ -158,13 +198,19 @@ describe('the nonce cache', () => {
     const signText = fastSigner(bot);
     const room = `${r.url}/api/rooms/hostile04/messages`;
     const t0 = Date.now();
-    const bodies = Array.from({ length: 300 }, (_, i) => signedBody(bot, 'hostile04', signText, t0 + i, `nonce-${i}-${'y'.repeat(16)}`));
+    const bodies = Array.from({ length: 300 }, (_, i) =>
+      signedBody(bot, 'hostile04', signText, t0 + i, `nonce-${i}-${'y'.repeat(16)}`),
+    );
     for (const b of bodies) expect((await postJson(room, b)).status).toBe(200);
-    const nonces = (r.relay.deps.identities as unknown as { nonces: { size: number; evicted: number } }).nonces;
+    const nonces = (r.relay.deps.identities as unknown as { nonces: { size: number; evicted: number } })
+      .nonces;
     expect(nonces.size).toBeLessThanOrEqual(100);
     expect(nonces.evicted).toBeGreaterThanOrEqual(200);
     expect((await postJson(room, bodies[0]!)).status).toBe(401);
     expect((await postJson(room, bodies[299]!)).status).toBe(401);
-    expect((await postJson(room, signedBody(bot, 'hostile04', signText, t0 + 300, `nonce-new-${'z'.repeat(16)}`))).status).toBe(200);
+    expect(
+      (await postJson(room, signedBody(bot, 'hostile04', signText, t0 + 300, `nonce-new-${'z'.repeat(16)}`)))
+        .status,
+    ).toBe(200);
   });
 });

@@ -15,7 +15,12 @@ const http = (id: string) => `${r.url}/api/rooms/${id}`;
 
 function signedPost(roomId: string, extra: Record<string, unknown> = {}, id = alice, now = Date.now()) {
   const sealed = fakeSealed();
-  return { sender: 'whatever-label', ...sealed, ...signRoomPost(id, roomId, sealed.ciphertext, now), ...extra };
+  return {
+    sender: 'whatever-label',
+    ...sealed,
+    ...signRoomPost(id, roomId, sealed.ciphertext, now),
+    ...extra,
+  };
 }
 
 describe('signed room posts', () => {
@@ -28,7 +33,10 @@ describe('signed room posts', () => {
 
   it('an unsigned label starting with @ stays unverified', async () => {
     await postJson(`${http('signed02')}/messages`, { sender: '@alice-signer', ...fakeSealed() });
-    expect((await getJson(`${http('signed02')}/transcript`)).json.messages[0]).toMatchObject({ sender: '@alice-signer', sender_verified: false });
+    expect((await getJson(`${http('signed02')}/transcript`)).json.messages[0]).toMatchObject({
+      sender: '@alice-signer',
+      sender_verified: false,
+    });
   });
 
   it('401 bad sender_sig for every kind of bad signature', async () => {
@@ -60,7 +68,13 @@ describe('signed room posts', () => {
     const ts = String(Date.now());
     const nonce = 'abcdefghijklmnopqrstuvwx';
     const sig = signText(roomMessageText('signed05', ts, nonce, sealed.ciphertext), alice.signSecretKey);
-    const p = await postJson(`${http('signed05')}/messages`, { ...sealed, sender_handle: 'ALICE-SIGNER', sender_ts: ts, sender_nonce: nonce, sender_sig: sig });
+    const p = await postJson(`${http('signed05')}/messages`, {
+      ...sealed,
+      sender_handle: 'ALICE-SIGNER',
+      sender_ts: ts,
+      sender_nonce: nonce,
+      sender_sig: sig,
+    });
     expect(p.status).toBe(200);
     expect(encodeBase64(alice.signPublicKey)).toBeTruthy();
   });
@@ -75,14 +89,20 @@ describe('signed-only rooms', () => {
     expect(unsigned.status).toBe(400);
     expect(unsigned.json).toEqual({ error: ERR.signedOnlyNeedsSig });
     // Locking works at any point in the room's life, not only on the first message.
-    expect((await postJson(`${http('locked01')}/messages`, signedPost('locked01', { signed_only: true }))).status).toBe(200);
+    expect(
+      (await postJson(`${http('locked01')}/messages`, signedPost('locked01', { signed_only: true }))).status,
+    ).toBe(200);
     await w.next((f) => f.type === 'locked');
     expect((await getJson(`${http('locked01')}/status`)).json.signed_only).toBe(true);
     const refused = await postJson(`${http('locked01')}/messages`, fakeSealed());
     expect(refused.status).toBe(403);
     expect(refused.json).toEqual({ error: ERR.signedOnlyLocked });
     w.send(fakeSealed());
-    expect(await w.next((f) => f.type === 'error')).toEqual({ type: 'error', code: 403, error: ERR.signedOnlyLockedWs });
+    expect(await w.next((f) => f.type === 'error')).toEqual({
+      type: 'error',
+      code: 403,
+      error: ERR.signedOnlyLockedWs,
+    });
     expect((await postJson(`${http('locked01')}/messages`, signedPost('locked01'))).status).toBe(200);
     // A new subscriber learns the lock from ready.
     const late = new WsClient(`${http('locked01').replace('http', 'ws')}/ws`);
@@ -95,7 +115,11 @@ describe('signed-only rooms', () => {
     const w = new WsClient(`${http('locked02').replace('http', 'ws')}/ws`);
     await w.next((f) => f.type === 'ready');
     w.send({ ...fakeSealed(), signed_only: true });
-    expect(await w.next((f) => f.type === 'error')).toEqual({ type: 'error', code: 400, error: ERR.signedOnlyNeedsSig });
+    expect(await w.next((f) => f.type === 'error')).toEqual({
+      type: 'error',
+      code: 400,
+      error: ERR.signedOnlyNeedsSig,
+    });
     w.send(signedPost('locked02', { signed_only: true }));
     await w.next((f) => f.type === 'locked');
     await w.close();

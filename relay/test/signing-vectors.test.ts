@@ -6,24 +6,60 @@
 import nacl from 'tweetnacl';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  canonicalJson, dmEnvelopeHash, dmText, encodeBase64, formatAuthHeader, profileText, registerText, requestText, roomMessageText, sha256Hex,
-  signText, verifyText,
+  canonicalJson,
+  dmEnvelopeHash,
+  dmText,
+  encodeBase64,
+  formatAuthHeader,
+  profileText,
+  registerText,
+  requestText,
+  roomMessageText,
+  sha256Hex,
+  signText,
+  verifyText,
 } from '../../protocol/index.js';
 import { TestClock, startRelay, type TestRelay } from '../../test-support/relay.js';
 import { NativeVerifier, sha256HexNative } from '../identity/nativeSig.js';
 import { call } from './identity-helpers.js';
 
-import { PYNACL_BOX_PUB as BOX_PUB, PYNACL_BOX_SK, PYNACL_SEED, PYNACL_SIGN_PUB as SIGN_PUB, PYNACL_VECTORS as V } from '../../protocol/test/vectors.js';
+import {
+  PYNACL_BOX_PUB as BOX_PUB,
+  PYNACL_BOX_SK,
+  PYNACL_SEED,
+  PYNACL_SIGN_PUB as SIGN_PUB,
+  PYNACL_VECTORS as V,
+} from '../../protocol/test/vectors.js';
 
 // The shared vector set (protocol/test/vectors.ts); the web tests check the browser against it too.
 const kp = nacl.sign.keyPair.fromSeed(PYNACL_SEED);
 
 const VECTORS = {
-  register: { text: registerText(V.register.handle, V.register.ts, BOX_PUB, SIGN_PUB), expectText: V.register.expectText, sig: V.register.sig },
-  roomPost: { text: roomMessageText(V.roomPost.roomId, V.roomPost.ts, V.roomPost.nonce, V.roomPost.ciphertext), expectText: V.roomPost.expectText, sig: V.roomPost.sig },
-  dm: { text: dmText(V.dm.to, V.dm.from, V.dm.ts, dmEnvelopeHash(V.dm.ciphertext, V.dm.nonce, V.dm.senderEphPub)), expectText: V.dm.expectText, sig: V.dm.sig },
-  request: { text: requestText(V.request.method, V.request.path, V.request.ts, V.request.nonce), expectText: V.request.expectText, sig: V.request.sig },
-  profile: { text: profileText(V.profile.handle, V.profile.updatedAt, V.profile.profile), expectText: V.profile.expectText, sig: V.profile.sig },
+  register: {
+    text: registerText(V.register.handle, V.register.ts, BOX_PUB, SIGN_PUB),
+    expectText: V.register.expectText,
+    sig: V.register.sig,
+  },
+  roomPost: {
+    text: roomMessageText(V.roomPost.roomId, V.roomPost.ts, V.roomPost.nonce, V.roomPost.ciphertext),
+    expectText: V.roomPost.expectText,
+    sig: V.roomPost.sig,
+  },
+  dm: {
+    text: dmText(V.dm.to, V.dm.from, V.dm.ts, dmEnvelopeHash(V.dm.ciphertext, V.dm.nonce, V.dm.senderEphPub)),
+    expectText: V.dm.expectText,
+    sig: V.dm.sig,
+  },
+  request: {
+    text: requestText(V.request.method, V.request.path, V.request.ts, V.request.nonce),
+    expectText: V.request.expectText,
+    sig: V.request.sig,
+  },
+  profile: {
+    text: profileText(V.profile.handle, V.profile.updatedAt, V.profile.profile),
+    expectText: V.profile.expectText,
+    sig: V.profile.sig,
+  },
 };
 
 describe('signed-text vectors', () => {
@@ -41,12 +77,18 @@ describe('signed-text vectors', () => {
     });
   }
 
-  it('the relay\'s native hash builds the same texts and its native verifier gives the same verdicts', () => {
+  it("the relay's native hash builds the same texts and its native verifier gives the same verdicts", () => {
     const native = new NativeVerifier();
     const h = sha256HexNative;
-    expect(roomMessageText(V.roomPost.roomId, V.roomPost.ts, V.roomPost.nonce, V.roomPost.ciphertext, h)).toBe(V.roomPost.expectText);
-    expect(dmText(V.dm.to, V.dm.from, V.dm.ts, dmEnvelopeHash(V.dm.ciphertext, V.dm.nonce, V.dm.senderEphPub, h))).toBe(V.dm.expectText);
-    expect(profileText(V.profile.handle, V.profile.updatedAt, V.profile.profile, h)).toBe(V.profile.expectText);
+    expect(
+      roomMessageText(V.roomPost.roomId, V.roomPost.ts, V.roomPost.nonce, V.roomPost.ciphertext, h),
+    ).toBe(V.roomPost.expectText);
+    expect(
+      dmText(V.dm.to, V.dm.from, V.dm.ts, dmEnvelopeHash(V.dm.ciphertext, V.dm.nonce, V.dm.senderEphPub, h)),
+    ).toBe(V.dm.expectText);
+    expect(profileText(V.profile.handle, V.profile.updatedAt, V.profile.profile, h)).toBe(
+      V.profile.expectText,
+    );
     for (const [name, v] of Object.entries(VECTORS)) {
       expect(native.verify(v.text, v.sig, SIGN_PUB), name).toBe(true);
       expect(native.verify(`${v.text} `, v.sig, SIGN_PUB), name).toBe(false);
@@ -56,7 +98,9 @@ describe('signed-text vectors', () => {
 
   it('canonical JSON sorts keys recursively, no whitespace, non-ASCII as is (Python sort_keys/ensure_ascii=False)', () => {
     expect(canonicalJson({ b: 1, a: [{ d: 'é', c: null }] })).toBe('{"a":[{"c":null,"d":"é"}],"b":1}');
-    expect(sha256Hex('c2VhbGVkIGJ5dGVz')).toBe('c368ca003ef13d5e618a9f63f774d97a4644308307cd75c8e654adab1f865cb1');
+    expect(sha256Hex('c2VhbGVkIGJ5dGVz')).toBe(
+      'c368ca003ef13d5e618a9f63f774d97a4644308307cd75c8e654adab1f865cb1',
+    );
   });
 });
 
@@ -72,10 +116,18 @@ describe('the relay accepts the pinned vectors on the wire', () => {
     clock.advance(1700000000500 - Date.now());
     r = await startRelay({}, clock);
     const reg = await call('POST', `${r.url}/api/identity/register`, {
-      handle: 'alice', box_pub: BOX_PUB, sign_pub: SIGN_PUB, register_ts: 1700000000000, register_sig: VECTORS.register.sig,
+      handle: 'alice',
+      box_pub: BOX_PUB,
+      sign_pub: SIGN_PUB,
+      register_ts: 1700000000000,
+      register_sig: VECTORS.register.sig,
     });
     expect(reg.status).toBe(201);
-    const dm = await call('POST', `${r.url}/api/dm/alice`, { ciphertext: 'Y2lwaGVy', nonce: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', sender_eph_pub: BOX_PUB });
+    const dm = await call('POST', `${r.url}/api/dm/alice`, {
+      ciphertext: 'Y2lwaGVy',
+      nonce: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      sender_eph_pub: BOX_PUB,
+    });
     expect(dm.status).toBe(200);
     const wait = await call('GET', `${r.url}/api/dm/alice/inbox/wait?after=0&timeout=30`, undefined, {
       authorization: formatAuthHeader(1700000000789, 'abcdefghijklmnopqrstuvwx', VECTORS.request.sig),

@@ -6,7 +6,13 @@ let r: TestRelay;
 beforeAll(async () => {
   // Throughput, not limits: every bucket a poster or reader takes from is lifted.
   r = await startRelay({
-    limits: { rateBucketCapacity: 100_000, globalBucketCapacity: 100_000, requestBucketCapacity: 100_000, wsPostCap: 100_000, wsPostRefillPerS: 100_000 },
+    limits: {
+      rateBucketCapacity: 100_000,
+      globalBucketCapacity: 100_000,
+      requestBucketCapacity: 100_000,
+      wsPostCap: 100_000,
+      wsPostRefillPerS: 100_000,
+    },
   });
 });
 afterAll(() => r.close());
@@ -34,7 +40,11 @@ describe('soak', () => {
     const wsUrl = `${base.replace('http', 'ws')}/ws`;
     await postJson(`${base}/messages`, { sender: 'opener', ...fakeSealed() });
     const wsReaders = [new WsClient(wsUrl), new WsClient(wsUrl), new WsClient(wsUrl)];
-    const sseReaders = [new SseClient(`${base}/events`), new SseClient(`${base}/events`), new SseClient(`${base}/events`)];
+    const sseReaders = [
+      new SseClient(`${base}/events`),
+      new SseClient(`${base}/events`),
+      new SseClient(`${base}/events`),
+    ];
     for (const c of [...wsReaders, ...sseReaders]) await c.next((f) => f.type === 'ready');
     let stopping = false;
     const pollers = [longPoller(base, () => stopping), longPoller(base, () => stopping)];
@@ -44,7 +54,9 @@ describe('soak', () => {
     const PER = 750;
     const httpPoster = async (name: string) => {
       for (let i = 0; i < PER; i += 25) {
-        await Promise.all(Array.from({ length: 25 }, () => postJson(`${base}/messages`, { sender: name, ...fakeSealed(64) })));
+        await Promise.all(
+          Array.from({ length: 25 }, () => postJson(`${base}/messages`, { sender: name, ...fakeSealed(64) })),
+        );
       }
     };
     wsPosters.forEach((p, i) => {
@@ -60,7 +72,8 @@ describe('soak', () => {
       expect(seqs).toEqual(expected);
     }
     const deadline = Date.now() + 20_000;
-    while (pollers.some((p) => p.seqs.length < total) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    while (pollers.some((p) => p.seqs.length < total) && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 50));
     stopping = true;
     for (const p of pollers) expect(p.seqs).toEqual(expected);
     await Promise.all(pollers.map((p) => p.done));

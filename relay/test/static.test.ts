@@ -54,7 +54,9 @@ function get(path: string, headers: Record<string, string> = {}, method = 'GET')
     const req = request(`${r.url}${path}`, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -77,9 +79,17 @@ describe('static files', () => {
     expect(gz.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(gz.body).toString()).toBe(APP_JS);
     // q-values decide; q=0 refuses an encoding.
-    expect((await get('/assets/app-1a2b3c.js', { 'Accept-Encoding': 'br;q=0, gzip' })).headers['content-encoding']).toBe('gzip');
-    expect((await get('/assets/app-1a2b3c.js', { 'Accept-Encoding': 'br;q=0.4, gzip;q=0.5' })).headers['content-encoding']).toBe('gzip');
-    expect((await get('/assets/app-1a2b3c.js', { 'Accept-Encoding': '*' })).headers['content-encoding']).toBe('br');
+    expect(
+      (await get('/assets/app-1a2b3c.js', { 'Accept-Encoding': 'br;q=0, gzip' })).headers['content-encoding'],
+    ).toBe('gzip');
+    expect(
+      (await get('/assets/app-1a2b3c.js', { 'Accept-Encoding': 'br;q=0.4, gzip;q=0.5' })).headers[
+        'content-encoding'
+      ],
+    ).toBe('gzip');
+    expect((await get('/assets/app-1a2b3c.js', { 'Accept-Encoding': '*' })).headers['content-encoding']).toBe(
+      'br',
+    );
 
     for (const ae of [undefined, 'identity', 'br;q=0, gzip;q=0', 'deflate']) {
       const plain = await get('/assets/app-1a2b3c.js', ae ? { 'Accept-Encoding': ae } : {});
@@ -116,24 +126,34 @@ describe('static files', () => {
     expect(new Set(tags).size).toBe(3);
     for (const t of tags) expect(t).toMatch(/^"[^"]+"$/);
 
-    const again = await get('/index.html', { 'Accept-Encoding': 'br', 'If-None-Match': br.headers.etag as string });
+    const again = await get('/index.html', {
+      'Accept-Encoding': 'br',
+      'If-None-Match': br.headers.etag as string,
+    });
     expect(again.status).toBe(304);
     expect(again.body.length).toBe(0);
     expect(again.headers.etag).toBe(br.headers.etag);
     expect(again.headers['cache-control']).toBe('no-cache');
     expect(again.headers.vary).toBe('Accept-Encoding');
     // Weak comparison, lists and `*`.
-    expect((await get('/index.html', { 'If-None-Match': `"other", W/${plain.headers.etag as string}` })).status).toBe(304);
+    expect(
+      (await get('/index.html', { 'If-None-Match': `"other", W/${plain.headers.etag as string}` })).status,
+    ).toBe(304);
     expect((await get('/index.html', { 'If-None-Match': '*' })).status).toBe(304);
     // The brotli tag does not validate the gzip representation.
-    expect((await get('/index.html', { 'Accept-Encoding': 'gzip', 'If-None-Match': br.headers.etag as string })).status).toBe(200);
+    expect(
+      (await get('/index.html', { 'Accept-Encoding': 'gzip', 'If-None-Match': br.headers.etag as string }))
+        .status,
+    ).toBe(200);
     // ETags are content hashes: the same after a restart (or on another node).
     const other = await startRelay({ webDir: dir });
     try {
       const same = await new Promise<Got>((resolve, reject) => {
         const req = request(`${other.url}/assets/app-1a2b3c.js`, (res) => {
           res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.alloc(0) }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.alloc(0) }),
+          );
         });
         req.on('error', reject);
         req.end();
@@ -158,7 +178,8 @@ describe('static files', () => {
     expect((await get('/missing.js')).status).toBe(404);
     // Compressed siblings are representations, not files of their own.
     expect((await get('/assets/app-1a2b3c.js.br')).status).toBe(404);
-    for (const path of ['/../package.json', '/assets/..%2f..%2fpackage.json', '/%E0%A4%A']) expect((await get(path)).status).toBe(404);
+    for (const path of ['/../package.json', '/assets/..%2f..%2fpackage.json', '/%E0%A4%A'])
+      expect((await get(path)).status).toBe(404);
     // Without an extension it gets the app shell, never a file outside WEB_DIR.
     expect((await get('/%2e%2e/%2e%2e/etc/passwd')).body.toString()).toBe(INDEX);
   });
@@ -170,7 +191,18 @@ describe('static files', () => {
       expect(res.body.toString()).toBe(INDEX);
       expect(res.headers.etag).toBeUndefined();
     }
-    for (const path of ['/', '/docs', '/docs/agents', '/connect', '/privacy', '/dm', '/dm/@bob', '/agents', '/agents/@bob', '/room/ABCDEFGHJK']) {
+    for (const path of [
+      '/',
+      '/docs',
+      '/docs/agents',
+      '/connect',
+      '/privacy',
+      '/dm',
+      '/dm/@bob',
+      '/agents',
+      '/agents/@bob',
+      '/room/ABCDEFGHJK',
+    ]) {
       expect((await get(path)).status, path).toBe(200);
     }
   });

@@ -22,8 +22,18 @@ describe('SSE', () => {
     await c.next((f) => f.type === 'presence');
     expect(c.frames.map((f) => f.type)).toEqual(['message', 'ready', 'presence']);
     expect(c.frames[0]!.seq).toBe(b);
-    expect(c.frames[1]).toMatchObject({ type: 'ready', roomId: 'sseroom1', size: 1, last_seq: b, participants: [] });
-    expect(c.frames[2]).toMatchObject({ size: 1, names: ['watcher'], participants: [{ name: 'watcher', box_pub: BOX }] });
+    expect(c.frames[1]).toMatchObject({
+      type: 'ready',
+      roomId: 'sseroom1',
+      size: 1,
+      last_seq: b,
+      participants: [],
+    });
+    expect(c.frames[2]).toMatchObject({
+      size: 1,
+      names: ['watcher'],
+      participants: [{ name: 'watcher', box_pub: BOX }],
+    });
     const live = (await postJson(`${http('sseroom1')}/messages`, fakeSealed())).json.seq;
     expect((await c.next((f) => f.type === 'message' && f.seq === live)).sender).toBe('agent');
     c.close();
@@ -74,7 +84,10 @@ describe('WebSocket', () => {
     const kept = await a.next((f) => f.type === 'presence' && (f.names as string[]).includes('alicia'));
     expect(kept.participants).toEqual([expect.objectContaining({ name: 'alicia', box_pub: BOX })]);
     a.send({ type: 'hello', name: 'alicia', box_pub: null });
-    await a.next((f) => f.type === 'presence' && (f.participants as Array<{ box_pub?: string }>)[0]?.box_pub === undefined);
+    await a.next(
+      (f) =>
+        f.type === 'presence' && (f.participants as Array<{ box_pub?: string }>)[0]?.box_pub === undefined,
+    );
     a.send({ type: 'hello', name: 'bad name' }); // ignored entirely
     a.send({ type: 'listening' });
     await new Promise((res) => setTimeout(res, 100));
@@ -84,7 +97,8 @@ describe('WebSocket', () => {
 
   it('hello client kind shows in presence, unless the same name is also present as another kind', async () => {
     type P = Array<{ name: string; client?: string }>;
-    const entry = (f: Record<string, unknown>, name: string) => (f.participants as P).find((p) => p.name === name);
+    const entry = (f: Record<string, unknown>, name: string) =>
+      (f.participants as P).find((p) => p.name === name);
     const human = new WsClient(ws('wsclient1'));
     await human.next((f) => f.type === 'ready');
     human.send({ type: 'hello', name: 'human', client: 'web' });
@@ -123,9 +137,15 @@ describe('WebSocket', () => {
     expect(got.sender).toBe('user');
     await a.next((f) => f.type === 'message');
     a.send('not json');
-    expect(await a.next((f) => f.type === 'error')).toEqual({ type: 'error', code: 400, error: ERR.invalidJson });
+    expect(await a.next((f) => f.type === 'error')).toEqual({
+      type: 'error',
+      code: 400,
+      error: ERR.invalidJson,
+    });
     a.send({ ciphertext: 'QQ', nonce: 'x' });
-    expect(await a.next((f) => f.type === 'error' && f.error === ERR.badMessage)).toMatchObject({ code: 400 });
+    expect(await a.next((f) => f.type === 'error' && f.error === ERR.badMessage)).toMatchObject({
+      code: 400,
+    });
     await a.close();
     await b.close();
   });
@@ -155,7 +175,11 @@ describe('WebSocket', () => {
 
 describe('ordering', () => {
   it('concurrent posts over HTTP and WebSocket get one strictly increasing order seen identically by all', async () => {
-    const watchers = [new WsClient(ws('order001')), new WsClient(ws('order001')), new SseClient(`${http('order001')}/events`)];
+    const watchers = [
+      new WsClient(ws('order001')),
+      new WsClient(ws('order001')),
+      new SseClient(`${http('order001')}/events`),
+    ];
     for (const w of watchers) await w.next((f) => f.type === 'ready');
     const poster = new WsClient(ws('order001'));
     await poster.next((f) => f.type === 'ready');

@@ -22,12 +22,25 @@ describe('POST /api/report', () => {
     const file = join(dir, 'reports.jsonl');
     r = await startRelay({ reportsFile: file });
     const lines = captureStderr('report');
-    const res = await call('POST', `${r.url}/api/report`, { what: 'the docs page is blank', where: '/api/docs', severity: 'critical', extra: 'dropped' }, { 'user-agent': 'test-agent/1' });
+    const res = await call(
+      'POST',
+      `${r.url}/api/report`,
+      { what: 'the docs page is blank', where: '/api/docs', severity: 'critical', extra: 'dropped' },
+      { 'user-agent': 'test-agent/1' },
+    );
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ ok: true, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(lines).toHaveLength(1);
     const rec = JSON.parse(lines[0]!);
-    expect(rec).toMatchObject({ level: 'report', id: res.json.id, severity: 'critical', what: 'the docs page is blank', where: '/api/docs', ua: 'test-agent/1', ip_hash: expect.stringMatching(/^[0-9a-f]{12}$/) });
+    expect(rec).toMatchObject({
+      level: 'report',
+      id: res.json.id,
+      severity: 'critical',
+      what: 'the docs page is blank',
+      where: '/api/docs',
+      ua: 'test-agent/1',
+      ip_hash: expect.stringMatching(/^[0-9a-f]{12}$/),
+    });
     expect(rec.extra).toBeUndefined();
     expect(lines[0]).not.toContain('127.0.0.1');
     for (let i = 0; i < 50 && !readFileSafe(file); i++) await sleep(20);
@@ -50,10 +63,22 @@ describe('POST /api/report', () => {
   });
 
   it('rate limits on the bugs bucket only (429, Retry-After 10), not the global one', async () => {
-    r = await startRelay({ limits: { rateBucketCapacity: 3, rateBucketRefillPerS: 0.001, globalBucketCapacity: 1, globalBucketRefillPerS: 0.001 } });
-    for (let i = 0; i < 3; i++) expect((await call('POST', `${r.url}/api/report`, { what: `report number ${i}` })).status).toBe(200);
+    r = await startRelay({
+      limits: {
+        rateBucketCapacity: 3,
+        rateBucketRefillPerS: 0.001,
+        globalBucketCapacity: 1,
+        globalBucketRefillPerS: 0.001,
+      },
+    });
+    for (let i = 0; i < 3; i++)
+      expect((await call('POST', `${r.url}/api/report`, { what: `report number ${i}` })).status).toBe(200);
     const res = await call('POST', `${r.url}/api/report`, { what: 'one too many' });
-    expect([res.status, res.json.error, res.headers.get('retry-after')]).toEqual([429, ERR.rateLimited, '10']);
+    expect([res.status, res.json.error, res.headers.get('retry-after')]).toEqual([
+      429,
+      ERR.rateLimited,
+      '10',
+    ]);
   });
 });
 
@@ -63,12 +88,26 @@ describe('POST /api/contact', () => {
     const file = join(dir, 'reports.jsonl');
     r = await startRelay({ reportsFile: file });
     const lines = captureStderr('contact');
-    const res = await call('POST', `${r.url}/api/contact`, { message: '  hello, can we self-host?  ', name: 'Ada', email: 'ada@example.org', extra: 'dropped' }, { 'user-agent': 'test-agent/1' });
+    const res = await call(
+      'POST',
+      `${r.url}/api/contact`,
+      { message: '  hello, can we self-host?  ', name: 'Ada', email: 'ada@example.org', extra: 'dropped' },
+      { 'user-agent': 'test-agent/1' },
+    );
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ ok: true, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(lines).toHaveLength(1);
     const rec = JSON.parse(lines[0]!);
-    expect(rec).toEqual({ level: 'contact', id: res.json.id, ts: expect.any(Number), message: 'hello, can we self-host?', name: 'Ada', email: 'ada@example.org', ua: 'test-agent/1', ip_hash: expect.stringMatching(/^[0-9a-f]{12}$/) });
+    expect(rec).toEqual({
+      level: 'contact',
+      id: res.json.id,
+      ts: expect.any(Number),
+      message: 'hello, can we self-host?',
+      name: 'Ada',
+      email: 'ada@example.org',
+      ua: 'test-agent/1',
+      ip_hash: expect.stringMatching(/^[0-9a-f]{12}$/),
+    });
     expect(lines[0]).not.toContain('127.0.0.1');
     // Name and email are optional; over-long fields are cut, not refused.
     const bare = await call('POST', `${r.url}/api/contact`, { message: 'hi!', name: 'n'.repeat(500) });
@@ -80,22 +119,48 @@ describe('POST /api/contact', () => {
 
   it('requires "message" of 3–4000 characters and an email that looks like one', async () => {
     r = await startRelay();
-    for (const body of [{}, { message: 'ab' }, { message: '   ab   ' }, { message: 42 }, { name: 'Ada', email: 'ada@example.org' }, '[1]']) {
+    for (const body of [
+      {},
+      { message: 'ab' },
+      { message: '   ab   ' },
+      { message: 42 },
+      { name: 'Ada', email: 'ada@example.org' },
+      '[1]',
+    ]) {
       const res = await call('POST', `${r.url}/api/contact`, body);
       expect([res.status, res.json.error]).toEqual([400, ERR.contactMessageRequired]);
     }
-    for (const email of ['ada', 'ada@', '@example.org', 'ada@example', 'a da@example.org', 'ada@@example.org']) {
+    for (const email of [
+      'ada',
+      'ada@',
+      '@example.org',
+      'ada@example',
+      'a da@example.org',
+      'ada@@example.org',
+    ]) {
       const res = await call('POST', `${r.url}/api/contact`, { message: 'hello there', email });
       expect([email, res.status, res.json.error]).toEqual([email, 400, ERR.contactEmailMalformed]);
     }
-    expect((await call('POST', `${r.url}/api/contact`, { message: 'x'.repeat(10_000), email: 'a.b+c@mail.example.co.uk' })).status).toBe(200);
+    expect(
+      (
+        await call('POST', `${r.url}/api/contact`, {
+          message: 'x'.repeat(10_000),
+          email: 'a.b+c@mail.example.co.uk',
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('rate limits on its own bucket (429, Retry-After 10)', async () => {
     r = await startRelay({ limits: { rateBucketCapacity: 2, rateBucketRefillPerS: 0.001 } });
-    for (let i = 0; i < 2; i++) expect((await call('POST', `${r.url}/api/contact`, { message: `note ${i}` })).status).toBe(200);
+    for (let i = 0; i < 2; i++)
+      expect((await call('POST', `${r.url}/api/contact`, { message: `note ${i}` })).status).toBe(200);
     const res = await call('POST', `${r.url}/api/contact`, { message: 'one too many' });
-    expect([res.status, res.json.error, res.headers.get('retry-after')]).toEqual([429, ERR.rateLimited, '10']);
+    expect([res.status, res.json.error, res.headers.get('retry-after')]).toEqual([
+      429,
+      ERR.rateLimited,
+      '10',
+    ]);
     // Its bucket is not the bug reports' one.
     expect((await call('POST', `${r.url}/api/report`, { what: 'still reachable' })).status).toBe(200);
   });
@@ -104,7 +169,11 @@ describe('POST /api/contact', () => {
     r = await startRelay({ limits: { globalBucketCapacity: 1, globalBucketRefillPerS: 0.001 } });
     expect((await call('POST', `${r.url}/api/contact`, { message: 'first note' })).status).toBe(200);
     const res = await call('POST', `${r.url}/api/contact`, { message: 'second note' });
-    expect([res.status, res.json.error, res.headers.get('retry-after')]).toEqual([429, ERR.rateLimited, '10']);
+    expect([res.status, res.json.error, res.headers.get('retry-after')]).toEqual([
+      429,
+      ERR.rateLimited,
+      '10',
+    ]);
   });
 });
 

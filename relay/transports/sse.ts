@@ -3,7 +3,13 @@
  * `presence`, and a `: keepalive` comment every 15 s, which is also how dead sockets surface.
  */
 import type { ServerResponse } from 'node:http';
-import { ERR, RETRY_AFTER_S, isLaxBoxPub, normalizePresenceName, type ErrorFrame } from '../../protocol/index.js';
+import {
+  ERR,
+  RETRY_AFTER_S,
+  isLaxBoxPub,
+  normalizePresenceName,
+  type ErrorFrame,
+} from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
 import { HttpError, SECURITY_HEADERS } from '../http/respond.js';
 import { intParam, route, type RouteDef } from '../http/router.js';
@@ -21,8 +27,16 @@ export function sseRoutes(deps: RelayDeps, streams: StreamRegistry): RouteDef[] 
         'Replays retained messages newer than `after`, then sends `ready` (with last_seq, and gap/oldest_seq when `after` is older than the retained buffer), then live `message`, `presence`, `locked` and `rename` frames. Each frame is one `data:` line of JSON. Resume with ?after=<last seq seen>.',
       query: [
         { name: 'after', description: 'resume after this seq', schema: { type: 'integer', default: 0 } },
-        { name: 'name', description: 'presence name (1–64 characters, no spaces)', schema: { type: 'string' } },
-        { name: 'box_pub', description: 'X25519 public key (base64url) for adopt offers', schema: { type: 'string' } },
+        {
+          name: 'name',
+          description: 'presence name (1–64 characters, no spaces)',
+          schema: { type: 'string' },
+        },
+        {
+          name: 'box_pub',
+          description: 'X25519 public key (base64url) for adopt offers',
+          schema: { type: 'string' },
+        },
       ],
       responses: {
         200: { description: 'text/event-stream', contentType: 'text/event-stream' },

@@ -10,13 +10,30 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ERR, LIMITS, PostMessageBody, ROOM_ID_RE, WS_CLOSE, isLaxBoxPub, normalizePresenceName, parseClientKind, type ErrorFrame, type WsCloseCode } from '../../protocol/index.js';
+import {
+  ERR,
+  LIMITS,
+  PostMessageBody,
+  ROOM_ID_RE,
+  WS_CLOSE,
+  isLaxBoxPub,
+  normalizePresenceName,
+  parseClientKind,
+  type ErrorFrame,
+  type WsCloseCode,
+} from '../../protocol/index.js';
 import type { RelayDeps } from '../deps.js';
 import { endAndClose, logEdgeError } from '../http/edge.js';
 import { HttpError, rawJsonError } from '../http/respond.js';
 import { acceptPost, roomRateKey } from '../rooms/post.js';
 import type { OutFrame, Subscriber } from '../rooms/subscriber.js';
-import { FrameBudget, frameBudgetSpecs, type FrameBudgetSpecs, type FrameKind, type Verdict } from './frameBudget.js';
+import {
+  FrameBudget,
+  frameBudgetSpecs,
+  type FrameBudgetSpecs,
+  type FrameKind,
+  type Verdict,
+} from './frameBudget.js';
 import type { StreamRegistry } from './streams.js';
 
 const WS_PATH = /^\/api\/rooms\/([^/]+)\/ws$/;
@@ -75,13 +92,20 @@ class WsSubscriber implements Subscriber {
   deliver(data: Buffer | string): void {
     const ws = this.ws;
     if (ws.readyState !== 1) return;
-    if (ws.bufferedAmount > this.owner.slowConsumerBytes) return this.shut(WS_CLOSE.tryAgainLater, 'slow consumer: reconnect with ?after=');
+    if (ws.bufferedAmount > this.owner.slowConsumerBytes)
+      return this.shut(WS_CLOSE.tryAgainLater, 'slow consumer: reconnect with ?after=');
     ws.send(data, TEXT_FRAME);
   }
 
   error(code: number, error: string, extra?: Pick<ErrorFrame, 'last_seq'>): void {
     this.owner.metrics?.reject('ws', code, error);
-    this.deliver(JSON.stringify((extra ? { type: 'error', code, error, ...extra } : { type: 'error', code, error }) satisfies ErrorFrame));
+    this.deliver(
+      JSON.stringify(
+        (extra
+          ? { type: 'error', code, error, ...extra }
+          : { type: 'error', code, error }) satisfies ErrorFrame,
+      ),
+    );
   }
 
   /** Close with a code the client can act on, and cut the socket off if it does not answer. */
@@ -103,7 +127,8 @@ function onMessage(this: Socket, data: RawData): void {
   if (!sub || this.readyState !== 1) return;
   if (sub.joined) return guardedFrame(sub, data);
   sub.earlyBytes += rawLength(data);
-  if ((sub.early?.length ?? 0) >= EARLY_FRAMES_MAX || sub.earlyBytes > EARLY_BYTES_MAX) return sub.shut(WS_CLOSE.policyViolation, 'too many frames before ready');
+  if ((sub.early?.length ?? 0) >= EARLY_FRAMES_MAX || sub.earlyBytes > EARLY_BYTES_MAX)
+    return sub.shut(WS_CLOSE.policyViolation, 'too many frames before ready');
   (sub.early ??= []).push(data);
 }
 
@@ -153,7 +178,11 @@ export class WsTransport {
     private readonly deps: RelayDeps,
     private readonly streams: StreamRegistry,
   ) {
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.limits.wsFrameBytes, perMessageDeflate: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: deps.config.limits.wsFrameBytes,
+      perMessageDeflate: false,
+    });
     this.slowConsumerBytes = deps.config.limits.slowConsumerBytes;
     this.metrics = deps.metrics;
     this.budgets = frameBudgetSpecs(deps.config.limits);
@@ -205,30 +234,33 @@ export class WsTransport {
     ws.on('close', onClose);
     ws.on('pong', onPong);
     ws.on('error', onError);
-    void this.deps.hub.join(roomId, sub, after).then((r) => {
-      if (!r.ok) {
-        sub.deliver(JSON.stringify({ type: 'error', error: r.error } satisfies ErrorFrame));
-        sub.shut(WS_CLOSE.tryAgainLater, r.error);
-        return;
-      }
-      sub.joined = true;
-      if (sub.left) {
-        this.deps.hub.leave(roomId, sub);
-        return;
-      }
-      const early = sub.early;
-      sub.early = null;
-      if (early) for (const d of early) guardedFrame(sub, d);
-    }).catch((e: unknown) => {
-      // A refusal with a reason (the room's storage shard is down): say it, as a failed join does.
-      if (e instanceof HttpError) {
-        sub.deliver(JSON.stringify({ type: 'error', error: e.error }));
-        sub.shut(1013, e.error);
-        return;
-      }
-      logEdgeError('ws join', e);
-      ws.close(WS_CLOSE.internalError, 'internal error');
-    });
+    void this.deps.hub
+      .join(roomId, sub, after)
+      .then((r) => {
+        if (!r.ok) {
+          sub.deliver(JSON.stringify({ type: 'error', error: r.error } satisfies ErrorFrame));
+          sub.shut(WS_CLOSE.tryAgainLater, r.error);
+          return;
+        }
+        sub.joined = true;
+        if (sub.left) {
+          this.deps.hub.leave(roomId, sub);
+          return;
+        }
+        const early = sub.early;
+        sub.early = null;
+        if (early) for (const d of early) guardedFrame(sub, d);
+      })
+      .catch((e: unknown) => {
+        // A refusal with a reason (the room's storage shard is down): say it, as a failed join does.
+        if (e instanceof HttpError) {
+          sub.deliver(JSON.stringify({ type: 'error', error: e.error }));
+          sub.shut(1013, e.error);
+          return;
+        }
+        logEdgeError('ws join', e);
+        ws.close(WS_CLOSE.internalError, 'internal error');
+      });
   }
 
   detach(sub: WsSubscriber): void {
@@ -264,8 +296,12 @@ export class WsTransport {
     } catch {
       frame = NOT_JSON;
     }
-    const f = frame !== null && typeof frame === 'object' && !Array.isArray(frame) ? (frame as Record<string, unknown>) : null;
-    const kind: FrameKind = f === null ? 'invalid' : f.type === 'hello' ? 'hello' : f.type === 'listening' ? 'listening' : 'post';
+    const f =
+      frame !== null && typeof frame === 'object' && !Array.isArray(frame)
+        ? (frame as Record<string, unknown>)
+        : null;
+    const kind: FrameKind =
+      f === null ? 'invalid' : f.type === 'hello' ? 'hello' : f.type === 'listening' ? 'listening' : 'post';
     const verdict = (sub.budget ??= new FrameBudget(this.budgets, now)).take(kind, now);
     if (verdict !== 'ok') return overBudget(sub, verdict);
     if (f === null) return sub.error(400, frame === NOT_JSON ? ERR.invalidJson : ERR.badMessage);

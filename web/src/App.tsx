@@ -30,11 +30,11 @@ const DmRoute = lazy(() => import('./routes/DmRoute.js'));
 const DirectoryRoute = lazy(() => import('./routes/DirectoryRoute.js'));
 const ShareRoute = lazy(() => import('./routes/ShareRoute.js'));
 
-
 export function App() {
   const { pathname } = useLocation();
   useEffect(() => {
-    if (!pathname.startsWith('/room/')) document.title = 'Bot2Bot.chat — encrypted rooms for humans and agents';
+    if (!pathname.startsWith('/room/'))
+      document.title = 'Bot2Bot.chat — encrypted rooms for humans and agents';
   }, [pathname]);
   let page: React.ReactNode;
   if (pathname === '/' || pathname === '/index.html') page = <Landing />;
@@ -46,7 +46,15 @@ export function App() {
   else page = <NotFound />;
   return (
     <>
-      <Suspense fallback={<div className="page-loading" role="status">Loading…</div>}>{page}</Suspense>
+      <Suspense
+        fallback={
+          <div className="page-loading" role="status">
+            Loading…
+          </div>
+        }
+      >
+        {page}
+      </Suspense>
       <IdentityBoot />
       <AppNotices />
     </>

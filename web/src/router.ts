@@ -26,9 +26,11 @@ export function useLocation(): { pathname: string; hash: string } {
 /** Intercept same-origin link clicks so internal navigation does not reload the page. */
 export function onLinkClick(e: React.MouseEvent<HTMLAnchorElement>): void {
   const a = e.currentTarget;
-  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey || a.target) return;
+  if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey || a.target)
+    return;
   const url = new URL(a.href);
-  if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/sdk/')) return;
+  if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/sdk/'))
+    return;
   e.preventDefault();
   navigate(url.pathname + url.hash);
 }

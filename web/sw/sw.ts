@@ -17,7 +17,16 @@ const PRECACHE: string[] = JSON.parse('__PRECACHE__') as string[];
 const CACHE = `bot2bot-shell-${VERSION}`;
 const SHELL = '/index.html';
 /** Client-side routes: a navigation to one of these gets the app shell. */
-const APP_ROUTES = [/^\/$/, /^\/room\//, /^\/dm(\/|$)/, /^\/agents(\/|$)/, /^\/docs(\/|$)/, /^\/connect$/, /^\/privacy$/, /^\/share$/];
+const APP_ROUTES = [
+  /^\/$/,
+  /^\/room\//,
+  /^\/dm(\/|$)/,
+  /^\/agents(\/|$)/,
+  /^\/docs(\/|$)/,
+  /^\/connect$/,
+  /^\/privacy$/,
+  /^\/share$/,
+];
 
 sw.addEventListener('install', (event) => {
   event.waitUntil(caches.open(CACHE).then((c) => c.addAll([SHELL, ...PRECACHE])));
@@ -26,7 +35,8 @@ sw.addEventListener('install', (event) => {
 sw.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
-      for (const name of await caches.keys()) if (name.startsWith('bot2bot-shell-') && name !== CACHE) await caches.delete(name);
+      for (const name of await caches.keys())
+        if (name.startsWith('bot2bot-shell-') && name !== CACHE) await caches.delete(name);
       // The first install takes the open pages at once; an update waits for the page's prompt.
       await sw.clients.claim();
     })(),
@@ -65,7 +75,8 @@ interface PushNote {
 function parsePush(data: PushMessageData | null): PushNote {
   try {
     const j = data?.json() as Partial<PushNote> | undefined;
-    if (j && (j.kind === 'dm' || j.kind === 'room') && typeof j.url === 'string' && j.url.startsWith('/')) return { kind: j.kind, url: j.url, ...(typeof j.tag === 'string' ? { tag: j.tag } : {}) };
+    if (j && (j.kind === 'dm' || j.kind === 'room') && typeof j.url === 'string' && j.url.startsWith('/'))
+      return { kind: j.kind, url: j.url, ...(typeof j.tag === 'string' ? { tag: j.tag } : {}) };
   } catch {
     // A payload-less or unreadable push still says that something arrived.
   }

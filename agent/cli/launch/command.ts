@@ -17,11 +17,16 @@ Examples:
 export function registerLaunch(program: Command): void {
   program
     .command('launch')
-    .description('keep an AI host (Codex, Claude Code, any CLI) attached to a room until the room releases it')
+    .description(
+      'keep an AI host (Codex, Claude Code, any CLI) attached to a room until the room releases it',
+    )
     .argument('[room-url]', 'room link (or BOT2BOT_ROOM_URL, or --room-file)')
     .argument('[host-args...]', 'after --: arguments passed to the host unchanged')
     .option('--host <host>', `one of ${HOSTS.join(', ')}`)
-    .option('--cmd <template>', 'with --host custom: the command; {prompt}, {room_url} and {release_sentinel} are replaced (without {prompt} the prompt comes on stdin, out of sight of ps)')
+    .option(
+      '--cmd <template>',
+      'with --host custom: the command; {prompt}, {room_url} and {release_sentinel} are replaced (without {prompt} the prompt comes on stdin, out of sight of ps)',
+    )
     .option('--custom-handle <handle>', 'the @handle the host answers to (default per host)')
     .option('--once', 'run the host once instead of until released')
     .option('--print-prompt', 'print the rendered prompt and exit; nothing else happens')

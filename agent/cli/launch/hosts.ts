@@ -10,12 +10,16 @@ export function mcpServerCommand(origin: string): string[] {
 }
 
 function templateWords(template: string | undefined): string[] {
-  if (!template) throw new CliError('--host custom needs --cmd \'TEMPLATE\' (the prompt comes on stdin, or where {prompt} stands)');
+  if (!template)
+    throw new CliError(
+      "--host custom needs --cmd 'TEMPLATE' (the prompt comes on stdin, or where {prompt} stands)",
+    );
   // Environment references stay literal: the template is data, not a shell script.
   const words = parse(template, (name) => `$${name}`);
   if (words.length === 0) throw new CliError('--cmd is empty');
   return words.map((w) => {
-    if (typeof w !== 'string') throw new CliError('--cmd must be one command, without shell operators, globs or comments');
+    if (typeof w !== 'string')
+      throw new CliError('--cmd must be one command, without shell operators, globs or comments');
     return w;
   });
 }
@@ -25,7 +29,12 @@ function templateWords(template: string | undefined): string[] {
  * The presets read the prompt from stdin: it holds the room link, and a command line is readable
  * by every local user (ps, /proc).
  */
-export function hostArgv(host: Host, template: string | undefined, values: { prompt: string; roomUrl: string; sentinel: string }, passthrough: string[]): string[] {
+export function hostArgv(
+  host: Host,
+  template: string | undefined,
+  values: { prompt: string; roomUrl: string; sentinel: string },
+  passthrough: string[],
+): string[] {
   let words: string[];
   switch (host) {
     case 'codex':
@@ -39,7 +48,10 @@ export function hostArgv(host: Host, template: string | undefined, values: { pro
       break;
   }
   const subst = (w: string) =>
-    w.replaceAll('{prompt}', values.prompt).replaceAll('{room_url}', values.roomUrl).replaceAll('{release_sentinel}', values.sentinel);
+    w
+      .replaceAll('{prompt}', values.prompt)
+      .replaceAll('{room_url}', values.roomUrl)
+      .replaceAll('{release_sentinel}', values.sentinel);
   return [...words.map(subst), ...passthrough];
 }
 
@@ -49,9 +61,15 @@ export function ensureMcp(host: Exclude<Host, 'custom'>, origin: string, env: No
   const probe = spawnSync(bin, ['mcp', 'get', 'bot2bot'], { stdio: 'ignore', env });
   if (probe.status === 0) return;
   const envFlag = host === 'codex' ? '--env' : '-e';
-  const add = spawnSync(bin, ['mcp', 'add', 'bot2bot', envFlag, `BOT2BOT_BASE=${origin}`, '--', ...mcpServerCommand(origin)], {
-    stdio: ['ignore', 'pipe', 'pipe'], env, encoding: 'utf8',
-  });
+  const add = spawnSync(
+    bin,
+    ['mcp', 'add', 'bot2bot', envFlag, `BOT2BOT_BASE=${origin}`, '--', ...mcpServerCommand(origin)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+      encoding: 'utf8',
+    },
+  );
   if (add.status !== 0) {
     const last = `${add.stdout ?? ''}${add.stderr ?? ''}`.trim().split('\n').pop();
     throw new CliError(`could not add bot2bot-mcp to ${bin}: ${last || `exit ${add.status}`}`);

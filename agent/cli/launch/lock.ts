@@ -38,7 +38,10 @@ export class RoomLock {
       }
       const holder = this.holder();
       if (holder !== null && alive(holder)) {
-        throw new CliError(`another listener (pid ${holder}) already holds this room (${this.path}); stop it first`, EXIT_LOCKED);
+        throw new CliError(
+          `another listener (pid ${holder}) already holds this room (${this.path}); stop it first`,
+          EXIT_LOCKED,
+        );
       }
       try {
         unlinkSync(this.path);

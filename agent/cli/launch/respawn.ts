@@ -21,7 +21,11 @@ type Outcome = { kind: 'exited'; code: number; released: boolean } | { kind: 'st
 
 function runOnce(argv: string[], o: RespawnOptions): Promise<Outcome> {
   const [bin, ...args] = argv as [string, ...string[]];
-  const child = spawn(bin, args, { stdio: [o.stdin === null ? 'ignore' : 'pipe', 'pipe', 'inherit'], env: o.env, detached: true });
+  const child = spawn(bin, args, {
+    stdio: [o.stdin === null ? 'ignore' : 'pipe', 'pipe', 'inherit'],
+    env: o.env,
+    detached: true,
+  });
   if (o.stdin !== null) {
     // A host that exits without reading its stdin must not turn into an EPIPE error here.
     child.stdin!.on('error', () => undefined);
@@ -34,7 +38,9 @@ function runOnce(argv: string[], o: RespawnOptions): Promise<Outcome> {
   });
   const exited = new Promise<Outcome>((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ kind: 'exited', code: code ?? (signal ? 128 : 1), released }));
+    child.once('close', (code, signal) =>
+      resolve({ kind: 'exited', code: code ?? (signal ? 128 : 1), released }),
+    );
   });
   const stopped = o.stopped.then((): Outcome => {
     // The host runs in its own process group so that whatever it started ends with it.
@@ -48,7 +54,8 @@ function runOnce(argv: string[], o: RespawnOptions): Promise<Outcome> {
   return Promise.race([exited, stopped]);
 }
 
-const sleep = (ms: number, stopped: Promise<void>) => Promise.race([new Promise<void>((r) => setTimeout(r, ms)), stopped]);
+const sleep = (ms: number, stopped: Promise<void>) =>
+  Promise.race([new Promise<void>((r) => setTimeout(r, ms)), stopped]);
 
 /** The launcher's exit code. */
 export async function respawn(argv: string[], o: RespawnOptions): Promise<number> {
@@ -69,11 +76,15 @@ export async function respawn(argv: string[], o: RespawnOptions): Promise<number
     const fast = r.code !== 0 && Date.now() - started < FAST_FAIL_MS;
     fastFails = fast ? fastFails + 1 : 0;
     if (fastFails >= maxFast) {
-      process.stderr.write(`bot2bot launch: the host failed ${fastFails} times in a row within ${FAST_FAIL_MS / 1000} s; giving up with its exit code ${r.code}\n`);
+      process.stderr.write(
+        `bot2bot launch: the host failed ${fastFails} times in a row within ${FAST_FAIL_MS / 1000} s; giving up with its exit code ${r.code}\n`,
+      );
       return r.code > 0 ? r.code : 1;
     }
     const delay = Math.min(60_000, backoffMs * (fast ? 2 ** fastFails : 1));
-    process.stderr.write(`bot2bot launch: host exited with ${r.code}; starting it again in ${delay / 1000} s\n`);
+    process.stderr.write(
+      `bot2bot launch: host exited with ${r.code}; starting it again in ${delay / 1000} s\n`,
+    );
     await sleep(delay, o.stopped);
     if (stopped) return 130;
   }

@@ -46,18 +46,26 @@ function roomLink(arg: string | undefined, roomFile: string | undefined): string
     }
   }
   const fromEnv = process.env.BOT2BOT_ROOM_URL?.trim();
-  if (!fromEnv) throw new CliError('no room link: pass it as an argument, in BOT2BOT_ROOM_URL, or with --room-file');
+  if (!fromEnv)
+    throw new CliError('no room link: pass it as an argument, in BOT2BOT_ROOM_URL, or with --room-file');
   return fromEnv;
 }
 
 function parseHost(text: string | undefined): Host {
   if (!text) throw new CliError(`choose a host with --host ${HOSTS.join('|')}`);
   const host = HOSTS.find((h) => h === text);
-  if (!host) throw new CliError(`unknown --host "${text}": choose ${HOSTS.join(', ')} (any other CLI goes through --host custom --cmd)`);
+  if (!host)
+    throw new CliError(
+      `unknown --host "${text}": choose ${HOSTS.join(', ')} (any other CLI goes through --host custom --cmd)`,
+    );
   return host;
 }
 
-export async function runLaunch(urlArg: string | undefined, flags: LaunchFlags, passthrough: string[]): Promise<number> {
+export async function runLaunch(
+  urlArg: string | undefined,
+  flags: LaunchFlags,
+  passthrough: string[],
+): Promise<number> {
   const host = parseHost(flags.host);
   const url = roomLink(urlArg, flags.roomFile);
   let parsed: ReturnType<typeof parseRoomUrl>;
@@ -67,7 +75,10 @@ export async function runLaunch(urlArg: string | undefined, flags: LaunchFlags, 
     throw new CliError(`invalid room link: ${(e as Error).message}`);
   }
   const handle = (flags.customHandle ?? DEFAULT_HANDLES[host]).replace(/^@/, '').toLowerCase();
-  if (!HANDLE_RE.test(handle)) throw new CliError(`invalid handle "${handle}": 2-32 characters of a-z, 0-9, _ and -, starting with a letter or digit`);
+  if (!HANDLE_RE.test(handle))
+    throw new CliError(
+      `invalid handle "${handle}": 2-32 characters of a-z, 0-9, _ and -, starting with a letter or digit`,
+    );
   const sentinel = flags.releaseSentinel ?? DEFAULT_SENTINEL;
   if (!sentinel || sentinel.includes('\n') || sentinel !== sentinel.trim()) {
     throw new CliError('--release-sentinel must be one non-empty line without surrounding spaces');

@@ -24,7 +24,8 @@ export function parseRedisUrl(url: string): RedisTarget {
   }
   const dbPart = u.pathname.replace(/^\//, '');
   const db = dbPart === '' ? 0 : Number(dbPart);
-  if (!Number.isInteger(db) || db < 0) throw new Error(`REDIS_URL database must be a non-negative integer, got "${dbPart}"`);
+  if (!Number.isInteger(db) || db < 0)
+    throw new Error(`REDIS_URL database must be a non-negative integer, got "${dbPart}"`);
   if (u.password) u.password = '***';
   return { display: u.toString(), db };
 }
@@ -54,7 +55,11 @@ export async function openRedis(url: string, target: RedisTarget, role: string):
  * One client for a whole Redis Cluster, from its seed nodes. The subscriber uses sharded pub/sub
  * (one connection per primary). Typed as a Redis: the backend uses only what both offer.
  */
-export async function openCluster(seeds: Array<{ url: string; target: RedisTarget }>, role: string, sharded: boolean): Promise<Redis> {
+export async function openCluster(
+  seeds: Array<{ url: string; target: RedisTarget }>,
+  role: string,
+  sharded: boolean,
+): Promise<Redis> {
   const first = new URL(seeds[0]!.url);
   const client = new Cluster(
     seeds.map((s) => {
@@ -79,7 +84,9 @@ export async function openCluster(seeds: Array<{ url: string; target: RedisTarge
     if (!sharded) await client.ping();
   } catch (e) {
     client.disconnect();
-    throw new Error(`cannot reach the Redis Cluster at ${seeds[0]!.target.display}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(
+      `cannot reach the Redis Cluster at ${seeds[0]!.target.display}: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   return client as unknown as Redis;
 }
@@ -88,7 +95,11 @@ export async function openCluster(seeds: Array<{ url: string; target: RedisTarge
  * Warn on stderr when Redis persists to disk (RDB snapshots or AOF): room buffers, claim state
  * and DM inboxes would end up in its files. Managed Redis often refuses CONFIG; say so instead.
  */
-export async function checkPersistence(client: Redis, target: RedisTarget, warn: (line: string) => void = (l) => console.error(l)): Promise<boolean> {
+export async function checkPersistence(
+  client: Redis,
+  target: RedisTarget,
+  warn: (line: string) => void = (l) => console.error(l),
+): Promise<boolean> {
   let save: string | undefined;
   let aof: string | undefined;
   try {

@@ -62,7 +62,8 @@ export class EventStream {
   async start(listen = true): Promise<void> {
     if (listen) {
       this.sub.on('message', (channel: string, payload: string) => this.onMessage(channel, payload));
-      if (this.sharded) this.sub.on('smessage', (channel: string, payload: string) => this.onShardMessage(channel, payload));
+      if (this.sharded)
+        this.sub.on('smessage', (channel: string, payload: string) => this.onShardMessage(channel, payload));
       this.sub.on('ready', () => this.onReady());
     }
     await this.sub.subscribe(this.control);
@@ -71,7 +72,8 @@ export class EventStream {
 
   onMessage(channel: string, payload: string): void {
     if (channel === this.control) this.onControl(payload);
-    else if (!this.sharded && channel.startsWith(this.roomPrefix)) this.onRoom(channel.slice(this.roomPrefix.length), payload);
+    else if (!this.sharded && channel.startsWith(this.roomPrefix))
+      this.onRoom(channel.slice(this.roomPrefix.length), payload);
   }
 
   onShardMessage(channel: string, payload: string): void {
@@ -108,7 +110,8 @@ export class EventStream {
 
   /** A stream joined after reading the room up to `lastSeq` (see `floor`). */
   noteRead(roomId: string, lastSeq: number): void {
-    if (this.rooms.has(roomId) && !this.delivered.has(roomId) && !this.floor.has(roomId)) this.floor.set(roomId, lastSeq);
+    if (this.rooms.has(roomId) && !this.delivered.has(roomId) && !this.floor.has(roomId))
+      this.floor.set(roomId, lastSeq);
   }
 
   /** Stop receiving the room's events (no client of this node is in it any more). */

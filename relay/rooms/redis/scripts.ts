@@ -462,5 +462,8 @@ export type ScriptName = keyof typeof BODIES;
 const STANDALONE: ReadonlySet<ScriptName> = new Set(['append']);
 
 export const SCRIPTS: Record<ScriptName, string> = Object.fromEntries(
-  Object.entries(BODIES).map(([name, body]) => [name, STANDALONE.has(name as ScriptName) ? body : `${LUA_COMMON}\n${body}`]),
+  Object.entries(BODIES).map(([name, body]) => [
+    name,
+    STANDALONE.has(name as ScriptName) ? body : `${LUA_COMMON}\n${body}`,
+  ]),
 ) as Record<ScriptName, string>;

@@ -19,7 +19,10 @@ export interface ShardSpec {
 
 /** `REDIS_URL` may list several servers, comma-separated. Duplicates are refused. */
 export function parseShardUrls(urls: string): ShardSpec[] {
-  const list = urls.split(',').map((u) => u.trim()).filter((u) => u !== '');
+  const list = urls
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
   if (list.length === 0) throw new Error('REDIS_URL is empty');
   const specs = list.map((url) => {
     const target = parseRedisUrl(url);

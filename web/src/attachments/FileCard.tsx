@@ -9,10 +9,15 @@ import { Icon } from '../components/Icon.js';
 import { isPreviewable } from './thumbnail.js';
 import { downloadFile, FileIntegrityError } from './transfer.js';
 
-type Phase = { kind: 'idle' } | { kind: 'busy'; done: number; purpose: 'view' | 'save' } | { kind: 'error'; text: string };
+type Phase =
+  | { kind: 'idle' }
+  | { kind: 'busy'; done: number; purpose: 'view' | 'save' }
+  | { kind: 'error'; text: string };
 
 function saveBytes(bytes: Uint8Array, name: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([bytes as unknown as BlobPart], { type: type || 'application/octet-stream' }));
+  const url = URL.createObjectURL(
+    new Blob([bytes as unknown as BlobPart], { type: type || 'application/octet-stream' }),
+  );
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
@@ -44,13 +49,24 @@ export function FileCard({ file, roomId }: { file: FileEnvelope; roomId: string 
     abort.current = ctl;
     setPhase({ kind: 'busy', done: 0, purpose });
     try {
-      const bytes = await downloadFile(roomId, file, { signal: ctl.signal, onProgress: (done) => setPhase({ kind: 'busy', done, purpose }) });
+      const bytes = await downloadFile(roomId, file, {
+        signal: ctl.signal,
+        onProgress: (done) => setPhase({ kind: 'busy', done, purpose }),
+      });
       setPhase({ kind: 'idle' });
       if (purpose === 'save') saveBytes(bytes, file.name, file.type);
       else setViewUrl(URL.createObjectURL(new Blob([bytes as unknown as BlobPart], { type: file.type })));
     } catch (e) {
       if (ctl.signal.aborted) return setPhase({ kind: 'idle' });
-      setPhase({ kind: 'error', text: e instanceof FileIntegrityError ? `Refused: the file failed its integrity check (${e.message}).` : e instanceof Error ? e.message : String(e) });
+      setPhase({
+        kind: 'error',
+        text:
+          e instanceof FileIntegrityError
+            ? `Refused: the file failed its integrity check (${e.message}).`
+            : e instanceof Error
+              ? e.message
+              : String(e),
+      });
     }
   };
   const cancel = () => {
@@ -62,8 +78,18 @@ export function FileCard({ file, roomId }: { file: FileEnvelope; roomId: string 
   return (
     <div className="file-card" data-file-name={file.name}>
       {image && file.thumb && (
-        <button type="button" className="file-thumb" aria-label={`View image ${file.name}`} onClick={() => void fetchIt('view')}>
-          <img src={`data:${file.thumb.type};base64,${file.thumb.data}`} width={file.thumb.w} height={file.thumb.h} alt={file.name} />
+        <button
+          type="button"
+          className="file-thumb"
+          aria-label={`View image ${file.name}`}
+          onClick={() => void fetchIt('view')}
+        >
+          <img
+            src={`data:${file.thumb.type};base64,${file.thumb.data}`}
+            width={file.thumb.w}
+            height={file.thumb.h}
+            alt={file.name}
+          />
         </button>
       )}
       <div className="file-row">
@@ -74,13 +100,23 @@ export function FileCard({ file, roomId }: { file: FileEnvelope; roomId: string 
         <span className="file-size muted small">{formatBytes(file.size)}</span>
         {phase.kind === 'busy' ? (
           <>
-            <progress className="file-progress" max={100} value={pct} aria-label={`Downloading ${file.name}`} />
+            <progress
+              className="file-progress"
+              max={100}
+              value={pct}
+              aria-label={`Downloading ${file.name}`}
+            />
             <button type="button" className="btn btn-small btn-ghost" onClick={cancel}>
               Cancel
             </button>
           </>
         ) : (
-          <button type="button" className="btn btn-small" aria-label={`Download ${file.name}`} onClick={() => void fetchIt('save')}>
+          <button
+            type="button"
+            className="btn btn-small"
+            aria-label={`Download ${file.name}`}
+            onClick={() => void fetchIt('save')}
+          >
             <Icon name="download" size={14} /> Download
           </button>
         )}
@@ -91,13 +127,24 @@ export function FileCard({ file, roomId }: { file: FileEnvelope; roomId: string 
         </p>
       )}
       {viewUrl && (
-        <div className="viewer" role="dialog" aria-modal="true" aria-label={`Image ${file.name}`} onClick={() => setViewUrl(null)}>
+        <div
+          className="viewer"
+          role="dialog"
+          aria-modal="true"
+          aria-label={`Image ${file.name}`}
+          onClick={() => setViewUrl(null)}
+        >
           <img src={viewUrl} alt={file.name} className="viewer-img" onClick={(e) => e.stopPropagation()} />
           <div className="viewer-bar" onClick={(e) => e.stopPropagation()}>
             <button type="button" className="btn btn-small" onClick={() => void fetchIt('save')}>
               <Icon name="download" size={14} /> Save
             </button>
-            <button type="button" className="btn btn-small" aria-label="Close viewer" onClick={() => setViewUrl(null)}>
+            <button
+              type="button"
+              className="btn btn-small"
+              aria-label="Close viewer"
+              onClick={() => setViewUrl(null)}
+            >
               <Icon name="x" size={14} /> Close
             </button>
           </div>

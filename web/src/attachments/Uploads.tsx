@@ -22,12 +22,19 @@ let nextId = 0;
 
 export function useUploads(send: Send, maxBytes: number) {
   const [uploads, setUploads] = useState<Upload[]>([]);
-  const patch = (id: number, p: Partial<Upload>) => setUploads((us) => us.map((u) => (u.id === id ? { ...u, ...p } : u)));
+  const patch = (id: number, p: Partial<Upload>) =>
+    setUploads((us) => us.map((u) => (u.id === id ? { ...u, ...p } : u)));
   const remove = (id: number) => setUploads((us) => us.filter((u) => u.id !== id));
   const add = useCallback(
     (files: Iterable<File>) => {
       for (const file of files) {
-        const u: Upload = { id: ++nextId, name: file.name || 'file', size: file.size, done: 0, abort: new AbortController() };
+        const u: Upload = {
+          id: ++nextId,
+          name: file.name || 'file',
+          size: file.size,
+          done: 0,
+          abort: new AbortController(),
+        };
         if (file.size > maxBytes) {
           setUploads((us) => [...us, { ...u, error: `Too large: files up to ${formatBytes(maxBytes)}.` }]);
           continue;
@@ -35,7 +42,10 @@ export function useUploads(send: Send, maxBytes: number) {
         setUploads((us) => [...us, u]);
         send(file, { signal: u.abort.signal, onProgress: (done) => patch(u.id, { done }) }).then(
           () => remove(u.id),
-          (e: unknown) => (u.abort.signal.aborted ? remove(u.id) : patch(u.id, { error: e instanceof Error ? e.message : String(e) })),
+          (e: unknown) =>
+            u.abort.signal.aborted
+              ? remove(u.id)
+              : patch(u.id, { error: e instanceof Error ? e.message : String(e) }),
         );
       }
     },
@@ -81,14 +91,36 @@ export function AttachButtons({ onFiles, disabled }: { onFiles: (f: File[]) => v
   };
   return (
     <>
-      <button type="button" className="icon-btn attach-btn" aria-label="Attach files" title="Attach files (encrypted)" disabled={disabled} onClick={() => any.current?.click()}>
+      <button
+        type="button"
+        className="icon-btn attach-btn"
+        aria-label="Attach files"
+        title="Attach files (encrypted)"
+        disabled={disabled}
+        onClick={() => any.current?.click()}
+      >
         <Icon name="paperclip" size={20} />
       </button>
-      <button type="button" className="icon-btn attach-btn" aria-label="Take a photo" title="Camera" disabled={disabled} onClick={() => camera.current?.click()}>
+      <button
+        type="button"
+        className="icon-btn attach-btn"
+        aria-label="Take a photo"
+        title="Camera"
+        disabled={disabled}
+        onClick={() => camera.current?.click()}
+      >
         <Icon name="camera" size={20} />
       </button>
       <input ref={any} type="file" multiple hidden data-testid="attach-input" onChange={take} />
-      <input ref={camera} type="file" accept="image/*" capture="environment" hidden data-testid="camera-input" onChange={take} />
+      <input
+        ref={camera}
+        type="file"
+        accept="image/*"
+        capture="environment"
+        hidden
+        data-testid="camera-input"
+        onChange={take}
+      />
     </>
   );
 }

@@ -18,7 +18,13 @@ export function applyEdit(s: ChatState, e: EditEvent, now: number): ChatState {
   const target = s.messages[e.targetId];
   // Restored messages carry no verified sender to compare with: they take no edits.
   if (!target || target.restored) return s;
-  const t = { sender: target.sender, verified: target.verified, seq: target.seq, ts: target.ts, ...(target.ttlMs ? { ttl_ms: target.ttlMs } : {}) };
+  const t = {
+    sender: target.sender,
+    verified: target.verified,
+    seq: target.seq,
+    ts: target.ts,
+    ...(target.ttlMs ? { ttl_ms: target.ttlMs } : {}),
+  };
   if (!editApplies(t, e, { dead: e.targetId in s.tombstones, now })) return s;
   if (target.editSeq !== undefined && target.editSeq >= e.seq) return s;
   const next: ChatMessage = { ...target, edited: true, editSeq: e.seq };

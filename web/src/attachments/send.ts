@@ -11,7 +11,11 @@ export interface SendDeps {
   post: (plaintext: string, extra?: PostExtra) => Promise<PostResult>;
 }
 
-export async function sendAttachment(d: SendDeps, file: File, opts: { onProgress?: Progress; signal?: AbortSignal } = {}): Promise<void> {
+export async function sendAttachment(
+  d: SendDeps,
+  file: File,
+  opts: { onProgress?: Progress; signal?: AbortSignal } = {},
+): Promise<void> {
   const s = d.store.getState();
   const ttlMs = s.ttlMs || undefined;
   const replyTo = s.replyTo?.id;

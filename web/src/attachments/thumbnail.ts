@@ -26,7 +26,8 @@ export async function makeThumb(file: File): Promise<{ thumb: FileThumb; w: numb
     ctx.drawImage(bmp, 0, 0, w, h);
     for (const q of [0.75, 0.5, 0.3]) {
       const data = canvas.toDataURL('image/jpeg', q).replace(/^data:image\/jpeg;base64,/, '');
-      if (data.length <= THUMB_MAX_B64_CHARS) return { thumb: { type: 'image/jpeg', data, w, h }, w: bmp.width, h: bmp.height };
+      if (data.length <= THUMB_MAX_B64_CHARS)
+        return { thumb: { type: 'image/jpeg', data, w, h }, w: bmp.width, h: bmp.height };
     }
     return null;
   } finally {

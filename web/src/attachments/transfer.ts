@@ -5,7 +5,15 @@
  */
 import { BLOB_TOKEN_HEADER } from '@protocol/schemas/blobs.js';
 import {
-  FILE_CHUNK_BYTES, FileIntegrityError, assembleFile, chunkCount, encodeFileSecret, fileSecretOf, newFileSecret, openFileChunk, sealChunk,
+  FILE_CHUNK_BYTES,
+  FileIntegrityError,
+  assembleFile,
+  chunkCount,
+  encodeFileSecret,
+  fileSecretOf,
+  newFileSecret,
+  openFileChunk,
+  sealChunk,
   type FileEnvelope,
 } from '@protocol/attachments.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -28,7 +36,11 @@ async function errorText(res: Response): Promise<string> {
 }
 
 /** Seal and upload `file`; the envelope fields a message must carry to share it. */
-export async function uploadFile(roomId: string, file: File, opts: { ttlMs?: number; caption?: string; onProgress?: Progress; signal?: AbortSignal } = {}): Promise<Omit<FileEnvelope, 'bot2bot_file_v1'>> {
+export async function uploadFile(
+  roomId: string,
+  file: File,
+  opts: { ttlMs?: number; caption?: string; onProgress?: Progress; signal?: AbortSignal } = {},
+): Promise<Omit<FileEnvelope, 'bot2bot_file_v1'>> {
   const size = file.size;
   const n = chunkCount(size);
   let total = 0;
@@ -46,7 +58,9 @@ export async function uploadFile(roomId: string, file: File, opts: { ttlMs?: num
   const hash = sha256.create();
   try {
     for (let i = 0; i < n; i++) {
-      const plain = new Uint8Array(await file.slice(i * FILE_CHUNK_BYTES, Math.min(size, (i + 1) * FILE_CHUNK_BYTES)).arrayBuffer());
+      const plain = new Uint8Array(
+        await file.slice(i * FILE_CHUNK_BYTES, Math.min(size, (i + 1) * FILE_CHUNK_BYTES)).arrayBuffer(),
+      );
       hash.update(plain);
       const cipher = sealChunk(secret, i, i === n - 1, plain);
       const res = await fetch(`${api(roomId)}/${blob_id}/chunks/${i}`, {
@@ -61,12 +75,23 @@ export async function uploadFile(roomId: string, file: File, opts: { ttlMs?: num
     }
   } catch (e) {
     // Cancelled or failed: free what was reserved.
-    void fetch(`${api(roomId)}/${blob_id}`, { method: 'DELETE', credentials: 'omit', headers: { [BLOB_TOKEN_HEADER]: token } }).catch(() => undefined);
+    void fetch(`${api(roomId)}/${blob_id}`, {
+      method: 'DELETE',
+      credentials: 'omit',
+      headers: { [BLOB_TOKEN_HEADER]: token },
+    }).catch(() => undefined);
     throw e;
   }
   const fields: Omit<FileEnvelope, 'bot2bot_file_v1'> = {
-    blob_id, token, ...encodeFileSecret(secret), name: file.name || 'file', type: file.type || 'application/octet-stream',
-    size, chunk_size: FILE_CHUNK_BYTES, chunks: n, sha256: bytesToHex(hash.digest()),
+    blob_id,
+    token,
+    ...encodeFileSecret(secret),
+    name: file.name || 'file',
+    type: file.type || 'application/octet-stream',
+    size,
+    chunk_size: FILE_CHUNK_BYTES,
+    chunks: n,
+    sha256: bytesToHex(hash.digest()),
   };
   if (opts.caption) fields.text = opts.caption;
   const thumb = await makeThumb(file).catch(() => null);
@@ -79,14 +104,22 @@ export async function uploadFile(roomId: string, file: File, opts: { ttlMs?: num
 }
 
 /** Fetch, open and verify a file; throws FileIntegrityError unless every check passes. */
-export async function downloadFile(roomId: string, env: FileEnvelope, opts: { onProgress?: Progress; signal?: AbortSignal } = {}): Promise<Uint8Array> {
+export async function downloadFile(
+  roomId: string,
+  env: FileEnvelope,
+  opts: { onProgress?: Progress; signal?: AbortSignal } = {},
+): Promise<Uint8Array> {
   const secret = fileSecretOf(env);
   if (!secret) throw new FileIntegrityError('the attachment key is malformed');
   const parts: Uint8Array[] = [];
   let done = 0;
   for (let i = 0; i < env.chunks; i++) {
-    const res = await fetch(`${api(roomId)}/${env.blob_id}/chunks/${i}`, { credentials: 'omit', signal: opts.signal });
-    if (!res.ok) throw new Error(res.status === 404 ? 'the file is no longer on the relay' : await errorText(res));
+    const res = await fetch(`${api(roomId)}/${env.blob_id}/chunks/${i}`, {
+      credentials: 'omit',
+      signal: opts.signal,
+    });
+    if (!res.ok)
+      throw new Error(res.status === 404 ? 'the file is no longer on the relay' : await errorText(res));
     const plain = openFileChunk(env, secret, i, new Uint8Array(await res.arrayBuffer()));
     parts.push(plain);
     done += plain.length;
@@ -97,5 +130,9 @@ export async function downloadFile(roomId: string, env: FileEnvelope, opts: { on
 
 /** Free a deleted message's file at the relay (best effort). */
 export function freeFile(roomId: string, env: FileEnvelope): void {
-  void fetch(`${api(roomId)}/${env.blob_id}`, { method: 'DELETE', credentials: 'omit', headers: { [BLOB_TOKEN_HEADER]: env.token } }).catch(() => undefined);
+  void fetch(`${api(roomId)}/${env.blob_id}`, {
+    method: 'DELETE',
+    credentials: 'omit',
+    headers: { [BLOB_TOKEN_HEADER]: env.token },
+  }).catch(() => undefined);
 }

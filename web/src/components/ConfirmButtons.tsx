@@ -16,7 +16,12 @@ export function ConfirmButtons(props: {
   return (
     <div className={props.before ? 'row-end wrap' : 'row-end'}>
       {props.before}
-      <button type="button" className="btn" data-autofocus={props.focusCancel || undefined} onClick={props.onCancel}>
+      <button
+        type="button"
+        className="btn"
+        data-autofocus={props.focusCancel || undefined}
+        onClick={props.onCancel}
+      >
         Cancel
       </button>
       <button type="button" className={`btn btn-${props.tone ?? 'danger'}`} onClick={props.onConfirm}>

@@ -5,7 +5,14 @@ import { useKeepInViewport } from '../ui/useKeepInViewport.js';
  * A modal built on <dialog>: the browser traps focus, Escape closes, and focus returns to the
  * element that opened it. Replaces the reference's prompt/confirm/alert everywhere.
  */
-export function Dialog(props: { open: boolean; onClose: () => void; title: string; children: React.ReactNode; className?: string; describedBy?: string }) {
+export function Dialog(props: {
+  open: boolean;
+  onClose: () => void;
+  title: string;
+  children: React.ReactNode;
+  className?: string;
+  describedBy?: string;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const opener = useRef<Element | null>(null);
   useEffect(() => {
@@ -52,7 +59,12 @@ export function Dialog(props: { open: boolean; onClose: () => void; title: strin
         <div className="dialog-body">
           <div className="dialog-head">
             <h2 id={titleId}>{props.title}</h2>
-            <button type="button" className="icon-btn" aria-label="Close" onClick={() => ref.current?.close()}>
+            <button
+              type="button"
+              className="icon-btn"
+              aria-label="Close"
+              onClick={() => ref.current?.close()}
+            >
               ×
             </button>
           </div>
@@ -83,7 +95,13 @@ function firstFocus(d: HTMLDialogElement): HTMLElement | null {
  * A button-anchored menu that closes on Escape or an outside click and restores focus. It is
  * nudged inside the viewport on wide screens and docked as a bottom sheet on phones.
  */
-export function Popover(props: { label: React.ReactNode; ariaLabel: string; className?: string; children: (close: () => void) => React.ReactNode; align?: 'left' | 'right' }) {
+export function Popover(props: {
+  label: React.ReactNode;
+  ariaLabel: string;
+  className?: string;
+  children: (close: () => void) => React.ReactNode;
+  align?: 'left' | 'right';
+}) {
   const [open, setOpen] = useState(false);
   const wrap = useRef<HTMLDivElement>(null);
   const btn = useRef<HTMLButtonElement>(null);
@@ -116,7 +134,15 @@ export function Popover(props: { label: React.ReactNode; ariaLabel: string; clas
   };
   return (
     <div className={`popover ${props.className ?? ''}`} ref={wrap}>
-      <button ref={btn} type="button" className="btn btn-bar" aria-label={props.ariaLabel} aria-expanded={open} aria-haspopup="true" onClick={() => setOpen(!open)}>
+      <button
+        ref={btn}
+        type="button"
+        className="btn btn-bar"
+        aria-label={props.ariaLabel}
+        aria-expanded={open}
+        aria-haspopup="true"
+        onClick={() => setOpen(!open)}
+      >
         {props.label}
       </button>
       {open && (

@@ -13,10 +13,22 @@ export const Markdown = memo(function Markdown({ text, me }: { text: string; me?
   const [ready, setReady] = useState(mayFormatNow);
   useEffect(() => (ready ? undefined : formatLater(() => setReady(true))), [ready]);
   const r = useMemo(() => (ready ? charged(() => renderMarkdown(text, whole)) : null), [text, whole, ready]);
-  if (!r) return <p className="md-plain md-pending">{text.length > PENDING_CHARS ? `${text.slice(0, PENDING_CHARS)}…` : text}</p>;
+  if (!r)
+    return (
+      <p className="md-plain md-pending">
+        {text.length > PENDING_CHARS ? `${text.slice(0, PENDING_CHARS)}…` : text}
+      </p>
+    );
   const body =
     r.kind === 'plain' ? (
-      <p className="md-plain" title={r.why === 'long' ? 'Shown as plain text: too long to format' : 'Shown as plain text: too complex to format'}>
+      <p
+        className="md-plain"
+        title={
+          r.why === 'long'
+            ? 'Shown as plain text: too long to format'
+            : 'Shown as plain text: too complex to format'
+        }
+      >
         {r.text}
       </p>
     ) : (
@@ -37,7 +49,9 @@ export const Markdown = memo(function Markdown({ text, me }: { text: string; me?
 const PENDING_CHARS = 280;
 
 function sizeLabel(chars: number): string {
-  return chars < 10_240 ? `${(chars / 1024).toFixed(1)} K characters` : `${Math.round(chars / 1024)} K characters`;
+  return chars < 10_240
+    ? `${(chars / 1024).toFixed(1)} K characters`
+    : `${Math.round(chars / 1024)} K characters`;
 }
 
 // Compile and optimise the parser in idle time, a round at a time, not on the first message.
@@ -80,7 +94,17 @@ function node(n: MdNode, key: number, mine: string | undefined): React.ReactNode
     case 'hr':
       return <hr key={key} />;
     case 'check':
-      return <input key={key} type="checkbox" className="md-check" checked={n.on} readOnly disabled aria-label={n.on ? 'done' : 'not done'} />;
+      return (
+        <input
+          key={key}
+          type="checkbox"
+          className="md-check"
+          checked={n.on}
+          readOnly
+          disabled
+          aria-label={n.on ? 'done' : 'not done'}
+        />
+      );
     case 'h': {
       // Message headings sit below the page's own outline (h1 room, h2 sections).
       const Tag = `h${Math.min(n.level + 2, 6)}` as 'h3' | 'h4' | 'h5' | 'h6';
@@ -124,7 +148,11 @@ function node(n: MdNode, key: number, mine: string | undefined): React.ReactNode
   }
 }
 
-function el(tag: Exclude<Extract<MdNode, { t: 'el' }>['tag'], 'table'>, key: number, children: React.ReactNode[]): React.ReactNode {
+function el(
+  tag: Exclude<Extract<MdNode, { t: 'el' }>['tag'], 'table'>,
+  key: number,
+  children: React.ReactNode[],
+): React.ReactNode {
   const Tag = tag;
   return <Tag key={key}>{children}</Tag>;
 }

@@ -13,7 +13,10 @@ export function Logo() {
         </linearGradient>
       </defs>
       <rect width="64" height="64" rx="16" fill="url(#lg)" />
-      <path d="M20 26h24a4 4 0 0 1 4 4v12a4 4 0 0 1-4 4H30l-8 6v-6h-2a4 4 0 0 1-4-4V30a4 4 0 0 1 4-4z" fill="#fff" />
+      <path
+        d="M20 26h24a4 4 0 0 1 4 4v12a4 4 0 0 1-4 4H30l-8 6v-6h-2a4 4 0 0 1-4-4V30a4 4 0 0 1 4-4z"
+        fill="#fff"
+      />
       <circle cx="27" cy="36" r="2.5" fill="#6D7CFF" />
       <circle cx="37" cy="36" r="2.5" fill="#6D7CFF" />
     </svg>
@@ -28,11 +31,19 @@ export function SiteHeader() {
         <span className="brand-name">Bot2Bot.chat</span>
       </a>
       <nav aria-label="Main" className="site-nav">
-        <a href="/docs" onClick={onLinkClick}>Docs</a>
-        <a href="/connect" onClick={onLinkClick}>Connect</a>
-        <a href="/agents" onClick={onLinkClick}>Agents</a>
+        <a href="/docs" onClick={onLinkClick}>
+          Docs
+        </a>
+        <a href="/connect" onClick={onLinkClick}>
+          Connect
+        </a>
+        <a href="/agents" onClick={onLinkClick}>
+          Agents
+        </a>
         <DmNavLink />
-        <a href="/privacy" onClick={onLinkClick}>Privacy</a>
+        <a href="/privacy" onClick={onLinkClick}>
+          Privacy
+        </a>
         <IdentityButton />
       </nav>
     </header>
@@ -40,8 +51,12 @@ export function SiteHeader() {
 }
 
 // Loaded on first use: the forms are not part of the landing page's initial JavaScript.
-const ReportDialog = lazy(() => import('../support/SupportDialogs.js').then((m) => ({ default: m.ReportDialog })));
-const ContactDialog = lazy(() => import('../support/SupportDialogs.js').then((m) => ({ default: m.ContactDialog })));
+const ReportDialog = lazy(() =>
+  import('../support/SupportDialogs.js').then((m) => ({ default: m.ReportDialog })),
+);
+const ContactDialog = lazy(() =>
+  import('../support/SupportDialogs.js').then((m) => ({ default: m.ContactDialog })),
+);
 
 type SupportForm = 'report' | 'contact';
 
@@ -59,12 +74,20 @@ export function SiteFooter() {
     <footer className="site-footer">
       <span>Bot2Bot.chat · end-to-end encrypted rooms for humans and AI agents</span>
       <nav aria-label="Footer" className="footer-nav">
-        <a href="/docs" onClick={onLinkClick}>API</a>
-        <a href="/connect" onClick={onLinkClick}>Connect an agent</a>
-        <a href="/docs/agents" onClick={onLinkClick}>Agents in rooms</a>
+        <a href="/docs" onClick={onLinkClick}>
+          API
+        </a>
+        <a href="/connect" onClick={onLinkClick}>
+          Connect an agent
+        </a>
+        <a href="/docs/agents" onClick={onLinkClick}>
+          Agents in rooms
+        </a>
         <a href="/api/docs">API explorer</a>
         <a href="/llms.txt">llms.txt</a>
-        <a href="/privacy" onClick={onLinkClick}>Privacy &amp; threat model</a>
+        <a href="/privacy" onClick={onLinkClick}>
+          Privacy &amp; threat model
+        </a>
         <button type="button" className="footer-btn" aria-haspopup="dialog" onClick={() => show('report')}>
           Report a bug
         </button>

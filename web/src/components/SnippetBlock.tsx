@@ -7,7 +7,15 @@ import { copyText } from '../clipboard.js';
  * a Copy button and what to tell the agent afterwards. Where the clipboard is blocked the text is
  * selected so it can be copied by hand.
  */
-export function SnippetBlock({ s, headingLevel = 3, onCopied }: { s: Snippet; headingLevel?: 2 | 3 | 4; onCopied?: (title: string) => void }) {
+export function SnippetBlock({
+  s,
+  headingLevel = 3,
+  onCopied,
+}: {
+  s: Snippet;
+  headingLevel?: 2 | 3 | 4;
+  onCopied?: (title: string) => void;
+}) {
   const [state, setState] = useState<'idle' | 'copied' | 'blocked'>('idle');
   const codeId = `snippet-${s.id}`;
   const Heading = `h${headingLevel}` as const;
@@ -49,7 +57,11 @@ export function SnippetBlock({ s, headingLevel = 3, onCopied }: { s: Snippet; he
       <pre className="doc-code snippet-code" id={codeId} tabIndex={0}>
         <code>{s.text}</code>
       </pre>
-      {state === 'blocked' && <p className="snippet-sub" role="status">Copying is blocked here: the text is selected, copy it by hand.</p>}
+      {state === 'blocked' && (
+        <p className="snippet-sub" role="status">
+          Copying is blocked here: the text is selected, copy it by hand.
+        </p>
+      )}
       {s.after && <p className="snippet-after">{s.after}</p>}
     </section>
   );

@@ -20,8 +20,15 @@ export function queryString(q: AgentQuery, cursor = 0, limit = 24): string {
   return p.toString();
 }
 
-export async function searchAgents(q: AgentQuery, cursor: number, signal?: AbortSignal): Promise<{ agents: PublicAgentProfile[]; next: number | null }> {
-  const res = await fetch(`/api/agents?${queryString(q, cursor)}`, { signal: signal ?? null, credentials: 'omit' });
+export async function searchAgents(
+  q: AgentQuery,
+  cursor: number,
+  signal?: AbortSignal,
+): Promise<{ agents: PublicAgentProfile[]; next: number | null }> {
+  const res = await fetch(`/api/agents?${queryString(q, cursor)}`, {
+    signal: signal ?? null,
+    credentials: 'omit',
+  });
   if (!res.ok) throw new Error(`The directory is unavailable (${res.status}).`);
   const parsed = AgentListResponse.safeParse(await res.json());
   if (!parsed.success) throw new Error('The directory sent an unexpected reply.');

@@ -11,7 +11,13 @@ export function DmNavLink(props: { compact?: boolean }) {
   if (props.compact && !signedIn) return null;
   const label = unread > 0 ? `Messages, ${unread} unread` : 'Messages';
   return (
-    <a href="/dm" onClick={onLinkClick} className={props.compact ? 'btn btn-bar has-badge dm-link' : 'dm-link'} aria-label={label} data-testid="dm-link">
+    <a
+      href="/dm"
+      onClick={onLinkClick}
+      className={props.compact ? 'btn btn-bar has-badge dm-link' : 'dm-link'}
+      aria-label={label}
+      data-testid="dm-link"
+    >
       {props.compact ? <Icon name="mail" /> : 'Messages'}
       {props.compact && <span className="bar-label">Messages</span>}
       {unread > 0 && (

@@ -26,7 +26,14 @@ const WAIT_SEC = 25;
 const READ_PREFIX = 'bot2bot:dm-read:';
 const NOTICED_PREFIX = 'bot2bot:dm-noticed:';
 
-const empty = (handle: string | null): InboxState => ({ handle, items: [], status: 'connecting', error: null, readSeq: handle ? loadRead(handle) : 0, arrived: null });
+const empty = (handle: string | null): InboxState => ({
+  handle,
+  items: [],
+  status: 'connecting',
+  error: null,
+  readSeq: handle ? loadRead(handle) : 0,
+  arrived: null,
+});
 
 export const inboxStore = createStore<InboxState>()(() => empty(null));
 
@@ -106,7 +113,9 @@ async function poll(handle: string, signal: AbortSignal): Promise<void> {
         const items = fresh.length ? [...s.items, ...fresh].sort((a, b) => b.seq - a.seq) : s.items;
         // Each unread DM raises the notice once on this device, whichever page it arrives on.
         const noticed = loadRead(handle, NOTICED_PREFIX);
-        const newest = fresh.filter((i) => i.seq > s.readSeq && i.seq > noticed).sort((a, b) => b.seq - a.seq)[0];
+        const newest = fresh
+          .filter((i) => i.seq > s.readSeq && i.seq > noticed)
+          .sort((a, b) => b.seq - a.seq)[0];
         if (newest) saveSeq(NOTICED_PREFIX, handle, newest.seq);
         const arrived = newest ? { seq: newest.seq, fromHandle: newest.fromHandle } : s.arrived;
         return { items, status: 'live', error: null, arrived };

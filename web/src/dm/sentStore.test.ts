@@ -2,7 +2,19 @@ import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { newIdentity } from '@protocol/identity.js';
-import { DB_NAME, MIGRATIONS, clearAll, deleteSentDm, forgetSentDms, loadFrames, loadSentDms, openChatDB, putSentDm, resetChatDBForTests, type ChatDB } from '../storage/db.js';
+import {
+  DB_NAME,
+  MIGRATIONS,
+  clearAll,
+  deleteSentDm,
+  forgetSentDms,
+  loadFrames,
+  loadSentDms,
+  openChatDB,
+  putSentDm,
+  resetChatDBForTests,
+  type ChatDB,
+} from '../storage/db.js';
 import { discardSentDms, openSentDm, sealSentDm } from './sentStore.js';
 
 const alice = newIdentity('alice');
@@ -21,7 +33,9 @@ describe('sent DM copies', () => {
     expect(openSentDm(alice, rec)).toEqual(dm('m1', 5, 'the plan is secret'));
     expect(openSentDm(mallory, rec)).toBeNull();
     // A copy tampered with at rest does not open.
-    expect(openSentDm(alice, { ...rec, ciphertext: sealSentDm(alice, dm('m1', 5, 'other')).ciphertext })).toBeNull();
+    expect(
+      openSentDm(alice, { ...rec, ciphertext: sealSentDm(alice, dm('m1', 5, 'other')).ciphertext }),
+    ).toBeNull();
   });
 
   it('are kept per handle, oldest first, and can be forgotten one by one or all together', async () => {
@@ -45,7 +59,16 @@ describe('sent DM copies', () => {
     resetChatDBForTests();
     indexedDB.deleteDatabase(DB_NAME);
     const v1 = await openDB<ChatDB>(DB_NAME, 1, { upgrade: (db, _old, _new, tx) => MIGRATIONS[0]!(db, tx) });
-    await v1.put('frames', { roomId: 'R1', id: 'x', seq: 1, sender: 's', sender_verified: false, ciphertext: 'Y3Q=', nonce: 'bm9uY2U=', ts: 1 });
+    await v1.put('frames', {
+      roomId: 'R1',
+      id: 'x',
+      seq: 1,
+      sender: 's',
+      sender_verified: false,
+      ciphertext: 'Y3Q=',
+      nonce: 'bm9uY2U=',
+      ts: 1,
+    });
     v1.close();
     expect((await loadFrames('R1')).map((f) => f.id)).toEqual(['x']);
     await putSentDm(sealSentDm(alice, dm('m', 1)));

@@ -15,8 +15,10 @@ export function describeRegisterError(handle: string, status: number, error: str
   if (status === 0) return 'Could not reach the relay. Check your connection and try again.';
   if (status === 409 && error === ERR.handleReserved) return `@${handle} is reserved. Pick another handle.`;
   if (status === 409) return `@${handle} is already taken by someone else. Pick another handle.`;
-  if (status === 400 && error === ERR.registerSkew) return "Your device clock is more than a minute off from the relay's. Set the clock automatically and try again.";
-  if (status === 400 && error === ERR.invalidHandleRegister) return 'Handles are 2–32 characters: a–z, 0–9, _ or -, starting with a letter or digit.';
+  if (status === 400 && error === ERR.registerSkew)
+    return "Your device clock is more than a minute off from the relay's. Set the clock automatically and try again.";
+  if (status === 400 && error === ERR.invalidHandleRegister)
+    return 'Handles are 2–32 characters: a–z, 0–9, _ or -, starting with a letter or digit.';
   if (status === 429) return 'Too many registrations right now. Wait a few seconds and try again.';
   if (status === 503) return 'The relay cannot take new identities right now. Try again later.';
   return `Registration failed (${status}): ${error}`;
@@ -41,19 +43,25 @@ export async function registerIdentity(id: Identity, now: number = Date.now()): 
   return { ok: false, status: res.status, message: describeRegisterError(id.handle, res.status, error) };
 }
 
-export type Lookup = { kind: 'found'; identity: IdentityResponse } | { kind: 'missing' } | { kind: 'error'; message: string };
+export type Lookup =
+  { kind: 'found'; identity: IdentityResponse } | { kind: 'missing' } | { kind: 'error'; message: string };
 
 export async function lookupHandle(handle: string): Promise<Lookup> {
   let res: Response;
   try {
-    res = await fetch(`/api/identity/${encodeURIComponent(handle)}`, { cache: 'no-store', credentials: 'omit' });
+    res = await fetch(`/api/identity/${encodeURIComponent(handle)}`, {
+      cache: 'no-store',
+      credentials: 'omit',
+    });
   } catch {
     return { kind: 'error', message: 'Could not reach the relay.' };
   }
   if (res.status === 404) return { kind: 'missing' };
   if (!res.ok) return { kind: 'error', message: `Lookup failed (${res.status}).` };
   const parsed = IdentityResponse.safeParse(await res.json().catch(() => null));
-  return parsed.success ? { kind: 'found', identity: parsed.data } : { kind: 'error', message: 'The relay sent an unexpected reply.' };
+  return parsed.success
+    ? { kind: 'found', identity: parsed.data }
+    : { kind: 'error', message: 'The relay sent an unexpected reply.' };
 }
 
 export type Ownership = { kind: 'ok' } | { kind: 'conflict' } | { kind: 'unverified'; message: string };
@@ -68,7 +76,16 @@ export async function checkOwnership(id: Identity): Promise<Ownership> {
   if (r.ok) return { kind: 'ok' };
   if (r.status !== 409) return { kind: 'unverified', message: r.message };
   const who = await lookupHandle(id.handle);
-  if (who.kind === 'found' && who.identity.sign_pub !== encodeBase64(id.signPublicKey)) return { kind: 'conflict' };
-  if (who.kind === 'found') return { kind: 'unverified', message: "The relay did not accept a fresh signature from this device: check that your clock is set automatically. Your keys are kept." };
-  return { kind: 'unverified', message: who.kind === 'error' ? who.message : `@${id.handle} could not be registered again.` };
+  if (who.kind === 'found' && who.identity.sign_pub !== encodeBase64(id.signPublicKey))
+    return { kind: 'conflict' };
+  if (who.kind === 'found')
+    return {
+      kind: 'unverified',
+      message:
+        'The relay did not accept a fresh signature from this device: check that your clock is set automatically. Your keys are kept.',
+    };
+  return {
+    kind: 'unverified',
+    message: who.kind === 'error' ? who.message : `@${id.handle} could not be registered again.`,
+  };
 }

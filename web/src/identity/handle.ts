@@ -3,7 +3,11 @@ import { HANDLE_RE, RESERVED_HANDLES } from '@protocol/ids.js';
 
 /** `bot-` plus the name's letters, digits and dashes, cut to 12, lowercased (reference §3.9). */
 export function suggestHandle(name: string): string {
-  const core = name.replace(/[^A-Za-z0-9-]/g, '').slice(0, 12).toLowerCase().replace(/^-+/, '');
+  const core = name
+    .replace(/[^A-Za-z0-9-]/g, '')
+    .slice(0, 12)
+    .toLowerCase()
+    .replace(/^-+/, '');
   return `bot-${core || 'agent'}`;
 }
 

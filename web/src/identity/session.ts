@@ -7,7 +7,15 @@
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { Identity } from '@protocol/identity.js';
-import { eraseIdentity, readStored, unlockStored, writeIdentity, type KV, type StorageMode, defaultKV } from './storage.js';
+import {
+  eraseIdentity,
+  readStored,
+  unlockStored,
+  writeIdentity,
+  type KV,
+  type StorageMode,
+  defaultKV,
+} from './storage.js';
 import type { Vault } from './vault.js';
 
 export type Protection = 'plain' | 'sealed' | 'memory';
@@ -31,7 +39,15 @@ export const identityStore = createStore<IdentityState>()(() => initialState());
 
 function initialState(): IdentityState {
   const s = readStored();
-  const base: IdentityState = { identity: null, protection: null, vault: null, storageProblem: null, conflict: false, notice: null, dialog: null };
+  const base: IdentityState = {
+    identity: null,
+    protection: null,
+    vault: null,
+    storageProblem: null,
+    conflict: false,
+    notice: null,
+    dialog: null,
+  };
   if (s.kind === 'plain') return { ...base, identity: s.identity, protection: 'plain' };
   if (s.kind === 'sealed') return { ...base, vault: s.vault, protection: 'sealed' };
   if (s.kind === 'broken') return { ...base, storageProblem: s.error };
@@ -53,9 +69,20 @@ export function closeIdentityDialog(): void {
 }
 
 /** Sign in with a validated (and registered) identity, storing it as the user chose. */
-export async function adoptIdentity(id: Identity, mode: StorageMode, kv: KV | null = defaultKV()): Promise<void> {
+export async function adoptIdentity(
+  id: Identity,
+  mode: StorageMode,
+  kv: KV | null = defaultKV(),
+): Promise<void> {
   await writeIdentity(id, mode, kv);
-  identityStore.setState({ identity: id, protection: mode.kind, vault: null, conflict: false, notice: null, storageProblem: null });
+  identityStore.setState({
+    identity: id,
+    protection: mode.kind,
+    vault: null,
+    conflict: false,
+    notice: null,
+    storageProblem: null,
+  });
 }
 
 /** Change how the signed-in identity is kept (set, change or remove the passphrase). */
@@ -82,7 +109,14 @@ export function signOut(): void {
   const handle = identityStore.getState().identity?.handle ?? identityStore.getState().vault?.handle;
   eraseIdentity();
   if (handle) discardSentCopies(handle);
-  identityStore.setState({ identity: null, protection: null, vault: null, conflict: false, notice: null, storageProblem: null });
+  identityStore.setState({
+    identity: null,
+    protection: null,
+    vault: null,
+    conflict: false,
+    notice: null,
+    storageProblem: null,
+  });
 }
 
 /**

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { exportIdentityJson, identityToRecord, newIdentity } from '@protocol/identity.js';
-import { importIdentity, parseImport, PLAIN_KEY, readStored, SEALED_KEY, writeIdentity, eraseIdentity, type KV } from './storage.js';
+import {
+  importIdentity,
+  parseImport,
+  PLAIN_KEY,
+  readStored,
+  SEALED_KEY,
+  writeIdentity,
+  eraseIdentity,
+  type KV,
+} from './storage.js';
 
 class MemKV implements KV {
   readonly m = new Map<string, string>();

@@ -6,7 +6,13 @@
  * Everything is validated completely before it is written (the reference saved first, and a bad
  * blob then broke every later page load), and nothing here deletes keys unless asked to.
  */
-import { identityFromRecord, identityToRecord, parseIdentityExport, type Identity, type ParseResult } from '@protocol/identity.js';
+import {
+  identityFromRecord,
+  identityToRecord,
+  parseIdentityExport,
+  type Identity,
+  type ParseResult,
+} from '@protocol/identity.js';
 import { openVault, parseVault, sealIdentity, DEFAULT_ITERATIONS, type Vault } from './vault.js';
 
 export const PLAIN_KEY = 'bot2bot-identity';
@@ -19,7 +25,8 @@ export interface KV {
   removeItem(key: string): void;
 }
 
-export type StorageMode = { kind: 'plain' } | { kind: 'sealed'; passphrase: string; iterations?: number } | { kind: 'memory' };
+export type StorageMode =
+  { kind: 'plain' } | { kind: 'sealed'; passphrase: string; iterations?: number } | { kind: 'memory' };
 
 export type Stored =
   | { kind: 'none' }
@@ -57,7 +64,13 @@ export function readStored(kv: KV | null = defaultKV()): Stored {
     if (v) return { kind: 'sealed', vault: v };
   }
   const plain = get(kv, PLAIN_KEY);
-  if (!plain) return sealed ? { kind: 'broken', error: 'The passphrase-protected identity on this device is damaged; it was left untouched.' } : { kind: 'none' };
+  if (!plain)
+    return sealed
+      ? {
+          kind: 'broken',
+          error: 'The passphrase-protected identity on this device is damaged; it was left untouched.',
+        }
+      : { kind: 'none' };
   let raw: unknown;
   try {
     raw = JSON.parse(plain);
@@ -65,16 +78,25 @@ export function readStored(kv: KV | null = defaultKV()): Stored {
     return { kind: 'broken', error: 'The stored identity is not valid JSON; it was left untouched.' };
   }
   const r = identityFromRecord(raw);
-  return r.ok ? { kind: 'plain', identity: r.value } : { kind: 'broken', error: `The stored identity is unusable (${r.error}); it was left untouched.` };
+  return r.ok
+    ? { kind: 'plain', identity: r.value }
+    : { kind: 'broken', error: `The stored identity is unusable (${r.error}); it was left untouched.` };
 }
 
 /**
  * Write a validated identity in the chosen form. The new form is written first and the other
  * form removed only afterwards, so a failure leaves the previous identity in place.
  */
-export async function writeIdentity(id: Identity, mode: StorageMode, kv: KV | null = defaultKV()): Promise<void> {
+export async function writeIdentity(
+  id: Identity,
+  mode: StorageMode,
+  kv: KV | null = defaultKV(),
+): Promise<void> {
   if (mode.kind === 'memory') return;
-  if (!kv) throw new Error('This browser does not allow saving data for this site (private mode?). Choose "this tab only".');
+  if (!kv)
+    throw new Error(
+      'This browser does not allow saving data for this site (private mode?). Choose "this tab only".',
+    );
   if (mode.kind === 'sealed') {
     const vault = await sealIdentity(id, mode.passphrase, mode.iterations ?? DEFAULT_ITERATIONS);
     kv.setItem(SEALED_KEY, JSON.stringify(vault));
@@ -94,7 +116,11 @@ export function parseImport(text: string): ParseResult<Identity> {
 }
 
 /** Validate, then write: a bad file returns an error and leaves storage exactly as it was. */
-export async function importIdentity(text: string, mode: StorageMode, kv: KV | null = defaultKV()): Promise<ParseResult<Identity>> {
+export async function importIdentity(
+  text: string,
+  mode: StorageMode,
+  kv: KV | null = defaultKV(),
+): Promise<ParseResult<Identity>> {
   const r = parseImport(text);
   if (!r.ok) return r;
   await writeIdentity(r.value, mode, kv);

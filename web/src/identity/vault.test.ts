@@ -26,7 +26,9 @@ describe('passphrase vault', () => {
 
   it('binds the handle: a relabelled vault does not open', async () => {
     const v = await sealIdentity(newIdentity('vault-user'), 'right passphrase', FAST);
-    await expect(openVault({ ...v, handle: 'someone-else' }, 'right passphrase')).rejects.toBeInstanceOf(WrongPassphraseError);
+    await expect(openVault({ ...v, handle: 'someone-else' }, 'right passphrase')).rejects.toBeInstanceOf(
+      WrongPassphraseError,
+    );
   });
 
   it('salts every vault: the same identity and passphrase seal differently', async () => {
@@ -39,9 +41,39 @@ describe('passphrase vault', () => {
 
   it('rejects anything that is not a vault', () => {
     expect(parseVault(null)).toBeNull();
-    expect(parseVault({ bot2bot_identity_sealed_v1: true, handle: 'x', kdf: 'PBKDF2-SHA256', iterations: 1000, salt: 'AA', iv: 'AA', ciphertext: 'AA' })).toBeNull();
-    expect(parseVault({ bot2bot_identity_sealed_v1: true, handle: 'ok-handle', kdf: 'scrypt', iterations: 1000, salt: 'AA', iv: 'AA', ciphertext: 'AA' })).toBeNull();
-    expect(parseVault({ bot2bot_identity_sealed_v1: true, handle: 'ok-handle', kdf: 'PBKDF2-SHA256', iterations: 5, salt: 'AA', iv: 'AA', ciphertext: 'AA' })).toBeNull();
+    expect(
+      parseVault({
+        bot2bot_identity_sealed_v1: true,
+        handle: 'x',
+        kdf: 'PBKDF2-SHA256',
+        iterations: 1000,
+        salt: 'AA',
+        iv: 'AA',
+        ciphertext: 'AA',
+      }),
+    ).toBeNull();
+    expect(
+      parseVault({
+        bot2bot_identity_sealed_v1: true,
+        handle: 'ok-handle',
+        kdf: 'scrypt',
+        iterations: 1000,
+        salt: 'AA',
+        iv: 'AA',
+        ciphertext: 'AA',
+      }),
+    ).toBeNull();
+    expect(
+      parseVault({
+        bot2bot_identity_sealed_v1: true,
+        handle: 'ok-handle',
+        kdf: 'PBKDF2-SHA256',
+        iterations: 5,
+        salt: 'AA',
+        iv: 'AA',
+        ciphertext: 'AA',
+      }),
+    ).toBeNull();
   });
 
   it('asks for a passphrase of at least 8 characters, typed twice alike', () => {

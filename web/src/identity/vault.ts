@@ -42,8 +42,20 @@ function buf(u: Uint8Array): Uint8Array<ArrayBuffer> {
 }
 
 async function deriveKey(passphrase: string, salt: Uint8Array, iterations: number): Promise<CryptoKey> {
-  const base = await crypto.subtle.importKey('raw', buf(utf8Encode(passphrase.normalize('NFC'))), 'PBKDF2', false, ['deriveKey']);
-  return crypto.subtle.deriveKey({ name: 'PBKDF2', hash: 'SHA-256', salt: buf(salt), iterations }, base, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+  const base = await crypto.subtle.importKey(
+    'raw',
+    buf(utf8Encode(passphrase.normalize('NFC'))),
+    'PBKDF2',
+    false,
+    ['deriveKey'],
+  );
+  return crypto.subtle.deriveKey(
+    { name: 'PBKDF2', hash: 'SHA-256', salt: buf(salt), iterations },
+    base,
+    { name: 'AES-GCM', length: 256 },
+    false,
+    ['encrypt', 'decrypt'],
+  );
 }
 
 export function passphraseProblem(p: string, confirm?: string): string | null {
@@ -52,14 +64,32 @@ export function passphraseProblem(p: string, confirm?: string): string | null {
   return null;
 }
 
-export async function sealIdentity(id: Identity, passphrase: string, iterations: number = DEFAULT_ITERATIONS): Promise<Vault> {
+export async function sealIdentity(
+  id: Identity,
+  passphrase: string,
+  iterations: number = DEFAULT_ITERATIONS,
+): Promise<Vault> {
   const salt = randomBytes(16);
   const iv = randomBytes(12);
   const key = await deriveKey(passphrase, salt, iterations);
   const plain = utf8Encode(JSON.stringify(identityToRecord(id)));
-  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: buf(iv), additionalData: aad(id.handle) }, key, buf(plain)));
+  const ct = new Uint8Array(
+    await crypto.subtle.encrypt(
+      { name: 'AES-GCM', iv: buf(iv), additionalData: aad(id.handle) },
+      key,
+      buf(plain),
+    ),
+  );
   plain.fill(0);
-  return { [VAULT_MARKER]: true, handle: id.handle, kdf: 'PBKDF2-SHA256', iterations, salt: encodeBase64Url(salt), iv: encodeBase64Url(iv), ciphertext: encodeBase64Url(ct) };
+  return {
+    [VAULT_MARKER]: true,
+    handle: id.handle,
+    kdf: 'PBKDF2-SHA256',
+    iterations,
+    salt: encodeBase64Url(salt),
+    iv: encodeBase64Url(iv),
+    ciphertext: encodeBase64Url(ct),
+  };
 }
 
 /** Check the shape of a stored vault; null when it is not one we can ever open. */
@@ -68,8 +98,15 @@ export function parseVault(raw: unknown): Vault | null {
   const v = raw as Record<string, unknown>;
   if (v[VAULT_MARKER] !== true || v.kdf !== 'PBKDF2-SHA256') return null;
   if (typeof v.handle !== 'string' || !HANDLE_RE.test(v.handle)) return null;
-  if (typeof v.iterations !== 'number' || !Number.isInteger(v.iterations) || v.iterations < 1000 || v.iterations > 10_000_000) return null;
-  for (const k of ['salt', 'iv', 'ciphertext'] as const) if (typeof v[k] !== 'string' || !decodeBase64Loose(v[k])) return null;
+  if (
+    typeof v.iterations !== 'number' ||
+    !Number.isInteger(v.iterations) ||
+    v.iterations < 1000 ||
+    v.iterations > 10_000_000
+  )
+    return null;
+  for (const k of ['salt', 'iv', 'ciphertext'] as const)
+    if (typeof v[k] !== 'string' || !decodeBase64Loose(v[k])) return null;
   return v as unknown as Vault;
 }
 
@@ -78,7 +115,13 @@ export async function openVault(v: Vault, passphrase: string): Promise<Identity>
   const key = await deriveKey(passphrase, decodeBase64Loose(v.salt)!, v.iterations);
   let plain: Uint8Array;
   try {
-    plain = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: buf(decodeBase64Loose(v.iv)!), additionalData: aad(v.handle) }, key, buf(decodeBase64Loose(v.ciphertext)!)));
+    plain = new Uint8Array(
+      await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: buf(decodeBase64Loose(v.iv)!), additionalData: aad(v.handle) },
+        key,
+        buf(decodeBase64Loose(v.ciphertext)!),
+      ),
+    );
   } catch {
     throw new WrongPassphraseError();
   }

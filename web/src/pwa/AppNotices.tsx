@@ -24,14 +24,20 @@ export function AppNotices() {
           >
             Open messages
           </button>
-          <button type="button" className="btn btn-small btn-ghost" aria-label="Dismiss" onClick={dismissArrived}>
+          <button
+            type="button"
+            className="btn btn-small btn-ghost"
+            aria-label="Dismiss"
+            onClick={dismissArrived}
+          >
             Dismiss
           </button>
         </div>
       )}
       {offline && (
         <div className="app-notice" role="status" data-testid="offline-notice">
-          Offline: showing what this device keeps. Messages you send wait here and go out when the network is back.
+          Offline: showing what this device keeps. Messages you send wait here and go out when the network is
+          back.
         </div>
       )}
       {updateReady && (

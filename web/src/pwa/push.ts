@@ -55,7 +55,8 @@ async function relayKey(): Promise<string | null> {
 }
 
 export async function pushAvailability(): Promise<PushAvailability> {
-  if (typeof Notification === 'undefined' || !('serviceWorker' in navigator) || !('PushManager' in window)) return 'unsupported';
+  if (typeof Notification === 'undefined' || !('serviceWorker' in navigator) || !('PushManager' in window))
+    return 'unsupported';
   if (Notification.permission === 'denied') return 'denied';
   return (await relayKey()) ? 'ready' : 'off-on-relay';
 }
@@ -66,14 +67,23 @@ async function subscription(): Promise<PushSubscriptionJSON> {
   if (!reg) throw new Error('This browser has no service worker support.');
   const key = await relayKey();
   if (!key) throw new Error('Push is not enabled on this relay.');
-  if ((await Notification.requestPermission()) !== 'granted') throw new Error('Notifications are blocked for this site.');
+  if ((await Notification.requestPermission()) !== 'granted')
+    throw new Error('Notifications are blocked for this site.');
   const existing = await reg.pushManager.getSubscription();
-  const sub = existing ?? (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64urlToBytes(key) }));
+  const sub =
+    existing ??
+    (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64urlToBytes(key) }));
   return sub.toJSON();
 }
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<void> {
-  const res = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body), cache: 'no-store', credentials: 'omit' });
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    cache: 'no-store',
+    credentials: 'omit',
+  });
   if (!res.ok) throw new Error(`The relay refused (${res.status}).`);
 }
 
@@ -89,6 +99,10 @@ export async function setRoomPush(roomId: string, on: boolean): Promise<void> {
 
 export async function setDmPush(identity: Identity, on: boolean): Promise<void> {
   const path = `/api/dm/${identity.handle}/push`;
-  await post(path, { subscription: await subscription(), enabled: on }, { Authorization: authorizationHeader(identity, 'POST', path) });
+  await post(
+    path,
+    { subscription: await subscription(), enabled: on },
+    { Authorization: authorizationHeader(identity, 'POST', path) },
+  );
   writeList(DM_KEY, on ? [identity.handle] : []);
 }

@@ -17,7 +17,14 @@ export function recentRooms(): RecentRoom[] {
   try {
     const v = JSON.parse(localStorage.getItem(KEY) ?? '[]') as unknown;
     if (!Array.isArray(v)) return [];
-    return v.filter((r): r is RecentRoom => !!r && typeof r.roomId === 'string' && typeof r.link === 'string' && r.link.startsWith('/room/') && typeof r.at === 'number');
+    return v.filter(
+      (r): r is RecentRoom =>
+        !!r &&
+        typeof r.roomId === 'string' &&
+        typeof r.link === 'string' &&
+        r.link.startsWith('/room/') &&
+        typeof r.at === 'number',
+    );
   } catch {
     return [];
   }

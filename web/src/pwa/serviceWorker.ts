@@ -10,7 +10,10 @@ interface PwaState {
   offline: boolean;
 }
 
-let state: PwaState = { updateReady: false, offline: typeof navigator !== 'undefined' && navigator.onLine === false };
+let state: PwaState = {
+  updateReady: false,
+  offline: typeof navigator !== 'undefined' && navigator.onLine === false,
+};
 const listeners = new Set<() => void>();
 const set = (patch: Partial<PwaState>) => {
   state = { ...state, ...patch };
@@ -75,5 +78,10 @@ export function applyUpdate(): void {
 
 /** Ask for a fresh sw.js now (tests and the update check after a long sleep). */
 export function checkForUpdate(): Promise<void> {
-  return registration ? registration.update().then(() => undefined).catch(() => undefined) : Promise.resolve();
+  return registration
+    ? registration
+        .update()
+        .then(() => undefined)
+        .catch(() => undefined)
+    : Promise.resolve();
 }

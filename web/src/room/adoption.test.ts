@@ -16,7 +16,11 @@ describe('adoption', () => {
   it('opens an offer for our name from a verified operator, keeping the keys out of the store', () => {
     const store = newStore('alice');
     const keys = newBoxKeyPair();
-    const a = new Adoption({ store, boxSecretKey: keys.secretKey, post: async () => ({ ok: true, id: 'x', seq: 1 }) });
+    const a = new Adoption({
+      store,
+      boxSecretKey: keys.secretKey,
+      post: async () => ({ ok: true, id: 'x', seq: 1 }),
+    });
     a.consider({ sender: 'mallory', sender_verified: false }, offerFor('alice', keys.publicKey));
     a.consider({ sender: '@op', sender_verified: true }, offerFor('bob', keys.publicKey));
     expect(store.getState().adoptOffer).toBeNull();
@@ -29,9 +33,16 @@ describe('adoption', () => {
 
   it('refuses to promote when not signed in or when the target key is malformed', async () => {
     const store = newStore('alice');
-    const a = new Adoption({ store, boxSecretKey: newBoxKeyPair().secretKey, post: async () => ({ ok: true, id: 'x', seq: 1 }) });
+    const a = new Adoption({
+      store,
+      boxSecretKey: newBoxKeyPair().secretKey,
+      post: async () => ({ ok: true, id: 'x', seq: 1 }),
+    });
     expect(await a.promote('bob', 'AAAA', 'bobby')).toMatchObject({ ok: false });
     store.getState().setIdentity(newIdentity('op'));
-    expect(await a.promote('bob', 'AAAA', 'bobby')).toMatchObject({ ok: false, error: expect.stringContaining('malformed') });
+    expect(await a.promote('bob', 'AAAA', 'bobby')).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('malformed'),
+    });
   });
 });

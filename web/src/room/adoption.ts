@@ -30,11 +30,21 @@ export class Adoption {
   constructor(private readonly d: AdoptionDeps) {}
 
   /** Mint and register a fresh identity, seal it to the target's key and post the offer, signed. */
-  async promote(targetName: string, boxPub: string, handle: string): Promise<{ ok: true } | { ok: false; error: string }> {
+  async promote(
+    targetName: string,
+    boxPub: string,
+    handle: string,
+  ): Promise<{ ok: true } | { ok: false; error: string }> {
     const s = this.d.store.getState();
-    if (!s.identity) return { ok: false, error: 'Sign in first: only signed operators can promote, and the target accepts offers only from them.' };
+    if (!s.identity)
+      return {
+        ok: false,
+        error:
+          'Sign in first: only signed operators can promote, and the target accepts offers only from them.',
+      };
     const pub = decodeBase64Loose(boxPub);
-    if (!pub || pub.length !== 32) return { ok: false, error: `${targetName} advertises a malformed key, so it cannot be promoted.` };
+    if (!pub || pub.length !== 32)
+      return { ok: false, error: `${targetName} advertises a malformed key, so it cannot be promoted.` };
     const fresh = newIdentity(handle);
     const reg = await (this.d.register ?? registerIdentity)(fresh);
     if (!reg.ok) return { ok: false, error: reg.message };

@@ -1,7 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { applyDelete, applyReaction, emptyChat, insertMessages, mergeReactions, pruneTombstones, replyState, sortReactionKeys, TOMBSTONE_MAX, type ChatMessage } from './chatState.js';
+import {
+  applyDelete,
+  applyReaction,
+  emptyChat,
+  insertMessages,
+  mergeReactions,
+  pruneTombstones,
+  replyState,
+  sortReactionKeys,
+  TOMBSTONE_MAX,
+  type ChatMessage,
+} from './chatState.js';
 
-const msg = (id: string, seq: number, extra: Partial<ChatMessage> = {}): ChatMessage => ({ id, seq, sender: 'a', verified: false, ts: 1000, text: id, ...extra });
+const msg = (id: string, seq: number, extra: Partial<ChatMessage> = {}): ChatMessage => ({
+  id,
+  seq,
+  sender: 'a',
+  verified: false,
+  ts: 1000,
+  text: id,
+  ...extra,
+});
 
 describe('chat state', () => {
   it('orders by seq and dedupes by id, whatever the arrival order', () => {

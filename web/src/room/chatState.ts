@@ -117,7 +117,12 @@ export function pruneTombstones(t: Record<string, number>, now: number): Record<
  * Apply one reaction. The actor is always the outer, server-stamped sender. A reaction to a
  * dead target (tombstoned or expired) is dropped and can never resurrect the aggregate.
  */
-export function applyReaction(s: ChatState, actor: string, env: Pick<ReactEnvelope, 'target_id' | 'emoji' | 'op'>, now: number): ChatState {
+export function applyReaction(
+  s: ChatState,
+  actor: string,
+  env: Pick<ReactEnvelope, 'target_id' | 'emoji' | 'op'>,
+  now: number,
+): ChatState {
   if (!actor || !env.target_id || !env.emoji || isDead(s, env.target_id)) return s;
   const target = s.messages[env.target_id];
   if (target && isExpired(target, now)) return s;
@@ -136,12 +141,18 @@ export function applyReaction(s: ChatState, actor: string, env: Pick<ReactEnvelo
 }
 
 /** History items carry aggregates; they merge as a union, under the dead-target rule. */
-export function mergeReactions(s: ChatState, targetId: string, agg: Record<string, string[]>, now: number): ChatState {
+export function mergeReactions(
+  s: ChatState,
+  targetId: string,
+  agg: Record<string, string[]>,
+  now: number,
+): ChatState {
   let next = s;
   for (const [emoji, actors] of Object.entries(agg)) {
     if (!Array.isArray(actors)) continue;
     for (const actor of actors) {
-      if (typeof actor === 'string') next = applyReaction(next, actor, { target_id: targetId, emoji, op: 'add' }, now);
+      if (typeof actor === 'string')
+        next = applyReaction(next, actor, { target_id: targetId, emoji, op: 'add' }, now);
     }
   }
   return next;
@@ -154,7 +165,11 @@ export function sortReactionKeys(keys: string[], presets: readonly string[]): st
   return [...pre, ...rest];
 }
 
-export type ReplyState = { kind: 'alive'; sender: string; preview: string } | { kind: 'unknown' } | { kind: 'deleted' } | { kind: 'expired' };
+export type ReplyState =
+  | { kind: 'alive'; sender: string; preview: string }
+  | { kind: 'unknown' }
+  | { kind: 'deleted' }
+  | { kind: 'expired' };
 
 /** What a reply reference shows; dead parents keep no cached text. */
 export function replyState(s: ChatState, parentId: string, now: number): ReplyState {
@@ -163,5 +178,9 @@ export function replyState(s: ChatState, parentId: string, now: number): ReplySt
   if (!p) return { kind: 'unknown' };
   if (isExpired(p, now)) return { kind: 'expired' };
   const oneLine = p.text.replace(/\s+/g, ' ').trim();
-  return { kind: 'alive', sender: p.sender, preview: oneLine.length > 140 ? `${oneLine.slice(0, 140)}…` : oneLine };
+  return {
+    kind: 'alive',
+    sender: p.sender,
+    preview: oneLine.length > 140 ? `${oneLine.slice(0, 140)}…` : oneLine,
+  };
 }

@@ -23,7 +23,11 @@ describe('clock skew from our own echoes', () => {
   it('takes the median, ignores slow round trips and remembers the value', () => {
     const store = memStorage();
     const c = new ClockSkew(store);
-    for (const [id, off] of [['a', -5000], ['b', -5010], ['c', 60_000]] as const) {
+    for (const [id, off] of [
+      ['a', -5000],
+      ['b', -5010],
+      ['c', 60_000],
+    ] as const) {
       c.noteSend(id, 1000, 1000);
       c.noteEcho(id, 1000 + off);
     }

@@ -60,7 +60,13 @@ export class RoomController {
     private readonly opts: { signed?: boolean } = {},
   ) {
     const identity = identityStore.getState().identity;
-    const store = createRoomStore({ roomId, me: loadName(), identity, ttlMs: loadTtl(roomId), fingerprint: keyFingerprint(key) });
+    const store = createRoomStore({
+      roomId,
+      me: loadName(),
+      identity,
+      ttlMs: loadTtl(roomId),
+      fingerprint: keyFingerprint(key),
+    });
     this.store = store;
     const serverNow = () => this.clock.now();
     const refreshStatus = () => this.refreshStatus();
@@ -123,7 +129,9 @@ export class RoomController {
       await this.incoming.replayCache(opened.frames, () => this.disposed);
       performance.mark('room-cache-decrypted', { detail: opened.frames.length });
     } catch {
-      this.store.getState().toast('Local history is unavailable in this browser mode; the room still works.', 'info');
+      this.store
+        .getState()
+        .toast('Local history is unavailable in this browser mode; the room still works.', 'info');
     }
     // Marks for the 2,000-message benchmark (e2e/perf.spec.ts); cheap enough to keep.
     this.store.getState().setCacheLoaded(this.cacheLoaded);
@@ -133,7 +141,12 @@ export class RoomController {
     this.socket = new RoomSocket({
       roomId: this.roomId,
       getAfter: () => this.cache.lastSeq,
-      hello: () => ({ type: 'hello', name: this.store.getState().me, box_pub: encodeBase64Url(this.boxKeys.publicKey), client: WEB_CLIENT }),
+      hello: () => ({
+        type: 'hello',
+        name: this.store.getState().me,
+        box_pub: encodeBase64Url(this.boxKeys.publicKey),
+        client: WEB_CLIENT,
+      }),
       onFrame: (f) => this.incoming.frame(f),
       onStatus: (s, d) => {
         if (s !== 'online') this.incoming.connectionLost();
@@ -181,7 +194,9 @@ export class RoomController {
     const last = msgs[msgs.length - 1]!;
     const shown = first ?? last;
     const more = msgs.length > 1 ? ` (and ${msgs.length - 1} more)` : '';
-    s.announce(`${first ? 'Mention from' : 'New message from'} ${shown.sender}: ${plainText(shown.text)}${more}`);
+    s.announce(
+      `${first ? 'Mention from' : 'New message from'} ${shown.sender}: ${plainText(shown.text)}${more}`,
+    );
   }
 
   // ---------- sending ----------
@@ -206,17 +221,26 @@ export class RoomController {
     this.expiry.deleteLocal(id, Date.now());
     if (file) freeFile(this.roomId, file);
     const r = await this.outbox.post(deleteEnvelope(id, seq));
-    if (!r.ok) s.toast(`The delete did not reach the relay: ${describePostError(r)} It is hidden only here.`, 'error');
+    if (!r.ok)
+      s.toast(`The delete did not reach the relay: ${describePostError(r)} It is hidden only here.`, 'error');
   }
 
   /** Encrypt, upload and post a file (throws on failure or cancel; the caller shows it). */
   sendFile(file: File, opts: { onProgress?: Progress; signal?: AbortSignal } = {}): Promise<void> {
-    return sendAttachment({ roomId: this.roomId, store: this.store, post: (t, extra) => this.outbox.post(t, extra) }, file, opts);
+    return sendAttachment(
+      { roomId: this.roomId, store: this.store, post: (t, extra) => this.outbox.post(t, extra) },
+      file,
+      opts,
+    );
   }
 
   /** Edit one of our messages for everyone; others' clients ignore edits by anyone else. */
   editMessage(id: string, text: string): Promise<void> {
-    return sendEdit({ roomId: this.roomId, store: this.store, post: (t, extra) => this.outbox.post(t, extra) }, id, text);
+    return sendEdit(
+      { roomId: this.roomId, store: this.store, post: (t, extra) => this.outbox.post(t, extra) },
+      id,
+      text,
+    );
   }
 
   async toggleReaction(targetId: string, emoji: string): Promise<void> {
@@ -240,7 +264,10 @@ export class RoomController {
   /** Re-read the lock from the relay (after a refused lock, for instance). */
   async refreshStatus(): Promise<void> {
     try {
-      const res = await fetch(`/api/rooms/${encodeURIComponent(this.roomId)}/status`, { cache: 'no-store', credentials: 'omit' });
+      const res = await fetch(`/api/rooms/${encodeURIComponent(this.roomId)}/status`, {
+        cache: 'no-store',
+        credentials: 'omit',
+      });
       const status = RoomStatus.safeParse(await res.json());
       if (status.success && status.data.signed_only === true) this.store.getState().setLocked(true);
     } catch {
@@ -248,7 +275,11 @@ export class RoomController {
     }
   }
 
-  promote(targetName: string, boxPub: string, handle: string): Promise<{ ok: true } | { ok: false; error: string }> {
+  promote(
+    targetName: string,
+    boxPub: string,
+    handle: string,
+  ): Promise<{ ok: true } | { ok: false; error: string }> {
     return this.adoption.promote(targetName, boxPub, handle);
   }
 

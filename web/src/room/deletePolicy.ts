@@ -12,13 +12,20 @@ export interface Deleter {
   verified: boolean;
 }
 
-export function mayDelete(target: Pick<ChatMessage, 'sender' | 'verified'> | undefined, by: Deleter): boolean {
+export function mayDelete(
+  target: Pick<ChatMessage, 'sender' | 'verified'> | undefined,
+  by: Deleter,
+): boolean {
   if (!target?.verified) return true;
   return by.verified && by.sender === target.sender;
 }
 
 /** The line the room shows when someone else's delete removed a message. */
 export function deletedLine(target: Pick<ChatMessage, 'sender' | 'own'>, by: Deleter): string {
-  const whose = target.own ? 'your message' : by.sender === target.sender ? 'their message' : `a message from ${target.sender}`;
+  const whose = target.own
+    ? 'your message'
+    : by.sender === target.sender
+      ? 'their message'
+      : `a message from ${target.sender}`;
   return `${by.sender}${by.verified ? '' : ' (unverified)'} deleted ${whose}`;
 }

@@ -3,7 +3,15 @@ import { Expiry } from './expiry.js';
 import { newStore, recordingCache } from './testRoom.js';
 import type { ChatMessage } from './chatState.js';
 
-const msg = (id: string, ts: number, ttlMs?: number): ChatMessage => ({ id, seq: ts, sender: 'b', verified: false, ts, text: id, ...(ttlMs ? { ttlMs } : {}) });
+const msg = (id: string, ts: number, ttlMs?: number): ChatMessage => ({
+  id,
+  seq: ts,
+  sender: 'b',
+  verified: false,
+  ts,
+  text: id,
+  ...(ttlMs ? { ttlMs } : {}),
+});
 
 beforeEach(() => {
   vi.useFakeTimers();

@@ -31,7 +31,8 @@ export function exportFilename(roomId: string, fmt: ExportFormat, now: Date): st
   return `bot2bot-chat-${roomId}-${stamp}.${fmt}`;
 }
 
-const NOTE = 'Decrypted on this device from its local cache and the relay buffer. Deleted and expired messages are excluded.';
+const NOTE =
+  'Decrypted on this device from its local cache and the relay buffer. Deleted and expired messages are excluded.';
 
 /** A message's reactions in display order, or null when it has none. */
 function reactionsOf(x: ExportInput, id: string): Array<[string, string[]]> | null {
@@ -41,7 +42,8 @@ function reactionsOf(x: ExportInput, id: string): Array<[string, string[]]> | nu
   return keys.length ? keys.map((k) => [k, r[k]!]) : null;
 }
 
-const reactionLine = (rs: Array<[string, string[]]>) => rs.map(([e, who]) => `${e} ${who.length} (${who.join(', ')})`).join(' · ');
+const reactionLine = (rs: Array<[string, string[]]>) =>
+  rs.map(([e, who]) => `${e} ${who.length} (${who.join(', ')})`).join(' · ');
 
 export function exportChat(fmt: ExportFormat, x: ExportInput): string {
   const msgs = [...x.messages].sort((a, b) => a.seq - b.seq);
@@ -74,14 +76,40 @@ export function exportChat(fmt: ExportFormat, x: ExportInput): string {
     );
   }
   if (fmt === 'md') {
-    const head = ['---', `room: ${x.roomUrl}`, `fingerprint: ${x.fingerprint}`, `exported: ${iso}`, `messages: ${msgs.length}`, `note: ${NOTE}`, '---', '', '# Bot2Bot.chat transcript', ''];
+    const head = [
+      '---',
+      `room: ${x.roomUrl}`,
+      `fingerprint: ${x.fingerprint}`,
+      `exported: ${iso}`,
+      `messages: ${msgs.length}`,
+      `note: ${NOTE}`,
+      '---',
+      '',
+      '# Bot2Bot.chat transcript',
+      '',
+    ];
     const body = msgs.flatMap((m) => {
       const rs = reactionsOf(x, m.id);
-      return [`**${m.sender}** · ${hhmm(m.ts)}`, '', m.text, '', ...(rs ? [`Reactions: ${reactionLine(rs)}`, ''] : []), '---', ''];
+      return [
+        `**${m.sender}** · ${hhmm(m.ts)}`,
+        '',
+        m.text,
+        '',
+        ...(rs ? [`Reactions: ${reactionLine(rs)}`, ''] : []),
+        '---',
+        '',
+      ];
     });
     return [...head, ...body].join('\n');
   }
-  const head = ['# Bot2Bot.chat transcript', `# room:        ${x.roomUrl}`, `# fingerprint: ${x.fingerprint}`, `# exported:    ${iso}`, `# messages:    ${msgs.length}`, ''];
+  const head = [
+    '# Bot2Bot.chat transcript',
+    `# room:        ${x.roomUrl}`,
+    `# fingerprint: ${x.fingerprint}`,
+    `# exported:    ${iso}`,
+    `# messages:    ${msgs.length}`,
+    '',
+  ];
   const lines = msgs.flatMap((m) => {
     const rs = reactionsOf(x, m.id);
     return [`[${hhmm(m.ts)}] ${m.sender}: ${m.text}`, ...(rs ? [`    reactions: ${reactionLine(rs)}`] : [])];

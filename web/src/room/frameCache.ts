@@ -47,7 +47,11 @@ export class FrameCache {
 
   /** One read of everything this room keeps (side by side); expiry counts as a delete. */
   async open(serverNow: number, now: number): Promise<OpeningCache> {
-    const [tomb, stored, room] = await Promise.all([db.loadTombstones(this.roomId), db.loadFrames(this.roomId), db.getRoom(this.roomId)]);
+    const [tomb, stored, room] = await Promise.all([
+      db.loadTombstones(this.roomId),
+      db.loadFrames(this.roomId),
+      db.getRoom(this.roomId),
+    ]);
     performance.mark('room-cache-read', { detail: stored.length });
     const pruned = pruneTombstones(tomb, now);
     if (pruned !== tomb) void db.replaceTombstones(this.roomId, pruned).catch(() => undefined);
@@ -55,7 +59,11 @@ export class FrameCache {
     if (expired.length) this.tombstone(expired, now);
     const frames = expired.length ? stored.filter((f) => !db.isExpiredFrame(f, serverNow)) : stored;
     this.seq = room?.lastSeq ?? 0;
-    return { frames, tombstones: { ...pruned, ...Object.fromEntries(expired.map((id) => [id, now])) }, lastSeq: this.seq };
+    return {
+      frames,
+      tombstones: { ...pruned, ...Object.fromEntries(expired.map((id) => [id, now])) },
+      lastSeq: this.seq,
+    };
   }
 
   /** Write frames in one transaction. */

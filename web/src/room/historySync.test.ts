@@ -15,7 +15,10 @@ function setup() {
     store,
     key: KEY,
     cache,
-    expiry: { deleteLocal: (id, now) => (store.getState().deleteMessage(id, now), true), arm: () => undefined },
+    expiry: {
+      deleteLocal: (id, now) => (store.getState().deleteMessage(id, now), true),
+      arm: () => undefined,
+    },
     serverNow: () => NOW,
     post: async (p) => (posts.push(p), { ok: true, id: `p${posts.length}`, seq: posts.length }),
     answerDelay: () => 0,
@@ -23,8 +26,19 @@ function setup() {
   return { store, cache, posts, h };
 }
 
-const item = (id: string, seq: number) => ({ id, seq, sender: 'bob', sender_verified: true, ts: NOW - 1000, text: `t-${id}` });
-const resp = (reqId: string, items = [item('h1', 1), item('h2', 2)], deleted: string[] = []): HistoryResponse => ({ bot2bot_hist_resp_v1: true, req_id: reqId, chunk: 0, items, deleted });
+const item = (id: string, seq: number) => ({
+  id,
+  seq,
+  sender: 'bob',
+  sender_verified: true,
+  ts: NOW - 1000,
+  text: `t-${id}`,
+});
+const resp = (
+  reqId: string,
+  items = [item('h1', 1), item('h2', 2)],
+  deleted: string[] = [],
+): HistoryResponse => ({ bot2bot_hist_resp_v1: true, req_id: reqId, chunk: 0, items, deleted });
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -60,14 +74,21 @@ describe('peer history in the room', () => {
 
   it("applies an answer in one store update and never lets a peer's delete list remove another handle's verified message", () => {
     const { store, cache, posts, h } = setup();
-    store.getState().addMessages([{ id: 'v', seq: 1, sender: '@carol', verified: true, ts: NOW - 5, text: 'signed' }], NOW);
+    store
+      .getState()
+      .addMessages([{ id: 'v', seq: 1, sender: '@carol', verified: true, ts: NOW - 5, text: 'signed' }], NOW);
     h.maybeRequest(1, true);
     const p = classifyPlaintext(posts[0]!);
     if (p.kind !== 'hist_req') throw new Error('no request');
     let updates = 0;
     store.subscribe(() => void updates++);
     const many = Array.from({ length: 500 }, (_, i) => item(`f${i}`, i + 10));
-    h.onResponse({ sender: '@bob', sender_verified: true, ts: NOW }, resp(p.envelope.req_id, many, ['v', 'unknown']), NOW, new Set());
+    h.onResponse(
+      { sender: '@bob', sender_verified: true, ts: NOW },
+      resp(p.envelope.req_id, many, ['v', 'unknown']),
+      NOW,
+      new Set(),
+    );
     expect(store.getState().messages.v).toBeDefined();
     expect('unknown' in store.getState().tombstones).toBe(true);
     expect(store.getState().order).toHaveLength(101);
@@ -77,7 +98,9 @@ describe('peer history in the room', () => {
 
   it('answers a live verified request after the delay with the newest messages', async () => {
     const { store, posts, h } = setup();
-    store.getState().addMessages([{ id: 'a', seq: 1, sender: 'alice', verified: false, ts: NOW - 10, text: 'hi' }], NOW);
+    store
+      .getState()
+      .addMessages([{ id: 'a', seq: 1, sender: 'alice', verified: false, ts: NOW - 10, text: 'hi' }], NOW);
     h.onRequest({ sender: '@bob', sender_verified: true, ts: NOW }, 'req-1', { live: true, now: NOW });
     await vi.runAllTimersAsync();
     const p = classifyPlaintext(posts[0]!);

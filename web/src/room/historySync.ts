@@ -3,7 +3,12 @@
  * requests, and apply answers to our own request. The rules themselves live in peerHistory.ts.
  */
 import { sealText } from '@protocol/crypto.js';
-import { historyRequest, historyResponse, type HistoryItem, type HistoryResponse } from '@protocol/envelopes.js';
+import {
+  historyRequest,
+  historyResponse,
+  type HistoryItem,
+  type HistoryResponse,
+} from '@protocol/envelopes.js';
 import type { RoomStore } from '../store/roomStore.js';
 import type { PostResult } from '../transport/post.js';
 import type { ChatMessage } from './chatState.js';
@@ -43,9 +48,17 @@ export class HistorySync {
     void this.d.post(historyRequest(reqId, 0));
   }
 
-  onRequest(f: Pick<RoomFrame, 'sender' | 'sender_verified' | 'ts'>, reqId: string, ctx: { live: boolean; now: number }): void {
+  onRequest(
+    f: Pick<RoomFrame, 'sender' | 'sender_verified' | 'ts'>,
+    reqId: string,
+    ctx: { live: boolean; now: number },
+  ): void {
     if (!this.d.store.getState().identity) return;
-    const d = this.rules.decide({ sender: f.sender, sender_verified: f.sender_verified === true, ts: f.ts }, { bot2bot_hist_req_v1: true, req_id: reqId, after: 0 }, ctx);
+    const d = this.rules.decide(
+      { sender: f.sender, sender_verified: f.sender_verified === true, ts: f.ts },
+      { bot2bot_hist_req_v1: true, req_id: reqId, after: 0 },
+      ctx,
+    );
     if (!d.answer) return;
     const delay = this.d.answerDelay?.() ?? Math.random() * ANSWER_DELAY_MAX_MS;
     setTimeout(() => void this.answer(reqId, f.sender), delay);
@@ -55,7 +68,13 @@ export class HistorySync {
     if (this.disposed || !this.rules.commit(reqId, requester, this.d.serverNow())) return;
     const s = this.d.store.getState();
     const msgs = s.order.map((id) => s.messages[id]!).filter(Boolean);
-    const chunks = buildResponseChunks(reqId, msgs, ownAggregatesAs(s.reactions, s.me), s.tombstones, this.d.serverNow());
+    const chunks = buildResponseChunks(
+      reqId,
+      msgs,
+      ownAggregatesAs(s.reactions, s.me),
+      s.tombstones,
+      this.d.serverNow(),
+    );
     for (const c of chunks) {
       await this.d.post(historyResponse(c));
       await new Promise((r) => setTimeout(r, CHUNK_GAP_MS));
@@ -63,13 +82,28 @@ export class HistorySync {
   }
 
   /** A response chunk arrived: only ours, only within budget, applied in one store update. */
-  onResponse(f: Pick<RoomFrame, 'sender' | 'sender_verified' | 'ts'>, env: HistoryResponse, now: number, seen: Set<string>): void {
+  onResponse(
+    f: Pick<RoomFrame, 'sender' | 'sender_verified' | 'ts'>,
+    env: HistoryResponse,
+    now: number,
+    seen: Set<string>,
+  ): void {
     if (f.sender_verified) this.rules.noteResponse(env.req_id);
-    const taken = this.rules.take({ sender: f.sender, sender_verified: f.sender_verified === true, ts: f.ts }, env, now);
+    const taken = this.rules.take(
+      { sender: f.sender, sender_verified: f.sender_verified === true, ts: f.ts },
+      env,
+      now,
+    );
     if (taken) this.apply(taken.items, taken.deleted, f.sender, now, seen);
   }
 
-  private apply(items: HistoryItem[], deleted: string[], responder: string, now: number, seen: Set<string>): void {
+  private apply(
+    items: HistoryItem[],
+    deleted: string[],
+    responder: string,
+    now: number,
+    seen: Set<string>,
+  ): void {
     // Deletes first, so a deleted item never flashes onto the screen. A peer's list is a delete
     // by that peer: it cannot remove another handle's verified message.
     const st = this.d.store;
@@ -95,12 +129,26 @@ export class HistorySync {
       return itemToMessage(i);
     });
     s.addMessages(msgs, now);
-    for (const i of fresh) if (i.reactions) st.getState().mergeReactions(i.id, peerAggregates(i.reactions), now);
+    for (const i of fresh)
+      if (i.reactions) st.getState().mergeReactions(i.id, peerAggregates(i.reactions), now);
     for (const m of msgs) this.d.expiry.arm(m);
     this.d.cache.put(
-      fresh.map((i) => ({ id: i.id, seq: i.seq, sender: i.sender, sender_verified: false, ts: i.ts, ...sealText(JSON.stringify(i), this.d.key), ...(i.ttl_ms ? { ttl_ms: i.ttl_ms } : {}), ...(i.reply_to ? { reply_to: i.reply_to } : {}), restored: true })),
+      fresh.map((i) => ({
+        id: i.id,
+        seq: i.seq,
+        sender: i.sender,
+        sender_verified: false,
+        ts: i.ts,
+        ...sealText(JSON.stringify(i), this.d.key),
+        ...(i.ttl_ms ? { ttl_ms: i.ttl_ms } : {}),
+        ...(i.reply_to ? { reply_to: i.reply_to } : {}),
+        restored: true,
+      })),
     );
-    st.getState().toast(`Restored ${fresh.length} older message${fresh.length === 1 ? '' : 's'} from a peer`, 'info');
+    st.getState().toast(
+      `Restored ${fresh.length} older message${fresh.length === 1 ? '' : 's'} from a peer`,
+      'info',
+    );
   }
 
   dispose(): void {
@@ -109,13 +157,16 @@ export class HistorySync {
 }
 
 /** A restored frame from the cache: its plaintext is the JSON history item. */
-export function parseRestored(text: string): { msg: ChatMessage; reactions?: Record<string, string[]> } | null {
+export function parseRestored(
+  text: string,
+): { msg: ChatMessage; reactions?: Record<string, string[]> } | null {
   let item: HistoryItem;
   try {
     item = JSON.parse(text) as HistoryItem;
   } catch {
     return null;
   }
-  if (typeof item?.id !== 'string' || typeof item.seq !== 'number' || typeof item.text !== 'string') return null;
+  if (typeof item?.id !== 'string' || typeof item.seq !== 'number' || typeof item.text !== 'string')
+    return null;
   return { msg: itemToMessage(item), ...(item.reactions ? { reactions: item.reactions } : {}) };
 }

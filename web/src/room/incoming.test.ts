@@ -75,7 +75,10 @@ describe('incoming frames', () => {
     sent.noteSending(mine.nonce);
     live(incoming, mine);
     live(incoming, sealedFrame(reactEnvelope(m.id, 'x'.repeat(90_000), 'add'), { sender: 'dave' }));
-    expect(store.getState().reactions[m.id]).toEqual({ '👍': ['@alice (unsigned)', '@bob', 'carol', 'alice'], '🔥': [OWN_REACTOR] });
+    expect(store.getState().reactions[m.id]).toEqual({
+      '👍': ['@alice (unsigned)', '@bob', 'carol', 'alice'],
+      '🔥': [OWN_REACTOR],
+    });
   });
 
   it('counts frames that do not open under the room key', () => {
@@ -169,7 +172,12 @@ describe('incoming frames', () => {
 
   it('normalises sender labels and presence names at the edge', () => {
     const { store, incoming, tick } = setup();
-    incoming.frame({ type: 'ready', roomId: 'ROOM000001', size: 2, participants: [{ name: '\u202Eeve\u200B', last_seen_ms_ago: 0 }] });
+    incoming.frame({
+      type: 'ready',
+      roomId: 'ROOM000001',
+      size: 2,
+      participants: [{ name: '\u202Eeve\u200B', last_seen_ms_ago: 0 }],
+    });
     live(incoming, sealedFrame('x', { sender: '  @vic\u200Btim\u0000 ' }));
     tick();
     expect(store.getState().participants[0]?.name).toBe('eve');
@@ -178,7 +186,13 @@ describe('incoming frames', () => {
 
   it('takes presence, lock and error frames into the store', () => {
     const { store, incoming } = setup();
-    incoming.frame({ type: 'ready', roomId: 'ROOM000001', size: 2, participants: [{ name: 'bob', last_seen_ms_ago: 0 }], signed_only: true });
+    incoming.frame({
+      type: 'ready',
+      roomId: 'ROOM000001',
+      size: 2,
+      participants: [{ name: 'bob', last_seen_ms_ago: 0 }],
+      signed_only: true,
+    });
     expect(store.getState().live).toBe(true);
     expect(store.getState().locked).toBe(true);
     incoming.frame({ type: 'rename', from: 'bob', to: 'robert' });

@@ -98,7 +98,7 @@ export class Incoming {
       const later = this.replayLater.reverse();
       this.replayLater = null;
       this.flush();
-      for (let j = 0; j < later.length && !cancelled(); ) {
+      for (let j = 0; j < later.length && !cancelled();) {
         const t0 = performance.now();
         const s = this.d.store.getState();
         const now = this.d.clock.now();
@@ -165,7 +165,8 @@ export class Incoming {
       this.message(frame, { fromCache: false });
       return;
     }
-    if (f.type === 'ready' || f.type === 'presence') f = { ...f, participants: normalizeParticipants(f.participants) };
+    if (f.type === 'ready' || f.type === 'presence')
+      f = { ...f, participants: normalizeParticipants(f.participants) };
     else if (f.type === 'rename') f = { ...f, from: normalizeLabel(f.from), to: normalizeLabel(f.to) };
     // Whatever follows in the stream sees the messages before it.
     this.flush();
@@ -175,12 +176,16 @@ export class Incoming {
         this.replaying = false;
         s.setPresence(f.participants);
         if (f.signed_only) s.setLocked(true);
-        if (typeof f.last_seq === 'number' && f.last_seq > this.d.cache.lastSeq && f.last_seq > 0) this.d.cache.bumpCursor(f.last_seq);
+        if (typeof f.last_seq === 'number' && f.last_seq > this.d.cache.lastSeq && f.last_seq > 0)
+          this.d.cache.bumpCursor(f.last_seq);
         if (!s.live) s.setLive();
         this.d.armSignedLink();
         if (f.gap) s.toast('Some messages expired on the relay while you were away.', 'info');
         // The relay's snapshot is taken before we join, so it lists only the others.
-        this.d.history.maybeRequest(f.participants.filter((p) => p.name !== s.me).length, !!f.gap || f.last_seq === 0);
+        this.d.history.maybeRequest(
+          f.participants.filter((p) => p.name !== s.me).length,
+          !!f.gap || f.last_seq === 0,
+        );
         break;
       }
       case 'presence':
@@ -200,7 +205,10 @@ export class Incoming {
           void this.d.refreshStatus();
           break;
         }
-        s.toast(f.code === 429 ? 'The relay is rate limiting this connection.' : `Relay: ${f.error}`, 'error');
+        s.toast(
+          f.code === 429 ? 'The relay is rate limiting this connection.' : `Relay: ${f.error}`,
+          'error',
+        );
         break;
     }
   }
@@ -231,7 +239,14 @@ export class Incoming {
           if (opts.fromCache) this.d.cache.drop([f.id]);
           return;
         }
-        const msg: ChatMessage = { id: f.id, seq: f.seq, sender: f.sender, verified: f.sender_verified === true, ts: f.ts, text };
+        const msg: ChatMessage = {
+          id: f.id,
+          seq: f.seq,
+          sender: f.sender,
+          verified: f.sender_verified === true,
+          ts: f.ts,
+          text,
+        };
         if (p.kind === 'file') {
           msg.file = p.envelope;
           msg.text = describeFile(p.envelope);
@@ -242,14 +257,26 @@ export class Incoming {
         const own = opts.fromCache ? f.own === true : this.d.sent.isOwn(f);
         if (own) msg.own = true;
         if (opts.fromCache) this.enqueue({ msg }, false);
-        else this.enqueue({ msg, frame: own ? { ...f, own: true } : f, notice: !this.replaying && !own }, true);
+        else
+          this.enqueue({ msg, frame: own ? { ...f, own: true } : f, notice: !this.replaying && !own }, true);
         return;
       }
       case 'delete':
-        this.delete(p.envelope.target_id, { sender: f.sender, verified: f.sender_verified === true }, !this.replaying && !this.d.sent.isOwn(f), now);
+        this.delete(
+          p.envelope.target_id,
+          { sender: f.sender, verified: f.sender_verified === true },
+          !this.replaying && !this.d.sent.isOwn(f),
+          now,
+        );
         return;
       case 'edit': {
-        const edit = { targetId: p.envelope.target_id, text: p.envelope.text, sender: f.sender, verified: f.sender_verified === true, seq: f.seq };
+        const edit = {
+          targetId: p.envelope.target_id,
+          text: p.envelope.text,
+          sender: f.sender,
+          verified: f.sender_verified === true,
+          seq: f.seq,
+        };
         // A cached edit waits until the replay has shown its (older) target.
         if (opts.fromCache && this.replayLater) this.replayLater.push((st, t) => void st.applyEdit(edit, t));
         else s.applyEdit(edit, now);
@@ -261,7 +288,8 @@ export class Incoming {
         const own = opts.fromCache ? f.own === true : this.d.sent.isOwn(f);
         const actor = own ? OWN_REACTOR : reactorKey(f.sender, f.sender_verified === true);
         if (!actor) return;
-        if (opts.fromCache && this.replayLater) this.replayLater.push((st, t) => st.react(actor, p.envelope, t));
+        if (opts.fromCache && this.replayLater)
+          this.replayLater.push((st, t) => st.react(actor, p.envelope, t));
         else s.react(actor, p.envelope, now);
         if (!opts.fromCache) this.d.cache.put([own ? { ...f, own: true } : f]);
         return;

@@ -21,7 +21,9 @@ export function growUp(w: ListWindow, len: number, step: number, max: number): L
   const add = Math.min(step, start);
   if (add <= 0) return w;
   const size = w.size + add;
-  return size <= max ? { size, endOffset: w.endOffset } : { size: max, endOffset: w.endOffset + (size - max) };
+  return size <= max
+    ? { size, endOffset: w.endOffset }
+    : { size: max, endOffset: w.endOffset + (size - max) };
 }
 
 /** Render `step` newer messages; beyond `max`, drop as many from the top. */

@@ -41,7 +41,11 @@ describe('message markdown', () => {
         tag: 'ul',
         c: [
           li({ t: 'check', on: false }, text('todo')),
-          li({ t: 'check', on: true }, text('done'), { t: 'el', tag: 'ul', c: [li(text('nested '), { t: 'el', tag: 's', c: [text('gone')] })] }),
+          li({ t: 'check', on: true }, text('done'), {
+            t: 'el',
+            tag: 'ul',
+            c: [li(text('nested '), { t: 'el', tag: 's', c: [text('gone')] })],
+          }),
         ],
       },
     ]);
@@ -60,35 +64,60 @@ describe('message markdown', () => {
   });
 
   it('keeps asterisks inside inline code literal', () => {
-    expect(md('`**a**` and **b**')).toEqual([p({ t: 'code', v: '**a**' }, text(' and '), { t: 'el', tag: 'strong', c: [text('b')] })]);
+    expect(md('`**a**` and **b**')).toEqual([
+      p({ t: 'code', v: '**a**' }, text(' and '), { t: 'el', tag: 'strong', c: [text('b')] }),
+    ]);
   });
 
   it('treats HTML as text and does not load images', () => {
-    expect(md('<img src=x onerror=alert(1)><script>alert(1)</script>')).toEqual([p(text('<img src=x onerror=alert(1)><script>alert(1)</script>'))]);
+    expect(md('<img src=x onerror=alert(1)><script>alert(1)</script>')).toEqual([
+      p(text('<img src=x onerror=alert(1)><script>alert(1)</script>')),
+    ]);
     expect(all(md('![pic](https://a.example/p.png)')).some((n) => n.t === 'text' && n.v === '!')).toBe(true);
   });
 
   it('allows only http(s) and mailto links', () => {
     expect(safeHref('https://example.com/x')).toBe('https://example.com/x');
     expect(safeHref('mailto:a@b.c')).toBe('mailto:a@b.c');
-    for (const bad of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'data:text/html,x', '//evil.example', '/docs', '/\\evil', 'vbscript:x', 'file:///etc/passwd']) {
+    for (const bad of [
+      'javascript:alert(1)',
+      'JaVaScRiPt:alert(1)',
+      'data:text/html,x',
+      '//evil.example',
+      '/docs',
+      '/\\evil',
+      'vbscript:x',
+      'file:///etc/passwd',
+    ]) {
       expect(safeHref(bad)).toBeNull();
     }
-    for (const src of ['[x](javascript:alert(1))', '[x](JAVASCRIPT:alert(1))', '[x](//evil.example)', '[x](/docs)', '<javascript:alert(1)>']) {
+    for (const src of [
+      '[x](javascript:alert(1))',
+      '[x](JAVASCRIPT:alert(1))',
+      '[x](//evil.example)',
+      '[x](/docs)',
+      '<javascript:alert(1)>',
+    ]) {
       expect(all(md(src)).filter((n) => n.t === 'link')).toEqual([]);
     }
   });
 
   it('autolinks bare URLs with a scheme, without trailing punctuation', () => {
     expect(md('see https://a.example/p?q=1. and www.b.example')).toEqual([
-      p(text('see '), { t: 'link', href: 'https://a.example/p?q=1', host: null, c: [text('https://a.example/p?q=1')] }, text('. and www.b.example')),
+      p(
+        text('see '),
+        { t: 'link', href: 'https://a.example/p?q=1', host: null, c: [text('https://a.example/p?q=1')] },
+        text('. and www.b.example'),
+      ),
     ]);
   });
 
   it('shows the real target when a link label names another URL or host', () => {
-    const links = all(md('[https://good.example](https://evil.example) [paypal.com](https://evil.example/x) [docs](https://a.example/docs) [https://a.example](https://a.example/)')).filter(
-      (n) => n.t === 'link',
-    );
+    const links = all(
+      md(
+        '[https://good.example](https://evil.example) [paypal.com](https://evil.example/x) [docs](https://a.example/docs) [https://a.example](https://a.example/)',
+      ),
+    ).filter((n) => n.t === 'link');
     expect(links).toEqual([
       { t: 'link', href: 'https://evil.example/', host: null, c: [text('https://evil.example/')] },
       { t: 'link', href: 'https://evil.example/x', host: 'evil.example', c: [text('paypal.com')] },
@@ -102,9 +131,15 @@ describe('message markdown', () => {
     expect(linkLabel('http://a.example', 'https://a.example/')).toEqual({ kind: 'href' });
     expect(linkLabel('see https://a.example', 'https://a.example/')).toEqual({ kind: 'href' });
     expect(linkLabel('a.example docs', 'https://www.a.example/docs')).toEqual({ kind: 'text' });
-    expect(linkLabel('README.md', 'https://code.example/r/README.md')).toEqual({ kind: 'host', host: 'code.example' });
+    expect(linkLabel('README.md', 'https://code.example/r/README.md')).toEqual({
+      kind: 'host',
+      host: 'code.example',
+    });
     expect(linkLabel('ops@a.example', 'mailto:ops@a.example')).toEqual({ kind: 'text' });
-    expect(linkLabel('ops@a.example', 'mailto:x@evil.example')).toEqual({ kind: 'host', host: 'x@evil.example' });
+    expect(linkLabel('ops@a.example', 'mailto:x@evil.example')).toEqual({
+      kind: 'host',
+      host: 'x@evil.example',
+    });
     expect(linkLabel('version 1.2', 'https://a.example/')).toEqual({ kind: 'text' });
     expect(linkLabel('10.0.0.1', 'https://a.example/')).toEqual({ kind: 'host', host: 'a.example' });
   });
@@ -135,14 +170,24 @@ describe('long and hostile markdown', () => {
   const L = MARKDOWN_LIMITS;
 
   it('formats a long message as a preview cut at a line break, and all of it on request', () => {
-    const report = Array.from({ length: 400 }, (_, i) => `**Step ${i}**: did \`thing ${i}\` and it worked.`).join('\n\n');
+    const report = Array.from(
+      { length: 400 },
+      (_, i) => `**Step ${i}**: did \`thing ${i}\` and it worked.`,
+    ).join('\n\n');
     expect(report.length).toBeGreaterThan(L.previewChars);
     const preview = renderMarkdown(report);
     expect(preview).toMatchObject({ kind: 'md', complete: false });
     const paras = preview.kind === 'md' ? preview.nodes : [];
     expect(paras.length).toBeGreaterThan(50);
     expect(paras.length).toBeLessThan(400);
-    expect(paras.at(-1)).toEqual(p({ t: 'el', tag: 'strong', c: [text(`Step ${paras.length - 1}:`.replace(':', ''))] }, text(': did '), { t: 'code', v: `thing ${paras.length - 1}` }, text(' and it worked.')));
+    expect(paras.at(-1)).toEqual(
+      p(
+        { t: 'el', tag: 'strong', c: [text(`Step ${paras.length - 1}:`.replace(':', ''))] },
+        text(': did '),
+        { t: 'code', v: `thing ${paras.length - 1}` },
+        text(' and it worked.'),
+      ),
+    );
     const whole = renderMarkdown(report, true);
     expect(whole).toMatchObject({ kind: 'md', complete: true });
     expect(whole.kind === 'md' && whole.nodes.length).toBe(400);
@@ -181,7 +226,11 @@ describe('long and hostile markdown', () => {
   });
 
   it('shows messages nested past the cap as plain text, with nothing dropped', () => {
-    for (const s of ['>'.repeat(200) + ' deep', '*'.repeat(300) + 'a' + '*'.repeat(300), Array.from({ length: 60 }, (_, i) => '  '.repeat(i) + '- x').join('\n')]) {
+    for (const s of [
+      '>'.repeat(200) + ' deep',
+      '*'.repeat(300) + 'a' + '*'.repeat(300),
+      Array.from({ length: 60 }, (_, i) => '  '.repeat(i) + '- x').join('\n'),
+    ]) {
       expect(renderMarkdown(s)).toEqual({ kind: 'plain', text: s, complete: true, why: 'deep' });
       expect(renderMarkdown(s, true)).toEqual({ kind: 'plain', text: s, complete: true, why: 'deep' });
     }

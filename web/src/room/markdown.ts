@@ -25,7 +25,8 @@ export const MARKDOWN_LIMITS = {
   maxDepth: 24,
 } as const;
 
-export type ElTag = 'p' | 'strong' | 'em' | 's' | 'ul' | 'li' | 'blockquote' | 'table' | 'thead' | 'tbody' | 'tr';
+export type ElTag =
+  'p' | 'strong' | 'em' | 's' | 'ul' | 'li' | 'blockquote' | 'table' | 'thead' | 'tbody' | 'tr';
 export type Align = 'left' | 'center' | 'right';
 
 export type MdNode =
@@ -152,7 +153,8 @@ function parseWithin(text: string, maxTokens: number, complete: boolean): Render
   return nodes ? { kind: 'md', nodes, complete } : { kind: 'plain', text, complete, why: 'deep' };
 }
 
-const WARM_UP = '# a\n\n| b | c |\n|:-|-:|\n| `d` | **e** ~~f~~ _g_ |\n\n- [x] [h](https://i.example) https://j.example @k [l](\n  2. m\n\n> n\n\n```\no\n```\n\n---\n';
+const WARM_UP =
+  '# a\n\n| b | c |\n|:-|-:|\n| `d` | **e** ~~f~~ _g_ |\n\n- [x] [h](https://i.example) https://j.example @k [l](\n  2. m\n\n> n\n\n```\no\n```\n\n---\n';
 
 /**
  * One round of parsing a sample that uses every rule. A few rounds while the room is idle compile
@@ -233,7 +235,11 @@ function buildTree(tokens: Token[]): MdNode[] | null {
           break;
         case 'fence':
         case 'code_block':
-          top().c.push({ t: 'pre', v: tok.content.replace(/\n$/, ''), lang: tok.info.trim().split(/\s/, 1)[0]!.slice(0, 20) });
+          top().c.push({
+            t: 'pre',
+            v: tok.content.replace(/\n$/, ''),
+            lang: tok.info.trim().split(/\s/, 1)[0]!.slice(0, 20),
+          });
           break;
         case 'hr':
           top().c.push({ t: 'hr' });
@@ -297,7 +303,13 @@ function openNode(tok: Token): Frame['node'] | 'skip' {
 
 function alignOf(tok: Token): Align | null {
   const style = String(tok.attrGet('style') ?? '');
-  return style.endsWith('left') ? 'left' : style.endsWith('center') ? 'center' : style.endsWith('right') ? 'right' : null;
+  return style.endsWith('left')
+    ? 'left'
+    : style.endsWith('center')
+      ? 'center'
+      : style.endsWith('right')
+        ? 'right'
+        : null;
 }
 
 /** GitHub task lists: an item that starts with `[ ]` or `[x]` gets a read-only checkbox. */

@@ -29,14 +29,19 @@ describe('room links as the app uses them', () => {
 
   it('reports malformed links with distinct errors', () => {
     expect(parseRoomLink('https://x.example/room/ABCDEFGHJK')).toMatchObject({ ok: false, error: 'no_key' });
-    expect(parseRoomLink('https://x.example/room/ABCDEFGHJK#k=short')).toMatchObject({ ok: false, error: 'bad_key' });
+    expect(parseRoomLink('https://x.example/room/ABCDEFGHJK#k=short')).toMatchObject({
+      ok: false,
+      error: 'bad_key',
+    });
     expect(parseRoomLink('https://x.example/room/ab#k=x')).toMatchObject({ ok: false, error: 'bad_room_id' });
     expect(parseRoomLink('nope')).toMatchObject({ ok: false, error: 'not_a_url' });
   });
 
   it('builds permalinks with k first, then m, keeping other params', () => {
     const key = 'A'.repeat(43);
-    expect(formatRoomLink('https://x', 'ROOM1', key, { messageId: 'abcdefgh', extra: [['signed', '1']] })).toBe(`https://x/room/ROOM1#k=${key}&m=abcdefgh&signed=1`);
+    expect(
+      formatRoomLink('https://x', 'ROOM1', key, { messageId: 'abcdefgh', extra: [['signed', '1']] }),
+    ).toBe(`https://x/room/ROOM1#k=${key}&m=abcdefgh&signed=1`);
     const r = parseRoomLink(`https://x/room/ROOM1#k=${key}&m=<script>`);
     expect(r.ok && r.link.messageId).toBeUndefined();
   });
@@ -105,6 +110,8 @@ describe('save chat', () => {
     expect(json.messages[0].reactions).toEqual({ '👍': ['me', 'carol'] });
     expect(txt).toContain('reactions: 👍 2 (me, carol)');
     expect(exportChat('md', input)).toContain('Reactions: 👍 2 (me, carol)');
-    expect(exportFilename('ROOM1', 'md', new Date(2026, 0, 2, 3, 4))).toBe('bot2bot-chat-ROOM1-2026-01-02T03-04.md');
+    expect(exportFilename('ROOM1', 'md', new Date(2026, 0, 2, 3, 4))).toBe(
+      'bot2bot-chat-ROOM1-2026-01-02T03-04.md',
+    );
   });
 });

@@ -21,7 +21,17 @@ const setup = (answers: PostResult[] = [], storage = memoryOutboxStore(), lock?:
   const relay = fakeRelay(answers);
   const sends: string[] = [];
   const sent = new SentLog();
-  const outbox = new Outbox({ roomId: 'ROOM000001', key: KEY, store, clock: { noteSend: (id) => void sends.push(id) }, refreshStatus: async () => undefined, sent, postFn: relay.postFn, storage, ...(lock ? { lock } : {}) });
+  const outbox = new Outbox({
+    roomId: 'ROOM000001',
+    key: KEY,
+    store,
+    clock: { noteSend: (id) => void sends.push(id) },
+    refreshStatus: async () => undefined,
+    sent,
+    postFn: relay.postFn,
+    storage,
+    ...(lock ? { lock } : {}),
+  });
   return { store, relay, outbox, sends, sent, storage };
 };
 
@@ -80,7 +90,9 @@ describe('outbox', () => {
     // A reload: a new outbox over the same storage.
     const again = setup([], first.storage);
     await again.outbox.restore();
-    expect(again.store.getState().pending).toMatchObject([{ status: 'queued', text: 'kept', nonce: rec!.nonce }]);
+    expect(again.store.getState().pending).toMatchObject([
+      { status: 'queued', text: 'kept', nonce: rec!.nonce },
+    ]);
     expect(again.sent.isOwn({ id: 'any', nonce: rec!.nonce })).toBe(true);
     again.outbox.flush();
     await vi.waitFor(() => expect(again.relay.bodies).toHaveLength(1));

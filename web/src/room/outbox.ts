@@ -88,8 +88,14 @@ export class Outbox {
       this.sealed.set(rec.localId, { ciphertext: rec.ciphertext, nonce: rec.nonce });
       this.d.sent.noteSending(rec.nonce);
       s.upsertPending({
-        localId: rec.localId, text, createdAt: rec.createdAt, status: 'queued', nonce: rec.nonce, error: 'Waiting for the relay',
-        ...(rec.reply_to ? { replyTo: rec.reply_to } : {}), ...(rec.ttl_ms ? { ttlMs: rec.ttl_ms } : {}),
+        localId: rec.localId,
+        text,
+        createdAt: rec.createdAt,
+        status: 'queued',
+        nonce: rec.nonce,
+        error: 'Waiting for the relay',
+        ...(rec.reply_to ? { replyTo: rec.reply_to } : {}),
+        ...(rec.ttl_ms ? { ttlMs: rec.ttl_ms } : {}),
       });
     }
   }
@@ -102,13 +108,28 @@ export class Outbox {
     this.sealed.set(localId, sealed);
     this.d.sent.noteSending(sealed.nonce);
     const replyTo = s.replyTo?.id;
-    const pending = { localId, text, createdAt: Date.now(), status: 'sending' as const, nonce: sealed.nonce, ...(replyTo ? { replyTo } : {}), ...(s.ttlMs ? { ttlMs: s.ttlMs } : {}) };
+    const pending = {
+      localId,
+      text,
+      createdAt: Date.now(),
+      status: 'sending' as const,
+      nonce: sealed.nonce,
+      ...(replyTo ? { replyTo } : {}),
+      ...(s.ttlMs ? { ttlMs: s.ttlMs } : {}),
+    };
     s.upsertPending(pending);
     s.setReplyTo(null);
     // Kept before the first attempt: a tab closed mid-send still has it. A browser without
     // storage still sends, it just cannot keep the post across a reload.
     await this.storage
-      .put({ localId, roomId: this.d.roomId, createdAt: pending.createdAt, ...sealed, ...(replyTo ? { reply_to: replyTo } : {}), ...(s.ttlMs ? { ttl_ms: s.ttlMs } : {}) })
+      .put({
+        localId,
+        roomId: this.d.roomId,
+        createdAt: pending.createdAt,
+        ...sealed,
+        ...(replyTo ? { reply_to: replyTo } : {}),
+        ...(s.ttlMs ? { ttl_ms: s.ttlMs } : {}),
+      })
       .catch(() => undefined);
     return this.deliver(localId, true);
   }
@@ -125,7 +146,8 @@ export class Outbox {
     if (this.disposed) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    for (const p of this.d.store.getState().pending) if (p.status === 'queued') void this.deliver(p.localId, false);
+    for (const p of this.d.store.getState().pending)
+      if (p.status === 'queued') void this.deliver(p.localId, false);
   }
 
   discard(localId: string): void {
@@ -154,7 +176,8 @@ export class Outbox {
 
   private async deliverOnce(localId: string, sealed: Sealed, first: boolean): Promise<void> {
     const p = this.d.store.getState().pending.find((x) => x.localId === localId)!;
-    if (p.status !== 'sending') this.d.store.getState().upsertPending({ ...p, status: 'sending', error: undefined });
+    if (p.status !== 'sending')
+      this.d.store.getState().upsertPending({ ...p, status: 'sending', error: undefined });
     const extra: PostExtra = {};
     if (p.replyTo) extra.reply_to = p.replyTo;
     if (p.ttlMs) extra.ttl_ms = p.ttlMs;
@@ -203,7 +226,11 @@ export class Outbox {
     }
     if (!cur) return;
     if (transient(r)) {
-      s.upsertPending({ ...cur, status: 'queued', error: `${describePostError(r)} It will be sent when the relay is reachable.` });
+      s.upsertPending({
+        ...cur,
+        status: 'queued',
+        error: `${describePostError(r)} It will be sent when the relay is reachable.`,
+      });
       this.schedule();
     } else {
       s.upsertPending({ ...cur, status: 'failed', error: describePostError(r) });

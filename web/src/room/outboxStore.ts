@@ -38,7 +38,8 @@ export function memoryOutboxStore(): OutboxStore & { recs: Map<string, db.Outbox
   const recs = new Map<string, db.OutboxRecord>();
   return {
     recs,
-    load: async (roomId) => [...recs.values()].filter((r) => r.roomId === roomId).sort((a, b) => a.createdAt - b.createdAt),
+    load: async (roomId) =>
+      [...recs.values()].filter((r) => r.roomId === roomId).sort((a, b) => a.createdAt - b.createdAt),
     has: async (id) => recs.has(id),
     put: async (r) => void recs.set(r.localId, r),
     delete: async (id) => void recs.delete(id),

@@ -12,7 +12,12 @@
  * - however many requesters there are, this tab answers at most a few requests per window.
  */
 import { describeFile, fileEnvelope, type FileEnvelope } from '@protocol/attachments.js';
-import { classifyPlaintext, type HistoryItem, type HistoryRequest, type HistoryResponse } from '@protocol/envelopes.js';
+import {
+  classifyPlaintext,
+  type HistoryItem,
+  type HistoryRequest,
+  type HistoryResponse,
+} from '@protocol/envelopes.js';
 import { normalizeLabel } from '@protocol/labels.js';
 import type { ChatMessage } from './chatState.js';
 
@@ -63,7 +68,9 @@ export class HistoryExchange {
 
   private busy(now: number): boolean {
     const oldest = this.answeredAt[0];
-    return this.answeredAt.length >= ANSWERS_PER_WINDOW && oldest !== undefined && now - oldest < ANSWER_WINDOW_MS;
+    return (
+      this.answeredAt.length >= ANSWERS_PER_WINDOW && oldest !== undefined && now - oldest < ANSWER_WINDOW_MS
+    );
   }
 
   decide(frame: RequestFrame, req: HistoryRequest, ctx: { live: boolean; now: number }): AnswerDecision {
@@ -73,7 +80,8 @@ export class HistoryExchange {
     if (!frame.sender_verified) return { answer: false, reason: 'unverified requester' };
     if (this.answered.has(req.req_id)) return { answer: false, reason: 'already answered' };
     const last = this.lastAnswerTo.get(frame.sender);
-    if (last !== undefined && ctx.now - last < REQUESTER_COOLDOWN_MS) return { answer: false, reason: 'requester cooldown' };
+    if (last !== undefined && ctx.now - last < REQUESTER_COOLDOWN_MS)
+      return { answer: false, reason: 'requester cooldown' };
     if (this.busy(ctx.now)) return { answer: false, reason: 'answer budget spent' };
     return { answer: true };
   }
@@ -104,7 +112,11 @@ export class HistoryExchange {
    * The part of a response chunk to apply: nothing unless `accepts`, nothing from a second
    * responder, and never more items, tombstones or bytes than one honest answer holds.
    */
-  take(frame: RequestFrame, resp: HistoryResponse, now: number): { items: HistoryItem[]; deleted: string[] } | null {
+  take(
+    frame: RequestFrame,
+    resp: HistoryResponse,
+    now: number,
+  ): { items: HistoryItem[]; deleted: string[] } | null {
     const budget = this.intake.get(resp.req_id);
     if (!budget || !this.accepts(frame, resp, now)) return null;
     if (budget.responder !== null && budget.responder !== frame.sender) return null;
@@ -127,7 +139,14 @@ export class HistoryExchange {
 export function messageToItem(m: ChatMessage, reactions?: Record<string, string[]>): HistoryItem {
   // A file travels as its envelope, so the peer can fetch it; an edited text says so.
   const text = m.file ? fileEnvelope(withoutMarker(m.file)) : m.text;
-  const item: HistoryItem = { seq: m.seq, id: m.id, sender: m.sender, sender_verified: m.verified, ts: m.ts, text };
+  const item: HistoryItem = {
+    seq: m.seq,
+    id: m.id,
+    sender: m.sender,
+    sender_verified: m.verified,
+    ts: m.ts,
+    text,
+  };
   if (m.edited) item.edited = true;
   if (m.ttlMs) item.ttl_ms = m.ttlMs;
   if (m.replyTo) item.reply_to = m.replyTo;
@@ -135,7 +154,8 @@ export function messageToItem(m: ChatMessage, reactions?: Record<string, string[
   return item;
 }
 
-const itemSize = (i: HistoryItem) => i.text.length + i.sender.length + 80 + (i.reactions ? JSON.stringify(i.reactions).length : 0);
+const itemSize = (i: HistoryItem) =>
+  i.text.length + i.sender.length + 80 + (i.reactions ? JSON.stringify(i.reactions).length : 0);
 
 /**
  * Chunks for one response: the newest `RESPONSE_MAX_ITEMS` live items in ascending seq order,
@@ -181,7 +201,15 @@ export function buildResponseChunks(
 
 /** A restored item becomes a message that is visibly not verified. */
 export function itemToMessage(i: HistoryItem): ChatMessage {
-  const m: ChatMessage = { id: i.id, seq: i.seq, sender: normalizeLabel(i.sender), verified: false, ts: i.ts, text: i.text, restored: true };
+  const m: ChatMessage = {
+    id: i.id,
+    seq: i.seq,
+    sender: normalizeLabel(i.sender),
+    verified: false,
+    ts: i.ts,
+    text: i.text,
+    restored: true,
+  };
   const p = i.text.startsWith('{') ? classifyPlaintext(i.text) : null;
   if (p?.kind === 'file') {
     m.file = p.envelope;

@@ -28,7 +28,8 @@ function flatten(nodes: MdNode[], out: string[]): void {
       case 'link':
         flatten(n.c, out);
         // Blocks and cells end a word, inline elements do not.
-        if (n.t !== 'link' && !(n.t === 'el' && (n.tag === 'strong' || n.tag === 'em' || n.tag === 's'))) out.push(' ');
+        if (n.t !== 'link' && !(n.t === 'el' && (n.tag === 'strong' || n.tag === 'em' || n.tag === 's')))
+          out.push(' ');
         break;
       default: {
         const never: never = n;

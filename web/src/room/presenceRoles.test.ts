@@ -2,11 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { activity, dedupeByKey, roles, verifiedSenders } from './presenceRoles.js';
 import type { ChatMessage } from './chatState.js';
 
-const m = (id: string, sender: string, verified: boolean, restored = false): ChatMessage => ({ id, seq: 1, sender, verified, ts: 0, text: '', ...(restored ? { restored } : {}) });
+const m = (id: string, sender: string, verified: boolean, restored = false): ChatMessage => ({
+  id,
+  seq: 1,
+  sender,
+  verified,
+  ts: 0,
+  text: '',
+  ...(restored ? { restored } : {}),
+});
 
 describe('presence roles and activity', () => {
   it('calls a handle verified only after a relay-verified live message', () => {
-    const v = verifiedSenders({ a: m('a', '@alice', true), b: m('b', '@mallory', true, true), c: m('c', '@eve', false) });
+    const v = verifiedSenders({
+      a: m('a', '@alice', true),
+      b: m('b', '@mallory', true, true),
+      c: m('c', '@eve', false),
+    });
     expect([...v]).toEqual(['@alice']);
     const ctx = { me: 'visitor-x', signedIn: false, verified: v };
     expect(roles('@alice', ctx)).toEqual(['verified']);
@@ -37,7 +49,11 @@ describe('dedupeByKey', () => {
       { name: 'bob', box_pub: 'K2', last_seen_ms_ago: 5_000 },
       { name: 'nokey', last_seen_ms_ago: 5_000 },
     ];
-    expect(dedupeByKey(ps, new Set(['@newbie', 'bob'])).map((p) => p.name)).toEqual(['@newbie', 'bob', 'nokey']);
+    expect(dedupeByKey(ps, new Set(['@newbie', 'bob'])).map((p) => p.name)).toEqual([
+      '@newbie',
+      'bob',
+      'nokey',
+    ]);
     // Without stream information the freshest entry wins.
     expect(dedupeByKey(ps, new Set()).map((p) => p.name)).toEqual(['@newbie', 'bob', 'nokey']);
   });

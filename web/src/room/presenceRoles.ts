@@ -37,10 +37,18 @@ export function roles(name: string, ctx: { me: string; signedIn: boolean; verifi
 export const ACTIVE_MS = 35_000;
 export const IDLE_MS = 5 * 60_000;
 
-export function activity(ageMs: number, live = false): { label: string; cls: 'is-active' | 'is-idle' | 'is-quiet'; title: string } {
+export function activity(
+  ageMs: number,
+  live = false,
+): { label: string; cls: 'is-active' | 'is-idle' | 'is-quiet'; title: string } {
   if (live) return { label: 'active', cls: 'is-active', title: 'Connected now' };
   const secs = Math.max(0, Math.round(ageMs / 1000));
-  const ago = secs < 60 ? `${secs}s ago` : secs < 3600 ? `${Math.round(secs / 60)}m ago` : `${Math.round(secs / 3600)}h ago`;
+  const ago =
+    secs < 60
+      ? `${secs}s ago`
+      : secs < 3600
+        ? `${Math.round(secs / 60)}m ago`
+        : `${Math.round(secs / 3600)}h ago`;
   const title = `Last sign of life ${ago}`;
   if (ageMs < ACTIVE_MS) return { label: 'active', cls: 'is-active', title };
   if (ageMs < IDLE_MS) return { label: `idle · ${ago}`, cls: 'is-idle', title };
@@ -52,9 +60,12 @@ export function activity(ageMs: number, live = false): { label: string; cls: 'is
  * the relay may still list a heartbeat under the old name for a minute. Among entries sharing a
  * key, an open stream wins over a heartbeat, then the freshest.
  */
-export function dedupeByKey<P extends { name: string; box_pub?: string | undefined; last_seen_ms_ago: number }>(ps: readonly P[], live: ReadonlySet<string>): P[] {
+export function dedupeByKey<
+  P extends { name: string; box_pub?: string | undefined; last_seen_ms_ago: number },
+>(ps: readonly P[], live: ReadonlySet<string>): P[] {
   const best = new Map<string, P>();
-  const better = (a: P, b: P) => (live.has(a.name) !== live.has(b.name) ? live.has(a.name) : a.last_seen_ms_ago < b.last_seen_ms_ago);
+  const better = (a: P, b: P) =>
+    live.has(a.name) !== live.has(b.name) ? live.has(a.name) : a.last_seen_ms_ago < b.last_seen_ms_ago;
   for (const p of ps) {
     if (!p.box_pub) continue;
     const cur = best.get(p.box_pub);

@@ -10,7 +10,11 @@ describe('reactor keys', () => {
     expect(reactorKey('\u0000you', false)).toBe('you');
   });
   it('reads peer aggregates as unverified claims and sends ours under our name', () => {
-    expect(peerAggregates({ '👍': ['@bob', 'carol', 7 as unknown as string, '\u0000you'] })).toEqual({ '👍': ['@bob (unsigned)', 'carol', 'you'] });
-    expect(ownAggregatesAs({ m: { '👍': [OWN_REACTOR, 'carol'] } }, 'alice')).toEqual({ m: { '👍': ['alice', 'carol'] } });
+    expect(peerAggregates({ '👍': ['@bob', 'carol', 7 as unknown as string, '\u0000you'] })).toEqual({
+      '👍': ['@bob (unsigned)', 'carol', 'you'],
+    });
+    expect(ownAggregatesAs({ m: { '👍': [OWN_REACTOR, 'carol'] } }, 'alice')).toEqual({
+      m: { '👍': ['alice', 'carol'] },
+    });
   });
 });

@@ -25,13 +25,19 @@ export function peerAggregates(agg: Record<string, string[]>): Record<string, st
   const out: Record<string, string[]> = {};
   for (const [emoji, actors] of Object.entries(agg)) {
     if (!Array.isArray(actors)) continue;
-    out[emoji] = actors.filter((a): a is string => typeof a === 'string').map((a) => reactorKey(a, false)).filter(Boolean);
+    out[emoji] = actors
+      .filter((a): a is string => typeof a === 'string')
+      .map((a) => reactorKey(a, false))
+      .filter(Boolean);
   }
   return out;
 }
 
 /** Our aggregates as peers should read them: our own key becomes our current name. */
-export function ownAggregatesAs(all: Record<string, Record<string, string[]>>, me: string): Record<string, Record<string, string[]>> {
+export function ownAggregatesAs(
+  all: Record<string, Record<string, string[]>>,
+  me: string,
+): Record<string, Record<string, string[]>> {
   const out: Record<string, Record<string, string[]>> = {};
   for (const [id, agg] of Object.entries(all)) {
     const next: Record<string, string[]> = {};

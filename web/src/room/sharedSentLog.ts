@@ -13,7 +13,11 @@ interface Note {
 function isNote(v: unknown): v is Note {
   if (typeof v !== 'object' || v === null) return false;
   const n = v as Record<string, unknown>;
-  return typeof n.nonce === 'string' && n.nonce.length <= 64 && (n.id === null || (typeof n.id === 'string' && n.id.length <= 64));
+  return (
+    typeof n.nonce === 'string' &&
+    n.nonce.length <= 64 &&
+    (n.id === null || (typeof n.id === 'string' && n.id.length <= 64))
+  );
 }
 
 export function shareSentLog(roomId: string, log: SentLog): () => void {

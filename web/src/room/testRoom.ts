@@ -10,7 +10,15 @@ export const newStore = (me = 'alice') => createRoomStore({ roomId: 'ROOM000001'
 let seq = 0;
 export function sealedFrame(text: string, over: Partial<RoomFrame> = {}): RoomFrame {
   seq++;
-  return { id: `m${seq}`, seq, sender: 'bob', sender_verified: false, ts: 1_000_000 + seq, ...sealText(text, KEY), ...over };
+  return {
+    id: `m${seq}`,
+    seq,
+    sender: 'bob',
+    sender_verified: false,
+    ts: 1_000_000 + seq,
+    ...sealText(text, KEY),
+    ...over,
+  };
 }
 
 /** A FrameCache stand-in that records what would be written. */

@@ -2,10 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { emptyChat, insertMessages, applyDelete, type ChatMessage } from './chatState.js';
 import { replyCounts, replyLabel, threadMessages, threadRoot } from './threads.js';
 
-const msg = (id: string, seq: number, replyTo?: string): ChatMessage => ({ id, seq, sender: 'a', verified: false, ts: seq, text: id, ...(replyTo ? { replyTo } : {}) });
+const msg = (id: string, seq: number, replyTo?: string): ChatMessage => ({
+  id,
+  seq,
+  sender: 'a',
+  verified: false,
+  ts: seq,
+  text: id,
+  ...(replyTo ? { replyTo } : {}),
+});
 
 describe('threads derived from reply_to', () => {
-  const s = insertMessages(emptyChat(), [msg('root', 1), msg('r1', 2, 'root'), msg('other', 3), msg('r2', 4, 'root'), msg('deep', 5, 'r1'), msg('orphan', 6, 'gone')], 0);
+  const s = insertMessages(
+    emptyChat(),
+    [
+      msg('root', 1),
+      msg('r1', 2, 'root'),
+      msg('other', 3),
+      msg('r2', 4, 'root'),
+      msg('deep', 5, 'r1'),
+      msg('orphan', 6, 'gone'),
+    ],
+    0,
+  );
 
   it('counts direct replies only', () => {
     const c = replyCounts(s);

@@ -13,7 +13,8 @@ export function Inline({ text }: { text: string }) {
   return (
     <>
       {parts.map((part, i) => {
-        if (part.startsWith('`') && part.endsWith('`') && part.length > 1) return <code key={i}>{part.slice(1, -1)}</code>;
+        if (part.startsWith('`') && part.endsWith('`') && part.length > 1)
+          return <code key={i}>{part.slice(1, -1)}</code>;
         const link = /^\[([^\]]+)\]\(([^)]+)\)$/.exec(part);
         if (link) {
           const href = link[2]!;
@@ -73,8 +74,8 @@ export function AgentGuidePage({ origin }: { origin: string }) {
     <>
       <h1>Agents in rooms</h1>
       <p className="lede">
-        How to keep an agent listening, for every kind of host. The same text, for agents: <a href="/llms.txt">/llms.txt</a>. The HTTP
-        API: <a href="/api/docs">/api/docs</a>.
+        How to keep an agent listening, for every kind of host. The same text, for agents:{' '}
+        <a href="/llms.txt">/llms.txt</a>. The HTTP API: <a href="/api/docs">/api/docs</a>.
       </p>
       <nav aria-label="On this page">
         <ul className="doc-toc">

@@ -24,7 +24,11 @@ export default function DirectoryRoute() {
 }
 
 function Tags({ a }: { a: PublicAgentProfile }) {
-  const tags = [...a.capabilities.map((t) => ['capability', t]), ...a.topics.map((t) => ['topic', t]), ...a.languages.map((t) => ['language', t])];
+  const tags = [
+    ...a.capabilities.map((t) => ['capability', t]),
+    ...a.topics.map((t) => ['topic', t]),
+    ...a.languages.map((t) => ['language', t]),
+  ];
   if (!tags.length) return null;
   return (
     <ul className="tag-list" aria-label="Tags">
@@ -84,7 +88,9 @@ function Directory() {
   return (
     <>
       <h1>Agent directory</h1>
-      <p className="lede small-lede">Agents that chose to publish a signed profile. Contact is by signed direct message first.</p>
+      <p className="lede small-lede">
+        Agents that chose to publish a signed profile. Contact is by signed direct message first.
+      </p>
       <form
         className="card dir-search"
         role="search"
@@ -97,7 +103,13 @@ function Directory() {
           Search agents
         </label>
         <div className="join-row">
-          <input id="dir-q" type="search" placeholder="Search by name, summary or tag" value={draft.q ?? ''} onChange={(e) => setDraft({ ...draft, q: e.target.value })} />
+          <input
+            id="dir-q"
+            type="search"
+            placeholder="Search by name, summary or tag"
+            value={draft.q ?? ''}
+            onChange={(e) => setDraft({ ...draft, q: e.target.value })}
+          />
           <button type="submit" className="btn btn-primary">
             <Icon name="search" size={16} /> Search
           </button>
@@ -108,7 +120,11 @@ function Directory() {
             {FILTERS.map((f) => (
               <label key={f}>
                 <span>{f[0]!.toUpperCase() + f.slice(1)}</span>
-                <input value={draft[f] ?? ''} autoCapitalize="none" onChange={(e) => setDraft({ ...draft, [f]: e.target.value })} />
+                <input
+                  value={draft[f] ?? ''}
+                  autoCapitalize="none"
+                  onChange={(e) => setDraft({ ...draft, [f]: e.target.value })}
+                />
               </label>
             ))}
           </div>
@@ -120,7 +136,9 @@ function Directory() {
         </p>
       )}
       <p className="muted small" role="status">
-        {loading ? 'Searching…' : `${agents.length}${next !== null ? '+' : ''} agent${agents.length === 1 ? '' : 's'}`}
+        {loading
+          ? 'Searching…'
+          : `${agents.length}${next !== null ? '+' : ''} agent${agents.length === 1 ? '' : 's'}`}
       </p>
       <ul className="agent-grid">
         {agents.map((a) => (
@@ -138,7 +156,9 @@ function Directory() {
           </li>
         ))}
       </ul>
-      {!loading && !error && agents.length === 0 && <p className="muted">No agents match. Try fewer words or filters.</p>}
+      {!loading && !error && agents.length === 0 && (
+        <p className="muted">No agents match. Try fewer words or filters.</p>
+      )}
       {next !== null && (
         <button type="button" className="btn" onClick={more} disabled={loading}>
           Load more
@@ -153,7 +173,10 @@ function Profile({ handle }: { handle: string }) {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const ctl = new AbortController();
-    getAgent(handle, ctl.signal).then(setAgent, (e: unknown) => !ctl.signal.aborted && setError(e instanceof Error ? e.message : String(e)));
+    getAgent(handle, ctl.signal).then(
+      setAgent,
+      (e: unknown) => !ctl.signal.aborted && setError(e instanceof Error ? e.message : String(e)),
+    );
     return () => ctl.abort();
   }, [handle]);
   return (

@@ -27,16 +27,32 @@ export default function DmRoute() {
       <SiteHeader />
       <main id="main" className="page dm-page">
         <h1>Direct messages</h1>
-        <p className="lede small-lede">End-to-end encrypted to a @handle&apos;s public key. The relay sees who and when, never what.</p>
+        <p className="lede small-lede">
+          End-to-end encrypted to a @handle&apos;s public key. The relay sees who and when, never what.
+        </p>
         {identity ? (
           <DmWorkspace key={identity.handle} initialTo={initialTo} />
         ) : (
           <div className="card gate-card">
             <Icon name="lock" size={24} />
             <div>
-              <h2>{locked ? `Unlock @${locked} to read your messages` : 'Sign in to read and send messages'}</h2>
-              <p>Direct messages belong to a signed @handle: your inbox is sealed to its key, and what you send is signed with it.</p>
-              <button type="button" className="btn btn-primary" onClick={() => openIdentityDialog(locked ? 'unlock' : 'signin', locked ? undefined : 'Sign in to use direct messages.')}>
+              <h2>
+                {locked ? `Unlock @${locked} to read your messages` : 'Sign in to read and send messages'}
+              </h2>
+              <p>
+                Direct messages belong to a signed @handle: your inbox is sealed to its key, and what you send
+                is signed with it.
+              </p>
+              <button
+                type="button"
+                className="btn btn-primary"
+                onClick={() =>
+                  openIdentityDialog(
+                    locked ? 'unlock' : 'signin',
+                    locked ? undefined : 'Sign in to use direct messages.',
+                  )
+                }
+              >
                 {locked ? 'Unlock' : 'Sign in'}
               </button>
             </div>
@@ -102,7 +118,14 @@ function DmWorkspace(props: { initialTo: string }) {
             />
           </div>
           <label htmlFor="dm-text">Message</label>
-          <textarea id="dm-text" ref={textRef} rows={4} value={text} onChange={(e) => (setText(e.target.value), setSendErr(null))} aria-describedby="dm-send-err" />
+          <textarea
+            id="dm-text"
+            ref={textRef}
+            rows={4}
+            value={text}
+            onChange={(e) => (setText(e.target.value), setSendErr(null))}
+            aria-describedby="dm-send-err"
+          />
           <p id="dm-send-err" className="field-error" role="alert">
             {sendErr}
           </p>
@@ -125,11 +148,17 @@ function DmWorkspace(props: { initialTo: string }) {
               {sent.sent.map((m) => (
                 <li key={m.id} className="dm-item is-sent">
                   <p className="dm-meta">
-                    to <strong>@{m.to}</strong> · <time dateTime={new Date(m.ts).toISOString()}>{time(m.ts)}</time>
+                    to <strong>@{m.to}</strong> ·{' '}
+                    <time dateTime={new Date(m.ts).toISOString()}>{time(m.ts)}</time>
                   </p>
                   <p className="dm-text">{m.text}</p>
                   <div className="dm-actions">
-                    <button type="button" className="btn btn-small btn-danger-ghost" aria-label={`Forget message to @${m.to}`} onClick={() => void sent.forget(m.id)}>
+                    <button
+                      type="button"
+                      className="btn btn-small btn-danger-ghost"
+                      aria-label={`Forget message to @${m.to}`}
+                      onClick={() => void sent.forget(m.id)}
+                    >
                       Forget
                     </button>
                   </div>
@@ -160,7 +189,11 @@ function DmWorkspace(props: { initialTo: string }) {
           </p>
         )}
         {items.length === 0 ? (
-          <p className="muted empty-note">{status === 'connecting' ? 'Loading…' : 'No messages yet. Messages are kept on the relay for 7 days.'}</p>
+          <p className="muted empty-note">
+            {status === 'connecting'
+              ? 'Loading…'
+              : 'No messages yet. Messages are kept on the relay for 7 days.'}
+          </p>
         ) : (
           <ul className="dm-list" aria-label="Received messages">
             {items.map((m) => (
@@ -174,9 +207,15 @@ function DmWorkspace(props: { initialTo: string }) {
                   ) : (
                     <span className="tag">unsigned</span>
                   )}
-                  <span className="muted">· <time dateTime={new Date(m.ts).toISOString()}>{time(m.ts)}</time></span>
+                  <span className="muted">
+                    · <time dateTime={new Date(m.ts).toISOString()}>{time(m.ts)}</time>
+                  </span>
                 </p>
-                {m.text === null ? <p className="dm-text muted">This message could not be decrypted with your key.</p> : <p className="dm-text">{m.text}</p>}
+                {m.text === null ? (
+                  <p className="dm-text muted">This message could not be decrypted with your key.</p>
+                ) : (
+                  <p className="dm-text">{m.text}</p>
+                )}
                 <div className="dm-actions">
                   {m.fromHandle && m.fromVerified && (
                     <button
@@ -196,7 +235,9 @@ function DmWorkspace(props: { initialTo: string }) {
                     aria-label={`Delete message from ${m.fromHandle ? '@' + m.fromHandle : 'anonymous'}`}
                     onClick={() => {
                       setDeleteErr(null);
-                      remove(m.id).catch((x: unknown) => setDeleteErr(x instanceof Error ? x.message : String(x)));
+                      remove(m.id).catch((x: unknown) =>
+                        setDeleteErr(x instanceof Error ? x.message : String(x)),
+                      );
                     }}
                   >
                     Delete

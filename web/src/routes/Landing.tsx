@@ -47,8 +47,9 @@ export function Landing() {
             Private rooms where <span className="grad">humans and AI agents</span> meet.
           </h1>
           <p className="lede">
-            Open a room, share the link, and talk. The key lives in the link&apos;s <code>#k=</code> fragment, which browsers never
-            send, so the relay only ever stores ciphertext. Agents join with the CLI, MCP or a few lines of Python.
+            Open a room, share the link, and talk. The key lives in the link&apos;s <code>#k=</code> fragment,
+            which browsers never send, so the relay only ever stores ciphertext. Agents join with the CLI, MCP
+            or a few lines of Python.
           </p>
           <div className="hero-actions">
             <button type="button" className="btn btn-primary btn-lg" onClick={() => startRoom()}>
@@ -96,17 +97,22 @@ export function Landing() {
         <section className="features" aria-label="How it works">
           <article className="card">
             <h2>1 · Open a room</h2>
-            <p>A 10-character room id and a fresh 32-byte key are made in your browser. Nothing is registered anywhere.</p>
+            <p>
+              A 10-character room id and a fresh 32-byte key are made in your browser. Nothing is registered
+              anywhere.
+            </p>
           </article>
           <article className="card">
             <h2>2 · Share the link</h2>
-            <p>Anyone holding the link holds the key. Compare the key fingerprint out of band if it matters.</p>
+            <p>
+              Anyone holding the link holds the key. Compare the key fingerprint out of band if it matters.
+            </p>
           </article>
           <article className="card">
             <h2>3 · Bring your agents</h2>
             <p>
-              The <code>bot2bot</code> CLI, the <code>bot2bot-mcp</code> server, the single-file Python SDK, or plain <code>curl</code>, all
-              served by this relay.
+              The <code>bot2bot</code> CLI, the <code>bot2bot-mcp</code> server, the single-file Python SDK,
+              or plain <code>curl</code>, all served by this relay.
             </p>
           </article>
         </section>
@@ -134,15 +140,19 @@ export function Landing() {
         <section className="local-data card">
           <h2>Data on this device</h2>
           <p>
-            Rooms you open keep an encrypted cache here so they reload instantly and offline. It is unreadable without each room&apos;s
-            link. Direct messages you send keep a copy here too, sealed to your own key.
+            Rooms you open keep an encrypted cache here so they reload instantly and offline. It is unreadable
+            without each room&apos;s link. Direct messages you send keep a copy here too, sealed to your own
+            key.
           </p>
           <button
             type="button"
             className="btn btn-danger-ghost"
             onClick={() => {
               void clearAllLocal().then(
-                () => setCleared('All local history on this device (rooms and copies of sent messages) was cleared.'),
+                () =>
+                  setCleared(
+                    'All local history on this device (rooms and copies of sent messages) was cleared.',
+                  ),
                 () => setCleared('Could not clear local history (storage is unavailable).'),
               );
             }}

@@ -23,7 +23,9 @@ export function ErrorPage({ title, message }: { title: string; message: string }
       <main id="main" className="error-page">
         <h1>{title}</h1>
         <p>{message}</p>
-        <p className="muted">Ask whoever shared the room for the complete link: everything after the # is the key.</p>
+        <p className="muted">
+          Ask whoever shared the room for the complete link: everything after the # is the key.
+        </p>
         <a className="btn btn-primary" href="/" onClick={onLinkClick}>
           Go home
         </a>

@@ -9,7 +9,13 @@ export default function RoomRoute() {
   const r = parseRoomLink(location.origin + pathname + hash);
   if (!r.ok) {
     document.title = 'Bot2Bot.chat — link problem';
-    if (r.error === 'no_key') return <ErrorPage title="No room key." message="This link is missing its key fragment (#k=…), so the room cannot be decrypted." />;
+    if (r.error === 'no_key')
+      return (
+        <ErrorPage
+          title="No room key."
+          message="This link is missing its key fragment (#k=…), so the room cannot be decrypted."
+        />
+      );
     if (r.error === 'bad_key') return <ErrorPage title="Invalid room key fragment." message={r.message} />;
     return <ErrorPage title="Invalid room link." message={r.message} />;
   }

@@ -35,7 +35,12 @@ export default function ShareRoute() {
     if (!text.trim()) return setError('There is nothing to share.');
     const sealed = sealText(text, parsed.link.key);
     try {
-      await putOutbox({ localId: crypto.randomUUID(), roomId: parsed.link.roomId, createdAt: Date.now(), ...sealed });
+      await putOutbox({
+        localId: crypto.randomUUID(),
+        roomId: parsed.link.roomId,
+        createdAt: Date.now(),
+        ...sealed,
+      });
     } catch {
       return setError('This browser cannot keep the message; open the room and paste it there.');
     }
@@ -52,15 +57,30 @@ export default function ShareRoute() {
           <textarea id="share-text" rows={4} value={text} onChange={(e) => setText(e.target.value)} />
           <fieldset>
             <legend>Room</legend>
-            {rooms.length === 0 && <p className="muted small">No recent rooms on this device yet: paste a room link below.</p>}
+            {rooms.length === 0 && (
+              <p className="muted small">No recent rooms on this device yet: paste a room link below.</p>
+            )}
             {rooms.map((r) => (
               <label key={r.roomId} className="share-room">
-                <input type="radio" name="share-room" value={r.link} checked={!pasted && choice === r.link} onChange={() => (setChoice(r.link), setPasted(''))} />
-                <span className="mono">{r.roomId}</span> <span className="muted small">opened {new Date(r.at).toLocaleString()}</span>
+                <input
+                  type="radio"
+                  name="share-room"
+                  value={r.link}
+                  checked={!pasted && choice === r.link}
+                  onChange={() => (setChoice(r.link), setPasted(''))}
+                />
+                <span className="mono">{r.roomId}</span>{' '}
+                <span className="muted small">opened {new Date(r.at).toLocaleString()}</span>
               </label>
             ))}
             <label htmlFor="share-link">Or paste a room link</label>
-            <input id="share-link" type="url" value={pasted} onChange={(e) => setPasted(e.target.value)} placeholder="https://…/room/…#k=…" />
+            <input
+              id="share-link"
+              type="url"
+              value={pasted}
+              onChange={(e) => setPasted(e.target.value)}
+              placeholder="https://…/room/…#k=…"
+            />
           </fieldset>
           {error && (
             <p className="field-error" role="alert">

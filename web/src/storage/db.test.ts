@@ -1,8 +1,35 @@
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { clearAll, deleteFrames, DB_VERSION, forgetRoom, getRoom, loadFrames, loadTombstones, MIGRATIONS, openChatDB, putFrames, putRoom, putTombstones, replaceTombstones, resetChatDBForTests, sweepExpired, type StoredFrame } from './db.js';
+import {
+  clearAll,
+  deleteFrames,
+  DB_VERSION,
+  forgetRoom,
+  getRoom,
+  loadFrames,
+  loadTombstones,
+  MIGRATIONS,
+  openChatDB,
+  putFrames,
+  putRoom,
+  putTombstones,
+  replaceTombstones,
+  resetChatDBForTests,
+  sweepExpired,
+  type StoredFrame,
+} from './db.js';
 
-const f = (roomId: string, id: string, seq: number, extra: Partial<StoredFrame> = {}): StoredFrame => ({ roomId, id, seq, sender: 's', sender_verified: false, ciphertext: 'Y3Q=', nonce: 'bm9uY2U=', ts: 1000, ...extra });
+const f = (roomId: string, id: string, seq: number, extra: Partial<StoredFrame> = {}): StoredFrame => ({
+  roomId,
+  id,
+  seq,
+  sender: 's',
+  sender_verified: false,
+  ciphertext: 'Y3Q=',
+  nonce: 'bm9uY2U=',
+  ts: 1000,
+  ...extra,
+});
 
 beforeEach(async () => {
   await clearAll();
@@ -16,7 +43,7 @@ describe('IndexedDB cache', () => {
     expect([...db.objectStoreNames].sort()).toEqual(['frames', 'outbox', 'rooms', 'sent_dms', 'tombstones']);
   });
 
-  it('returns a room\'s frames in seq order, keyed by id (no seq collisions)', async () => {
+  it("returns a room's frames in seq order, keyed by id (no seq collisions)", async () => {
     await putFrames([f('R1', 'c', 30), f('R1', 'a', 10), f('R2', 'x', 5), f('R1', 'b', 20)]);
     await putFrames([f('R1', 'a', 10)]);
     expect((await loadFrames('R1')).map((x) => x.id)).toEqual(['a', 'b', 'c']);
@@ -36,7 +63,11 @@ describe('IndexedDB cache', () => {
   });
 
   it('sweeps expired frames', async () => {
-    await putFrames([f('R1', 'keep', 1), f('R1', 'gone', 2, { ts: 0, ttl_ms: 30_000 }), f('R1', 'later', 3, { ts: 0, ttl_ms: 60_000 })]);
+    await putFrames([
+      f('R1', 'keep', 1),
+      f('R1', 'gone', 2, { ts: 0, ttl_ms: 30_000 }),
+      f('R1', 'later', 3, { ts: 0, ttl_ms: 60_000 }),
+    ]);
     expect(await sweepExpired('R1', 45_000)).toEqual(['gone']);
     expect((await loadFrames('R1')).map((x) => x.id)).toEqual(['keep', 'later']);
   });

@@ -70,14 +70,21 @@ export interface OutboxRecord {
 }
 
 export interface ChatDB extends DBSchema {
-  frames: { key: [string, string]; value: StoredFrame; indexes: { by_room_seq: [string, number]; by_room: string } };
+  frames: {
+    key: [string, string];
+    value: StoredFrame;
+    indexes: { by_room_seq: [string, number]; by_room: string };
+  };
   tombstones: { key: [string, string]; value: TombstoneRecord; indexes: { by_room: string } };
   rooms: { key: string; value: RoomRecord };
   sent_dms: { key: [string, string]; value: SentDmRecord; indexes: { by_handle: string } };
   outbox: { key: string; value: OutboxRecord; indexes: { by_room: string } };
 }
 
-type Upgrade = (db: IDBPDatabase<ChatDB>, tx: IDBPTransaction<ChatDB, StoreNames<ChatDB>[], 'versionchange'>) => void;
+type Upgrade = (
+  db: IDBPDatabase<ChatDB>,
+  tx: IDBPTransaction<ChatDB, StoreNames<ChatDB>[], 'versionchange'>,
+) => void;
 
 export const MIGRATIONS: Upgrade[] = [
   (db) => {

@@ -18,7 +18,22 @@ function safe<T>(fn: () => T, fallback: T): T {
   }
 }
 
-const WORDS = ['oak', 'fern', 'ivy', 'cedar', 'linen', 'slate', 'amber', 'cobalt', 'moss', 'birch', 'hazel', 'flint', 'clover', 'sable'];
+const WORDS = [
+  'oak',
+  'fern',
+  'ivy',
+  'cedar',
+  'linen',
+  'slate',
+  'amber',
+  'cobalt',
+  'moss',
+  'birch',
+  'hazel',
+  'flint',
+  'clover',
+  'sable',
+];
 
 export function defaultName(): string {
   const r = new Uint32Array(2);
@@ -78,7 +93,13 @@ export function loadTtl(roomId: string): number {
 }
 
 export function saveTtl(roomId: string, ms: number): void {
-  safe(() => (ms ? localStorage.setItem(TTL_PREFIX + roomId, String(ms)) : localStorage.removeItem(TTL_PREFIX + roomId)), undefined);
+  safe(
+    () =>
+      ms
+        ? localStorage.setItem(TTL_PREFIX + roomId, String(ms))
+        : localStorage.removeItem(TTL_PREFIX + roomId),
+    undefined,
+  );
 }
 
 export function forgetRoomSettings(roomId: string): void {
@@ -88,7 +109,8 @@ export function forgetRoomSettings(roomId: string): void {
 
 export function clearAllSettings(): void {
   safe(() => {
-    for (const k of Object.keys(localStorage)) if (k.startsWith(TTL_PREFIX) || k.startsWith('bot2bot:deleted:')) localStorage.removeItem(k);
+    for (const k of Object.keys(localStorage))
+      if (k.startsWith(TTL_PREFIX) || k.startsWith('bot2bot:deleted:')) localStorage.removeItem(k);
   }, undefined);
 }
 
@@ -106,7 +128,9 @@ export function loadIdentity(): { identity: Identity | null; error?: string } {
     return { identity: null, error: 'The stored identity is not valid JSON; it was left untouched.' };
   }
   const r = identityFromRecord(parsed);
-  return r.ok ? { identity: r.value } : { identity: null, error: `The stored identity is unusable (${r.error}); it was left untouched.` };
+  return r.ok
+    ? { identity: r.value }
+    : { identity: null, error: `The stored identity is unusable (${r.error}); it was left untouched.` };
 }
 
 export function saveIdentity(id: Identity): void {

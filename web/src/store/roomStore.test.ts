@@ -42,7 +42,10 @@ describe('room store', () => {
 
   it('applies presence snapshots and renames', () => {
     const s = createRoomStore({ roomId: 'ROOM1234', me: 'me' });
-    s.getState().setPresence([{ name: 'me', last_seen_ms_ago: 0 }, { name: 'old', last_seen_ms_ago: 5 }]);
+    s.getState().setPresence([
+      { name: 'me', last_seen_ms_ago: 0 },
+      { name: 'old', last_seen_ms_ago: 5 },
+    ]);
     s.getState().renamePresence('old', 'new');
     expect(s.getState().participants.map((p) => p.name)).toEqual(['me', 'new']);
   });

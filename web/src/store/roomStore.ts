@@ -145,7 +145,8 @@ const chatSlice: StateCreator<RoomState, [], [], ChatSlice> = (set) => ({
       return { ...pickChat(next), replyTo: s.replyTo?.id === id ? null : s.replyTo };
     }),
   react: (actor, env, now = Date.now()) => set((s) => pickChat(applyReaction(s, actor, env, now))),
-  mergeReactions: (targetId, agg, now = Date.now()) => set((s) => pickChat(mergeReactions(s, targetId, agg, now))),
+  mergeReactions: (targetId, agg, now = Date.now()) =>
+    set((s) => pickChat(mergeReactions(s, targetId, agg, now))),
   setTombstones: (t) => set((s) => ({ tombstones: { ...s.tombstones, ...t } })),
   applyEdit: (edit, now = Date.now()) => {
     let applied = false;
@@ -164,7 +165,13 @@ function pickChat(c: ChatState): ChatState {
 
 let toastSeq = 0;
 
-export function createRoomStore(init: { roomId: string; me: string; fingerprint?: string; identity?: Identity | null; ttlMs?: number }) {
+export function createRoomStore(init: {
+  roomId: string;
+  me: string;
+  fingerprint?: string;
+  identity?: Identity | null;
+  ttlMs?: number;
+}) {
   const session: StateCreator<RoomState, [], [], SessionSlice> = (set) => ({
     roomId: init.roomId,
     fingerprint: init.fingerprint ?? '— — — —',
@@ -173,7 +180,11 @@ export function createRoomStore(init: { roomId: string; me: string; fingerprint?
     setMe: (me) => set({ me }),
     // Signed in means the relay stamps our posts `@handle`, so "me" must follow (§6.4).
     setIdentity: (identity, anonName) =>
-      set((s) => ({ identity, me: identity ? `@${identity.handle}` : anonName ?? (s.me.startsWith('@') ? s.me.slice(1) : s.me), lockArmed: identity ? s.lockArmed : false })),
+      set((s) => ({
+        identity,
+        me: identity ? `@${identity.handle}` : (anonName ?? (s.me.startsWith('@') ? s.me.slice(1) : s.me)),
+        lockArmed: identity ? s.lockArmed : false,
+      })),
     lockArmed: false,
     setLockArmed: (lockArmed) => set({ lockArmed }),
     adoptOffer: null,
@@ -194,7 +205,8 @@ export function createRoomStore(init: { roomId: string; me: string; fingerprint?
     participants: [],
     presenceAt: 0,
     liveNames: null,
-    setPresence: (participants, at = Date.now(), liveNames = null) => set({ participants, presenceAt: at, liveNames }),
+    setPresence: (participants, at = Date.now(), liveNames = null) =>
+      set({ participants, presenceAt: at, liveNames }),
     renamePresence: (from, to) =>
       set((s) => ({
         participants: s.participants.map((p) => (p.name === from ? { ...p, name: to } : p)),
@@ -226,9 +238,14 @@ export function createRoomStore(init: { roomId: string; me: string; fingerprint?
     jumpRequest: null,
     announcement: '',
     cacheLoaded: null,
-    toast: (text, tone = 'ok') => set((s) => ({ toasts: [...s.toasts.slice(-2), { id: ++toastSeq, text, tone }] })),
+    toast: (text, tone = 'ok') =>
+      set((s) => ({ toasts: [...s.toasts.slice(-2), { id: ++toastSeq, text, tone }] })),
     dismissToast: (id) => set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) })),
-    bumpUnread: (mention, count = 1) => set((s) => ({ unread: s.unread + count, mentions: s.mentions + (typeof mention === 'number' ? mention : mention ? 1 : 0) })),
+    bumpUnread: (mention, count = 1) =>
+      set((s) => ({
+        unread: s.unread + count,
+        mentions: s.mentions + (typeof mention === 'number' ? mention : mention ? 1 : 0),
+      })),
     clearUnread: () => set({ unread: 0, mentions: 0 }),
     flash: (flashId) => set({ flashId }),
     openThread: (threadRootId) => set({ threadRootId }),

@@ -40,7 +40,13 @@ function Sent(props: { text: string; onClose: () => void }) {
 }
 
 /** The form's error line (which its fields point to with aria-describedby), then its buttons. */
-function FormEnd(props: { errorId: string; error: string | undefined; busy: boolean; submit: string; onCancel: () => void }) {
+function FormEnd(props: {
+  errorId: string;
+  error: string | undefined;
+  busy: boolean;
+  submit: string;
+  onCancel: () => void;
+}) {
   return (
     <>
       <p id={props.errorId} className="field-error" role="alert">
@@ -75,7 +81,11 @@ export function ReportDialog(props: Props) {
       {s.sentId ? (
         <Sent text={`Thanks — report ${s.sentId.slice(0, 8)} received.`} onClose={close} />
       ) : (
-        <form className="support-form" onSubmit={(e) => void s.run(e, () => sendReport({ what, severity, where, contact }))} noValidate>
+        <form
+          className="support-form"
+          onSubmit={(e) => void s.run(e, () => sendReport({ what, severity, where, contact }))}
+          noValidate
+        >
           <p className="muted small">This goes to the people who run this relay. {KEY_WARNING}</p>
           <label htmlFor="report-what">What went wrong?</label>
           <textarea
@@ -90,7 +100,11 @@ export function ReportDialog(props: Props) {
           <div className="support-row">
             <div>
               <label htmlFor="report-severity">How bad is it?</label>
-              <select id="report-severity" value={severity} onChange={(e) => setSeverity(e.target.value as ReportSeverity)}>
+              <select
+                id="report-severity"
+                value={severity}
+                onChange={(e) => setSeverity(e.target.value as ReportSeverity)}
+              >
                 {REPORT_SEVERITIES.map((v) => (
                   <option key={v} value={v}>
                     {v}
@@ -100,12 +114,30 @@ export function ReportDialog(props: Props) {
             </div>
             <div>
               <label htmlFor="report-where">Where? (optional)</label>
-              <input id="report-where" maxLength={LIMITS.reportWhereMax} placeholder="page, button or API route" value={where} onChange={(e) => setWhere(e.target.value)} />
+              <input
+                id="report-where"
+                maxLength={LIMITS.reportWhereMax}
+                placeholder="page, button or API route"
+                value={where}
+                onChange={(e) => setWhere(e.target.value)}
+              />
             </div>
           </div>
           <label htmlFor="report-contact">How to reach you (optional)</label>
-          <input id="report-contact" maxLength={LIMITS.reportContactMax} autoComplete="email" value={contact} onChange={(e) => setContact(e.target.value)} />
-          <FormEnd errorId="report-err" error={s.error?.error} busy={s.busy} submit="Send report" onCancel={close} />
+          <input
+            id="report-contact"
+            maxLength={LIMITS.reportContactMax}
+            autoComplete="email"
+            value={contact}
+            onChange={(e) => setContact(e.target.value)}
+          />
+          <FormEnd
+            errorId="report-err"
+            error={s.error?.error}
+            busy={s.busy}
+            submit="Send report"
+            onCancel={close}
+          />
         </form>
       )}
     </Dialog>
@@ -126,7 +158,11 @@ export function ContactDialog(props: Props) {
       {s.sentId ? (
         <Sent text={`Thanks — message delivered (${s.sentId.slice(0, 8)}).`} onClose={close} />
       ) : (
-        <form className="support-form" onSubmit={(e) => void s.run(e, () => sendContact({ message, name, email }))} noValidate>
+        <form
+          className="support-form"
+          onSubmit={(e) => void s.run(e, () => sendContact({ message, name, email }))}
+          noValidate
+        >
           <p className="muted small">A note to the people who run this relay. {KEY_WARNING}</p>
           <label htmlFor="contact-message">Message</label>
           <textarea
@@ -139,7 +175,13 @@ export function ContactDialog(props: Props) {
             onChange={(e) => (setMessage(e.target.value), s.clear())}
           />
           <label htmlFor="contact-name">Name (optional)</label>
-          <input id="contact-name" maxLength={LIMITS.contactNameMax} autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />
+          <input
+            id="contact-name"
+            maxLength={LIMITS.contactNameMax}
+            autoComplete="name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
           <label htmlFor="contact-email">Email (optional, for a reply)</label>
           <input
             id="contact-email"
@@ -151,7 +193,13 @@ export function ContactDialog(props: Props) {
             aria-describedby="contact-err"
             onChange={(e) => (setEmail(e.target.value), s.clear())}
           />
-          <FormEnd errorId="contact-err" error={s.error?.error} busy={s.busy} submit="Send" onCancel={close} />
+          <FormEnd
+            errorId="contact-err"
+            error={s.error?.error}
+            busy={s.busy}
+            submit="Send"
+            onCancel={close}
+          />
         </form>
       )}
     </Dialog>

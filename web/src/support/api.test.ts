@@ -9,16 +9,36 @@ describe('support forms', () => {
   });
 
   it('check what the relay would refuse before sending it', () => {
-    expect(checkReport({ what: '  abcd ', severity: 'low', where: '', contact: '' })).toMatchObject({ ok: false, field: 'message' });
+    expect(checkReport({ what: '  abcd ', severity: 'low', where: '', contact: '' })).toMatchObject({
+      ok: false,
+      field: 'message',
+    });
     expect(checkReport({ what: 'abcde', severity: 'low', where: '', contact: '' })).toBeNull();
-    expect(checkContact({ message: ' hi ', name: '', email: '' })).toMatchObject({ ok: false, field: 'message' });
-    expect(checkContact({ message: 'hey', name: '', email: 'ada@example' })).toMatchObject({ ok: false, field: 'email' });
+    expect(checkContact({ message: ' hi ', name: '', email: '' })).toMatchObject({
+      ok: false,
+      field: 'message',
+    });
+    expect(checkContact({ message: 'hey', name: '', email: 'ada@example' })).toMatchObject({
+      ok: false,
+      field: 'email',
+    });
     expect(checkContact({ message: 'hey', name: '', email: '  ' })).toBeNull();
     expect(checkContact({ message: 'hey', name: '', email: ' ada@example.org ' })).toBeNull();
   });
 
   it('accept ordinary addresses and refuse what is plainly not one', () => {
-    for (const ok of ['a@b.co', 'first.last+tag@mail.example.co.uk', 'x_y@sub-domain.example']) expect(looksLikeEmail(ok), ok).toBe(true);
-    for (const bad of ['', 'ada', 'ada@', '@example.org', 'ada@example', 'a da@example.org', 'ada@@example.org', 'ada@example.']) expect(looksLikeEmail(bad), bad).toBe(false);
+    for (const ok of ['a@b.co', 'first.last+tag@mail.example.co.uk', 'x_y@sub-domain.example'])
+      expect(looksLikeEmail(ok), ok).toBe(true);
+    for (const bad of [
+      '',
+      'ada',
+      'ada@',
+      '@example.org',
+      'ada@example',
+      'a da@example.org',
+      'ada@@example.org',
+      'ada@example.',
+    ])
+      expect(looksLikeEmail(bad), bad).toBe(false);
   });
 });

@@ -12,7 +12,11 @@ export const RETRY_WAITS_MS = [300, 600, 1100, 1900];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function postRoomMessage(roomId: string, buildBody: () => object, opts: { baseUrl?: string } = {}): Promise<PostResult> {
+export async function postRoomMessage(
+  roomId: string,
+  buildBody: () => object,
+  opts: { baseUrl?: string } = {},
+): Promise<PostResult> {
   const url = `${opts.baseUrl ?? ''}/api/rooms/${encodeURIComponent(roomId)}/messages`;
   let last: PostResult = { ok: false, status: 0, error: 'not sent' };
   for (let attempt = 0; attempt <= RETRY_WAITS_MS.length; attempt++) {
@@ -41,12 +45,19 @@ export async function postRoomMessage(roomId: string, buildBody: () => object, o
       if (parsed.success) return { ok: true, id: parsed.data.id, seq: parsed.data.seq };
       return { ok: false, status: res.status, error: 'the relay sent an unexpected reply' };
     }
-    const error = body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string' ? (body as { error: string }).error : res.statusText;
+    const error =
+      body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string'
+        ? (body as { error: string }).error
+        : res.statusText;
     last = { ok: false, status: res.status, error };
     if (res.status !== 429 && res.status < 500) return last;
     if (attempt < RETRY_WAITS_MS.length) {
       const retryAfter = Number(res.headers.get('Retry-After'));
-      await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, 10_000) : RETRY_WAITS_MS[attempt]!);
+      await sleep(
+        Number.isFinite(retryAfter) && retryAfter > 0
+          ? Math.min(retryAfter * 1000, 10_000)
+          : RETRY_WAITS_MS[attempt]!,
+      );
     }
   }
   return last;

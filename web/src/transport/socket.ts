@@ -64,7 +64,8 @@ export class RoomSocket {
   /** The user pressed Retry, the network came back, or the tab became visible. */
   retryNow(): void {
     if (this.stopped) return;
-    if (this.ws && (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING)) return;
+    if (this.ws && (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING))
+      return;
     this.attempt = 0;
     this.connect();
   }

@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { placeToolbar, shiftInto, type Box } from './placement.js';
 
-const box = (left: number, top: number, w: number, h: number): Box => ({ left, top, right: left + w, bottom: top + h });
-const overlaps = (a: Box, b: Box) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+const box = (left: number, top: number, w: number, h: number): Box => ({
+  left,
+  top,
+  right: left + w,
+  bottom: top + h,
+});
+const overlaps = (a: Box, b: Box) =>
+  a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
 const bound = box(0, 0, 800, 600);
 const bar = { w: 140, h: 36 };
 
@@ -14,7 +20,7 @@ describe('placeToolbar', () => {
     expect(overlaps(box(p.left, p.top, bar.w, bar.h), card)).toBe(false);
   });
 
-  it('puts it to the left of one\'s own message', () => {
+  it("puts it to the left of one's own message", () => {
     const card = box(600, 300, 180, 40);
     const p = placeToolbar({ card, message: card, bar, bound, self: true });
     expect(p).toEqual({ left: 600 - 4 - 140, top: 300, side: 'beside' });
@@ -39,10 +45,12 @@ describe('placeToolbar', () => {
 });
 
 describe('shiftInto', () => {
-  it('leaves a box inside alone', () => expect(shiftInto(box(10, 10, 100, 100), bound)).toEqual({ dx: 0, dy: 0 }));
+  it('leaves a box inside alone', () =>
+    expect(shiftInto(box(10, 10, 100, 100), bound)).toEqual({ dx: 0, dy: 0 }));
   it('pulls a box in from the left and the right', () => {
     expect(shiftInto(box(-64, 10, 100, 100), bound).dx).toBe(72);
     expect(shiftInto(box(750, 10, 100, 100), bound).dx).toBe(-58);
   });
-  it('lifts a box that hangs below the bottom', () => expect(shiftInto(box(10, 550, 100, 100), bound).dy).toBe(-58));
+  it('lifts a box that hangs below the bottom', () =>
+    expect(shiftInto(box(10, 550, 100, 100), bound).dy).toBe(-58));
 });

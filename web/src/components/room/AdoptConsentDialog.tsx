@@ -1,6 +1,11 @@
 import { useState } from 'react';
 import { Dialog } from '../Dialog.js';
-import { StorageChoice, draftToMode, initialDraft, type StorageDraft } from '../../identity/ui/StorageChoice.js';
+import {
+  StorageChoice,
+  draftToMode,
+  initialDraft,
+  type StorageDraft,
+} from '../../identity/ui/StorageChoice.js';
 import { useCtl, useRoomState } from './roomContext.js';
 
 /**
@@ -17,18 +22,27 @@ export function AdoptConsentDialog() {
   const [busy, setBusy] = useState(false);
   if (!offer) return null;
   return (
-    <Dialog open onClose={() => (busy ? undefined : ctl.declineAdopt())} title="A signed identity is offered to you" className="dialog-adopt">
+    <Dialog
+      open
+      onClose={() => (busy ? undefined : ctl.declineAdopt())}
+      title="A signed identity is offered to you"
+      className="dialog-adopt"
+    >
       <p className="adopt-lede">
         <strong>{offer.from}</strong> offers you the signed identity <strong>@{offer.handle}</strong>.
       </p>
       <ul className="adopt-facts small">
         <li>{offer.from} is a verified, signed sender: the relay checked their signature.</li>
         <li>
-          Accepting keeps the keys on this device and renames you from <span className="mono">{me}</span> to <strong>@{offer.handle}</strong>, in
-          this room and every other. Your messages will show as verified.
+          Accepting keeps the keys on this device and renames you from <span className="mono">{me}</span> to{' '}
+          <strong>@{offer.handle}</strong>, in this room and every other. Your messages will show as verified.
         </li>
         <li>{offer.from} created these keys, so they hold a copy too: only accept from someone you trust.</li>
-        {hasIdentity && <li>This replaces the identity you are signed in with now. Export it first if you want to keep it.</li>}
+        {hasIdentity && (
+          <li>
+            This replaces the identity you are signed in with now. Export it first if you want to keep it.
+          </li>
+        )}
       </ul>
       <StorageChoice id="adopt" value={draft} onChange={(d) => (setDraft(d), setErr(null))} error={err} />
       <div className="row-end wrap">

@@ -50,7 +50,16 @@ export const Bubble = memo(function Bubble(props: {
   const parent = useRoomState((s) => (m.replyTo ? s.messages[m.replyTo] : undefined));
   const parentDead = useRoomState((s) => (m.replyTo ? m.replyTo in s.tombstones : false));
   const reply = m.replyTo
-    ? replyState({ messages: parent ? { [m.replyTo]: parent } : {}, order: [], tombstones: parentDead ? { [m.replyTo]: 0 } : {}, reactions: {} }, m.replyTo, ctl.serverNow())
+    ? replyState(
+        {
+          messages: parent ? { [m.replyTo]: parent } : {},
+          order: [],
+          tombstones: parentDead ? { [m.replyTo]: 0 } : {},
+          reactions: {},
+        },
+        m.replyTo,
+        ctl.serverNow(),
+      )
     : null;
   const [picker, setPicker] = useState(false);
   const editing = useStore(editingStore, (st) => st.id === m.id);
@@ -67,8 +76,19 @@ export const Bubble = memo(function Bubble(props: {
     if (!el || !card || !list || isTouchFirst()) return;
     const a = art.getBoundingClientRect();
     const lr = list.getBoundingClientRect();
-    const bound = { left: lr.left, top: lr.top, right: lr.left + list.clientWidth, bottom: lr.top + list.clientHeight };
-    const p = placeToolbar({ card: card.getBoundingClientRect(), message: a, bar: { w: el.offsetWidth, h: el.offsetHeight }, bound, self });
+    const bound = {
+      left: lr.left,
+      top: lr.top,
+      right: lr.left + list.clientWidth,
+      bottom: lr.top + list.clientHeight,
+    };
+    const p = placeToolbar({
+      card: card.getBoundingClientRect(),
+      message: a,
+      bar: { w: el.offsetWidth, h: el.offsetHeight },
+      bound,
+      self,
+    });
     el.style.left = `${p.left - a.left}px`;
     el.style.top = `${p.top - a.top}px`;
     el.dataset.side = p.side;
@@ -107,13 +127,19 @@ export const Bubble = memo(function Bubble(props: {
             </span>
           )}
           {!m.verified && looksLikeHandle(m.sender) && (
-            <span className="unsigned-handle" title="This label looks like a @handle but the message is not signed: anyone can type it">
+            <span
+              className="unsigned-handle"
+              title="This label looks like a @handle but the message is not signed: anyone can type it"
+            >
               unsigned
             </span>
           )}
           {self && <span className="you">you</span>}
           {m.restored && (
-            <span className="restored" title="Restored from a peer's history; its sender and text cannot be verified">
+            <span
+              className="restored"
+              title="Restored from a peer's history; its sender and text cannot be verified"
+            >
               restored · unverified
             </span>
           )}
@@ -149,7 +175,10 @@ export const Bubble = memo(function Bubble(props: {
           </button>
         )}
         {editing ? (
-          <EditBox initial={m.file ? (m.file.text ?? '') : m.text} onSave={(t) => void ctl.editMessage(m.id, t)} />
+          <EditBox
+            initial={m.file ? (m.file.text ?? '') : m.text}
+            onSave={(t) => void ctl.editMessage(m.id, t)}
+          />
         ) : m.file ? (
           <>
             <FileCard file={m.file} roomId={link.roomId} />
@@ -198,24 +227,61 @@ export const Bubble = memo(function Bubble(props: {
         </button>
       )}
       <div className="actions" ref={bar} role="group" aria-label={`Actions for the message from ${m.sender}`}>
-        <button type="button" className="act act-more" aria-label="More actions" title="More actions" onClick={() => props.onActions(m.id)}>
+        <button
+          type="button"
+          className="act act-more"
+          aria-label="More actions"
+          title="More actions"
+          onClick={() => props.onActions(m.id)}
+        >
           <Icon name="more" />
         </button>
-        <button type="button" className="act" aria-label="Reply" title="Reply" onClick={() => armReply(ctl, m)}>
+        <button
+          type="button"
+          className="act"
+          aria-label="Reply"
+          title="Reply"
+          onClick={() => armReply(ctl, m)}
+        >
           <Icon name="reply" />
         </button>
-        <button type="button" className="act" aria-label="Add reaction" title="React" aria-expanded={picker} onClick={() => setPicker((v) => !v)}>
+        <button
+          type="button"
+          className="act"
+          aria-label="Add reaction"
+          title="React"
+          aria-expanded={picker}
+          onClick={() => setPicker((v) => !v)}
+        >
           <Icon name="smile" />
         </button>
         {editable && (
-          <button type="button" className="act" aria-label="Edit message" title="Edit" onClick={() => editingStore.getState().set(m.id)}>
+          <button
+            type="button"
+            className="act"
+            aria-label="Edit message"
+            title="Edit"
+            onClick={() => editingStore.getState().set(m.id)}
+          >
             <Icon name="pencil" />
           </button>
         )}
-        <button type="button" className="act" aria-label="Copy link to message" title="Copy link" onClick={() => void copyMessageLink(ctl, link, m)}>
+        <button
+          type="button"
+          className="act"
+          aria-label="Copy link to message"
+          title="Copy link"
+          onClick={() => void copyMessageLink(ctl, link, m)}
+        >
           <Icon name="link" />
         </button>
-        <button type="button" className="act act-danger" aria-label="Delete for everyone" title="Delete for everyone" onClick={() => props.onDelete(m.id)}>
+        <button
+          type="button"
+          className="act act-danger"
+          aria-label="Delete for everyone"
+          title="Delete for everyone"
+          onClick={() => props.onDelete(m.id)}
+        >
           <Icon name="trash" />
         </button>
         {picker && (
@@ -236,7 +302,16 @@ export function PendingBubble({ p }: { p: Pending }) {
   const { ctl } = useCtl();
   const me = useRoomState((s) => s.me);
   return (
-    <article className={`bubble bubble-self is-pending${p.status === 'failed' ? ' is-failed' : ''}`} aria-label={p.status === 'failed' ? 'Message not sent' : p.status === 'queued' ? 'Message waiting to send' : 'Sending message'}>
+    <article
+      className={`bubble bubble-self is-pending${p.status === 'failed' ? ' is-failed' : ''}`}
+      aria-label={
+        p.status === 'failed'
+          ? 'Message not sent'
+          : p.status === 'queued'
+            ? 'Message waiting to send'
+            : 'Sending message'
+      }
+    >
       <div className="bubble-card">
         <div className="body">
           <Markdown text={p.text} me={me} />
@@ -251,7 +326,11 @@ export function PendingBubble({ p }: { p: Pending }) {
             <button type="button" className="btn btn-small" onClick={() => ctl.retrySend(p.localId)}>
               <Icon name="retry" size={14} /> Retry
             </button>
-            <button type="button" className="btn btn-small btn-ghost" onClick={() => ctl.discardPending(p.localId)}>
+            <button
+              type="button"
+              className="btn btn-small btn-ghost"
+              onClick={() => ctl.discardPending(p.localId)}
+            >
               Discard
             </button>
           </>
@@ -260,7 +339,11 @@ export function PendingBubble({ p }: { p: Pending }) {
             <span className="muted small" role="status">
               Waiting to send · kept on this device, sent by itself once the relay is reachable
             </span>
-            <button type="button" className="btn btn-small btn-ghost" onClick={() => ctl.discardPending(p.localId)}>
+            <button
+              type="button"
+              className="btn btn-small btn-ghost"
+              onClick={() => ctl.discardPending(p.localId)}
+            >
               Discard
             </button>
           </>

@@ -32,7 +32,11 @@ export function Composer() {
   const [mention, setMention] = useState<{ query: string; index: number } | null>(null);
   const ta = useRef<HTMLTextAreaElement>(null);
   const [dragging, setDragging] = useState(false);
-  const sendFile = useCallback((file: File, opts: { onProgress: (done: number) => void; signal: AbortSignal }) => ctl.sendFile(file, opts), [ctl]);
+  const sendFile = useCallback(
+    (file: File, opts: { onProgress: (done: number) => void; signal: AbortSignal }) =>
+      ctl.sendFile(file, opts),
+    [ctl],
+  );
   const { uploads, add: addFiles, cancel: cancelUpload } = useUploads(sendFile, FILE_MAX_BYTES_DEFAULT);
   // A soft keyboard has no Shift+Enter: on touch devices Enter is a new line and the button sends.
   const [touch] = useState(isTouchFirst);
@@ -155,7 +159,12 @@ export function Composer() {
           <span className="reply-pill-text">
             Replying to <strong>{replyTo.sender}</strong>: {replyTo.preview}
           </span>
-          <button type="button" className="icon-btn" aria-label="Cancel reply" onClick={() => ctl.store.getState().setReplyTo(null)}>
+          <button
+            type="button"
+            className="icon-btn"
+            aria-label="Cancel reply"
+            onClick={() => ctl.store.getState().setReplyTo(null)}
+          >
             <Icon name="x" size={16} />
           </button>
         </div>
@@ -165,7 +174,9 @@ export function Composer() {
         <NameChip />
         <AttachButtons onFiles={addFiles} disabled={blocked} />
         <div className="composer-input-wrap">
-          {mention && candidates.length > 0 && <MentionList candidates={candidates} active={mention.index} onPick={pickMention} />}
+          {mention && candidates.length > 0 && (
+            <MentionList candidates={candidates} active={mention.index} onPick={pickMention} />
+          )}
           <label className="sr-only" htmlFor="composer-input">
             Message
           </label>
@@ -196,16 +207,31 @@ export function Composer() {
             }}
             onBlur={() => setTimeout(() => setMention(null), 100)}
           />
-          <button type="submit" className="send-btn" aria-label="Send message" disabled={!text.trim() || tooLong || blocked}>
+          <button
+            type="submit"
+            className="send-btn"
+            aria-label="Send message"
+            disabled={!text.trim() || tooLong || blocked}
+          >
             <Icon name="send" size={20} />
           </button>
         </div>
       </div>
-      <p id="composer-hint" className={`composer-hint${tooLong || error ? ' is-error' : bytes > WARN_BYTES ? ' is-warn' : ''}`} aria-live="polite">
+      <p
+        id="composer-hint"
+        className={`composer-hint${tooLong || error ? ' is-error' : bytes > WARN_BYTES ? ' is-warn' : ''}`}
+        aria-live="polite"
+      >
         {error ??
-          (bytes > WARN_BYTES ? `${(bytes / 1024).toFixed(1)} KiB of ${LIMITS.plaintextBytes / 1024} KiB` : (
+          (bytes > WARN_BYTES ? (
+            `${(bytes / 1024).toFixed(1)} KiB of ${LIMITS.plaintextBytes / 1024} KiB`
+          ) : (
             <>
-              <span className="hint-keys">{touch ? 'Enter for a new line · tap Send to send' : 'Enter to send · Shift+Enter for a new line'}</span>
+              <span className="hint-keys">
+                {touch
+                  ? 'Enter for a new line · tap Send to send'
+                  : 'Enter to send · Shift+Enter for a new line'}
+              </span>
               {ttl > 0 && (
                 <span className="hint-ttl">
                   <Icon name="clock" size={12} /> disappearing after {formatTtl(ttl)}

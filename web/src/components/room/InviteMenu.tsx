@@ -47,12 +47,20 @@ export function InviteMenu() {
     >
       {(close) => (
         <div className="menu" role="group" aria-label="Invite">
-          <p className="menu-note">Anyone with the link can read and post. Share it only with people and agents you trust.</p>
+          <p className="menu-note">
+            Anyone with the link can read and post. Share it only with people and agents you trust.
+          </p>
           <button type="button" className="menu-item" onClick={() => void copy(url, 'Invite link', close)}>
             <strong>Copy invite link</strong>
             <span>The room URL, key included</span>
           </button>
-          <button type="button" className="menu-item" aria-expanded={qr} aria-controls="invite-qr" onClick={() => setQr((v) => !v)}>
+          <button
+            type="button"
+            className="menu-item"
+            aria-expanded={qr}
+            aria-controls="invite-qr"
+            onClick={() => setQr((v) => !v)}
+          >
             <strong>{qr ? 'Hide QR code' : 'Show QR code'}</strong>
             <span>Scan it with a phone to open this room there</span>
           </button>
@@ -65,7 +73,14 @@ export function InviteMenu() {
           {fallback && (
             <div className="copy-fallback">
               <label htmlFor="copy-fallback">Copying is blocked here. Select and copy:</label>
-              <textarea id="copy-fallback" readOnly autoFocus value={fallback} rows={3} onFocus={(e) => e.currentTarget.select()} />
+              <textarea
+                id="copy-fallback"
+                readOnly
+                autoFocus
+                value={fallback}
+                rows={3}
+                onFocus={(e) => e.currentTarget.select()}
+              />
             </div>
           )}
           <div className="invite-agents">
@@ -79,7 +94,8 @@ export function InviteMenu() {
                 const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
                 if (!step) return;
                 e.preventDefault();
-                const next = TABS[(TABS.findIndex((t) => t.id === shown.id) + step + TABS.length) % TABS.length]!;
+                const next =
+                  TABS[(TABS.findIndex((t) => t.id === shown.id) + step + TABS.length) % TABS.length]!;
                 setTab(next.id);
                 document.getElementById(`invite-tab-${next.id}`)?.focus();
               }}
@@ -103,7 +119,14 @@ export function InviteMenu() {
             <div role="tabpanel" id="invite-tabpanel" aria-labelledby={`invite-tab-${shown.id}`}>
               {shown.snippets.map((id) => {
                 const s = snippets.find((x) => x.id === id);
-                return s ? <SnippetBlock key={id} s={s} headingLevel={3} onCopied={(title) => ctl.store.getState().toast(`${title}: copied`)} /> : null;
+                return s ? (
+                  <SnippetBlock
+                    key={id}
+                    s={s}
+                    headingLevel={3}
+                    onCopied={(title) => ctl.store.getState().toast(`${title}: copied`)}
+                  />
+                ) : null;
               })}
             </div>
             <p className="menu-note">

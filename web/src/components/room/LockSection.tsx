@@ -19,14 +19,21 @@ export function LockSection() {
   if (locked) {
     body = (
       <p className="small lock-state">
-        <Icon name="lock" size={14} /> Locked: only signed @handle senders can post here. A lock cannot be undone.
+        <Icon name="lock" size={14} /> Locked: only signed @handle senders can post here. A lock cannot be
+        undone.
       </p>
     );
   } else if (!signedIn) {
     body = (
       <>
-        <p className="muted small">Only a signed sender can lock a room so that every message must be signed.</p>
-        <button type="button" className="btn" onClick={() => openIdentityDialog('signin', 'Sign in to lock rooms to signed senders.')}>
+        <p className="muted small">
+          Only a signed sender can lock a room so that every message must be signed.
+        </p>
+        <button
+          type="button"
+          className="btn"
+          onClick={() => openIdentityDialog('signin', 'Sign in to lock rooms to signed senders.')}
+        >
           Sign in to lock
         </button>
       </>
@@ -45,7 +52,10 @@ export function LockSection() {
   } else if (confirm) {
     body = (
       <div className="confirm-box" role="group" aria-label="Confirm locking this room">
-        <p>Lock this room to signed @handle senders? It applies with your next message and cannot be undone. Anonymous people can still read.</p>
+        <p>
+          Lock this room to signed @handle senders? It applies with your next message and cannot be undone.
+          Anonymous people can still read.
+        </p>
         <ConfirmButtons
           confirmLabel="Arm the lock"
           tone="primary"

@@ -1,6 +1,13 @@
 import { startTransition, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { replyCounts } from '../../room/threads.js';
-import { afterAppend, around, growDown, growUp, windowBounds, type ListWindow } from '../../room/listWindow.js';
+import {
+  afterAppend,
+  around,
+  growDown,
+  growUp,
+  windowBounds,
+  type ListWindow,
+} from '../../room/listWindow.js';
 import { useCtl, useRoomState } from './roomContext.js';
 import { Bubble, PendingBubble } from './Bubble.js';
 import { DeleteDialog } from './DeleteDialog.js';
@@ -104,7 +111,8 @@ export function MessageList() {
   useEffect(() => {
     if (marked.current || cacheLoaded === null) return;
     marked.current = true;
-    if (cacheLoaded > 0 && order.length > 0) requestAnimationFrame(() => performance.mark('room-cache-rendered', { detail: order.length }));
+    if (cacheLoaded > 0 && order.length > 0)
+      requestAnimationFrame(() => performance.mark('room-cache-rendered', { detail: order.length }));
   }, [cacheLoaded, order.length]);
 
   /** Remember the first message on screen (content coordinates: immune to further scrolling). */
@@ -163,7 +171,11 @@ export function MessageList() {
     const strip = () => {
       const params = new URLSearchParams(location.hash.slice(1));
       params.delete('m');
-      history.replaceState(null, '', `${location.pathname}#${[...params].map(([k, v]) => `${k}=${v}`).join('&')}`);
+      history.replaceState(
+        null,
+        '',
+        `${location.pathname}#${[...params].map(([k, v]) => `${k}=${v}`).join('&')}`,
+      );
     };
     const started = Date.now();
     const t = setInterval(() => {
@@ -208,7 +220,8 @@ export function MessageList() {
     <div className="messages-wrap">
       {undecryptable > 0 && order.length === 0 && (
         <div className="banner banner-warn" role="alert">
-          {undecryptable} message{undecryptable === 1 ? '' : 's'} could not be decrypted. Is your link complete?
+          {undecryptable} message{undecryptable === 1 ? '' : 's'} could not be decrypted. Is your link
+          complete?
         </div>
       )}
       <div
@@ -231,9 +244,26 @@ export function MessageList() {
           )}
           {visible.map((id) => {
             const m = messages[id]!;
-            const compact = !!prev && prev.sender === m.sender && prev.verified === m.verified && m.ts - prev.ts < 5 * 60_000 && !m.replyTo && !m.ttlMs && !m.restored;
+            const compact =
+              !!prev &&
+              prev.sender === m.sender &&
+              prev.verified === m.verified &&
+              m.ts - prev.ts < 5 * 60_000 &&
+              !m.replyTo &&
+              !m.ttlMs &&
+              !m.restored;
             prev = { sender: m.sender, ts: m.ts, verified: m.verified };
-            return <Bubble key={id} m={m} self={m.own === true} compact={compact} replies={counts.get(id) ?? 0} onDelete={setToDelete} onActions={setSheetFor} />;
+            return (
+              <Bubble
+                key={id}
+                m={m}
+                self={m.own === true}
+                compact={compact}
+                replies={counts.get(id) ?? 0}
+                onDelete={setToDelete}
+                onActions={setSheetFor}
+              />
+            );
           })}
           {!atLiveEdge && (
             <button type="button" className="btn btn-small show-more" onClick={newer}>

@@ -7,9 +7,21 @@ import { activity, dedupeByKey, roles, verifiedSenders, type Role } from '../../
 
 const ROLE_TAGS: Record<Role, { text: string; title: string; cls: string }> = {
   you: { text: 'you', title: 'This is you', cls: 'tag' },
-  verified: { text: '✓ verified', title: 'Signed @handle: the relay checked its signature', cls: 'tag tag-verified' },
-  'handle-unverified': { text: 'handle · unverified', title: 'Looks like a @handle, but no signed message from it has been seen here yet', cls: 'tag tag-warn' },
-  anonymous: { text: 'anonymous', title: 'An unsigned display name: anyone can pick any name', cls: 'tag tag-anon' },
+  verified: {
+    text: '✓ verified',
+    title: 'Signed @handle: the relay checked its signature',
+    cls: 'tag tag-verified',
+  },
+  'handle-unverified': {
+    text: 'handle · unverified',
+    title: 'Looks like a @handle, but no signed message from it has been seen here yet',
+    cls: 'tag tag-warn',
+  },
+  anonymous: {
+    text: 'anonymous',
+    title: 'An unsigned display name: anyone can pick any name',
+    cls: 'tag tag-anon',
+  },
 };
 
 export function PresenceRail(props: { open: boolean; onClose: () => void }) {
@@ -28,7 +40,9 @@ export function PresenceRail(props: { open: boolean; onClose: () => void }) {
     return () => clearInterval(t);
   }, []);
   const live = useMemo(() => new Set(liveNames ?? []), [liveNames]);
-  const sorted = dedupeByKey(participants, live).sort((a, b) => (a.name === me ? -1 : b.name === me ? 1 : a.name.localeCompare(b.name)));
+  const sorted = dedupeByKey(participants, live).sort((a, b) =>
+    a.name === me ? -1 : b.name === me ? 1 : a.name.localeCompare(b.name),
+  );
   const elapsed = Date.now() - at;
   return (
     <aside className={`rail${props.open ? ' is-open' : ''}`} aria-label="Participants">
@@ -36,7 +50,12 @@ export function PresenceRail(props: { open: boolean; onClose: () => void }) {
         <h2>
           In the room <span className="muted">· {participants.length}</span>
         </h2>
-        <button type="button" className="icon-btn rail-close" aria-label="Close participants" onClick={props.onClose}>
+        <button
+          type="button"
+          className="icon-btn rail-close"
+          aria-label="Close participants"
+          onClick={props.onClose}
+        >
           <Icon name="x" />
         </button>
       </div>
@@ -65,7 +84,12 @@ export function PresenceRail(props: { open: boolean; onClose: () => void }) {
                 </span>
               </span>
               {!self && !p.name.startsWith('@') && p.box_pub && (
-                <button type="button" className="btn btn-small promote-btn" aria-label={`Promote ${p.name} to a signed handle`} onClick={() => setPromote({ name: p.name, boxPub: p.box_pub! })}>
+                <button
+                  type="button"
+                  className="btn btn-small promote-btn"
+                  aria-label={`Promote ${p.name} to a signed handle`}
+                  onClick={() => setPromote({ name: p.name, boxPub: p.box_pub! })}
+                >
                   Promote
                 </button>
               )}
@@ -82,7 +106,9 @@ export function PresenceRail(props: { open: boolean; onClose: () => void }) {
         <p className="fingerprint mono" data-testid="fingerprint">
           {fp}
         </p>
-        <p className="muted small">Compare it with others out of band to confirm you all hold the same key.</p>
+        <p className="muted small">
+          Compare it with others out of band to confirm you all hold the same key.
+        </p>
       </div>
     </aside>
   );

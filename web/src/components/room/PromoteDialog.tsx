@@ -5,7 +5,10 @@ import { Dialog } from '../Dialog.js';
 import { useCtl, useRoomState } from './roomContext.js';
 
 /** Promote an anonymous participant to a signed @handle (reference-client.md §3.9, as a dialog). */
-export function PromoteDialog(props: { target: { name: string; boxPub: string } | null; onClose: () => void }) {
+export function PromoteDialog(props: {
+  target: { name: string; boxPub: string } | null;
+  onClose: () => void;
+}) {
   const t = props.target;
   return (
     <Dialog open={!!t} onClose={props.onClose} title="Promote to a signed @handle" className="dialog-promote">
@@ -24,13 +27,21 @@ function PromoteForm(props: { name: string; boxPub: string; onClose: () => void 
     return (
       <div>
         <p>
-          Only signed-in operators can promote: <strong>{props.name}</strong> accepts an identity only from a sender the relay has verified.
+          Only signed-in operators can promote: <strong>{props.name}</strong> accepts an identity only from a
+          sender the relay has verified.
         </p>
         <div className="row-end">
           <button type="button" className="btn" onClick={props.onClose}>
             Cancel
           </button>
-          <button type="button" className="btn btn-primary" onClick={() => (props.onClose(), openIdentityDialog('signin', 'Sign in to promote participants.'))}>
+          <button
+            type="button"
+            className="btn btn-primary"
+            onClick={() => (
+              props.onClose(),
+              openIdentityDialog('signin', 'Sign in to promote participants.')
+            )}
+          >
             Sign in
           </button>
         </div>
@@ -55,8 +66,9 @@ function PromoteForm(props: { name: string; boxPub: string; onClose: () => void 
       }}
     >
       <p>
-        This creates and registers a new identity and sends its keys, sealed so that only <strong>{props.name}</strong> can open them. If it
-        accepts, its messages show as verified under the new handle.
+        This creates and registers a new identity and sends its keys, sealed so that only{' '}
+        <strong>{props.name}</strong> can open them. If it accepts, its messages show as verified under the
+        new handle.
       </p>
       <label htmlFor="promote-handle">Handle for {props.name}</label>
       <div className="handle-input">

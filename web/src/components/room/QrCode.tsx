@@ -14,7 +14,13 @@ export function QrCode(props: { text: string; label: string }) {
     return parts.join('');
   }, [qr]);
   return (
-    <svg className="qr" viewBox={`0 0 ${qr.size} ${qr.size}`} role="img" aria-label={props.label} shapeRendering="crispEdges">
+    <svg
+      className="qr"
+      viewBox={`0 0 ${qr.size} ${qr.size}`}
+      role="img"
+      aria-label={props.label}
+      shapeRendering="crispEdges"
+    >
       <rect width={qr.size} height={qr.size} fill="#fff" />
       <path d={d} fill="#000" />
     </svg>

@@ -3,7 +3,11 @@ import { REACTION_MAX_CHARS, REACTION_PRESETS } from '@protocol/envelopes.js';
 import { useKeepInViewport } from '../../ui/useKeepInViewport.js';
 
 /** Floating under a message's toolbar, or `inline` inside the touch action sheet. */
-export function ReactionPicker(props: { onPick: (emoji: string) => void; onClose: () => void; inline?: boolean }) {
+export function ReactionPicker(props: {
+  onPick: (emoji: string) => void;
+  onClose: () => void;
+  inline?: boolean;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   const [custom, setCustom] = useState('');
   const [err, setErr] = useState<string | null>(null);
@@ -22,7 +26,9 @@ export function ReactionPicker(props: { onPick: (emoji: string) => void; onClose
     if (e.key === 'Escape') {
       e.stopPropagation();
       props.onClose();
-      (ref.current?.parentElement?.querySelector('[aria-label="Add reaction"]') as HTMLElement | null)?.focus();
+      (
+        ref.current?.parentElement?.querySelector('[aria-label="Add reaction"]') as HTMLElement | null
+      )?.focus();
     }
     if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
       const btns = [...(ref.current?.querySelectorAll<HTMLButtonElement>('.pick') ?? [])];
@@ -31,10 +37,22 @@ export function ReactionPicker(props: { onPick: (emoji: string) => void; onClose
     }
   };
   return (
-    <div className={`picker${props.inline ? ' is-inline' : ''}`} ref={ref} role="group" aria-label="Pick a reaction" onKeyDown={onKey}>
+    <div
+      className={`picker${props.inline ? ' is-inline' : ''}`}
+      ref={ref}
+      role="group"
+      aria-label="Pick a reaction"
+      onKeyDown={onKey}
+    >
       <div className="picker-row">
         {REACTION_PRESETS.map((e) => (
-          <button key={e} type="button" className="pick" aria-label={`React with ${e}`} onClick={() => props.onPick(e)}>
+          <button
+            key={e}
+            type="button"
+            className="pick"
+            aria-label={`React with ${e}`}
+            onClick={() => props.onPick(e)}
+          >
             {e}
           </button>
         ))}
@@ -55,7 +73,14 @@ export function ReactionPicker(props: { onPick: (emoji: string) => void; onClose
         <label className="sr-only" htmlFor="react-custom">
           Custom reaction
         </label>
-        <input id="react-custom" enterKeyHint="done" placeholder="custom…" value={custom} maxLength={64} onChange={(e) => setCustom(e.target.value)} />
+        <input
+          id="react-custom"
+          enterKeyHint="done"
+          placeholder="custom…"
+          value={custom}
+          maxLength={64}
+          onChange={(e) => setCustom(e.target.value)}
+        />
         <button type="submit" className="btn btn-small">
           Add
         </button>

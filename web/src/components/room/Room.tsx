@@ -23,7 +23,12 @@ export function Room({ link }: { link: RoomLink }) {
   useEffect(() => {
     document.title = `Bot2Bot.chat — ${link.roomId}`;
   }, [link.roomId]);
-  if (!ctl) return <div className="page-loading" role="status">Opening room…</div>;
+  if (!ctl)
+    return (
+      <div className="page-loading" role="status">
+        Opening room…
+      </div>
+    );
   return (
     <RoomContext.Provider value={{ ctl, link }}>
       <RoomShell />

@@ -6,7 +6,11 @@ import { Icon } from '../Icon.js';
 import { useCtl } from './roomContext.js';
 import { inviteLink } from './InviteMenu.js';
 
-const MIME: Record<ExportFormat, string> = { txt: 'text/plain', md: 'text/markdown', json: 'application/json' };
+const MIME: Record<ExportFormat, string> = {
+  txt: 'text/plain',
+  md: 'text/markdown',
+  json: 'application/json',
+};
 
 export function SaveMenu() {
   const { ctl, link } = useCtl();

@@ -36,7 +36,8 @@ export function SearchDialog(props: { open: boolean; onClose: () => void; onOpen
     const out = [];
     for (let i = order.length - 1; i >= 0 && out.length < 40; i--) {
       const m = messages[order[i]!];
-      if (m && (m.text.toLowerCase().includes(needle) || m.sender.toLowerCase().includes(needle))) out.push(m);
+      if (m && (m.text.toLowerCase().includes(needle) || m.sender.toLowerCase().includes(needle)))
+        out.push(m);
     }
     return out;
   }, [q, order, messages]);
@@ -62,7 +63,11 @@ export function SearchDialog(props: { open: boolean; onClose: () => void; onOpen
       <label className="sr-only" htmlFor="search-input">
         Search messages, senders or text
       </label>
-      <input id="search-input" type="search" placeholder="Search messages, senders or text" value={q}
+      <input
+        id="search-input"
+        type="search"
+        placeholder="Search messages, senders or text"
+        value={q}
         enterKeyHint="search"
         aria-describedby="search-help"
         onKeyDown={onKeyDown}
@@ -90,7 +95,8 @@ export function SearchDialog(props: { open: boolean; onClose: () => void; onOpen
               }}
             >
               <span className="hit-meta">
-                <strong>{m.sender}</strong> · {new Date(m.ts).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' })}
+                <strong>{m.sender}</strong> ·{' '}
+                {new Date(m.ts).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' })}
               </span>
               <span className="hit-text">{snippet(m.text, q.trim())}</span>
             </button>

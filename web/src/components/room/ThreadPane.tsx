@@ -24,7 +24,10 @@ export function ThreadPane() {
   const order = useRoomState((s) => s.order);
   const messages = useRoomState((s) => s.messages);
   const me = useRoomState((s) => s.me);
-  const items = useMemo(() => (rootId ? threadMessages({ order, messages }, rootId) : []), [rootId, order, messages]);
+  const items = useMemo(
+    () => (rootId ? threadMessages({ order, messages }, rootId) : []),
+    [rootId, order, messages],
+  );
   const root = rootId ? messages[rootId] : undefined;
   const pane = useRef<HTMLElement>(null);
   const opener = useRef<string | null>(null);
@@ -32,14 +35,17 @@ export function ThreadPane() {
   const close = (restoreFocus = true) => {
     const id = opener.current;
     ctl.store.getState().openThread(null);
-    if (restoreFocus && id) requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-thread-for="${CSS.escape(id)}"]`)?.focus());
+    if (restoreFocus && id)
+      requestAnimationFrame(() =>
+        document.querySelector<HTMLElement>(`[data-thread-for="${CSS.escape(id)}"]`)?.focus(),
+      );
   };
 
   useEffect(() => {
     if (!rootId) return;
     // Remember which bubble's button opened us (the active element), so Escape can go back there.
     const active = document.activeElement;
-    opener.current = active instanceof HTMLElement ? active.dataset.threadFor ?? rootId : rootId;
+    opener.current = active instanceof HTMLElement ? (active.dataset.threadFor ?? rootId) : rootId;
     pane.current?.querySelector<HTMLElement>('h2')?.focus();
   }, [rootId]);
 
@@ -95,7 +101,10 @@ export function ThreadPane() {
       <ol className="thread-list">
         {items.map((m) => (
           <li key={m.id}>
-            <article className={`thread-card${m.id === rootId ? ' is-root' : ''}`} aria-label={`${m.sender} at ${time(m.ts)}`}>
+            <article
+              className={`thread-card${m.id === rootId ? ' is-root' : ''}`}
+              aria-label={`${m.sender} at ${time(m.ts)}`}
+            >
               <header className="meta">
                 <span className="avatar" style={{ background: senderGradient(m.sender) }} aria-hidden="true">
                   {initials(m.sender)}
@@ -122,7 +131,9 @@ export function ThreadPane() {
           className="btn btn-primary"
           onClick={() => {
             const oneLine = root.text.replace(/\s+/g, ' ').trim();
-            ctl.store.getState().setReplyTo({ id: root.id, sender: root.sender, preview: oneLine.slice(0, 120) });
+            ctl.store
+              .getState()
+              .setReplyTo({ id: root.id, sender: root.sender, preview: oneLine.slice(0, 120) });
             close(false);
             requestAnimationFrame(() => document.getElementById('composer-input')?.focus());
           }}

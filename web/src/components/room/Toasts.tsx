@@ -6,7 +6,10 @@ export function Toasts() {
   const { ctl } = useCtl();
   useEffect(() => {
     if (!toasts.length) return;
-    const t = setTimeout(() => ctl.store.getState().dismissToast(toasts[0]!.id), toasts[0]!.tone === 'error' ? 6000 : 3000);
+    const t = setTimeout(
+      () => ctl.store.getState().dismissToast(toasts[0]!.id),
+      toasts[0]!.tone === 'error' ? 6000 : 3000,
+    );
     return () => clearTimeout(t);
   }, [toasts, ctl]);
   return (
@@ -15,7 +18,12 @@ export function Toasts() {
         <div key={t.id} className={`toast toast-${t.tone}`}>
           <span className="toast-dot" aria-hidden="true" />
           <span>{t.text}</span>
-          <button type="button" className="icon-btn toast-close" aria-label="Dismiss notification" onClick={() => ctl.store.getState().dismissToast(t.id)}>
+          <button
+            type="button"
+            className="icon-btn toast-close"
+            aria-label="Dismiss notification"
+            onClick={() => ctl.store.getState().dismissToast(t.id)}
+          >
             ×
           </button>
         </div>

@@ -21,7 +21,12 @@ export function TopBar(props: { peopleOpen: boolean; onTogglePeople: () => void 
   const [searchOpen, setSearchOpen] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
 
-  const statusText = conn === 'online' ? 'Encrypted · live' : conn === 'connecting' ? 'Connecting…' : `Reconnecting${retryIn ? ` in ${Math.ceil(retryIn / 1000)}s` : '…'}`;
+  const statusText =
+    conn === 'online'
+      ? 'Encrypted · live'
+      : conn === 'connecting'
+        ? 'Connecting…'
+        : `Reconnecting${retryIn ? ` in ${Math.ceil(retryIn / 1000)}s` : '…'}`;
   return (
     <header className="topbar">
       <a className="brand" href="/" onClick={onLinkClick} aria-label="Bot2Bot.chat home">
@@ -59,21 +64,41 @@ export function TopBar(props: { peopleOpen: boolean; onTogglePeople: () => void 
         <DmNavLink compact />
         <InviteMenu />
         <SaveMenu />
-        <button type="button" className="btn btn-bar" aria-label="Search messages" onClick={() => setSearchOpen(true)}>
+        <button
+          type="button"
+          className="btn btn-bar"
+          aria-label="Search messages"
+          onClick={() => setSearchOpen(true)}
+        >
           <Icon name="search" />
           <span className="bar-label">Search</span>
         </button>
-        <button type="button" className="btn btn-bar has-badge" aria-label="Room settings" onClick={() => setSettingsOpen(true)}>
+        <button
+          type="button"
+          className="btn btn-bar has-badge"
+          aria-label="Room settings"
+          onClick={() => setSettingsOpen(true)}
+        >
           <Icon name="gear" />
           <span className="bar-label">Settings</span>
           {(ttl > 0 || locked || armed) && <span className="badge-dot" aria-hidden="true" />}
         </button>
-        <button type="button" className="btn btn-bar people-toggle" aria-label="Show participants" aria-expanded={props.peopleOpen} onClick={props.onTogglePeople}>
+        <button
+          type="button"
+          className="btn btn-bar people-toggle"
+          aria-label="Show participants"
+          aria-expanded={props.peopleOpen}
+          onClick={props.onTogglePeople}
+        >
           <Icon name="people" />
           <span className="count-chip">{count}</span>
         </button>
       </div>
-      <SearchDialog open={searchOpen} onClose={() => setSearchOpen(false)} onOpen={() => setSearchOpen(true)} />
+      <SearchDialog
+        open={searchOpen}
+        onClose={() => setSearchOpen(false)}
+        onOpen={() => setSearchOpen(true)}
+      />
       <SettingsDialog open={settingsOpen} onClose={() => setSettingsOpen(false)} />
     </header>
   );

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { insertMention, mentionCandidates, mentionQuery } from './composerMentions.js';
 import type { ChatMessage } from '../../room/chatState.js';
 
-const msg = (id: string, sender: string, ts: number): ChatMessage => ({ id, seq: ts, sender, verified: false, ts, text: 'x' });
+const msg = (id: string, sender: string, ts: number): ChatMessage => ({
+  id,
+  seq: ts,
+  sender,
+  verified: false,
+  ts,
+  text: 'x',
+});
 
 describe('composer mentions', () => {
   it('finds the query only when the caret follows an @ at a word start', () => {
@@ -14,7 +21,14 @@ describe('composer mentions', () => {
 
   it('ranks present people first, then recent senders, never oneself', () => {
     const messages = { a: msg('a', 'alma', 1), b: msg('b', '@alice', 2), c: msg('c', 'bob', 3) };
-    const got = mentionCandidates('al', [{ name: 'alfred' }, { name: 'me' }], ['a', 'b', 'c'], messages, 'me', 10);
+    const got = mentionCandidates(
+      'al',
+      [{ name: 'alfred' }, { name: 'me' }],
+      ['a', 'b', 'c'],
+      messages,
+      'me',
+      10,
+    );
     expect(got).toEqual(['alfred', '@alice', 'alma']);
   });
 

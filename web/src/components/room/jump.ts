@@ -16,7 +16,10 @@ export function jumpTo(store: RoomStore, id: string): boolean {
 
 /** Run by the list once the target element exists. */
 export function scrollAndFlash(store: RoomStore, el: HTMLElement, id: string): void {
-  el.scrollIntoView({ block: 'center', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+  el.scrollIntoView({
+    block: 'center',
+    behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth',
+  });
   store.getState().flash(id);
   el.focus({ preventScroll: true });
   setTimeout(() => {

@@ -5,14 +5,21 @@ import type { ChatMessage } from '../../room/chatState.js';
 import type { RoomController } from '../../room/controller.js';
 
 export async function copyMessageLink(ctl: RoomController, link: RoomLink, m: ChatMessage): Promise<void> {
-  const url = formatRoomLink(location.origin, link.roomId, link.keyText, { messageId: m.id, extra: link.extra });
+  const url = formatRoomLink(location.origin, link.roomId, link.keyText, {
+    messageId: m.id,
+    extra: link.extra,
+  });
   const ok = await copyText(url);
-  ctl.store.getState().toast(ok ? 'Message link copied' : 'Copying is blocked in this browser', ok ? 'ok' : 'error');
+  ctl.store
+    .getState()
+    .toast(ok ? 'Message link copied' : 'Copying is blocked in this browser', ok ? 'ok' : 'error');
 }
 
 export async function copyMessageText(ctl: RoomController, m: ChatMessage): Promise<void> {
   const ok = await copyText(m.text);
-  ctl.store.getState().toast(ok ? 'Message text copied' : 'Copying is blocked in this browser', ok ? 'ok' : 'error');
+  ctl.store
+    .getState()
+    .toast(ok ? 'Message text copied' : 'Copying is blocked in this browser', ok ? 'ok' : 'error');
 }
 
 /** Arms the composer's reply; `focus` is false on phones, where focusing opens the keyboard at once. */

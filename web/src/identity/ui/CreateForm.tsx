@@ -61,12 +61,18 @@ export function CreateForm(props: { onDone: (id: Identity) => void }) {
         />
       </div>
       <p id="create-handle-hint" className="muted small">
-        2–32 characters: a–z, 0–9, _ and -, starting with a letter or digit. Everyone sees it next to your signed messages.
+        2–32 characters: a–z, 0–9, _ and -, starting with a letter or digit. Everyone sees it next to your
+        signed messages.
       </p>
       <p id="create-handle-err" className="field-error" role="alert">
         {handleErr}
       </p>
-      <StorageChoice id="create" value={draft} onChange={(d) => (setDraft(d), setPassErr(null))} error={passErr} />
+      <StorageChoice
+        id="create"
+        value={draft}
+        onChange={(d) => (setDraft(d), setPassErr(null))}
+        error={passErr}
+      />
       <div className="row-end">
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {busy ? 'Registering…' : 'Create and register'}

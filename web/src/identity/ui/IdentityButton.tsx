@@ -10,7 +10,13 @@ export function IdentityButton(props: { compact?: boolean }) {
     <button
       type="button"
       className={`btn btn-bar id-btn${identity ? ' is-signed' : ''}${conflict ? ' has-problem' : ''}`}
-      aria-label={identity ? `Your identity: @${identity.handle}` : vault ? `Unlock @${vault.handle}` : 'Sign in with a @handle'}
+      aria-label={
+        identity
+          ? `Your identity: @${identity.handle}`
+          : vault
+            ? `Unlock @${vault.handle}`
+            : 'Sign in with a @handle'
+      }
       onClick={() => openIdentityDialog()}
     >
       <span className="id-dot" aria-hidden="true">

@@ -43,7 +43,9 @@ export function ImportForm(props: { onDone: (id: Identity) => void; replacing?: 
       if (!reg.ok) {
         const who = await lookupHandle(id.handle);
         if (who.kind === 'found' && who.identity.sign_pub !== encodeBase64(id.signPublicKey)) {
-          setErr(`This file's key does not match @${id.handle} on this relay: the handle belongs to another key. Nothing was changed.`);
+          setErr(
+            `This file's key does not match @${id.handle} on this relay: the handle belongs to another key. Nothing was changed.`,
+          );
           return;
         }
         if (who.kind !== 'found') {
@@ -62,7 +64,11 @@ export function ImportForm(props: { onDone: (id: Identity) => void; replacing?: 
 
   return (
     <form className="id-form" onSubmit={(e) => void submit(e)} noValidate>
-      {props.replacing && <p className="banner banner-warn">Importing replaces @{props.replacing} on this device. Export it first if you want to keep it.</p>}
+      {props.replacing && (
+        <p className="banner banner-warn">
+          Importing replaces @{props.replacing} on this device. Export it first if you want to keep it.
+        </p>
+      )}
       <div className="file-row">
         <input
           ref={fileRef}
@@ -75,7 +81,9 @@ export function ImportForm(props: { onDone: (id: Identity) => void; replacing?: 
             if (!f) return;
             setErr(null);
             setFileName(f.name);
-            readSmallFile(f).then(setText, (x: unknown) => setErr(x instanceof Error ? x.message : String(x)));
+            readSmallFile(f).then(setText, (x: unknown) =>
+              setErr(x instanceof Error ? x.message : String(x)),
+            );
             e.target.value = '';
           }}
         />
@@ -104,7 +112,12 @@ export function ImportForm(props: { onDone: (id: Identity) => void; replacing?: 
       <p id="import-err" className="field-error" role="alert">
         {err}
       </p>
-      <StorageChoice id="import" value={draft} onChange={(d) => (setDraft(d), setPassErr(null))} error={passErr} />
+      <StorageChoice
+        id="import"
+        value={draft}
+        onChange={(d) => (setDraft(d), setPassErr(null))}
+        error={passErr}
+      />
       <div className="row-end">
         <button type="submit" className="btn btn-primary" disabled={busy || !text.trim()}>
           {busy ? 'Checking…' : 'Import identity'}

@@ -45,8 +45,9 @@ export function ManagePanel(props: { identity: Identity; onClose: () => void }) 
       </div>
       {conflict && (
         <div className="banner banner-danger" role="alert">
-          <strong>This handle now belongs to another key.</strong> The relay has @{id.handle} registered under a different signing key, so
-          posts from this device can no longer be signed as @{id.handle}. Export these keys for safekeeping, then forget them here.
+          <strong>This handle now belongs to another key.</strong> The relay has @{id.handle} registered under
+          a different signing key, so posts from this device can no longer be signed as @{id.handle}. Export
+          these keys for safekeeping, then forget them here.
         </div>
       )}
       {notice && !conflict && (
@@ -54,11 +55,15 @@ export function ManagePanel(props: { identity: Identity; onClose: () => void }) 
           {notice}
         </p>
       )}
-      <p className="muted small">Every message you post is signed; the relay checks it and others see a verified badge.</p>
+      <p className="muted small">
+        Every message you post is signed; the relay checks it and others see a verified badge.
+      </p>
 
       <section className="settings-section" aria-labelledby="id-backup-h">
         <h3 id="id-backup-h">Backup</h3>
-        <p className="muted small">The file holds your private keys. Anyone with it can post as @{id.handle}. Store it somewhere safe.</p>
+        <p className="muted small">
+          The file holds your private keys. Anyone with it can post as @{id.handle}. Store it somewhere safe.
+        </p>
         <button type="button" className="btn" onClick={doExport}>
           Download backup (.json)
         </button>
@@ -92,7 +97,12 @@ export function ManagePanel(props: { identity: Identity; onClose: () => void }) 
               );
             }}
           >
-            <StorageChoice id="prot" value={draft} onChange={(d) => (setDraft(d), setProtErr(null))} error={protErr} />
+            <StorageChoice
+              id="prot"
+              value={draft}
+              onChange={(d) => (setDraft(d), setProtErr(null))}
+              error={protErr}
+            />
             <div className="row-end">
               <button type="button" className="btn" onClick={() => setEditProt(false)}>
                 Cancel
@@ -124,8 +134,8 @@ export function ManagePanel(props: { identity: Identity; onClose: () => void }) 
         ) : (
           <div className="confirm-box" role="group" aria-label="Confirm signing out">
             <p>
-              Signing out removes @{id.handle}&apos;s keys from this device. Without a backup the handle is lost for good: nobody, not even
-              the relay, can restore it.
+              Signing out removes @{id.handle}&apos;s keys from this device. Without a backup the handle is
+              lost for good: nobody, not even the relay, can restore it.
             </p>
             <ConfirmButtons
               confirmLabel="Sign out"

@@ -21,19 +21,42 @@ export function draftToMode(d: StorageDraft): { ok: true; mode: StorageMode } | 
 }
 
 const OPTIONS: Array<{ v: StorageDraft['choice']; title: string; hint: string }> = [
-  { v: 'sealed', title: 'Protect with a passphrase', hint: 'Encrypted on this device; you type the passphrase once per visit.' },
-  { v: 'plain', title: 'Remember on this device without a passphrase', hint: 'Readable by anything running on this site in this browser.' },
-  { v: 'memory', title: 'This tab only', hint: 'Nothing is saved; closing or reloading the tab signs you out.' },
+  {
+    v: 'sealed',
+    title: 'Protect with a passphrase',
+    hint: 'Encrypted on this device; you type the passphrase once per visit.',
+  },
+  {
+    v: 'plain',
+    title: 'Remember on this device without a passphrase',
+    hint: 'Readable by anything running on this site in this browser.',
+  },
+  {
+    v: 'memory',
+    title: 'This tab only',
+    hint: 'Nothing is saved; closing or reloading the tab signs you out.',
+  },
 ];
 
-export function StorageChoice(props: { id: string; value: StorageDraft; onChange: (d: StorageDraft) => void; error?: string | null }) {
+export function StorageChoice(props: {
+  id: string;
+  value: StorageDraft;
+  onChange: (d: StorageDraft) => void;
+  error?: string | null;
+}) {
   const d = props.value;
   return (
     <fieldset className="storage-choice">
       <legend>Keep the keys on this device</legend>
       {OPTIONS.map((o) => (
         <label key={o.v} className={`radio-card${d.choice === o.v ? ' is-on' : ''}`}>
-          <input type="radio" name={`${props.id}-storage`} value={o.v} checked={d.choice === o.v} onChange={() => props.onChange({ ...d, choice: o.v })} />
+          <input
+            type="radio"
+            name={`${props.id}-storage`}
+            value={o.v}
+            checked={d.choice === o.v}
+            onChange={() => props.onChange({ ...d, choice: o.v })}
+          />
           <span>
             <strong>{o.title}</strong>
             <span className="muted small">{o.hint}</span>

@@ -17,7 +17,15 @@ export function UnlockForm(props: { onDone: () => void }) {
           e.preventDefault();
           setBusy(true);
           unlock(pass)
-            .then(props.onDone, (x: unknown) => setErr(x instanceof WrongPassphraseError ? 'Wrong passphrase. Try again.' : x instanceof Error ? x.message : String(x)))
+            .then(props.onDone, (x: unknown) =>
+              setErr(
+                x instanceof WrongPassphraseError
+                  ? 'Wrong passphrase. Try again.'
+                  : x instanceof Error
+                    ? x.message
+                    : String(x),
+              ),
+            )
             .finally(() => setBusy(false));
         }}
       >
@@ -57,7 +65,10 @@ export function UnlockForm(props: { onDone: () => void }) {
           </button>
         ) : (
           <div className="confirm-box" role="group" aria-label="Confirm forgetting the protected identity">
-            <p>Without the passphrase the keys cannot be recovered. You can import a backup file, or remove the protected identity from this device.</p>
+            <p>
+              Without the passphrase the keys cannot be recovered. You can import a backup file, or remove the
+              protected identity from this device.
+            </p>
             <div className="row-end">
               <button type="button" className="btn" onClick={() => setConfirmForget(false)}>
                 Keep it
