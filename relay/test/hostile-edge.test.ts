@@ -34,14 +34,33 @@ interface Answer {
 }
 
 /** One HTTP request from a chosen local address (127.0.0.0/8 is all ours on loopback). */
-function httpCall(r: TestRelay, method: string, path: string, opts: { from?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+function httpCall(
+  r: TestRelay,
+  method: string,
+  path: string,
+  opts: { from?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: r.port, method, path, localAddress: opts.from, agent: false, headers: { ...(opts.body ? { 'content-type': 'application/json' } : {}), ...opts.headers } },
+      {
+        host: '127.0.0.1',
+        port: r.port,
+        method,
+        path,
+        localAddress: opts.from,
+        agent: false,
+        headers: { ...(opts.body ? { 'content-type': 'application/json' } : {}), ...opts.headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
         res.on('error', reject);
       },
     );
@@ -80,7 +99,10 @@ function raw(r: TestRelay, text: string, opts: { from?: string; waitMs?: number 
 /** A socket that was opened and sent `text`, for holding open. */
 function opened(r: TestRelay, text: string, from: string): Promise<Socket & { got: string; gone: boolean }> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port: r.port, localAddress: from }) as Socket & { got: string; gone: boolean };
+    const s = connect({ host: '127.0.0.1', port: r.port, localAddress: from }) as Socket & {
+      got: string;
+      gone: boolean;
+    };
     s.got = '';
     s.gone = false;
     s.on('data', (d) => (s.got += d.toString('latin1')));
@@ -113,14 +135,45 @@ describe('nothing a request contains ends the process', () => {
     expect(status(await raw(r, upgrade('/api/rooms/%E0%A4%A/ws?after=%zz')))).toBe(400);
     expect(status(await raw(r, upgrade('http://[::1/api/rooms/abcdefgh/ws')))).toBe(404);
     expect(status(await raw(r, upgrade('/api/rooms/abcdefgh/ws', 'Origin: %%%\r\n')))).toBe(403);
-    expect(status(await raw(r, upgrade('/api/rooms/abcdefgh/ws?after=1e999&after=-5', 'Sec-WebSocket-Version: 99\r\n')))).toBe(400);
+    expect(
+      status(
+        await raw(r, upgrade('/api/rooms/abcdefgh/ws?after=1e999&after=-5', 'Sec-WebSocket-Version: 99\r\n')),
+      ),
+    ).toBe(400);
     // Requests the HTTP parser or the routes must refuse, never throw on.
     expect(status(await raw(r, 'GET //%%% HTTP/1.1\r\nHost: x\r\n\r\n'))).toBe(404);
-    expect(status(await raw(r, 'GET /api/rooms/abcdefgh/transcript?after=%zz&limit=%%%&limit=9e99 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'))).toBe(200);
-    expect(status(await raw(r, 'POST /api/rooms/abcdefgh/messages HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n'))).toBe(400);
-    expect(status(await raw(r, 'POST /api/rooms/abcdefgh/messages HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n{}'))).toBe(400);
-    expect(status(await raw(r, 'POST /api/rooms/abcdefgh/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"'))).toBe(400);
-    expect(status(await raw(r, 'GET /api/rooms/%ff%fe/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'))).toBe(400);
+    expect(
+      status(
+        await raw(
+          r,
+          'GET /api/rooms/abcdefgh/transcript?after=%zz&limit=%%%&limit=9e99 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+        ),
+      ),
+    ).toBe(200);
+    expect(
+      status(
+        await raw(
+          r,
+          'POST /api/rooms/abcdefgh/messages HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n',
+        ),
+      ),
+    ).toBe(400);
+    expect(
+      status(
+        await raw(r, 'POST /api/rooms/abcdefgh/messages HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n{}'),
+      ),
+    ).toBe(400);
+    expect(
+      status(
+        await raw(
+          r,
+          'POST /api/rooms/abcdefgh/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"',
+        ),
+      ),
+    ).toBe(400);
+    expect(
+      status(await raw(r, 'GET /api/rooms/%ff%fe/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')),
+    ).toBe(400);
     // A peer that resets its upgrade at once.
     await new Promise<void>((resolve) => {
       const s = connect({ host: '127.0.0.1', port: r.port }, () => {
@@ -175,33 +228,61 @@ describe('rate limits and large answers', () => {
   it('20 sockets asking for 500 × 128 KiB and never reading stay bounded; bystanders are served; stalled answers are cut off', async () => {
     const r = await relay({
       limits: {
-        rateBucketCapacity: 10_000, rateBucketRefillPerS: 10_000, globalBucketCapacity: 10_000, globalBucketRefillPerS: 10_000,
-        answerStallMs: 4000, transcriptBucketCapacity: 30, transcriptBucketRefillPerS: 0.001,
-        roomBytesPerRoom: 128 * 1024 * 1024, roomBytesPerIp: 128 * 1024 * 1024,
+        rateBucketCapacity: 10_000,
+        rateBucketRefillPerS: 10_000,
+        globalBucketCapacity: 10_000,
+        globalBucketRefillPerS: 10_000,
+        answerStallMs: 4000,
+        transcriptBucketCapacity: 30,
+        transcriptBucketRefillPerS: 0.001,
+        roomBytesPerRoom: 128 * 1024 * 1024,
+        roomBytesPerIp: 128 * 1024 * 1024,
       },
     });
     const room = `${r.url}/api/rooms/bigroom01/messages`;
     const big = fakeSealed(98_304); // 131 072 base64 characters, the ciphertext cap
-    for (let i = 0; i < 500; i++) expect((await postJson(room, { sender: 'a', ...big })).status).toBe(200);
+    for (let i = 0; i < 500; i++)
+      expect((await postJson(room, { sender: 'a', ...big, nonce: fakeSealed(0).nonce })).status).toBe(200);
 
     // A reader that reads gets the whole list, well-formed, as one JSON document.
     const full = await httpCall(r, 'GET', '/api/rooms/bigroom01/transcript?limit=500', { from: '127.0.0.9' });
     expect(full.status).toBe(200);
     expect(full.headers['content-length']).toBeUndefined();
-    const doc = JSON.parse(full.body) as { messages: { seq: number; ciphertext: string }[]; last_seq: number; count: number; exists: boolean };
+    const doc = JSON.parse(full.body) as {
+      messages: { seq: number; ciphertext: string }[];
+      last_seq: number;
+      count: number;
+      exists: boolean;
+    };
     expect(doc.count).toBe(500);
     expect(doc.messages.length).toBe(500);
     expect(doc.exists).toBe(true);
     expect(doc.last_seq).toBe(doc.messages[499]!.seq);
     expect(doc.messages[0]!.ciphertext).toBe(big.ciphertext);
     const after = doc.messages[249]!.seq;
-    const part = JSON.parse((await httpCall(r, 'GET', `/api/rooms/bigroom01/transcript?after=${after}&limit=3`, { from: '127.0.0.9' })).body);
-    expect(part.messages.map((m: { seq: number }) => m.seq)).toEqual(doc.messages.slice(250, 253).map((m) => m.seq));
+    const part = JSON.parse(
+      (
+        await httpCall(r, 'GET', `/api/rooms/bigroom01/transcript?after=${after}&limit=3`, {
+          from: '127.0.0.9',
+        })
+      ).body,
+    );
+    expect(part.messages.map((m: { seq: number }) => m.seq)).toEqual(
+      doc.messages.slice(250, 253).map((m) => m.seq),
+    );
     expect(part.count).toBe(3);
     // /wait with a backlog answers at once, streamed the same way, in the reference's shape.
-    const waited = JSON.parse((await httpCall(r, 'GET', `/api/rooms/bigroom01/wait?after=${doc.messages[479]!.seq}`, { from: '127.0.0.9' })).body);
+    const waited = JSON.parse(
+      (
+        await httpCall(r, 'GET', `/api/rooms/bigroom01/wait?after=${doc.messages[479]!.seq}`, {
+          from: '127.0.0.9',
+        })
+      ).body,
+    );
     expect(Object.keys(waited)).toEqual(['messages', 'last_seq']);
-    expect(waited.messages.map((m: { seq: number }) => m.seq)).toEqual(doc.messages.slice(480).map((m) => m.seq));
+    expect(waited.messages.map((m: { seq: number }) => m.seq)).toEqual(
+      doc.messages.slice(480).map((m) => m.seq),
+    );
     expect(waited.last_seq).toBe(doc.last_seq);
 
     global.gc?.();
@@ -215,7 +296,9 @@ describe('rate limits and large answers', () => {
       sockets.push(s);
     }
     // A fifth answer in flight to the same address is refused.
-    const fifth = await httpCall(r, 'GET', '/api/rooms/bigroom01/transcript?limit=500', { from: '127.0.0.10' });
+    const fifth = await httpCall(r, 'GET', '/api/rooms/bigroom01/transcript?limit=500', {
+      from: '127.0.0.10',
+    });
     expect(fifth.status).toBe(429);
     for (let i = 0; i < 5; i++) {
       const b = await bystander(r);
@@ -228,7 +311,9 @@ describe('rate limits and large answers', () => {
     let freed = false;
     for (let i = 0; i < 20 && !freed; i++) {
       await new Promise((res) => setTimeout(res, 1000));
-      freed = (await httpCall(r, 'GET', '/api/rooms/bigroom01/transcript?limit=1', { from: '127.0.0.11' })).status === 200;
+      freed =
+        (await httpCall(r, 'GET', '/api/rooms/bigroom01/transcript?limit=1', { from: '127.0.0.11' }))
+          .status === 200;
     }
     expect(freed).toBe(true);
     for (const s of sockets) s.destroy();
@@ -236,7 +321,10 @@ describe('rate limits and large answers', () => {
     expect(b.status).toBe(200);
     // The transcript bucket: 30 per address, then 429 with Retry-After.
     const statuses: number[] = [];
-    for (let i = 0; i < 31; i++) statuses.push((await httpCall(r, 'GET', '/api/rooms/bigroom01/transcript?limit=1', { from: '127.0.0.20' })).status);
+    for (let i = 0; i < 31; i++)
+      statuses.push(
+        (await httpCall(r, 'GET', '/api/rooms/bigroom01/transcript?limit=1', { from: '127.0.0.20' })).status,
+      );
     expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
     expect(statuses).toEqual([...Array(30).fill(200), 429]);
   }, 120_000);
@@ -244,10 +332,13 @@ describe('rate limits and large answers', () => {
   it('every request takes from the per-address request bucket, whatever its route', async () => {
     const r = await relay({ limits: { requestBucketCapacity: 5, requestBucketRefillPerS: 0.001 } });
     const got: number[] = [];
-    for (let i = 0; i < 6; i++) got.push((await httpCall(r, 'GET', i % 2 ? '/api/health' : '/nowhere', { from: '127.0.0.30' })).status);
+    for (let i = 0; i < 6; i++)
+      got.push((await httpCall(r, 'GET', i % 2 ? '/api/health' : '/nowhere', { from: '127.0.0.30' })).status);
     expect(got.slice(0, 5).every((s) => s !== 429)).toBe(true);
     expect(got[5]).toBe(429);
-    const ws = new WsClient(`${r.url.replace('http', 'ws')}/api/rooms/abcdefgh/ws`, { localAddress: '127.0.0.30' });
+    const ws = new WsClient(`${r.url.replace('http', 'ws')}/api/rooms/abcdefgh/ws`, {
+      localAddress: '127.0.0.30',
+    });
     await expect(ws.opened).rejects.toThrow(/429/);
     expect((await bystander(r, '127.0.0.31')).status).toBe(200);
   });
@@ -255,7 +346,13 @@ describe('rate limits and large answers', () => {
   it('directory searches, which scan every profile, have their own per-address bucket', async () => {
     const r = await relay({ limits: { directoryBucketCapacity: 3, directoryBucketRefillPerS: 0.001 } });
     const got: number[] = [];
-    for (const path of ['/api/agents', '/api/agents?q=x', '/agents.json', '/.well-known/bot2bot-agents', '/api/agents/matches?handle=nobody']) {
+    for (const path of [
+      '/api/agents',
+      '/api/agents?q=x',
+      '/agents.json',
+      '/.well-known/bot2bot-agents',
+      '/api/agents/matches?handle=nobody',
+    ]) {
       got.push((await httpCall(r, 'GET', path, { from: '127.0.0.32' })).status);
     }
     expect(got).toEqual([200, 200, 200, 429, 429]);
@@ -267,7 +364,8 @@ describe('rate limits and large answers', () => {
 describe('timeouts and the per-address connection cap', () => {
   it('one address holding many slow bodies is capped and timed out; another address is served', async () => {
     const r = await relay({ limits: { connectionsPerIp: 20, bodyIdleTimeoutMs: 1500 } });
-    const slow = 'POST /api/rooms/slowroom1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"cip\r\n';
+    const slow =
+      'POST /api/rooms/slowroom1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"cip\r\n';
     const sockets: (Socket & { got: string; gone: boolean })[] = [];
     for (let i = 0; i < 60; i++) sockets.push(await opened(r, slow, '127.0.0.40'));
     // Forty over the cap are answered 503 and closed at once.
@@ -303,8 +401,16 @@ describe('timeouts and the per-address connection cap', () => {
 });
 
 describe('client addresses', () => {
-  const tight = { rateBucketCapacity: 3, rateBucketRefillPerS: 0.001, globalBucketCapacity: 1000, globalBucketRefillPerS: 0.001 };
-  const post = (r: TestRelay, room: string, headers: Record<string, string>) => httpCall(r, 'POST', `/api/rooms/${room}/messages`, { headers, body: JSON.stringify(fakeSealed()) }).then((a) => a.status);
+  const tight = {
+    rateBucketCapacity: 3,
+    rateBucketRefillPerS: 0.001,
+    globalBucketCapacity: 1000,
+    globalBucketRefillPerS: 0.001,
+  };
+  const post = (r: TestRelay, room: string, headers: Record<string, string>) =>
+    httpCall(r, 'POST', `/api/rooms/${room}/messages`, { headers, body: JSON.stringify(fakeSealed()) }).then(
+      (a) => a.status,
+    );
 
   it('groups IPv6 addresses by /64 and IPv4-mapped addresses as IPv4', () => {
     expect(addressKey('2001:db8:1:2:3:4:5:6')).toBe(addressKey('2001:db8:1:2::9'));
@@ -316,18 +422,31 @@ describe('client addresses', () => {
   it('ignores X-Forwarded-For and CF-Connecting-IP from peers that are not trusted proxies', async () => {
     const none = await relay({ limits: tight });
     const got: number[] = [];
-    for (let i = 0; i < 4; i++) got.push(await post(none, 'spoofed1', { 'X-Forwarded-For': `198.51.100.${i}`, 'CF-Connecting-IP': `203.0.113.${i}` }));
+    for (let i = 0; i < 4; i++)
+      got.push(
+        await post(none, 'spoofed1', {
+          'X-Forwarded-For': `198.51.100.${i}`,
+          'CF-Connecting-IP': `203.0.113.${i}`,
+        }),
+      );
     expect(got).toEqual([200, 200, 200, 429]);
     // Trusting a range the peer is not in, CF-Connecting-IP enabled: still the peer's address.
     const range = await relay({ limits: tight, trustProxy: '10.0.0.0/8', trustCfConnectingIp: true });
     const got2: number[] = [];
-    for (let i = 0; i < 4; i++) got2.push(await post(range, 'spoofed2', { 'X-Forwarded-For': `198.51.100.${i}`, 'CF-Connecting-IP': `203.0.113.${i}` }));
+    for (let i = 0; i < 4; i++)
+      got2.push(
+        await post(range, 'spoofed2', {
+          'X-Forwarded-For': `198.51.100.${i}`,
+          'CF-Connecting-IP': `203.0.113.${i}`,
+        }),
+      );
     expect(got2).toEqual([200, 200, 200, 429]);
   });
 
   it('believes a trusted proxy (address or range), counts IPv6 clients by /64, and reads CF-Connecting-IP only when configured', async () => {
     const r = await relay({ limits: tight, trustProxy: '127.0.0.0/8' });
-    const xff = (a: string, extra: Record<string, string> = {}) => post(r, 'v6room01', { 'X-Forwarded-For': a, ...extra });
+    const xff = (a: string, extra: Record<string, string> = {}) =>
+      post(r, 'v6room01', { 'X-Forwarded-For': a, ...extra });
     expect(await xff('2001:db8:1:2::a')).toBe(200);
     expect(await xff('2001:db8:1:2::b')).toBe(200);
     expect(await xff('2001:db8:1:2:ffff:1:2:3')).toBe(200);
@@ -340,13 +459,24 @@ describe('client addresses', () => {
     expect(await xff('2001:db8:1:2::a, 192.0.2.7')).toBe(200);
 
     const cf = await relay({ limits: tight, trustProxy: '127.0.0.1', trustCfConnectingIp: true });
-    const viaCf = (a: string) => post(cf, 'cfroom01', { 'CF-Connecting-IP': a, 'X-Forwarded-For': '192.0.2.1' });
-    expect([await viaCf('192.0.2.50'), await viaCf('192.0.2.50'), await viaCf('192.0.2.50'), await viaCf('192.0.2.50')]).toEqual([200, 200, 200, 429]);
+    const viaCf = (a: string) =>
+      post(cf, 'cfroom01', { 'CF-Connecting-IP': a, 'X-Forwarded-For': '192.0.2.1' });
+    expect([
+      await viaCf('192.0.2.50'),
+      await viaCf('192.0.2.50'),
+      await viaCf('192.0.2.50'),
+      await viaCf('192.0.2.50'),
+    ]).toEqual([200, 200, 200, 429]);
     expect(await viaCf('192.0.2.51')).toBe(200);
   });
 
   it('reads trusted proxies, CF-Connecting-IP and origins from the environment, and refuses typos at start', () => {
-    const c = configFromEnv({ TRUST_PROXY: '10.0.0.0/8, fd00::/8,loopback', TRUST_CF_CONNECTING_IP: '1', ALLOWED_ORIGINS: 'https://a.example, http://127.0.0.1:5173', CONN_CAP_PER_IP: '64' });
+    const c = configFromEnv({
+      TRUST_PROXY: '10.0.0.0/8, fd00::/8,loopback',
+      TRUST_CF_CONNECTING_IP: '1',
+      ALLOWED_ORIGINS: 'https://a.example, http://127.0.0.1:5173',
+      CONN_CAP_PER_IP: '64',
+    });
     expect(c.trustProxy).toBe('10.0.0.0/8, fd00::/8,loopback');
     expect(c.trustCfConnectingIp).toBe(true);
     expect(c.allowedOrigins).toEqual(['https://a.example', 'http://127.0.0.1:5173']);
@@ -360,7 +490,8 @@ describe('client addresses', () => {
   it('TRUST_PROXY=all believes the peer for one hop: the last X-Forwarded-For entry', async () => {
     const r = await relay({ limits: tight, trustProxy: 'all' });
     const got: number[] = [];
-    for (let i = 0; i < 4; i++) got.push(await post(r, 'allroom1', { 'X-Forwarded-For': `198.51.100.${i}, 192.0.2.9` }));
+    for (let i = 0; i < 4; i++)
+      got.push(await post(r, 'allroom1', { 'X-Forwarded-For': `198.51.100.${i}, 192.0.2.9` }));
     expect(got).toEqual([200, 200, 200, 429]);
   });
 });
@@ -383,7 +514,9 @@ describe('WebSocket origins', () => {
     expect(await tryOrigin(r, {})).toBe('open');
     expect(await tryOrigin(r, { Origin: r.url })).toBe('open');
     expect(await tryOrigin(r, { Origin: `http://localhost:${r.port}` })).toBe('open');
-    expect(await tryOrigin(r, { Origin: `http://evil.example:${r.port}`, Host: `evil.example:${r.port}` })).toBe(403);
+    expect(
+      await tryOrigin(r, { Origin: `http://evil.example:${r.port}`, Host: `evil.example:${r.port}` }),
+    ).toBe(403);
     expect(await tryOrigin(r, { Origin: 'null' })).toBe(403);
     expect((await bystander(r)).status).toBe(200);
   });
@@ -393,7 +526,10 @@ describe('WebSocket origins', () => {
     expect(await tryOrigin(pub, { Origin: 'https://relay.example' })).toBe('open');
     expect(await tryOrigin(pub, { Origin: pub.url })).toBe(403);
     expect(await tryOrigin(pub, {})).toBe('open');
-    const list = await relay({ allowedOrigins: ['https://a.example', 'http://127.0.0.1:5173'], publicBaseUrl: 'https://relay.example' });
+    const list = await relay({
+      allowedOrigins: ['https://a.example', 'http://127.0.0.1:5173'],
+      publicBaseUrl: 'https://relay.example',
+    });
     expect(await tryOrigin(list, { Origin: 'https://a.example' })).toBe('open');
     expect(await tryOrigin(list, { Origin: 'http://127.0.0.1:5173' })).toBe('open');
     expect(await tryOrigin(list, { Origin: 'https://relay.example' })).toBe(403);

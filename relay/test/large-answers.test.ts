@@ -43,18 +43,25 @@ function expectNoHoles(seqs: number[]): void {
 describe('streamed list answers', () => {
   it('a reader paused mid-answer while retention drops what it has not read yet gets a list without holes, then the rest', async () => {
     const clock = new TestClock();
-    const r = await startRelay({ limits: { roomBytesPerRoom: 128 * 1024 * 1024, roomBytesPerIp: 128 * 1024 * 1024 } }, clock);
+    const r = await startRelay(
+      { limits: { roomBytesPerRoom: 128 * 1024 * 1024, roomBytesPerIp: 128 * 1024 * 1024 } },
+      clock,
+    );
     relays.push(r);
     const base = `${r.url}/api/rooms/pagedroom1`;
     const big = fakeSealed(98_304); // the ciphertext cap: a page holds only a few of these
-    for (let i = 0; i < 60; i++) expect((await postJson(`${base}/messages`, { sender: 'a', ...big })).status).toBe(200);
+    for (let i = 0; i < 60; i++)
+      expect(
+        (await postJson(`${base}/messages`, { sender: 'a', ...big, nonce: fakeSealed(0).nonce })).status,
+      ).toBe(200);
 
     for (const path of ['wait?after=0', 'transcript?limit=500']) {
       const paused = await pausedGet(`${base}/${path}`);
       expect(paused.res.statusCode).toBe(200);
       // Everything the reader has not taken yet ages out of the room; one newer message stays.
       clock.advance(LIMITS.replayMaxAgeMs + 60_000);
-      const newest = (await postJson(`${base}/messages`, { sender: 'a', ...fakeSealed(64) })).json.seq as number;
+      const newest = (await postJson(`${base}/messages`, { sender: 'a', ...fakeSealed(64) })).json
+        .seq as number;
       const doc = JSON.parse(await paused.body()) as { messages: { seq: number }[]; last_seq: number };
       const seqs = seqsOf(doc);
       expect(seqs.length).toBeGreaterThan(0);
@@ -63,7 +70,10 @@ describe('streamed list answers', () => {
       // The next read resumes after what was listed and reaches the newest message.
       const next = await getJson(`${base}/wait?after=${seqs[seqs.length - 1]}&timeout=1`);
       expect(seqsOf(next.json as { messages: { seq: number }[] })).toEqual([newest]);
-      for (let i = 0; i < 60; i++) expect((await postJson(`${base}/messages`, { sender: 'a', ...big })).status).toBe(200);
+      for (let i = 0; i < 60; i++)
+        expect(
+          (await postJson(`${base}/messages`, { sender: 'a', ...big, nonce: fakeSealed(0).nonce })).status,
+        ).toBe(200);
     }
   }, 60_000);
 
@@ -73,7 +83,9 @@ describe('streamed list answers', () => {
     const base = `${r.url}/api/rooms/pagedroom2`;
     const posted: number[] = [];
     for (let i = 0; i < 300; i += 25) {
-      const batch = await Promise.all(Array.from({ length: 25 }, () => postJson(`${base}/messages`, { sender: 'b', ...fakeSealed(64) })));
+      const batch = await Promise.all(
+        Array.from({ length: 25 }, () => postJson(`${base}/messages`, { sender: 'b', ...fakeSealed(64) })),
+      );
       posted.push(...batch.map((p) => p.json.seq as number));
     }
     posted.sort((a, b) => a - b);
