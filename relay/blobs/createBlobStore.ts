@@ -1,8 +1,7 @@
-import { openRedis } from '../rooms/redis/connect.js';
-import { parseShardUrls } from '../rooms/redis/shards.js';
 import type { RelayConfig } from '../config.js';
 import { MemoryBlobs } from './memoryBlobs.js';
 import { RedisBlobs } from './redisBlobs.js';
+import { openBlobShards } from './redisShards.js';
 import type { BlobLimits, BlobStore } from './types.js';
 
 export function blobLimits(config: RelayConfig): BlobLimits {
@@ -18,15 +17,11 @@ export function blobLimits(config: RelayConfig): BlobLimits {
 }
 
 /**
- * In memory on a single node. In a cluster, on a connection of its own to the first Redis server
- * REDIS_URL lists (blobs are not sharded: their scripts keep one global fuse and per-address
- * quotas); a Redis Cluster keeps them in memory per node, which the README states.
+ * In memory on a single node. In a cluster, in Redis beside each room's keys (on its shard, or
+ * under its hash tag on a Redis Cluster), with the cluster-wide quotas on the first shard.
  */
 export async function createBlobStore(config: RelayConfig): Promise<BlobStore> {
   const limits = blobLimits(config);
-  if (!config.redisUrl || config.redisCluster) return new MemoryBlobs(limits);
-  const [first] = parseShardUrls(config.redisUrl);
-  if (!first) return new MemoryBlobs(limits);
-  const cmd = await openRedis(first.url, first.target, 'blobs');
-  return new RedisBlobs(cmd, limits);
+  if (!config.redisUrl) return new MemoryBlobs(limits);
+  return new RedisBlobs(await openBlobShards(config.redisUrl, config.redisCluster), limits);
 }

@@ -5,7 +5,15 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SseClient, WsClient, fakeSealed, getJson, postJson } from '../../test-support/clients.js';
+import { randomBytes } from 'node:crypto';
+import {
+  SseClient,
+  WsClient,
+  fakeSealed,
+  getJson,
+  postJson,
+  requestJson,
+} from '../../test-support/clients.js';
 import { startRedisCluster, type TestRedis } from '../../test-support/redis.js';
 import { startCluster, type TestRelay } from '../../test-support/relay.js';
 import { call, fixedIdentity, register, signedProfile } from './identity-helpers.js';
@@ -114,5 +122,42 @@ describe('a cluster on a Redis Cluster', () => {
     expect((await call('GET', `${b.url}/api/agents/${agent.handle}`)).json.agent.summary).toBe(
       'on a cluster',
     );
+  });
+
+  it("attachments live under their room's hash tag; any node serves them and the quotas are shared", async () => {
+    const [a, b] = await pair();
+    const bytes = randomBytes(5000);
+    const blobs = (n: TestRelay) => `${room(n, 'rc-files')}/blobs`;
+    const c = await postJson(blobs(a), { size: bytes.length, chunks: 1 });
+    expect(c.status).toBe(200);
+    const { blob_id: id, token } = c.json as { blob_id: string; token: string };
+    const put = await fetch(`${blobs(a)}/${id}/chunks/0`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream', 'x-blob-token': token },
+      body: bytes,
+    });
+    expect(put.status).toBe(200);
+    const got = await fetch(`${blobs(b)}/${id}/chunks/0`);
+    expect(got.status).toBe(200);
+    expect(Buffer.from(await got.arrayBuffer()).equals(bytes)).toBe(true);
+    // The chunk is in the same slot as the room's own keys, on the primary that holds them.
+    const conns = admins();
+    try {
+      const keys = async (pattern: string) => (await Promise.all(conns.map((x) => x.keys(pattern)))).flat();
+      const [meta] = await keys(`b2b:{${namespace}.*}:r:rc-files:meta`);
+      const [chunk] = await keys(`b2b:{${namespace}.*}:bl:c:rc-files/${id}:0`);
+      expect(meta).toBeDefined();
+      expect(chunk).toBeDefined();
+      const slot = (k: string) => conns[0]!.call('CLUSTER', 'KEYSLOT', k);
+      expect(await slot(chunk!)).toBe(await slot(meta!));
+    } finally {
+      for (const x of conns) x.disconnect();
+    }
+    expect(await b.relay.blobs.totalBytes()).toBe(bytes.length);
+    expect(
+      (await requestJson('DELETE', `${blobs(b)}/${id}`, undefined, { 'x-blob-token': token })).status,
+    ).toBe(200);
+    expect((await fetch(`${blobs(a)}/${id}/chunks/0`)).status).toBe(404);
+    expect(await a.relay.blobs.totalBytes()).toBe(0);
   });
 });
