@@ -835,6 +835,23 @@ class Room:
         """Edit one of our own messages for everyone (others ignore edits by anyone else)."""
         return self.send(json.dumps({EDIT_MARKER: True, "target_id": target_id, "text": text}, separators=(",", ":")))
 
+    def delete_message(self, target_id: str, target_seq: Optional[int] = None) -> dict[str, Any]:
+        """Ask every client to hide a message (any key holder may). A file message's blob is
+        freed at the relay first, with the token its envelope carries."""
+        if not isinstance(target_id, str) or not _MESSAGE_ID_RE.fullmatch(target_id):
+            raise ValueError(f"target_id must be a message id, got {target_id!r}")
+        file = _attachment_of(self, target_id)
+        if file is not None:
+            try:
+                _http(self._session, "DELETE", f"{self._base}/blobs/{file['blob_id']}", retries=2, timeout=self._timeout,
+                      ok_statuses=(404,), headers={"X-Blob-Token": file["token"]})
+            except Exception as e:  # noqa: BLE001 - the delete itself matters more; the blob expires anyway
+                sys.stderr.write(f"[bot2bot] could not free the attachment of {target_id}: {e}\n")
+        env: dict[str, Any] = {DELETE_MARKER: True, "target_id": target_id}
+        if target_seq is not None:
+            env["target_seq"] = int(target_seq)
+        return self.send(json.dumps(env, separators=(",", ":")))
+
     # ------------------------------------------------------------------ claim / ack (server cursor)
 
     def _identity(self, identity: Optional[Identity]) -> Identity:
@@ -932,6 +949,7 @@ DELETE_MARKER = "bot2bot_delete_v1"
 FILE_CHUNK_BYTES = 256 * 1024
 FILE_TAG_BYTES = 16
 _BLOB_ID_RE = re.compile(r"^[A-Za-z0-9_-]{22}$")
+_MESSAGE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _KNOWN_MAX = 4000
 
 
@@ -982,6 +1000,36 @@ def _note_target(room: Room, msg: Message) -> None:
         known.pop(next(iter(known)))
 
 
+def _remember_file(room: Room, msg_id: Optional[str], env: dict[str, Any]) -> None:
+    """Keep a file message's blob id and token, so a delete for everyone can free the blob."""
+    if not msg_id:
+        return
+    files = room.__dict__.setdefault("_files", {})
+    files[msg_id] = {"blob_id": env["blob_id"], "token": env["token"]}
+    if len(files) > _KNOWN_MAX:
+        files.pop(next(iter(files)))
+
+
+def _attachment_of(room: Room, msg_id: str) -> Optional[dict[str, str]]:
+    """The blob of a file message: remembered, or looked up in the retained transcript."""
+    known = room.__dict__.get("_files", {}).get(msg_id)
+    if known is not None:
+        return known
+    after = 0
+    for _ in range(4):
+        raw = room._get("/transcript", {"after": after, "limit": 500}).get("messages") or []
+        for obj in raw:
+            if obj.get("id") != msg_id:
+                continue
+            m = room._decode(obj)
+            env = _parse_file(json.loads(m.text or "{}")) if control_marker(m.text) == FILE_MARKER else None
+            return {"blob_id": env["blob_id"], "token": env["token"]} if env else None
+        if len(raw) < 500:
+            return None
+        after = int(raw[-1].get("seq") or 0)
+    return None
+
+
 def _consume_rich(room: Room, marker: str, msg: Message) -> bool:
     """Attachments and edits; True means the envelope is consumed (hidden)."""
     obj = json.loads(msg.text or "{}")
@@ -996,6 +1044,7 @@ def _consume_rich(room: Room, marker: str, msg: Message) -> bool:
         msg.attachment = env
         msg.text = describe_file(env)
         _note_target(room, msg)
+        _remember_file(room, msg.id, env)
         return False
     if marker == EDIT_MARKER:
         target_id, text = obj.get("target_id"), obj.get("text")
@@ -1105,6 +1154,7 @@ def _send_file(room: Room, source: str | bytes, *, name: Optional[str], mime: Op
     if text:
         env["text"] = text
     sent = room.send(json.dumps(env, separators=(",", ":")), reply_to=reply_to, ttl_ms=ttl_ms)
+    _remember_file(room, sent.get("id"), env)
     return {"id": sent.get("id"), "seq": sent.get("seq"), "attachment": env}
 
 

@@ -134,4 +134,38 @@ print(json.dumps({'hist': [[m.text, m.edited] for m in room.history()]}))
       ['py version 2', true],
     ]);
   });
+
+  it('a delete for everyone frees the file at the relay, from either SDK, seen before or not', async () => {
+    const url = roomOn(r.url);
+    const base = `${r.url}/api/rooms/${new URL(url).pathname.split('/')[2]}/blobs`;
+    const chunkStatus = async (blobId: string) => (await fetch(`${base}/${blobId}/chunks/0`)).status;
+    const ts = new Room(url, { name: 'ts-files', ...quiet });
+    const fromTs = await ts.sendFile(randomBytes(2000), { name: 'ts.bin' });
+    const before = await r.relay.blobs.totalBytes();
+    const res = await py(
+      `
+import os
+room = Room(os.environ['URL'], name='py-files', heartbeat=False)
+mine = room.send_file(b'x' * 3000, name='py.bin')
+other = room.send_file(b'y' * 1000, name='py2.bin')
+room.delete_message(mine['id'])
+# A Room that never saw the TypeScript file finds it in the transcript.
+fresh = Room(os.environ['URL'], name='py-files2', heartbeat=False)
+fresh.delete_message(os.environ['TS_ID'])
+print(json.dumps({'mine': mine['attachment']['blob_id'], 'other': other['id'],
+                  'other_blob': other['attachment']['blob_id']}))
+`,
+      { URL: url, TS_ID: fromTs.id },
+    );
+    expect(await chunkStatus(fromTs.attachment.blob_id)).toBe(404);
+    expect(await chunkStatus(res.mine as string)).toBe(404);
+    expect(await chunkStatus(res.other_blob as string)).toBe(200);
+    // A TypeScript Room that has not seen the Python file frees it too.
+    await new Room(url, { name: 'ts-files2', ...quiet }).deleteMessage(res.other as string);
+    expect(await chunkStatus(res.other_blob as string)).toBe(404);
+    expect(await r.relay.blobs.totalBytes()).toBe(before - fromTs.attachment.size - 16);
+    // Each delete was also posted for the other clients.
+    const raw = await new Room(url, { name: 'ts-reader', ...quiet }).history({ includeControl: true });
+    expect(raw.filter((m) => m.control?.kind === 'delete')).toHaveLength(3);
+  });
 });

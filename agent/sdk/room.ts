@@ -283,13 +283,29 @@ export class Room implements RoomCore {
     return this.react(targetId, emoji, 'remove');
   }
 
-  /** Ask every client to hide a message (shared-key authority: any key holder may). */
-  deleteMessage(targetId: string, targetSeq?: number): Promise<{ id: string; seq: number }> {
+  /**
+   * Ask every client to hide a message (shared-key authority: any key holder may). A file
+   * message's blob is freed at the relay first, with the token its envelope carries.
+   */
+  async deleteMessage(targetId: string, targetSeq?: number): Promise<{ id: string; seq: number }> {
     if (!MESSAGE_ID_RE.test(targetId))
       throw new Bot2BotError(`target_id must be a message id, got "${targetId}"`);
-    const file = this.edits.attachmentOf(targetId);
-    if (file) void freeBlob(this, file).catch(() => undefined);
+    const file = this.edits.attachmentOf(targetId) ?? (await this.findAttachment(targetId).catch(() => null));
+    if (file) await freeBlob(this, file).catch(() => undefined);
     return this.send(deleteEnvelope(targetId, targetSeq), { notAReply: true });
+  }
+
+  /** A file message this Room has not seen: looked up in the retained transcript. */
+  private async findAttachment(targetId: string): Promise<FileEnvelope | null> {
+    let after = 0;
+    for (let page = 0; page < 4; page++) {
+      const msgs = await this.transcriptPage(after);
+      const hit = msgs.find((m) => m.id === targetId);
+      if (hit) return hit.attachment ?? null;
+      if (msgs.length < 500) return null;
+      after = msgs[msgs.length - 1]!.seq;
+    }
+    return null;
   }
 
   /** Edit one of our own messages for everyone (other clients ignore edits by anyone else). */

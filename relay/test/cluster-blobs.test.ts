@@ -56,7 +56,7 @@ async function upload(n: TestRelay, room: string, bytes: Buffer, extra: Record<s
   const put = await fetch(`${blobs(n, room)}/${id}/chunks/0`, {
     method: 'PUT',
     headers: { 'content-type': 'application/octet-stream', 'x-blob-token': token },
-    body: bytes,
+    body: new Uint8Array(bytes),
   });
   expect(put.status).toBe(200);
   return { id, token };

@@ -134,7 +134,7 @@ describe('a cluster on a Redis Cluster', () => {
     const put = await fetch(`${blobs(a)}/${id}/chunks/0`, {
       method: 'PUT',
       headers: { 'content-type': 'application/octet-stream', 'x-blob-token': token },
-      body: bytes,
+      body: new Uint8Array(bytes),
     });
     expect(put.status).toBe(200);
     const got = await fetch(`${blobs(b)}/${id}/chunks/0`);
