@@ -146,10 +146,19 @@ export function parseEditEnvelope(o: Record<string, unknown>): EditEnvelope | nu
   return { bot2bot_edit_v1: true, target_id: o.target_id, text: o.text };
 }
 
+/**
+ * Reference clients hide only the markers they know, and render any other JSON as a chat bubble
+ * (reference-client.md §2.2, §3.6). The one marker all of them hide is adopt: the browser consumes
+ * an adopt envelope without `target_name` silently (§3.9), and its Python SDK and MCP server filter
+ * adopt envelopes and nothing else (§3.8). So files and edits carry it too; this relay's clients
+ * look for the file and edit markers first.
+ */
+export const REFERENCE_HIDE_MARKER = 'bot2bot_adopt_v1';
+
 export const fileEnvelope = (f: Omit<FileEnvelope, 'bot2bot_file_v1'>): string =>
-  JSON.stringify({ [FILE_MARKER]: true, ...f });
+  JSON.stringify({ [FILE_MARKER]: true, [REFERENCE_HIDE_MARKER]: true, ...f });
 export const editEnvelope = (target_id: string, text: string): string =>
-  JSON.stringify({ [EDIT_MARKER]: true, target_id, text });
+  JSON.stringify({ [EDIT_MARKER]: true, [REFERENCE_HIDE_MARKER]: true, target_id, text });
 
 /** One-line description of an attachment for text-only surfaces (CLI tail, MCP, exports). */
 export function describeFile(f: FileEnvelope): string {

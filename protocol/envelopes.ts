@@ -103,8 +103,9 @@ const markerOn = (o: Record<string, unknown>, name: string) =>
 
 /**
  * Chat unless the text starts with `{`, parses as a JSON object, and has a marker key that is
- * strictly `true`. Precedence when several are present: adopt, delete, react, hist_resp,
- * hist_req (the reference's order). Legacy `safebot_*` markers are honoured on receive.
+ * strictly `true`. Precedence when several are present: file and edit (which carry the adopt
+ * marker as well, see REFERENCE_HIDE_MARKER), then the reference's order: adopt, delete, react,
+ * hist_resp, hist_req. Legacy `safebot_*` markers are honoured on receive.
  */
 export function classifyPlaintext(text: string): Plaintext {
   if (!text.startsWith('{')) return { kind: 'chat', text };
@@ -116,6 +117,15 @@ export function classifyPlaintext(text: string): Plaintext {
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { kind: 'chat', text };
   const o = parsed as Record<string, unknown>;
+  // Files and edits first: they also carry the adopt marker, so that reference clients hide them.
+  if (markerOn(o, MARKER.file)) {
+    const env = parseFileEnvelope(o);
+    return env ? { kind: 'file', envelope: env } : { kind: 'control', marker: MARKER.file };
+  }
+  if (markerOn(o, MARKER.edit)) {
+    const env = parseEditEnvelope(o);
+    return env ? { kind: 'edit', envelope: env } : { kind: 'control', marker: MARKER.edit };
+  }
   if (markerOn(o, MARKER.adopt)) {
     if (str(o.adopt_id) && str(o.target_name) && str(o.sender_box_pub) && str(o.nonce) && str(o.ciphertext)) {
       return { kind: 'adopt', envelope: { ...(o as unknown as AdoptEnvelope), bot2bot_adopt_v1: true } };
@@ -143,14 +153,6 @@ export function classifyPlaintext(text: string): Plaintext {
       return { kind: 'react', envelope: { bot2bot_react_v1: true, target_id: o.target_id, emoji, op: o.op } };
     }
     return { kind: 'control', marker: MARKER.react };
-  }
-  if (markerOn(o, MARKER.file)) {
-    const env = parseFileEnvelope(o);
-    return env ? { kind: 'file', envelope: env } : { kind: 'control', marker: MARKER.file };
-  }
-  if (markerOn(o, MARKER.edit)) {
-    const env = parseEditEnvelope(o);
-    return env ? { kind: 'edit', envelope: env } : { kind: 'control', marker: MARKER.edit };
   }
   if (markerOn(o, MARKER.histResp)) {
     if (str(o.req_id) && Array.isArray(o.items)) {

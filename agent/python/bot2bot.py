@@ -319,7 +319,7 @@ def control_marker(text: Optional[str]) -> Optional[str]:
     """Return the marker key if ``text`` is a control envelope (reaction, delete, adopt...), else None.
 
     A control envelope is a JSON object with a ``bot2bot_*_vN`` or legacy ``safebot_*_vN`` key
-    whose value is literally ``true``. Adopt wins when several markers are present.
+    whose value is literally ``true``. File and edit win when several markers are present, then adopt.
     """
     if not text or not text.startswith("{"):
         return None
@@ -329,6 +329,10 @@ def control_marker(text: Optional[str]) -> Optional[str]:
         return None
     if not isinstance(obj, dict):
         return None
+    # Files and edits also carry the adopt marker, the one reference clients all hide.
+    for rich in ("bot2bot_file_v1", "bot2bot_edit_v1"):
+        if obj.get(rich) is True:
+            return rich
     if obj.get(ADOPT_MARKER) is True or obj.get("safebot_adopt_v1") is True:
         return ADOPT_MARKER
     for k, v in obj.items():
@@ -833,7 +837,8 @@ class Room:
 
     def edit(self, target_id: str, text: str) -> dict[str, Any]:
         """Edit one of our own messages for everyone (others ignore edits by anyone else)."""
-        return self.send(json.dumps({EDIT_MARKER: True, "target_id": target_id, "text": text}, separators=(",", ":")))
+        env = {EDIT_MARKER: True, ADOPT_MARKER: True, "target_id": target_id, "text": text}
+        return self.send(json.dumps(env, separators=(",", ":")))
 
     def delete_message(self, target_id: str, target_seq: Optional[int] = None) -> dict[str, Any]:
         """Ask every client to hide a message (any key holder may). A file message's blob is
@@ -1147,7 +1152,7 @@ def _send_file(room: Room, source: str | bytes, *, name: Optional[str], mime: Op
         # 409 on a retry: the earlier attempt stored the chunk before its answer was lost.
         _http(room._session, "PUT", f"{room._base}/blobs/{created['blob_id']}/chunks/{i}", retries=3, timeout=room._timeout,
               ok_statuses=(409,), data=c, headers={"Content-Type": "application/octet-stream", "X-Blob-Token": created["token"]})
-    env: dict[str, Any] = {FILE_MARKER: True, "blob_id": created["blob_id"], "token": created["token"],
+    env: dict[str, Any] = {FILE_MARKER: True, ADOPT_MARKER: True, "blob_id": created["blob_id"], "token": created["token"],
                            "key": _b64u(key), "nonce_prefix": _b64u(prefix), "name": name, "type": mime,
                            "size": len(data), "chunk_size": FILE_CHUNK_BYTES, "chunks": n,
                            "sha256": hashlib.sha256(data).hexdigest()}

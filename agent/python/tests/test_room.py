@@ -189,6 +189,9 @@ class RoomUrlTest(unittest.TestCase):
         self.assertEqual(bot2bot.control_marker(LEGACY), "safebot_delete_v1")
         self.assertEqual(bot2bot.control_marker(FUTURE), "bot2bot_poll_vote_v7")
         self.assertEqual(bot2bot.control_marker('{"bot2bot_adopt_v1":true,"bot2bot_delete_v1":true}'), "bot2bot_adopt_v1")
+        # Files and edits carry the adopt marker so reference clients hide them; they win here.
+        self.assertEqual(bot2bot.control_marker('{"bot2bot_adopt_v1":true,"bot2bot_file_v1":true}'), "bot2bot_file_v1")
+        self.assertEqual(bot2bot.control_marker('{"bot2bot_edit_v1":true,"bot2bot_adopt_v1":true}'), "bot2bot_edit_v1")
         for chat in ("hello", '{"bot2bot_react_v1": 1}', "{not json", "[1,2]", '{"other_v1": true}', ""):
             self.assertIsNone(bot2bot.control_marker(chat), chat)
 
