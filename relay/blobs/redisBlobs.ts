@@ -11,9 +11,10 @@
  *   P r:<room>  set of blob ids                  P m:B  hash  size chunks token exp received written
  *   P c:B:<i>   string  chunk i's ciphertext
  * The ledger on the first shard:
- *   P L:total  int  reserved bytes, all rooms    P L:ip  hash  address -> bytes
- *   P L:exp    zset B -> expires_at              P L:m   hash  B -> "<size> <address>"
+ *   P L:total  int  reserved bytes, all rooms    P L:ip  hash  hashed address -> bytes
+ *   P L:exp    zset B -> expires_at              P L:m   hash  B -> "<size> <hashed address>"
  */
+import { createHash } from 'node:crypto';
 import type { BlobInfo } from '../../protocol/index.js';
 import { mintBlobSecret, sameToken } from './ids.js';
 import { onShard, type BlobShard, type BlobShards } from './redisShards.js';
@@ -240,7 +241,7 @@ export class RedisBlobs implements BlobStore {
         'reserve',
         now,
         `${roomId}/${blobId}`,
-        req.ip,
+        addressKey(req.ip),
         req.size,
         req.expiresAt,
         l.ipMaxBytes,
@@ -324,4 +325,9 @@ export class RedisBlobs implements BlobStore {
   async close(): Promise<void> {
     this.shards.close();
   }
+}
+
+/** The per-address quota counts under a hash: client addresses are not written to Redis. */
+function addressKey(ip: string): string {
+  return createHash('sha256').update(`blob|${ip}`).digest('base64url').slice(0, 22);
 }

@@ -119,6 +119,10 @@ describe('attachments on a cluster sharded over three Redis servers', () => {
       expect(await a.relay.blobs.totalBytes()).toBe(4500);
       expect(await b.relay.blobs.totalBytes()).toBe(4500);
       expect((await postJson(blobs(b, r2!), { size: 500, chunks: 1 })).status).toBe(200);
+      // The cluster-wide ledger is on the first server, and it holds no client address.
+      const ledger = await conns[0]!.hgetall('b2b:bl:L:ip');
+      expect(Object.values(ledger)).toEqual(['5000']);
+      expect(JSON.stringify([ledger, await conns[0]!.hgetall('b2b:bl:L:m')])).not.toContain('127.0.0.1');
     } finally {
       for (const c of conns) c.disconnect();
     }
