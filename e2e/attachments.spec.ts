@@ -302,3 +302,51 @@ test('files arrive by drag and drop and by paste; a cancelled upload posts nothi
   await expect(fileBubble(b, 'big.bin')).toHaveCount(0);
   await expect(fileBubble(a, 'big.bin')).toHaveCount(0);
 });
+
+test('a download can be cancelled, and a file whose ciphertext was altered on the way is refused, never saved or shown', async ({
+  newPage,
+  relay,
+}) => {
+  const a = await newPage();
+  const url = await createRoom(a, relay);
+  const b = await newPage();
+  await openRoom(b, url);
+  const image = png(300, 200);
+  await a
+    .locator('[data-testid=camera-input]')
+    .setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: image });
+  await a
+    .locator('[data-testid=attach-input]')
+    .setInputFiles({ name: 'blob.bin', mimeType: 'application/octet-stream', buffer: randomBytes(600_000) });
+  const bin = fileBubble(b, 'blob.bin');
+  const img = fileBubble(b, 'photo.png');
+  await expect(bin).toBeVisible({ timeout: 20_000 });
+  await expect(img.locator('.file-thumb img')).toBeVisible();
+
+  // Cancel: the second chunk never comes; Cancel returns the card to Download, nothing is saved.
+  let saved = 0;
+  b.on('download', () => saved++);
+  await b.route('**/blobs/*/chunks/1', async (route) => {
+    await new Promise((res) => setTimeout(res, 4000));
+    await route.abort().catch(() => undefined);
+  });
+  await bin.getByRole('button', { name: 'Download blob.bin' }).click();
+  await expect(bin.getByRole('progressbar', { name: 'Downloading blob.bin' })).toBeVisible();
+  await bin.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await expect(bin.getByRole('button', { name: 'Download blob.bin' })).toBeVisible();
+  await b.unrouteAll({ behavior: 'wait' });
+
+  // A relay (or anyone on the path) that flips one bit of a chunk: refused, with a message.
+  await b.route('**/blobs/*/chunks/*', async (route) => {
+    const res = await route.fetch();
+    const body = await res.body();
+    body[body.length >> 1]! ^= 1;
+    await route.fulfill({ response: res, body });
+  });
+  await bin.getByRole('button', { name: 'Download blob.bin' }).click();
+  await expect(bin.getByRole('alert')).toContainText('Refused: the file failed its integrity check');
+  await img.getByRole('button', { name: 'View image photo.png' }).click();
+  await expect(img.getByRole('alert')).toContainText('Refused: the file failed its integrity check');
+  await expect(b.getByRole('dialog', { name: 'Image photo.png' })).toHaveCount(0);
+  expect(saved).toBe(0);
+});

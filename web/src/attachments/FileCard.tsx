@@ -99,17 +99,9 @@ export function FileCard({ file, roomId }: { file: FileEnvelope; roomId: string 
         </span>
         <span className="file-size muted small">{formatBytes(file.size)}</span>
         {phase.kind === 'busy' ? (
-          <>
-            <progress
-              className="file-progress"
-              max={100}
-              value={pct}
-              aria-label={`Downloading ${file.name}`}
-            />
-            <button type="button" className="btn btn-small btn-ghost" onClick={cancel}>
-              Cancel
-            </button>
-          </>
+          <button type="button" className="btn btn-small btn-ghost" onClick={cancel}>
+            Cancel
+          </button>
         ) : (
           <button
             type="button"
@@ -121,6 +113,10 @@ export function FileCard({ file, roomId }: { file: FileEnvelope; roomId: string 
           </button>
         )}
       </div>
+      {/* Below the row, so the card keeps its width: the hover toolbar placed beside it stays clear. */}
+      {phase.kind === 'busy' && (
+        <progress className="file-progress" max={100} value={pct} aria-label={`Downloading ${file.name}`} />
+      )}
       {phase.kind === 'error' && (
         <p className="file-error" role="alert">
           {phase.text}
