@@ -27,6 +27,7 @@ const MAY_IMPORT = {
   // The package scripts copy and pack dist/; they import none of the sources.
   packages: [],
 };
+// The *.config.ts files at the top wire the tools together and are in no zone.
 // Tests of relay/ and agent/ (test/ folders, *.test.ts) start a real relay through test-support.
 const TEST_ONLY = { relay: ['test-support'], agent: ['test-support'] };
 const TESTS = ['**/test/**', '**/*.test.ts', '**/*.test.tsx'];
