@@ -49,7 +49,7 @@ function boundaries(forTests) {
 export default tseslint.config(
   {
     ignores: [
-      'dist/**',
+      '**/dist/**',
       'node_modules/**',
       'test-results/**',
       'playwright-report/**',
