@@ -111,11 +111,9 @@ test('a burst of 2,000 messages keeps the receiving tab responsive and shows eve
   const caughtUpMs = Date.now() - t0;
   const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
   const longest = Math.max(0, ...longTasks);
-  test
-    .info()
-    .annotations.push({
-      type: 'burst',
-      description: `${N} frames delivered at once, all shown and cached after ${caughtUpMs} ms; ${longTasks.length} long tasks, longest ${Math.round(longest)} ms, total ${Math.round(longTasks.reduce((a, b) => a + b, 0))} ms`,
-    });
+  test.info().annotations.push({
+    type: 'burst',
+    description: `${N} frames delivered at once, all shown and cached after ${caughtUpMs} ms; ${longTasks.length} long tasks, longest ${Math.round(longest)} ms, total ${Math.round(longTasks.reduce((a, b) => a + b, 0))} ms`,
+  });
   expect(longest).toBeLessThanOrEqual(LONGEST_TASK_BOUND_MS);
 });

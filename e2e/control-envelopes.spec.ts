@@ -224,12 +224,10 @@ test('a verified peer cannot flood a browser with history, nor make it answer ev
     expect(await restoredCount(b, roomId)).toBe(100);
     expect(await b.locator('article.bubble.is-restored').count()).toBeLessThanOrEqual(100);
     const longTasks = await b.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
-    test
-      .info()
-      .annotations.push({
-        type: 'history flood',
-        description: `${longTasks.length} long tasks, longest ${Math.round(Math.max(0, ...longTasks))} ms`,
-      });
+    test.info().annotations.push({
+      type: 'history flood',
+      description: `${longTasks.length} long tasks, longest ${Math.round(Math.max(0, ...longTasks))} ms`,
+    });
     // Applying 4,002 items one by one took seconds; bounded and batched, the worst task is the
     // render of 100 restored bubbles (325–644 ms measured on a two-core machine at load 20).
     expect(Math.max(0, ...longTasks)).toBeLessThanOrEqual(1000);

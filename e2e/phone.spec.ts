@@ -137,16 +137,14 @@ test('menus, pickers, sheets and the hover toolbar stay on screen and off the me
         const sheet = p.locator('dialog.message-sheet');
         await expect(sheet).toBeVisible();
         await expectInViewport(p, sheet, `sheet@${tag}`);
-        const small = await sheet
-          .locator('button, input')
-          .evaluateAll((els) =>
-            els
-              .map((el) => ({
-                name: el.getAttribute('aria-label') ?? el.textContent,
-                ...el.getBoundingClientRect().toJSON(),
-              }))
-              .filter((r) => r.height < 44 || r.width < 44),
-          );
+        const small = await sheet.locator('button, input').evaluateAll((els) =>
+          els
+            .map((el) => ({
+              name: el.getAttribute('aria-label') ?? el.textContent,
+              ...el.getBoundingClientRect().toJSON(),
+            }))
+            .filter((r) => r.height < 44 || r.width < 44),
+        );
         expect(small, `small targets@${tag}`).toEqual([]);
         await p.screenshot({ path: `${SHOTS}/${tag}-sheet.png` });
         await sheet.getByRole('button', { name: 'React with 👍' }).tap();

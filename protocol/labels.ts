@@ -12,6 +12,7 @@ import { LIMITS } from './limits.js';
 // U+17B4/5, U+180B–F, U+200B–D, U+2060–4, U+3164, U+FE00–F, U+FEFF, U+FFA0); line and
 // paragraph separators.
 const HIDDEN_RE =
+  // eslint-disable-next-line no-misleading-character-class -- each listed code point goes on its own
   /[\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u2028-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
 
 const LINE_BREAKS_RE = /[\t\n\v\f\r\u0085\u2028\u2029]+/g;

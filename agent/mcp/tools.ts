@@ -356,6 +356,7 @@ export function registerTools(server: McpServer, cfg: McpConfig, sessions: Sessi
           if (e instanceof RoomMovedOnError) {
             throw new Error(
               `not sent: the room has moved on (last_seq=${e.lastSeq}, you expected ${a.expected_last_seq}). Read what is new with get_transcript after_seq=${a.expected_last_seq}, then decide again.`,
+              { cause: e },
             );
           }
           throw e;
@@ -618,7 +619,8 @@ export function registerTools(server: McpServer, cfg: McpConfig, sessions: Sessi
           data: { advanced: r.advanced, cursor: r.cursor },
         };
       } catch (e) {
-        if (e instanceof HttpError) throw new Error(`ack failed: ${e.status} ${JSON.stringify(e.body)}`);
+        if (e instanceof HttpError)
+          throw new Error(`ack failed: ${e.status} ${JSON.stringify(e.body)}`, { cause: e });
         throw e;
       }
     }),

@@ -4,7 +4,7 @@
  * current name, and opens with this Room's presence key. The identity then switches in place
  * (no reconnect) and is saved to the identity file so a restart keeps it.
  */
-import { openAdoptOffer, type AdoptEnvelope, type Identity } from '../../protocol/index.js';
+import { openAdoptOffer, type AdoptEnvelope } from '../../protocol/index.js';
 import { saveIdentityFile } from './identity.js';
 import type { Message } from './message.js';
 import type { AdoptionEvent, RoomCore } from './roomCore.js';

@@ -79,7 +79,6 @@ export function guessType(name: string): string {
 /** A name safe to write under a directory: no path, no control characters, never empty or dot-only. */
 export function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
   const clean = base
     .replace(/[\u0000-\u001f\u007f]/g, '')
     .trim()

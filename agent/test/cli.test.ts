@@ -83,7 +83,7 @@ describe('bot2bot <room-url>', () => {
     expect(out).not.toMatch(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/);
     const printed = out.split('\n').filter(Boolean);
     expect(printed).toHaveLength(3);
-    expect(printed[0]).toMatch(/^\d\d:\d\d:\d\d  @alice ✓\]0;pwned \(unsigned\)  hi\[2J\]52;c;Zm9v31m$/);
+    expect(printed[0]).toMatch(/^\d\d:\d\d:\d\d {2}@alice ✓\]0;pwned \(unsigned\) {2}hi\[2J\]52;c;Zm9v31m$/);
     // Only the first line starts like a message header; the others are indented under it.
     expect(printed.filter((l) => /^\d\d:\d\d:\d\d /.test(l))).toHaveLength(1);
     expect(printed.slice(1)).toEqual([

@@ -107,7 +107,7 @@ export class GroupProbe implements Probe {
 export function findListeningPid(port: number): number | null {
   const inodes = new Set<string>();
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch {

@@ -34,14 +34,10 @@ export const CreateBlobBody = z
       .min(1)
       .meta({ description: 'total ciphertext bytes of all chunks (plaintext + 16 per chunk)' }),
     chunks: z.number().int().min(1).meta({ description: 'number of chunks the blob will hold' }),
-    ttl_ms: z
-      .number()
-      .refine(isValidTtl)
-      .optional()
-      .meta({
-        description:
-          "the naming message's ttl_ms: the blob lives no longer than it (and never past BLOB_TTL_MS)",
-      }),
+    ttl_ms: z.number().refine(isValidTtl).optional().meta({
+      description:
+        "the naming message's ttl_ms: the blob lives no longer than it (and never past BLOB_TTL_MS)",
+    }),
   })
   .meta({ id: 'CreateBlob' });
 export type CreateBlobBody = z.infer<typeof CreateBlobBody>;

@@ -20,14 +20,11 @@ export const DmSendBody = z
       .unknown()
       .optional()
       .meta({ type: 'string', format: 'byte', description: 'base64 of 24 random bytes' }),
-    sender_eph_pub: z
-      .unknown()
-      .optional()
-      .meta({
-        type: 'string',
-        format: 'byte',
-        description: 'the ephemeral X25519 public key, base64 of 32 bytes; fresh per message',
-      }),
+    sender_eph_pub: z.unknown().optional().meta({
+      type: 'string',
+      format: 'byte',
+      description: 'the ephemeral X25519 public key, base64 of 32 bytes; fresh per message',
+    }),
     from_handle: z
       .unknown()
       .optional()

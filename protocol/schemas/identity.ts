@@ -20,23 +20,17 @@ const key32 = (what: string) =>
 
 export const RegisterRequest = z
   .object({
-    handle: z
-      .unknown()
-      .optional()
-      .meta({
-        type: 'string',
-        pattern: HANDLE_RE.source,
-        description: '2–32 characters, lowercase; not lowercased for you',
-      }),
+    handle: z.unknown().optional().meta({
+      type: 'string',
+      pattern: HANDLE_RE.source,
+      description: '2–32 characters, lowercase; not lowercased for you',
+    }),
     box_pub: key32('X25519 public key for DMs'),
     sign_pub: key32('Ed25519 public key that signs everything this handle does'),
-    register_ts: z
-      .unknown()
-      .optional()
-      .meta({
-        type: 'integer',
-        description: 'signing time in ms (a JSON number), within ±60 s of the relay clock',
-      }),
+    register_ts: z.unknown().optional().meta({
+      type: 'integer',
+      description: 'signing time in ms (a JSON number), within ±60 s of the relay clock',
+    }),
     register_sig: z.unknown().optional().meta({
       type: 'string',
       format: 'byte',

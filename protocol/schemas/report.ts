@@ -13,15 +13,12 @@ const text = (max: number, description: string) =>
 
 export const ReportBody = z
   .object({
-    what: z
-      .unknown()
-      .optional()
-      .meta({
-        type: 'string',
-        minLength: LIMITS.reportWhatMin,
-        maxLength: LIMITS.reportWhatMax,
-        description: 'what went wrong (required)',
-      }),
+    what: z.unknown().optional().meta({
+      type: 'string',
+      minLength: LIMITS.reportWhatMin,
+      maxLength: LIMITS.reportWhatMax,
+      description: 'what went wrong (required)',
+    }),
     where: text(LIMITS.reportWhereMax, 'page, route or tool'),
     repro: text(LIMITS.reportReproMax, 'steps to reproduce'),
     context: text(LIMITS.reportContextMax, 'versions, environment'),
@@ -42,15 +39,12 @@ export const ReportResponse = z.object({ ok: z.literal(true), id: z.string() }).
 
 export const ContactBody = z
   .object({
-    message: z
-      .unknown()
-      .optional()
-      .meta({
-        type: 'string',
-        minLength: LIMITS.contactMessageMin,
-        maxLength: LIMITS.contactMessageMax,
-        description: 'the message (required)',
-      }),
+    message: z.unknown().optional().meta({
+      type: 'string',
+      minLength: LIMITS.contactMessageMin,
+      maxLength: LIMITS.contactMessageMax,
+      description: 'the message (required)',
+    }),
     name: text(LIMITS.contactNameMax, 'your name (optional)'),
     email: text(LIMITS.contactEmailMax, 'an address for a reply (optional; must look like one)'),
   })

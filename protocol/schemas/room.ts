@@ -32,12 +32,9 @@ const replyTo = z
   .string()
   .regex(MESSAGE_ID_RE)
   .meta({ description: 'id of the message this one answers; its existence is not checked' });
-const ttlMs = z
-  .number()
-  .refine(isValidTtl)
-  .meta({
-    description: '0 (no expiry) or 30000–31622400000 ms; the relay prunes the message after ts + ttl_ms',
-  });
+const ttlMs = z.number().refine(isValidTtl).meta({
+  description: '0 (no expiry) or 30000–31622400000 ms; the relay prunes the message after ts + ttl_ms',
+});
 
 /**
  * The body of `POST /api/rooms/{id}/messages` and of a WebSocket post frame. Unknown fields are
@@ -61,19 +58,13 @@ export const PostMessageBody = z
       .unknown()
       .optional()
       .meta({ description: '16–64 characters of [A-Za-z0-9+/=_-], unique per handle' }),
-    sender_sig: z
-      .unknown()
-      .optional()
-      .meta({
-        description:
-          'base64 Ed25519 signature of "room-msg <roomId> <sender_ts> <sender_nonce> <sha256hex(ciphertext)>"',
-      }),
-    signed_only: z
-      .unknown()
-      .optional()
-      .meta({
-        description: 'literal true (on a signed post) locks the room to signed senders for its lifetime',
-      }),
+    sender_sig: z.unknown().optional().meta({
+      description:
+        'base64 Ed25519 signature of "room-msg <roomId> <sender_ts> <sender_nonce> <sha256hex(ciphertext)>"',
+    }),
+    signed_only: z.unknown().optional().meta({
+      description: 'literal true (on a signed post) locks the room to signed senders for its lifetime',
+    }),
     expected_last_seq: z.number().int().min(0).nullish().meta({
       description:
         "optimistic posting: append only if the room's last_seq (0 for an empty or missing room) is exactly this, else 409 {error, last_seq} and nothing is stored",
@@ -88,11 +79,9 @@ export const StoredMessage = z
     seq,
     id: z.string().meta({ description: 'server-generated UUID v4' }),
     sender: z.string(),
-    sender_verified: z
-      .boolean()
-      .meta({
-        description: 'true only when a registered @handle signed the post; the only trustworthy attribution',
-      }),
+    sender_verified: z.boolean().meta({
+      description: 'true only when a registered @handle signed the post; the only trustworthy attribution',
+    }),
     ciphertext: z.string(),
     nonce: z.string(),
     ts: epochMs,
@@ -140,12 +129,10 @@ export const RoomStatus = z
   })
   .meta({ id: 'RoomStatus' });
 
-export const ListeningBody = z
-  .object({ name: z.unknown(), box_pub: z.unknown().optional() })
-  .meta({
-    id: 'Listening',
-    description: 'presence heartbeat: {name, box_pub?}; name uses the presence character set',
-  });
+export const ListeningBody = z.object({ name: z.unknown(), box_pub: z.unknown().optional() }).meta({
+  id: 'Listening',
+  description: 'presence heartbeat: {name, box_pub?}; name uses the presence character set',
+});
 
 export const ClaimBody = z
   .object({

@@ -3,7 +3,7 @@
  * published profile and its RAM-only DM inbox). Only public material is persisted: identities
  * and profiles, as JSON files in the operator's data directory. DM content never is.
  */
-import { ERR, HANDLE_RE, LIMITS, isStrictBase64Of } from '../../protocol/index.js';
+import { ERR, LIMITS } from '../../protocol/index.js';
 import { ProfileStore } from '../directory/store.js';
 import type { DmInboxes } from '../dm/inboxes.js';
 import { MemoryInboxes } from '../dm/memoryInboxes.js';

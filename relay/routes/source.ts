@@ -3,12 +3,10 @@
  * background, with the commands to rebuild the same commit and compare. `/source.sha256` is the
  * bare list (sha256sum format), `/api/source` the same as JSON.
  */
-import { join } from 'node:path';
 import { z } from 'zod';
 import type { RelayDeps } from '../deps.js';
 import { HttpError, sendJson, sendText } from '../http/respond.js';
 import { route, type RouteDef } from '../http/router.js';
-import { repoRoot } from '../repoRoot.js';
 import { hashSourceFiles, sha256sumText, type SourceFile } from '../source/hashes.js';
 import { verifyInstructions, type VerifyInstructions } from '../source/instructions.js';
 import { compileTrust } from '../http/clientIp.js';

@@ -47,6 +47,7 @@ describe('GET /api/openapi.json', () => {
       expect(doc.paths[key]?.[def.method.toLowerCase()], `${def.method} ${def.path}`).toBeDefined();
     }
     expect(paths).not.toContain('/api/docs/{asset}');
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- OpenAPI operations, read loosely
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
       for (const [method, op] of Object.entries(ops)) {
         expect(Object.keys(op.responses ?? {}).length, `${method} ${path}`).toBeGreaterThan(0);

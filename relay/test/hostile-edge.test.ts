@@ -6,7 +6,7 @@
  */
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { WsClient, fakeSealed, postJson } from '../../test-support/clients.js';
 import { startRelay, type RelayOverrides, type TestRelay } from '../../test-support/relay.js';
 import { configFromEnv } from '../config.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ERR, LIMITS, encodeBase64, registerBody, registerText, signText } from '../../protocol/index.js';
 import { TestClock, startRelay, type TestRelay } from '../../test-support/relay.js';
-import { call, fixedIdentity, register } from './identity-helpers.js';
+import { call, fixedIdentity } from './identity-helpers.js';
 
 let r: TestRelay | null = null;
 afterEach(async () => {

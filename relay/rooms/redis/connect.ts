@@ -46,7 +46,12 @@ export async function openRedis(url: string, target: RedisTarget, role: string):
     await client.ping();
   } catch (e) {
     client.disconnect();
-    throw new Error(`cannot reach Redis at ${target.display}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(
+      `cannot reach Redis at ${target.display}: ${e instanceof Error ? e.message : String(e)}`,
+      {
+        cause: e,
+      },
+    );
   }
   return client;
 }
@@ -86,6 +91,7 @@ export async function openCluster(
     client.disconnect();
     throw new Error(
       `cannot reach the Redis Cluster at ${seeds[0]!.target.display}: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
     );
   }
   return client as unknown as Redis;

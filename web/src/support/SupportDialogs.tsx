@@ -73,7 +73,13 @@ export function ReportDialog(props: Props) {
   const [contact, setContact] = useState('');
   const s = useSubmit();
   const close = () => {
-    if (s.sentId) (setWhat(''), setWhere(''), setContact(''), setSeverity('medium'), s.clear());
+    if (s.sentId) {
+      setWhat('');
+      setWhere('');
+      setContact('');
+      setSeverity('medium');
+      s.clear();
+    }
     props.onClose();
   };
   return (
@@ -150,7 +156,12 @@ export function ContactDialog(props: Props) {
   const [email, setEmail] = useState('');
   const s = useSubmit();
   const close = () => {
-    if (s.sentId) (setMessage(''), setName(''), setEmail(''), s.clear());
+    if (s.sentId) {
+      setMessage('');
+      setName('');
+      setEmail('');
+      s.clear();
+    }
     props.onClose();
   };
   return (

@@ -34,7 +34,7 @@ export async function postRoomMessage(
       if (attempt < RETRY_WAITS_MS.length) await sleep(RETRY_WAITS_MS[attempt]!);
       continue;
     }
-    let body: unknown = null;
+    let body: unknown;
     try {
       body = await res.json();
     } catch {
