@@ -37,7 +37,7 @@ test('a post to a chosen room reaches the service worker as a notification that 
       vapidPrivateKey: vapid.privateKey,
       vapidSubject: 'mailto:ops@example.org',
       endpointHosts: ['127.0.0.1'],
-      allowHttp: true,
+      localStandIn: true,
     }),
   });
   const ctx = await browser.newContext();

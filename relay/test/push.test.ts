@@ -105,7 +105,7 @@ beforeAll(async () => {
         vapidPrivateKey: vapid.VAPID_PRIVATE_KEY,
         vapidSubject: vapid.VAPID_SUBJECT,
         endpointHosts: ['127.0.0.1'],
-        allowHttp: true,
+        localStandIn: true,
       }),
     },
     clock,
