@@ -37,8 +37,17 @@ export class PushRegistry {
     return this.byEndpoint.size;
   }
 
+  /** Forget those not registered again within the TTL (the least recently registered come first). */
+  expire(now: number): void {
+    for (const [endpoint, e] of this.byEndpoint) {
+      if (now - e.seen <= this.ttlMs) break;
+      this.remove(endpoint);
+    }
+  }
+
   /** null when `owner` already holds its share of subscriptions. */
   private entry(sub: PushSubscriptionKeys, owner: string, now: number): Entry | null {
+    this.expire(now);
     let e = this.byEndpoint.get(sub.endpoint);
     if (e) {
       e.sub = sub;
@@ -144,7 +153,8 @@ export class MemoryPushStore implements PushStore {
     return Promise.resolve(this.registry.due(kind, key, now, windowMs));
   }
 
-  count(): Promise<number> {
+  count(now: number): Promise<number> {
+    this.registry.expire(now);
     return Promise.resolve(this.registry.size);
   }
 }
