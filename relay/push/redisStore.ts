@@ -7,11 +7,12 @@
  *
  * Layout, with P a shard's prefix and <id> a hash of the endpoint:
  *   first shard:  P push:subs  zset id -> last registered;  P push:s:<id>  hash owner, sub, rooms, dm;
- *                 P push:o:<owner>  zset id -> last registered (the address's share)
+ *                 P push:o:<owner>  zset id -> last registered (the address's share; the owner
+ *                 is a keyed hash of the client address, never the address)
  *   room's shard: P push:r:<room>  set of ids;  P push:r:<room>:at  hash id -> last push
  *   inbox's shard: P push:d:<handle>, P push:d:<handle>:at  the same for DMs
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { isConnectionError, ShardUnavailableError } from '../rooms/redis/shards.js';
 import type { PushStore, PushSubscriptionKeys, PushTopic } from './store.js';
@@ -32,6 +33,8 @@ export interface PushStoreLimits {
   max: number;
   perOwner: number;
   ttlMs: number;
+  /** A secret every node shares and Redis never sees: addresses are stored only keyed by it. */
+  ownerKey: string;
 }
 
 const SET_LUA = `
@@ -158,13 +161,16 @@ export class RedisPushStore implements PushStore {
   ): Promise<boolean> {
     const h = this.link.home;
     const { max, perOwner, ttlMs } = this.limits;
+    // Client addresses never reach Redis; their keyed hash is enough to count a share.
+    const ownerTag =
+      owner && createHmac('sha256', this.limits.ownerKey).update(owner).digest('base64url').slice(0, 22);
     const out = (await this.guard(
       h.name,
       this.script(h.cmd, 'pushSet')(
         `${h.prefix}push:subs`,
         h.prefix,
         id,
-        owner,
+        ownerTag,
         now,
         ttlMs,
         max,

@@ -27,6 +27,8 @@ const pushLimits = (c: PushConfig) => ({
   max: c.subscriptionsMax,
   perOwner: c.subscriptionsPerIp,
   ttlMs: c.subscriptionTtlMs,
+  // Every node holds the VAPID private key, and Redis never does.
+  ownerKey: c.vapidPrivateKey,
 });
 
 /** The embedded in-memory stores, unless REDIS_URL asks for the shared ones (docs/SCALING.md). */
