@@ -157,12 +157,17 @@ test('a new deploy shows an update prompt, and accepting it reloads into the new
     await expect(prompt).toContainText('A new version of Bot2Bot is ready.');
     await page.evaluate(() => ((window as unknown as { beforeUpdate: boolean }).beforeUpdate = true));
     await prompt.getByRole('button', { name: 'Reload to update' }).click();
+    // The reload may land between two polls: a page mid-navigation counts as not there yet.
     await expect
       .poll(() =>
-        page.evaluate(() => (window as unknown as { beforeUpdate?: boolean }).beforeUpdate ?? false),
+        page
+          .evaluate(() => (window as unknown as { beforeUpdate?: boolean }).beforeUpdate ?? false)
+          .catch(() => 'navigating'),
       )
       .toBe(false);
-    await expect.poll(() => page.evaluate(() => caches.keys())).toEqual([expect.stringMatching(/-next$/)]);
+    await expect
+      .poll(() => page.evaluate(() => caches.keys()).catch(() => []))
+      .toEqual([expect.stringMatching(/-next$/)]);
     await expect(page.getByTestId('update-prompt')).toHaveCount(0);
   } finally {
     await ctx.close();

@@ -8,6 +8,7 @@ import { HttpError } from './http/respond.js';
 import type { IdentityRegistry } from './identity/registry.js';
 import type { Counter, RateLimiter } from './limits/rateLimit.js';
 import type { RelayMetrics } from './metrics/metrics.js';
+import type { PushService } from './push/sender.js';
 import type { Hub } from './rooms/hub.js';
 import type { RoomBackend } from './rooms/types.js';
 
@@ -22,6 +23,8 @@ export interface RelayDeps {
   now(): number;
   /** Prometheus counters; null unless the operator turned metrics on. */
   metrics?: RelayMetrics | null;
+  /** Web Push; null unless the operator set VAPID keys. */
+  push?: PushService | null;
 }
 
 /**

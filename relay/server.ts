@@ -115,11 +115,9 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   deps.identities.open(config.dataDir, now());
   await stores.shareIdentities(deps.identities);
   const metrics = startMetrics(config, deps, router, streams);
-  const push = config.push ? new PushService(config.push, now) : null;
-  if (push) {
-    hub.onMessage = (roomId) => push.roomMessage(roomId);
-    inboxes.waiters.onStored = (handle) => push.dmStored(handle);
-  }
+  // The node that accepts a post or a DM sends its pushes (rooms/post.ts, dm/send.ts).
+  const push = config.push ? new PushService(config.push, stores.pushStore(config.push), now) : null;
+  deps.push = push;
   router.add(
     ...roomRoutes(deps, answers),
     ...blobRoutes(deps, blobs, blobLimits(config)),

@@ -113,7 +113,7 @@ export class RedisInboxes implements DmInboxes {
     const nl = rest.indexOf('\n');
     if (nl < 0) return;
     const handle = rest.slice(0, nl);
-    if (!this.waiters.has(handle)) return void this.waiters.onStored?.(handle);
+    if (!this.waiters.has(handle)) return;
     let env: DmEnvelope;
     try {
       env = JSON.parse(rest.slice(nl + 1)) as DmEnvelope;

@@ -100,5 +100,6 @@ export async function sendDm(
   if (env === 'fuse') throw new HttpError(503, ERR.dmBufferFull, RETRY_AFTER_S.byteFuse);
   if (env === 'quota') throw new HttpError(429, ERR.dmBufferQuota, RETRY_AFTER_S.bufferQuota);
   reg.inboxSeqUsed(recipient, env.seq);
+  deps.push?.dmStored(to);
   return { id: env.id, seq: env.seq };
 }

@@ -12,8 +12,6 @@ export interface DmWaiter {
  */
 export class DmWaiters {
   private readonly byHandle = new Map<string, Set<DmWaiter>>();
-  /** Told of every envelope stored for a handle, through any node (Web Push nudges). */
-  onStored: ((handle: string) => void) | null = null;
 
   count(handle: string): number {
     return this.byHandle.get(handle)?.size ?? 0;
@@ -41,7 +39,6 @@ export class DmWaiters {
 
   /** Wake every waiter for whom `env` is news (its seq is past the waiter's `after`). */
   wake(handle: string, env: DmEnvelope): void {
-    this.onStored?.(handle);
     const set = this.byHandle.get(handle);
     if (!set) return;
     for (const w of [...set]) {

@@ -2,6 +2,8 @@
  * Web Push settings. Off unless the operator sets a VAPID key pair (made once with
  * `npm run push:keys`) and a contact subject; the private key never leaves the relay.
  */
+import { isIP } from 'node:net';
+
 export interface PushConfig {
   vapidPublicKey: string;
   vapidPrivateKey: string;
@@ -12,10 +14,15 @@ export interface PushConfig {
    * posts to push services and never to an address a client picked (no SSRF).
    */
   endpointHosts: string[];
-  /** Also allow plain-http endpoints (only for a local stand-in push service in tests). */
-  allowHttp: boolean;
+  /**
+   * Tests only (no environment variable sets it): also allow plain http, any port, and loopback
+   * or private addresses, so a local stand-in push service can be reached.
+   */
+  localStandIn: boolean;
   subscriptionsMax: number;
   subscriptionsPerIp: number;
+  /** A subscription the page has not registered again for this long is forgotten. */
+  subscriptionTtlMs: number;
   roomsPerSubscription: number;
   /** At most one push per subscription and topic (a room, or DMs) in this window. */
   coalesceMs: number;
@@ -47,15 +54,15 @@ export function pushConfigFromEnv(env: NodeJS.ProcessEnv): PushConfig | null {
     vapidPublicKey: pub,
     vapidPrivateKey: priv,
     vapidSubject: subject,
-    ...(env.PUSH_ENDPOINT_HOSTS
-      ? {
-          endpointHosts: env.PUSH_ENDPOINT_HOSTS.split(',')
-            .map((h) => h.trim().toLowerCase())
-            .filter(Boolean),
-        }
-      : {}),
+    ...(env.PUSH_ENDPOINT_HOSTS ? { endpointHosts: endpointHosts(env.PUSH_ENDPOINT_HOSTS) } : {}),
     ...(env.PUSH_SUBSCRIPTIONS_MAX
       ? { subscriptionsMax: positive(env.PUSH_SUBSCRIPTIONS_MAX, 'PUSH_SUBSCRIPTIONS_MAX') }
+      : {}),
+    ...(env.PUSH_SUBSCRIPTIONS_PER_IP
+      ? { subscriptionsPerIp: positive(env.PUSH_SUBSCRIPTIONS_PER_IP, 'PUSH_SUBSCRIPTIONS_PER_IP') }
+      : {}),
+    ...(env.PUSH_SUBSCRIPTION_TTL_MS
+      ? { subscriptionTtlMs: positive(env.PUSH_SUBSCRIPTION_TTL_MS, 'PUSH_SUBSCRIPTION_TTL_MS') }
       : {}),
     ...(env.PUSH_COALESCE_MS ? { coalesceMs: positive(env.PUSH_COALESCE_MS, 'PUSH_COALESCE_MS') } : {}),
   });
@@ -66,9 +73,10 @@ export function defaultPushConfig(
 ): PushConfig {
   return {
     endpointHosts: DEFAULT_PUSH_HOSTS,
-    allowHttp: false,
+    localStandIn: false,
     subscriptionsMax: 10_000,
     subscriptionsPerIp: 16,
+    subscriptionTtlMs: 30 * 24 * 3600_000,
     roomsPerSubscription: 32,
     coalesceMs: 60_000,
     inflightMax: 64,
@@ -81,4 +89,16 @@ function positive(v: string, name: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${v}"`);
   return n;
+}
+
+/** Host names only, each with a dot: an address or a bare top-level domain is no push service. */
+function endpointHosts(v: string): string[] {
+  const hosts = v
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  for (const h of hosts)
+    if (isIP(h) || !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(h))
+      throw new Error(`PUSH_ENDPOINT_HOSTS lists "${h}", which is not a push service's host name`);
+  return hosts;
 }

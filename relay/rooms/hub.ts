@@ -44,8 +44,6 @@ export class Hub {
   private streams = 0;
   /** Called for every evicted room, on every node (attachments go with their room). */
   onEvicted: (roomId: string) => void = () => {};
-  /** Told of every stored message, on every node (Web Push nudges); never of its content. */
-  onMessage: ((roomId: string) => void) | null = null;
   /** Message frames handed to local subscribers and waiters (read by metrics). */
   delivered = 0;
 
@@ -56,10 +54,7 @@ export class Hub {
   ) {
     backend.attach(
       {
-        message: (roomId, m, frame) => {
-          this.fanOut(roomId, m, frame);
-          this.onMessage?.(roomId);
-        },
+        message: (roomId, m, frame) => this.fanOut(roomId, m, frame),
         locked: (roomId) => this.broadcast(roomId, LOCKED_FRAME),
         presence: (roomId) => this.schedulePresence(roomId),
         evicted: (roomId) => this.onEvicted(roomId),

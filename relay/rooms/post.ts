@@ -79,7 +79,10 @@ function checkAndAppend(
   );
   const done = (o: AppendOutcome) => {
     const m = accepted(o, transport);
-    if (!(o.ok && o.repeated)) deps.metrics?.post(transport);
+    if (!(o.ok && o.repeated)) {
+      deps.metrics?.post(transport);
+      if (o.ok) deps.push?.roomMessage(roomId);
+    }
     return m;
   };
   return out instanceof Promise ? out.then(done) : done(out);

@@ -15,6 +15,7 @@ import { RedisIdentityMirror, type MirroredRegistry } from '../identity/sharedId
 import type { BucketSpecs } from '../limits/rateLimit.js';
 import { RATE_TAG, SharedRateLimiter } from '../limits/sharedRateLimit.js';
 import { mergePresence } from './memoryBackend.js';
+import type { PushLink } from '../push/redisStore.js';
 import { messageFrame } from './messageFrame.js';
 import { checkPersistence, openCluster, openRedis } from './redis/connect.js';
 import { EventStream } from './redis/events.js';
@@ -267,6 +268,19 @@ export class RedisBackend implements RoomBackend {
         for (const sh of this.shards) sh.stream.on(tag, fn);
       },
     });
+  }
+
+  /** Web Push subscriptions: the registry on the first shard, each room's index beside the room. */
+  pushLink(): PushLink {
+    const view = (sh: Shard) => ({ cmd: sh.cmd, prefix: sh.prefix, name: sh.spec.name });
+    return {
+      home: view(this.home),
+      shardFor: (key) => {
+        const sh = this.shardOf(key);
+        assertUp(sh);
+        return view(sh);
+      },
+    };
   }
 
   /** The first shard also carries what is cluster-wide: identities and rate-limit announcements. */

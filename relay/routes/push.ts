@@ -63,14 +63,14 @@ export function pushRoutes(deps: RelayDeps, push: PushService | null): RouteDef[
         404: err('push is not configured'),
         429: err('rate limited'),
       },
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const p = service(push);
         rateLimitOrThrow(deps, ctx.ip, PUSH_RATE_KEY, RETRY_AFTER_S.roomPost);
         checkEndpoint(p, ctx.body.subscription.endpoint);
         const rooms = [...new Set(ctx.body.rooms)];
         if (rooms.length > p.config.roomsPerSubscription)
           throw new HttpError(400, `at most ${p.config.roomsPerSubscription} rooms per subscription`);
-        if (!p.registry.setRooms(ctx.body.subscription, rooms, ctx.ip))
+        if (!(await p.store.setRooms(ctx.body.subscription, rooms, ctx.ip, deps.now())))
           throw new HttpError(429, ERR.rateLimited, 60);
         sendJson(ctx.res, 200, { ok: true });
       },
@@ -93,14 +93,10 @@ export function pushRoutes(deps: RelayDeps, push: PushService | null): RouteDef[
       },
       handler: async (ctx) => {
         const p = service(push);
+        rateLimitOrThrow(deps, ctx.ip, PUSH_RATE_KEY, RETRY_AFTER_S.roomPost);
         checkEndpoint(p, ctx.body.subscription.endpoint);
-        if (
-          !p.registry.setDm(
-            ctx.body.subscription,
-            ctx.body.enabled === false ? null : ctx.owner.handle,
-            ctx.ip,
-          )
-        )
+        const handle = ctx.body.enabled === false ? null : ctx.owner.handle;
+        if (!(await p.store.setDm(ctx.body.subscription, handle, ctx.ip, deps.now())))
           throw new HttpError(429, ERR.rateLimited, 60);
         sendJson(ctx.res, 200, { ok: true });
       },
@@ -116,10 +112,10 @@ export function pushRoutes(deps: RelayDeps, push: PushService | null): RouteDef[
         404: err('push is not configured'),
         429: err('rate limited'),
       },
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const p = service(push);
         rateLimitOrThrow(deps, ctx.ip, PUSH_RATE_KEY, RETRY_AFTER_S.roomPost);
-        p.registry.remove(ctx.body.endpoint);
+        await p.store.remove(ctx.body.endpoint, deps.now());
         sendJson(ctx.res, 200, { ok: true });
       },
     }),

@@ -105,7 +105,7 @@ beforeAll(async () => {
         vapidPrivateKey: vapid.VAPID_PRIVATE_KEY,
         vapidSubject: vapid.VAPID_SUBJECT,
         endpointHosts: ['127.0.0.1'],
-        allowHttp: true,
+        localStandIn: true,
       }),
     },
     clock,
@@ -200,6 +200,42 @@ describe('web push', () => {
     const got = await push.next(before + 1);
     expect(got.path).toBe('/send/dm-sub');
     expect(open(got, sub)).toEqual({ kind: 'dm', url: '/dm' });
+
+    // A DM accepted by the other node (in a cluster) pushes too, once the window has passed.
+    clock.advance(61_000);
+    const env2 = sealedDm();
+    const peer = (r.peer ?? r).url;
+    expect(
+      (await postJson(`${peer}/api/dm/pushbob`, { ...env2, ...signDm(alice, 'pushbob', env2, clock.now()) }))
+        .status,
+    ).toBe(200);
+    expect((await push.next(before + 2)).path).toBe('/send/dm-sub');
+  });
+
+  it('posts racing through both nodes within the window send one push', async () => {
+    clock.advance(61_000);
+    const sub = subscriber(`${push.url}/send/race`);
+    await postJson(`${r.url}/api/push/rooms`, { subscription: sub.subscription, rooms: ['raceroom01'] });
+    const before = push.received.length;
+    const nodes = [r.url, (r.peer ?? r).url];
+    const posts = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        postJson(`${nodes[i % 2]}/api/rooms/raceroom01/messages`, fakeSealed()),
+      ),
+    );
+    expect(posts.map((p) => p.status)).toEqual(Array(8).fill(200));
+    // A marker pushed after the race, and a moment more: a second push would have come by then.
+    const marker = subscriber(`${push.url}/send/race-marker`);
+    await postJson(`${r.url}/api/push/rooms`, { subscription: marker.subscription, rooms: ['raceroom02'] });
+    await postJson(`${(r.peer ?? r).url}/api/rooms/raceroom02/messages`, fakeSealed());
+    await push.next(before + 2);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(
+      push.received
+        .slice(before)
+        .map((x) => x.path)
+        .sort(),
+    ).toEqual(['/send/race', '/send/race-marker']);
   });
 
   it('refuses endpoints that are not push services, and forgets subscriptions the service dropped', async () => {

@@ -4,6 +4,7 @@
  * @handle, for DMs. Pushes say only "new message in a room" or "new direct message".
  */
 import { authorizationHeader, type Identity } from '@protocol/identity.js';
+import { identityStore } from '../identity/session.js';
 import { swRegistration } from './serviceWorker.js';
 
 const ROOMS_KEY = 'bot2bot:push-rooms';
@@ -105,4 +106,37 @@ export async function setDmPush(identity: Identity, on: boolean): Promise<void> 
     { Authorization: authorizationHeader(identity, 'POST', path) },
   );
   writeList(DM_KEY, on ? [identity.handle] : []);
+}
+
+/**
+ * The relay forgets a subscription its page has not registered for a while (and a single relay
+ * on restart): each visit registers the chosen rooms and DMs again, without prompting.
+ */
+export function startPushRenewal(): void {
+  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+  const rooms = pushedRooms();
+  const dmHandle = dmPushHandle();
+  if (rooms.length === 0 && !dmHandle) return;
+  void (async () => {
+    const reg = await swRegistration();
+    const sub = await reg?.pushManager.getSubscription();
+    if (!sub) return;
+    const subscription = sub.toJSON();
+    if (rooms.length > 0) await post('/api/push/rooms', { subscription, rooms }).catch(() => undefined);
+    if (!dmHandle) return;
+    const renewDm = (identity: Identity | null) => {
+      if (identity?.handle !== dmHandle) return false;
+      const path = `/api/dm/${identity.handle}/push`;
+      void post(
+        path,
+        { subscription, enabled: true },
+        { Authorization: authorizationHeader(identity, 'POST', path) },
+      ).catch(() => undefined);
+      return true;
+    };
+    if (renewDm(identityStore.getState().identity)) return;
+    const stop = identityStore.subscribe((s) => {
+      if (renewDm(s.identity)) stop();
+    });
+  })();
 }
