@@ -44,3 +44,58 @@ describe('blob reservations and the room cap', () => {
     expect(t.json.messages).toHaveLength(1);
   });
 });
+
+describe('blob reservations against the attachment fuse', () => {
+  it('a few addresses reserving the whole fuse without uploading do not lock bystanders out: the largest holder yields', async () => {
+    await start({
+      limits: {
+        blobMaxBytes: 2 * MiB,
+        blobRoomMaxBytes: 4 * MiB,
+        blobIpMaxBytes: 4 * MiB,
+        blobGlobalMaxBytes: 8 * MiB,
+      },
+    });
+    // A bystander's finished upload from before the attack.
+    const kept = await reserve('byroom01', bystander(1), 64, 1);
+    expect(kept.status).toBe(200);
+    const put = await fetch(`${r!.url}/api/rooms/byroom01/blobs/${kept.json.blob_id}/chunks/0`, {
+      method: 'PUT',
+      headers: {
+        'content-type': 'application/octet-stream',
+        'x-blob-token': kept.json.token,
+        ...from(bystander(1)),
+      },
+      body: new Uint8Array(64),
+    });
+    expect(put.status).toBe(200);
+
+    // Reservations cost the attackers nothing: no chunk is ever uploaded.
+    for (let a = 0; a < 3; a++)
+      for (let i = 0; i < 4; i++) await reserve(`atk${a}room`, attacker(a), 1 * MiB, 4);
+
+    const late = await reserve('byroom02', bystander(0), 1 * MiB, 4);
+    expect([late.status, late.json.error]).toEqual([200, undefined]);
+    // The bystander's earlier file is untouched.
+    const got = await fetch(`${r!.url}/api/rooms/byroom01/blobs/${kept.json.blob_id}/chunks/0`, {
+      headers: from(bystander(1)),
+    });
+    expect(got.status).toBe(200);
+    expect(await r!.relay.blobs.totalBytes()).toBeLessThanOrEqual(8 * MiB);
+  });
+
+  it('many tiny blobs are charged for what each costs to hold, not only their bytes', async () => {
+    await start({
+      limits: { blobIpMaxBytes: 256 * 1024, rateBucketCapacity: 10_000, globalBucketCapacity: 10_000 },
+    });
+    let accepted = 0;
+    let refusal: { status: number; json: { error?: string } } | null = null;
+    for (let i = 0; i < 1200 && !refusal; i++) {
+      const res = await reserve(`tiny${Math.floor(i / 20)}`, attacker(0));
+      if (res.status === 200) accepted++;
+      else refusal = res;
+    }
+    expect([refusal?.status, refusal?.json.error]).toEqual([429, BLOB_ERR.ipQuota]);
+    // At 16 bytes each the quota would admit 16384; each blob holds a few hundred bytes of bookkeeping.
+    expect(accepted).toBeLessThanOrEqual((256 * 1024) / 1024);
+  });
+});
