@@ -1,7 +1,8 @@
 /**
  * Hostile clients against the attachment routes: a few addresses try to take the room cap, the
  * attachment quotas and the fuse from everyone else through blob reservations. Bystanders must
- * keep being served. Addresses are simulated with X-Forwarded-For from loopback.
+ * keep being served. Addresses are simulated with X-Forwarded-For from loopback. Also what a
+ * participant can do with another's post nonce, which the relay answers as a retry.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { BLOB_ERR, ERR } from '../../protocol/index.js';
@@ -99,3 +100,40 @@ describe('blob reservations against the attachment fuse', () => {
     expect(accepted).toBeLessThanOrEqual((256 * 1024) / 1024);
   });
 });
+
+describe('a repeated nonce is a retry only when it carries the same sealed body', () => {
+  it('another body under a used nonce is stored as its own message, as the reference stores it', async () => {
+    // On every backend: a cluster runs this too.
+    r = await startRelay();
+    const url = `${r.url}/api/rooms/noncecopy1/messages`;
+    const first = await postJson(url, { sender: 'alice', ...fakeSealed() });
+    expect(first.status).toBe(200);
+    // A client that reuses its nonce (or someone who read it in the transcript) with other content.
+    const reuse = await postJson(url, {
+      sender: 'mallory',
+      ...fakeSealed(),
+      nonce: await lastNonce('noncecopy1'),
+    });
+    expect(reuse.status).toBe(200);
+    expect(reuse.json.id).not.toBe(first.json.id);
+    expect(reuse.json.seq).toBeGreaterThan(first.json.seq);
+    const t = await getJson(`${r.url}/api/rooms/noncecopy1/transcript`);
+    expect(t.json.messages.map((m: { sender: string }) => m.sender)).toEqual(['alice', 'mallory']);
+  });
+
+  it('a copy of a post (same nonce and body) under another label is answered as the original and not stored', async () => {
+    r = await startRelay();
+    const url = `${r.url}/api/rooms/noncecopy2/messages`;
+    const sealed = fakeSealed();
+    const first = await postJson(url, { sender: 'alice', ...sealed });
+    const copy = await postJson(url, { sender: 'mallory', ...sealed });
+    expect(copy.json).toEqual(first.json);
+    const t = await getJson(`${r.url}/api/rooms/noncecopy2/transcript`);
+    expect(t.json.messages.map((m: { sender: string }) => m.sender)).toEqual(['alice']);
+  });
+});
+
+async function lastNonce(room: string): Promise<string | undefined> {
+  const t = await getJson(`${r!.url}/api/rooms/${room}/transcript`);
+  return (t.json.messages as Array<{ nonce: string }>).at(-1)?.nonce;
+}
