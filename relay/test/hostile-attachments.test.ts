@@ -2,8 +2,10 @@
  * Hostile clients against the attachment routes: a few addresses try to take the room cap, the
  * attachment quotas and the fuse from everyone else through blob reservations. Bystanders must
  * keep being served. Addresses are simulated with X-Forwarded-For from loopback. Also what a
- * participant can do with another's post nonce, which the relay answers as a retry.
+ * participant can do with another's post nonce, which the relay answers as a retry, and message
+ * lists that many addresses ask for and never read.
  */
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BLOB_ERR, ERR } from '../../protocol/index.js';
 import { fakeSealed, getJson, postJson } from '../../test-support/clients.js';
@@ -137,3 +139,40 @@ async function lastNonce(room: string): Promise<string | undefined> {
   const t = await getJson(`${r!.url}/api/rooms/${room}/transcript`);
   return (t.json.messages as Array<{ nonce: string }>).at(-1)?.nonce;
 }
+
+describe('stalled message lists from many addresses', () => {
+  it('past the global cap the longest-stalled list goes, and a reader who reads is served', async () => {
+    await start({ limits: { largeAnswersMax: 6, largeAnswersPerIp: 4 } });
+    // About 19 MB in the room: far more than loopback socket buffers take from a reader who reads nothing.
+    for (let i = 0; i < 150; i++) {
+      const res = await postJson(
+        `${r!.url}/api/rooms/stallroom1/messages`,
+        fakeSealed(96_000),
+        from(attacker(i % 4)),
+      );
+      expect(res.status).toBe(200);
+    }
+    const sockets: Socket[] = [];
+    const peak: number[] = [];
+    for (let a = 0; a < 3; a++)
+      for (let j = 0; j < 4; j++) {
+        const s = connect({ host: '127.0.0.1', port: r!.port });
+        s.on('error', () => undefined);
+        s.pause();
+        s.write(
+          `GET /api/rooms/stallroom1/transcript?limit=500 HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: ${attacker(10 + a)}\r\n\r\n`,
+        );
+        sockets.push(s);
+        await new Promise((res) => setTimeout(res, 100));
+        peak.push(r!.relay.answers.size);
+      }
+    expect(Math.max(...peak)).toBeLessThanOrEqual(6);
+    // Once they have read nothing for a while, a reader who reads takes a stalled one's place.
+    await new Promise((res) => setTimeout(res, 1500));
+    const t = await getJson(`${r!.url}/api/rooms/stallroom1/transcript?limit=500`, from(bystander(0)));
+    expect(t.status).toBe(200);
+    expect(t.json.messages).toHaveLength(150);
+    expect(r!.relay.answers.size).toBeLessThanOrEqual(6);
+    for (const s of sockets) s.destroy();
+  }, 60_000);
+});
