@@ -13,6 +13,8 @@ export type PushKind = 'room' | 'dm';
 export class PushService {
   readonly registry: PushRegistry;
   private inflight = 0;
+  /** Pushes in flight per registering address, so one address's hanging endpoints cannot take them all. */
+  private readonly inflightBy = new Map<string, number>();
   /** Pushes handed to the push service (read by tests and metrics). */
   sent = 0;
   dropped = 0;
@@ -38,11 +40,22 @@ export class PushService {
   }
 
   private send(sub: PushSubscriptionKeys, kind: PushKind): void {
-    if (this.inflight >= this.config.inflightMax) {
+    const owner = this.registry.ownerOf(sub.endpoint) ?? '';
+    const mine = this.inflightBy.get(owner) ?? 0;
+    // As many as the address may hold subscriptions: a burst of its own never meets it, but
+    // subscriptions following many rooms on a push service that never answers do.
+    if (this.inflight >= this.config.inflightMax || mine >= this.config.subscriptionsPerIp) {
       this.dropped++;
       return;
     }
     this.inflight++;
+    this.inflightBy.set(owner, mine + 1);
+    const done = () => {
+      this.inflight--;
+      const n = (this.inflightBy.get(owner) ?? 1) - 1;
+      if (n > 0) this.inflightBy.set(owner, n);
+      else this.inflightBy.delete(owner);
+    };
     const payload = JSON.stringify(kind === 'dm' ? { kind, url: '/dm' } : { kind, url: '/' });
     // The library encrypts (RFC 8291) and signs (VAPID); the request itself goes through fetch,
     // which also reaches a plain-http stand-in push service when the operator allows one.
@@ -60,7 +73,7 @@ export class PushService {
         topic: kind,
       });
     } catch {
-      this.inflight--;
+      done();
       this.registry.remove(sub.endpoint);
       return;
     }
@@ -79,7 +92,7 @@ export class PushService {
         },
         () => undefined,
       )
-      .finally(() => void this.inflight--);
+      .finally(done);
   }
 
   /** Whether an endpoint names a push service this relay may post to. */
