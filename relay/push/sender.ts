@@ -105,6 +105,8 @@ export class PushService {
     }
     if (u.protocol !== 'https:' && !(this.config.allowHttp && u.protocol === 'http:')) return false;
     if (u.username || u.password) return false;
+    // Push services listen on 443; another port on their host is not a push endpoint.
+    if (u.port !== '' && !this.config.allowHttp) return false;
     const host = u.hostname.toLowerCase();
     return this.config.endpointHosts.some((h) => host === h || host.endsWith(`.${h}`));
   }
