@@ -7,9 +7,10 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BLOB_ERR, ERR } from '../../protocol/index.js';
+import { BLOB_ERR, ERR, registerBody } from '../../protocol/index.js';
 import { fakeSealed, getJson, postJson } from '../../test-support/clients.js';
 import { TestClock, startRelay, type RelayOverrides, type TestRelay } from '../../test-support/relay.js';
+import { fixedIdentity } from './identity-helpers.js';
 
 let r: TestRelay | null = null;
 afterEach(async () => {
@@ -175,4 +176,20 @@ describe('stalled message lists from many addresses', () => {
     expect(r!.relay.answers.size).toBeLessThanOrEqual(6);
     for (const s of sockets) s.destroy();
   }, 60_000);
+});
+
+describe('identity registrations from one IPv6 site', () => {
+  it("the /64s of one /48 share a few addresses' quotas; another site still registers", async () => {
+    await start({ limits: { identitiesPerIpPerDay: 2 } });
+    const registerFrom = (handle: string, ip: string) =>
+      postJson(`${r!.url}/api/identity/register`, registerBody(fixedIdentity(handle), Date.now()), from(ip));
+    const statuses: number[] = [];
+    for (let net = 0; net < 8; net++)
+      for (let i = 0; i < 2; i++)
+        statuses.push((await registerFrom(`site${net}x${i}`, `2001:db8:7:${net}::${i + 1}`)).status);
+    // Four address quotas for the whole /48: eight handles, then 429 whichever /64 asks.
+    expect(statuses.filter((s) => s === 201)).toHaveLength(8);
+    expect(statuses.slice(8).every((s) => s === 429)).toBe(true);
+    expect((await registerFrom('othersite', '2001:db8:8:1::1')).status).toBe(201);
+  });
 });
