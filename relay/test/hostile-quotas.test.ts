@@ -1,9 +1,8 @@
 /**
- * Hostile clients against the attachment routes: a few addresses try to take the room cap, the
- * attachment quotas and the fuse from everyone else through blob reservations. Bystanders must
- * keep being served. Addresses are simulated with X-Forwarded-For from loopback. Also what a
- * participant can do with another's post nonce, which the relay answers as a retry, and message
- * lists that many addresses ask for and never read.
+ * Hostile clients against shares and caps added with attachments, push and idempotent posts: a
+ * few addresses try to take the room cap, the attachment quotas and fuse, the message-list slots
+ * or the identity cap from everyone else, or to use another's post nonce. Bystanders must keep
+ * being served. Addresses are simulated with X-Forwarded-For from loopback.
  */
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -192,4 +191,45 @@ describe('identity registrations from one IPv6 site', () => {
     expect(statuses.slice(8).every((s) => s === 429)).toBe(true);
     expect((await registerFrom('othersite', '2001:db8:8:1::1')).status).toBe(201);
   });
+});
+
+/*
+ * Known gaps in the attachment design, pinned with `it.fails` so that the suite stays green and
+ * turns red the day they are fixed (then drop `.fails`): see the store's owners for the fix.
+ */
+describe('attachment gaps left to the blob store', () => {
+  it.fails(
+    'a participant who is not the sender cannot free a file (the envelope token both reads and deletes)',
+    async () => {
+      await start({});
+      const c = await reserve('sharedrm1', bystander(0), 64, 1);
+      const url = `${r!.url}/api/rooms/sharedrm1/blobs/${c.json.blob_id}`;
+      await fetch(`${url}/chunks/0`, {
+        method: 'PUT',
+        headers: {
+          'content-type': 'application/octet-stream',
+          'x-blob-token': c.json.token,
+          ...from(bystander(0)),
+        },
+        body: new Uint8Array(64),
+      });
+      // Every participant decrypts the file envelope, which carries this token.
+      const del = await fetch(url, {
+        method: 'DELETE',
+        headers: { 'x-blob-token': c.json.token, ...from(attacker(0)) },
+      });
+      expect(del.status).toBe(403);
+    },
+  );
+
+  it.fails(
+    'one address reserving a room’s whole attachment quota does not lock the room’s other senders out',
+    async () => {
+      await start({ limits: { blobMaxBytes: 1 * MiB, blobRoomMaxBytes: 4 * MiB } });
+      for (let i = 0; i < 4; i++)
+        expect((await reserve('blockedrm', attacker(0), 1 * MiB, 4)).status).toBe(200);
+      const late = await reserve('blockedrm', bystander(0), 64 * 1024, 1);
+      expect(late.status).toBe(200);
+    },
+  );
 });
