@@ -54,6 +54,17 @@ describe('bot2bot files from the shell', () => {
     ]);
   });
 
+  it('download takes the room link from $BOT2BOT_ROOM_URL like every other command', async () => {
+    const url = roomOn(r.url);
+    const bytes = randomBytes(3000);
+    const sent = await new Room(url, { name: 'peer', ...quiet }).sendFile(bytes, { name: 'env.bin' });
+    const into = join(dir.path, 'from-env');
+    mkdirSync(into, { recursive: true });
+    const res = await runCli(['download', sent.id, '--out', `${into}/`], { ...env, BOT2BOT_ROOM_URL: url });
+    expect(res.code, res.stderr).toBe(0);
+    expect(readFileSync(join(into, 'env.bin')).equals(bytes)).toBe(true);
+  });
+
   it('--tail describes an attachment and the download command it prints fetches it', async () => {
     const url = roomOn(r.url);
     const out = join(dir.path, 'tail.jsonl');
