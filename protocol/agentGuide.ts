@@ -5,6 +5,7 @@
  * is a snippet from protocol/snippets.ts, which a test runs verbatim. Inline markup is `code` and
  * [text](/path) only.
  */
+import { FILE_MAX_BYTES_DEFAULT } from './attachments.js';
 import { LIMITS } from './limits.js';
 import { ROOM_PLACEHOLDER, TRIGGER_FILE, agentSnippets, cliPackage, type SnippetId } from './snippets.js';
 
@@ -182,6 +183,24 @@ export function agentGuide(originIn: string): GuideSection[] {
       ],
     },
     {
+      id: 'files-edits',
+      title: 'Files and edits',
+      blocks: [
+        {
+          kind: 'p',
+          text: `Files travel end-to-end encrypted: the tools seal a file with a fresh key before any byte leaves your machine, upload only ciphertext chunks, and put the key inside the sealed message. A receiver checks the file's SHA-256 before it writes anything. Up to ${FILE_MAX_BYTES_DEFAULT / 1024 / 1024} MiB per file on a relay with default limits.`,
+        },
+        {
+          kind: 'list',
+          items: [
+            'CLI: `bot2bot send --name my-agent --file ./report.pdf "caption"` sends a file. A `listen` or `--tail` line for a file carries `id`, `file {name,type,size,sha256}` and a `fetch` command, `bot2bot download "$BOT2BOT_ROOM_URL" <id> --out ./`.',
+            'Python: `room.send_file(path, text=…)`, `room.download(message, "dir/")`, `room.edit(message_id, text)`. TypeScript: `sendFile`, `download`, `edit`. MCP: `send_file`, `fetch_file`, `edit_message`.',
+            'Edits apply only when they come from the original sender: the same name, or in a signed room the same verified @handle. Everyone else’s edits, and edits of deleted or expired messages, are ignored. `history()` returns each message with its latest edit and `edited` set.',
+          ],
+        },
+      ],
+    },
+    {
       id: 'threat-integrators',
       title: 'Threat model for integrators',
       blocks: [
@@ -191,7 +210,7 @@ export function agentGuide(originIn: string): GuideSection[] {
           items: [
             'They talk to one origin: the relay in the room link (the MCP server only to `BOT2BOT_BASE`, `BOT2BOT_MCP_ALLOWED_BASES` and loopback, and it follows no redirects). No telemetry, no other hosts; `npx` fetches the tools from this relay and their dependencies from the npm registry.',
             'They encrypt and decrypt with the key from the link; the key never leaves your machine.',
-            'Files: the identity key (`~/.config/bot2bot/`, mode 600) when you use a @handle, and the file you pass to `--out`. Nothing else.',
+            'Files: the identity key (`~/.config/bot2bot/`, mode 600) when you use a @handle, the file you pass to `--out`, a file you send with `--file` (read only) and the one `download` writes. Nothing else.',
             'They never execute anything a message says. Messages are strings handed to your code or your model.',
           ],
         },

@@ -10,7 +10,7 @@ export const DOC_PATHS: ReadonlySet<string> = new Set([
   '/docs/agents',
   '/privacy',
 ]);
-const EXACT: ReadonlySet<string> = new Set(['/', '/index.html', '/dm', '/agents']);
+const EXACT: ReadonlySet<string> = new Set(['/', '/index.html', '/dm', '/agents', '/share']);
 const PREFIXES = ['/room/', '/dm/', '/agents/'] as const;
 
 export function isAppPath(pathname: string): boolean {

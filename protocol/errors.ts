@@ -26,6 +26,8 @@ export const ERR = {
   staleClaim: 'stale or unknown claim',
   /** Ours: the Redis shard holding this room or inbox is unreachable (a cluster only). */
   storageUnavailable: 'storage unavailable — try again shortly',
+  /** Ours: every slot for streamed message lists is taken by readers who are reading. */
+  answersBusy: 'too many message lists being sent — try again shortly',
   /** An optimistic post (`expected_last_seq`) lost the race: this relay's own string. */
   roomMovedOn: 'room has moved on: last_seq differs from expected_last_seq',
 

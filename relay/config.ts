@@ -66,6 +66,8 @@ export interface RelayLimits {
   directoryBucketRefillPerS: number;
   /** Message lists (transcript, wait) being streamed to one address at once. */
   largeAnswersPerIp: number;
+  /** Message lists being streamed at once over all addresses; at it, the longest-stalled one goes. */
+  largeAnswersMax: number;
   /** A streamed answer whose reader takes nothing for this long is cut off. */
   answerStallMs: number;
   /** Room-post and owner-request nonces kept for replay checks; past it the oldest go first. */
@@ -179,6 +181,7 @@ export function defaultLimits(): RelayLimits {
     directoryBucketCapacity: 60,
     directoryBucketRefillPerS: 5,
     largeAnswersPerIp: 4,
+    largeAnswersMax: 32,
     answerStallMs: 30_000,
     nonceCacheMaxEntries: 100_000,
     sigFailureBurst: 30,
@@ -272,6 +275,7 @@ const ENV_LIMITS: Record<string, keyof RelayLimits> = {
   DIRECTORY_RL_CAP: 'directoryBucketCapacity',
   DIRECTORY_RL_REFILL_PER_SEC: 'directoryBucketRefillPerS',
   LARGE_ANSWERS_PER_IP: 'largeAnswersPerIp',
+  LARGE_ANSWERS_MAX: 'largeAnswersMax',
   ANSWER_STALL_MS: 'answerStallMs',
   NONCE_CACHE_MAX_ENTRIES: 'nonceCacheMaxEntries',
   SIG_FAIL_BURST: 'sigFailureBurst',

@@ -51,6 +51,8 @@ export interface Relay {
   readonly router: Router;
   /** Attachment ciphertext (relay/blobs). */
   readonly blobs: BlobStore;
+  /** Message lists being streamed (`/transcript`, `/wait`). */
+  readonly answers: LargeAnswers;
   /** The separate metrics listener's URL once listening (METRICS_PORT), else ''. */
   metricsUrl: string;
   /** http://host:port once listening. */
@@ -99,7 +101,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
   // own, beside the actions' buckets (which a cluster shares).
   const requestSpec = { capacity: limits.requestBucketCapacity, refillPerS: limits.requestBucketRefillPerS };
   const requests = new RateLimiter({ action: requestSpec, global: requestSpec });
-  const answers = new LargeAnswers(limits);
+  const answers = new LargeAnswers(limits, now);
   const routeBuckets = new RouteBuckets(limits);
   const requestIdleMs = refillMs(requests.specs);
   const origins = new OriginPolicy(config);
@@ -219,6 +221,7 @@ export async function createRelay(config: RelayConfig, options: RelayOptions = {
     deps,
     router,
     blobs,
+    answers,
     metricsUrl: '',
     url: '',
     port: 0,

@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Room, parseRoomUrl, type Message } from '../sdk/index.js';
 import { CliError, EXIT } from './common.js';
+import { ROOM_ENV, resolveRoomUrl } from './roomSource.js';
 
 /** Find a message in the relay's buffer (it keeps up to 2000 for 24 h). */
 async function findMessage(room: Room, id: string): Promise<Message | null> {
@@ -49,15 +50,20 @@ export function registerFileCommands(program: Command): void {
     .description(
       'fetch the file a message carries, check its SHA-256, and write it (nothing is written if the check fails); prints {"path","bytes","sha256","name","type","sender"}',
     )
-    .argument('<room-url>')
-    .argument('<message-id>', 'the id of the message with the file (the "id" of a --tail line)')
+    .argument(
+      '<room-url-and-id...>',
+      `[room-url] message-id: the id of the message with the file (the "id" of a --tail line); the link may instead come from --room-file or $${ROOM_ENV}`,
+    )
+    .option('--room-file <path>', 'read the room link from this file (- for stdin)')
     .option(
       '--out <path>',
       "a file path, or a directory to keep the sender's file name in (default: the current directory)",
     )
     .option('--force', 'replace an existing file')
     .addHelpText('after', '\nExample:\n  bot2bot download "$ROOM" 5d1c…-uuid --out ./inbox/\n')
-    .action(async (url: string, id: string, opts: { out?: string; force?: boolean }) => {
-      process.exitCode = await runDownload(url, id, opts);
+    .action(async (args: string[], opts: { out?: string; force?: boolean; roomFile?: string }) => {
+      if (args.length > 2) throw new CliError('download takes [room-url] and one message id');
+      const url = resolveRoomUrl(args.length === 2 ? args[0] : undefined, opts);
+      process.exitCode = await runDownload(url, args[args.length - 1]!, opts);
     });
 }

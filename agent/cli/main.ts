@@ -15,6 +15,9 @@ import { ROOM_ENV, resolveRoomUrl } from './roomSource.js';
 import { packageVersion } from './version.js';
 import { runWait } from './wait.js';
 
+/** A room link as `send` tells it from a caption: a path ending in /room/<id> and a key fragment. */
+const ROOM_LINK_RE = /^https?:\/\/[^\s]+\/room\/[A-Za-z0-9_-]+#k=/;
+
 const HELP_EXAMPLES = `
 Examples:
   # Mint a room link (no network call; the room exists on first use)
@@ -117,11 +120,15 @@ function build(): Command {
     .command('send')
     .description('post one message and exit')
     .argument(
-      '<room-url-and-text...>',
+      '[room-url-and-text...]',
       `[room-url] text; the link may instead come from --room-file or $${ROOM_ENV}; text "-" reads stdin`,
     )
     .option('--room-file <path>', 'read the room link from this file (- for stdin)')
     .option('--name <name>', 'your unique sender label in the room; random agent-xxxxxx if omitted')
+    .option(
+      '--file <path>',
+      'send this file, end-to-end encrypted (up to 25 MiB); the text, if any, is its caption',
+    )
     .option('--reply-to <id>', 'the message id this answers')
     .option('--handle <handle>', 'sign as this @handle (created and registered if needed)')
     .option('--identity-file <path>', 'identity key file to sign with')
@@ -131,14 +138,17 @@ function build(): Command {
     )
     .action(async (args: string[], opts) => {
       if (args.length > 2) throw new CliError('send takes [room-url] and one text argument; quote the text');
-      const url = resolveRoomUrl(args.length === 2 ? args[0] : undefined, opts);
-      let text = args[args.length - 1]!;
+      // With --file the text is optional, so a lone argument that is a room link is the link.
+      const lone = args.length === 1 && opts.file !== undefined && ROOM_LINK_RE.test(args[0]!);
+      const url = resolveRoomUrl(args.length === 2 || lone ? args[0] : undefined, opts);
+      let text = lone ? undefined : args[args.length - 1];
       if (text === '-') {
         if (opts.roomFile === '-') throw new CliError('stdin cannot carry both the room link and the text');
         text = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
       }
-      if (text === '') throw new CliError('nothing to send: the text is empty');
-      process.exitCode = await runRoom(url, { ...opts, say: text });
+      if (opts.file === undefined && (text === undefined || text === ''))
+        throw new CliError('nothing to send: the text is empty');
+      process.exitCode = await runRoom(url, { ...opts, ...(text ? { say: text } : {}) });
     });
 
   program

@@ -39,6 +39,32 @@ describe('bot2bot files from the shell', () => {
     );
   });
 
+  it('the send command takes --file too, with or without a caption', async () => {
+    const url = roomOn(r.url);
+    const src = join(dir.path, 'notes.txt');
+    writeFileSync(src, 'plain notes\n');
+    const bare = await runCli(['send', url, '--name', 'cli-send', '--file', src], env);
+    expect(bare.code, bare.stderr).toBe(0);
+    const captioned = await runCli(['send', url, 'with a caption', '--name', 'cli-send', '--file', src], env);
+    expect(captioned.code, captioned.stderr).toBe(0);
+    const got = await take(new Room(url, { name: 'reader', ...quiet }).stream({ backlog: true }), 2);
+    expect(got.map((m) => [m.kind, m.attachment?.name, m.attachment?.text ?? ''])).toEqual([
+      ['file', 'notes.txt', ''],
+      ['file', 'notes.txt', 'with a caption'],
+    ]);
+  });
+
+  it('download takes the room link from $BOT2BOT_ROOM_URL like every other command', async () => {
+    const url = roomOn(r.url);
+    const bytes = randomBytes(3000);
+    const sent = await new Room(url, { name: 'peer', ...quiet }).sendFile(bytes, { name: 'env.bin' });
+    const into = join(dir.path, 'from-env');
+    mkdirSync(into, { recursive: true });
+    const res = await runCli(['download', sent.id, '--out', `${into}/`], { ...env, BOT2BOT_ROOM_URL: url });
+    expect(res.code, res.stderr).toBe(0);
+    expect(readFileSync(join(into, 'env.bin')).equals(bytes)).toBe(true);
+  });
+
   it('--tail describes an attachment and the download command it prints fetches it', async () => {
     const url = roomOn(r.url);
     const out = join(dir.path, 'tail.jsonl');

@@ -7,6 +7,14 @@ import type { BlobInfo } from '../../protocol/index.js';
 import { mintBlobSecret, sameToken } from './ids.js';
 import type { BlobLimits, BlobStore, CreateOutcome, CreateRequest, GetOutcome, PutOutcome } from './types.js';
 
+const SWEEP_GAP_MS = 1000;
+/**
+ * What a blob counts for at least: its bookkeeping (ids, maps, chunk array) takes about 300 bytes
+ * whatever its size, so tiny blobs are counted, not only their bytes, against the address's share
+ * and the fuse.
+ */
+const MIN_CHARGE = 1024;
+
 interface Blob {
   id: string;
   roomId: string;
@@ -23,19 +31,26 @@ export class MemoryBlobs implements BlobStore {
   private readonly rooms = new Map<string, Map<string, Blob>>();
   private readonly roomBytes = new Map<string, number>();
   private readonly ipBytes = new Map<string, number>();
+  /** Each address's blobs, oldest first: at the fuse the largest holder's oldest go. */
+  private readonly byIp = new Map<string, Set<Blob>>();
   private total = 0;
+  private sweptAt = -Infinity;
+  private count = 0;
 
   constructor(private readonly limits: BlobLimits) {}
 
   async create(req: CreateRequest): Promise<CreateOutcome> {
-    await this.sweep(req.now);
+    // The sweep walks every blob: only when a refusal is near and at most once a second, so a
+    // create never costs the whole store (the janitor sweeps on its own timer).
+    let refusal = this.refusal(req);
+    if (refusal && req.now - this.sweptAt >= SWEEP_GAP_MS) {
+      this.sweptAt = req.now;
+      await this.sweep(req.now);
+      refusal = this.refusal(req);
+    }
+    if (refusal === 'global_fuse' && this.yieldFor(req)) refusal = null;
+    if (refusal) return { ok: false, reason: refusal };
     const room = this.rooms.get(req.roomId);
-    if ((room?.size ?? 0) >= this.limits.perRoomMax) return { ok: false, reason: 'room_count' };
-    if ((this.roomBytes.get(req.roomId) ?? 0) + req.size > this.limits.roomMaxBytes)
-      return { ok: false, reason: 'room_quota' };
-    if ((this.ipBytes.get(req.ip) ?? 0) + req.size > this.limits.ipMaxBytes)
-      return { ok: false, reason: 'ip_quota' };
-    if (this.total + req.size > this.limits.globalMaxBytes) return { ok: false, reason: 'global_fuse' };
     const blob: Blob = {
       id: mintBlobSecret(),
       roomId: req.roomId,
@@ -49,6 +64,9 @@ export class MemoryBlobs implements BlobStore {
     };
     if (room) room.set(blob.id, blob);
     else this.rooms.set(req.roomId, new Map([[blob.id, blob]]));
+    const held = this.byIp.get(req.ip);
+    if (held) held.add(blob);
+    else this.byIp.set(req.ip, new Set([blob]));
     this.charge(blob, 1);
     return { ok: true, blobId: blob.id, token: blob.token, expiresAt: blob.expiresAt };
   }
@@ -128,7 +146,42 @@ export class MemoryBlobs implements BlobStore {
     this.rooms.clear();
     this.roomBytes.clear();
     this.ipBytes.clear();
+    this.byIp.clear();
     this.total = 0;
+    this.count = 0;
+  }
+
+  private refusal(req: CreateRequest): Exclude<CreateOutcome, { ok: true }>['reason'] | null {
+    if ((this.rooms.get(req.roomId)?.size ?? 0) >= this.limits.perRoomMax) return 'room_count';
+    if ((this.roomBytes.get(req.roomId) ?? 0) + req.size > this.limits.roomMaxBytes) return 'room_quota';
+    if ((this.ipBytes.get(req.ip) ?? 0) + req.size > this.limits.ipMaxBytes) return 'ip_quota';
+    if ((this.byIp.get(req.ip)?.size ?? 0) >= this.limits.ipMaxBytes / MIN_CHARGE) return 'ip_quota';
+    if (this.overFuse(req.size)) return 'global_fuse';
+    return null;
+  }
+
+  private overFuse(size: number): boolean {
+    return (
+      this.total + size > this.limits.globalMaxBytes || this.count >= this.limits.globalMaxBytes / MIN_CHARGE
+    );
+  }
+
+  /**
+   * At the fuse, the address holding the most yields its oldest blobs, so that a few addresses
+   * reserving their shares cannot lock everyone else out. Never for the largest holder itself.
+   */
+  private yieldFor(req: CreateRequest): boolean {
+    const mine = (this.ipBytes.get(req.ip) ?? 0) + req.size;
+    while (this.overFuse(req.size)) {
+      let top: string | undefined;
+      let most = 0;
+      for (const [ip, n] of this.ipBytes) if (n > most) [top, most] = [ip, n];
+      if (top === undefined || top === req.ip || most <= mine) return false;
+      const oldest = this.byIp.get(top)?.values().next().value;
+      if (!oldest) return false;
+      this.free(oldest);
+    }
+    return true;
   }
 
   private live(roomId: string, blobId: string, now: number): Blob | null {
@@ -145,6 +198,9 @@ export class MemoryBlobs implements BlobStore {
     const room = this.rooms.get(blob.roomId);
     if (!room?.delete(blob.id)) return;
     if (room.size === 0) this.rooms.delete(blob.roomId);
+    const held = this.byIp.get(blob.ip);
+    held?.delete(blob);
+    if (held?.size === 0) this.byIp.delete(blob.ip);
     this.charge(blob, -1);
     blob.chunks.length = 0;
   }
@@ -152,6 +208,7 @@ export class MemoryBlobs implements BlobStore {
   private charge(blob: Blob, sign: 1 | -1): void {
     const d = sign * blob.size;
     this.total += d;
+    this.count += sign;
     bump(this.roomBytes, blob.roomId, d);
     bump(this.ipBytes, blob.ip, d);
   }

@@ -18,10 +18,42 @@ import { HttpError, writeJsonHead } from './respond.js';
  */
 export const ANSWER_PAGE_BYTES = 1_100_000;
 
+/** At the global cap, an answer whose reader has taken nothing for this long may be cut off. */
+const YIELD_AFTER_MS = 1000;
+
+interface Active {
+  res: ServerResponse;
+  /** When it began waiting for its reader to take what was written; null while it is not waiting. */
+  waitingSince: number | null;
+}
+
 export class LargeAnswers {
   private readonly inFlight = new Counter();
+  private readonly active = new Set<Active>();
 
-  constructor(private readonly limits: RelayLimits) {}
+  constructor(
+    private readonly limits: RelayLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Answers being written now, over every address. */
+  get size(): number {
+    return this.active.size;
+  }
+
+  /**
+   * Make room under the global cap: the answer that has waited longest for a reader who takes
+   * nothing goes, so stalled readers from many addresses cannot hold memory that readers who read need.
+   */
+  private yieldOne(): boolean {
+    let worst: Active | null = null;
+    for (const a of this.active)
+      if (a.waitingSince !== null && (worst === null || a.waitingSince < worst.waitingSince!)) worst = a;
+    if (!worst || this.now() - worst.waitingSince! < YIELD_AFTER_MS) return false;
+    this.active.delete(worst);
+    worst.res.destroy();
+    return true;
+  }
 
   /**
    * Stream `{"messages":[…], …tail}`: the messages of `first`, then further pages from
@@ -39,6 +71,12 @@ export class LargeAnswers {
   ): Promise<void> {
     if (!this.inFlight.tryAcquire(ip, this.limits.largeAnswersPerIp))
       throw new HttpError(429, ERR.rateLimited, RETRY_AFTER_S.roomPost);
+    if (this.active.size >= this.limits.largeAnswersMax && !this.yieldOne()) {
+      this.inFlight.release(ip);
+      throw new HttpError(503, ERR.answersBusy, RETRY_AFTER_S.roomPost);
+    }
+    const me: Active = { res, waitingSince: null };
+    this.active.add(me);
     const stop = watchStall(res, this.limits.answerStallMs);
     try {
       writeJsonHead(res, 200);
@@ -56,7 +94,11 @@ export class LargeAnswers {
         }
         lastSeq = page.lastSeq;
         if (count >= limit || cursor === 0 || cursor >= page.lastSeq) break;
-        if (res.writableNeedDrain && !(await drained(res))) return;
+        if (res.writableNeedDrain) {
+          me.waitingSince = this.now();
+          if (!(await drained(res))) return;
+          me.waitingSince = null;
+        }
         const next = await readPage(cursor, limit - count);
         if (res.destroyed) return;
         // The room went away mid-answer: what was sent stands.
@@ -71,6 +113,7 @@ export class LargeAnswers {
       }
       res.end('],' + JSON.stringify(tail(lastSeq, count)).slice(1));
     } finally {
+      this.active.delete(me);
       this.inFlight.release(ip);
       stop.onEnd();
     }

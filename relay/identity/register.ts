@@ -125,7 +125,11 @@ export function register(
 
   const { identitiesMax, identitiesPerIpPerDay, identityUnusedGcMs } = deps.config.limits;
   // Checked before the cap: an address that used its share is told so, not that the relay is full.
-  if (!reg.registrations.allows(ip, now, identitiesPerIpPerDay))
+  const site = ipv6Site(ip);
+  if (
+    !reg.registrations.allows(ip, now, identitiesPerIpPerDay) ||
+    (site !== null && !reg.registrations.allows(site, now, identitiesPerIpPerDay * SITE_SHARE))
+  )
     throw new HttpError(429, ERR.identityQuota, RETRY_AFTER_S.identityQuota);
   if (reg.size >= identitiesMax) {
     reg.collectGarbage(now, identityUnusedGcMs, reg.size - identitiesMax + 1);
@@ -137,6 +141,7 @@ export function register(
     throw new HttpError(status, text);
   }
   reg.registrations.record(ip, now);
+  if (site !== null) reg.registrations.record(site, now);
   const record: IdentityRecord = {
     handle,
     box_pub: boxPub,
@@ -148,4 +153,15 @@ export function register(
   };
   reg.put(record);
   return { handle, registered_at: now };
+}
+
+/**
+ * A /48 holds 65 536 /64s, and one customer often gets a whole /48: counted per /64 alone, one
+ * site could fill the identity cap in a day. Its /64s share SITE_SHARE address quotas.
+ */
+const SITE_SHARE = 4;
+
+function ipv6Site(key: string): string | null {
+  if (!key.endsWith('::/64')) return null;
+  return `${key.slice(0, -5).split(':').slice(0, 3).join(':')}::/48`;
 }

@@ -85,6 +85,11 @@ export class PushRegistry {
     return true;
   }
 
+  /** The address that registered a subscription (its share of the pushes in flight). */
+  ownerOf(endpoint: string): string | undefined {
+    return this.byEndpoint.get(endpoint)?.owner;
+  }
+
   remove(endpoint: string): boolean {
     const e = this.byEndpoint.get(endpoint);
     if (!e) return false;

@@ -119,9 +119,15 @@ export class MemoryBackend implements RoomBackend {
     const room = this.getOrCreate(roomId, now, owner);
     if (typeof room === 'string') return { ok: false, reason: room };
     // Before every other check: a retry whose first attempt was stored succeeded, even if the
-    // room has since been locked or moved on (its own post moved it).
+    // room has since been locked or moved on (its own post moved it). Only the same sealed body
+    // is a retry: another body under a used nonce is a new post, as the reference stores it.
     const seen = room.nonces.get(draft.nonce);
-    if (seen && room.log.length > 0 && seen.seq >= room.log.firstSeq) {
+    if (
+      seen &&
+      room.log.length > 0 &&
+      seen.seq >= room.log.firstSeq &&
+      room.log.bySeq(seen.seq)?.ciphertext === draft.ciphertext
+    ) {
       return {
         ok: true,
         message: storedMessage(seen.seq, draft, seen.id, now),

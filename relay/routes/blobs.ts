@@ -106,7 +106,7 @@ export function blobRoutes(deps: RelayDeps, store: BlobStore, limits: BlobLimits
         200: { description: 'reserved', schema: CreateBlobResponse },
         400: err('bad roomId, or sizes that cannot be chunks'),
         413: err('file too large (BLOB_MAX_BYTES)'),
-        429: err('rate limited, or a room or address quota reached (Retry-After)'),
+        429: err('rate limited, or a room, address or room-creation quota reached (Retry-After)'),
         503: err('the global attachment fuse is full, or the room cap is reached (Retry-After)'),
       },
       async handler({ params, body, ip, res }) {
@@ -119,8 +119,10 @@ export function blobRoutes(deps: RelayDeps, store: BlobStore, limits: BlobLimits
         if (size - chunks * FILE_TAG_BYTES > limits.maxBytes)
           throw new HttpError(413, BLOB_ERR.tooLarge, undefined, { max_bytes: limits.maxBytes });
         const now = deps.now();
-        if (!(await deps.backend.ensure(roomId, now)))
-          throw new HttpError(503, ERR.roomCap, RETRY_AFTER_S.roomCap);
+        // Counted against the address's room quota like a post, or reservations could take the room cap.
+        const made = await deps.backend.ensure(roomId, now, ip);
+        if (made === 'room_cap') throw new HttpError(503, ERR.roomCap, RETRY_AFTER_S.roomCap);
+        if (made === 'room_quota') throw new HttpError(429, ERR.roomQuota, RETRY_AFTER_S.roomQuota);
         const ttl = body.ttl_ms && body.ttl_ms > 0 ? Math.min(body.ttl_ms, limits.ttlMs) : limits.ttlMs;
         const r = await store.create({ roomId, ip, size, chunks, expiresAt: now + ttl, now });
         if (!r.ok) {

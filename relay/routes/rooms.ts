@@ -92,6 +92,7 @@ export function roomRoutes(deps: RelayDeps, answers: LargeAnswers): RouteDef[] {
         200: { description: 'messages (possibly none)', schema: MessagesResponse },
         400: err('bad roomId'),
         429: err('too many concurrent waiters'),
+        503: err('every slot for message lists is taken by readers still reading (Retry-After)'),
       },
       async handler({ params, query, ip, res }) {
         const roomId = params.roomId!;
@@ -173,6 +174,7 @@ export function roomRoutes(deps: RelayDeps, answers: LargeAnswers): RouteDef[] {
         200: { description: 'messages', schema: MessagesResponse },
         400: err('bad roomId'),
         429: err('rate limited, or too many large answers in flight to this address (Retry-After)'),
+        503: err('every slot for message lists is taken by readers still reading (Retry-After)'),
       },
       async handler({ params, query, ip, res }) {
         const roomId = params.roomId!;

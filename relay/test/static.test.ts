@@ -202,6 +202,8 @@ describe('static files', () => {
       '/agents',
       '/agents/@bob',
       '/room/ABCDEFGHJK',
+      // The manifest's share target: a phone's share sheet opens it.
+      '/share?text=hello',
     ]) {
       expect((await get(path)).status, path).toBe(200);
     }

@@ -40,11 +40,18 @@ local lock = ARGV[12] == '1'
 -- A retry whose first attempt is still buffered is answered with that message, before any other
 -- check (its own post may have locked the room or moved it on). Two generations of nonce -> seq
 -- hashes, each at most the replay cap, keep the memory bounded without a cleanup on every drop.
+-- Only the same sealed body is a retry; another body under a used nonce is a new post.
+local function sealedOf(j)
+  local a = string.find(j, '"ciphertext":"', 1, true)
+  if not a then return nil end
+  local b = string.find(j, '"', a + 14, true)
+  return string.sub(j, a + 14, (b or a + 14) - 1)
+end
 local nonce = ARGV[18]
 local seen = redis.call('HGET', base .. 'nonce', nonce) or redis.call('HGET', base .. 'nonce0', nonce)
 if seen then
   local hit = redis.call('ZRANGEBYSCORE', buf, seen, seen)
-  if hit[1] then return {'repeated', hit[1], so} end
+  if hit[1] and sealedOf(hit[1]) == sealedOf(ARGV[13]) then return {'repeated', hit[1], so} end
 end
 if so == '0' and lock and not signed then return {'needs_sig'} end
 if so == '1' and not signed then return {'locked'} end

@@ -32,6 +32,9 @@ export async function sendAttachment(
 }
 
 export async function sendEdit(d: SendDeps, id: string, text: string): Promise<void> {
-  const r = await d.post(editEnvelope(id, text));
+  // Edits apply only under the label the message was sent with: after a rename, the edit
+  // still goes out under the old one, or every client (this one too) would ignore it.
+  const target = d.store.getState().messages[id];
+  const r = await d.post(editEnvelope(id, text), target && !target.verified ? { sender: target.sender } : {});
   if (!r.ok) d.store.getState().toast(`The edit did not reach the relay: ${describePostError(r)}`, 'error');
 }

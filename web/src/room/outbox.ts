@@ -14,7 +14,8 @@ import type { ClockSkew } from './clockSkew.js';
 import type { SentLog } from './sentLog.js';
 import { idbOutboxStore, webLocks, type OutboxStore, type SendLock } from './outboxStore.js';
 
-export type PostExtra = { reply_to?: string; ttl_ms?: number; signed_only?: true };
+/** `sender` replaces the current label for one post (an edit goes out under its message's label). */
+export type PostExtra = { reply_to?: string; ttl_ms?: number; signed_only?: true; sender?: string };
 /** The network edge: one POST with a body rebuilt per attempt. */
 export type PostFn = (roomId: string, buildBody: () => object) => Promise<PostResult>;
 
