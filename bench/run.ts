@@ -56,6 +56,8 @@ const HELP = `usage: npm run bench -- (--url http://127.0.0.1:PORT[,…] | --spa
   --nodes N            with --spawn cluster: relay nodes (default 2)
   --scenarios LIST     comma list of ${SCENARIOS.join(',')} (default: all)
   --fanout LIST        fan-out subscriber counts (default 10,100,500)
+  --ingest-rates LIST  posts/s the ingest ladder starts from (default 2500,5000,…); a single
+                       rate compares CPU per post of several targets at the same load
   --idle N             idle WebSockets (default 20000, capped by the open-file limit)
   --rtt-samples N      round trips per transport (default 300)
   --step-seconds S     offered-load seconds per ladder step (default 3)
@@ -112,6 +114,7 @@ async function main(): Promise<void> {
         'cpu-prof': { type: 'boolean' },
         scenarios: { type: 'string' },
         fanout: { type: 'string' },
+        'ingest-rates': { type: 'string' },
         idle: { type: 'string' },
         'rtt-samples': { type: 'string' },
         'step-seconds': { type: 'string' },
@@ -164,6 +167,7 @@ async function main(): Promise<void> {
     serverEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   const quick = !!args.quick;
+  const ingestRates = args['ingest-rates']?.split(',').map((x) => positiveInt('--ingest-rates', x, 1));
   const nofile = openFileLimit();
   // Both ends hold one descriptor per connection; keep headroom for pools, logs and the listener.
   const idleCap = Math.max(100, nofile - 400);
@@ -285,6 +289,7 @@ async function main(): Promise<void> {
           options: {
             scenarios,
             fanout,
+            ingestRates,
             quick,
             shards,
             nodes,
@@ -342,7 +347,7 @@ async function main(): Promise<void> {
   // The first process of each target; later rounds run the same command on fresh processes.
   const record = (name: string, s: Started) =>
     (servers[name] ??= { urls: s.urls.map((u) => u.href), pids: s.pids, command: s.command });
-  const suiteOptions = { scenarios, fanout, quick, rttSamples, idle };
+  const suiteOptions = { scenarios, fanout, quick, rttSamples, idle, ingestRates };
   if (fixedUrls) {
     // A running target: every scenario on the same process, one after the other.
     const t = targets[0]!;

@@ -25,6 +25,8 @@ export interface SuiteOptions {
   quick: boolean;
   rttSamples: number;
   idle: number;
+  /** The ingest ladder's rates, when given: one rate measures CPU per post at a fixed load. */
+  ingestRates?: number[];
 }
 
 export interface SuiteResult {
@@ -107,7 +109,8 @@ export function suiteUnits(o: SuiteOptions): Unit[] {
       settle: 'rooms',
       async run(ctx, out) {
         ctx.log('HTTP ingest: 20 rooms × 1 verifying subscriber');
-        const rates = o.quick ? [5_000, 20_000] : [2_500, 5_000, 10_000, 20_000, 40_000, 80_000];
+        const rates =
+          o.ingestRates ?? (o.quick ? [5_000, 20_000] : [2_500, 5_000, 10_000, 20_000, 40_000, 80_000]);
         out.ladders.push(
           await runLadder(ctx, { name: 'ingest-http', rooms: 20, subsPerRoom: 1, post: 'http', rates }),
         );

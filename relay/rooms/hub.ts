@@ -10,7 +10,6 @@ import {
   type RenameFrame,
   type StoredMessage,
 } from '../../protocol/index.js';
-import { messageFrame } from './messageFrame.js';
 import { OutFrame, type Subscriber, type Waiter } from './subscriber.js';
 import type { PresenceEntry, RoomBackend } from './types.js';
 
@@ -54,7 +53,7 @@ export class Hub {
   ) {
     backend.attach(
       {
-        message: (roomId, m, frame) => this.fanOut(roomId, m, frame),
+        message: (roomId, seq, frame, decode) => this.fanOut(roomId, seq, frame, decode),
         locked: (roomId) => this.broadcast(roomId, LOCKED_FRAME),
         presence: (roomId) => this.schedulePresence(roomId),
         evicted: (roomId) => this.onEvicted(roomId),
@@ -207,18 +206,19 @@ export class Hub {
     this.rooms.clear();
   }
 
-  /** Serialized once for every subscriber, whatever the transport (by the backend, if it did). */
-  private fanOut(roomId: string, m: StoredMessage, frame = new OutFrame(messageFrame(m))): void {
+  /** One frame for every subscriber, whatever the transport; the message is decoded for waiters only. */
+  private fanOut(roomId: string, seq: number, frame: OutFrame, decode: () => StoredMessage): void {
     const room = this.rooms.get(roomId);
     if (!room) return;
     this.delivered += room.subs.size + room.waiters.size;
     for (const s of room.subs) {
-      if (s.pending) s.pending.push({ seq: m.seq, frame });
+      if (s.pending) s.pending.push({ seq, frame });
       else s.send(frame);
     }
     if (room.waiters.size > 0) {
       const waiters = [...room.waiters];
       room.waiters.clear();
+      const m = decode();
       for (const w of waiters) w.wake(m);
     }
   }

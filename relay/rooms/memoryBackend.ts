@@ -166,7 +166,7 @@ export class MemoryBackend implements RoomBackend {
     this.rememberNonce(room, draft.nonce, message);
     room.lastActive = now;
     if (lockedNow) this.events.locked(roomId);
-    this.events.message(roomId, message, frame);
+    this.events.message(roomId, message.seq, frame, () => message);
     return { ok: true, message, locked: room.signedOnly };
   }
 

@@ -16,7 +16,7 @@ import type { BucketSpecs } from '../limits/rateLimit.js';
 import { RATE_TAG, SharedRateLimiter } from '../limits/sharedRateLimit.js';
 import { mergePresence } from './memoryBackend.js';
 import type { PushLink } from '../push/redisStore.js';
-import { messageFrame } from './messageFrame.js';
+import { MESSAGE_FRAME_PREFIX, messageFrame } from './messageFrame.js';
 import { checkPersistence, openCluster, openRedis } from './redis/connect.js';
 import { EventStream } from './redis/events.js';
 import { SCRIPTS, type ScriptName } from './redis/scripts.js';
@@ -55,6 +55,8 @@ const HIGH_WATER_MS = 7 * 24 * 3600_000;
 /** Claim cursors of a handle that has not claimed for this long are forgotten. */
 const CURSOR_KEEP_MS = 7 * 24 * 3600_000;
 const SWEEP_BATCH = 200;
+/** Where a seq-0 frame's fields after the seq start. */
+const REST_AT = `${MESSAGE_FRAME_PREFIX}"seq":0,`.length;
 
 type Arg = string | number;
 type ScriptFn = (...args: Arg[]) => Promise<unknown>;
@@ -211,9 +213,14 @@ export class RedisBackend implements RoomBackend {
       // channel's hash-tagged root (`b2b:{ns.k}:`) instead of 64 listeners each testing it.
       const sub = shards[0]!.sub;
       const byRoot = new Map(shards.map((sh) => [sh.root, sh.stream]));
-      const streamOf = (channel: string) => byRoot.get(channel.slice(0, channel.indexOf('}:') + 2));
-      sub.on('message', (channel: string, payload: string) => streamOf(channel)?.onMessage(channel, payload));
-      sub.on('smessage', (channel: string, payload: string) =>
+      const streamOf = (channel: Buffer) => {
+        const end = channel.indexOf('}:');
+        return end < 0 ? undefined : byRoot.get(channel.toString('latin1', 0, end + 2));
+      };
+      sub.on('messageBuffer', (channel: Buffer, payload: Buffer) =>
+        streamOf(channel)?.onMessage(channel, payload),
+      );
+      sub.on('smessageBuffer', (channel: Buffer, payload: Buffer) =>
         streamOf(channel)?.onShardMessage(channel, payload),
       );
       sub.on('ready', () => {
@@ -385,10 +392,10 @@ export class RedisBackend implements RoomBackend {
   ): Promise<AppendOutcome> {
     // The seq is Redis's to assign: everything else, in the same field order as in memory.
     const stamped = storedMessage(0, draft, uuid(), now);
-    const { seq: _unassigned, ...body } = stamped;
-    const ttl = body.ttl_ms ?? 0;
-    // The script prepends {"seq":N, so the stored JSON keeps the memory backend's field order.
-    const rest = JSON.stringify(body).slice(1);
+    const ttl = stamped.ttl_ms ?? 0;
+    // The script prepends {"seq":N, so the stored JSON keeps the memory backend's field order:
+    // the frame's fields after its placeholder seq, written out without JSON.stringify.
+    const rest = messageFrame(stamped).slice(REST_AT);
     const bytes = draft.ciphertext.length + LIMITS.messageOverheadBytes;
     const expected = expectedLastSeq === undefined ? -1 : expectedLastSeq;
     const args = [

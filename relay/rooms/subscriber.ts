@@ -1,5 +1,8 @@
 import type { StoredMessage } from '../../protocol/index.js';
 
+const SSE_HEAD = Buffer.from('data: ');
+const SSE_TAIL = Buffer.from('\n\n');
+
 /**
  * One outgoing frame, encoded at most once per transport however many subscribers receive it:
  * fan-out to N sockets costs N writes, not N serializations.
@@ -26,7 +29,11 @@ export class OutFrame {
   }
 
   get sse(): Buffer {
-    return (this.sseBytes ??= Buffer.from(`data: ${this.json}\n\n`, 'utf8'));
+    // From the bytes when there are only bytes: no decode and encode of the text in between.
+    return (this.sseBytes ??=
+      this.jsonText === undefined
+        ? Buffer.concat([SSE_HEAD, this.wsBytes!, SSE_TAIL])
+        : Buffer.from(`data: ${this.jsonText}\n\n`, 'utf8'));
   }
 }
 

@@ -102,8 +102,11 @@ export interface BusyRooms {
 
 /** Events a backend raises for every node, including the one that caused them. */
 export interface BackendEvents {
-  /** `frame`, when given, is the message's frame already built: fan-out sends it as it is. */
-  message(roomId: string, message: StoredMessage, frame?: OutFrame): void;
+  /**
+   * A stored message: its seq, its frame as every subscriber gets it (built once), and the
+   * message itself, decoded only when a parked long-poll needs it.
+   */
+  message(roomId: string, seq: number, frame: OutFrame, decode: () => StoredMessage): void;
   locked(roomId: string): void;
   presence(roomId: string): void;
   evicted(roomId: string): void;

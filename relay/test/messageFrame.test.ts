@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../../protocol/index.js';
 import { messageFrame, parseMessageFrame } from '../rooms/messageFrame.js';
+import { incomingOf } from '../rooms/redis/events.js';
 
 const base: StoredMessage = {
   seq: 1_763_800_000_123,
@@ -29,5 +30,26 @@ describe('messageFrame', () => {
       expect(back).toEqual(m);
       expect(Object.keys(back)).toEqual(Object.keys(m));
     }
+  });
+});
+
+describe('a room channel message as a node receives it', () => {
+  // The append script publishes `m` + `{"seq":N,` + the fields the node sent after the seq.
+  const published = (m: StoredMessage) => Buffer.from('m' + JSON.stringify(m));
+
+  it('becomes the same frame bytes, seq and message as the stored message, without a decode', () => {
+    for (const m of [base, { ...base, seq: 7, sender: 'é " \u2028', ttl_ms: 5, reply_to: 'r' }]) {
+      const inc = incomingOf(published(m));
+      expect(inc?.seq).toBe(m.seq);
+      expect(inc?.frame.ws.toString('utf8')).toBe(messageFrame(m));
+      expect(inc?.frame.sse.toString('utf8')).toBe(`data: ${messageFrame(m)}\n\n`);
+      expect(inc?.frame.json).toBe(messageFrame(m));
+      expect(inc?.decode()).toEqual(m);
+    }
+  });
+
+  it('is ignored when it is not what the script publishes', () => {
+    for (const bad of ['m{"seq":,"id":"x"}', 'm{"seq":12', 'm{"seq":1x,"id":"x"}', 'm{"seq":'])
+      expect(incomingOf(Buffer.from(bad))).toBeNull();
   });
 });

@@ -13,11 +13,48 @@
 import type { Redis } from 'ioredis';
 import type { StoredMessage } from '../types.js';
 import type { BackendEvents } from '../types.js';
-import { MESSAGE_FRAME_PREFIX } from '../messageFrame.js';
+import { MESSAGE_FRAME_PREFIX, messageFrame, parseMessageFrame } from '../messageFrame.js';
 import { OutFrame } from '../subscriber.js';
+
+const FRAME_HEAD = Buffer.from(MESSAGE_FRAME_PREFIX);
+/** A message event is `m{"seq":N,…`: the seq's digits start here. */
+const SEQ_AT = 'm{"seq":'.length;
+const COMMA = 0x2c;
 
 /** Room channel payloads: m<message json>, l, p, e. */
 export const EV = { message: 'm', locked: 'l', presence: 'p', evicted: 'e' } as const;
+const EV_MESSAGE = EV.message.charCodeAt(0);
+
+/** A message on its way to the hub: the frame is built once per node, the object only on demand. */
+interface Incoming {
+  seq: number;
+  frame: OutFrame;
+  decode: () => StoredMessage;
+}
+
+function fromStored(m: StoredMessage): Incoming {
+  return { seq: m.seq, frame: new OutFrame(messageFrame(m)), decode: () => m };
+}
+
+/**
+ * A room channel's message event as it came off the socket: the frame is the stored JSON's bytes
+ * behind the frame's `{"type":"message",` (one copy, no decode), and its seq the digits the
+ * script wrote first. Null when the bytes are not what the script publishes.
+ */
+export function incomingOf(payload: Buffer): Incoming | null {
+  let seq = 0;
+  let i = SEQ_AT;
+  for (; i < payload.length; i++) {
+    const c = payload[i]!;
+    if (c === COMMA) break;
+    if (c < 0x30 || c > 0x39) return null;
+    seq = seq * 10 + (c - 0x30);
+  }
+  if (i === SEQ_AT || i >= payload.length) return null;
+  const bytes = Buffer.concat([FRAME_HEAD, payload.subarray(2)]);
+  const frame = OutFrame.ofBytes(bytes);
+  return { seq, frame, decode: () => parseMessageFrame(bytes) };
+}
 
 export interface CatchUpSource {
   /** Messages with seq > after (null when the room is gone). */
@@ -33,7 +70,7 @@ export class EventStream {
    */
   private readonly floor = new Map<string, number>();
   /** Rooms being caught up: live messages wait here until the read is done. */
-  private readonly holding = new Map<string, StoredMessage[]>();
+  private readonly holding = new Map<string, Incoming[]>();
   /** Subscribed rooms, with the SUBSCRIBE's answer: once it resolves, every later event reaches us. */
   private readonly rooms = new Map<string, Promise<void>>();
   private subscribedOnce = false;
@@ -61,22 +98,27 @@ export class EventStream {
    */
   async start(listen = true): Promise<void> {
     if (listen) {
-      this.sub.on('message', (channel: string, payload: string) => this.onMessage(channel, payload));
+      // The Buffer events: ioredis then leaves the payload undecoded (see incomingOf).
+      this.sub.on('messageBuffer', (channel: Buffer, payload: Buffer) => this.onMessage(channel, payload));
       if (this.sharded)
-        this.sub.on('smessage', (channel: string, payload: string) => this.onShardMessage(channel, payload));
+        this.sub.on('smessageBuffer', (channel: Buffer, payload: Buffer) =>
+          this.onShardMessage(channel, payload),
+        );
       this.sub.on('ready', () => this.onReady());
     }
     await this.sub.subscribe(this.control);
     this.subscribedOnce = true;
   }
 
-  onMessage(channel: string, payload: string): void {
-    if (channel === this.control) this.onControl(payload);
+  onMessage(channelBytes: Buffer, payload: Buffer): void {
+    const channel = channelBytes.toString('latin1');
+    if (channel === this.control) this.onControl(payload.toString('utf8'));
     else if (!this.sharded && channel.startsWith(this.roomPrefix))
       this.onRoom(channel.slice(this.roomPrefix.length), payload);
   }
 
-  onShardMessage(channel: string, payload: string): void {
+  onShardMessage(channelBytes: Buffer, payload: Buffer): void {
+    const channel = channelBytes.toString('latin1');
     if (channel.startsWith(this.roomPrefix)) this.onRoom(channel.slice(this.roomPrefix.length), payload);
   }
 
@@ -139,20 +181,16 @@ export class EventStream {
     if (fn) fn(payload.slice(1));
   }
 
-  private onRoom(roomId: string, payload: string): void {
-    const tag = payload[0];
-    if (tag === EV.message) {
-      let m: StoredMessage;
-      try {
-        m = JSON.parse(payload.slice(1)) as StoredMessage;
-      } catch {
-        return;
-      }
+  private onRoom(roomId: string, payload: Buffer): void {
+    if (payload[0] === EV_MESSAGE) {
+      const m = incomingOf(payload);
+      if (!m) return;
       const held = this.holding.get(roomId);
       if (held) held.push(m);
-      else this.deliver(roomId, m, payload);
+      else this.deliver(roomId, m);
       return;
     }
+    const tag = payload.toString('latin1', 0, 1);
     const ev = this.events();
     if (tag === EV.locked) ev.locked(roomId);
     else if (tag === EV.presence) ev.presence(roomId);
@@ -162,14 +200,12 @@ export class EventStream {
     }
   }
 
-  /** `payload`, when given, is 'm' plus the stored JSON: the frame is that JSON behind the type. */
-  private deliver(roomId: string, m: StoredMessage, payload?: string): void {
+  private deliver(roomId: string, m: Incoming): void {
     const last = this.delivered.get(roomId) ?? 0;
     if (m.seq <= last) return;
     this.delivered.set(roomId, m.seq);
     this.floor.delete(roomId);
-    const frame = payload === undefined ? undefined : new OutFrame(MESSAGE_FRAME_PREFIX + payload.slice(2));
-    this.events().message(roomId, m, frame);
+    this.events().message(roomId, m.seq, m.frame, m.decode);
   }
 
   private async catchUp(): Promise<void> {
@@ -189,7 +225,7 @@ export class EventStream {
           const after = this.delivered.get(id) ?? this.floor.get(id);
           if (after !== undefined) {
             const missed = await this.source.readSince(id, after);
-            for (const m of missed ?? []) this.deliver(id, m);
+            for (const m of missed ?? []) this.deliver(id, fromStored(m));
           }
         } catch {
           // Redis went away again: the next `ready` retries; live messages below still flow.
