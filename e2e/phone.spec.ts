@@ -137,16 +137,14 @@ test('menus, pickers, sheets and the hover toolbar stay on screen and off the me
         const sheet = p.locator('dialog.message-sheet');
         await expect(sheet).toBeVisible();
         await expectInViewport(p, sheet, `sheet@${tag}`);
-        const small = await sheet
-          .locator('button, input')
-          .evaluateAll((els) =>
-            els
-              .map((el) => ({
-                name: el.getAttribute('aria-label') ?? el.textContent,
-                ...el.getBoundingClientRect().toJSON(),
-              }))
-              .filter((r) => r.height < 44 || r.width < 44),
-          );
+        const small = await sheet.locator('button, input').evaluateAll((els) =>
+          els
+            .map((el) => ({
+              name: el.getAttribute('aria-label') ?? el.textContent,
+              ...el.getBoundingClientRect().toJSON(),
+            }))
+            .filter((r) => r.height < 44 || r.width < 44),
+        );
         expect(small, `small targets@${tag}`).toEqual([]);
         await p.screenshot({ path: `${SHOTS}/${tag}-sheet.png` });
         await sheet.getByRole('button', { name: 'React with 👍' }).tap();
@@ -250,7 +248,10 @@ test('sign-in is in the phone header', async ({ relay, newPage }) => {
   }
 });
 
-test('search: Enter jumps to the next match, Esc closes at once', async ({ relay, newPage }) => {
+test('search: Enter goes to the first match, then the next; one Esc closes; Ctrl+K reopens at once', async ({
+  relay,
+  newPage,
+}) => {
   const a = await newPage();
   await createRoom(a, relay);
   for (const t of ['apple one', 'banana', 'apple two']) await send(a, t);
@@ -265,6 +266,16 @@ test('search: Enter jumps to the next match, Esc closes at once', async ({ relay
   await input.press('Enter');
   await expect(bubble(a, 'apple one')).toHaveClass(/is-flash/);
   await a.keyboard.press('Control+k');
+  await expect(a.locator('dialog.dialog-search')).toBeVisible();
+  await input.press('Escape');
+  await expect(a.locator('dialog.dialog-search')).toBeHidden();
+  // Reopening right after a jump, before the closed dialog's queued close event, keeps it open.
+  await a.keyboard.press('Control+k');
+  await input.press('Enter');
+  await a.keyboard.press('Control+k');
+  await expect(a.locator('dialog.dialog-search')).toBeVisible();
+  await input.pressSequentially(' two');
+  await expect(input).toHaveValue('apple two');
   await expect(a.locator('dialog.dialog-search')).toBeVisible();
   await input.press('Escape');
   await expect(a.locator('dialog.dialog-search')).toBeHidden();
