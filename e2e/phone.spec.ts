@@ -162,11 +162,26 @@ test('touch: long-press opens the action sheet, Enter makes a new line and the b
 }) => {
   const other = await newPage();
   const url = await createRoom(other, relay);
+  for (let i = 0; i < 8; i++) await send(other, `filler ${i}`);
   await send(other, 'hold me');
   const p = await newPage({ viewport: { width: 390, height: 844 }, touch: true });
   await openRoom(p, url);
+  // The newest message sits where the sheet opens: lifting the finger must not tap the sheet.
   await longPress(p, bubble(p, 'hold me').locator('.body'));
   const sheet = p.locator('dialog.message-sheet');
+  await expect(sheet).toBeVisible();
+  await expect(p.locator('.reply-pill')).toHaveCount(0);
+  await expect(bubble(p, 'hold me').locator('.pill')).toHaveCount(0);
+  // An older message, scrolled to first, opens its sheet the same way.
+  await p.keyboard.press('Escape');
+  await expect(sheet).toBeHidden();
+  await bubble(p, 'filler 0').scrollIntoViewIfNeeded();
+  await longPress(p, bubble(p, 'filler 0').locator('.body'));
+  await expect(sheet).toBeVisible();
+  await expect(sheet.getByRole('heading')).toContainText('Message from');
+  await p.keyboard.press('Escape');
+  await expect(sheet).toBeHidden();
+  await longPress(p, bubble(p, 'hold me').locator('.body'));
   await expect(sheet).toBeVisible();
   await expect(sheet.getByRole('heading')).toContainText('Message from');
   for (const b of await sheet.locator('.sheet-item').all())
