@@ -122,6 +122,13 @@ test('menus, pickers, sheets and the hover toolbar stay on screen and off the me
           const picker = b.locator('.picker');
           await expect(picker).toBeVisible();
           await expectInViewport(p, picker, `picker "${text}"@${tag}`);
+          // Inside the message list too: nothing of it hides under the header or the composer.
+          const pb = await box(picker);
+          const lb = await box(p.locator('.messages'));
+          expect(pb.y, `picker top "${text}"@${tag}`).toBeGreaterThanOrEqual(lb.y - 0.5);
+          expect(pb.y + pb.height, `picker bottom "${text}"@${tag}`).toBeLessThanOrEqual(
+            lb.y + lb.height + 0.5,
+          );
           await expectInViewport(
             p,
             picker.getByRole('button', { name: 'Add' }),
