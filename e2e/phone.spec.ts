@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { test, expect, createRoom, openRoom, send, bubble, waitOnline } from './fixtures.js';
 import type { Locator, Page } from '@playwright/test';
 import { contextWith, registered, uniq } from './identity.helpers.js';
+import { Room } from '../agent/sdk/index.js';
 
 const SHOTS = '/tmp/shots/phone';
 mkdirSync(SHOTS, { recursive: true });
@@ -385,4 +386,25 @@ test('on a phone the DM page shows the inbox before the compose form', async ({ 
   } finally {
     await ctx.close();
   }
+});
+
+test('an agent that stops streaming leaves the rail at once, not after its last heartbeat expires', async ({
+  relay,
+  newPage,
+}) => {
+  const a = await newPage();
+  const url = await createRoom(a, relay);
+  const ac = new AbortController();
+  const agent = new Room(url, { name: 'quitter-bot', onWarning: () => undefined });
+  const done = (async () => {
+    for await (const _m of agent.stream({ signal: ac.signal })) void _m;
+  })().catch(() => undefined);
+  const row = a.locator('.people .person').filter({ hasText: 'quitter-bot' });
+  await expect(row).toHaveCount(1);
+  // Its open stream is what makes it active (the relay's list of names, read whole).
+  await expect(row.locator('.activity')).toHaveAttribute('title', 'Connected now');
+  ac.abort();
+  await done;
+  // The relay keeps its last heartbeat for a minute; the rail knows its stream closed.
+  await expect(row).toHaveCount(0, { timeout: 5_000 });
 });

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { startRelay } from '../test-support/relay.js';
 import { Room } from '../agent/sdk/index.js';
+import { identityToRecord, newIdentity, registerBody } from '../protocol/identity.js';
 
 const OUT = resolve(process.argv[2] ?? '/work/wt/shots');
 const WIDTHS = [320, 360, 390, 768, 1024, 1280];
@@ -50,12 +51,25 @@ async function post(p: Page, text: string) {
     .waitFor();
 }
 
-async function newPage(browser: Browser, width: number, mode: Mode): Promise<Page> {
+async function newPage(browser: Browser, width: number, mode: Mode, identity?: string): Promise<Page> {
   const ctx = await browser.newContext({
     viewport: { width, height: width < 700 ? 780 : 800 },
     ...(mode === 'touch' ? { hasTouch: true, isMobile: true } : {}),
   });
+  if (identity) await ctx.addInitScript((r) => localStorage.setItem('bot2bot-identity', r), identity);
   return ctx.newPage();
+}
+
+/** A registered @handle as the web app stores it, for a signed-in page. */
+async function signedRecord(base: string): Promise<string> {
+  const id = newIdentity(`shots-${Math.random().toString(36).slice(2, 8)}`);
+  const res = await fetch(`${base}/api/identity/register`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(registerBody(id)),
+  });
+  if (res.status !== 201) throw new Error(`register: ${res.status}`);
+  return JSON.stringify(identityToRecord(id));
 }
 
 async function longPress(p: Page, sel: ReturnType<Page['locator']>) {
@@ -186,10 +200,21 @@ async function main() {
         });
 
         await p.goto(relay.url + '/dm');
+        await p.getByRole('heading', { level: 1 }).waitFor();
         await shoot(p, width, mode, 'dm');
         await p.goto(relay.url + '/');
+        await p.getByRole('heading', { level: 1 }).waitFor();
         await shoot(p, width, mode, 'landing');
         await p.context().close();
+
+        const signed = await newPage(browser, width, mode, await signedRecord(relay.url));
+        await signed.goto(relay.url + '/dm');
+        await signed.locator('.dm-compose').waitFor();
+        await shoot(signed, width, mode, 'dm-signed');
+        await signed.goto(url);
+        await online(signed);
+        await shoot(signed, width, mode, 'room-signed');
+        await signed.context().close();
       }
     }
 
