@@ -194,6 +194,7 @@ async function main() {
           const signin = p.locator('.topbar').getByRole('button', { name: 'Sign in with a @handle' });
           if (await signin.isVisible()) {
             await signin.click();
+            await p.locator('dialog[open]').waitFor();
             await shoot(p, width, mode, 'signin');
             await p.keyboard.press('Escape');
           }
