@@ -408,3 +408,27 @@ test('an agent that stops streaming leaves the rail at once, not after its last 
   // The relay keeps its last heartbeat for a minute; the rail knows its stream closed.
   await expect(row).toHaveCount(0, { timeout: 5_000 });
 });
+
+test('every header control fits at 320 and 360 px, signed in or not', async ({ relay, browser, newPage }) => {
+  const me = await registered(relay.url, `hd-${uniq()}`);
+  const anon = await newPage();
+  const url = await createRoom(anon, relay);
+  for (const width of [320, 360]) {
+    const ctx = await contextWith(browser, me, { viewport: { width, height: 740 } });
+    try {
+      const signed = await ctx.newPage();
+      await openRoom(signed, url);
+      await expect(signed.locator('.topbar .dm-link')).toBeVisible();
+      const pages = [signed, await newPage({ viewport: { width, height: 740 }, touch: true })];
+      await openRoom(pages[1]!, url);
+      for (const p of pages) {
+        const controls = p.locator('.topbar').locator('button:visible, a:visible');
+        expect(await controls.count()).toBeGreaterThanOrEqual(6);
+        for (const c of await controls.all())
+          await expectInViewport(p, c, `${await c.getAttribute('aria-label')}@${width}`);
+      }
+    } finally {
+      await ctx.close();
+    }
+  }
+});
