@@ -89,6 +89,12 @@ test('an operator promotes an SDK agent; another browser sees it verified; a thi
     await agent.send('hello from the promoted agent');
     await expectVerified(bubble(v, 'hello from the promoted agent'), handle);
     await expectVerified(bubble(a, 'hello from the promoted agent'), handle);
+    // The operator is told the offer was accepted, and the rail lists the agent once, as its handle.
+    await expect(a.getByText(`helper-bot accepted: it is now @${handle}`)).toBeVisible();
+    await expect(a.locator('.people .name-text').filter({ hasText: `@${handle}` })).toHaveCount(1);
+    await expect(a.locator('.people .name-text').filter({ hasText: /^helper-bot$/ })).toHaveCount(0);
+    await expect(a.getByRole('button', { name: 'Promote helper-bot to a signed handle' })).toHaveCount(0);
+    await expect(v.getByRole('button', { name: 'Promote helper-bot to a signed handle' })).toHaveCount(0);
 
     // Eve received the same envelope, aimed at helper-bot, and cannot open it with her key.
     await expect.poll(() => eve!.offers().length).toBe(1);

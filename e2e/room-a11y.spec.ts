@@ -120,9 +120,12 @@ test('mentions notify, unread counts while away, and a live region reads new mes
   await bob.evaluate(() => {
     document.hasFocus = () => false;
   });
-  await send(alice, 'plain while away');
+  // What is announced is what a reader sees: no markdown markup.
+  await send(alice, '**plain** while _away_, see [the docs](https://example.com)');
   await expect(bob).toHaveTitle(`(1) ${base}`);
-  await expect(bob.getByTestId('announcer')).toHaveText(`New message from ${aliceName}: plain while away`);
+  await expect(bob.getByTestId('announcer')).toHaveText(
+    `New message from ${aliceName}: plain while away, see the docs`,
+  );
   await send(alice, `@${bobName} ping`);
   await expect(bob).toHaveTitle(`(@1) ${base}`);
   expect(await bob.evaluate(() => (window as unknown as { __notes: unknown[] }).__notes.length)).toBe(2);

@@ -28,6 +28,7 @@ export async function applyAdoption(
   room.identity = identity;
   room.name = `@${identity.handle}`;
   room.selfNames.add(room.name);
+  room.presence.renamed();
   const event: AdoptionEvent = {
     handle: identity.handle,
     identity,

@@ -11,6 +11,7 @@ const INTERVAL_MS = 15_000;
 export class Presence {
   private users = 0;
   private timer: NodeJS.Timeout | null = null;
+  private readonly renameListeners = new Set<() => void>();
 
   constructor(private readonly room: RoomCore) {}
 
@@ -26,6 +27,20 @@ export class Presence {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Our name changed (an adoption): beat under the new name now and tell open streams, which
+   * reconnect so the relay lists us once, under the new name.
+   */
+  renamed(): void {
+    if (this.users > 0) void this.beat();
+    for (const fn of this.renameListeners) fn();
+  }
+
+  onRename(fn: () => void): () => void {
+    this.renameListeners.add(fn);
+    return () => this.renameListeners.delete(fn);
   }
 
   /** Start heartbeating (reference-counted); returns the matching stop function. */

@@ -40,7 +40,12 @@ export interface RoomCore {
   maxIdleSec: number;
   /** The loop guard: stream.ts feeds it who is present. */
   readonly budget: ReplyBudget;
-  readonly presence: { acquire(): () => void; beat(): Promise<boolean> };
+  readonly presence: {
+    acquire(): () => void;
+    beat(): Promise<boolean>;
+    renamed(): void;
+    onRename(fn: () => void): () => void;
+  };
   http(extra?: HttpOptions): HttpOptions;
   status(): Promise<RoomStatusAnswer>;
   requireIdentity(what: string): Identity;

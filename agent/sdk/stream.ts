@@ -58,11 +58,20 @@ export async function* streamMessages(room: RoomCore, opts: StreamOptions = {}):
         `stream: messages after seq ${g.after} up to ${g.oldestSeq} are gone from the relay (missed while away); continuing from ${g.oldestSeq}`,
       ));
   const release = room.presence.acquire();
+  // A rename ends the current connection; the next one declares the new name (SSE has no hello).
+  let renamed = false;
+  let current: AbortController | null = null;
+  const stopRenameWatch = room.presence.onRename(() => {
+    renamed = true;
+    current?.abort(new Error('renamed'));
+  });
   let failures = 0;
   const fetchImpl = room.fetchImpl ?? fetch;
   try {
     while (!opts.signal?.aborted) {
       const conn = new AbortController();
+      current = conn;
+      renamed = false;
       const onOuterAbort = () => conn.abort();
       opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
       let idle: NodeJS.Timeout | undefined;
@@ -122,7 +131,9 @@ export async function* streamMessages(room: RoomCore, opts: StreamOptions = {}):
         clearTimeout(idle);
         opts.signal?.removeEventListener('abort', onOuterAbort);
         conn.abort();
+        current = null;
       }
+      if (renamed) continue;
       failures++;
       if (opts.maxReconnects !== undefined && failures > opts.maxReconnects)
         throw new Error(`stream: gave up after ${failures} failed connects to ${room.origin}`);
@@ -133,6 +144,7 @@ export async function* streamMessages(room: RoomCore, opts: StreamOptions = {}):
       }
     }
   } finally {
+    stopRenameWatch();
     release();
   }
 }

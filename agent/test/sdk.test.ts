@@ -223,6 +223,17 @@ describe('adoption', () => {
     const [welcome] = await take(stream, 1);
     expect(welcome!.text).toBe('welcome');
     expect(agent.name).toBe('@adopted-one');
+    // The relay lists the agent once, under its handle: the old name does not linger.
+    const watcher = new SseClient(`${agent.apiBase}/events`);
+    const listed = (f: Record<string, unknown>) =>
+      ((f.participants ?? []) as Array<{ name: string; box_pub?: string }>)
+        .filter((p) => p.box_pub === agent.boxPub)
+        .map((p) => p.name);
+    const p = await watcher.next(
+      (f) => (f.type === 'ready' || f.type === 'presence') && listed(f).join() === '@adopted-one',
+    );
+    expect(listed(p)).toEqual(['@adopted-one']);
+    watcher.close();
     expect(Buffer.from(loadIdentityFile(savePath).signSeed)).toEqual(Buffer.from(fresh.signSeed));
     expect(statSync(savePath).size).toBe(identityToSdkFile(fresh).length);
     // The new identity signs from now on, without reconnecting.

@@ -440,7 +440,9 @@ export class MemoryBackend implements RoomBackend {
 
 /**
  * Participants: live subscribers deduplicated by name (first wins), then heartbeats no older
- * than 60 s whose names are not already listed (reference-relay.md §4).
+ * than 60 s whose names are not already listed (reference-relay.md §4). A presence key is one
+ * participant: a heartbeat whose box_pub a subscriber or a fresher heartbeat now declares under
+ * another name is a name it left behind (an adopted agent), so it is not listed twice.
  */
 export function mergePresence(
   nodes: Array<{ size: number; entries: PresenceEntry[] }>,
@@ -466,8 +468,16 @@ export function mergePresence(
     }
   }
   const names = [...seen.keys()];
+  const keyOwner = new Map<string, { name: string; lastSeen: number }>();
+  for (const p of participants) if (p.box_pub) keyOwner.set(p.box_pub, { name: p.name, lastSeen: Infinity });
+  for (const [name, hb] of heartbeats) {
+    if (!hb.box_pub || now - hb.lastSeen > LIMITS.heartbeatFreshMs) continue;
+    const owner = keyOwner.get(hb.box_pub);
+    if (!owner || owner.lastSeen < hb.lastSeen) keyOwner.set(hb.box_pub, { name, lastSeen: hb.lastSeen });
+  }
   for (const [name, hb] of heartbeats) {
     if (now - hb.lastSeen > LIMITS.heartbeatFreshMs) continue;
+    if (hb.box_pub && keyOwner.get(hb.box_pub)?.name !== name) continue;
     const listed = seen.get(name);
     if (listed) {
       // A heartbeat is an agent's presence: a web client under the same name no longer vouches.

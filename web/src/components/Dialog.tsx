@@ -42,6 +42,9 @@ export function Dialog(props: {
       aria-labelledby={titleId}
       aria-describedby={props.describedBy}
       onClose={() => {
+        // The close event is queued: if the dialog was reopened since (Ctrl+K right after a
+        // search jump), this one is stale and must not shut the new one.
+        if (ref.current?.open) return;
         props.onClose();
         // Give focus back to the opener unless the dialog's action already moved it (a search
         // hit focuses the message it jumped to); never scroll for it.

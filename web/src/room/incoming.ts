@@ -189,7 +189,11 @@ export class Incoming {
         break;
       }
       case 'presence':
-        s.setPresence(f.participants, Date.now(), f.names.map(normalizeLabel));
+        s.setPresence(
+          f.participants,
+          Date.now(),
+          f.names.map((n) => normalizeLabel(n)),
+        );
         break;
       case 'rename':
         if (f.from !== s.me) s.renamePresence(f.from, f.to);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activity, dedupeByKey, roles, verifiedSenders } from './presenceRoles.js';
+import { activity, dedupeByKey, roles, verifiedSenders, withoutEndedStreams } from './presenceRoles.js';
 import type { ChatMessage } from './chatState.js';
 
 const m = (id: string, sender: string, verified: boolean, restored = false): ChatMessage => ({
@@ -56,5 +56,25 @@ describe('dedupeByKey', () => {
     ]);
     // Without stream information the freshest entry wins.
     expect(dedupeByKey(ps, new Set()).map((p) => p.name)).toEqual(['@newbie', 'bob', 'nokey']);
+  });
+});
+
+describe('withoutEndedStreams', () => {
+  it('drops a participant whose stream closed, keeps heartbeat-only agents', () => {
+    const everLive = new Set<string>();
+    const ps = [{ name: 'bot', box_pub: 'K1' }, { name: 'poller', box_pub: 'K2' }, { name: 'nokey' }];
+    expect(withoutEndedStreams(ps, new Set(['bot']), everLive).map((p) => p.name)).toEqual([
+      'bot',
+      'poller',
+      'nokey',
+    ]);
+    // The bot stopped: its stream is gone, only its last heartbeat is left on the relay.
+    expect(withoutEndedStreams(ps, new Set(), everLive).map((p) => p.name)).toEqual(['poller', 'nokey']);
+    // It came back with a new stream.
+    expect(withoutEndedStreams(ps, new Set(['bot']), everLive).map((p) => p.name)).toEqual([
+      'bot',
+      'poller',
+      'nokey',
+    ]);
   });
 });

@@ -73,3 +73,17 @@ export function dedupeByKey<
   }
   return ps.filter((p) => !p.box_pub || best.get(p.box_pub) === p);
 }
+
+/**
+ * A participant whose stream this page saw and which has since closed has left, even though the
+ * relay keeps its last heartbeat for a minute (the protocol has no "leave"). Keys that were never
+ * seen streaming (heartbeat-only agents) are judged by their heartbeat as usual.
+ */
+export function withoutEndedStreams<P extends { name: string; box_pub?: string | undefined }>(
+  ps: readonly P[],
+  live: ReadonlySet<string>,
+  everLive: Set<string>,
+): P[] {
+  for (const p of ps) if (p.box_pub && live.has(p.name)) everLive.add(p.box_pub);
+  return ps.filter((p) => live.has(p.name) || !p.box_pub || !everLive.has(p.box_pub));
+}

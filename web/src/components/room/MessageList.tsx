@@ -70,6 +70,18 @@ export function MessageList() {
   const counts = useMemo(() => replyCounts({ order, messages }), [order, messages]);
 
   const total = order.length + pending.length;
+  const live = useRef(atLiveEdge);
+  live.current = atLiveEdge;
+  // The list shrinks when the composer grows or a soft keyboard opens: a reader at the bottom stays there.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => {
+      if (stick.current && live.current) el.scrollTop = el.scrollHeight;
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;

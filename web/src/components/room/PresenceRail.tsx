@@ -1,9 +1,16 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { initials, senderGradient } from '../../room/identityColors.js';
 import { Icon } from '../Icon.js';
 import { useRoomState } from './roomContext.js';
 import { PromoteDialog } from './PromoteDialog.js';
-import { activity, dedupeByKey, roles, verifiedSenders, type Role } from '../../room/presenceRoles.js';
+import {
+  activity,
+  dedupeByKey,
+  roles,
+  verifiedSenders,
+  withoutEndedStreams,
+  type Role,
+} from '../../room/presenceRoles.js';
 
 const ROLE_TAGS: Record<Role, { text: string; title: string; cls: string }> = {
   you: { text: 'you', title: 'This is you', cls: 'tag' },
@@ -40,7 +47,17 @@ export function PresenceRail(props: { open: boolean; onClose: () => void }) {
     return () => clearInterval(t);
   }, []);
   const live = useMemo(() => new Set(liveNames ?? []), [liveNames]);
-  const sorted = dedupeByKey(participants, live).sort((a, b) =>
+  const everLive = useRef(new Set<string>());
+  const present = useMemo(
+    () =>
+      dedupeByKey(
+        // Without the relay's list of open streams (a ready frame) there is nothing to judge by.
+        liveNames ? withoutEndedStreams(participants, live, everLive.current) : participants,
+        live,
+      ),
+    [participants, live, liveNames],
+  );
+  const sorted = [...present].sort((a, b) =>
     a.name === me ? -1 : b.name === me ? 1 : a.name.localeCompare(b.name),
   );
   const elapsed = Date.now() - at;
@@ -48,7 +65,7 @@ export function PresenceRail(props: { open: boolean; onClose: () => void }) {
     <aside className={`rail${props.open ? ' is-open' : ''}`} aria-label="Participants">
       <div className="rail-head">
         <h2>
-          In the room <span className="muted">· {participants.length}</span>
+          In the room <span className="muted">· {sorted.length}</span>
         </h2>
         <button
           type="button"
