@@ -59,7 +59,7 @@ export async function* streamMessages(room: RoomCore, opts: StreamOptions = {}):
       ));
   const release = room.presence.acquire();
   // A rename ends the current connection; the next one declares the new name (SSE has no hello).
-  let renamed = false;
+  let renamed: boolean;
   let current: AbortController | null = null;
   const stopRenameWatch = room.presence.onRename(() => {
     renamed = true;
