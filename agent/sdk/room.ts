@@ -290,9 +290,19 @@ export class Room implements RoomCore {
   async deleteMessage(targetId: string, targetSeq?: number): Promise<{ id: string; seq: number }> {
     if (!MESSAGE_ID_RE.test(targetId))
       throw new Bot2BotError(`target_id must be a message id, got "${targetId}"`);
-    const file = this.edits.attachmentOf(targetId) ?? (await this.findAttachment(targetId).catch(() => null));
-    if (file) await freeBlob(this, file).catch(() => undefined);
+    await this.freeAttachment(targetId);
     return this.send(deleteEnvelope(targetId, targetSeq), { notAReply: true });
+  }
+
+  /**
+   * Free the blob of a file message at the relay with the token its envelope carries (best
+   * effort: it expires anyway). False when the message is not a file message this Room can find.
+   */
+  async freeAttachment(targetId: string): Promise<boolean> {
+    const file = this.edits.attachmentOf(targetId) ?? (await this.findAttachment(targetId).catch(() => null));
+    if (!file) return false;
+    await freeBlob(this, file).catch(() => undefined);
+    return true;
   }
 
   /** A file message this Room has not seen: looked up in the retained transcript. */
