@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { createRoomUrl } from '../sdk/index.js';
 import { CliError, EXIT, fail } from './common.js';
 import { runDaemon } from './daemon.js';
+import { registerDeleteCommand } from './deleteCommand.js';
 import { registerFileCommands } from './fileCommands.js';
 import { registerLaunch } from './launch/command.js';
 import { addJoinOptions, runRoom } from './roomCommand.js';
@@ -220,6 +221,7 @@ Example:
 
   registerLaunch(program);
   registerFileCommands(program);
+  registerDeleteCommand(program);
 
   return program;
 }

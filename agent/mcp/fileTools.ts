@@ -1,6 +1,6 @@
 /**
- * MCP tools for attachments and edits: `send_file` (encrypt and post a file from a path),
- * `fetch_file` (download, verify, then write to a path) and `edit_message`.
+ * MCP tools for attachments, edits and deletes: `send_file` (encrypt and post a file from a
+ * path), `fetch_file` (download, verify, then write to a path), `edit_message` and `delete_message`.
  */
 import { existsSync, statSync } from 'node:fs';
 import { z } from 'zod';
@@ -9,6 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import {
   LIMITS,
   MESSAGE_ID_RE,
+  deleteEnvelope,
   editEnvelope,
   fileEnvelope,
   formatBytes,
@@ -193,6 +194,37 @@ export function registerFileTools(server: McpServer, _cfg: McpConfig, sessions: 
       return {
         text: `edit sent as "${r.sender}" for message ${a.target_id}. message_id=${r.id} seq=${r.seq}`,
         data: { sender: r.sender, message_id: r.id, seq: r.seq, target_id: a.target_id },
+      };
+    }),
+  );
+
+  server.registerTool(
+    'delete_message',
+    {
+      title: 'Delete a message for everyone',
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+      outputSchema: {
+        sender: z.string(),
+        message_id: z.string(),
+        seq: z.number().int(),
+        target_id: z.string(),
+        file_freed: z.boolean(),
+      },
+      description:
+        "Hide a message from everyone in the room (anyone holding the room's key may). A file the message carries is also freed at the relay. Use it for your own mistakes or when a participant asks.",
+      inputSchema: {
+        url,
+        target_id: z.string().regex(MESSAGE_ID_RE).describe('message_id of the message to delete'),
+        name,
+      },
+    },
+    wrap('delete_message', async (a: { url: string; target_id: string; name?: string }) => {
+      const s = await sessions.session(a.url, a.name);
+      const freed = await s.room.freeAttachment(a.target_id);
+      const r = await post(sessions, s, deleteEnvelope(a.target_id), a.name);
+      return {
+        text: `delete sent as "${r.sender}" for message ${a.target_id}${freed ? ' (its file was freed)' : ''}. message_id=${r.id} seq=${r.seq}`,
+        data: { sender: r.sender, message_id: r.id, seq: r.seq, target_id: a.target_id, file_freed: freed },
       };
     }),
   );

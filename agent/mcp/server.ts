@@ -1,4 +1,4 @@
-/** The bot2bot MCP server: the ten reference tools plus send_file, fetch_file and edit_message over stdio, with instructions that keep hosts in the room. */
+/** The bot2bot MCP server: the ten reference tools plus send_file, fetch_file, edit_message and delete_message over stdio, with instructions that keep hosts in the room. */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { loadConfig, type McpConfig } from './config.js';
 import { Identities } from './identities.js';

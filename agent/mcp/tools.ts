@@ -497,6 +497,8 @@ export function registerTools(server: McpServer, cfg: McpConfig, sessions: Sessi
       // Edits by anyone but the original sender are dropped here as everywhere else.
       const edits = new EditTracker();
       msgs = msgs.map((m) => edits.track(m)).filter((m): m is Message => m !== null);
+      // As in the web app, a message deleted for everyone is not shown.
+      msgs = msgs.filter((m) => !edits.isDeleted(m.id));
       const last = res.body.last_seq ?? 0;
       const data = {
         messages: msgs.map(messageOut),

@@ -39,6 +39,7 @@ import argparse
 import base64
 import hashlib
 import json
+import math
 import os
 import random
 import re
@@ -564,20 +565,24 @@ class Room:
             ttl_ms=int(ttl) if isinstance(ttl, (int, float)) and ttl > 0 else None,
         )
 
-    def _consume_control(self, msg: Message) -> bool:
+    def _consume_control(self, msg: Message, after: Optional[int] = None) -> bool:
         """True if msg is a control envelope (never shown as chat); applies adopt offers.
 
         Attachments and the original sender's edits are content: they are returned (False)
         with ``attachment`` or ``edited``/``edit_of`` set. Anyone else's edits are consumed.
+        ``after``: the source delivered every message from that seq up to this one.
         """
-        marker = control_marker(msg.text)
-        if marker is None:
-            _note_target(self, msg)
-            return False
-        if marker == ADOPT_MARKER:
-            self._try_adopt(json.loads(msg.text or "{}"), msg)
-            return True
-        return _consume_rich(self, marker, msg)
+        try:
+            marker = control_marker(msg.text)
+            if marker is None:
+                _note_target(self, msg)
+                return False
+            if marker == ADOPT_MARKER:
+                self._try_adopt(json.loads(msg.text or "{}"), msg)
+                return True
+            return _consume_rich(self, marker, msg, after)
+        finally:
+            _covered(self, msg.seq, after)
 
     def _try_adopt(self, env: dict[str, Any], msg: Message) -> bool:
         """Apply an adopt offer aimed at this Room's name. Returns True if the identity switched."""
@@ -724,10 +729,11 @@ class Room:
                     seq = int(obj.get("seq") or 0)
                     if seq and seq <= last_seq:
                         continue
-                    last_seq = max(last_seq, seq)
+                    # Frames of one connection follow each other with none left out.
+                    prev, last_seq = last_seq, max(last_seq, seq)
                     name_before = self.name
                     msg = self._decode(obj)
-                    if self._consume_control(msg):
+                    if self._consume_control(msg, after=prev):
                         if self.name != name_before:
                             renamed = True  # reconnect so presence shows the new @handle
                             break
@@ -762,11 +768,15 @@ class Room:
         resp = _http(self._session, "GET", f"{self._base}{path}", retries=3, timeout=timeout or self._timeout, params=params)
         return resp.json()
 
-    def _chat(self, raw: Iterable[dict[str, Any]], include_self: bool = True, live: bool = False) -> list[Message]:
+    def _chat(self, raw: Iterable[dict[str, Any]], include_self: bool = True, live: bool = False,
+              after: Optional[int] = None) -> list[Message]:
         out = []
         for obj in raw:
             msg = self._decode(obj)
-            if self._consume_control(msg):
+            prev = after
+            if after is not None:
+                after = max(after, msg.seq)
+            if self._consume_control(msg, after=prev):
                 continue
             if live:
                 self.budget.observe(msg)
@@ -783,22 +793,27 @@ class Room:
         """
         t = max(1, min(90, int(timeout)))
         data = self._get("/wait", {"after": int(after), "timeout": t}, timeout=t + 5)
-        return self._chat(data.get("messages") or [], include_self, live=True)
+        return self._chat(data.get("messages") or [], include_self, live=True, after=int(after))
 
     def history(self, after: int = 0, limit: int = 100, last: Optional[int] = None) -> list[Message]:
         """Up to ``limit`` (1-500) buffered messages with seq > ``after``, oldest first; own included.
 
         ``last=N`` gives the room's most recent N seqs instead: the context a newly joined agent
         reads before ``stream()``. History never counts toward the reply budget. Edits are applied
-        to the messages they change.
+        to the messages they change (the newest, also one sent after the page), and messages
+        deleted for everyone are left out, as the web app shows them.
         """
         lim = max(1, min(500, int(limit)))
         if last is not None:
             lim = max(1, min(500, int(last)))
             # Seqs go up by one per message within a room's life, so the last N sit above last_seq - N.
             after = max(int(after), int(self.status().get("last_seq") or 0) - lim)
-        data = self._get("/transcript", {"after": int(after), "limit": lim})
-        return _fold_edits(self._chat(data.get("messages") or []))
+        raw = self._get("/transcript", {"after": int(after), "limit": lim}).get("messages") or []
+        msgs = self._chat(raw, after=int(after))
+        if len(raw) >= lim and last is None:
+            # The page stops short of the room's end: later deletes and edits still count.
+            _prime_edits(self, math.inf, budgeted=False, start=max(int(o.get("seq") or 0) for o in raw))
+        return [_apply_latest(self, m) for m in _fold_edits(msgs) if not _is_deleted(self, m.id)]
 
     def status(self) -> dict[str, Any]:
         """The relay's room snapshot: exists, participants, recent_count, last_seq, signed_only..."""
@@ -956,6 +971,11 @@ FILE_TAG_BYTES = 16
 _BLOB_ID_RE = re.compile(r"^[A-Za-z0-9_-]{22}$")
 _MESSAGE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _KNOWN_MAX = 4000
+_PAGE_SIZE = 500
+_SCAN_PAGES = 4                # pages one transcript scan reads at most: the relay keeps 2000 messages
+_SCAN_PAGES_PER_WINDOW = 8     # pages all edit checks together read per minute, however many edits arrive
+_SCAN_WINDOW_S = 60.0
+_monotonic = time.monotonic    # the allowance's clock (tests move it forward)
 
 
 class FileIntegrityError(ValueError):
@@ -997,12 +1017,59 @@ def _parse_file(obj: dict[str, Any]) -> Optional[dict[str, Any]]:
     return obj if ok else None
 
 
+def _remember(d: dict[Any, Any], key: Any, value: Any) -> None:
+    """Insert into a dict that forgets its oldest entries past _KNOWN_MAX."""
+    d.pop(key, None)
+    d[key] = value
+    if len(d) > _KNOWN_MAX:
+        d.pop(next(iter(d)))
+
+
 def _note_target(room: Room, msg: Message) -> None:
     """Remember who wrote a message, to judge edits of it later."""
-    known = room.__dict__.setdefault("_edit_known", {})
-    known[msg.id] = (msg.sender, msg.sender_verified, msg.seq, msg.ts, msg.ttl_ms)
-    if len(known) > _KNOWN_MAX:
-        known.pop(next(iter(known)))
+    _remember(room.__dict__.setdefault("_edit_known", {}), msg.id,
+              (msg.sender, msg.sender_verified, msg.seq, msg.ts, msg.ttl_ms))
+
+
+def _scanned(room: Room) -> int:
+    """Every retained message up to this seq has been seen: an unknown target before it stays unknown."""
+    return int(room.__dict__.get("_edit_scanned", 0))
+
+
+def _covered(room: Room, seq: int, after: Optional[int]) -> None:
+    """A message at ``seq`` was delivered right after ``after``: extend what is scanned when they join."""
+    if after is not None and after <= _scanned(room):
+        room.__dict__["_edit_scanned"] = max(_scanned(room), seq)
+
+
+def _take_page(room: Room) -> bool:
+    """One transcript page from the per-minute allowance for judging edits; False when spent."""
+    now = _monotonic()
+    start, pages = room.__dict__.get("_edit_window", (-math.inf, 0))
+    if now - start >= _SCAN_WINDOW_S:
+        start, pages = now, 0
+    if pages >= _SCAN_PAGES_PER_WINDOW:
+        return False
+    room.__dict__["_edit_window"] = (start, pages + 1)
+    return True
+
+
+def _is_deleted(room: Room, msg_id: str) -> bool:
+    return msg_id in room.__dict__.get("_edit_dead", {})
+
+
+def _apply_latest(room: Room, m: Message) -> Message:
+    """Give a message the newest edit this Room applied to it (history read before the edit)."""
+    latest = room.__dict__.get("_edit_latest", {}).get(m.id)
+    if latest is None:
+        return m
+    m.edited = True
+    if m.attachment is not None:
+        m.attachment = {**m.attachment, "text": latest[0]}
+        m.text = describe_file(m.attachment)
+    else:
+        m.text = latest[0]
+    return m
 
 
 def _remember_file(room: Room, msg_id: Optional[str], env: dict[str, Any]) -> None:
@@ -1035,12 +1102,13 @@ def _attachment_of(room: Room, msg_id: str) -> Optional[dict[str, str]]:
     return None
 
 
-def _consume_rich(room: Room, marker: str, msg: Message) -> bool:
+def _consume_rich(room: Room, marker: str, msg: Message, after: Optional[int] = None, scan: bool = True) -> bool:
     """Attachments and edits; True means the envelope is consumed (hidden)."""
     obj = json.loads(msg.text or "{}")
-    dead = room.__dict__.setdefault("_edit_dead", set())
+    dead = room.__dict__.setdefault("_edit_dead", {})
     if marker == DELETE_MARKER and isinstance(obj.get("target_id"), str):
-        dead.add(obj["target_id"])
+        _remember(dead, obj["target_id"], True)
+        room.__dict__.setdefault("_edit_latest", {}).pop(obj["target_id"], None)
         return True
     if marker == FILE_MARKER:
         env = _parse_file(obj)
@@ -1056,7 +1124,8 @@ def _consume_rich(room: Room, marker: str, msg: Message) -> bool:
         if not isinstance(target_id, str) or not isinstance(text, str) or target_id in dead:
             return True
         t = room.__dict__.setdefault("_edit_known", {}).get(target_id)
-        if t is None:
+        joined = after is not None and after <= _scanned(room)
+        if t is None and scan and not joined and msg.seq - 1 > _scanned(room):
             _prime_edits(room, msg.seq)
             t = room.__dict__["_edit_known"].get(target_id)
         if t is None or target_id in dead:
@@ -1068,39 +1137,43 @@ def _consume_rich(room: Room, marker: str, msg: Message) -> bool:
         if ttl_ms and ts * 1000 + ttl_ms <= time.time() * 1000:
             return True
         msg.text, msg.edited, msg.edit_of = text, True, target_id
+        latest = room.__dict__.setdefault("_edit_latest", {})
+        # A transcript read may replay an older edit after a newer one: the highest seq wins.
+        if latest.get(target_id, ("", 0))[1] < msg.seq:
+            _remember(latest, target_id, (text, msg.seq))
         return False
     return True
 
 
-def _prime_edits(room: Room, before_seq: int) -> None:
-    """Learn who wrote the retained messages before ``before_seq`` (a stream that started after
-    them can then judge their edits). Reads at most 4 transcript pages, at most once a minute."""
-    now = time.time()
-    if now - room.__dict__.get("_edit_primed_at", 0.0) < 60:
-        return
-    room.__dict__["_edit_primed_at"] = now
-    after = 0
-    for _ in range(4):
+def _prime_edits(room: Room, before_seq: float, *, budgeted: bool = True, start: int = 0) -> None:
+    """Read the transcript from where this Room last looked (or ``start``, if later) up to
+    ``before_seq`` (exclusive), so edits of messages sent before it started listening can be
+    judged and history learns of later deletes and edits. Each retained message is read once;
+    at most 4 pages a call, and ``budgeted`` reads come out of the per-minute allowance."""
+    after = max(_scanned(room), start)
+    for _ in range(_SCAN_PAGES):
+        if after >= before_seq - 1 or (budgeted and not _take_page(room)):
+            return
         try:
-            raw = room._get("/transcript", {"after": after, "limit": 500}).get("messages") or []
+            raw = room._get("/transcript", {"after": after, "limit": _PAGE_SIZE}).get("messages") or []
         except Exception:  # noqa: BLE001 - best effort: an unknown target just takes no edit
             return
+        last = after
         for obj in raw:
+            seq = int(obj.get("seq") or 0)
+            last = max(last, seq)
+            if seq >= before_seq:
+                break
             m = room._decode(obj)
-            if m.seq >= before_seq:
-                return
             marker = control_marker(m.text)
             if marker is None:
                 _note_target(room, m)
-            elif marker == FILE_MARKER and _parse_file(json.loads(m.text or "{}")) is not None:
-                _note_target(room, m)
-            elif marker == DELETE_MARKER:
-                target = json.loads(m.text or "{}").get("target_id")
-                if isinstance(target, str):
-                    room.__dict__.setdefault("_edit_dead", set()).add(target)
-        if len(raw) < 500:
+            elif marker != ADOPT_MARKER:
+                _consume_rich(room, marker, m, scan=False)
+        _covered(room, int(min(last, before_seq - 1)), after)
+        if len(raw) < _PAGE_SIZE or last >= before_seq - 1:
             return
-        after = int(raw[-1].get("seq") or 0)
+        after = last
 
 
 def _fold_edits(msgs: list[Message]) -> list[Message]:

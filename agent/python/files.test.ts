@@ -169,3 +169,117 @@ print(json.dumps({'mine': mine['attachment']['blob_id'], 'other': other['id'],
     expect(raw.filter((m) => m.control?.kind === 'delete')).toHaveLength(3);
   });
 });
+
+describe('edits and deletes in the Python SDK under a hostile participant', () => {
+  it('a flood of edits naming unknown messages costs a streaming agent at most one transcript read', async () => {
+    const url = roomOn(r.url);
+    const res = await py(
+      `
+import os, secrets, threading, time
+import bot2bot
+url = os.environ['URL']
+alice = Room(url, name='alice', heartbeat=False)
+draft = alice.send('draft')
+for i in range(20):
+    alice.send(f'context {i}')
+bob = Room(url, name='py-bob', heartbeat=False)
+reads = [0]
+request = bob._session.request
+def counting(method, u, *a, **k):
+    if '/transcript' in u:
+        reads[0] += 1
+    return request(method, u, *a, **k)
+bob._session.request = counting
+got = []
+def run():
+    for m in bob.stream():
+        if m.edited:
+            got.append([m.text, m.edit_of, m.sender])
+            bob.close()
+            return
+t = threading.Thread(target=run, daemon=True)
+t.start()
+deadline = time.time() + 10
+while int(alice.status().get('participants') or 0) < 1 and time.time() < deadline:
+    time.sleep(0.05)
+# Three bursts a minute apart on the allowance's clock.
+real, offset = bot2bot._monotonic, [0.0]
+bot2bot._monotonic = lambda: real() + offset[0]
+mallory = Room(url, name='mallory', heartbeat=False)
+for burst in range(3):
+    for i in range(50):
+        mallory.edit(secrets.token_urlsafe(12), f'junk {i}')
+    offset[0] += 61
+mallory.edit(draft['id'], 'forged')
+alice.edit(draft['id'], 'final')
+t.join(10)
+print(json.dumps({'got': got, 'reads': reads[0], 'draft': draft['id']}))
+`,
+      { URL: url },
+    );
+    expect(res.got).toEqual([['final', res.draft, 'alice']]);
+    expect(res.reads).toBeLessThanOrEqual(1);
+  });
+
+  it('edits arriving out of any sequence cost at most the per-minute allowance', async () => {
+    const url = roomOn(r.url);
+    const res = await py(
+      `
+import os, secrets, time
+from bot2bot import _b64
+from nacl.utils import random as nacl_random
+url = os.environ['URL']
+alice = Room(url, name='alice', heartbeat=False)
+for i in range(5):
+    alice.send(f'context {i}')
+bob = Room(url, name='py-bob', heartbeat=False)
+reads = [0]
+request = bob._session.request
+def counting(method, u, *a, **k):
+    if '/transcript' in u:
+        reads[0] += 1
+    return request(method, u, *a, **k)
+bob._session.request = counting
+consumed = []
+for i in range(200):
+    env = {'bot2bot_edit_v1': True, 'bot2bot_adopt_v1': True, 'target_id': secrets.token_urlsafe(12), 'text': 'junk'}
+    nonce = nacl_random(24)
+    ct = bob._box.encrypt(json.dumps(env).encode(), nonce).ciphertext
+    msg = bob._decode({'seq': 100 + i * 10, 'id': secrets.token_urlsafe(12), 'sender': 'mallory',
+                       'ciphertext': _b64(ct), 'nonce': _b64(nonce), 'ts': int(time.time() * 1000)})
+    consumed.append(bob._consume_control(msg))
+print(json.dumps({'reads': reads[0], 'consumed': all(consumed)}))
+`,
+      { URL: url },
+    );
+    expect(res.consumed).toBe(true);
+    expect(res.reads).toBeGreaterThan(0);
+    expect(res.reads).toBeLessThanOrEqual(8);
+  });
+
+  it('history leaves deleted messages out and shows the newest edit, also after the page', async () => {
+    const url = roomOn(r.url);
+    const ts = new Room(url, { name: 'alice', ...quiet });
+    const a = await ts.send('one');
+    const b = await ts.send('two');
+    await ts.send('three');
+    await ts.deleteMessage(b.id);
+    await ts.edit(a.id, 'one, edited');
+    const res = await py(
+      `
+import os
+url, after = os.environ['URL'], int(os.environ['AFTER'])
+h = lambda **k: [[m.text, m.edited] for m in Room(url, name='py-reader', heartbeat=False).history(**k)]
+print(json.dumps({'all': h(), 'first': h(limit=1), 'second': h(after=after, limit=1), 'last': h(last=3)}))
+`,
+      { URL: url, AFTER: String(a.seq) },
+    );
+    expect(res.all).toEqual([
+      ['one, edited', true],
+      ['three', false],
+    ]);
+    expect(res.first).toEqual([['one, edited', true]]);
+    expect(res.second).toEqual([]);
+    expect(res.last).toEqual([['three', false]]);
+  });
+});

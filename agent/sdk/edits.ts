@@ -8,18 +8,70 @@ import type { Message } from './message.js';
 /** Enough for any room's 2000-message replay window; the oldest are forgotten first. */
 const KNOWN_MAX = 4000;
 
+function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > KNOWN_MAX) map.delete(map.keys().next().value!);
+}
+
 export class EditTracker {
   private readonly known = new Map<string, EditTarget>();
-  private readonly dead = new Set<string>();
+  private readonly dead = new Map<string, true>();
+  /** The newest applied edit of each message, for history that ends before the edit. */
+  private readonly latest = new Map<string, { text: string; seq: number }>();
   /** Attachments seen, by message id: a delete for everyone frees the blob with its token. */
   private readonly files = new Map<string, { blob_id: string; token: string }>();
+  /**
+   * Every retained message up to this seq has been tracked, so an edit whose target is still
+   * unknown names a message this agent cannot know: it is ignored without reading anything.
+   */
+  scanned = 0;
+  private windowStart = Number.NEGATIVE_INFINITY;
+  private windowPages = 0;
+  /** The transcript read in progress, so concurrent edits share it. */
+  scanning: Promise<void> | null = null;
 
-  /** An edit whose target this tracker has never seen (a stream that started after it). */
-  needsTarget(m: Message): boolean {
+  /**
+   * An edit whose target this tracker has never seen, sent after what it has scanned. `after`:
+   * the source (stream, poll, transcript page) delivered every message from that seq up to m.
+   */
+  needsTarget(m: Message, after?: number): boolean {
     const c = m.control;
-    return (
-      c?.kind === 'edit' && !this.known.has(c.envelope.target_id) && !this.dead.has(c.envelope.target_id)
-    );
+    if (c?.kind !== 'edit' || this.known.has(c.envelope.target_id) || this.dead.has(c.envelope.target_id))
+      return false;
+    return m.seq - 1 > this.scanned && !(after !== undefined && after <= this.scanned);
+  }
+
+  /** A message at `seq` was delivered right after `after`: extend what is scanned when they join. */
+  covered(seq: number, after?: number): void {
+    if (after !== undefined && after <= this.scanned) this.scanned = Math.max(this.scanned, seq);
+  }
+
+  /** One transcript page from the per-minute allowance; false when it is spent. */
+  takePage(now: number): boolean {
+    if (now - this.windowStart >= SCAN_WINDOW_MS) {
+      this.windowStart = now;
+      this.windowPages = 0;
+    }
+    if (this.windowPages >= SCAN_PAGES_PER_WINDOW) return false;
+    this.windowPages++;
+    return true;
+  }
+
+  isDeleted(id: string): boolean {
+    return this.dead.has(id);
+  }
+
+  /** Give a message the newest edit this tracker applied to it (history read before the edit). */
+  applyLatest(m: Message): Message {
+    const text = this.latest.get(m.id)?.text;
+    if (text === undefined) return m;
+    m.edited = true;
+    if (m.attachment) {
+      m.attachment = { ...m.attachment, text };
+      m.text = describeFile(m.attachment);
+    } else m.text = text;
+    return m;
   }
 
   attachmentOf(id: string): { blob_id: string; token: string } | undefined {
@@ -27,8 +79,7 @@ export class EditTracker {
   }
 
   rememberFile(id: string, file: { blob_id: string; token: string }): void {
-    this.files.set(id, { blob_id: file.blob_id, token: file.token });
-    if (this.files.size > KNOWN_MAX) this.files.delete(this.files.keys().next().value!);
+    remember(this.files, id, { blob_id: file.blob_id, token: file.token });
   }
 
   /**
@@ -38,8 +89,9 @@ export class EditTracker {
   track(m: Message, now: number = Date.now()): Message | null {
     const c = m.control;
     if (c?.kind === 'delete') {
-      this.dead.add(c.envelope.target_id);
+      remember(this.dead, c.envelope.target_id, true);
       this.known.delete(c.envelope.target_id);
+      this.latest.delete(c.envelope.target_id);
       return m;
     }
     if (c?.kind === 'edit') {
@@ -53,13 +105,15 @@ export class EditTracker {
       m.edited = true;
       m.editOf = c.envelope.target_id;
       m.text = c.envelope.text;
+      // A transcript read may replay an older edit after a newer one: the highest seq wins.
+      if ((this.latest.get(c.envelope.target_id)?.seq ?? 0) < m.seq)
+        remember(this.latest, c.envelope.target_id, { text: c.envelope.text, seq: m.seq });
       return m;
     }
     if (m.kind === 'chat' || m.kind === 'file') {
       const t: EditTarget = { sender: m.sender, verified: m.senderVerified, seq: m.seq, ts: m.ts };
       if (m.ttlMs) t.ttl_ms = m.ttlMs;
-      this.known.set(m.id, t);
-      if (this.known.size > KNOWN_MAX) this.known.delete(this.known.keys().next().value!);
+      remember(this.known, m.id, t);
       if (m.attachment) this.rememberFile(m.id, m.attachment);
     }
     return m;
@@ -92,30 +146,53 @@ export function foldEdits(messages: Message[], keepEdits = false): Message[] {
   return out;
 }
 
-/** Transcript pages read at most to learn the targets of edits: the relay keeps 2000 messages. */
-const PRIME_PAGES = 4;
-const PRIME_INTERVAL_MS = 60_000;
+/** One transcript read: its decoded messages, how many it returned and the last seq in it. */
+export interface TranscriptPage {
+  messages: Message[];
+  count: number;
+  lastSeq: number;
+}
+
+const PAGE_SIZE = 500;
+/** Pages one scan reads at most: the relay keeps 2000 messages. */
+const SCAN_PAGES = 4;
+/** Pages all edit checks together read per minute, however many edits arrive. */
+const SCAN_PAGES_PER_WINDOW = 8;
+const SCAN_WINDOW_MS = 60_000;
 
 /**
- * Learn who wrote the retained messages before `beforeSeq`, so that an edit of a message sent
- * before this Room started listening can be judged. At most once a minute.
+ * Read the transcript from where this tracker last looked (or from `from`, if later) up to
+ * `beforeSeq` (exclusive), so an edit of a message sent before this Room started listening can
+ * be judged, or so history learns of later deletes and edits. Each retained message is read
+ * once; `budgeted` reads come out of the per-minute allowance.
  */
 export async function primeEdits(
-  tracker: EditTracker & { primedAt?: number },
-  readPage: (after: number) => Promise<Message[]>,
+  tracker: EditTracker,
+  readPage: (after: number) => Promise<TranscriptPage>,
   beforeSeq: number,
-  now: number = Date.now(),
+  opts: { budgeted?: boolean; from?: number; now?: number } = {},
 ): Promise<void> {
-  if (tracker.primedAt !== undefined && now - tracker.primedAt < PRIME_INTERVAL_MS) return;
-  tracker.primedAt = now;
-  let after = 0;
-  for (let page = 0; page < PRIME_PAGES; page++) {
-    const msgs = await readPage(after);
-    for (const m of msgs) {
-      if (m.seq >= beforeSeq) return;
-      tracker.track(m);
+  while (tracker.scanning) await tracker.scanning.catch(() => undefined);
+  const now = opts.now ?? Date.now();
+  const run = async () => {
+    let after = Math.max(tracker.scanned, opts.from ?? 0);
+    for (let page = 0; page < SCAN_PAGES && after < beforeSeq - 1; page++) {
+      if (opts.budgeted !== false && !tracker.takePage(now)) return;
+      const got = await readPage(after);
+      for (const m of got.messages) {
+        if (m.seq >= beforeSeq) break;
+        tracker.track(m);
+      }
+      const done = got.count < PAGE_SIZE || got.lastSeq >= beforeSeq - 1;
+      tracker.covered(Math.min(got.lastSeq, beforeSeq - 1), after);
+      if (done) return;
+      after = got.lastSeq;
     }
-    if (msgs.length < 500) return;
-    after = msgs[msgs.length - 1]!.seq;
+  };
+  tracker.scanning = run();
+  try {
+    await tracker.scanning;
+  } finally {
+    tracker.scanning = null;
   }
 }

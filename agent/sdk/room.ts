@@ -31,7 +31,7 @@ import type { RoomCore, RoomStatusAnswer } from './roomCore.js';
 import { applyAdoption, type AdoptionEvent } from './adopt.js';
 import { Presence } from './presence.js';
 import { streamMessages, type StreamOptions } from './stream.js';
-import { EditTracker, foldEdits, primeEdits } from './edits.js';
+import { EditTracker, foldEdits, primeEdits, type TranscriptPage } from './edits.js';
 import {
   downloadFile,
   fetchFile,
@@ -290,20 +290,30 @@ export class Room implements RoomCore {
   async deleteMessage(targetId: string, targetSeq?: number): Promise<{ id: string; seq: number }> {
     if (!MESSAGE_ID_RE.test(targetId))
       throw new Bot2BotError(`target_id must be a message id, got "${targetId}"`);
-    const file = this.edits.attachmentOf(targetId) ?? (await this.findAttachment(targetId).catch(() => null));
-    if (file) await freeBlob(this, file).catch(() => undefined);
+    await this.freeAttachment(targetId);
     return this.send(deleteEnvelope(targetId, targetSeq), { notAReply: true });
+  }
+
+  /**
+   * Free the blob of a file message at the relay with the token its envelope carries (best
+   * effort: it expires anyway). False when the message is not a file message this Room can find.
+   */
+  async freeAttachment(targetId: string): Promise<boolean> {
+    const file = this.edits.attachmentOf(targetId) ?? (await this.findAttachment(targetId).catch(() => null));
+    if (!file) return false;
+    await freeBlob(this, file).catch(() => undefined);
+    return true;
   }
 
   /** A file message this Room has not seen: looked up in the retained transcript. */
   private async findAttachment(targetId: string): Promise<FileEnvelope | null> {
     let after = 0;
     for (let page = 0; page < 4; page++) {
-      const msgs = await this.transcriptPage(after);
-      const hit = msgs.find((m) => m.id === targetId);
+      const got = await this.transcriptPage(after);
+      const hit = got.messages.find((m) => m.id === targetId);
       if (hit) return hit.attachment ?? null;
-      if (msgs.length < 500) return null;
-      after = msgs[msgs.length - 1]!.seq;
+      if (got.count < 500) return null;
+      after = got.lastSeq;
     }
     return null;
   }
@@ -380,8 +390,8 @@ export class Room implements RoomCore {
     for (const raw of res.body.messages ?? []) {
       const m = asStoredMessage(raw);
       if (!m) continue;
+      const msg = await this.receive(m, { after: max });
       max = Math.max(max, m.seq);
-      const msg = await this.receive(m);
       if (msg && this.wanted(msg, opts)) out.push(msg);
     }
     this.pollCursor = Math.max(this.pollCursor, max);
@@ -410,12 +420,24 @@ export class Room implements RoomCore {
       this.http({ tries: 4 }),
     );
     const out: Message[] = [];
-    for (const raw of res.body.messages ?? []) {
+    const raws = res.body.messages ?? [];
+    let prev = after;
+    for (const raw of raws) {
       const m = asStoredMessage(raw);
-      const msg = m && (await this.receive(m, { adopt: false, live: false }));
+      if (!m) continue;
+      const msg = await this.receive(m, { adopt: false, live: false, after: prev });
+      prev = Math.max(prev, m.seq);
       if (msg && this.wanted(msg, { includeSelf: true, includeControl: opts.includeControl })) out.push(msg);
     }
-    return foldEdits(out, opts.includeControl);
+    // A page that stops short of the room's end: later deletes and edits still count.
+    if (raws.length >= limit && opts.last === undefined)
+      await primeEdits(this.edits, (a) => this.transcriptPage(a), Number.POSITIVE_INFINITY, {
+        budgeted: false,
+        from: prev,
+      }).catch(() => undefined);
+    return foldEdits(out, opts.includeControl)
+      .filter((m) => !this.edits.isDeleted(m.id))
+      .map((m) => this.edits.applyLatest(m));
   }
 
   async status(): Promise<RoomStatus> {
@@ -450,9 +472,13 @@ export class Room implements RoomCore {
   }
 
   /** Decrypt, count undecryptable ones, apply adopt offers, and let the reply budget see live messages. */
-  async receive(raw: StoredMessage, opts: { adopt?: boolean; live?: boolean } = {}): Promise<Message | null> {
+  async receive(
+    raw: StoredMessage,
+    opts: { adopt?: boolean; live?: boolean; after?: number } = {},
+  ): Promise<Message | null> {
     const msg = decodeMessage(raw, this.key, this.selfNames);
     if (!msg) {
+      this.edits.covered(raw.seq, opts.after);
       if (!this.warnedUndecryptable) {
         this.warnedUndecryptable = true;
         this.warn(
@@ -464,26 +490,31 @@ export class Room implements RoomCore {
     if (msg.control?.kind === 'adopt' && opts.adopt !== false)
       await applyAdoption(this, msg, msg.control.envelope);
     if (opts.live !== false) this.budget.observe(msg);
-    if (this.edits.needsTarget(msg))
+    if (this.edits.needsTarget(msg, opts.after))
       await primeEdits(this.edits, (after) => this.transcriptPage(after), msg.seq).catch(() => undefined);
-    return this.edits.track(msg);
+    const out = this.edits.track(msg);
+    this.edits.covered(msg.seq, opts.after);
+    return out;
   }
 
   /** One raw transcript page, decoded without side effects (for judging edits). */
-  private async transcriptPage(after: number): Promise<Message[]> {
+  private async transcriptPage(after: number): Promise<TranscriptPage> {
     const res = await requestJson<{ messages?: unknown[] }>(
       'history',
       `${this.apiBase}/transcript?after=${after}&limit=500`,
       {},
       this.http({ tries: 2 }),
     );
-    const out: Message[] = [];
-    for (const raw of res.body.messages ?? []) {
+    const raws = res.body.messages ?? [];
+    const messages: Message[] = [];
+    let lastSeq = after;
+    for (const raw of raws) {
       const m = asStoredMessage(raw);
+      if (m) lastSeq = Math.max(lastSeq, m.seq);
       const msg = m && decodeMessage(m, this.key, this.selfNames);
-      if (msg) out.push(msg);
+      if (msg) messages.push(msg);
     }
-    return out;
+    return { messages, count: raws.length, lastSeq };
   }
 
   wanted(msg: Message, opts: { includeSelf?: boolean; includeControl?: boolean }): boolean {

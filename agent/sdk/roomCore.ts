@@ -49,6 +49,10 @@ export interface RoomCore {
   http(extra?: HttpOptions): HttpOptions;
   status(): Promise<RoomStatusAnswer>;
   requireIdentity(what: string): Identity;
-  receive(raw: StoredMessage, opts?: { adopt?: boolean; live?: boolean }): Promise<Message | null>;
+  /** `after`: the source delivered every message from that seq up to this one (none skipped). */
+  receive(
+    raw: StoredMessage,
+    opts?: { adopt?: boolean; live?: boolean; after?: number },
+  ): Promise<Message | null>;
   wanted(msg: Message, opts: { includeSelf?: boolean; includeControl?: boolean }): boolean;
 }

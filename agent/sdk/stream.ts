@@ -117,8 +117,10 @@ export async function* streamMessages(room: RoomCore, opts: StreamOptions = {}):
             room.locked = true;
           } else if (frame.type === 'message') {
             if (frame.seq <= floor) continue;
+            // Frames of one connection follow each other with none left out.
+            const prev = floor;
             floor = frame.seq;
-            const msg = await room.receive(frame);
+            const msg = await room.receive(frame, { after: prev });
             if (msg && room.wanted(msg, opts)) yield msg;
           } else if (frame.type === 'error') {
             room.warn(`stream: relay says ${frame.error}`);

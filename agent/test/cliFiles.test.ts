@@ -1,10 +1,11 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type TestRelay } from '../../test-support/relay.js';
 import { Room } from '../sdk/index.js';
-import { CLI, requireBuilt, runCli, startCli, stop } from './cli.js';
+import { CLI, ROOT, requireBuilt, runCli, startCli, stop } from './cli.js';
 import { roomOn, take, tempDir, until } from './helpers.js';
 
 let r: TestRelay;
@@ -117,5 +118,46 @@ describe('bot2bot files from the shell', () => {
     const none = await runCli(['download', url, 'nosuchmessage1'], env);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/not in the room's buffer/);
+  });
+
+  it("the README's delete command hides a message for everyone and frees its file", async () => {
+    const url = roomOn(r.url);
+    const roomId = new URL(url).pathname.split('/')[2]!;
+    const peer = new Room(url, { name: 'peer', ...quiet });
+    const sent = await peer.sendFile(randomBytes(5000), { name: 'secret.bin' });
+    const gone = await peer.send('delete me too');
+    await peer.send('keep me');
+    const chunk = () => fetch(`${r.url}/api/rooms/${roomId}/blobs/${sent.attachment.blob_id}/chunks/0`);
+    expect((await chunk()).status).toBe(200);
+
+    // The command exactly as agent/README.md shows it, with a real id for the placeholder.
+    const readme = readFileSync(join(ROOT, 'agent/README.md'), 'utf8');
+    const shown = readme.split('\n').find((l) => l.startsWith('bot2bot delete '));
+    expect(shown).toBe('bot2bot delete "$ROOM" <message-id>');
+    const bin = join(dir.path, 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'bot2bot'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`, {
+      mode: 0o755,
+    });
+    const out = await new Promise<string>((res, rej) =>
+      execFile(
+        'bash',
+        ['-c', shown!.replace('<message-id>', sent.id)],
+        { env: { ...process.env, ...env, ROOM: url, PATH: `${bin}:${process.env.PATH ?? ''}` } },
+        (err, stdout, stderr) => (err ? rej(new Error(`${err.message}: ${stderr}`)) : res(stdout)),
+      ),
+    );
+    expect(JSON.parse(out)).toMatchObject({ deleted: sent.id, seq: expect.any(Number) });
+    expect((await chunk()).status).toBe(404);
+
+    // The link may come from $BOT2BOT_ROOM_URL as for every other command.
+    const viaEnv = await runCli(['delete', gone.id], { ...env, BOT2BOT_ROOM_URL: url });
+    expect(viaEnv.code, viaEnv.stderr).toBe(0);
+    const hist = await new Room(url, { name: 'reader', ...quiet }).history();
+    expect(hist.map((m) => m.text)).toEqual(['keep me']);
+
+    const bad = await runCli(['delete', url, 'not an id'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/not a message id/);
   });
 });

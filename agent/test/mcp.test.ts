@@ -85,6 +85,7 @@ describe('bot2bot-mcp over stdio', () => {
         'send_file',
         'fetch_file',
         'edit_message',
+        'delete_message',
       ].sort(),
     );
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));

@@ -98,4 +98,24 @@ describe('MCP attachments and edits', () => {
       `editor-mcp: ETA 20 min (edited message ${id})`,
     ]);
   });
+
+  it('delete_message hides a message for everyone and frees its file', async () => {
+    const url = roomOn(r.url);
+    const roomId = new URL(url).pathname.split('/')[2]!;
+    const call = await agent('deleter', 'deleter-mcp');
+    const bob = new Room(url, { name: 'bob', onWarning: () => undefined });
+    const sent = await bob.sendFile(randomBytes(4000), { name: 'oops.bin' });
+    await bob.send('still here');
+    const res = await call('delete_message', { url, target_id: sent.id });
+    expect(res.text).toMatch(
+      /^delete sent as "deleter-mcp" for message \S+ \(its file was freed\)\. message_id=\S+ seq=\d+$/,
+    );
+    const chunk = await fetch(`${r.url}/api/rooms/${roomId}/blobs/${sent.attachment.blob_id}/chunks/0`);
+    expect(chunk.status).toBe(404);
+    const t = await call('get_transcript', { url });
+    expect(t.text).not.toContain('oops.bin');
+    expect(t.text).toContain('bob: still here');
+    const hist = await new Room(url, { name: 'reader', onWarning: () => undefined }).history();
+    expect(hist.map((m) => m.text)).toEqual(['still here']);
+  });
 });
