@@ -51,7 +51,7 @@ describe('blob reservations and the room cap', () => {
 
 describe('blob reservations against the attachment fuse', () => {
   it('a few addresses reserving the whole fuse without uploading do not lock bystanders out: the largest holder yields', async () => {
-    await start({
+    await startAnywhere({
       limits: {
         blobMaxBytes: 2 * MiB,
         blobRoomMaxBytes: 4 * MiB,
@@ -88,7 +88,7 @@ describe('blob reservations against the attachment fuse', () => {
   });
 
   it('many tiny blobs are charged for what each costs to hold, not only their bytes', async () => {
-    await start({
+    await startAnywhere({
       limits: { blobIpMaxBytes: 256 * 1024, rateBucketCapacity: 10_000, globalBucketCapacity: 10_000 },
     });
     let accepted = 0;
