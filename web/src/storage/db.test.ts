@@ -40,7 +40,14 @@ describe('IndexedDB cache', () => {
     const db = await openChatDB();
     expect(db.version).toBe(DB_VERSION);
     expect(DB_VERSION).toBe(MIGRATIONS.length);
-    expect([...db.objectStoreNames].sort()).toEqual(['frames', 'outbox', 'rooms', 'sent_dms', 'tombstones']);
+    expect([...db.objectStoreNames].sort()).toEqual([
+      'blob_secrets',
+      'frames',
+      'outbox',
+      'rooms',
+      'sent_dms',
+      'tombstones',
+    ]);
   });
 
   it("returns a room's frames in seq order, keyed by id (no seq collisions)", async () => {
