@@ -60,7 +60,10 @@ export interface FileThumb {
 export interface FileEnvelope {
   bot2bot_file_v1: true;
   blob_id: string;
-  /** Lets whoever deletes the message free the blob at the relay; useless without the room key. */
+  /**
+   * The upload token. Frees the blob only when its uploader gave no delete hash (older clients);
+   * useless without the room key.
+   */
   token: string;
   /** The per-file secretbox key and the chunk nonce prefix, base64url unpadded. */
   key: string;
