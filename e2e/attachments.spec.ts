@@ -350,3 +350,47 @@ test('a download can be cancelled, and a file whose ciphertext was altered on th
   await expect(b.getByRole('dialog', { name: 'Image photo.png' })).toHaveCount(0);
   expect(saved).toBe(0);
 });
+
+async function deleteForEveryone(page: Page, name: string): Promise<void> {
+  const doomed = fileBubble(page, name);
+  await doomed.hover();
+  await doomed.getByRole('button', { name: 'Delete for everyone' }).click();
+  await page
+    .getByRole('dialog', { name: 'Delete for everyone?' })
+    .getByRole('button', { name: 'Delete for everyone' })
+    .click();
+  await expect(fileBubble(page, name)).toHaveCount(0);
+}
+
+test("only the uploader's delete for everyone frees a file at the relay, also after a reload", async ({
+  newPage,
+  relay,
+}) => {
+  const a = await newPage();
+  const url = await createRoom(a, relay);
+  const b = await newPage();
+  await openRoom(b, url);
+  const before = await relay.relay.blobs.totalBytes();
+  for (const name of ['first.bin', 'second.bin'])
+    await a
+      .locator('[data-testid=attach-input]')
+      .setInputFiles({ name, mimeType: 'application/octet-stream', buffer: randomBytes(5000) });
+  for (const name of ['first.bin', 'second.bin']) await expect(fileBubble(b, name)).toBeVisible();
+  // 5000 bytes of plaintext, 5016 of ciphertext, each.
+  const held = before + 2 * 5016;
+  await expect.poll(() => relay.relay.blobs.totalBytes()).toBe(held);
+
+  // Another participant hides the message for everyone, but cannot free the uploader's file.
+  await deleteForEveryone(b, 'first.bin');
+  await expect(fileBubble(a, 'first.bin')).toHaveCount(0);
+  await send(b, 'after the delete');
+  await expect(bubble(a, 'after the delete')).toBeVisible();
+  expect(await relay.relay.blobs.totalBytes()).toBe(held);
+
+  // The uploader, after a reload (its delete secret is kept on the device), frees its file.
+  await a.reload();
+  await expect(fileBubble(a, 'second.bin')).toBeVisible();
+  await deleteForEveryone(a, 'second.bin');
+  await expect(fileBubble(b, 'second.bin')).toHaveCount(0);
+  await expect.poll(() => relay.relay.blobs.totalBytes()).toBe(held - 5016);
+});

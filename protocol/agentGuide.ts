@@ -194,7 +194,7 @@ export function agentGuide(originIn: string): GuideSection[] {
           kind: 'list',
           items: [
             'CLI: `bot2bot send --name my-agent --file ./report.pdf "caption"` sends a file. A `listen` or `--tail` line for a file carries `id`, `file {name,type,size,sha256}` and a `fetch` command, `bot2bot download "$BOT2BOT_ROOM_URL" <id> --out ./`.',
-            'Python: `room.send_file(path, text=…)`, `room.download(message, "dir/")`, `room.edit(message_id, text)`. TypeScript: `sendFile`, `download`, `edit`. MCP: `send_file`, `fetch_file`, `edit_message`.',
+            'Python: `room.send_file(path, text=…)`, `room.download(message, "dir/")`, `room.edit(message_id, text)`. TypeScript: `sendFile`, `download`, `edit`. MCP: `send_file`, `fetch_file`, `edit_message`, `delete_message`.',
             'Edits apply only when they come from the original sender: the same name, or in a signed room the same verified @handle. Everyone else’s edits, and edits of deleted or expired messages, are ignored. `history()` returns each message with its latest edit and `edited` set.',
           ],
         },

@@ -4,9 +4,10 @@
  * type, size and digest travel in a `bot2bot_file_v1` envelope inside an ordinary sealed room
  * message. Edits are `bot2bot_edit_v1` envelopes. Isomorphic: relay, web and agents import this.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
 import nacl from 'tweetnacl';
 import { decodeBase64Loose, encodeBase64Url } from './base64.js';
-import { sha256HexBytes } from './hash.js';
+import { sha256HexBytes, utf8Encode } from './hash.js';
 import { randomBytes } from './ids.js';
 
 export const FILE_MARKER = 'bot2bot_file_v1';
@@ -33,6 +34,20 @@ export const EDIT_TEXT_MAX_BYTES = 60 * 1024;
 export const BLOB_ID_RE = /^[A-Za-z0-9_-]{22}$/;
 export const BLOB_TOKEN_RE = /^[A-Za-z0-9_-]{22,64}$/;
 
+/**
+ * The uploader's delete secret (never put in the room message) and the hash the relay is given
+ * as `delete_hash`: then only that secret, sent as `X-Blob-Token`, frees the blob.
+ */
+export function newDeleteSecret(): { secret: string; hash: string } {
+  const secret = encodeBase64Url(randomBytes(32));
+  return { secret, hash: deleteHashOf(secret) };
+}
+
+/** SHA-256 of the secret's UTF-8 bytes, base64url unpadded (43 characters). */
+export function deleteHashOf(secret: string): string {
+  return encodeBase64Url(sha256(utf8Encode(secret)));
+}
+
 export interface FileThumb {
   /** image/jpeg or image/png, checked before rendering. */
   type: string;
@@ -45,7 +60,10 @@ export interface FileThumb {
 export interface FileEnvelope {
   bot2bot_file_v1: true;
   blob_id: string;
-  /** Lets whoever deletes the message free the blob at the relay; useless without the room key. */
+  /**
+   * The upload token. Frees the blob only when its uploader gave no delete hash (older clients);
+   * useless without the room key.
+   */
   token: string;
   /** The per-file secretbox key and the chunk nonce prefix, base64url unpadded. */
   key: string;

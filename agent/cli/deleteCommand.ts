@@ -1,4 +1,4 @@
-/** `bot2bot delete`: hide a message for everyone (and free its file at the relay, if it has one). */
+/** `bot2bot delete`: hide a message for everyone (its file stays until its end of life: a one-shot process holds no delete secret). */
 import type { Command } from 'commander';
 import { MESSAGE_ID_RE } from '../../protocol/index.js';
 import { Room } from '../sdk/index.js';

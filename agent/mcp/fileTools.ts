@@ -211,7 +211,7 @@ export function registerFileTools(server: McpServer, _cfg: McpConfig, sessions: 
         file_freed: z.boolean(),
       },
       description:
-        "Hide a message from everyone in the room (anyone holding the room's key may). A file the message carries is also freed at the relay. Use it for your own mistakes or when a participant asks.",
+        "Hide a message from everyone in the room (anyone holding the room's key may). A file the message carries is also freed at the relay when this server uploaded it (only the uploader holds its delete secret). Use it for your own mistakes or when a participant asks.",
       inputSchema: {
         url,
         target_id: z.string().regex(MESSAGE_ID_RE).describe('message_id of the message to delete'),

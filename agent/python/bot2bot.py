@@ -857,14 +857,18 @@ class Room:
 
     def delete_message(self, target_id: str, target_seq: Optional[int] = None) -> dict[str, Any]:
         """Ask every client to hide a message (any key holder may). A file message's blob is
-        freed at the relay first, with the token its envelope carries."""
+        freed at the relay first when this Room uploaded it (with the delete secret it kept), or
+        when its uploader gave none (with the envelope's token); otherwise it lives until its
+        own end of life (its message's TTL, 24 h, or the room's end)."""
         if not isinstance(target_id, str) or not _MESSAGE_ID_RE.fullmatch(target_id):
             raise ValueError(f"target_id must be a message id, got {target_id!r}")
         file = _attachment_of(self, target_id)
         if file is not None:
+            own = self.__dict__.get("_blob_secrets", {}).pop(file["blob_id"], None)
             try:
+                # 403: another participant's file, which only its uploader may free.
                 _http(self._session, "DELETE", f"{self._base}/blobs/{file['blob_id']}", retries=2, timeout=self._timeout,
-                      ok_statuses=(404,), headers={"X-Blob-Token": file["token"]})
+                      ok_statuses=(403, 404), headers={"X-Blob-Token": own or file["token"]})
             except Exception as e:  # noqa: BLE001 - the delete itself matters more; the blob expires anyway
                 sys.stderr.write(f"[bot2bot] could not free the attachment of {target_id}: {e}\n")
         env: dict[str, Any] = {DELETE_MARKER: True, "target_id": target_id}
@@ -1217,10 +1221,18 @@ def _send_file(room: Room, source: str | bytes, *, name: Optional[str], mime: Op
     for i in range(n):
         part = data[i * FILE_CHUNK_BYTES:(i + 1) * FILE_CHUNK_BYTES]
         chunks.append(box.encrypt(part, _chunk_nonce(prefix, i, i == n - 1)).ciphertext)
-    body: dict[str, Any] = {"size": sum(len(c) for c in chunks), "chunks": n}
+    # Only this Room can free the file: the relay gets the hash of a secret kept in memory here
+    # (lost on restart, when the file simply lives until its end of life).
+    delete_secret = _b64u(secrets.token_bytes(32))
+    body: dict[str, Any] = {"size": sum(len(c) for c in chunks), "chunks": n,
+                            "delete_hash": _b64u(hashlib.sha256(delete_secret.encode()).digest())}
     if ttl_ms:
         body["ttl_ms"] = int(ttl_ms)
     created = _http(room._session, "POST", f"{room._base}/blobs", retries=3, timeout=room._timeout, json=body).json()
+    kept = room.__dict__.setdefault("_blob_secrets", {})
+    kept[created["blob_id"]] = delete_secret
+    if len(kept) > _KNOWN_MAX:
+        kept.pop(next(iter(kept)))
     for i, c in enumerate(chunks):
         # 409 on a retry: the earlier attempt stored the chunk before its answer was lost.
         _http(room._session, "PUT", f"{room._base}/blobs/{created['blob_id']}/chunks/{i}", retries=3, timeout=room._timeout,

@@ -14,6 +14,7 @@ import {
   encodeFileSecret,
   fileEnvelope,
   fileSecretOf,
+  newDeleteSecret,
   newFileSecret,
   openFileChunk,
   sealChunk,
@@ -153,15 +154,18 @@ export async function uploadFile(
   const cipherLen = (i: number) => Math.min(FILE_CHUNK_BYTES, bytes.length - i * FILE_CHUNK_BYTES) + 16;
   let total = 0;
   for (let i = 0; i < n; i++) total += cipherLen(i);
-  const body: Record<string, unknown> = { size: total, chunks: n };
+  // Only this process can free the file: the relay is given the hash of a secret kept here.
+  const del = newDeleteSecret();
+  const body: Record<string, unknown> = { size: total, chunks: n, delete_hash: del.hash };
   if (opts.ttlMs) body.ttl_ms = opts.ttlMs;
-  const created = await requestJson<{ blob_id: string; token: string }>(
+  const created = await requestJson<{ blob_id: string; token: string; expires_at: number }>(
     'upload',
     `${room.apiBase}/blobs`,
     { method: 'POST', body },
     room.http({ tries: TRIES, signal: opts.signal }),
   );
-  const { blob_id, token } = created.body;
+  const { blob_id, token, expires_at } = created.body;
+  room.blobSecrets.keep(blob_id, del.secret, expires_at);
   let done = 0;
   await pool(n, PARALLEL, async (i) => {
     const plain = bytes.subarray(i * FILE_CHUNK_BYTES, Math.min(bytes.length, (i + 1) * FILE_CHUNK_BYTES));
@@ -262,13 +266,20 @@ export async function downloadFile(
   return { path, bytes: bytes.length, sha256: env.sha256 };
 }
 
-/** Free an attachment's blob at the relay (its message was deleted for everyone). */
+/**
+ * Free an attachment's blob at the relay (its message was deleted for everyone): with the delete
+ * secret when this Room uploaded it, else with the envelope's token, which frees only blobs
+ * reserved without a delete secret (older clients).
+ */
 export async function freeBlob(room: Room, file: { blob_id: string; token: string }): Promise<void> {
+  const own = room.blobSecrets.get(file.blob_id);
   await rawRequest(
     room,
     'free',
     `${room.apiBase}/blobs/${file.blob_id}`,
-    { method: 'DELETE', headers: { [BLOB_TOKEN_HEADER]: file.token } },
-    [404],
+    { method: 'DELETE', headers: { [BLOB_TOKEN_HEADER]: own ?? file.token } },
+    // 403: another participant's file, which only its uploader may free.
+    [403, 404],
   );
+  room.blobSecrets.forget(file.blob_id);
 }

@@ -22,6 +22,7 @@ import {
   type Identity,
   type StoredMessage,
 } from '../../protocol/index.js';
+import { BlobSecrets } from './blobSecrets.js';
 import { Bot2BotError, HttpError, NoIdentityError, RoomMovedOnError } from './errors.js';
 import { ReplyBudget, ReplyBudgetError, replyBudgetFromEnv, type ReplyBudgetOptions } from './replyBudget.js';
 import { parseAnswer, requestJson, type HttpOptions } from './http.js';
@@ -143,6 +144,8 @@ export class Room implements RoomCore {
   readonly refuseRedirects: boolean;
   private warnedUndecryptable = false;
   private readonly edits = new EditTracker();
+  /** Delete secrets of the files this Room uploaded. */
+  readonly blobSecrets = new BlobSecrets();
   /** The loop guard every send() goes through. */
   readonly budget: ReplyBudget;
 
@@ -285,7 +288,8 @@ export class Room implements RoomCore {
 
   /**
    * Ask every client to hide a message (shared-key authority: any key holder may). A file
-   * message's blob is freed at the relay first, with the token its envelope carries.
+   * message's blob is freed at the relay first when this Room uploaded it (its delete secret),
+   * or when its uploader gave none (the envelope's token).
    */
   async deleteMessage(targetId: string, targetSeq?: number): Promise<{ id: string; seq: number }> {
     if (!MESSAGE_ID_RE.test(targetId))

@@ -120,7 +120,7 @@ describe('bot2bot files from the shell', () => {
     expect(none.stderr).toMatch(/not in the room's buffer/);
   });
 
-  it("the README's delete command hides a message for everyone and frees its file", async () => {
+  it("the README's delete command hides a message for everyone; its uploader's delete frees the file", async () => {
     const url = roomOn(r.url);
     const roomId = new URL(url).pathname.split('/')[2]!;
     const peer = new Room(url, { name: 'peer', ...quiet });
@@ -148,6 +148,10 @@ describe('bot2bot files from the shell', () => {
       ),
     );
     expect(JSON.parse(out)).toMatchObject({ deleted: sent.id, seq: expect.any(Number) });
+    // Only the uploader holds the file's delete secret: the CLI hides the message for everyone,
+    // the file stays until its uploader frees it.
+    expect((await chunk()).status).toBe(200);
+    await peer.deleteMessage(sent.id);
     expect((await chunk()).status).toBe(404);
 
     // The link may come from $BOT2BOT_ROOM_URL as for every other command.

@@ -26,6 +26,9 @@ export const BLOB_ERR = {
   wrongMediaType: 'expected Content-Type: application/octet-stream',
 } as const;
 
+/** A SHA-256 digest in base64url without padding. */
+export const DELETE_HASH_RE = /^[A-Za-z0-9_-]{43}$/;
+
 export const CreateBlobBody = z
   .object({
     size: z
@@ -38,6 +41,10 @@ export const CreateBlobBody = z
       description:
         "the naming message's ttl_ms: the blob lives no longer than it (and never past BLOB_TTL_MS)",
     }),
+    delete_hash: z.string().regex(DELETE_HASH_RE).optional().meta({
+      description:
+        'base64url SHA-256 of a secret only the uploader keeps (not in the file envelope): then DELETE needs that secret as `X-Blob-Token` instead of the token',
+    }),
   })
   .meta({ id: 'CreateBlob' });
 export type CreateBlobBody = z.infer<typeof CreateBlobBody>;
@@ -45,7 +52,10 @@ export type CreateBlobBody = z.infer<typeof CreateBlobBody>;
 export const CreateBlobResponse = z
   .object({
     blob_id: z.string(),
-    token: z.string().meta({ description: 'upload and delete token: send it as `X-Blob-Token`' }),
+    token: z.string().meta({
+      description:
+        'upload token (and delete token, unless a delete_hash was given): send it as `X-Blob-Token`',
+    }),
     expires_at: epochMs,
     max_chunk_bytes: z
       .number()

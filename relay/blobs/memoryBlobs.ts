@@ -1,26 +1,39 @@
 /**
  * The single-node blob store: ciphertext chunks in Buffers, grouped by room. A blob's declared
  * size is reserved against the per-room, per-address and global budgets when it is created, so
- * an upload can never grow past what was admitted.
+ * an upload can never grow past what was admitted. At a full room or at the fuse, the address
+ * holding the most yields its oldest blobs (never to itself), as the cluster store does.
  */
 import type { BlobInfo } from '../../protocol/index.js';
-import { mintBlobSecret, sameToken } from './ids.js';
-import type { BlobLimits, BlobStore, CreateOutcome, CreateRequest, GetOutcome, PutOutcome } from './types.js';
+import { deleteAllowed, mintBlobSecret, sameToken } from './ids.js';
+import {
+  chargeOf,
+  type BlobLimits,
+  type BlobStore,
+  type CreateOutcome,
+  type CreateRequest,
+  type GetOutcome,
+  type PutOutcome,
+} from './types.js';
 
 const SWEEP_GAP_MS = 1000;
-/**
- * What a blob counts for at least: its bookkeeping (ids, maps, chunk array) takes about 300 bytes
- * whatever its size, so tiny blobs are counted, not only their bytes, against the address's share
- * and the fuse.
- */
-const MIN_CHARGE = 1024;
+type Refusal = Exclude<CreateOutcome, { ok: true }>['reason'];
+
+/** What one address holds in one room: charged bytes and blobs. */
+interface Share {
+  bytes: number;
+  count: number;
+}
 
 interface Blob {
   id: string;
   roomId: string;
   ip: string;
   token: string;
+  deleteHash: string | undefined;
   size: number;
+  /** What it counts for against every quota: its size, at least MIN_CHARGE. */
+  charge: number;
   chunks: Array<Buffer | undefined>;
   received: number;
   written: number;
@@ -30,12 +43,13 @@ interface Blob {
 export class MemoryBlobs implements BlobStore {
   private readonly rooms = new Map<string, Map<string, Blob>>();
   private readonly roomBytes = new Map<string, number>();
+  /** Each room's holders: at a full room the largest one yields. */
+  private readonly shares = new Map<string, Map<string, Share>>();
   private readonly ipBytes = new Map<string, number>();
   /** Each address's blobs, oldest first: at the fuse the largest holder's oldest go. */
   private readonly byIp = new Map<string, Set<Blob>>();
   private total = 0;
   private sweptAt = -Infinity;
-  private count = 0;
 
   constructor(private readonly limits: BlobLimits) {}
 
@@ -48,6 +62,8 @@ export class MemoryBlobs implements BlobStore {
       await this.sweep(req.now);
       refusal = this.refusal(req);
     }
+    if ((refusal === 'room_count' || refusal === 'room_quota') && this.yieldRoom(req))
+      refusal = this.refusal(req);
     if (refusal === 'global_fuse' && this.yieldFor(req)) refusal = null;
     if (refusal) return { ok: false, reason: refusal };
     const room = this.rooms.get(req.roomId);
@@ -56,7 +72,9 @@ export class MemoryBlobs implements BlobStore {
       roomId: req.roomId,
       ip: req.ip,
       token: mintBlobSecret(),
+      deleteHash: req.deleteHash,
       size: req.size,
+      charge: chargeOf(req.size),
       chunks: new Array<Buffer | undefined>(req.chunks),
       received: 0,
       written: 0,
@@ -121,7 +139,7 @@ export class MemoryBlobs implements BlobStore {
   ): Promise<'ok' | 'missing' | 'bad_token'> {
     const blob = this.live(roomId, blobId, now);
     if (!blob) return 'missing';
-    if (!sameToken(token, blob.token)) return 'bad_token';
+    if (!deleteAllowed(token, blob.token, blob.deleteHash)) return 'bad_token';
     this.free(blob);
     return 'ok';
   }
@@ -145,25 +163,55 @@ export class MemoryBlobs implements BlobStore {
   async close(): Promise<void> {
     this.rooms.clear();
     this.roomBytes.clear();
+    this.shares.clear();
     this.ipBytes.clear();
     this.byIp.clear();
     this.total = 0;
-    this.count = 0;
   }
 
-  private refusal(req: CreateRequest): Exclude<CreateOutcome, { ok: true }>['reason'] | null {
+  /** The address's own quota first: a request over it never makes anyone else yield. */
+  private refusal(req: CreateRequest): Refusal | null {
+    const charge = chargeOf(req.size);
+    if ((this.ipBytes.get(req.ip) ?? 0) + charge > this.limits.ipMaxBytes) return 'ip_quota';
     if ((this.rooms.get(req.roomId)?.size ?? 0) >= this.limits.perRoomMax) return 'room_count';
-    if ((this.roomBytes.get(req.roomId) ?? 0) + req.size > this.limits.roomMaxBytes) return 'room_quota';
-    if ((this.ipBytes.get(req.ip) ?? 0) + req.size > this.limits.ipMaxBytes) return 'ip_quota';
-    if ((this.byIp.get(req.ip)?.size ?? 0) >= this.limits.ipMaxBytes / MIN_CHARGE) return 'ip_quota';
-    if (this.overFuse(req.size)) return 'global_fuse';
+    if ((this.roomBytes.get(req.roomId) ?? 0) + charge > this.limits.roomMaxBytes) return 'room_quota';
+    if (this.total + charge > this.limits.globalMaxBytes) return 'global_fuse';
     return null;
   }
 
-  private overFuse(size: number): boolean {
-    return (
-      this.total + size > this.limits.globalMaxBytes || this.count >= this.limits.globalMaxBytes / MIN_CHARGE
-    );
+  /**
+   * A full room: the address holding the most of it (bytes, or blobs when the count is full)
+   * yields its oldest blobs there, as long as it holds more than the requester would.
+   */
+  private yieldRoom(req: CreateRequest): boolean {
+    const charge = chargeOf(req.size);
+    const own = this.shares.get(req.roomId)?.get(req.ip);
+    const mine: Share = { bytes: (own?.bytes ?? 0) + charge, count: (own?.count ?? 0) + 1 };
+    for (;;) {
+      const room = this.rooms.get(req.roomId);
+      const shares = this.shares.get(req.roomId);
+      if (!room || !shares) return true;
+      const by: keyof Share | null =
+        room.size >= this.limits.perRoomMax
+          ? 'count'
+          : (this.roomBytes.get(req.roomId) ?? 0) + charge > this.limits.roomMaxBytes
+            ? 'bytes'
+            : null;
+      if (!by) return true;
+      let top: string | undefined;
+      let most = 0;
+      for (const [ip, share] of shares) if (share[by] > most) [top, most] = [ip, share[by]];
+      if (top === undefined || top === req.ip || most <= mine[by]) return false;
+      // The room's map keeps creation order, so the first of theirs is their oldest.
+      let oldest: Blob | undefined;
+      for (const b of room.values())
+        if (b.ip === top) {
+          oldest = b;
+          break;
+        }
+      if (!oldest) return false;
+      this.free(oldest);
+    }
   }
 
   /**
@@ -171,8 +219,9 @@ export class MemoryBlobs implements BlobStore {
    * reserving their shares cannot lock everyone else out. Never for the largest holder itself.
    */
   private yieldFor(req: CreateRequest): boolean {
-    const mine = (this.ipBytes.get(req.ip) ?? 0) + req.size;
-    while (this.overFuse(req.size)) {
+    const charge = chargeOf(req.size);
+    const mine = (this.ipBytes.get(req.ip) ?? 0) + charge;
+    while (this.total + charge > this.limits.globalMaxBytes) {
       let top: string | undefined;
       let most = 0;
       for (const [ip, n] of this.ipBytes) if (n > most) [top, most] = [ip, n];
@@ -206,11 +255,18 @@ export class MemoryBlobs implements BlobStore {
   }
 
   private charge(blob: Blob, sign: 1 | -1): void {
-    const d = sign * blob.size;
+    const d = sign * blob.charge;
     this.total += d;
-    this.count += sign;
     bump(this.roomBytes, blob.roomId, d);
     bump(this.ipBytes, blob.ip, d);
+    let room = this.shares.get(blob.roomId);
+    if (!room) this.shares.set(blob.roomId, (room = new Map()));
+    const share = room.get(blob.ip) ?? { bytes: 0, count: 0 };
+    share.bytes += d;
+    share.count += sign;
+    if (share.count > 0) room.set(blob.ip, share);
+    else room.delete(blob.ip);
+    if (room.size === 0) this.shares.delete(blob.roomId);
   }
 }
 

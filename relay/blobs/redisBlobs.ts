@@ -6,19 +6,35 @@
  * the blob's end of life, so a node that dies between two steps leaks nothing past that; chunk
  * keys also carry a Redis expiry. Redis must run without persistence (SCALING.md).
  *
- * Keys on the room's shard, with P its blob prefix and B = "<room>/<blob>":
- *   P rb     hash room -> bytes                  P exp  zset  B -> expires_at
- *   P r:<room>  set of blob ids                  P m:B  hash  size chunks token exp received written
- *   P c:B:<i>   string  chunk i's ciphertext
+ * The rules are the single node's (memoryBlobs.ts): each blob counts at least MIN_CHARGE; at a
+ * full room, and at the fuse, the address holding the most yields its oldest blobs, found in
+ * O(log n) through a sorted set of holders and one of each holder's blobs by creation order.
+ * Expired blobs are swept on a create only when it would be refused (and by the janitor).
+ *
+ * Keys on the room's shard, with P its blob prefix, B = "<room>/<blob>" and A a hashed address:
+ *   P rb     hash room -> charged bytes          P exp  zset  B -> expires_at
+ *   P r:<room>  set of blob ids                  P m:B  hash  size charge chunks token dh exp
+ *   P c:B:<i>   string  chunk i's ciphertext                    addr received written
+ *   P ra:<room> zset A -> charged bytes          P rn:<room>  zset A -> blobs
+ *   P ro:<room>:<A>  zset blob -> creation order P seq  int   creation order
  * The ledger on the first shard:
- *   P L:total  int  reserved bytes, all rooms    P L:ip  hash  hashed address -> bytes
- *   P L:exp    zset B -> expires_at              P L:m   hash  B -> "<size> <hashed address>"
+ *   P L:total  int  charged bytes, all rooms     P L:iz  zset  A -> charged bytes
+ *   P L:exp    zset B -> expires_at              P L:m   hash  B -> "<charge> <A>"
+ *   P L:a:<A>  zset B -> creation order          P L:seq int   creation order
  */
 import { createHash } from 'node:crypto';
 import type { BlobInfo } from '../../protocol/index.js';
-import { mintBlobSecret, sameToken } from './ids.js';
+import { deleteAllowed, mintBlobSecret, sameToken } from './ids.js';
 import { onShard, type BlobShard, type BlobShards } from './redisShards.js';
-import type { BlobLimits, BlobStore, CreateOutcome, CreateRequest, GetOutcome, PutOutcome } from './types.js';
+import {
+  chargeOf,
+  type BlobLimits,
+  type BlobStore,
+  type CreateOutcome,
+  type CreateRequest,
+  type GetOutcome,
+  type PutOutcome,
+} from './types.js';
 
 const COMMON = `
 local P = ARGV[1]
@@ -27,20 +43,28 @@ local function fmt(n) return string.format('%.0f', n) end
 local function dec(h, field, by)
   if redis.call('HINCRBY', P .. h, field, -by) <= 0 then redis.call('HDEL', P .. h, field) end
 end
+local function zdec(z, member, by)
+  if tonumber(redis.call('ZINCRBY', P .. z, -by, member)) <= 0 then redis.call('ZREM', P .. z, member) end
+end
 `;
 
 const ROOM_COMMON = `
 local function mk(room, blob) return P .. 'm:' .. room .. '/' .. blob end
 local function ck(room, blob, i) return P .. 'c:' .. room .. '/' .. blob .. ':' .. i end
 local function free(room, blob)
-  local m = redis.call('HMGET', mk(room, blob), 'size', 'chunks')
+  local m = redis.call('HMGET', mk(room, blob), 'size', 'chunks', 'charge', 'addr')
   redis.call('ZREM', P .. 'exp', room .. '/' .. blob)
   redis.call('SREM', P .. 'r:' .. room, blob)
   if not m[1] then return false end
-  local size = tonumber(m[1])
+  local charge = tonumber(m[3] or m[1])
   for i = 0, tonumber(m[2]) - 1 do redis.call('DEL', ck(room, blob, i)) end
   redis.call('DEL', mk(room, blob))
-  dec('rb', room, size)
+  dec('rb', room, charge)
+  if m[4] then
+    zdec('ra:' .. room, m[4], charge)
+    zdec('rn:' .. room, m[4], 1)
+    redis.call('ZREM', P .. 'ro:' .. room .. ':' .. m[4], blob)
+  end
   return true
 end
 local function sweep(now, max)
@@ -53,7 +77,7 @@ local function sweep(now, max)
 end
 -- The blob's meta when it exists and has not expired (an expired one is freed on the way).
 local function live(room, blob)
-  local m = redis.call('HMGET', mk(room, blob), 'exp', 'chunks', 'token', 'size', 'received', 'written')
+  local m = redis.call('HMGET', mk(room, blob), 'exp', 'chunks', 'token', 'size', 'received', 'written', 'dh')
   if not m[1] then return nil end
   if tonumber(m[1]) <= NOW then free(room, blob) return nil end
   return m
@@ -67,31 +91,72 @@ local function lfree(b)
   if not v then return end
   redis.call('HDEL', P .. 'L:m', b)
   local s = string.find(v, ' ', 1, true)
-  local size = tonumber(string.sub(v, 1, s - 1))
-  redis.call('DECRBY', P .. 'L:total', size)
-  dec('L:ip', string.sub(v, s + 1), size)
+  local charge = tonumber(string.sub(v, 1, s - 1))
+  local addr = string.sub(v, s + 1)
+  redis.call('DECRBY', P .. 'L:total', charge)
+  zdec('L:iz', addr, charge)
+  redis.call('ZREM', P .. 'L:a:' .. addr, b)
 end
 local function lsweep(now, max)
   local due = redis.call('ZRANGEBYSCORE', P .. 'L:exp', '-inf', fmt(now), 'LIMIT', 0, max)
   for _, b in ipairs(due) do lfree(b) end
   return #due
 end
+local function held(addr) return tonumber(redis.call('ZSCORE', P .. 'L:iz', addr) or '0') end
 `;
 
 /** Scripts on a room's shard. */
 const ROOM_SCRIPTS = {
-  /** ARGV[3..]: room, blob, token, size, chunks, exp, per-room count, room bytes. */
+  /**
+   * ARGV[3..]: room, blob, token, size, chunks, exp, per-room count, room bytes, address, charge,
+   * delete hash or '', '1' when the room's largest holder may yield. Answers the outcome, then
+   * the ids of the blobs that yielded (for the ledger).
+   */
   create: `
 local room, blob, token = ARGV[3], ARGV[4], ARGV[5]
 local size, chunks, exp = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-sweep(NOW, 100)
-if redis.call('SCARD', P .. 'r:' .. room) >= tonumber(ARGV[9]) then return 'room_count' end
-if tonumber(redis.call('HGET', P .. 'rb', room) or '0') + size > tonumber(ARGV[10]) then return 'room_quota' end
-redis.call('HSET', mk(room, blob), 'size', fmt(size), 'chunks', fmt(chunks), 'token', token, 'exp', fmt(exp), 'received', '0', 'written', '0')
+local maxCount, maxBytes = tonumber(ARGV[9]), tonumber(ARGV[10])
+local addr, charge, dh, mayYield = ARGV[11], tonumber(ARGV[12]), ARGV[13], ARGV[14] == '1'
+local function full()
+  if redis.call('SCARD', P .. 'r:' .. room) >= maxCount then return 'room_count' end
+  if tonumber(redis.call('HGET', P .. 'rb', room) or '0') + charge > maxBytes then return 'room_quota' end
+  return nil
+end
+local why = full()
+if why then
+  sweep(NOW, 100)
+  why = full()
+end
+local out = {'ok'}
+if why and mayYield then
+  local mine = {
+    room_quota = tonumber(redis.call('ZSCORE', P .. 'ra:' .. room, addr) or '0') + charge,
+    room_count = tonumber(redis.call('ZSCORE', P .. 'rn:' .. room, addr) or '0') + 1,
+  }
+  while why do
+    local z = P .. (why == 'room_count' and 'rn:' or 'ra:') .. room
+    local top = redis.call('ZREVRANGE', z, 0, 0, 'WITHSCORES')
+    if not top[1] or top[1] == addr or tonumber(top[2]) <= mine[why] then break end
+    local old = redis.call('ZRANGE', P .. 'ro:' .. room .. ':' .. top[1], 0, 0)
+    if not old[1] then break end
+    free(room, old[1])
+    out[#out + 1] = old[1]
+    why = full()
+  end
+end
+if why then
+  out[1] = why
+  return out
+end
+local seq = redis.call('INCR', P .. 'seq')
+redis.call('HSET', mk(room, blob), 'size', fmt(size), 'charge', fmt(charge), 'chunks', fmt(chunks), 'token', token, 'dh', dh, 'exp', fmt(exp), 'addr', addr, 'received', '0', 'written', '0')
 redis.call('SADD', P .. 'r:' .. room, blob)
 redis.call('ZADD', P .. 'exp', fmt(exp), room .. '/' .. blob)
-redis.call('HINCRBY', P .. 'rb', room, size)
-return 'ok'
+redis.call('HINCRBY', P .. 'rb', room, charge)
+redis.call('ZINCRBY', P .. 'ra:' .. room, charge, addr)
+redis.call('ZINCRBY', P .. 'rn:' .. room, 1, addr)
+redis.call('ZADD', P .. 'ro:' .. room .. ':' .. addr, seq, blob)
+return out
 `,
   /** ARGV[3..]: room, blob, index, data. The token was compared in Node first. */
   put: `
@@ -123,16 +188,19 @@ local m = live(ARGV[3], ARGV[4])
 if not m then return nil end
 return {m[1], m[2], m[4], m[5]}
 `,
-  /** ARGV[3..]: room, blob. Returns the token so Node compares it in constant time. */
+  /** ARGV[3..]: room, blob. The token and delete hash, so Node compares them in constant time. */
   token: `
 local m = live(ARGV[3], ARGV[4])
 if not m then return nil end
-return m[3]
+return {m[3], m[7] or ''}
 `,
-  /** ARGV[3..]: room, blob. 1 when it was there. */
+  /** ARGV[3..]: room, then blob ids. How many were there. */
   free: `
-if free(ARGV[3], ARGV[4]) then return 1 end
-return 0
+local n = 0
+for i = 4, #ARGV do
+  if free(ARGV[3], ARGV[i]) then n = n + 1 end
+end
+return n
 `,
   /** ARGV[3]: room. The ids freed, for the ledger. */
   dropRoom: `
@@ -151,16 +219,46 @@ return sweep(NOW, 500)
 
 /** Scripts on the first shard: the cluster-wide ledger. */
 const LEDGER_SCRIPTS = {
-  /** ARGV[3..]: B, address, size, exp, address bytes, global bytes. */
+  /**
+   * ARGV[3..]: B, address, charge, exp, address bytes, global bytes, then the B of blobs that
+   * yielded in their room (released first). Answers the outcome, then the B of every blob that
+   * yielded at the fuse (for their rooms' shards).
+   */
   reserve: `
-local b, ip, size, exp = ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6]
-lsweep(NOW, 100)
-if tonumber(redis.call('HGET', P .. 'L:ip', ip) or '0') + size > tonumber(ARGV[7]) then return 'ip_quota' end
-if tonumber(redis.call('GET', P .. 'L:total') or '0') + size > tonumber(ARGV[8]) then return 'global_fuse' end
-redis.call('HSET', P .. 'L:m', b, fmt(size) .. ' ' .. ip)
+local b, ip, charge, exp = ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6]
+local ipMax, gMax = tonumber(ARGV[7]), tonumber(ARGV[8])
+for i = 9, #ARGV do lfree(ARGV[i]) end
+local function over() return tonumber(redis.call('GET', P .. 'L:total') or '0') + charge > gMax end
+if held(ip) + charge > ipMax or over() then lsweep(NOW, 100) end
+if held(ip) + charge > ipMax then return {'ip_quota'} end
+local out = {'ok'}
+local mine = held(ip) + charge
+while over() do
+  local top = redis.call('ZREVRANGE', P .. 'L:iz', 0, 0, 'WITHSCORES')
+  if not top[1] or top[1] == ip or tonumber(top[2]) <= mine then
+    out[1] = 'global_fuse'
+    return out
+  end
+  local old = redis.call('ZRANGE', P .. 'L:a:' .. top[1], 0, 0)
+  if not old[1] then
+    out[1] = 'global_fuse'
+    return out
+  end
+  lfree(old[1])
+  out[#out + 1] = old[1]
+end
+redis.call('HSET', P .. 'L:m', b, fmt(charge) .. ' ' .. ip)
 redis.call('ZADD', P .. 'L:exp', exp, b)
-redis.call('INCRBY', P .. 'L:total', size)
-redis.call('HINCRBY', P .. 'L:ip', ip, size)
+redis.call('INCRBY', P .. 'L:total', charge)
+redis.call('ZINCRBY', P .. 'L:iz', charge, ip)
+redis.call('ZADD', P .. 'L:a:' .. ip, redis.call('INCR', P .. 'L:seq'), b)
+return out
+`,
+  /** ARGV[3..]: address, charge, address bytes. Whether the address may take that much more. */
+  ipRoom: `
+local ip, charge, ipMax = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+if held(ip) + charge > ipMax then lsweep(NOW, 100) end
+if held(ip) + charge > ipMax then return 'ip_quota' end
 return 'ok'
 `,
   /** ARGV[3..]: the B of every blob freed early. */
@@ -217,40 +315,71 @@ export class RedisBlobs implements BlobStore {
     return this.ledger('release', now, ...blobIds.map((b) => `${roomId}/${b}`));
   }
 
+  /** Free blobs that yielded at the fuse on their rooms' shards ("<room>/<blob>" each). */
+  private async freeYielded(keys: string[], now: number): Promise<void> {
+    const byRoom = new Map<string, string[]>();
+    for (const k of keys) {
+      const s = k.indexOf('/');
+      const room = k.slice(0, s);
+      byRoom.set(room, [...(byRoom.get(room) ?? []), k.slice(s + 1)]);
+    }
+    await Promise.all([...byRoom].map(([room, ids]) => this.room(room, 'free', now, ...ids)));
+  }
+
   async create(req: CreateRequest): Promise<CreateOutcome> {
     const blobId = mintBlobSecret();
     const token = mintBlobSecret();
     const l = this.limits;
     const { roomId, now } = req;
-    const r = (await this.room(
-      roomId,
-      'create',
-      now,
-      blobId,
-      token,
-      req.size,
-      req.chunks,
-      req.expiresAt,
-      l.perRoomMax,
-      l.roomMaxBytes,
-    )) as string;
-    if (r !== 'ok') return { ok: false, reason: r as Refusal };
+    const addr = addressKey(req.ip);
+    const charge = chargeOf(req.size);
+    const inRoom = async (mayYield: boolean) =>
+      (await this.room(
+        roomId,
+        'create',
+        now,
+        blobId,
+        token,
+        req.size,
+        req.chunks,
+        req.expiresAt,
+        l.perRoomMax,
+        l.roomMaxBytes,
+        addr,
+        charge,
+        req.deleteHash ?? '',
+        mayYield ? '1' : '0',
+      )) as [string, ...string[]];
+    let [r, ...yielded] = await inRoom(false);
+    if (r !== 'ok') {
+      // Others yield in the room only for a request within the address's own quota.
+      if ((await this.ledger('ipRoom', now, addr, charge, l.ipMaxBytes)) !== 'ok')
+        return { ok: false, reason: 'ip_quota' };
+      [r, ...yielded] = await inRoom(true);
+    }
+    if (r !== 'ok') {
+      await this.release(roomId, yielded, now);
+      return { ok: false, reason: r as Refusal };
+    }
     let held: string;
+    let fused: string[];
     try {
-      held = (await this.ledger(
+      [held, ...fused] = (await this.ledger(
         'reserve',
         now,
         `${roomId}/${blobId}`,
-        addressKey(req.ip),
-        req.size,
+        addr,
+        charge,
         req.expiresAt,
         l.ipMaxBytes,
         l.globalMaxBytes,
-      )) as string;
+        ...yielded.map((b) => `${roomId}/${b}`),
+      )) as [string, ...string[]];
     } catch (e) {
       await this.room(roomId, 'free', now, blobId).catch(() => undefined);
       throw e;
     }
+    await this.freeYielded(fused, now);
     if (held !== 'ok') {
       await this.room(roomId, 'free', now, blobId);
       return { ok: false, reason: held as Refusal };
@@ -267,9 +396,9 @@ export class RedisBlobs implements BlobStore {
     now: number,
   ): Promise<PutOutcome> {
     // The token is checked before anything is written: a script cannot compare in constant time.
-    const stored = (await this.room(roomId, 'token', now, blobId)) as string | null;
+    const stored = (await this.room(roomId, 'token', now, blobId)) as [string, string] | null;
     if (stored === null) return 'missing';
-    if (!sameToken(token, stored)) return 'bad_token';
+    if (!sameToken(token, stored[0])) return 'bad_token';
     return (await this.room(roomId, 'put', now, blobId, index, data)) as PutOutcome;
   }
 
@@ -294,12 +423,12 @@ export class RedisBlobs implements BlobStore {
   async remove(
     roomId: string,
     blobId: string,
-    token: string,
+    secret: string,
     now: number,
   ): Promise<'ok' | 'missing' | 'bad_token'> {
-    const stored = (await this.room(roomId, 'token', now, blobId)) as string | null;
+    const stored = (await this.room(roomId, 'token', now, blobId)) as [string, string] | null;
     if (stored === null) return 'missing';
-    if (!sameToken(token, stored)) return 'bad_token';
+    if (!deleteAllowed(secret, stored[0], stored[1] || undefined)) return 'bad_token';
     if ((await this.room(roomId, 'free', now, blobId)) === 1) await this.release(roomId, [blobId], now);
     return 'ok';
   }

@@ -23,6 +23,19 @@ export interface CreateRequest {
   chunks: number;
   expiresAt: number;
   now: number;
+  /** SHA-256 (base64url) of a secret only the uploader keeps: then only that secret frees it. */
+  deleteHash?: string | undefined;
+}
+
+/**
+ * What a blob counts for at least: its bookkeeping (ids, maps, keys) takes a few hundred bytes
+ * whatever its size, so tiny blobs cannot pile up under a byte quota.
+ */
+export const MIN_CHARGE = 1024;
+
+/** What a blob counts for against the room and address quotas and the fuse. */
+export function chargeOf(size: number): number {
+  return Math.max(size, MIN_CHARGE);
 }
 
 export type CreateOutcome =
@@ -46,8 +59,16 @@ export interface BlobStore {
   ): Promise<PutOutcome>;
   get(roomId: string, blobId: string, index: number, now: number): Promise<GetOutcome>;
   info(roomId: string, blobId: string, now: number): Promise<BlobInfo | null>;
-  /** Free a blob early (its message was deleted); 'bad_token' when the token is wrong. */
-  remove(roomId: string, blobId: string, token: string, now: number): Promise<'ok' | 'missing' | 'bad_token'>;
+  /**
+   * Free a blob early (its message was deleted). `secret` is the delete secret when the blob was
+   * created with a delete hash, else its token; 'bad_token' when it does not match.
+   */
+  remove(
+    roomId: string,
+    blobId: string,
+    secret: string,
+    now: number,
+  ): Promise<'ok' | 'missing' | 'bad_token'>;
   /** The room was evicted: its blobs go with it. */
   dropRoom(roomId: string): Promise<void>;
   /** Free expired blobs. */

@@ -99,7 +99,7 @@ export function blobRoutes(deps: RelayDeps, store: BlobStore, limits: BlobLimits
       tag: TAG,
       summary: 'Reserve an encrypted attachment',
       description:
-        'Body {size, chunks, ttl_ms?}: the total ciphertext bytes and chunk count. Reserves `size` against the per-file cap, the room and address quotas and the global fuse, creates the room if needed, and answers the blob id and its upload token. The blob lives until min(ttl_ms, BLOB_TTL_MS) or until the room is evicted, whichever is first.',
+        'Body {size, chunks, ttl_ms?, delete_hash?}: the total ciphertext bytes and chunk count, and optionally the SHA-256 of a delete secret only the uploader keeps. Reserves `size` against the per-file cap, the room and address quotas and the global fuse, creates the room if needed, and answers the blob id and its upload token. The blob lives until min(ttl_ms, BLOB_TTL_MS) or until the room is evicted, whichever is first.',
       body: CreateBlobBody,
       badBody: BLOB_ERR.badBlob,
       responses: {
@@ -124,7 +124,15 @@ export function blobRoutes(deps: RelayDeps, store: BlobStore, limits: BlobLimits
         if (made === 'room_cap') throw new HttpError(503, ERR.roomCap, RETRY_AFTER_S.roomCap);
         if (made === 'room_quota') throw new HttpError(429, ERR.roomQuota, RETRY_AFTER_S.roomQuota);
         const ttl = body.ttl_ms && body.ttl_ms > 0 ? Math.min(body.ttl_ms, limits.ttlMs) : limits.ttlMs;
-        const r = await store.create({ roomId, ip, size, chunks, expiresAt: now + ttl, now });
+        const r = await store.create({
+          roomId,
+          ip,
+          size,
+          chunks,
+          expiresAt: now + ttl,
+          now,
+          deleteHash: body.delete_hash,
+        });
         if (!r.ok) {
           const [status, text] = REFUSAL[r.reason];
           throw new HttpError(status, text, QUOTA_RETRY_S);
@@ -235,10 +243,10 @@ export function blobRoutes(deps: RelayDeps, store: BlobStore, limits: BlobLimits
       tag: TAG,
       summary: 'Free an attachment early',
       description:
-        "With the blob's token in `X-Blob-Token` (the file envelope carries it, so whoever deletes the message for everyone can free its file).",
+        "With the blob's delete secret in `X-Blob-Token` when it was reserved with a `delete_hash` (only its uploader can free it), else with its token (which the file envelope carries, so any participant can).",
       responses: {
         200: { description: 'freed' },
-        403: err('bad blob token'),
+        403: err('bad blob token or delete secret'),
         404: err('no such blob'),
         429: err('rate limited'),
       },

@@ -154,9 +154,9 @@ describe('blob routes', () => {
     await start({
       limits: {
         blobRoomMaxBytes: 3000,
-        blobIpMaxBytes: 5000,
+        blobIpMaxBytes: 8000,
         blobGlobalMaxBytes: 1 * MiB,
-        blobsPerRoomMax: 4,
+        blobsPerRoomMax: 2,
       },
     });
     expect((await create('quotaroom1', 2000, 1)).status).toBe(200);
@@ -165,16 +165,16 @@ describe('blob routes', () => {
     expect(room.json.error).toBe(BLOB_ERR.roomQuota);
     expect(room.headers.get('retry-after')).toBe('60');
     expect((await create('quotaroom2', 2500, 1)).status).toBe(200);
-    const ip = await create('quotaroom3', 1000, 1);
+    const ip = await create('quotaroom3', 4000, 1);
     expect(ip.status).toBe(429);
     expect(ip.json.error).toBe(BLOB_ERR.ipQuota);
-    expect((await create('quotaroom2', 100, 1)).status).toBe(200);
-    expect((await create('quotaroom2', 100, 1)).status).toBe(200);
-    expect((await create('quotaroom2', 100, 1)).status).toBe(200);
-    expect((await create('quotaroom2', 100, 1)).json.error).toBe(BLOB_ERR.roomCount);
+    // Small blobs count as 1 KiB each.
+    expect((await create('quotaroom4', 100, 1)).status).toBe(200);
+    expect((await create('quotaroom4', 100, 1)).status).toBe(200);
+    expect((await create('quotaroom4', 100, 1)).json.error).toBe(BLOB_ERR.roomCount);
     // Chat in the same room is untouched by the blob quotas.
     expect((await postJson(`${r!.url}/api/rooms/quotaroom1/messages`, fakeSealed())).status).toBe(200);
-    expect(await r!.relay.blobs.totalBytes()).toBeLessThanOrEqual(5000);
+    expect(await r!.relay.blobs.totalBytes()).toBe(2000 + 2500 + 2 * 1024);
   });
 
   it('the global fuse bounds what all rooms hold together', async () => {
@@ -188,10 +188,11 @@ describe('blob routes', () => {
 
   it('a blob lives no longer than its ttl_ms, and never past BLOB_TTL_MS; quotas free up', async () => {
     const clock = new TestClock();
-    await start({ limits: { blobRoomMaxBytes: 3000 } }, clock);
+    await start({ limits: { blobRoomMaxBytes: 4000 } }, clock);
     // A subscriber keeps the room itself alive while the clock moves.
     const held = new SseClient(`${r!.url}/api/rooms/ttlblobs/events`);
     await held.next((f) => f.type === 'ready');
+    // 100 bytes count as 1 KiB.
     const short = await upload('ttlblobs', randomBytes(100));
     expect((await create('ttlblobs', 2000, 1, { ttl_ms: 30_000 })).status).toBe(200);
     expect((await create('ttlblobs', 1000, 1)).status).toBe(429);

@@ -21,13 +21,14 @@ const blobs = (n: TestRelay, room: string) => `${n.url}/api/rooms/${room}/blobs`
 async function start(
   limits: RelayOverrides['limits'] = {},
   clock?: TestClock,
+  overrides: RelayOverrides = {},
 ): Promise<{ a: TestRelay; b: TestRelay; conns: Redis[] }> {
   const url = await freshRedisUrl(
     servers()
       .map((s) => s.url)
       .join(','),
   );
-  const [a, b] = await cluster({ redisUrl: url, limits: { ...LOTS, ...limits } }, clock);
+  const [a, b] = await cluster({ ...overrides, redisUrl: url, limits: { ...LOTS, ...limits } }, clock);
   const conns = url.split(',').map((u) => new Redis(u, { maxRetriesPerRequest: 1 }));
   return { a, b, conns };
 }
@@ -102,7 +103,7 @@ describe('attachments on a cluster sharded over three Redis servers', () => {
     const { a, b, conns } = await start({
       blobRoomMaxBytes: 3000,
       blobIpMaxBytes: 1024 * 1024,
-      blobGlobalMaxBytes: 5000,
+      blobGlobalMaxBytes: 5524,
     });
     try {
       const [r0, r1, r2] = await roomPerShard(a, conns, 'fuse');
@@ -111,17 +112,19 @@ describe('attachments on a cluster sharded over three Redis servers', () => {
       expect(room.status).toBe(429);
       expect(room.json.error).toBe(BLOB_ERR.roomQuota);
       expect((await postJson(blobs(b, r1!), { size: 2000, chunks: 1 })).status).toBe(200);
-      const fuse = await postJson(blobs(a, r2!), { size: 600, chunks: 1 });
+      const fuse = await postJson(blobs(a, r2!), { size: 1100, chunks: 1 });
       expect(fuse.status).toBe(503);
       expect(fuse.json.error).toBe(BLOB_ERR.globalFuse);
       // The refused reservation was undone on its room's shard.
       expect(await blobKeys(conns, r2!)).toEqual([0, 0, 0]);
       expect(await a.relay.blobs.totalBytes()).toBe(4500);
       expect(await b.relay.blobs.totalBytes()).toBe(4500);
+      // A small blob counts as 1 KiB.
       expect((await postJson(blobs(b, r2!), { size: 500, chunks: 1 })).status).toBe(200);
+      expect(await a.relay.blobs.totalBytes()).toBe(5524);
       // The cluster-wide ledger is on the first server, and it holds no client address.
-      const ledger = await conns[0]!.hgetall('b2b:bl:L:ip');
-      expect(Object.values(ledger)).toEqual(['5000']);
+      const ledger = await conns[0]!.zrange('b2b:bl:L:iz', '0', '-1', 'WITHSCORES');
+      expect(ledger[1]).toBe('5524');
       expect(JSON.stringify([ledger, await conns[0]!.hgetall('b2b:bl:L:m')])).not.toContain('127.0.0.1');
     } finally {
       for (const c of conns) c.disconnect();
@@ -176,6 +179,48 @@ describe('attachments on a cluster sharded over three Redis servers', () => {
       while ((await a.relay.blobs.totalBytes()) !== 0 && Date.now() < deadline) await sleep(50);
       expect(await a.relay.blobs.totalBytes()).toBe(0);
       for (const h of held) h.close();
+    } finally {
+      for (const c of conns) c.disconnect();
+    }
+  });
+
+  it("at a full room and at the fuse the largest holder's oldest blobs yield on their own shards", async () => {
+    const KiB = 1024;
+    const { a, b, conns } = await start(
+      { blobRoomMaxBytes: 4 * KiB, blobGlobalMaxBytes: 8 * KiB },
+      undefined,
+      { trustProxy: 'loopback' },
+    );
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    const reserve = (n: TestRelay, room: string, ip: string, size: number) =>
+      postJson(blobs(n, room), { size, chunks: 1 }, from(ip));
+    const alive = async (room: string, id: string) => (await getJson(`${blobs(b, room)}/${id}`)).status;
+    try {
+      const [r0, r1, r2] = await roomPerShard(a, conns, 'fair');
+      // One address takes the whole fuse over two shards, oldest first in r0.
+      const big: Array<[string, string]> = [];
+      for (const room of [r0!, r1!, r0!, r1!]) {
+        const c = await reserve(a, room, '198.51.100.1', 2 * KiB);
+        expect(c.status).toBe(200);
+        big.push([room, c.json.blob_id]);
+      }
+      // Another address elsewhere: the holder's oldest blob yields, on r0's shard.
+      const other = await reserve(b, r2!, '203.0.113.1', 2 * KiB);
+      expect([other.status, other.json.error]).toEqual([200, undefined]);
+      expect(await Promise.all(big.map(([room, id]) => alive(room, id)))).toEqual([404, 200, 200, 200]);
+      expect((await conns[await shardOf(conns, r0!)]!.keys(`b2b:bl:m:${r0}/${big[0]![1]}`)).length).toBe(0);
+      expect(await a.relay.blobs.totalBytes()).toBe(8 * KiB);
+      // It cannot take its share back from the smaller holder.
+      const back = await reserve(a, r2!, '198.51.100.1', 2 * KiB);
+      expect([back.status, back.json.error]).toEqual([503, BLOB_ERR.globalFuse]);
+
+      // r1 is full (two of the holder's blobs): a third address gets in, the ledger gives back.
+      const inRoom = await reserve(b, r1!, '203.0.113.2', 1 * KiB);
+      expect([inRoom.status, inRoom.json.error]).toEqual([200, undefined]);
+      expect(await Promise.all(big.map(([room, id]) => alive(room, id)))).toEqual([404, 404, 200, 200]);
+      expect(await a.relay.blobs.totalBytes()).toBe(7 * KiB);
+      const ledger = await conns[0]!.zrange('b2b:bl:L:iz', '0', '-1', 'WITHSCORES');
+      expect(ledger.filter((_, i) => i % 2 === 1).sort()).toEqual(['1024', '2048', '4096']);
     } finally {
       for (const c of conns) c.disconnect();
     }

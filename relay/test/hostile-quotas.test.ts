@@ -4,6 +4,7 @@
  * or the identity cap from everyone else, or to use another's post nonce. Bystanders must keep
  * being served. Addresses are simulated with X-Forwarded-For from loopback.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BLOB_ERR, ERR, registerBody } from '../../protocol/index.js';
@@ -50,7 +51,7 @@ describe('blob reservations and the room cap', () => {
 
 describe('blob reservations against the attachment fuse', () => {
   it('a few addresses reserving the whole fuse without uploading do not lock bystanders out: the largest holder yields', async () => {
-    await start({
+    await startAnywhere({
       limits: {
         blobMaxBytes: 2 * MiB,
         blobRoomMaxBytes: 4 * MiB,
@@ -87,7 +88,7 @@ describe('blob reservations against the attachment fuse', () => {
   });
 
   it('many tiny blobs are charged for what each costs to hold, not only their bytes', async () => {
-    await start({
+    await startAnywhere({
       limits: { blobIpMaxBytes: 256 * 1024, rateBucketCapacity: 10_000, globalBucketCapacity: 10_000 },
     });
     let accepted = 0;
@@ -193,43 +194,88 @@ describe('identity registrations from one IPv6 site', () => {
   });
 });
 
-/*
- * Known gaps in the attachment design, pinned with `it.fails` so that the suite stays green and
- * turns red the day they are fixed (then drop `.fails`): see the store's owners for the fix.
- */
-describe('attachment gaps left to the blob store', () => {
-  it.fails(
-    'a participant who is not the sender cannot free a file (the envelope token both reads and deletes)',
-    async () => {
-      await start({});
-      const c = await reserve('sharedrm1', bystander(0), 64, 1);
-      const url = `${r!.url}/api/rooms/sharedrm1/blobs/${c.json.blob_id}`;
-      await fetch(`${url}/chunks/0`, {
-        method: 'PUT',
-        headers: {
-          'content-type': 'application/octet-stream',
-          'x-blob-token': c.json.token,
-          ...from(bystander(0)),
-        },
-        body: new Uint8Array(64),
-      });
-      // Every participant decrypts the file envelope, which carries this token.
-      const del = await fetch(url, {
-        method: 'DELETE',
-        headers: { 'x-blob-token': c.json.token, ...from(attacker(0)) },
-      });
-      expect(del.status).toBe(403);
-    },
-  );
+/** On every backend: the cluster suite runs these against the Redis store. */
+async function startAnywhere(overrides: RelayOverrides): Promise<TestRelay> {
+  r = await startRelay({ trustProxy: 'loopback', ...overrides });
+  return r;
+}
 
-  it.fails(
-    'one address reserving a room’s whole attachment quota does not lock the room’s other senders out',
-    async () => {
-      await start({ limits: { blobMaxBytes: 1 * MiB, blobRoomMaxBytes: 4 * MiB } });
-      for (let i = 0; i < 4; i++)
-        expect((await reserve('blockedrm', attacker(0), 1 * MiB, 4)).status).toBe(200);
-      const late = await reserve('blockedrm', bystander(0), 64 * 1024, 1);
-      expect(late.status).toBe(200);
-    },
-  );
+async function upload(room: string, ip: string, size: number, extra: Record<string, unknown> = {}) {
+  const c = await postJson(`${r!.url}/api/rooms/${room}/blobs`, { size, chunks: 1, ...extra }, from(ip));
+  expect(c.status).toBe(200);
+  const url = `${r!.url}/api/rooms/${room}/blobs/${c.json.blob_id}`;
+  const put = await fetch(`${url}/chunks/0`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/octet-stream', 'x-blob-token': c.json.token, ...from(ip) },
+    body: new Uint8Array(size),
+  });
+  expect(put.status).toBe(200);
+  return { url, token: c.json.token as string };
+}
+const chunkStatus = async (url: string) =>
+  (await fetch(`${url}/chunks/0`, { headers: from(bystander(5)) })).status;
+
+describe('attachment quotas are shared fairly, and only the uploader frees a file', () => {
+  it('only the uploader, with its delete secret, frees a file reserved with a delete hash', async () => {
+    await startAnywhere({});
+    const secret = randomBytes(32).toString('base64url');
+    const hash = createHash('sha256').update(secret).digest('base64url');
+    const up = await upload('sharedrm1', bystander(0), 64, { delete_hash: hash });
+    // Every participant decrypts the file envelope, which carries the token: it reads, never deletes.
+    const del = (secretOrToken: string, ip: string, url = up.url) =>
+      fetch(url, { method: 'DELETE', headers: { 'x-blob-token': secretOrToken, ...from(ip) } });
+    const byToken = await del(up.token, attacker(0));
+    expect([byToken.status, ((await byToken.json()) as { error: string }).error]).toEqual([
+      403,
+      BLOB_ERR.badToken,
+    ]);
+    expect(await chunkStatus(up.url)).toBe(200);
+    expect((await del(up.token, bystander(0))).status).toBe(403);
+    expect((await del(secret, bystander(0))).status).toBe(200);
+    expect(await chunkStatus(up.url)).toBe(404);
+    // A blob reserved without a delete hash keeps the envelope token's rule.
+    const old = await upload('sharedrm1', bystander(0), 64);
+    expect((await del(old.token, attacker(0), old.url)).status).toBe(200);
+  });
+
+  it('a malformed delete hash is refused', async () => {
+    await startAnywhere({});
+    const res = await postJson(`${r!.url}/api/rooms/sharedrm2/blobs`, {
+      size: 64,
+      chunks: 1,
+      delete_hash: 'short',
+    });
+    expect([res.status, res.json.error]).toEqual([400, BLOB_ERR.badBlob]);
+  });
+
+  it('one address reserving a room’s whole attachment quota does not lock the room’s other senders out', async () => {
+    await startAnywhere({ limits: { blobMaxBytes: 1 * MiB, blobRoomMaxBytes: 4 * MiB } });
+    const held: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const c = await reserve('blockedrm', attacker(0), 1 * MiB, 4);
+      expect(c.status).toBe(200);
+      held.push(c.json.blob_id);
+    }
+    const first = await upload('blockedrm', bystander(0), 64 * 1024);
+    // The largest holder yielded its oldest reservation, and only that one.
+    const alive = async (id: string) =>
+      (await fetch(`${r!.url}/api/rooms/blockedrm/blobs/${id}`, { headers: from(bystander(5)) })).status;
+    expect(await Promise.all(held.map(alive))).toEqual([404, 200, 200, 200]);
+    // The holder cannot take it back: it never makes the requester's own blobs yield.
+    const again = await reserve('blockedrm', attacker(0), 1 * MiB, 4);
+    expect([again.status, again.json.error]).toEqual([429, BLOB_ERR.roomQuota]);
+    expect(await chunkStatus(first.url)).toBe(200);
+    // A second bystander gets in the same way; the first one's file stays.
+    expect((await reserve('blockedrm', bystander(1), 64 * 1024)).status).toBe(200);
+    expect(await chunkStatus(first.url)).toBe(200);
+  });
+
+  it('one address filling a room’s blob count does not lock the room’s other senders out', async () => {
+    await startAnywhere({ limits: { blobsPerRoomMax: 8, rateBucketCapacity: 1000 } });
+    for (let i = 0; i < 8; i++) expect((await reserve('countrm', attacker(0))).status).toBe(200);
+    expect((await reserve('countrm', bystander(0))).status).toBe(200);
+    expect((await reserve('countrm', bystander(1))).status).toBe(200);
+    const again = await reserve('countrm', attacker(0));
+    expect([again.status, again.json.error]).toEqual([429, BLOB_ERR.roomCount]);
+  });
 });

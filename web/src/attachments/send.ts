@@ -3,6 +3,7 @@ import { editEnvelope, fileEnvelope } from '@protocol/attachments.js';
 import type { PostExtra } from '../room/outbox.js';
 import type { RoomStore } from '../store/roomStore.js';
 import { describePostError, type PostResult } from '../transport/post.js';
+import { keepDeleteSecret } from './deleteSecrets.js';
 import { freeFile, uploadFile, type Progress } from './transfer.js';
 
 export interface SendDeps {
@@ -19,13 +20,16 @@ export async function sendAttachment(
   const s = d.store.getState();
   const ttlMs = s.ttlMs || undefined;
   const replyTo = s.replyTo?.id;
-  const fields = await uploadFile(d.roomId, file, { ...(ttlMs ? { ttlMs } : {}), ...opts });
+  const up = await uploadFile(d.roomId, file, { ...(ttlMs ? { ttlMs } : {}), ...opts });
+  const { fields } = up;
+  // Kept before the message goes out: a delete for everyone may follow at once.
+  await keepDeleteSecret(d.roomId, fields.blob_id, up.deleteSecret, up.expiresAt);
   const extra: PostExtra = {};
   if (replyTo) extra.reply_to = replyTo;
   if (ttlMs) extra.ttl_ms = ttlMs;
   const r = await d.post(fileEnvelope(fields), extra);
   if (!r.ok) {
-    freeFile(d.roomId, { bot2bot_file_v1: true, ...fields });
+    freeFile(d.roomId, { bot2bot_file_v1: true, ...fields }, up.deleteSecret);
     throw new Error(describePostError(r));
   }
   if (replyTo) d.store.getState().setReplyTo(null);

@@ -11,6 +11,7 @@ import {
   chunkCount,
   encodeFileSecret,
   fileSecretOf,
+  newDeleteSecret,
   newFileSecret,
   openFileChunk,
   sealChunk,
@@ -18,6 +19,7 @@ import {
 } from '@protocol/attachments.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { deleteSecretOf, forgetDeleteSecret } from './deleteSecrets.js';
 import { makeThumb } from './thumbnail.js';
 
 export { FileIntegrityError };
@@ -35,25 +37,43 @@ async function errorText(res: Response): Promise<string> {
   }
 }
 
-/** Seal and upload `file`; the envelope fields a message must carry to share it. */
+export interface Uploaded {
+  /** The envelope fields a message must carry to share the file. */
+  fields: Omit<FileEnvelope, 'bot2bot_file_v1'>;
+  /** Frees the file at the relay; kept by the uploader only, never put in the message. */
+  deleteSecret: string;
+  expiresAt: number;
+}
+
+/** Seal and upload `file`. */
 export async function uploadFile(
   roomId: string,
   file: File,
   opts: { ttlMs?: number; caption?: string; onProgress?: Progress; signal?: AbortSignal } = {},
-): Promise<Omit<FileEnvelope, 'bot2bot_file_v1'>> {
+): Promise<Uploaded> {
   const size = file.size;
   const n = chunkCount(size);
   let total = 0;
   for (let i = 0; i < n; i++) total += Math.min(FILE_CHUNK_BYTES, size - i * FILE_CHUNK_BYTES) + 16;
+  const del = newDeleteSecret();
   const created = await fetch(api(roomId), {
     method: 'POST',
     credentials: 'omit',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ size: total, chunks: n, ...(opts.ttlMs ? { ttl_ms: opts.ttlMs } : {}) }),
+    body: JSON.stringify({
+      size: total,
+      chunks: n,
+      delete_hash: del.hash,
+      ...(opts.ttlMs ? { ttl_ms: opts.ttlMs } : {}),
+    }),
     signal: opts.signal,
   });
   if (!created.ok) throw new Error(await errorText(created));
-  const { blob_id, token } = (await created.json()) as { blob_id: string; token: string };
+  const { blob_id, token, expires_at } = (await created.json()) as {
+    blob_id: string;
+    token: string;
+    expires_at: number;
+  };
   const secret = newFileSecret();
   const hash = sha256.create();
   try {
@@ -78,7 +98,7 @@ export async function uploadFile(
     void fetch(`${api(roomId)}/${blob_id}`, {
       method: 'DELETE',
       credentials: 'omit',
-      headers: { [BLOB_TOKEN_HEADER]: token },
+      headers: { [BLOB_TOKEN_HEADER]: del.secret },
     }).catch(() => undefined);
     throw e;
   }
@@ -100,7 +120,7 @@ export async function uploadFile(
     fields.w = thumb.w;
     fields.h = thumb.h;
   }
-  return fields;
+  return { fields, deleteSecret: del.secret, expiresAt: expires_at };
 }
 
 /** Fetch, open and verify a file; throws FileIntegrityError unless every check passes. */
@@ -128,11 +148,19 @@ export async function downloadFile(
   return assembleFile(env, parts);
 }
 
-/** Free a deleted message's file at the relay (best effort). */
-export function freeFile(roomId: string, env: FileEnvelope): void {
-  void fetch(`${api(roomId)}/${env.blob_id}`, {
-    method: 'DELETE',
-    credentials: 'omit',
-    headers: { [BLOB_TOKEN_HEADER]: env.token },
-  }).catch(() => undefined);
+/**
+ * Free a deleted message's file at the relay (best effort): with the delete secret when this
+ * browser uploaded it, else with the envelope's token, which frees only files reserved without
+ * a delete secret (older clients); the relay refuses it for anyone else's.
+ */
+export function freeFile(roomId: string, env: FileEnvelope, secret?: string): void {
+  void (async () => {
+    const own = secret ?? (await deleteSecretOf(roomId, env.blob_id));
+    const res = await fetch(`${api(roomId)}/${env.blob_id}`, {
+      method: 'DELETE',
+      credentials: 'omit',
+      headers: { [BLOB_TOKEN_HEADER]: own ?? env.token },
+    });
+    if (own && (res.ok || res.status === 404)) await forgetDeleteSecret(roomId, env.blob_id);
+  })().catch(() => undefined);
 }

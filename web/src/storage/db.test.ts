@@ -5,11 +5,14 @@ import {
   deleteFrames,
   DB_VERSION,
   forgetRoom,
+  getBlobSecret,
   getRoom,
   loadFrames,
   loadTombstones,
   MIGRATIONS,
   openChatDB,
+  pruneBlobSecrets,
+  putBlobSecret,
   putFrames,
   putRoom,
   putTombstones,
@@ -40,7 +43,14 @@ describe('IndexedDB cache', () => {
     const db = await openChatDB();
     expect(db.version).toBe(DB_VERSION);
     expect(DB_VERSION).toBe(MIGRATIONS.length);
-    expect([...db.objectStoreNames].sort()).toEqual(['frames', 'outbox', 'rooms', 'sent_dms', 'tombstones']);
+    expect([...db.objectStoreNames].sort()).toEqual([
+      'blob_secrets',
+      'frames',
+      'outbox',
+      'rooms',
+      'sent_dms',
+      'tombstones',
+    ]);
   });
 
   it("returns a room's frames in seq order, keyed by id (no seq collisions)", async () => {
@@ -84,6 +94,26 @@ describe('IndexedDB cache', () => {
     expect(await loadFrames('R2')).toHaveLength(1);
     await clearAll();
     expect(await loadFrames('R2')).toEqual([]);
+  });
+
+  it("keeps the uploader's delete secrets until freed, expired or forgotten with the room", async () => {
+    const rec = (roomId: string, blobId: string, expiresAt: number) => ({
+      roomId,
+      blobId,
+      secret: `s-${blobId}`,
+      expiresAt,
+    });
+    for (const r of [rec('R1', 'a', 100), rec('R1', 'b', 200), rec('R1', 'c', 300), rec('R2', 'd', 50)])
+      await putBlobSecret(r);
+    expect((await getBlobSecret('R1', 'b'))?.secret).toBe('s-b');
+    await pruneBlobSecrets('R1', 150, 'c');
+    expect(await getBlobSecret('R1', 'a')).toBeUndefined();
+    expect(await getBlobSecret('R1', 'c')).toBeUndefined();
+    expect((await getBlobSecret('R1', 'b'))?.secret).toBe('s-b');
+    // Another room's expiry is its own business.
+    expect((await getBlobSecret('R2', 'd'))?.secret).toBe('s-d');
+    await forgetRoom('R1');
+    expect(await getBlobSecret('R1', 'b')).toBeUndefined();
   });
 
   it('reopens after the connection is dropped', async () => {

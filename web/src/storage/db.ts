@@ -13,6 +13,9 @@
  * - `outbox`: room posts not yet acknowledged by the relay, already sealed with the room key
  *   (ciphertext and nonce as they will be posted), so a reload or a closed tab loses nothing and
  *   nothing readable is at rest (room/durableOutbox.ts).
+ * - `blob_secrets`: for each file this browser uploaded, the delete secret whose hash the relay
+ *   holds (never sent in the room), so that its delete for everyone frees the file; dropped once
+ *   the file's own end of life has passed (attachments/deleteSecrets.ts).
  *
  * A new database name (not the reference's `bot2bot-chat`) so the reference's v1 schema on the
  * same origin is never touched. Migrations are append-only: never edit one that has shipped.
@@ -69,6 +72,14 @@ export interface OutboxRecord {
   ttl_ms?: number;
 }
 
+export interface BlobSecretRecord {
+  roomId: string;
+  blobId: string;
+  secret: string;
+  /** When the relay drops the blob anyway: the record is useless after it. */
+  expiresAt: number;
+}
+
 export interface ChatDB extends DBSchema {
   frames: {
     key: [string, string];
@@ -79,6 +90,7 @@ export interface ChatDB extends DBSchema {
   rooms: { key: string; value: RoomRecord };
   sent_dms: { key: [string, string]; value: SentDmRecord; indexes: { by_handle: string } };
   outbox: { key: string; value: OutboxRecord; indexes: { by_room: string } };
+  blob_secrets: { key: [string, string]; value: BlobSecretRecord; indexes: { by_room: string } };
 }
 
 type Upgrade = (
@@ -100,6 +112,9 @@ export const MIGRATIONS: Upgrade[] = [
   },
   (db) => {
     db.createObjectStore('outbox', { keyPath: 'localId' }).createIndex('by_room', 'roomId');
+  },
+  (db) => {
+    db.createObjectStore('blob_secrets', { keyPath: ['roomId', 'blobId'] }).createIndex('by_room', 'roomId');
   },
 ];
 
@@ -209,11 +224,12 @@ export async function listRooms(): Promise<RoomRecord[]> {
   return db.getAll('rooms');
 }
 
-/** "Forget this room on this device": frames, tombstones, unsent posts and cursor. */
+/** "Forget this room on this device": frames, tombstones, unsent posts, delete secrets and cursor. */
 export async function forgetRoom(roomId: string): Promise<void> {
   const db = await openChatDB();
-  const tx = db.transaction(['frames', 'tombstones', 'rooms', 'outbox'], 'readwrite');
+  const tx = db.transaction(['frames', 'tombstones', 'rooms', 'outbox', 'blob_secrets'], 'readwrite');
   for await (const cur of tx.objectStore('frames').index('by_room').iterate(roomId)) await cur.delete();
+  for await (const cur of tx.objectStore('blob_secrets').index('by_room').iterate(roomId)) await cur.delete();
   for await (const cur of tx.objectStore('tombstones').index('by_room').iterate(roomId)) await cur.delete();
   for await (const cur of tx.objectStore('outbox').index('by_room').iterate(roomId)) await cur.delete();
   await tx.objectStore('rooms').delete(roomId);
@@ -223,7 +239,7 @@ export async function forgetRoom(roomId: string): Promise<void> {
 /** "Clear all local history": rooms and sent DMs alike. */
 export async function clearAll(): Promise<void> {
   const db = await openChatDB();
-  const stores = ['frames', 'tombstones', 'rooms', 'sent_dms', 'outbox'] as const;
+  const stores = ['frames', 'tombstones', 'rooms', 'sent_dms', 'outbox', 'blob_secrets'] as const;
   const tx = db.transaction(stores, 'readwrite');
   await Promise.all([...stores.map((name) => tx.objectStore(name).clear()), tx.done]);
 }
@@ -271,4 +287,23 @@ export async function putOutbox(rec: OutboxRecord): Promise<void> {
 export async function deleteOutbox(localId: string): Promise<void> {
   const db = await openChatDB();
   await db.delete('outbox', localId);
+}
+
+export async function putBlobSecret(rec: BlobSecretRecord): Promise<void> {
+  const db = await openChatDB();
+  await db.put('blob_secrets', rec);
+}
+
+export async function getBlobSecret(roomId: string, blobId: string): Promise<BlobSecretRecord | undefined> {
+  const db = await openChatDB();
+  return db.get('blob_secrets', [roomId, blobId]);
+}
+
+/** Drop a room's delete secrets whose files the relay has dropped anyway (or `blobId`'s). */
+export async function pruneBlobSecrets(roomId: string, now: number, blobId?: string): Promise<void> {
+  const db = await openChatDB();
+  const tx = db.transaction('blob_secrets', 'readwrite');
+  for await (const cur of tx.store.index('by_room').iterate(roomId))
+    if (cur.value.expiresAt <= now || cur.value.blobId === blobId) await cur.delete();
+  await tx.done;
 }
