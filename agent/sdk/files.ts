@@ -269,11 +269,12 @@ export async function downloadFile(
 /**
  * Free an attachment's blob at the relay (its message was deleted for everyone): with the delete
  * secret when this Room uploaded it, else with the envelope's token, which frees only blobs
- * reserved without a delete secret (older clients).
+ * reserved without a delete secret (older clients). True when it is gone (now or already), false
+ * when it is another participant's.
  */
-export async function freeBlob(room: Room, file: { blob_id: string; token: string }): Promise<void> {
+export async function freeBlob(room: Room, file: { blob_id: string; token: string }): Promise<boolean> {
   const own = room.blobSecrets.get(file.blob_id);
-  await rawRequest(
+  const res = await rawRequest(
     room,
     'free',
     `${room.apiBase}/blobs/${file.blob_id}`,
@@ -281,5 +282,7 @@ export async function freeBlob(room: Room, file: { blob_id: string; token: strin
     // 403: another participant's file, which only its uploader may free.
     [403, 404],
   );
+  await res.body?.cancel();
   room.blobSecrets.forget(file.blob_id);
+  return res.status !== 403;
 }

@@ -299,14 +299,13 @@ export class Room implements RoomCore {
   }
 
   /**
-   * Free the blob of a file message at the relay with the token its envelope carries (best
-   * effort: it expires anyway). False when the message is not a file message this Room can find.
+   * Free the blob of a file message at the relay (best effort: it expires anyway). False when the
+   * message is not a file message this Room can find, or its file is someone else's.
    */
   async freeAttachment(targetId: string): Promise<boolean> {
     const file = this.edits.attachmentOf(targetId) ?? (await this.findAttachment(targetId).catch(() => null));
     if (!file) return false;
-    await freeBlob(this, file).catch(() => undefined);
-    return true;
+    return freeBlob(this, file).catch(() => false);
   }
 
   /** A file message this Room has not seen: looked up in the retained transcript. */

@@ -99,21 +99,34 @@ describe('MCP attachments and edits', () => {
     ]);
   });
 
-  it('delete_message hides a message for everyone and frees its file', async () => {
+  it('delete_message hides a message for everyone; it frees the files this server uploaded, not others', async () => {
     const url = roomOn(r.url);
     const roomId = new URL(url).pathname.split('/')[2]!;
     const call = await agent('deleter', 'deleter-mcp');
+    const chunk = (blobId: string) => fetch(`${r.url}/api/rooms/${roomId}/blobs/${blobId}/chunks/0`);
     const bob = new Room(url, { name: 'bob', onWarning: () => undefined });
-    const sent = await bob.sendFile(randomBytes(4000), { name: 'oops.bin' });
+    const bobs = await bob.sendFile(randomBytes(4000), { name: 'oops.bin' });
     await bob.send('still here');
-    const res = await call('delete_message', { url, target_id: sent.id });
-    expect(res.text).toMatch(
+    const src = join(dir.path, 'mine.bin');
+    writeFileSync(src, randomBytes(3000));
+    const mine = await call('send_file', { url, path: src });
+    const mineId = /message_id=(\S+)/.exec(mine.text)![1]!;
+    const [own] = (await bob.history()).filter((m) => m.id === mineId);
+    expect((await chunk(own!.attachment!.blob_id)).status).toBe(200);
+
+    const freed = await call('delete_message', { url, target_id: mineId });
+    expect(freed.text).toMatch(
       /^delete sent as "deleter-mcp" for message \S+ \(its file was freed\)\. message_id=\S+ seq=\d+$/,
     );
-    const chunk = await fetch(`${r.url}/api/rooms/${roomId}/blobs/${sent.attachment.blob_id}/chunks/0`);
-    expect(chunk.status).toBe(404);
+    expect((await chunk(own!.attachment!.blob_id)).status).toBe(404);
+
+    // Someone else's file: only its uploader holds the delete secret, so the file stays.
+    const hidden = await call('delete_message', { url, target_id: bobs.id });
+    expect(hidden.text).toMatch(/^delete sent as "deleter-mcp" for message \S+\. message_id=\S+ seq=\d+$/);
+    expect((await chunk(bobs.attachment.blob_id)).status).toBe(200);
     const t = await call('get_transcript', { url });
     expect(t.text).not.toContain('oops.bin');
+    expect(t.text).not.toContain('mine.bin');
     expect(t.text).toContain('bob: still here');
     const hist = await new Room(url, { name: 'reader', onWarning: () => undefined }).history();
     expect(hist.map((m) => m.text)).toEqual(['still here']);
