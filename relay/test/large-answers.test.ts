@@ -34,6 +34,17 @@ function pausedGet(url: string): Promise<{ res: IncomingMessage; body: () => Pro
   });
 }
 
+/** Resolves once the relay has stopped sending: the socket buffers are full and it waits for a drain. */
+async function stalled(res: IncomingMessage): Promise<void> {
+  let last = -1;
+  for (let still = 0; still < 4;) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = res.socket.bytesRead;
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
+}
+
 const seqsOf = (doc: { messages: { seq: number }[] }) => doc.messages.map((m) => m.seq);
 
 function expectNoHoles(seqs: number[]): void {
@@ -58,6 +69,7 @@ describe('streamed list answers', () => {
     for (const path of ['wait?after=0', 'transcript?limit=500']) {
       const paused = await pausedGet(`${base}/${path}`);
       expect(paused.res.statusCode).toBe(200);
+      await stalled(paused.res);
       // Everything the reader has not taken yet ages out of the room; one newer message stays.
       clock.advance(LIMITS.replayMaxAgeMs + 60_000);
       const newest = (await postJson(`${base}/messages`, { sender: 'a', ...fakeSealed(64) })).json
