@@ -38,6 +38,16 @@ function py(code: string, env: Record<string, string>): Promise<Record<string, u
   });
 }
 
+/** Python: `bob` joins `url`, and `reads[0]` counts the transcript reads his session makes. */
+const BOB_COUNTING_READS = `bob = Room(url, name='py-bob', heartbeat=False)
+reads = [0]
+request = bob._session.request
+def counting(method, u, *a, **k):
+    if '/transcript' in u:
+        reads[0] += 1
+    return request(method, u, *a, **k)
+bob._session.request = counting`;
+
 beforeAll(async () => {
   r = await startRelay();
 });
@@ -185,14 +195,7 @@ alice = Room(url, name='alice', heartbeat=False)
 draft = alice.send('draft')
 for i in range(20):
     alice.send(f'context {i}')
-bob = Room(url, name='py-bob', heartbeat=False)
-reads = [0]
-request = bob._session.request
-def counting(method, u, *a, **k):
-    if '/transcript' in u:
-        reads[0] += 1
-    return request(method, u, *a, **k)
-bob._session.request = counting
+${BOB_COUNTING_READS}
 got = []
 def run():
     for m in bob.stream():
@@ -235,14 +238,7 @@ url = os.environ['URL']
 alice = Room(url, name='alice', heartbeat=False)
 for i in range(5):
     alice.send(f'context {i}')
-bob = Room(url, name='py-bob', heartbeat=False)
-reads = [0]
-request = bob._session.request
-def counting(method, u, *a, **k):
-    if '/transcript' in u:
-        reads[0] += 1
-    return request(method, u, *a, **k)
-bob._session.request = counting
+${BOB_COUNTING_READS}
 consumed = []
 for i in range(200):
     env = {'bot2bot_edit_v1': True, 'bot2bot_adopt_v1': True, 'target_id': secrets.token_urlsafe(12), 'text': 'junk'}
