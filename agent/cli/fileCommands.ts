@@ -1,22 +1,9 @@
 /** `bot2bot download`: fetch an attachment named in the room, verify it, and write it. */
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { Room, parseRoomUrl, type Message } from '../sdk/index.js';
+import { Room, parseRoomUrl } from '../sdk/index.js';
 import { CliError, EXIT } from './common.js';
 import { ROOM_ENV, resolveRoomUrl } from './roomSource.js';
-
-/** Find a message in the relay's buffer (it keeps up to 2000 for 24 h). */
-async function findMessage(room: Room, id: string): Promise<Message | null> {
-  let after = 0;
-  for (let page = 0; page < 5; page++) {
-    const msgs = await room.history({ after, limit: 500, includeControl: true });
-    const hit = msgs.find((m) => m.id === id);
-    if (hit) return hit;
-    if (msgs.length < 500) return null;
-    after = msgs[msgs.length - 1]!.seq;
-  }
-  return null;
-}
 
 export async function runDownload(
   url: string,
@@ -28,7 +15,7 @@ export async function runDownload(
     name: 'bot2bot-download',
     onWarning: (t) => process.stderr.write(`bot2bot: ${t}\n`),
   });
-  const m = await findMessage(room, messageId);
+  const m = await room.findMessage(messageId);
   if (!m)
     throw new CliError(
       `message ${messageId} is not in the room's buffer (expired, deleted, or the room was evicted)`,

@@ -15,7 +15,7 @@ import {
   formatBytes,
   type FileEnvelope,
 } from '../../protocol/index.js';
-import { uploadFile, type Message, type Room } from '../sdk/index.js';
+import { uploadFile } from '../sdk/index.js';
 import type { McpConfig } from './config.js';
 import type { RoomSession, Sessions } from './sessions.js';
 
@@ -48,19 +48,6 @@ function wrap<A>(tool: string, fn: (args: A) => Promise<Out>): (args: A) => Prom
       };
     }
   };
-}
-
-/** Find a message in the relay's buffer (up to 2000 messages), newest page last. */
-async function findMessage(reader: Room, id: string): Promise<Message | null> {
-  let after = 0;
-  for (let page = 0; page < 5; page++) {
-    const msgs = await reader.history({ after, limit: 500, includeControl: true });
-    const hit = msgs.find((m) => m.id === id);
-    if (hit) return hit;
-    if (msgs.length < 500) return null;
-    after = msgs[msgs.length - 1]!.seq;
-  }
-  return null;
 }
 
 export function registerFileTools(server: McpServer, _cfg: McpConfig, sessions: Sessions, post: Post): void {
@@ -144,7 +131,7 @@ export function registerFileTools(server: McpServer, _cfg: McpConfig, sessions: 
     },
     wrap('fetch_file', async (a: { url: string; message_id: string; dest: string; overwrite: boolean }) => {
       const reader = sessions.reader(a.url);
-      const m = await findMessage(reader, a.message_id);
+      const m = await reader.findMessage(a.message_id);
       if (!m)
         throw new Error(
           `message ${a.message_id} is not in the room's buffer (expired, deleted, or the room was evicted)`,

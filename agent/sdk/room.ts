@@ -443,6 +443,19 @@ export class Room implements RoomCore {
       .map((m) => this.edits.applyLatest(m));
   }
 
+  /** A message in the relay's buffer (up to 2000), as history() shows it; null when it is not there. */
+  async findMessage(id: string): Promise<Message | null> {
+    let after = 0;
+    for (let page = 0; page < 5; page++) {
+      const msgs = await this.history({ after, limit: 500, includeControl: true });
+      const hit = msgs.find((m) => m.id === id);
+      if (hit) return hit;
+      if (msgs.length < 500) return null;
+      after = msgs[msgs.length - 1]!.seq;
+    }
+    return null;
+  }
+
   async status(): Promise<RoomStatus> {
     const res = await requestJson('status', `${this.apiBase}/status`, {}, this.http({ tries: 4 }));
     return parseAnswer('status', RoomStatusSchema.loose(), res.body);
