@@ -5,36 +5,10 @@
  * converges everywhere, a forged one is ignored.
  */
 import { randomBytes } from 'node:crypto';
-import { deflateSync, crc32 } from 'node:zlib';
 import type { Page } from '@playwright/test';
 import { decodeBase64Loose, editEnvelope } from '../protocol/index.js';
 import { Room } from '../agent/sdk/index.js';
-import { test, expect, createRoom, openRoom, send, bubble } from './fixtures.js';
-
-/** A real PNG (noisy pixels, so its bytes are not repetitive) that browsers decode. */
-function png(w: number, h: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(td));
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  const rows: Buffer[] = [];
-  for (let y = 0; y < h; y++) rows.push(Buffer.concat([Buffer.from([0]), randomBytes(w * 3)]));
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.concat(rows), { level: 0 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+import { test, expect, createRoom, openRoom, send, bubble, twoInRoom, png } from './fixtures.js';
 
 /** Everything a page sends: request URLs and bodies, and WebSocket frames. */
 function record(page: Page, out: Buffer[]): void {
@@ -159,10 +133,7 @@ test('an edit converges everywhere, after reload and for a late joiner; a forged
   newPage,
   relay,
 }) => {
-  const a = await newPage();
-  const url = await createRoom(a, relay);
-  const b = await newPage();
-  await openRoom(b, url);
+  const { a, b, url } = await twoInRoom(newPage, relay);
   await send(a, 'deploy at 5pm');
   await send(a, 'second line of thought');
   await expect(bubble(b, 'second line of thought')).toBeVisible();
@@ -237,10 +208,7 @@ test('files arrive by drag and drop and by paste; a cancelled upload posts nothi
   newPage,
   relay,
 }) => {
-  const a = await newPage();
-  const url = await createRoom(a, relay);
-  const b = await newPage();
-  await openRoom(b, url);
+  const { a, b } = await twoInRoom(newPage, relay);
   const dropped = randomBytes(120_000);
   const pasted = randomBytes(90_000);
   // What a drop from the file manager and a paste from the clipboard hand the page.
@@ -307,10 +275,7 @@ test('a download can be cancelled, and a file whose ciphertext was altered on th
   newPage,
   relay,
 }) => {
-  const a = await newPage();
-  const url = await createRoom(a, relay);
-  const b = await newPage();
-  await openRoom(b, url);
+  const { a, b } = await twoInRoom(newPage, relay);
   const image = png(300, 200);
   await a
     .locator('[data-testid=camera-input]')
@@ -366,10 +331,7 @@ test("only the uploader's delete for everyone frees a file at the relay, also af
   newPage,
   relay,
 }) => {
-  const a = await newPage();
-  const url = await createRoom(a, relay);
-  const b = await newPage();
-  await openRoom(b, url);
+  const { a, b } = await twoInRoom(newPage, relay);
   const before = await relay.relay.blobs.totalBytes();
   for (const name of ['first.bin', 'second.bin'])
     await a

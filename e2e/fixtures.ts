@@ -2,6 +2,8 @@
  * Shared e2e fixtures: a real relay per worker serving the built app, browser pages that fail
  * the test on any page error, and small helpers that drive the UI the way a person would.
  */
+import { randomBytes } from 'node:crypto';
+import { deflateSync, crc32 } from 'node:zlib';
 import { test as base, expect, type Browser, type Page } from '@playwright/test';
 import { startRelay, type TestRelay } from '../test-support/relay.js';
 
@@ -59,6 +61,18 @@ export async function createRoom(page: Page, relay: TestRelay): Promise<string> 
   return page.url();
 }
 
+/** Two pages in one new room: `a` created it, `b` opened its link. */
+export async function twoInRoom(
+  newPage: PageFactory,
+  relay: TestRelay,
+): Promise<{ a: Page; b: Page; url: string }> {
+  const a = await newPage();
+  const url = await createRoom(a, relay);
+  const b = await newPage();
+  await openRoom(b, url);
+  return { a, b, url };
+}
+
 export async function openRoom(page: Page, url: string): Promise<void> {
   await page.goto(url);
   await waitOnline(page);
@@ -84,4 +98,32 @@ export async function send(page: Page, text: string): Promise<void> {
 
 export function bubble(page: Page, text: string) {
   return page.locator('article.bubble:not(.is-pending)').filter({ hasText: text });
+}
+
+/**
+ * A real PNG that browsers decode and thumbnail: noisy pixels stored without compression, so its
+ * bytes are not repetitive and stand as they are in the file.
+ */
+export function png(w: number, h: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const rows: Buffer[] = [];
+  for (let y = 0; y < h; y++) rows.push(Buffer.concat([Buffer.from([0]), randomBytes(w * 3)]));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.concat(rows), { level: 0 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

@@ -1,47 +1,18 @@
 /**
  * Peer history: the relay forgets an empty room, and a verified peer restores it for a late
- * joiner. Sign-in UI is a later issue, so each page gets a registered identity injected into
+ * joiner. Each page gets a registered identity injected into
  * localStorage under the reference's key, exactly where the app loads identities from.
  */
-import { test, expect, send, bubble, waitOnline, createRoom } from './fixtures.js';
-import { startRelay } from '../test-support/relay.js';
-import { newIdentity, registerBody, identityToRecord, type Identity } from '../protocol/identity.js';
-import type { Browser, BrowserContext } from '@playwright/test';
-
-async function registered(base: string, handle: string): Promise<Identity> {
-  const id = newIdentity(handle);
-  const res = await fetch(`${base}/api/identity/register`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(registerBody(id)),
-  });
-  expect(res.status).toBe(201);
-  return id;
-}
-
-async function contextWith(browser: Browser, id: Identity): Promise<BrowserContext> {
-  const ctx = await browser.newContext();
-  const record = JSON.stringify(identityToRecord(id));
-  await ctx.addInitScript((r) => localStorage.setItem('bot2bot-identity', r), record);
-  return ctx;
-}
+import { test, expect, send, bubble, createRoom } from './fixtures.js';
+import { forgetfulPair, tabIn, untilForgotten } from './identity.helpers.js';
 
 test('peer history restores what the relay no longer holds, marked unverified', async ({
   browser,
   pageErrors,
 }) => {
-  const relay = await startRelay({
-    webDir: 'dist/web',
-    limits: { roomGraceMs: 300, janitorIntervalMs: 100 },
-  });
-  const suffix = Math.random().toString(36).slice(2, 8);
-  const alice = await registered(relay.url, `alice-${suffix}`);
-  const bob = await registered(relay.url, `bob-${suffix}`);
-  const aCtx = await contextWith(browser, alice);
-  const bCtx = await contextWith(browser, bob);
+  const { relay, suffix, aCtx, bCtx, close } = await forgetfulPair(browser);
   try {
-    let a = await aCtx.newPage();
-    a.on('pageerror', (e) => pageErrors.push(e.message));
+    let a = await tabIn(aCtx, pageErrors);
     const url = await createRoom(a, relay);
     const roomId = new URL(url).pathname.split('/')[2]!;
     await send(a, 'kept only by peers one');
@@ -59,30 +30,14 @@ test('peer history restores what the relay no longer holds, marked unverified', 
     await a.close();
 
     // The relay evicts the empty room and its buffer.
-    await expect
-      .poll(
-        async () =>
-          (
-            (await (await fetch(`${relay.url}/api/rooms/${roomId}/transcript?after=0`)).json()) as {
-              messages: unknown[];
-            }
-          ).messages.length,
-        { timeout: 10_000 },
-      )
-      .toBe(0);
+    await untilForgotten(relay, roomId);
 
     // Alice comes back: her cache renders; the relay has nothing.
-    a = await aCtx.newPage();
-    a.on('pageerror', (e) => pageErrors.push(e.message));
-    await a.goto(url);
-    await waitOnline(a);
+    a = await tabIn(aCtx, pageErrors, url);
     await expect(bubble(a, 'kept only by peers two')).toBeVisible();
 
     // Bob joins with an empty cache and gets the history from Alice.
-    const b = await bCtx.newPage();
-    b.on('pageerror', (e) => pageErrors.push(e.message));
-    await b.goto(url);
-    await waitOnline(b);
+    const b = await tabIn(bCtx, pageErrors, url);
     await expect(bubble(b, 'kept only by peers one')).toBeVisible({ timeout: 15_000 });
     await expect(bubble(b, 'kept only by peers two')).toBeVisible();
     await expect(bubble(b, 'kept only by peers one').locator('.restored')).toHaveText(
@@ -95,8 +50,6 @@ test('peer history restores what the relay no longer holds, marked unverified', 
     await b.reload();
     await expect(bubble(b, 'kept only by peers two')).toBeVisible();
   } finally {
-    await aCtx.close();
-    await bCtx.close();
-    await relay.close();
+    await close();
   }
 });

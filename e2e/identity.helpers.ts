@@ -1,7 +1,8 @@
 /** Shared steps of the identity specs: register over HTTP, inject, or sign in through the UI. */
 import type { Browser, BrowserContext, Page } from '@playwright/test';
-import { expect } from './fixtures.js';
+import { expect, waitOnline } from './fixtures.js';
 import { newIdentity, registerBody, identityToRecord, type Identity } from '../protocol/identity.js';
+import { startRelay, type TestRelay } from '../test-support/relay.js';
 
 export const uniq = () => Math.random().toString(36).slice(2, 8);
 
@@ -31,6 +32,63 @@ export async function contextWith(
     }
   }, record);
   return ctx;
+}
+
+/**
+ * Peer history's stage: a relay of its own that forgets an empty room fast, and @alice-<suffix>
+ * and @bob-<suffix>, registered there, each in a browser context of their own.
+ */
+export async function forgetfulPair(browser: Browser): Promise<{
+  relay: TestRelay;
+  suffix: string;
+  aCtx: BrowserContext;
+  bCtx: BrowserContext;
+  close(): Promise<void>;
+}> {
+  const relay = await startRelay({
+    webDir: 'dist/web',
+    limits: { roomGraceMs: 300, janitorIntervalMs: 100 },
+  });
+  const suffix = uniq();
+  const aCtx = await contextWith(browser, await registered(relay.url, `alice-${suffix}`));
+  const bCtx = await contextWith(browser, await registered(relay.url, `bob-${suffix}`));
+  return {
+    relay,
+    suffix,
+    aCtx,
+    bCtx,
+    async close() {
+      await aCtx.close();
+      await bCtx.close();
+      await relay.close();
+    },
+  };
+}
+
+/** Resolves once the relay has evicted the room: its transcript is empty. */
+export async function untilForgotten(relay: TestRelay, roomId: string): Promise<void> {
+  await expect
+    .poll(
+      async () =>
+        (
+          (await (await fetch(`${relay.url}/api/rooms/${roomId}/transcript?after=0`)).json()) as {
+            messages: unknown[];
+          }
+        ).messages.length,
+      { timeout: 10_000 },
+    )
+    .toBe(0);
+}
+
+/** A new tab in `ctx` whose page errors fail the test; open in the room at `url` when given. */
+export async function tabIn(ctx: BrowserContext, pageErrors: string[], url?: string): Promise<Page> {
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  if (url) {
+    await page.goto(url);
+    await waitOnline(page);
+  }
+  return page;
 }
 
 export function trackErrors(page: Page, errors: string[]): Page {
