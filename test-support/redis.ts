@@ -31,6 +31,25 @@ function checkBinary(): void {
 /** Enough logical databases for every relay a test run starts (see test-support/relay.ts). */
 export const TEST_DATABASES = 4096;
 
+/**
+ * redis-server's arguments for a loopback server on `port` that keeps nothing on disk: no RDB
+ * snapshots and no AOF, so message content never reaches a disk (docs/SCALING.md).
+ */
+export function inMemoryArgs(port: number): string[] {
+  return [
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--loglevel',
+    'warning',
+  ];
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -82,21 +101,7 @@ export async function startRedis(onPort?: number, extraArgs: string[] = []): Pro
   let lastError: unknown = null;
   for (let attempt = 0; attempt < (onPort ? 1 : 5); attempt++) {
     const port = onPort ?? (await freePort());
-    const args = [
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--databases',
-      String(TEST_DATABASES),
-      '--loglevel',
-      'warning',
-      ...extraArgs,
-    ];
+    const args = [...inMemoryArgs(port), '--databases', String(TEST_DATABASES), ...extraArgs];
     // A small shell stays between us and redis-server: when our stdin pipe to it closes (close()
     // or this process dying, however abruptly), it stops redis. No orphan outlives a test run.
     const child = spawn('sh', ['-c', WATCHDOG, 'sh', REDIS_BIN, ...args], {

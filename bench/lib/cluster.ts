@@ -7,6 +7,7 @@
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { inMemoryArgs } from '../../test-support/redis.js';
 import { sleep } from './stats.js';
 import { Redis } from 'ioredis';
 import {
@@ -54,19 +55,7 @@ async function spawnRedis(
       `cannot run ${REDIS_BIN}: ${probe.error.message} (install the redis-server package; set REDIS_SERVER_BIN for another path)`,
     );
   const port = await freePort();
-  // No RDB snapshots and no AOF: message content never reaches a disk (docs/SCALING.md).
-  const args = [
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--loglevel',
-    'warning',
-  ];
+  const args = inMemoryArgs(port);
   const argv = [...(pinCore !== null ? ['taskset', '-c', pinCore] : []), REDIS_BIN, ...args];
   const child: ChildProcess = spawnTracked(argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
