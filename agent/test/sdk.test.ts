@@ -223,6 +223,11 @@ describe('adoption', () => {
     const [welcome] = await take(stream, 1);
     expect(welcome!.text).toBe('welcome');
     expect(agent.name).toBe('@adopted-one');
+    // An agent keeps reading its stream, which reconnects under the new name.
+    const reading = (async () => {
+      for await (const m of stream) if (m.text === 'bye') return m;
+      return null;
+    })();
     // The relay lists the agent once, under its handle: the old name does not linger.
     const watcher = new SseClient(`${agent.apiBase}/events`);
     const listed = (f: Record<string, unknown>) =>
@@ -231,6 +236,7 @@ describe('adoption', () => {
         .map((p) => p.name);
     const p = await watcher.next(
       (f) => (f.type === 'ready' || f.type === 'presence') && listed(f).join() === '@adopted-one',
+      15_000,
     );
     expect(listed(p)).toEqual(['@adopted-one']);
     watcher.close();
@@ -240,7 +246,8 @@ describe('adoption', () => {
     await agent.send('signed now');
     const seen = await until(async () => (await operator.history()).find((m) => m.text === 'signed now'));
     expect(seen).toMatchObject({ sender: '@adopted-one', senderVerified: true });
-    await stream.return(undefined);
+    await operator.send('bye');
+    expect(await reading).toMatchObject({ text: 'bye' });
   });
 });
 
