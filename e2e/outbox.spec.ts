@@ -105,7 +105,15 @@ test('two tabs holding the same unsent post send it once', async ({ relay, newPa
   const url = await createRoom(alice, relay);
   const bob = await newPage();
   await openRoom(bob, url);
-  await alice.route(POSTS, (route) => route.abort('internetdisconnected'));
+  // One handler per tab for the whole test: blocked first, then counting, with no gap between.
+  let open = false;
+  let posted = 0;
+  const gate = async (route: import('@playwright/test').Route) => {
+    if (!open) return route.abort('internetdisconnected');
+    posted++;
+    await route.continue();
+  };
+  await alice.route(POSTS, gate);
   await alice.locator('#composer-input').fill('only once please');
   await alice.locator('#composer-input').press('Enter');
   await expect(
@@ -113,18 +121,12 @@ test('two tabs holding the same unsent post send it once', async ({ relay, newPa
   ).toContainText('Waiting to send', { timeout: 20_000 });
   // A second tab of the same browser opens the room and finds the same post waiting.
   const tab2 = await alice.context().newPage();
-  await tab2.route(POSTS, (route) => route.abort('internetdisconnected'));
+  await tab2.route(POSTS, gate);
   await tab2.goto(url);
   await expect(
     tab2.locator('article.bubble.is-pending').filter({ hasText: 'only once please' }),
   ).toContainText('Waiting to send', { timeout: 20_000 });
-  let posted = 0;
-  const count = async (route: import('@playwright/test').Route) => {
-    posted++;
-    await route.continue();
-  };
-  await Promise.all([alice.unroute(POSTS), tab2.unroute(POSTS)]);
-  await Promise.all([alice.route(POSTS, count), tab2.route(POSTS, count)]);
+  open = true;
   await expect(bubble(bob, 'only once please')).toBeVisible({ timeout: 30_000 });
   await expect(alice.locator('article.bubble.is-pending')).toHaveCount(0, { timeout: 30_000 });
   await expect(tab2.locator('article.bubble.is-pending')).toHaveCount(0, { timeout: 30_000 });
