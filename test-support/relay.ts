@@ -50,7 +50,8 @@ export async function startCluster(
   const redisUrl = overrides.redisUrl ?? (await freshRedisUrl());
   const redisCluster = overrides.redisCluster ?? (overrides.redisUrl === undefined && TEST_REDIS_CLUSTER);
   const a = await startNode({ ...overrides, redisUrl, redisCluster }, clock);
-  const b = await startNode({ ...overrides, redisUrl, redisCluster }, clock);
+  // Only the first node persists: two writers of one DATA_DIR would each write their own view.
+  const b = await startNode({ ...overrides, redisUrl, redisCluster, dataDir: null }, clock);
   return [a, b];
 }
 
