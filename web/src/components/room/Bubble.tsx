@@ -227,63 +227,42 @@ export const Bubble = memo(function Bubble(props: {
         </button>
       )}
       <div className="actions" ref={bar} role="group" aria-label={`Actions for the message from ${m.sender}`}>
-        <button
-          type="button"
-          className="act act-more"
-          aria-label="More actions"
+        <ActButton
+          className="act-more"
+          label="More actions"
           title="More actions"
+          icon="more"
           onClick={() => props.onActions(m.id)}
-        >
-          <Icon name="more" />
-        </button>
-        <button
-          type="button"
-          className="act"
-          aria-label="Reply"
-          title="Reply"
-          onClick={() => armReply(ctl, m)}
-        >
-          <Icon name="reply" />
-        </button>
-        <button
-          type="button"
-          className="act"
-          aria-label="Add reaction"
+        />
+        <ActButton label="Reply" title="Reply" icon="reply" onClick={() => armReply(ctl, m)} />
+        <ActButton
+          label="Add reaction"
           title="React"
-          aria-expanded={picker}
+          icon="smile"
+          expanded={picker}
           onClick={() => setPicker((v) => !v)}
-        >
-          <Icon name="smile" />
-        </button>
+        />
         {editable && (
-          <button
-            type="button"
-            className="act"
-            aria-label="Edit message"
+          <ActButton
+            label="Edit message"
             title="Edit"
+            icon="pencil"
             onClick={() => editingStore.getState().set(m.id)}
-          >
-            <Icon name="pencil" />
-          </button>
+          />
         )}
-        <button
-          type="button"
-          className="act"
-          aria-label="Copy link to message"
+        <ActButton
+          label="Copy link to message"
           title="Copy link"
+          icon="link"
           onClick={() => void copyMessageLink(ctl, link, m)}
-        >
-          <Icon name="link" />
-        </button>
-        <button
-          type="button"
-          className="act act-danger"
-          aria-label="Delete for everyone"
+        />
+        <ActButton
+          className="act-danger"
+          label="Delete for everyone"
           title="Delete for everyone"
+          icon="trash"
           onClick={() => props.onDelete(m.id)}
-        >
-          <Icon name="trash" />
-        </button>
+        />
         {picker && (
           <ReactionPicker
             onPick={(e) => {
@@ -301,6 +280,11 @@ export const Bubble = memo(function Bubble(props: {
 export function PendingBubble({ p }: { p: Pending }) {
   const { ctl } = useCtl();
   const me = useRoomState((s) => s.me);
+  const discard = (
+    <button type="button" className="btn btn-small btn-ghost" onClick={() => ctl.discardPending(p.localId)}>
+      Discard
+    </button>
+  );
   return (
     <article
       className={`bubble bubble-self is-pending${p.status === 'failed' ? ' is-failed' : ''}`}
@@ -326,31 +310,42 @@ export function PendingBubble({ p }: { p: Pending }) {
             <button type="button" className="btn btn-small" onClick={() => ctl.retrySend(p.localId)}>
               <Icon name="retry" size={14} /> Retry
             </button>
-            <button
-              type="button"
-              className="btn btn-small btn-ghost"
-              onClick={() => ctl.discardPending(p.localId)}
-            >
-              Discard
-            </button>
+            {discard}
           </>
         ) : p.status === 'queued' ? (
           <>
             <span className="muted small" role="status">
               Waiting to send · kept on this device, sent by itself once the relay is reachable
             </span>
-            <button
-              type="button"
-              className="btn btn-small btn-ghost"
-              onClick={() => ctl.discardPending(p.localId)}
-            >
-              Discard
-            </button>
+            {discard}
           </>
         ) : (
           <span className="muted small">{p.status === 'sent' ? 'Sent' : 'Sending…'}</span>
         )}
       </div>
     </article>
+  );
+}
+
+/** One icon button of a message's hover toolbar. */
+function ActButton(props: {
+  label: string;
+  title: string;
+  icon: string;
+  onClick: () => void;
+  className?: string;
+  expanded?: boolean;
+}) {
+  return (
+    <button
+      type="button"
+      className={props.className ? `act ${props.className}` : 'act'}
+      aria-label={props.label}
+      title={props.title}
+      aria-expanded={props.expanded}
+      onClick={props.onClick}
+    >
+      <Icon name={props.icon} />
+    </button>
   );
 }
