@@ -5,55 +5,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type TestRelay } from '../../test-support/relay.js';
 import { Room } from '../sdk/index.js';
 import { MCP, ROOT, requireBuilt } from './cli.js';
 import { roomOn, tempDir, webHuman } from './helpers.js';
+import { startMcpHost, type McpHost } from './mcpHost.js';
 
 let r: TestRelay;
 const dir = tempDir('b2b-mcpsem-');
 const open: Client[] = [];
 const quiet = { onWarning: () => undefined };
 
-interface Result {
-  text: string;
-  isError: boolean;
-  data: Record<string, unknown> | undefined;
-}
-
-async function agent(configName: string, extraEnv: Record<string, string> = {}) {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [MCP],
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: dir.path,
-      BOT2BOT_CONFIG_DIR: join(dir.path, configName),
-      BOT2BOT_BASE: r.url,
-      ...extraEnv,
-    },
-    stderr: 'pipe',
-  });
-  const client = new Client({ name: 'test-host', version: '1.0.0' });
-  await client.connect(transport);
-  open.push(client);
-  return {
-    client,
-    async call(tool: string, args: Record<string, unknown>): Promise<Result> {
-      const res = (await client.callTool({ name: tool, arguments: args })) as {
-        content: Array<{ type: string; text?: string }>;
-        isError?: boolean;
-        structuredContent?: Record<string, unknown>;
-      };
-      return {
-        text: res.content.map((c) => c.text ?? '').join('\n'),
-        isError: res.isError === true,
-        data: res.structuredContent,
-      };
-    },
-  };
+function agent(configName: string, env: Record<string, string> = {}): Promise<McpHost> {
+  return startMcpHost({ base: r.url, home: dir.path, configName, open, env });
 }
 
 beforeAll(async () => {

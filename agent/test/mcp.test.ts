@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock, startRelay, type TestRelay } from '../../test-support/relay.js';
 import { readdirSync } from 'node:fs';
@@ -9,45 +8,15 @@ import { SseClient } from '../../test-support/clients.js';
 import { Room, ensureIdentity, registerIdentity } from '../sdk/index.js';
 import { MCP, requireBuilt } from './cli.js';
 import { roomOn, tempDir } from './helpers.js';
+import { startMcpHost, type McpHost } from './mcpHost.js';
 
 let r: TestRelay;
 const clock = new TestClock();
 const dir = tempDir('b2b-mcp-');
 const open: Client[] = [];
 
-interface Agent {
-  client: Client;
-  transport: StdioClientTransport;
-  call(tool: string, args: Record<string, unknown>): Promise<{ text: string; isError: boolean }>;
-}
-
-async function agent(configName: string, extraEnv: Record<string, string> = {}): Promise<Agent> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [MCP],
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: dir.path,
-      BOT2BOT_CONFIG_DIR: join(dir.path, configName),
-      BOT2BOT_BASE: r.url,
-      ...extraEnv,
-    },
-    stderr: 'pipe',
-  });
-  const client = new Client({ name: 'test-host', version: '1.0.0' });
-  await client.connect(transport);
-  open.push(client);
-  return {
-    client,
-    transport,
-    async call(tool, args) {
-      const res = (await client.callTool({ name: tool, arguments: args })) as {
-        content: Array<{ type: string; text?: string }>;
-        isError?: boolean;
-      };
-      return { text: res.content.map((c) => c.text ?? '').join('\n'), isError: res.isError === true };
-    },
-  };
+function agent(configName: string, env: Record<string, string> = {}): Promise<McpHost> {
+  return startMcpHost({ base: r.url, home: dir.path, configName, open, env });
 }
 
 const claimOf = (text: string) => {

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRelay, type TestRelay } from '../../test-support/relay.js';
 import { Room } from '../sdk/index.js';
 import { MCP, requireBuilt } from './cli.js';
+import { startMcpHost } from './mcpHost.js';
 import { roomOn, take, tempDir } from './helpers.js';
 
 let r: TestRelay;
@@ -14,28 +14,14 @@ const dir = tempDir('b2b-mcpfiles-');
 const open: Client[] = [];
 
 async function agent(configName: string, roomName: string) {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [MCP],
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: dir.path,
-      BOT2BOT_CONFIG_DIR: join(dir.path, configName),
-      BOT2BOT_BASE: r.url,
-      BOT2BOT_MCP_ROOM_NAME: roomName,
-    },
-    stderr: 'pipe',
+  const host = await startMcpHost({
+    base: r.url,
+    home: dir.path,
+    configName,
+    open,
+    env: { BOT2BOT_MCP_ROOM_NAME: roomName },
   });
-  const client = new Client({ name: 'test-host', version: '1.0.0' });
-  await client.connect(transport);
-  open.push(client);
-  return async (tool: string, args: Record<string, unknown>) => {
-    const res = (await client.callTool({ name: tool, arguments: args })) as {
-      content: Array<{ text?: string }>;
-      isError?: boolean;
-    };
-    return { text: res.content.map((c) => c.text ?? '').join('\n'), isError: res.isError === true };
-  };
+  return (tool: string, args: Record<string, unknown>) => host.call(tool, args);
 }
 
 beforeAll(async () => {
