@@ -150,7 +150,7 @@ describe('a cluster sharded over three Redis servers', () => {
     });
     expect(seq).toBeGreaterThan(last);
     // The stream on node B, open all along, receives the first message after the restart.
-    expect((await w.next((f) => f.type === 'message' && f.seq === seq)).seq).toBe(seq);
+    expect((await w.next((f) => f.type === 'message' && f.seq === seq, 15_000)).seq).toBe(seq);
     // Node B reconnects on its own schedule; then it reads the same new room.
     let t = await getJson(`${room(b, 'restart1')}/transcript`);
     await eventually(async () => (t = await getJson(`${room(b, 'restart1')}/transcript`)).status === 200);
